@@ -1,0 +1,1 @@
+"""Adapters: storage, encryption, delivery and clocks behind the ports of services."""

@@ -1,0 +1,330 @@
+"""The SQL case repository: cases with encrypted details, facts, transitions and product links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
+
+from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.tables import (
+    case_counters,
+    case_facts,
+    case_products,
+    case_transitions,
+    cases,
+)
+from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transition
+from vulndesk.domain.errors import Conflict, NotFound
+from vulndesk.domain.facts import FactKind, FactRecord
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
+from vulndesk.domain.severity import CnGrade, Severity
+from vulndesk.services.ports import CaseFilter, CaseSummary
+
+
+class SqlCaseRepository:
+    def __init__(self, conn: Connection, cipher: FieldCipher) -> None:
+        self.conn = conn
+        self.cipher = cipher
+
+    # -- keys
+    def next_key(self, year: int) -> CaseKey:
+        row = self.conn.execute(
+            select(case_counters.c.last).where(case_counters.c.year == year)
+        ).first()
+        if row is None:
+            self.conn.execute(insert(case_counters).values(year=year, last=1))
+            return case_key(year, 1)
+        number = int(row.last) + 1
+        self.conn.execute(
+            update(case_counters).where(case_counters.c.year == year).values(last=number)
+        )
+        return case_key(year, number)
+
+    # -- writes
+    def add(self, case: Case, now: dt.datetime) -> None:
+        values = self._row(case, now) | {
+            "key": case.key,
+            "created_at": case.created_at,
+            "created_by": case.created_by,
+            "version": 0,
+        }
+        case_id = self.conn.execute(
+            insert(cases).values(**values).returning(cases.c.id)
+        ).scalar_one()
+        self._write_children(
+            int(case_id), case, stored_facts=set(), stored_transitions=0, stored_products=set()
+        )
+
+    def save(self, case: Case, now: dt.datetime) -> Case:
+        case_id, version = self._id_version(case.key)
+        if version != case.version:
+            raise Conflict(
+                f"case {case.key} changed since it was read (version {case.version}, now {version}); reload and retry"
+            )
+        result = self.conn.execute(
+            update(cases)
+            .where(cases.c.id == case_id, cases.c.version == version)
+            .values(**self._row(case, now), version=version + 1)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"case {case.key} changed concurrently; retry")
+        stored = {
+            (r.kind, r.revision)
+            for r in self.conn.execute(
+                select(case_facts.c.kind, case_facts.c.revision).where(
+                    case_facts.c.case_id == case_id
+                )
+            )
+        }
+        n_trans = self.conn.execute(
+            select(func.count())
+            .select_from(case_transitions)
+            .where(case_transitions.c.case_id == case_id)
+        ).scalar_one()
+        prods = {
+            r.product_id
+            for r in self.conn.execute(
+                select(case_products.c.product_id).where(case_products.c.case_id == case_id)
+            )
+        }
+        self._write_children(case_id, case, stored, int(n_trans), prods)
+        from dataclasses import replace
+
+        return replace(case, version=version + 1)
+
+    def _row(self, case: Case, now: dt.datetime) -> dict[str, Any]:
+        sev = case.severity
+        details = json.dumps(case.details, ensure_ascii=False, sort_keys=True)
+        return {
+            "title": case.title,
+            "unit_id": case.unit,
+            "roles": sorted(r.value for r in case.roles),
+            "state": case.state.value,
+            "products": [
+                {
+                    "product": p.product,
+                    "versions": list(p.versions),
+                    "fixed": list(p.fixed_versions),
+                }
+                for p in case.products
+            ],
+            "cwe": case.cwe,
+            "cvss31_vector": sev.cvss31_vector,
+            "cvss31_score": sev.cvss31_score,
+            "cvss40_vector": sev.cvss40_vector,
+            "cvss40_score": sev.cvss40_score,
+            "cn_grade": sev.cn_grade.value if sev.cn_grade else None,
+            "upstream_component": case.upstream_component,
+            "details_enc": self.cipher.encrypt_text(details, f"cases.details:{case.key}"),
+            "members": list(case.members),
+            "duplicate_of": case.duplicate_of,
+            "intake_id": case.intake_id,
+            "options": dict(case.options),
+            "updated_at": now,
+        }
+
+    def _write_children(
+        self,
+        case_id: int,
+        case: Case,
+        stored_facts: set[tuple[str, int]],
+        stored_transitions: int,
+        stored_products: set[str],
+    ) -> None:
+        new_facts = [f for f in case.facts if (f.kind.value, f.revision) not in stored_facts]
+        if new_facts:
+            self.conn.execute(
+                insert(case_facts),
+                [
+                    {
+                        "case_id": case_id,
+                        "kind": f.kind.value,
+                        "at": f.at,
+                        "recorded_by": f.recorded_by,
+                        "recorded_at": f.recorded_at,
+                        "revision": f.revision,
+                        "evidence_enc": self.cipher.encrypt_text(
+                            f.evidence, _evidence_ctx(case.key, f.kind, f.revision)
+                        ),
+                    }
+                    for f in new_facts
+                ],
+            )
+        new_steps = case.transitions[stored_transitions:]
+        if new_steps:
+            self.conn.execute(
+                insert(case_transitions),
+                [
+                    {
+                        "case_id": case_id,
+                        "from_state": t.from_state.value,
+                        "to_state": t.to_state.value,
+                        "by": t.by,
+                        "at": t.at,
+                        "reason": t.reason,
+                    }
+                    for t in new_steps
+                ],
+            )
+        wanted = {p.product for p in case.products}
+        if wanted - stored_products:
+            self.conn.execute(
+                insert(case_products),
+                [{"case_id": case_id, "product_id": p} for p in sorted(wanted - stored_products)],
+            )
+        if stored_products - wanted:
+            self.conn.execute(
+                delete(case_products).where(
+                    case_products.c.case_id == case_id,
+                    case_products.c.product_id.in_(stored_products - wanted),
+                )
+            )
+
+    # -- reads
+    def _id_version(self, key: CaseKey) -> tuple[int, int]:
+        row = self.conn.execute(
+            select(cases.c.id, cases.c.version).where(cases.c.key == key)
+        ).first()
+        if row is None:
+            raise NotFound("case", key)
+        return int(row.id), int(row.version)
+
+    def get(self, key: CaseKey) -> Case:
+        row = self.conn.execute(select(cases).where(cases.c.key == key)).first()
+        if row is None:
+            raise NotFound("case", key)
+        m = row._mapping
+        facts = tuple(
+            FactRecord(
+                FactKind(f.kind),
+                f.at,
+                f.recorded_by,
+                f.recorded_at,
+                self.cipher.decrypt_text(
+                    f.evidence_enc, _evidence_ctx(key, FactKind(f.kind), f.revision)
+                )
+                if f.evidence_enc
+                else "",
+                f.revision,
+            )
+            for f in self.conn.execute(
+                select(case_facts).where(case_facts.c.case_id == m["id"]).order_by(case_facts.c.id)
+            )
+        )
+        steps = tuple(
+            Transition(CaseState(t.from_state), CaseState(t.to_state), t.by, t.at, t.reason)
+            for t in self.conn.execute(
+                select(case_transitions)
+                .where(case_transitions.c.case_id == m["id"])
+                .order_by(case_transitions.c.id)
+            )
+        )
+        details = (
+            json.loads(self.cipher.decrypt_text(m["details_enc"], f"cases.details:{key}"))
+            if m["details_enc"]
+            else {}
+        )
+        return Case(
+            key=CaseKey(m["key"]),
+            title=m["title"],
+            unit=UnitId(m["unit_id"]),
+            roles=frozenset(Role(r) for r in m["roles"]),
+            created_at=m["created_at"],
+            created_by=m["created_by"],
+            state=CaseState(m["state"]),
+            products=tuple(
+                AffectedProduct(ProductId(p["product"]), tuple(p["versions"]), tuple(p["fixed"]))
+                for p in m["products"]
+            ),
+            cwe=m["cwe"],
+            severity=Severity(
+                m["cvss31_vector"],
+                m["cvss31_score"],
+                m["cvss40_vector"],
+                m["cvss40_score"],
+                CnGrade(m["cn_grade"]) if m["cn_grade"] else None,
+            ),
+            upstream_component=bool(m["upstream_component"]),
+            facts=facts,
+            transitions=steps,
+            details=details,
+            members=tuple(UserId(u) for u in m["members"]),
+            duplicate_of=CaseKey(m["duplicate_of"]) if m["duplicate_of"] else None,
+            intake_id=m["intake_id"],
+            options=dict(m["options"]),
+            version=int(m["version"]),
+        )
+
+    def _filtered(self, stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
+        if flt.states:
+            stmt = stmt.where(cases.c.state.in_([s.value for s in flt.states]))
+        if flt.unit:
+            stmt = stmt.where(cases.c.unit_id == flt.unit)
+        if flt.product:
+            stmt = stmt.where(
+                cases.c.id.in_(
+                    select(case_products.c.case_id).where(case_products.c.product_id == flt.product)
+                )
+            )
+        if flt.keys is not None:
+            stmt = stmt.where(cases.c.key.in_(flt.keys))
+        return stmt
+
+    def list(self, flt: CaseFilter) -> list[CaseSummary]:
+        cols = [
+            cases.c.key,
+            cases.c.title,
+            cases.c.unit_id,
+            cases.c.state,
+            cases.c.cwe,
+            cases.c.cvss31_score,
+            cases.c.cn_grade,
+            cases.c.products,
+            cases.c.created_at,
+            cases.c.updated_at,
+        ]
+        order = {
+            "-updated": cases.c.updated_at.desc(),
+            "updated": cases.c.updated_at.asc(),
+            "-created": cases.c.created_at.desc(),
+            "created": cases.c.created_at.asc(),
+            "key": cases.c.key.asc(),
+            "-key": cases.c.key.desc(),
+            "-score": cases.c.cvss31_score.desc(),
+            "score": cases.c.cvss31_score.asc(),
+        }[flt.order]
+        stmt = (
+            self._filtered(select(*cols), flt)
+            .order_by(order, cases.c.id.desc())
+            .limit(flt.limit)
+            .offset(flt.offset)
+        )
+        return [
+            CaseSummary(
+                CaseKey(r.key),
+                r.title,
+                UnitId(r.unit_id),
+                CaseState(r.state),
+                r.cwe,
+                r.cvss31_score,
+                r.cn_grade,
+                tuple(p["product"] for p in r.products),
+                r.created_at,
+                r.updated_at,
+            )
+            for r in self.conn.execute(stmt)
+        ]
+
+    def count(self, flt: CaseFilter) -> int:
+        return int(
+            self.conn.execute(
+                self._filtered(select(func.count()).select_from(cases), flt)
+            ).scalar_one()
+        )
+
+
+def _evidence_ctx(key: str, kind: FactKind, revision: int) -> str:
+    return f"case_facts.evidence:{key}:{kind.value}:{revision}"

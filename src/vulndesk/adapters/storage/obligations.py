@@ -1,0 +1,148 @@
+"""The SQL obligation repository: the stored clocks of every case and the due-soon query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from vulndesk.adapters.storage.tables import cases, obligations
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.errors import NotFound
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import CaseKey, UnitId
+from vulndesk.domain.obligations import Obligation, ObligationStatus, Satisfier, Timing
+from vulndesk.services.ports import DueFilter
+
+_CASE_KEY = cases.c.key.label("case_key")
+
+
+class SqlObligationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _case_id(self, key: CaseKey) -> int:
+        row = self.conn.execute(select(cases.c.id).where(cases.c.key == key)).first()
+        if row is None:
+            raise NotFound("case", key)
+        return int(row.id)
+
+    def for_case(self, key: CaseKey) -> list[CaseObligation]:
+        stmt = (
+            select(obligations, _CASE_KEY)
+            .join(cases, cases.c.id == obligations.c.case_id)
+            .where(cases.c.key == key)
+            .order_by(obligations.c.obligation_id)
+        )
+        return [_row(r._mapping) for r in self.conn.execute(stmt)]
+
+    def replace_for_case(
+        self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime
+    ) -> None:
+        """Upsert by obligation id; obligations no longer produced are removed."""
+        case_id = self._case_id(key)
+        existing = {
+            r.obligation_id: int(r.id)
+            for r in self.conn.execute(
+                select(obligations.c.id, obligations.c.obligation_id).where(
+                    obligations.c.case_id == case_id
+                )
+            )
+        }
+        wanted = {item.id for item in items}
+        gone = [oid for name, oid in existing.items() if name not in wanted]
+        if gone:
+            self.conn.execute(delete(obligations).where(obligations.c.id.in_(gone)))
+        for item in items:
+            values = _values(item, unit, now)
+            if item.id in existing:
+                self.conn.execute(
+                    update(obligations)
+                    .where(obligations.c.id == existing[item.id])
+                    .values(**values)
+                )
+            else:
+                self.conn.execute(insert(obligations).values(case_id=case_id, **values))
+
+    def due(self, flt: DueFilter) -> list[CaseObligation]:
+        stmt = (
+            select(obligations, _CASE_KEY)
+            .join(cases, cases.c.id == obligations.c.case_id)
+            .where(
+                obligations.c.status.in_([s.value for s in flt.statuses]),
+                obligations.c.due_at.is_not(None),
+                obligations.c.due_at <= flt.until,
+            )
+            .order_by(obligations.c.due_at, obligations.c.id)
+            .limit(flt.limit)
+        )
+        if flt.unit:
+            stmt = stmt.where(obligations.c.unit_id == flt.unit)
+        if flt.cases is not None:
+            stmt = stmt.where(cases.c.key.in_(flt.cases))
+        return [_row(r._mapping) for r in self.conn.execute(stmt)]
+
+
+def _values(item: CaseObligation, unit: UnitId, now: dt.datetime) -> dict[str, Any]:
+    ob = item.obligation
+    return {
+        "unit_id": unit,
+        "obligation_id": ob.id,
+        "regulation": ob.regulation,
+        "article": ob.article,
+        "action": ob.action,
+        "recipient": ob.recipient,
+        "trigger": ob.trigger.value,
+        "trigger_at": ob.trigger_at,
+        "timing": ob.timing.value,
+        "due_at": ob.due,
+        "period": ob.period,
+        "timezone": ob.timezone,
+        "satisfied_fact": ob.satisfied_by.fact.value if ob.satisfied_by.fact else None,
+        "satisfied_disclosure": ob.satisfied_by.disclosure,
+        "status": item.status.value,
+        "met_at": item.met_at,
+        "met_ref": item.met_ref,
+        "waived_reason": item.waived_reason,
+        "waived_by": list(item.waived_by),
+        "interpretation": dict(ob.interpretation),
+        "flags": list(ob.flags),
+        "updated_at": now,
+    }
+
+
+def _row(m: Any) -> CaseObligation:
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(m["timezone"])
+    due = m["due_at"].astimezone(zone) if m["due_at"] else None
+    ob = Obligation(
+        id=m["obligation_id"],
+        regulation=m["regulation"],
+        article=m["article"],
+        action=m["action"],
+        recipient=m["recipient"],
+        trigger=FactKind(m["trigger"]),
+        trigger_at=m["trigger_at"].astimezone(zone),
+        timing=Timing(m["timing"]),
+        due=due,
+        period=m["period"],
+        timezone=m["timezone"],
+        satisfied_by=Satisfier(
+            FactKind(m["satisfied_fact"]) if m["satisfied_fact"] else None,
+            m["satisfied_disclosure"],
+        ),
+        interpretation=dict(m["interpretation"]),
+        flags=tuple(m["flags"]),
+    )
+    return CaseObligation(
+        CaseKey(m["case_key"]),
+        ob,
+        ObligationStatus(m["status"]),
+        m["met_at"],
+        m["met_ref"],
+        m["waived_reason"],
+        tuple(m["waived_by"]),
+    )

@@ -1,0 +1,8 @@
+"""The full schema: importing this module registers every table on the shared metadata."""
+
+from __future__ import annotations
+
+from vulndesk.adapters.storage import tables
+from vulndesk.adapters.storage.tables import metadata
+
+__all__ = ["metadata", "tables"]

@@ -1,0 +1,206 @@
+"""The core schema: units, products, parties, cases with facts and transitions, obligations, audit."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from vulndesk.adapters.storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+org_units = Table(
+    "org_units",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("parent_id", String(63), ForeignKey("org_units.id"), nullable=True),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("vendor", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("versions", JSON, nullable=False),
+    Column("markets", JSON, nullable=False),
+    Column("components", JSON, nullable=False),
+    Column("suppliers", JSON, nullable=False),
+    Column("users_must_act", Boolean, nullable=False),
+    Column("purl", String(500), nullable=True),
+    Column("installed_base", BigInteger, nullable=True),
+    Column("owner_unit", String(63), ForeignKey("org_units.id"), nullable=True),
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("language", String(8), nullable=False),
+)
+
+case_counters = Table(
+    "case_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("key", String(32), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("unit_id", String(63), ForeignKey("org_units.id"), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("products", JSON, nullable=False),
+    Column("cwe", String(16), nullable=True),
+    Column("cvss31_vector", String(200), nullable=True),
+    Column("cvss31_score", Float, nullable=True),
+    Column("cvss40_vector", String(300), nullable=True),
+    Column("cvss40_score", Float, nullable=True),
+    Column("cn_grade", String(8), nullable=True),
+    Column("upstream_component", Boolean, nullable=False),
+    Column("details_enc", LargeBinary, nullable=True),
+    Column("members", JSON, nullable=False),
+    Column("duplicate_of", String(32), nullable=True),
+    Column("intake_id", String(64), nullable=True),
+    Column("options", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+Index("ix_cases_state_updated", cases.c.state, cases.c.updated_at)
+Index("ix_cases_unit_updated", cases.c.unit_id, cases.c.updated_at)
+Index("ix_cases_updated", cases.c.updated_at)
+
+case_products = Table(
+    "case_products",
+    metadata,
+    Column("case_id", ID, ForeignKey("cases.id"), primary_key=True),
+    Column("product_id", String(63), ForeignKey("products.id"), primary_key=True),
+)
+Index("ix_case_products_product", case_products.c.product_id, case_products.c.case_id)
+
+case_facts = Table(
+    "case_facts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=True),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("evidence_enc", LargeBinary, nullable=True),
+    Column("revision", Integer, nullable=False),
+    UniqueConstraint("case_id", "kind", "revision", name="uq_case_facts_revision"),
+)
+
+case_transitions = Table(
+    "case_transitions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("cases.id"), nullable=False),
+    Column("unit_id", String(63), nullable=False),
+    Column("obligation_id", String(120), nullable=False),
+    Column("regulation", String(64), nullable=False),
+    Column("article", String(64), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("trigger_at", UTCDateTime, nullable=False),
+    Column("timing", String(16), nullable=False),
+    Column("due_at", UTCDateTime, nullable=True),
+    Column("period", String(16), nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("satisfied_fact", String(40), nullable=True),
+    Column("satisfied_disclosure", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("met_at", UTCDateTime, nullable=True),
+    Column("met_ref", String(200), nullable=True),
+    Column("waived_reason", Text, nullable=True),
+    Column("waived_by", JSON, nullable=False),
+    Column("interpretation", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("case_id", "obligation_id", name="uq_obligations_case_obligation"),
+)
+Index("ix_obligations_status_due", obligations.c.status, obligations.c.due_at)
+Index(
+    "ix_obligations_unit_status_due",
+    obligations.c.unit_id,
+    obligations.c.status,
+    obligations.c.due_at,
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", ID, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("tag", String(120), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", String(120), nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_object", audit_events.c.object_type, audit_events.c.object_id)
+
+# One row: the chain's head. Appenders lock it so the chain stays linear under concurrency.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", ID, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

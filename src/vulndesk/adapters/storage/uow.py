@@ -1,0 +1,68 @@
+"""The SQL unit of work: one connection, one transaction, every repository bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.audit import SqlAuditLog
+from vulndesk.adapters.storage.cases import SqlCaseRepository
+from vulndesk.adapters.storage.obligations import SqlObligationRepository
+from vulndesk.adapters.storage.repositories import (
+    SqlPartyRepository,
+    SqlProductRepository,
+    SqlUnitRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Enter to begin; `commit()` to keep the work; leaving without commit rolls it back."""
+
+    conn: Connection
+    _tx: RootTransaction
+    units: SqlUnitRepository
+    products: SqlProductRepository
+    parties: SqlPartyRepository
+    cases: SqlCaseRepository
+    obligations: SqlObligationRepository
+    audit: SqlAuditLog
+
+    def __init__(self, engine: Engine, cipher: FieldCipher, *, readonly: bool = False) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.readonly = readonly
+
+    def __enter__(self) -> Self:
+        self.conn = self.engine.connect()
+        self.conn.info["readonly"] = self.readonly
+        self._tx = self.conn.begin()
+        self.units = SqlUnitRepository(self.conn)
+        self.products = SqlProductRepository(self.conn)
+        self.parties = SqlPartyRepository(self.conn)
+        self.cases = SqlCaseRepository(self.conn, self.cipher)
+        self.obligations = SqlObligationRepository(self.conn)
+        self.audit = SqlAuditLog(self.conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self.conn.close()
+
+    def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        self._tx.rollback()

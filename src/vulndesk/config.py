@@ -1,0 +1,102 @@
+"""Typed settings, read once from the environment; no other module reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.values import timezone
+
+PREFIX = "VULNDESK_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Paths are resolved against `home` (default ./var)."""
+
+    home: Path = Path("var")
+    database_url: str = ""
+    key_file: Path | None = None
+    keys_json: str | None = None
+    rules_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "UTC"
+    public_url: str = "http://127.0.0.1:8000"
+    org_name: str = "vulndesk"
+    security_contact: str = "mailto:security@example.invalid"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "vulndesk@example.invalid"
+    cookie_secure: bool = True
+    actor: str = "cli"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'vulndesk.db'}"
+
+    @property
+    def effective_key_file(self) -> Path:
+        return self.key_file or self.home / "vulndesk.key"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read `VULNDESK_*` variables; unknown ones are kept in `extra` for adapters."""
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(PREFIX + name, default)
+
+        home = Path(get("HOME", "var"))
+        port_text = get("PORT", "8000")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise InvalidInput("VULNDESK_PORT", f"{port_text!r} is not a port", "1-65535")
+        smtp_port = get("SMTP_PORT", "25")
+        if not smtp_port.isdigit():
+            raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
+        known = {
+            "HOME",
+            "DATABASE_URL",
+            "KEY_FILE",
+            "KEYS",
+            "RULES_DIR",
+            "HOST",
+            "PORT",
+            "TIMEZONE",
+            "PUBLIC_URL",
+            "ORG_NAME",
+            "SECURITY_CONTACT",
+            "SMTP_HOST",
+            "SMTP_PORT",
+            "SMTP_SENDER",
+            "COOKIE_SECURE",
+            "ACTOR",
+        }
+        extra = {
+            k[len(PREFIX) :]: v
+            for k, v in env.items()
+            if k.startswith(PREFIX) and k[len(PREFIX) :] not in known
+        }
+        return cls(
+            home=home,
+            database_url=get("DATABASE_URL"),
+            key_file=Path(get("KEY_FILE")) if get("KEY_FILE") else None,
+            keys_json=get("KEYS") or None,
+            rules_dir=Path(get("RULES_DIR")) if get("RULES_DIR") else None,
+            host=get("HOST", "127.0.0.1"),
+            port=int(port_text),
+            timezone=timezone("VULNDESK_TIMEZONE", get("TIMEZONE", "UTC")),
+            public_url=get("PUBLIC_URL", f"http://127.0.0.1:{port_text}"),
+            org_name=get("ORG_NAME", "vulndesk"),
+            security_contact=get("SECURITY_CONTACT", "mailto:security@example.invalid"),
+            smtp_host=get("SMTP_HOST", "127.0.0.1"),
+            smtp_port=int(smtp_port),
+            smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
+            cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
+            actor=get("ACTOR", "cli"),
+            extra=extra,
+        )

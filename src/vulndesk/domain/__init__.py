@@ -1,0 +1,1 @@
+"""The domain: cases, products, parties, facts, obligations and lifecycle, as pure values."""

@@ -1,0 +1,66 @@
+"""Clocks on a case: stored obligations with status, and how facts and disclosures meet them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.obligations import Obligation, ObligationStatus, Timing
+
+
+@dataclass(frozen=True, slots=True)
+class CaseObligation:
+    """An obligation as it stands on a case."""
+
+    case: CaseKey
+    obligation: Obligation
+    status: ObligationStatus = ObligationStatus.OPEN
+    met_at: dt.datetime | None = None
+    met_ref: str | None = None
+    waived_reason: str | None = None
+    waived_by: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.obligation.id
+
+    @property
+    def due(self) -> dt.datetime | None:
+        return self.obligation.due
+
+    def time_left(self, now: dt.datetime) -> dt.timedelta | None:
+        if self.obligation.timing is not Timing.DEADLINE or self.due is None:
+            return None
+        return self.due - now
+
+    def fraction_elapsed(self, now: dt.datetime) -> float | None:
+        """0.0 at the trigger, 1.0 at the due instant."""
+        due = self.due
+        if due is None:
+            return None
+        window = (due - self.obligation.trigger_at).total_seconds()
+        if window <= 0:
+            return 1.0
+        return (now - self.obligation.trigger_at).total_seconds() / window
+
+
+def settle(
+    stored: CaseObligation | None,
+    fresh: Obligation,
+    *,
+    met: tuple[dt.datetime, str] | None,
+    now: dt.datetime,
+) -> CaseObligation:
+    """The status of a freshly computed obligation, keeping waivers and earlier meetings.
+
+    `met` is the earliest (instant, reference) of a fact or disclosure that satisfies it.
+    """
+    case = stored.case if stored else CaseKey("")
+    if stored is not None and stored.status is ObligationStatus.WAIVED:
+        return replace(stored, obligation=fresh)
+    if met is not None:
+        return CaseObligation(case, fresh, ObligationStatus.MET, met[0], met[1])
+    overdue = fresh.due is not None and now > fresh.due
+    status = ObligationStatus.OVERDUE if overdue else ObligationStatus.OPEN
+    return CaseObligation(case, fresh, status)

@@ -1,0 +1,85 @@
+"""Facts: dated events that start and stop regulatory clocks, corrected but never overwritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from vulndesk.domain.errors import InvalidInput
+
+
+class FactKind(StrEnum):
+    """The events the regulations attach duties to."""
+
+    AWARE = "aware"
+    VERIFIED = "verified"
+    EXPLOITATION_AWARE = "exploitation_aware"
+    FIX_AVAILABLE = "fix_available"
+    MEASURES_TAKEN = "measures_taken"
+    INCIDENT_AWARE = "incident_aware"
+    INCIDENT_NOTIFICATION_SUBMITTED = "incident_notification_submitted"
+    PUBLISHED = "published"
+
+    @classmethod
+    def parse(cls, field: str, value: str) -> FactKind:
+        try:
+            return cls(value.strip().lower())
+        except ValueError as exc:
+            raise InvalidInput(
+                field, f"{value!r} is not a fact", ", ".join(k.value for k in cls)
+            ) from exc
+
+
+# A fact may be recorded at most this far in the future, to absorb clock skew between machines.
+MAX_FUTURE_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class FactRecord:
+    """One revision of a fact. Revision 1 records it; later revisions correct it.
+
+    `at is None` on a revision > 1 means the fact was retracted.
+    """
+
+    kind: FactKind
+    at: dt.datetime | None
+    recorded_by: str
+    recorded_at: dt.datetime
+    evidence: str
+    revision: int = 1
+
+
+def current_facts(history: Iterable[FactRecord]) -> dict[FactKind, FactRecord]:
+    """The latest revision of each fact that is not retracted."""
+    latest: dict[FactKind, FactRecord] = {}
+    for record in history:
+        seen = latest.get(record.kind)
+        if seen is None or record.revision > seen.revision:
+            latest[record.kind] = record
+    return {kind: rec for kind, rec in latest.items() if rec.at is not None}
+
+
+def fact_instants(history: Iterable[FactRecord]) -> dict[FactKind, dt.datetime]:
+    """Current fact instants, keyed by kind."""
+    return {kind: rec.at for kind, rec in current_facts(history).items() if rec.at is not None}
+
+
+def next_revision(history: Iterable[FactRecord], kind: FactKind) -> int:
+    """The revision number the next record of `kind` gets."""
+    return 1 + max((r.revision for r in history if r.kind is kind), default=0)
+
+
+def check_fact_order(instants: Mapping[FactKind, dt.datetime]) -> None:
+    """No fact may precede `aware`: the organisation cannot act on what it does not know."""
+    aware = instants.get(FactKind.AWARE)
+    if aware is None:
+        return
+    for kind, at in instants.items():
+        if at < aware:
+            raise InvalidInput(
+                kind.value,
+                f"{at.isoformat()} is earlier than aware ({aware.isoformat()})",
+                "an instant at or after the moment the organisation became aware; correct 'aware' first",
+            )

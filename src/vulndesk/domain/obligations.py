@@ -1,0 +1,75 @@
+"""Obligations: what a regulation requires for a case, by whom, and by when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from vulndesk.domain.cases import Role
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.products import ProductKind
+from vulndesk.domain.severity import SeverityLevel
+
+
+class Timing(StrEnum):
+    """`deadline` has a due instant; the timing words have none in the law."""
+
+    DEADLINE = "deadline"
+    IMMEDIATELY = "immediately"
+    PROMPTLY = "promptly"
+
+
+class ObligationStatus(StrEnum):
+    """Status of a stored obligation on a case."""
+
+    OPEN = "open"
+    MET = "met"
+    OVERDUE = "overdue"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Everything the rules engine reads about a case: the scenario file's content."""
+
+    org_country: str
+    roles: frozenset[Role]
+    events: Mapping[FactKind, dt.datetime]
+    org_timezone: str = "UTC"
+    product_kind: ProductKind = ProductKind.PRODUCT
+    markets: frozenset[str] = frozenset()
+    users_must_act: bool = False
+    upstream_component: bool = False
+    severity: SeverityLevel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Satisfier:
+    """What meets an obligation: a fact being recorded, or a ledger disclosure of a kind."""
+
+    fact: FactKind | None = None
+    disclosure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """One computed obligation. `id` is `<rule-set>/<obligation>`."""
+
+    id: str
+    regulation: str
+    article: str
+    action: str
+    recipient: str
+    trigger: FactKind
+    trigger_at: dt.datetime
+    timing: Timing
+    due: dt.datetime | None
+    period: str | None
+    timezone: str
+    satisfied_by: Satisfier
+    interpretation: Mapping[str, str] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    action_zh: str = ""

@@ -1,0 +1,123 @@
+"""Validators for the small values many objects share: countries, zones, instants, languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from vulndesk.domain.errors import InvalidInput
+
+# ISO 3166-1 alpha-2 codes of the EU member states (CRA scope).
+EU_MEMBER_STATES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "HU",
+    ]
+)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+LANGUAGES = ("en", "zh-CN")
+
+
+def country(field: str, value: str) -> str:
+    """An ISO 3166-1 alpha-2 country code, upper-cased."""
+    code = value.strip().upper()
+    if not _COUNTRY.match(code):
+        raise InvalidInput(
+            field, f"{value!r} is not a country code", "ISO 3166-1 alpha-2, e.g. CN, DE, US"
+        )
+    return code
+
+
+def countries(field: str, values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """A de-duplicated, sorted tuple of country codes."""
+    return tuple(sorted({country(field, v) for v in values}))
+
+
+def timezone(field: str, value: str) -> str:
+    """An IANA time-zone name that this machine's tz database knows."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            field, f"{value!r} is not a known time zone", "an IANA name such as Asia/Shanghai"
+        ) from exc
+    return value
+
+
+def instant(field: str, value: str | dt.datetime) -> dt.datetime:
+    """An aware datetime; strings must be ISO 8601 with an offset."""
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise InvalidInput(
+                field, f"{value!r} is not an ISO 8601 instant", "e.g. 2026-03-10T15:00:00+08:00"
+            ) from exc
+    else:
+        parsed = value
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InvalidInput(
+            field,
+            "the instant has no UTC offset",
+            "an ISO 8601 instant with an offset, e.g. +08:00 or Z",
+        )
+    return parsed
+
+
+def language(field: str, value: str) -> str:
+    """One of the languages vulndesk writes in."""
+    for lang in LANGUAGES:
+        if value.strip().lower() == lang.lower():
+            return lang
+    raise InvalidInput(field, f"{value!r} is not supported", ", ".join(LANGUAGES))
+
+
+def text(field: str, value: str, *, max_len: int = 200, required: bool = True) -> str:
+    """A single line of text: stripped, no control characters, bounded length."""
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(field, "must not be empty", f"1-{max_len} characters")
+    if len(value) > max_len:
+        raise InvalidInput(field, f"is {len(value)} characters long", f"at most {max_len}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInput(
+            field, "contains control characters (line breaks, tabs)", "a single line of text"
+        )
+    return value
+
+
+def long_text(field: str, value: str, *, max_len: int = 100_000) -> str:
+    """Multi-line text: line breaks and tabs allowed, other control characters refused."""
+    if len(value) > max_len:
+        raise InvalidInput(field, f"is {len(value)} characters long", f"at most {max_len}")
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):
+        raise InvalidInput(
+            field, "contains control characters", "text with line breaks and tabs only"
+        )
+    return value.replace("\r\n", "\n")

@@ -1,0 +1,282 @@
+"""CLI commands for cases: open, list, show, record facts, change state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import typer
+
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.ids import ProductId, UnitId
+from vulndesk.domain.values import timezone as check_zone
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    console,
+    container,
+    deps,
+    errors,
+    print_json,
+    table,
+)
+from vulndesk.services import cases
+from vulndesk.services.ports import CaseFilter
+
+case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
+
+
+def _products(specs: list[str]) -> dict[str, list[str]]:
+    """`router-x@1.0,1.1` or `router-x` (all versions unknown)."""
+    out: dict[str, list[str]] = {}
+    for spec in specs:
+        pid, _, versions = spec.partition("@")
+        out.setdefault(pid.strip(), []).extend(v.strip() for v in versions.split(",") if v.strip())
+    return out
+
+
+def _details(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise InvalidInput(
+                "detail", f"{pair!r} has no '='", "name=value, e.g. summary=Heap overflow in httpd"
+            )
+        out[name.strip()] = value
+    return out
+
+
+@case_app.command("open")
+def case_open(
+    title: str = typer.Option(..., "--title"),
+    unit: str = typer.Option(..., "--unit", help="Handling organisation unit id"),
+    role: list[str] = typer.Option(
+        ["product_provider"],
+        "--role",
+        help="Repeat: product_provider, network_operator, third_party",
+    ),
+    product: list[str] = typer.Option([], "--product", help="Repeat: PRODUCT[@v1,v2]"),
+    aware: str | None = typer.Option(
+        None,
+        "--aware",
+        help="When the organisation became aware (ISO 8601 with offset); default now",
+    ),
+    cwe: str | None = typer.Option(None, "--cwe"),
+    cvss31: str | None = typer.Option(None, "--cvss31"),
+    cvss40: str | None = typer.Option(None, "--cvss40"),
+    cn_grade: str | None = typer.Option(None, "--cn-grade", help="超危, 高危, 中危, 低危"),
+    upstream: bool = typer.Option(
+        False, "--upstream-component", help="The flaw lies in an upstream component"
+    ),
+    detail: list[str] = typer.Option(
+        [], "--detail", help="Repeat: field=value (summary, harm, technical_characteristics, ...)"
+    ),
+    option: list[str] = typer.Option(
+        [], "--option", help="Repeat: rule-set.option=value for this case"
+    ),
+    evidence: str = typer.Option("case opened", "--evidence"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open a case; its clocks start from `aware`."""
+    with errors():
+        opts = _details(option)
+        case = cases.open_case(
+            deps(),
+            actor(),
+            cases.OpenCase(
+                title=title,
+                unit=unit,
+                roles=role,
+                products=_products(product),
+                aware=aware,
+                cwe=cwe,
+                cvss31=cvss31,
+                cvss40=cvss40,
+                cn_grade=cn_grade,
+                upstream_component=upstream,
+                details=_details(detail),
+                options=opts,
+                evidence=evidence,
+            ),
+        )
+    if as_json:
+        print_json({"key": case.key})
+    else:
+        typer.echo(f"opened {case.key}")
+
+
+@case_app.command("list")
+def case_list(
+    state: list[str] = typer.Option([], "--state"),
+    unit: str | None = typer.Option(None, "--unit"),
+    product: str | None = typer.Option(None, "--product"),
+    sort: str = typer.Option("-updated", "--sort"),
+    limit: int = typer.Option(50, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List cases (no sensitive details)."""
+    with errors():
+        flt = CaseFilter(
+            states=tuple(CaseState.parse("state", s) for s in state),
+            unit=UnitId(unit) if unit else None,
+            product=ProductId(product) if product else None,
+            limit=limit,
+            offset=offset,
+            order=sort,
+        )
+        items, total = cases.list_cases(deps(), flt)
+    if as_json:
+        print_json({"total": total, "cases": items})
+        return
+    table(
+        f"Cases ({len(items)} of {total})",
+        ["key", "state", "unit", "title", "CVSS", "grade", "products"],
+        [
+            (
+                c.key,
+                c.state.value,
+                c.unit,
+                c.title,
+                c.cvss31_score,
+                c.cn_grade,
+                ", ".join(c.products),
+            )
+            for c in items
+        ],
+    )
+
+
+def _left(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return ""
+    sign = "-" if delta.total_seconds() < 0 else ""
+    secs = abs(int(delta.total_seconds()))
+    days, rem = divmod(secs, 86400)
+    return f"{sign}{days}d {rem // 3600:02d}h {rem % 3600 // 60:02d}m"
+
+
+def obligation_rows(
+    items: list[CaseObligation], now: dt.datetime, zone: str
+) -> list[tuple[object, ...]]:
+    viewer = zoneinfo.ZoneInfo(zone)
+    rows: list[tuple[object, ...]] = []
+    for o in items:
+        due = o.due
+        rows.append(
+            (
+                o.id,
+                o.obligation.article,
+                o.obligation.timing.value,
+                o.status.value,
+                due.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z") if due else "",
+                due.isoformat() if due else "",
+                _left(o.time_left(now)) if o.status.value in {"open", "overdue"} else "",
+            )
+        )
+    return rows
+
+
+@case_app.command("show")
+def case_show(
+    key: str,
+    as_json: bool = typer.Option(False, "--json"),
+    tz: str | None = typer.Option(
+        None, "--tz", help="Viewer's time zone (default VULNDESK_TIMEZONE)"
+    ),
+) -> None:
+    """Show a case with facts, history and clocks. The read is audited."""
+    with errors():
+        zone = check_zone("tz", tz or container().settings.timezone)
+        view = cases.show_case(deps(), actor(), key)
+    now = container().clock.now()
+    if as_json:
+        print_json({"case": view.case, "obligations": view.obligations})
+        return
+    c = view.case
+    table(
+        f"{c.key} — {c.title}",
+        ["field", "value"],
+        [
+            ("state", c.state.value),
+            ("unit", c.unit),
+            ("roles", ", ".join(sorted(r.value for r in c.roles))),
+            ("products", "; ".join(f"{p.product} {','.join(p.versions)}" for p in c.products)),
+            ("cwe", c.cwe),
+            ("CVSS 3.1", f"{c.severity.cvss31_score} {c.severity.cvss31_vector or ''}"),
+            ("CVSS 4.0", f"{c.severity.cvss40_score} {c.severity.cvss40_vector or ''}"),
+            ("grade", c.severity.cn_grade.value if c.severity.cn_grade else ""),
+            *[(f"detail: {k}", v) for k, v in sorted(c.details.items())],
+        ],
+    )
+    table(
+        "Facts (with corrections)",
+        ["fact", "rev", "at", "recorded by", "recorded at", "evidence"],
+        [
+            (
+                f.kind.value,
+                f.revision,
+                f.at.isoformat() if f.at else "(retracted)",
+                f.recorded_by,
+                f.recorded_at.isoformat(timespec="seconds"),
+                f.evidence,
+            )
+            for f in c.facts
+        ],
+    )
+    table(
+        "Obligations",
+        ["id", "article", "timing", "status", f"due ({zone})", "due (rule zone)", "time left"],
+        obligation_rows(view.obligations, now, zone),
+    )
+    if c.transitions:
+        table(
+            "History",
+            ["from", "to", "by", "at", "reason"],
+            [
+                (
+                    t.from_state.value,
+                    t.to_state.value,
+                    t.by,
+                    t.at.isoformat(timespec="seconds"),
+                    t.reason,
+                )
+                for t in c.transitions
+            ],
+        )
+    console.print()
+
+
+@case_app.command("record-fact")
+def case_record_fact(
+    key: str,
+    fact: str = typer.Argument(
+        ...,
+        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published",
+    ),
+    at: str | None = typer.Option(None, "--at", help="ISO 8601 instant with offset; default now"),
+    evidence: str = typer.Option(..., "--evidence", help="How it is known"),
+    correct: bool = typer.Option(False, "--correct", help="Correct an already recorded fact"),
+    retract: bool = typer.Option(False, "--retract", help="Retract a fact recorded in error"),
+) -> None:
+    """Record, correct or retract a fact; the case's clocks are recomputed at once."""
+    with errors():
+        case = cases.record_fact(
+            deps(), actor(), key, fact, at, evidence, retract=retract, correct=correct
+        )
+    typer.echo(f"{case.key}: {fact} {'retracted' if retract else 'recorded'}")
+
+
+@case_app.command("transition")
+def case_transition(
+    key: str,
+    to: str = typer.Argument(..., help="Target state"),
+    reason: str = typer.Option(..., "--reason"),
+    duplicate_of: str | None = typer.Option(None, "--duplicate-of"),
+) -> None:
+    """Move a case to another state; guards say what is missing."""
+    with errors():
+        case = cases.transition(deps(), actor(), key, to, reason, duplicate_of)
+    typer.echo(f"{case.key}: now {case.state.value}")

@@ -1,0 +1,135 @@
+"""The `vulndesk` command: registers every command group and runs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import typer
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.ids import UnitId
+from vulndesk.domain.values import timezone as check_zone
+from vulndesk.entrypoints.cli.cases import case_app, obligation_rows
+from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
+from vulndesk.services import clocks_query, demo
+
+app = typer.Typer(
+    help="vulndesk: a vulnerability disclosure desk with regulatory clocks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(org_app, name="org")
+app.add_typer(product_app, name="product")
+app.add_typer(party_app, name="party")
+app.add_typer(case_app, name="case")
+
+
+@app.command("init")
+def init() -> None:
+    """Create the database or migrate it to the newest schema."""
+    c = container()
+    with errors():
+        c.migrate()
+    typer.echo(f"database ready: {c.settings.effective_database_url.split('@')[-1]}")
+
+
+@app.command("demo")
+def demo_cmd(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Load only into an empty database"),
+) -> None:
+    """Load a realistic demo organisation: US headquarters, Chinese and German subsidiaries."""
+    c = container()
+    with errors():
+        c.migrate()
+        loaded = demo.load(deps(), only_if_empty=if_empty)
+    typer.echo(f"demo loaded: {loaded} cases" if loaded else "database not empty: demo not loaded")
+
+
+_WITHIN = re.compile(r"^(\d+)([hdw])$")
+
+
+def _within(text: str) -> dt.timedelta:
+    m = _WITHIN.match(text.strip())
+    if not m:
+        raise InvalidInput(
+            "within", f"{text!r} is not a duration", "a number and h, d or w, e.g. 48h, 7d"
+        )
+    n, unit = int(m.group(1)), m.group(2)
+    return {"h": dt.timedelta(hours=n), "d": dt.timedelta(days=n), "w": dt.timedelta(weeks=n)}[unit]
+
+
+@app.command("due")
+def due(
+    within: str = typer.Option("72h", "--within", help="Window from now, e.g. 48h, 7d"),
+    org: str | None = typer.Option(None, "--org", help="Only this organisation unit"),
+    limit: int = typer.Option(100, "--limit"),
+    tz: str | None = typer.Option(None, "--tz"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What falls due soonest across all cases (overdue first)."""
+    with errors():
+        zone = check_zone("tz", tz or container().settings.timezone)
+        items = clocks_query.due_soon(deps(), _within(within), UnitId(org) if org else None, limit)
+    now = container().clock.now()
+    if as_json:
+        print_json({"now": now, "obligations": items})
+        return
+    rows = [(o.case, *row) for o, row in zip(items, obligation_rows(items, now, zone), strict=True)]
+    table(
+        f"Due within {within}",
+        [
+            "case",
+            "obligation",
+            "article",
+            "timing",
+            "status",
+            f"due ({zone})",
+            "due (rule zone)",
+            "time left",
+        ],
+        rows,
+    )
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port")
+) -> None:
+    """Start the web server (API and console)."""
+    import uvicorn
+
+    from vulndesk.entrypoints.api.app import create_app
+
+    c = container()
+    with errors():
+        c.migrate()
+    h, p = host or c.settings.host, port or c.settings.port
+    typer.echo(f"vulndesk serving on http://{h}:{p}/")
+    uvicorn.run(
+        create_app(c), host=h, port=p, log_level="info", proxy_headers=False, server_header=False
+    )
+
+
+def _register_optional() -> None:
+    """Command groups delivered by later modules register here."""
+    from vulndesk.entrypoints.cli import obligations as obligations_cli
+
+    app.add_typer(
+        obligations_cli.app,
+        name="obligations",
+        help="Evaluate regulatory obligations for a facts file.",
+    )
+    app.add_typer(
+        obligations_cli.rules_app, name="rules", help="Rule sets: list and lint rule files."
+    )
+
+
+def run() -> None:
+    _register_optional()
+    app()
+
+
+__all__ = ["app", "print_json", "run", "table"]

@@ -1,0 +1,1 @@
+"""Pure builders of every document that leaves vulndesk, with redaction by policy."""

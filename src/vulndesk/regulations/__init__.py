@@ -1,0 +1,1 @@
+"""Built-in rule files (TOML); package data, no code."""

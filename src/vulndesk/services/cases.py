@@ -1,0 +1,295 @@
+"""Use cases for cases: open, record and correct facts, move through the lifecycle, read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TypeVar
+
+from vulndesk.domain import lifecycle, values
+from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, check_cwe, check_details
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.facts import (
+    MAX_FUTURE_SKEW,
+    FactKind,
+    FactRecord,
+    check_fact_order,
+    next_revision,
+)
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key
+from vulndesk.rules.scoring import assess
+from vulndesk.services import clocks
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """What a person supplies to open a case."""
+
+    title: str
+    unit: str
+    roles: Sequence[str] = ("product_provider",)
+    products: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    aware: str | dt.datetime | None = None
+    cwe: str | None = None
+    cvss31: str | None = None
+    cvss40: str | None = None
+    cn_grade: str | None = None
+    upstream_component: bool = False
+    details: Mapping[str, str] = field(default_factory=dict)
+    members: Sequence[str] = ()
+    intake_id: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    evidence: str = "case opened"
+
+
+def _roles(values_: Sequence[str]) -> frozenset[Role]:
+    if not values_:
+        raise InvalidInput("roles", "at least one role is needed", ", ".join(r.value for r in Role))
+    return frozenset(Role.parse("roles", r) for r in values_)
+
+
+def _instant(field_: str, value: str | dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    at = now if value is None else values.instant(field_, value)
+    if at > now + MAX_FUTURE_SKEW:
+        raise InvalidInput(
+            field_, f"{at.isoformat()} is in the future", "an instant at or before now"
+        )
+    return at
+
+
+def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
+    """Open a case with its `aware` fact; clocks start in the same transaction."""
+    now = deps.clock.now()
+    title = values.text("title", req.title, max_len=300)
+    roles = _roles(req.roles)
+    severity = assess(req.cvss31, req.cvss40, req.cn_grade)
+    details = check_details(dict(req.details))
+    aware = _instant("aware", req.aware, now)
+    evidence = values.long_text("evidence", req.evidence, max_len=10_000)
+    affected = tuple(
+        AffectedProduct(ProductId(p), tuple(dict.fromkeys(v for v in vs if v.strip())))
+        for p, vs in sorted(req.products.items())
+    )
+    with deps.uow() as uow:
+        _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+        for ap in affected:
+            product = _require("products", partial(uow.products.get, ap.product))
+            unknown = [v for v in ap.versions if product.versions and v not in product.versions]
+            if unknown:
+                raise InvalidInput(
+                    "products",
+                    f"{ap.product} has no version {unknown[0]!r}",
+                    ", ".join(product.versions),
+                )
+        key = uow.cases.next_key(now.year)
+        case = Case(
+            key=key,
+            title=title,
+            unit=UnitId(req.unit),
+            roles=roles,
+            created_at=now,
+            created_by=actor.name,
+            products=affected,
+            cwe=check_cwe(req.cwe),
+            severity=severity,
+            upstream_component=req.upstream_component,
+            details=details,
+            members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
+            intake_id=req.intake_id,
+            options=dict(req.options),
+            facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),),
+        )
+        uow.cases.add(case, now)
+        uow.audit.append(actor.event(now, "case:case:opened", "case", key, tuple(sorted(details))))
+        clocks.recompute(deps, uow, case, now)
+        uow.commit()
+    return case
+
+
+def _require(field_: str, get: Callable[[], T]) -> T:
+    try:
+        return get()
+    except NotFound as exc:
+        raise InvalidInput(
+            field_, f"{exc.kind} {exc.key!r} does not exist", f"an existing {exc.kind} id"
+        ) from exc
+
+
+def record_fact(
+    deps: Deps,
+    actor: Actor,
+    key: str,
+    kind: str,
+    at: str | dt.datetime | None,
+    evidence: str,
+    *,
+    retract: bool = False,
+    correct: bool = False,
+) -> Case:
+    """Record a fact, or correct it (a new revision; the old value stays in history)."""
+    now = deps.clock.now()
+    fact = FactKind.parse("fact", kind)
+    case_key = parse_case_key(key)
+    evidence = values.long_text("evidence", evidence, max_len=10_000)
+    if not evidence.strip():
+        raise InvalidInput(
+            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
+        )
+    with deps.uow() as uow:
+        case = uow.cases.get(case_key)
+        when = None if retract else _instant("at", at, now)
+        if retract and fact not in case.instants:
+            raise InvalidInput(
+                "fact", f"{fact.value} is not recorded on {case_key}", "a recorded fact"
+            )
+        if retract and fact is FactKind.AWARE:
+            raise GuardFailed(
+                "aware-required",
+                "aware starts every clock and cannot be retracted; correct it instead",
+            )
+        if not retract and fact in case.instants and not correct:
+            raise InvalidInput(
+                "fact",
+                f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
+                "--correct to record a correction (the earlier value stays in history)",
+            )
+        record = FactRecord(fact, when, actor.name, now, evidence, next_revision(case.facts, fact))
+        updated = case.with_fact(record)
+        check_fact_order(updated.instants)
+        if not lifecycle.facts_allow(updated.state, set(updated.instants)):
+            raise GuardFailed(
+                f"facts-for-{updated.state.value}",
+                f"retracting {fact.value} would leave state {updated.state.value} without its facts",
+            )
+        saved = uow.cases.save(updated, now)
+        action = "retracted" if retract else ("corrected" if record.revision > 1 else "recorded")
+        uow.audit.append(actor.event(now, f"case:fact:{action}", "case", case_key, (fact.value,)))
+        clocks.recompute(deps, uow, saved, now)
+        uow.commit()
+    return saved
+
+
+def transition(
+    deps: Deps, actor: Actor, key: str, to: str, reason: str, duplicate_of: str | None = None
+) -> Case:
+    """Move a case along its lifecycle; guards name what is missing."""
+    now = deps.clock.now()
+    target = CaseState.parse("to", to)
+    dup = parse_case_key(duplicate_of) if duplicate_of else None
+    with deps.uow() as uow:
+        case = uow.cases.get(parse_case_key(key))
+        if dup is not None:
+            if dup == case.key:
+                raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
+            uow.cases.get(dup)
+        moved = lifecycle.transition(
+            case, target, by=actor.name, at=now, reason=reason, duplicate_of=dup
+        )
+        saved = uow.cases.save(moved, now)
+        uow.audit.append(
+            actor.event(
+                now,
+                "case:state:changed",
+                "case",
+                case.key,
+                (),
+                from_state=case.state.value,
+                to_state=target.value,
+            )
+        )
+        uow.commit()
+    return saved
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case as shown to a person, with its clocks."""
+
+    case: Case
+    obligations: list[CaseObligation]
+
+
+def sensitive_fields(case: Case) -> tuple[str, ...]:
+    return tuple(sorted(k for k in case.details if DETAIL_FIELDS[k] is not Sensitivity.PUBLIC))
+
+
+def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
+    """Read a case with its details; the read of sensitive fields is audited."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = uow.cases.get(parse_case_key(key))
+        obligations = uow.obligations.for_case(case.key)
+        uow.audit.append(
+            actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
+        )
+        uow.commit()
+    return CaseView(case, obligations)
+
+
+def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+    if flt.limit < 1 or flt.limit > 500:
+        raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
+    if flt.offset < 0:
+        raise InvalidInput("offset", "must not be negative", ">= 0")
+    allowed = {"-updated", "updated", "-created", "created", "key", "-key", "-score", "score"}
+    if flt.order not in allowed:
+        raise InvalidInput("sort", f"{flt.order!r} is not a sort order", ", ".join(sorted(allowed)))
+    with deps.uow() as uow:
+        return uow.cases.list(flt), uow.cases.count(flt)
+
+
+def update_case(deps: Deps, actor: Actor, key: str, **changes: object) -> Case:
+    """Edit descriptive fields (title, cwe, scores, details, members, options)."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = uow.cases.get(parse_case_key(key))
+        new = replace(case)
+        if "title" in changes:
+            new = replace(new, title=values.text("title", str(changes["title"]), max_len=300))
+        if "cwe" in changes:
+            new = replace(new, cwe=check_cwe(str(changes["cwe"]) if changes["cwe"] else None))
+        if {"cvss31", "cvss40", "cn_grade"} & set(changes):
+            sev = case.severity
+            new = replace(
+                new,
+                severity=assess(
+                    _opt(changes, "cvss31", sev.cvss31_vector),
+                    _opt(changes, "cvss40", sev.cvss40_vector),
+                    _opt(changes, "cn_grade", sev.cn_grade.value if sev.cn_grade else None),
+                ),
+            )
+        if "details" in changes:
+            merged = {**case.details, **dict(changes["details"])}  # type: ignore[call-overload]
+            new = replace(new, details=check_details({k: v for k, v in merged.items() if v}))
+        if "members" in changes:
+            new = replace(new, members=tuple(UserId(str(m)) for m in changes["members"]))  # type: ignore[attr-defined]
+        saved = uow.cases.save(new, now)
+        uow.audit.append(
+            actor.event(now, "case:case:updated", "case", case.key, tuple(sorted(changes)))
+        )
+        clocks.recompute(deps, uow, saved, now)
+        uow.commit()
+    return saved
+
+
+def _opt(changes: Mapping[str, object], name: str, default: str | None) -> str | None:
+    if name not in changes:
+        return default
+    value = changes[name]
+    return str(value) if value else None
+
+
+def case_exists(uow: UnitOfWork, key: CaseKey) -> bool:
+    try:
+        uow.cases.get(key)
+    except NotFound:
+        return False
+    return True

@@ -1,0 +1,83 @@
+"""Live clocks: recompute a case's obligations from its facts, in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from vulndesk.domain.cases import Case
+from vulndesk.domain.clocks import CaseObligation, settle
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.obligations import Obligation, Situation
+from vulndesk.domain.products import Product, ProductKind
+from vulndesk.domain.units import OrgUnit
+from vulndesk.services.context import Deps
+from vulndesk.services.ports import UnitOfWork
+
+# When a case spans products of several kinds the shortest clock wins: a service or system
+# flaw is held to the service clock (see docs/decisions/0002-case-situation.md).
+_KIND_STRICTNESS = {ProductKind.SERVICE: 0, ProductKind.SYSTEM: 1, ProductKind.PRODUCT: 2}
+
+
+def situation_of(case: Case, unit: OrgUnit, products: Sequence[Product]) -> Situation:
+    """The rules engine's view of a case."""
+    kinds = sorted({p.kind for p in products}, key=_KIND_STRICTNESS.__getitem__)
+    markets = frozenset(m for p in products for m in p.markets)
+    return Situation(
+        org_country=unit.country,
+        roles=case.roles,
+        events={k: v for k, v in case.instants.items() if k is not FactKind.PUBLISHED},
+        org_timezone=unit.timezone,
+        product_kind=kinds[0] if kinds else ProductKind.PRODUCT,
+        markets=markets,
+        users_must_act=any(p.users_must_act for p in products),
+        upstream_component=case.upstream_component,
+        severity=case.severity.level,
+    )
+
+
+def _met(
+    ob: Obligation, case: Case, disclosures: Mapping[str, tuple[dt.datetime, str]]
+) -> tuple[dt.datetime, str] | None:
+    sat = ob.satisfied_by
+    if sat.fact is not None:
+        record = case.current.get(sat.fact)
+        if record is not None and record.at is not None:
+            return record.at, f"fact:{sat.fact.value}#{record.revision}"
+    if sat.disclosure is not None and sat.disclosure in disclosures:
+        return disclosures[sat.disclosure]
+    return None
+
+
+def recompute(
+    deps: Deps,
+    uow: UnitOfWork,
+    case: Case,
+    now: dt.datetime,
+    disclosures: Mapping[str, tuple[dt.datetime, str]] | None = None,
+) -> list[CaseObligation]:
+    """Evaluate the rules for `case` and store the result; waivers and met links are kept."""
+    if deps.evaluate is None:
+        return []
+    unit = uow.units.get(case.unit)
+    products = [uow.products.get(p.product) for p in case.products]
+    options = {**deps.options, **case.options}
+    fresh = deps.evaluate(situation_of(case, unit, products), options)
+    stored = {o.id: o for o in uow.obligations.for_case(case.key)}
+    found = dict(disclosures or {})
+    settled = []
+    for ob in fresh:
+        item = settle(stored.get(ob.id), ob, met=_met(ob, case, found), now=now)
+        settled.append(
+            CaseObligation(
+                case.key,
+                item.obligation,
+                item.status,
+                item.met_at,
+                item.met_ref,
+                item.waived_reason,
+                item.waived_by,
+            )
+        )
+    uow.obligations.replace_for_case(case.key, case.unit, settled, now)
+    return settled

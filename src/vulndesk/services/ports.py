@@ -1,0 +1,137 @@
+"""Ports: the Protocols services use to reach storage, clocks and the outside world.
+
+Each has one adapter per technology in `vulndesk.adapters` and a fake in `tests/fakes.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from vulndesk.domain.audit import AuditEvent, ChainedEvent
+from vulndesk.domain.cases import Case, CaseState
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.domain.parties import Party
+from vulndesk.domain.products import Product
+from vulndesk.domain.units import OrgUnit
+
+
+class Clock(Protocol):
+    """The only source of `now` for services."""
+
+    def now(self) -> dt.datetime: ...
+
+
+class UnitRepository(Protocol):
+    def add(self, unit: OrgUnit) -> None: ...
+    def get(self, unit_id: UnitId) -> OrgUnit: ...
+    def list(self) -> list[OrgUnit]: ...
+
+
+class ProductRepository(Protocol):
+    def add(self, product: Product) -> None: ...
+    def get(self, product_id: ProductId) -> Product: ...
+    def list(self) -> list[Product]: ...
+
+
+class PartyRepository(Protocol):
+    def add(self, party: Party) -> None: ...
+    def get(self, party_id: PartyId) -> Party: ...
+    def list(self) -> list[Party]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Filters for listing cases; None means any."""
+
+    states: tuple[CaseState, ...] = ()
+    unit: UnitId | None = None
+    product: ProductId | None = None
+    keys: tuple[CaseKey, ...] | None = None
+    limit: int = 50
+    offset: int = 0
+    order: str = "-updated"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """A case row for lists: no sensitive details, no facts."""
+
+    key: CaseKey
+    title: str
+    unit: UnitId
+    state: CaseState
+    cwe: str | None
+    cvss31_score: float | None
+    cn_grade: str | None
+    products: tuple[str, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CaseRepository(Protocol):
+    def next_key(self, year: int) -> CaseKey: ...
+    def add(self, case: Case, now: dt.datetime) -> None: ...
+    def get(self, key: CaseKey) -> Case: ...
+    def save(self, case: Case, now: dt.datetime) -> Case: ...
+    def list(self, flt: CaseFilter) -> list[CaseSummary]: ...
+    def count(self, flt: CaseFilter) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueFilter:
+    """The due-soon query: open or overdue deadlines up to `until`."""
+
+    until: dt.datetime
+    unit: UnitId | None = None
+    cases: tuple[CaseKey, ...] | None = None
+    statuses: tuple[ObligationStatus, ...] = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+    limit: int = 100
+
+
+class ObligationRepository(Protocol):
+    def for_case(self, key: CaseKey) -> list[CaseObligation]: ...
+    def replace_for_case(
+        self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime
+    ) -> None: ...
+    def due(self, flt: DueFilter) -> list[CaseObligation]: ...
+
+
+class AuditLog(Protocol):
+    def append(self, event: AuditEvent) -> ChainedEvent: ...
+    def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]: ...
+    def for_object(
+        self, object_type: str, object_id: str, limit: int = 200
+    ) -> list[ChainedEvent]: ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic transaction over every repository; leaving without commit rolls back."""
+
+    @property
+    def units(self) -> UnitRepository: ...
+    @property
+    def products(self) -> ProductRepository: ...
+    @property
+    def parties(self) -> PartyRepository: ...
+    @property
+    def cases(self) -> CaseRepository: ...
+    @property
+    def obligations(self) -> ObligationRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -1,0 +1,88 @@
+"""Builders for test data: a small organisation, product and case, through the real services."""
+
+from __future__ import annotations
+
+from vulndesk.domain.cases import Case
+from vulndesk.services import cases, reference
+from vulndesk.services.context import Actor, Deps
+
+V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+
+def seed_reference(deps: Deps, actor: Actor) -> None:
+    reference.add_unit(
+        deps, actor, id="hq", name="Acme Inc.", country="US", timezone="America/Los_Angeles"
+    )
+    reference.add_unit(
+        deps,
+        actor,
+        id="cn",
+        name="Acme Shenzhen",
+        country="CN",
+        timezone="Asia/Shanghai",
+        parent="hq",
+    )
+    reference.add_unit(
+        deps, actor, id="de", name="Acme GmbH", country="DE", timezone="Europe/Berlin", parent="hq"
+    )
+    reference.add_party(
+        deps,
+        actor,
+        id="nvdb",
+        name="NVDB",
+        kind="regulator",
+        country="CN",
+        channels=["portal:nvdb"],
+    )
+    reference.add_party(
+        deps,
+        actor,
+        id="openssl",
+        name="OpenSSL",
+        kind="upstream_supplier",
+        country="US",
+        channels=["email:sec@openssl.example"],
+    )
+    reference.add_product(
+        deps,
+        actor,
+        reference.ProductInput(
+            id="router",
+            vendor="Acme",
+            name="Router",
+            model="R-1",
+            versions=("1.0", "1.1", "2.0"),
+            markets=("CN", "DE"),
+            components=("pkg:generic/openssl@3.0.13",),
+            suppliers=("openssl",),
+        ),
+    )
+    reference.add_product(
+        deps,
+        actor,
+        reference.ProductInput(
+            id="cloud",
+            vendor="Acme",
+            name="Cloud",
+            model="C",
+            kind="service",
+            versions=("live",),
+            markets=("US",),
+            users_must_act=False,
+        ),
+    )
+
+
+def open_case(deps: Deps, actor: Actor, **kw: object) -> Case:
+    req = cases.OpenCase(
+        **(
+            {
+                "title": "Heap overflow in httpd",
+                "unit": "cn",
+                "products": {"router": ["1.0"]},
+                "cvss31": V31_CRIT,
+            }
+            | kw
+        )
+    )  # type: ignore[arg-type]
+    return cases.open_case(deps, actor, req)
