@@ -28,6 +28,8 @@ DETAIL_FIELDS: dict[str, Sensitivity] = {
     "scope_of_impact": Sensitivity.RESTRICTED,
     "affected_versions_detail": Sensitivity.RESTRICTED,
     "remediation_plan": Sensitivity.RESTRICTED,
+    "threat_actors": Sensitivity.RESTRICTED,
+    "root_cause": Sensitivity.RESTRICTED,
     "trigger_location": Sensitivity.SECRET,
     "proof_of_concept": Sensitivity.SECRET,
     "exploit": Sensitivity.SECRET,
