@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -13,6 +13,8 @@ from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
+from vulndesk.domain.obligations import Obligation, Situation
+from vulndesk.rules import RuleSet, default_calendars, evaluate, load_rule_sets
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 
@@ -45,8 +47,21 @@ class Container:
         return Deps(self.uow_factory, self.clock, self.evaluator, self.rule_options)
 
     @cached_property
+    def rule_sets(self) -> Mapping[str, RuleSet]:
+        """Built-in rule sets, replaced or extended by the organisation's rule directory."""
+        return load_rule_sets(self.settings.rules_dir)
+
+    @cached_property
     def evaluator(self) -> Evaluator | None:
-        return None
+        rule_sets = list(self.rule_sets.values())
+        calendars = default_calendars()
+
+        def evaluate_situation(
+            situation: Situation, options: Mapping[str, str]
+        ) -> list[Obligation]:
+            return evaluate(situation, rule_sets, options, calendars)
+
+        return evaluate_situation
 
     @property
     def rule_options(self) -> dict[str, str]:

@@ -152,6 +152,7 @@ obligations = Table(
     Column("regulation", String(64), nullable=False),
     Column("article", String(64), nullable=False),
     Column("action", Text, nullable=False),
+    Column("action_zh", Text, nullable=False, default=""),
     Column("recipient", String(64), nullable=False),
     Column("trigger", String(40), nullable=False),
     Column("trigger_at", UTCDateTime, nullable=False),

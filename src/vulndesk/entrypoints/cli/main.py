@@ -10,6 +10,7 @@ import typer
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
+from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows
 from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
@@ -25,6 +26,12 @@ app.add_typer(org_app, name="org")
 app.add_typer(product_app, name="product")
 app.add_typer(party_app, name="party")
 app.add_typer(case_app, name="case")
+app.add_typer(
+    obligations_cli.app,
+    name="obligations",
+    help="Evaluate regulatory obligations for a facts file.",
+)
+app.add_typer(obligations_cli.rules_app, name="rules", help="Rule sets: list and lint rule files.")
 
 
 @app.command("init")

@@ -1,8 +1,8 @@
-"""core schema: units, products, parties, cases, facts, obligations, audit
+"""core schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 19:21:30.966110
+Create Date: 2026-11-22
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ def upgrade() -> None:
         sa.Column("regulation", sa.String(length=64), nullable=False),
         sa.Column("article", sa.String(length=64), nullable=False),
         sa.Column("action", sa.Text(), nullable=False),
+        sa.Column("action_zh", sa.Text(), nullable=False),
         sa.Column("recipient", sa.String(length=64), nullable=False),
         sa.Column("trigger", sa.String(length=40), nullable=False),
         sa.Column(
