@@ -49,6 +49,16 @@ def _met(
     return None
 
 
+def disclosures_for(uow: UnitOfWork, case: Case) -> dict[str, tuple[dt.datetime, str]]:
+    """Earliest ledger disclosure of each kind on the case: (instant, reference)."""
+    return {}
+
+
+def org_options(uow: UnitOfWork) -> dict[str, str]:
+    """Rule-set options chosen by the organisation (stored settings)."""
+    return {}
+
+
 def recompute(
     deps: Deps,
     uow: UnitOfWork,
@@ -61,10 +71,10 @@ def recompute(
         return []
     unit = uow.units.get(case.unit)
     products = [uow.products.get(p.product) for p in case.products]
-    options = {**deps.options, **case.options}
+    options = {**deps.options, **org_options(uow), **case.options}
     fresh = deps.evaluate(situation_of(case, unit, products), options)
     stored = {o.id: o for o in uow.obligations.for_case(case.key)}
-    found = dict(disclosures or {})
+    found = {**disclosures_for(uow, case), **(disclosures or {})}
     settled = []
     for ob in fresh:
         item = settle(stored.get(ob.id), ob, met=_met(ob, case, found), now=now)

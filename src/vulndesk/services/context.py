@@ -25,6 +25,8 @@ class Actor:
     name: str
     source: str = "cli"
     roles: frozenset[str] = frozenset()
+    unit: str | None = None
+    session: str = ""
 
     def event(
         self,
