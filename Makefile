@@ -30,8 +30,8 @@ run: venv fonts ## Set up SQLite with a demo organisation and serve on 127.0.0.1
 	$(BIN)/vulndesk serve
 
 lint: venv ## ruff, mypy --strict and the import-layer contracts
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
