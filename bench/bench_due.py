@@ -1,0 +1,144 @@
+"""Benchmark: the due-soon query over 1,000,000 stored obligations, on SQLite and PostgreSQL.
+
+Generates the data with bench.datagen, then times services.clocks_query.due_soon (limit 100,
+random windows and unit filters) against a baseline measured in the same run: a primary-key
+lookup through the same unit of work. Writes bench/results/due.json; exits 1 on a missed target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.datagen import NOW, Counts, generate
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.bootstrap import Container, build
+from vulndesk.config import Settings
+from vulndesk.domain.ids import UnitId
+from vulndesk.services.clocks_query import due_soon
+
+RESULTS = Path(__file__).parent / "results" / "due.json"
+KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
+RUNS = 500
+TARGET_MS = 50.0
+WINDOWS = [dt.timedelta(hours=h) for h in (1, 24, 72, 24 * 7, 24 * 30)]
+UNITS: list[UnitId | None] = [None, UnitId("hq"), UnitId("cn"), UnitId("de")]
+
+
+def _timed(fn: Callable[[], object], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def measure(c: Container, engine_name: str, counts: Counts) -> list[dict[str, object]]:
+    c.migrate()
+    t0 = time.perf_counter()
+    added = generate(c.engine, counts)
+    gen_s = time.perf_counter() - t0
+    deps = c.deps()
+    rng = random.Random(11)
+    due_soon(deps, WINDOWS[0])  # warm caches before timing
+
+    def query() -> object:
+        return due_soon(deps, rng.choice(WINDOWS), rng.choice(UNITS), 100)
+
+    def baseline() -> object:
+        with deps.uow() as uow:
+            return uow.units.get(UnitId("hq"))
+
+    base = _timed(baseline, RUNS)
+    took = _timed(query, RUNS)
+    rows: list[dict[str, object]] = [
+        {
+            "name": "due_soon generation seconds",
+            "engine": engine_name,
+            "value": round(gen_s, 1),
+            "unit": f"s for {added:,} obligations",
+            "baseline": None,
+            "target": None,
+            "passed": None,
+        },
+    ]
+    for q in (50, 99):
+        v, b = _p(took, q), _p(base, q)
+        rows.append(
+            {
+                "name": f"due_soon p{q}",
+                "engine": engine_name,
+                "value": round(v, 2),
+                "unit": "ms",
+                "baseline": round(b, 2),
+                "target": TARGET_MS,
+                "passed": q != 99 or v <= TARGET_MS,
+            }
+        )
+    return rows
+
+
+def _sqlite(counts: Counts) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        c = build(
+            Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/due.db", keys_json=KEYS),
+            SettableClock(NOW),
+        )
+        try:
+            return measure(c, "sqlite", counts)
+        finally:
+            c.close()
+
+
+def _postgres(counts: Counts) -> list[dict[str, object]]:
+    from tests.pg import find_pg_bin, start_server
+
+    if find_pg_bin() is None:
+        return []
+    server = start_server()
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE due_bench"))
+        admin.dispose()
+        c = build(
+            Settings(
+                home=Path(server.socket_dir), database_url=server.url("due_bench"), keys_json=KEYS
+            ),
+            SettableClock(NOW),
+        )
+        try:
+            return measure(c, "postgresql", counts)
+        finally:
+            c.close()
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    counts = Counts(cases=int(args[0]) // 5) if args else Counts()
+    rows = _sqlite(counts) + _postgres(counts)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
+    for r in rows:
+        print(json.dumps(r))
+    return 0 if all(r["passed"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""CLI for the deadline worker, escalations, organisation options, calendars and waivers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import asdict as vars_of
+
+import typer
+
+from vulndesk.entrypoints.cli.cases import case_app
+from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.obligations import rules_app
+from vulndesk.services import obligations_admin, worker
+from vulndesk.services.context import Actor
+
+calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
+
+
+def _worker_actor() -> Actor:
+    return Actor(f"worker@{socket.gethostname()}:{os.getpid()}", "worker")
+
+
+def worker_command(
+    once: bool = typer.Option(False, "--once", help="One sweep and dispatch, then exit"),
+    interval: int = typer.Option(60, "--interval", min=1, max=60, help="Seconds between sweeps"),
+) -> None:
+    """Sweep deadlines (overdue, escalations at 50/80/100%) and dispatch the outbox."""
+    me = _worker_actor()
+    while True:
+        with errors():
+            swept, sent = worker.run_once(deps(), me)
+        typer.echo(
+            f"swept: queued {swept.queued}, overdue {swept.overdue}; "
+            f"dispatched: sent {sent.sent}, retried {sent.retried}, failed {sent.failed}"
+        )
+        if once:
+            return
+        time.sleep(interval)
+
+
+def escalations_command(
+    limit: int = typer.Option(100, "--limit"), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Escalations delivered by the worker, newest first."""
+    with deps().uow() as uow:
+        items = uow.escalations.list(limit)
+    if as_json:
+        print_json({"escalations": items})
+        return
+    table(
+        "Escalations",
+        ["case", "obligation", "threshold", "due", "delivered", "by"],
+        [
+            (
+                e.case,
+                e.obligation_id,
+                f"{e.threshold}%",
+                e.due_at.isoformat(),
+                e.delivered_at.isoformat(timespec="seconds"),
+                e.delivered_by,
+            )
+            for e in items
+        ],
+    )
+
+
+@case_app.command("waive")
+def case_waive(
+    key: str,
+    obligation: str,
+    reason: str = typer.Option(..., "--reason"),
+    approver: list[str] = typer.Option(..., "--approver", help="Repeat; not the requester"),
+) -> None:
+    """Waive an open or overdue obligation on a case (reason and a second approver required)."""
+    with errors():
+        obligations_admin.waive_obligation(deps(), actor(), key, obligation, reason, approver)
+    typer.echo(f"{key}: {obligation} waived")
+
+
+@rules_app.command("set-option")
+def rules_set_option(
+    key: str = typer.Argument(..., help="<rule-set>.<option>"),
+    value: str = typer.Argument(..., help="A value the rule set allows"),
+    clear: bool = typer.Option(False, "--clear", help="Remove the option (back to the default)"),
+) -> None:
+    """Set an organisation-wide rule option; every open case's clocks are recomputed."""
+    with errors():
+        n = obligations_admin.set_option(
+            deps(), actor(), container().rule_sets, key, None if clear else value
+        )
+    typer.echo(f"{key} {'cleared' if clear else '= ' + value}; {n} open cases recomputed")
+
+
+@rules_app.command("options")
+def rules_options(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Organisation-wide rule options in force."""
+    items = obligations_admin.list_options(deps())
+    if as_json:
+        print_json({"options": items})
+        return
+    table(
+        "Rule options",
+        ["option", "value", "set by", "at"],
+        [(o.key, o.value, o.updated_by, o.updated_at.isoformat(timespec="seconds")) for o in items],
+    )
+
+
+@calendar_app.command("set")
+def calendar_set(
+    country: str,
+    date: str = typer.Argument(..., help="YYYY-MM-DD"),
+    off: bool = typer.Option(False, "--off", help="Not a working day"),
+    on: bool = typer.Option(False, "--on", help="A working day"),
+    note: str = typer.Option("", "--note"),
+) -> None:
+    """Override one date of a country's working-day calendar; open cases are recomputed."""
+    with errors():
+        if off == on:
+            from vulndesk.domain.errors import InvalidInput
+
+            raise InvalidInput("--off/--on", "give exactly one", "--off or --on")
+        n = obligations_admin.set_calendar_day(deps(), actor(), country, date, on, note)
+    typer.echo(f"{country.upper()} {date}: {'working' if on else 'off'}; {n} open cases recomputed")
+
+
+@calendar_app.command("list")
+def calendar_list(
+    country: str | None = typer.Option(None, "--country"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Calendar overrides."""
+    items = obligations_admin.list_calendar(deps(), country)
+    if as_json:
+        print_json({"overrides": [{**vars_of(o), "day": o.day.isoformat()} for o in items]})
+        return
+    table(
+        "Calendar overrides",
+        ["country", "date", "working", "note", "set by"],
+        [
+            (o.country, o.day.isoformat(), "yes" if o.working else "no", o.note, o.updated_by)
+            for o in items
+        ],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker_command)
+    app.command("escalations")(escalations_command)
+    app.add_typer(calendar_app, name="calendar")

@@ -1,0 +1,137 @@
+"""Administering clocks: waive an obligation, set organisation options and calendar overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.rules import RuleSet, check_options
+from vulndesk.rules.calendars import supported_country
+from vulndesk.services import clocks
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter, UnitOfWork
+from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+
+_WAIVABLE = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
+_ENDED = (CaseState.REJECTED, CaseState.DUPLICATE, CaseState.CLOSED)
+_PAGE = 500
+
+
+def waive_obligation(
+    deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str, approvers: Sequence[str]
+) -> CaseObligation:
+    """Waive an open or overdue obligation; needs a reason and an approver other than the actor."""
+    names = tuple(sorted({a.strip() for a in approvers if a.strip()}))
+    if not reason.strip():
+        raise InvalidInput("reason", "is empty", "why the obligation does not apply")
+    if not names or actor.name in names:
+        raise InvalidInput("approver", "must name someone other than the requester", "a user name")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        stored = uow.cases.get(CaseKey(case))
+        items = uow.obligations.for_case(stored.key)
+        found = next((o for o in items if o.id == obligation_id), None)
+        if found is None:
+            raise NotFound("obligation", obligation_id)
+        if found.status not in _WAIVABLE:
+            raise InvalidInput("obligation", f"is {found.status.value}", "an open or overdue one")
+        waived = replace(
+            found, status=ObligationStatus.WAIVED, waived_reason=reason.strip(), waived_by=names
+        )
+        uow.obligations.replace_for_case(
+            stored.key, stored.unit, [waived if o.id == obligation_id else o for o in items], now
+        )
+        uow.audit.append(
+            actor.event(
+                now,
+                "case:obligation:waived",
+                "case",
+                stored.key,
+                obligation=obligation_id,
+                approvers=",".join(names),
+            )
+        )
+        uow.commit()
+    return waived
+
+
+def recompute_open_cases(deps: Deps, uow: UnitOfWork, now: dt.datetime) -> int:
+    """Recompute the clocks of every case still in progress, in the caller's transaction."""
+    states = tuple(s for s in CaseState if s not in _ENDED)
+    done, offset = 0, 0
+    while True:
+        page = uow.cases.list(CaseFilter(states=states, limit=_PAGE, offset=offset, order="key"))
+        for summary in page:
+            clocks.recompute(deps, uow, uow.cases.get(summary.key), now)
+        done += len(page)
+        offset += _PAGE
+        if len(page) < _PAGE:
+            return done
+
+
+def set_option(
+    deps: Deps, actor: Actor, catalogue: Mapping[str, RuleSet], key: str, value: str | None
+) -> int:
+    """Set (or with None clear) an organisation option; returns how many cases were recomputed."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        chosen = uow.org_settings.options()
+        if value is None:
+            chosen.pop(key, None)
+        else:
+            chosen[key] = value
+        check_options(chosen, catalogue)
+        if value is None:
+            uow.org_settings.delete(key)
+        else:
+            uow.org_settings.set(OrgSetting(key, value, now, actor.name))
+        uow.audit.append(
+            actor.event(now, "rules:option:set", "option", key, value=value or "(default)")
+        )
+        count = recompute_open_cases(deps, uow, now)
+        uow.commit()
+    return count
+
+
+def list_options(deps: Deps) -> list[OrgSetting]:
+    with deps.uow() as uow:
+        return uow.org_settings.list()
+
+
+def set_calendar_day(
+    deps: Deps, actor: Actor, country: str, day: str, working: bool, note: str
+) -> int:
+    """Declare a date a working day or not in one country; returns cases recomputed."""
+    code = country.strip().upper()
+    if not supported_country(code):
+        raise InvalidInput("country", f"{country!r} has no calendar", "an ISO 3166-1 alpha-2 code")
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError as exc:
+        raise InvalidInput("date", f"{day!r} is not a date", "YYYY-MM-DD") from exc
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.calendar.set(CalendarOverride(code, date, working, note.strip(), now, actor.name))
+        uow.audit.append(
+            actor.event(
+                now,
+                "calendar:day:set",
+                "calendar",
+                f"{code}/{date.isoformat()}",
+                working=str(working).lower(),
+            )
+        )
+        count = recompute_open_cases(deps, uow, now)
+        uow.commit()
+    return count
+
+
+def list_calendar(deps: Deps, country: str | None = None) -> list[CalendarOverride]:
+    with deps.uow() as uow:
+        return uow.calendar.list(country.upper() if country else None)
