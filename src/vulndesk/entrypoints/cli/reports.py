@@ -1,0 +1,395 @@
+"""CLI for regulator reports, the disclosure ledger and headquarters oversight.
+
+Drafts are named `CASE/KIND/RECIPIENT/vN` (e.g. `VD-2026-0001/nvdb/nvdb/v2`); leaving out
+`/vN` means the newest version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    console,
+    container,
+    deps,
+    errors,
+    print_json,
+    table,
+)
+from vulndesk.services import approvals, ledger, oversight, reports
+from vulndesk.services.ports_reports import Decision, DraftRecord
+
+report_app = typer.Typer(
+    help="Regulator reports and notices: draft, preview, approve, submit.", no_args_is_help=True
+)
+ledger_app = typer.Typer(
+    help="The disclosure ledger: every disclosure to anyone.", no_args_is_help=True
+)
+oversight_app = typer.Typer(
+    help="Headquarters oversight of government submissions.", invoke_without_command=True
+)
+
+
+def _draft_row(d: DraftRecord) -> dict[str, object]:
+    return {
+        "ref": d.ref,
+        "kind": d.draft.kind,
+        "stage": d.draft.stage,
+        "recipient": d.draft.recipient,
+        "version": d.draft.version,
+        "status": d.status,
+        "sha256": d.draft.sha256,
+        "fields": list(d.draft.fields),
+        "approvers": list(d.approvers),
+        "created_at": d.draft.created_at,
+        "created_by": d.draft.created_by,
+    }
+
+
+def _show(d: DraftRecord, as_json: bool) -> None:
+    if as_json:
+        print_json(_draft_row(d))
+        return
+    approved = ", ".join(d.approvers) or "none"
+    typer.echo(f"{d.ref}  {d.status}  approvals: {approved}  sha256: {d.draft.sha256}")
+
+
+@report_app.command("draft")
+def draft(
+    case: str = typer.Argument(..., help="Case id, e.g. VD-2026-0001"),
+    kind: str = typer.Option(..., "--kind", help=", ".join(reports.KINDS)),
+    recipient: str = typer.Option(..., "--recipient", help="Party id"),
+    stage: str | None = typer.Option(None, "--stage", help="initial or update (NVDB, notices)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Build the next version of a draft, with only the fields the recipient may receive."""
+    with errors():
+        _show(reports.draft_report(deps(), actor(), case, kind, recipient, stage), as_json)
+
+
+@report_app.command("list")
+def list_cmd(
+    case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Every draft version of a case."""
+    with errors():
+        found = reports.list_drafts(deps(), case)
+    if as_json:
+        print_json([_draft_row(d) for d in found])
+        return
+    table(
+        f"Drafts of {case}",
+        ["draft", "status", "approvers", "created"],
+        [(d.ref, d.status, ", ".join(d.approvers), d.draft.created_at.isoformat()) for d in found],
+    )
+
+
+@report_app.command("preview")
+def preview(
+    draft_id: str = typer.Argument(..., metavar="DRAFT"),
+    fmt: str = typer.Option("md", "--format", help="json, md, html, pdf"),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout"),
+) -> None:
+    """Show exactly what the recipient would receive."""
+    with errors():
+        if fmt == "pdf" and out is None:
+            raise InvalidInput("out", "a PDF needs a file", "--out FILE.pdf")
+        renderer = container().pdf_renderer if fmt == "pdf" else None
+        data = reports.preview(deps(), actor(), draft_id, fmt, renderer)
+    if out is not None:
+        out.write_bytes(data)
+        typer.echo(f"written: {out}")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
+@report_app.command("diff")
+def diff(
+    draft_id: str = typer.Argument(..., metavar="DRAFT"),
+    against: int | None = typer.Option(None, "--against", help="Earlier version number"),
+    recipients: bool = typer.Option(False, "--recipients", help="Compare with other recipients"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Unified diff of the Markdown and field-level changes."""
+    with errors():
+        found = reports.diff_draft(deps(), actor(), draft_id, against, recipients=recipients)
+    if as_json:
+        print_json(found)
+        return
+    for d in found:
+        typer.echo(f"== {d.left} -> {d.right}")
+        typer.echo(
+            f"added: {', '.join(d.added) or '-'}; removed: {', '.join(d.removed) or '-'}; "
+            f"changed: {', '.join(d.changed) or '-'}"
+        )
+        sys.stdout.write(d.unified)
+
+
+@report_app.command("approve")
+def approve(
+    draft_id: str = typer.Argument(..., metavar="DRAFT"),
+    justification: str | None = typer.Option(
+        None, "--justification", help="Record (or second) why a government gets more than others"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve a draft; two different people are needed."""
+    with errors():
+        _show(approvals.approve(deps(), actor(), draft_id, justification), as_json)
+
+
+@report_app.command("record-submission")
+def record_submission(
+    draft_id: str = typer.Argument(..., metavar="DRAFT"),
+    at: str = typer.Option(..., "--at", help="When it was submitted (ISO 8601 with offset)"),
+    receipt: str = typer.Option(..., "--receipt", help="The portal's receipt number"),
+    screenshot: Path | None = typer.Option(None, "--screenshot", help="Screenshot of the receipt"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record that an approved draft was submitted through the regulator's portal."""
+    with errors():
+        shot = None
+        if screenshot is not None:
+            if not screenshot.is_file():
+                raise InvalidInput("screenshot", f"{screenshot} is not a file", "an image file")
+            shot = (screenshot.name, hashlib.sha256(screenshot.read_bytes()).hexdigest())
+        entry = ledger.record_submission(deps(), actor(), draft_id, at, receipt, shot)
+    if as_json:
+        print_json(ledger.export_row(entry))
+    else:
+        typer.echo(
+            f"recorded {entry.ref}: {entry.entry.disclosure_kind} sha256 {entry.entry.sha256}"
+        )
+
+
+def _decision_out(decision: Decision, as_json: bool) -> None:
+    if as_json:
+        print_json(decision)
+        return
+    state = "approved" if decision.approved else "awaiting a second approver"
+    typer.echo(
+        f"decision {decision.id} ({decision.kind}, {decision.case} -> {decision.recipient}): "
+        f"{state}; approvers: {', '.join(decision.approvers)}"
+    )
+
+
+@report_app.command("exception")
+def exception(
+    case: str = typer.Argument(...),
+    recipient: str = typer.Option(..., "--recipient"),
+    reason: str = typer.Option(..., "--reason"),
+    field: list[str] = typer.Option([], "--field", help="Repeat: detail field to grant"),
+    cross_border: bool = typer.Option(
+        False, "--cross-border", help="Allow a disclosure abroad (RMSV Art. 9(7))"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Propose an exception (fields beyond policy, or a cross-border disclosure); a second person approves."""
+    kind = reports.CROSS_BORDER if cross_border else reports.EXCEPTION
+    with errors():
+        found = approvals.record_decision(
+            deps(), actor(), kind, case, recipient, reason, tuple(field)
+        )
+    _decision_out(found, as_json)
+
+
+@report_app.command("justify")
+def justify(
+    draft_id: str = typer.Argument(..., metavar="DRAFT"),
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record or second the equal-dissemination justification of a draft."""
+    with errors():
+        found = approvals.justify(deps(), actor(), draft_id, reason)
+    _decision_out(found, as_json)
+
+
+@report_app.command("decision-approve")
+def decision_approve(
+    decision_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Approve a recorded decision as its second (different) person."""
+    with errors():
+        found = approvals.approve_decision(deps(), actor(), decision_id)
+    _decision_out(found, as_json)
+
+
+@report_app.command("policy")
+def policy(
+    party: str = typer.Argument(..., help="Party id"),
+    cls: list[str] = typer.Option([], "--class", help="Repeat: public, restricted"),
+    field: list[str] = typer.Option(
+        [], "--field", help="Repeat: single detail field beyond the classes"
+    ),
+) -> None:
+    """Give one recipient its own disclosure policy instead of its kind's."""
+    with errors():
+        reports.set_override(deps(), actor(), party, tuple(cls), tuple(field))
+    typer.echo(
+        f"policy for {party}: classes {', '.join(cls) or '-'}; fields {', '.join(field) or '-'}"
+    )
+
+
+@report_app.command("conflicts")
+def conflicts(
+    case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Cross-border and equal-dissemination conflicts of a case's drafts."""
+    with errors():
+        found = approvals.case_conflicts(deps(), case)
+    if as_json:
+        print_json(found)
+        return
+    table(
+        f"Conflicts of {case}",
+        ["rule", "draft", "resolved by", "message"],
+        [(c.rule, c.draft, c.resolved_by or "-", c.message) for c in found],
+    )
+
+
+@ledger_app.command("list")
+def ledger_list(
+    case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Disclosures, oldest first."""
+    with errors():
+        rows = [ledger.export_row(e) for e in ledger.list_entries(deps(), case)]
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        "Disclosure ledger",
+        ["id", "at", "case", "kind", "recipient", "classes", "receipt"],
+        [
+            (
+                r["id"],
+                r["at"],
+                r["case"],
+                r["disclosure_kind"],
+                r["recipient"],
+                ",".join(r["classes"]),
+                r["receipt"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@ledger_app.command("show")
+def ledger_show(
+    entry_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """One disclosure with the exact content sent (reading it is audited)."""
+    with errors():
+        entry = ledger.show_entry(deps(), actor(), entry_id)
+    row = ledger.export_row(entry) | {"content": entry.entry.content}
+    if as_json:
+        print_json(row)
+    else:
+        console.print(row)
+
+
+@ledger_app.command("record")
+def ledger_record(
+    case: str = typer.Argument(...),
+    recipient: str = typer.Option(..., "--recipient"),
+    kind: str = typer.Option(..., "--kind", help=", ".join(ledger.MANUAL_KINDS)),
+    at: str = typer.Option(..., "--at"),
+    said: str = typer.Option(..., "--said", help="What was disclosed"),
+    channel: str = typer.Option("phone", "--channel", help=", ".join(ledger.CHANNELS)),
+    field: list[str] = typer.Option([], "--field", help="Repeat: detail field disclosed"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record a disclosure made outside vulndesk (a phone call, a meeting)."""
+    with errors():
+        entry = ledger.record_disclosure(
+            deps(), actor(), case, recipient, kind, at, said, channel, field
+        )
+    if as_json:
+        print_json(ledger.export_row(entry))
+    else:
+        typer.echo(f"recorded {entry.ref}")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(True, "--json")
+) -> None:
+    """JSON lines: one disclosure per line, with the SHA-256 of what was sent (no content)."""
+    with errors():
+        for e in ledger.list_entries(deps(), case):
+            sys.stdout.write(
+                json.dumps(ledger.export_row(e), ensure_ascii=False, sort_keys=True) + "\n"
+            )
+
+
+@oversight_app.callback()
+def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every government submission across all units."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with errors():
+        rows = oversight.government_submissions(deps())
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        "Government submissions",
+        ["at", "case", "unit", "recipient", "kind", "classes", "approvers", "receipt"],
+        [
+            (
+                r.at.isoformat(),
+                r.case,
+                r.unit,
+                r.recipient,
+                r.disclosure_kind,
+                ",".join(r.classes),
+                ",".join(r.approvers),
+                r.receipt,
+            )
+            for r in rows
+        ],
+    )
+
+
+@oversight_app.command("notices")
+def oversight_notices(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Notices to headquarters: drafts to and submissions to governments."""
+    with errors():
+        rows = oversight.notices(deps())
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        "Headquarters notices",
+        ["at", "case", "event", "draft"],
+        [(n.created_at.isoformat(), n.case, n.event, n.draft_ref) for n in rows],
+    )
+
+
+@oversight_app.command("subscribe")
+def oversight_subscribe(
+    name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email")
+) -> None:
+    """Subscribe someone at headquarters to the notices."""
+    with errors():
+        found = oversight.subscribe(deps(), actor(), name, email)
+    typer.echo(f"subscribed {found.email}")
+
+
+@oversight_app.command("require-hq-approver")
+def require_hq_approver(value: str = typer.Argument(..., help="on or off")) -> None:
+    """Whether one of a draft's two approvers must belong to headquarters."""
+    with errors():
+        if value not in ("on", "off"):
+            raise InvalidInput("value", f"{value!r}", "on, off")
+        oversight.set_require_hq(deps(), actor(), value == "on")
+    typer.echo(f"require headquarters approver: {value}")

@@ -1,0 +1,300 @@
+"""Two-person approval of drafts, decision records, and the checks an approval must pass.
+
+Checks: the cross-border rule of RMSV 2021 Art. 9(7) and equal dissemination among governments
+and customers. Each is resolved only by a decision approved by two different people.
+
+Cross-border reading: while a case handled by a unit in China is undisclosed (no `published`
+fact), its vulnerability information may go only to recipients in China or to the product's
+provider. The organisation is the provider of its own products; an upstream supplier named for
+an affected product (or one of its components) is the provider of that component, so it may
+be told. Anyone else abroad (ENISA, foreign CSIRTs, customers, the public) needs an approved
+`cross-border` decision recording why, e.g. the CRA Art. 14 duty to report to ENISA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vulndesk.domain.cases import Case
+from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.domain.parties import Party, PartyKind
+from vulndesk.domain.policy import compare_disclosure
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_reports import (
+    MIN_APPROVERS,
+    Approval,
+    Decision,
+    DraftRecord,
+)
+from vulndesk.services.reports import (
+    CROSS_BORDER,
+    EXCEPTION,
+    JUSTIFICATION,
+    detail_fields_known,
+    load_draft,
+)
+
+REQUIRE_HQ = "reports.require_hq_approver"
+DECISION_KINDS = (EXCEPTION, CROSS_BORDER, JUSTIFICATION)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseConflict:
+    """A rule a disclosure of the case runs into, and whether a decision resolves it."""
+
+    rule: str
+    recipient: PartyId
+    draft: str
+    message: str
+    resolved_by: int | None
+
+
+def cross_border_problem(uow: UnitOfWork, case: Case, party: Party) -> str | None:
+    unit = uow.units.get(case.unit)
+    if unit.country != "CN" or case.published or party.country == "CN":
+        return None
+    if party.kind is PartyKind.UPSTREAM_SUPPLIER:
+        for affected in case.products:
+            product = uow.products.get(affected.product)
+            suppliers = {*product.suppliers, *(c.supplier for c in product.components)}
+            if party.id in suppliers:
+                return None
+    return (
+        f"RMSV Art. 9(7): {case.key} is undisclosed and handled in CN; "
+        f"{party.id} ({party.country}) is outside China and not the product's provider"
+    )
+
+
+def received_by_others(
+    uow: UnitOfWork, case: CaseKey, recipient: PartyId
+) -> dict[Party, frozenset[str]]:
+    """Detail fields every other recipient got (ledger) or will get (approved drafts)."""
+    got: dict[PartyId, set[str]] = {}
+    for entry in uow.ledger.list(case):
+        got.setdefault(entry.entry.recipient, set()).update(detail_fields_known(entry.entry.fields))
+    for d in uow.reports.drafts_for_case(case):
+        if d.status in ("approved", "submitted"):
+            got.setdefault(d.draft.recipient, set()).update(d.draft.fields)
+    got.pop(recipient, None)
+    return {uow.parties.get(p): frozenset(f) for p, f in got.items()}
+
+
+def _approved(
+    decisions: list[Decision], kind: str, recipient: PartyId, draft: int | None
+) -> Decision | None:
+    for d in decisions:
+        same = d.kind == kind and d.recipient == recipient
+        if same and d.approved and (draft is None or d.draft_id == draft):
+            return d
+    return None
+
+
+def conflicts_for_draft(uow: UnitOfWork, record: DraftRecord) -> list[CaseConflict]:
+    d = record.draft
+    case = uow.cases.get(d.case)
+    party = uow.parties.get(d.recipient)
+    decisions = uow.reports.decisions_for(d.case)
+    out = []
+    problem = cross_border_problem(uow, case, party)
+    if problem:
+        found = _approved(decisions, CROSS_BORDER, party.id, None)
+        out.append(
+            CaseConflict(CROSS_BORDER, party.id, record.ref, problem, found.id if found else None)
+        )
+    findings = compare_disclosure(
+        party, frozenset(d.fields), received_by_others(uow, d.case, party.id)
+    )
+    if findings:
+        found = _approved(decisions, JUSTIFICATION, party.id, record.id)
+        message = "; ".join(f.message for f in findings)
+        out.append(
+            CaseConflict(
+                "equal-dissemination", party.id, record.ref, message, found.id if found else None
+            )
+        )
+    return out
+
+
+def case_conflicts(deps: Deps, case: str) -> list[CaseConflict]:
+    """Conflicts of the newest draft to each recipient of the case (for `case show` and the API)."""
+    key = parse_case_key(case)
+    with deps.uow() as uow:
+        newest: dict[tuple[str, str], DraftRecord] = {}
+        for d in uow.reports.drafts_for_case(key):
+            newest[(d.draft.kind, d.draft.recipient)] = d
+        return [c for d in newest.values() for c in conflicts_for_draft(uow, d)]
+
+
+def unresolved(uow: UnitOfWork, record: DraftRecord) -> list[CaseConflict]:
+    return [c for c in conflicts_for_draft(uow, record) if c.resolved_by is None]
+
+
+def require_hq(uow: UnitOfWork) -> bool:
+    return uow.org_settings.options().get(REQUIRE_HQ, "false") == "true"
+
+
+def _is_hq(uow: UnitOfWork, unit: str | None) -> bool:
+    if not unit:
+        return False
+    return any(u.id == unit and u.parent is None for u in uow.units.list())
+
+
+def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
+    d = record.draft
+    latest = uow.reports.latest_version(d.case, d.kind, d.recipient)
+    if d.version != latest:
+        raise GuardFailed("current-version", f"{record.ref} was superseded by v{latest}")
+
+
+def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None) -> DraftRecord:
+    """Add `actor`'s approval; the second different person makes the draft approved."""
+    if justification:
+        justify(deps, actor, ref, justification)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        record = load_draft(uow, ref)
+        check_current(uow, record)
+        if record.status == "submitted":
+            raise GuardFailed("not-submitted", f"{record.ref} was already submitted")
+        if actor.name in record.approvers:
+            raise GuardFailed(
+                "two-persons",
+                f"{actor.name} already approved {record.ref}; a second person must approve",
+            )
+        blocking = unresolved(uow, record)
+        if blocking:
+            raise GuardFailed(
+                blocking[0].rule, blocking[0].message + " (record an approved decision)"
+            )
+        approvals = (*record.approvals, Approval(actor.name, actor.unit, now))
+        second = len(approvals) >= MIN_APPROVERS
+        if second and require_hq(uow) and not any(_is_hq(uow, a.unit) for a in approvals):
+            raise GuardFailed("hq-approver", "one approver must belong to headquarters")
+        uow.reports.add_approval(record.id, approvals[-1])
+        if len({a.actor for a in approvals}) >= MIN_APPROVERS:
+            uow.reports.set_status(record.id, "approved")
+        uow.audit.append(
+            actor.event(now, "case:report:approved", "report", record.ref, record.draft.fields)
+        )
+        uow.commit()
+    with deps.uow() as uow:
+        return load_draft(uow, record.ref)
+
+
+def record_decision(
+    deps: Deps,
+    actor: Actor,
+    kind: str,
+    case: str,
+    recipient: str,
+    reason: str,
+    fields: tuple[str, ...] = (),
+    draft: str | None = None,
+) -> Decision:
+    """Record a decision proposed by `actor` (its first approver); a second person approves it."""
+    if kind not in DECISION_KINDS:
+        raise InvalidInput("kind", f"{kind!r} is not a decision kind", ", ".join(DECISION_KINDS))
+    if not reason.strip():
+        raise InvalidInput("reason", "a decision needs a recorded reason", "a short sentence")
+    if kind == EXCEPTION:
+        unknown = [f for f in fields if f not in DETAIL_FIELDS]
+        if not fields or unknown:
+            raise InvalidInput(
+                "fields",
+                f"{unknown[0]!r} is not a case detail field" if unknown else "no field named",
+                ", ".join(DETAIL_FIELDS),
+            )
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        key = parse_case_key(case)
+        uow.cases.get(key)
+        party = uow.parties.get(PartyId(recipient))
+        draft_id = None
+        if draft is not None:
+            record = load_draft(uow, draft)
+            key, party, draft_id = (
+                record.draft.case,
+                uow.parties.get(record.draft.recipient),
+                record.id,
+            )
+        decision = uow.reports.add_decision(
+            Decision(
+                0,
+                kind,
+                key,
+                party.id,
+                draft_id,
+                tuple(sorted(fields)),
+                reason.strip(),
+                now,
+                actor.name,
+                (actor.name,),
+            )
+        )
+        uow.audit.append(
+            actor.event(
+                now, f"case:decision:{kind}-recorded", "decision", str(decision.id), decision.fields
+            )
+        )
+        uow.commit()
+    return decision
+
+
+def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
+    """Record (or second) the equal-dissemination justification for one draft version."""
+    with deps.uow() as uow:
+        record = load_draft(uow, ref)
+        open_ones = [
+            d
+            for d in uow.reports.decisions_for(record.draft.case)
+            if d.kind == JUSTIFICATION and d.draft_id == record.id
+        ]
+    for d in open_ones:
+        if actor.name not in d.approvers:
+            return approve_decision(deps, actor, d.id)
+        if d.approved:
+            return d
+    if open_ones:
+        return open_ones[0]
+    return record_decision(
+        deps,
+        actor,
+        JUSTIFICATION,
+        record.draft.case,
+        record.draft.recipient,
+        reason,
+        draft=record.ref,
+    )
+
+
+def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
+    """A second (third…) person approves a decision; the same person twice is refused."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        decision = uow.reports.get_decision(decision_id)
+        if actor.name in decision.approvers:
+            raise GuardFailed(
+                "two-persons",
+                f"{actor.name} already approved decision {decision_id}; a second person must",
+            )
+        uow.reports.approve_decision(decision_id, actor.name, now)
+        uow.audit.append(
+            actor.event(
+                now,
+                f"case:decision:{decision.kind}-approved",
+                "decision",
+                str(decision_id),
+                decision.fields,
+            )
+        )
+        uow.commit()
+    with deps.uow() as uow:
+        return uow.reports.get_decision(decision_id)
+
+
+def list_decisions(deps: Deps, case: str) -> list[Decision]:
+    with deps.uow() as uow:
+        return uow.reports.decisions_for(parse_case_key(case))

@@ -1,0 +1,226 @@
+"""The disclosure ledger: every disclosure to anyone, submissions of approved drafts frozen in it.
+
+NVDB and ENISA have no API: a person submits through the portal and records it here with the
+portal's receipt. Recording a disclosure recomputes the case's clocks in the same transaction,
+so an obligation it satisfies turns to met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from vulndesk.domain import values
+from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.facts import MAX_FUTURE_SKEW
+from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.services import clocks
+from vulndesk.services.approvals import check_current, unresolved
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_reports import LedgerEntry, NewLedgerEntry
+from vulndesk.services.reports import load_draft, sha256
+
+# The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
+DISCLOSURE_KINDS = {
+    "nvdb": "nvdb-report",
+    "enisa.vulnerability_early_warning": "enisa-early-warning",
+    "enisa.vulnerability_notification": "enisa-vulnerability-notification",
+    "enisa.vulnerability_final_report": "enisa-final-report",
+    "enisa.incident_early_warning": "enisa-incident-early-warning",
+    "enisa.incident_notification": "enisa-incident-notification",
+    "enisa.incident_final_report": "enisa-incident-final-report",
+    "notice.users": "user-notice",
+    "notice.upstream": "upstream-notice",
+    "notice.downstream": "downstream-notice",
+    "notice.csirt": "csirt-notice",
+}
+MANUAL_KINDS = (*DISCLOSURE_KINDS.values(), "public-advisory", "other")
+CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "other")
+
+
+def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
+    found = {DETAIL_FIELDS[f] for f in fields if f in DETAIL_FIELDS}
+    return tuple(c.value for c in sorted(found, key=lambda c: c.rank))
+
+
+def _when(at: str | dt.datetime, now: dt.datetime) -> dt.datetime:
+    when = values.instant("at", at)
+    if when > now + MAX_FUTURE_SKEW:
+        raise InvalidInput("at", "the disclosure lies in the future", "an instant up to now")
+    return when
+
+
+def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
+    saved = uow.ledger.add(entry)
+    uow.audit.append(
+        actor.event(
+            entry.recorded_at,
+            "case:ledger:recorded",
+            "ledger",
+            saved.ref,
+            entry.fields,
+            case=entry.case,
+            kind=entry.disclosure_kind,
+            sha256=entry.sha256,
+        )
+    )
+    clocks.recompute(deps, uow, uow.cases.get(entry.case), entry.recorded_at)
+    return saved
+
+
+def record_submission(
+    deps: Deps,
+    actor: Actor,
+    ref: str,
+    at: str | dt.datetime,
+    receipt: str,
+    screenshot: tuple[str, str] | None = None,
+) -> LedgerEntry:
+    """Freeze an approved draft as sent: snapshot and SHA-256 in the ledger, draft submitted."""
+    if not receipt.strip():
+        raise InvalidInput(
+            "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
+        )
+    now = deps.clock.now()
+    when = _when(at, now)
+    with deps.uow() as uow:
+        record = load_draft(uow, ref)
+        check_current(uow, record)
+        if record.status != "approved":
+            raise GuardFailed(
+                "approved", f"{record.ref} is {record.status}; only approved drafts are submitted"
+            )
+        if sha256(record.draft.content) != record.draft.sha256:
+            raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
+        blocking = unresolved(uow, record)
+        if blocking:
+            raise GuardFailed(blocking[0].rule, blocking[0].message)
+        d = record.draft
+        entry = NewLedgerEntry(
+            case=d.case,
+            unit=d.unit,
+            disclosure_kind=DISCLOSURE_KINDS[d.kind],
+            recipient=d.recipient,
+            recipient_kind=d.recipient_kind,
+            channel="portal" if d.recipient_kind in ("regulator", "csirt") else "email",
+            at=when,
+            draft_ref=record.ref,
+            receipt=receipt.strip(),
+            screenshot=screenshot[0] if screenshot else None,
+            screenshot_sha256=screenshot[1] if screenshot else None,
+            content=d.content,
+            sha256=d.sha256,
+            fields=d.fields,
+            classes=classes_of(d.fields),
+            approvers=record.approvers,
+            recorded_at=now,
+            recorded_by=actor.name,
+        )
+        uow.reports.set_status(record.id, "submitted")
+        saved = _add(deps, actor, uow, entry)
+        if d.recipient_kind in ("regulator", "csirt"):
+            uow.oversight.add_notice(now, d.case, "submitted", record.ref, d.recipient)
+        uow.commit()
+    return saved
+
+
+def record_disclosure(
+    deps: Deps,
+    actor: Actor,
+    case: str,
+    recipient: str,
+    kind: str,
+    at: str | dt.datetime,
+    said: str,
+    channel: str = "phone",
+    fields: Sequence[str] = (),
+) -> LedgerEntry:
+    """A disclosure made outside vulndesk (a call, a meeting): what was said, to whom, when."""
+    if kind not in MANUAL_KINDS:
+        raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
+    if channel not in CHANNELS:
+        raise InvalidInput("channel", f"{channel!r} is not a channel", ", ".join(CHANNELS))
+    if not said.strip():
+        raise InvalidInput("said", "record what was disclosed", "a description of what was said")
+    unknown = [f for f in fields if f not in DETAIL_FIELDS]
+    if unknown:
+        raise InvalidInput(
+            "fields", f"{unknown[0]!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
+        )
+    now = deps.clock.now()
+    when = _when(at, now)
+    key = parse_case_key(case)
+    with deps.uow() as uow:
+        found = uow.cases.get(key)
+        party = uow.parties.get(PartyId(recipient))
+        entry = NewLedgerEntry(
+            key,
+            found.unit,
+            kind,
+            party.id,
+            party.kind.value,
+            channel,
+            when,
+            None,
+            None,
+            None,
+            None,
+            said,
+            sha256(said),
+            tuple(sorted(set(fields))),
+            classes_of(fields),
+            (actor.name,),
+            now,
+            actor.name,
+        )
+        saved = _add(deps, actor, uow, entry)
+        uow.commit()
+    return saved
+
+
+def list_entries(deps: Deps, case: str | None = None) -> list[LedgerEntry]:
+    with deps.uow() as uow:
+        return uow.ledger.list(parse_case_key(case) if case else None)
+
+
+def show_entry(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
+    """One entry with the exact content sent; reading it is audited."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        entry = uow.ledger.get(entry_id, content=True)
+        uow.audit.append(
+            actor.event(now, "case:ledger:read", "ledger", entry.ref, entry.entry.fields)
+        )
+        uow.commit()
+    return entry
+
+
+def export_row(entry: LedgerEntry) -> dict[str, Any]:
+    """An entry without its content: metadata and the SHA-256 of what was sent."""
+    e = entry.entry
+    return {
+        "id": entry.id,
+        "case": e.case,
+        "unit": e.unit,
+        "disclosure_kind": e.disclosure_kind,
+        "recipient": e.recipient,
+        "recipient_kind": e.recipient_kind,
+        "channel": e.channel,
+        "at": e.at.isoformat(),
+        "draft": e.draft_ref,
+        "receipt": e.receipt,
+        "screenshot_sha256": e.screenshot_sha256,
+        "sha256": e.sha256,
+        "fields": list(e.fields),
+        "classes": list(e.classes),
+        "approvers": list(e.approvers),
+        "recorded_at": e.recorded_at.isoformat(),
+        "recorded_by": e.recorded_by,
+    }
+
+
+def earliest(uow: UnitOfWork, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
+    return uow.ledger.earliest_by_kind(case)

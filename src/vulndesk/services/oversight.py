@@ -1,0 +1,96 @@
+"""Headquarters oversight: every government submission across units, notices, and the HQ rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.approvals import REQUIRE_HQ, require_hq
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports_reports import HqNotice, Subscriber
+from vulndesk.services.ports_worker import OrgSetting
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One disclosure to a regulator or CSIRT, as headquarters sees it (no content)."""
+
+    at: dt.datetime
+    case: str
+    unit: str
+    recipient: str
+    recipient_kind: str
+    disclosure_kind: str
+    classes: tuple[str, ...]
+    approvers: tuple[str, ...]
+    receipt: str | None
+    sha256: str
+
+
+def government_submissions(deps: Deps) -> list[Submission]:
+    with deps.uow() as uow:
+        return [
+            Submission(
+                e.entry.at,
+                e.entry.case,
+                e.entry.unit,
+                e.entry.recipient,
+                e.entry.recipient_kind,
+                e.entry.disclosure_kind,
+                e.entry.classes,
+                e.entry.approvers,
+                e.entry.receipt,
+                e.entry.sha256,
+            )
+            for e in uow.ledger.list(government_only=True)
+        ]
+
+
+def notices(deps: Deps, limit: int = 200) -> list[HqNotice]:
+    with deps.uow() as uow:
+        return uow.oversight.notices(limit)
+
+
+def subscribe(deps: Deps, actor: Actor, name: str, email: str) -> Subscriber:
+    """Add a headquarters subscriber to draft and submission notices."""
+    if not name.strip():
+        raise InvalidInput("name", "is empty", "the subscriber's name")
+    address = email.strip().lower()
+    if not _EMAIL.match(address):
+        raise InvalidInput("email", f"{email!r} is not a mail address", "name@example.org")
+    now = deps.clock.now()
+    subscriber = Subscriber(name.strip(), address)
+    with deps.uow() as uow:
+        uow.oversight.add_subscriber(subscriber, now)
+        uow.audit.append(actor.event(now, "ref:hq-subscriber:added", "hq_subscriber", address))
+        uow.commit()
+    return subscriber
+
+
+def subscribers(deps: Deps) -> list[Subscriber]:
+    with deps.uow() as uow:
+        return uow.oversight.subscribers()
+
+
+def set_require_hq(deps: Deps, actor: Actor, required: bool) -> None:
+    """Whether one of a draft's two approvers must belong to headquarters."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.org_settings.set(
+            OrgSetting(REQUIRE_HQ, "true" if required else "false", now, actor.name)
+        )
+        uow.audit.append(
+            actor.event(
+                now, "ref:setting:changed", "setting", REQUIRE_HQ, value=str(required).lower()
+            )
+        )
+        uow.commit()
+
+
+def hq_required(deps: Deps) -> bool:
+    with deps.uow() as uow:
+        return require_hq(uow)

@@ -1,0 +1,107 @@
+"""The report flow from the command line: draft, two approvals, submission, obligation met."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli import Cli
+from tests.e2e.test_cli import _seed
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str) -> Cli:
+    c = Cli(tmp_path, db_url)
+    c.run("init")
+    return c
+
+
+def _as(cli: Cli, who: str, *args: str, ok: bool = True) -> str:
+    before = dict(cli.env)
+    cli.env["VULNDESK_ACTOR"] = who
+    try:
+        proc = cli.run(*args, ok=ok)
+    finally:
+        cli.env = before
+    return proc.stdout if ok else proc.stderr
+
+
+def _nvdb_due(cli: Cli) -> bool:
+    due = cli.json("due", "--within", "30d")
+    return "report-to-nvdb" in json.dumps(due)
+
+
+def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path: Path) -> None:
+    _seed(cli)
+    case = cli.json(
+        "case",
+        "open",
+        "--title",
+        "Overflow in httpd",
+        "--unit",
+        "cn",
+        "--product",
+        "router@1.0",
+        "--detail",
+        "summary=Overflow in the web server",
+        "--detail",
+        "technical_characteristics=Unchecked header length",
+    )["key"]
+    assert _nvdb_due(cli)
+
+    draft = cli.json("report", "draft", case, "--kind", "nvdb", "--recipient", "nvdb")
+    ref = draft["ref"]
+    assert ref == f"{case}/nvdb/nvdb/v1"
+    markdown = cli.run("report", "preview", ref, "--format", "md").stdout
+    assert "网络产品安全漏洞信息报送" in markdown and "Unchecked header length" in markdown
+
+    _as(cli, "li.na", "report", "approve", ref)
+    refused = _as(cli, "li.na", "report", "approve", ref, ok=False)
+    assert refused.startswith("error:") and "second person" in refused
+    early = _as(
+        cli,
+        "li.na",
+        "report",
+        "record-submission",
+        ref,
+        "--at",
+        dt.datetime.now(dt.UTC).isoformat(),
+        "--receipt",
+        "R-1",
+        ok=False,
+    )
+    assert "only approved" in early
+    assert "approved" in _as(cli, "wang.fang", "report", "approve", ref)
+
+    shot = tmp_path / "receipt.png"
+    shot.write_bytes(b"\x89PNG receipt")
+    entry = json.loads(
+        _as(
+            cli,
+            "li.na",
+            "report",
+            "record-submission",
+            ref,
+            "--at",
+            dt.datetime.now(dt.UTC).isoformat(),
+            "--receipt",
+            "NVDB-2026-0042",
+            "--screenshot",
+            str(shot),
+            "--json",
+        )
+    )
+    assert entry["disclosure_kind"] == "nvdb-report"
+    assert entry["approvers"] == ["li.na", "wang.fang"]
+    assert not _nvdb_due(cli)
+
+    lines = cli.run("ledger", "export").stdout.splitlines()
+    assert [json.loads(line)["sha256"] for line in lines] == [draft["sha256"]]
+    oversight = cli.json("oversight")
+    assert [(o["case"], o["recipient"]) for o in oversight] == [(case, "nvdb")]
+    notices = cli.json("oversight", "notices")
+    assert [n["event"] for n in notices] == ["draft-created", "submitted"]
+    assert cli.run("report", "preview", "VD-2026-0001/nope/nvdb", ok=False).returncode == 2

@@ -1,0 +1,95 @@
+"""Secret content never reaches a draft, a preview, the ledger export or the database in clear."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.builders import open_case
+from tests.integration.test_reports_flow import DETAILS, A, B, seed
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.adapters.storage.schema import metadata
+from vulndesk.bootstrap import Container
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.services import approvals, ledger, reports
+from vulndesk.services.context import Actor, Deps
+
+CANARY = "CANARY-7f3e9a-SECRET"
+RECIPIENTS = ("nvdb", "cncert", "cust-cn", "maker-cn", "openssl", "finder", "everyone")
+
+
+def _secret_case(deps: Deps, actor: Actor) -> str:
+    secrets = {f: f"{CANARY} in {f}" for f, c in DETAIL_FIELDS.items() if c is Sensitivity.SECRET}
+    return open_case(deps, actor, details={**DETAILS, **secrets}).key
+
+
+def test_canary_in_every_secret_field_never_leaves(
+    deps: Deps, actor: Actor, container: Container, clock: SettableClock, db_url: str
+) -> None:
+    seed(deps, actor)
+    key = _secret_case(deps, actor)
+    made = [
+        reports.draft_report(deps, A, key, kind, recipient)
+        for kind in reports.KINDS
+        for recipient in RECIPIENTS
+    ]
+    assert len(made) == len(reports.KINDS) * len(RECIPIENTS)
+    for record in made:
+        assert CANARY not in record.draft.content, record.ref
+        for fmt in ("json", "md", "html"):
+            assert CANARY not in reports.preview(deps, A, record.ref, fmt).decode(), record.ref
+    nvdb = next(r for r in made if r.ref.endswith("/nvdb/nvdb/v1"))
+    approvals.approve(deps, A, nvdb.ref)
+    approvals.approve(deps, B, nvdb.ref)
+    ledger.record_submission(deps, A, nvdb.ref, clock.now(), "NVDB-1")
+    for record in reports.list_drafts(deps, key):
+        assert CANARY not in record.draft.content
+    exported = [json.dumps(ledger.export_row(e)) for e in ledger.list_entries(deps)]
+    assert exported and not [line for line in exported if CANARY in line]
+    for entry in ledger.list_entries(deps):
+        assert CANARY not in ledger.show_entry(deps, A, entry.id).entry.content
+
+    # Nothing in any table holds the canary in clear (details, drafts, ledger are encrypted).
+    with container.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                assert CANARY.encode() not in repr(tuple(row)).encode(), table.name
+    if db_url.startswith("sqlite:///"):
+        container.engine.dispose()
+        raw = Path(db_url.removeprefix("sqlite:///")).read_bytes()
+        assert CANARY.encode() not in raw
+
+
+def _has_cjk_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning")
+@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font installed (fonts-noto-cjk)")
+def test_pdf_preview_of_nvdb_draft_has_chinese_labels_and_no_secret(
+    deps: Deps, actor: Actor, container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pypdf import PdfReader
+
+    seed(deps, actor)
+    key = _secret_case(deps, actor)
+    record = reports.draft_report(deps, A, key, "nvdb", "nvdb")
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = reports.preview(deps, A, record.ref, "pdf", container.pdf_renderer)
+    assert pdf.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for expected in ("网络产品安全漏洞信息报送", "产品名称", "技术特征", "Product name", key):
+        assert expected in text, expected
+    assert CANARY not in text
