@@ -1,20 +1,58 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routes, error mapping, body guard, security headers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Query
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from vulndesk import __version__
 from vulndesk.bootstrap import Container
-from vulndesk.services import cases
-from vulndesk.services.ports import CaseFilter
+from vulndesk.entrypoints.api import (
+    errors,
+    intake,
+    routes_auth,
+    routes_cases,
+    routes_reference,
+)
+
+OPENAPI_URL = "/api/v1/openapi.json"
+
+# A self-contained page listing the operations: no CDN, no inline script (the CSP forbids it).
+_DOCS_HEAD = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>vulndesk API</title></head><body><h1>vulndesk API v1</h1>
+<p>Machine-readable description: <a href="{url}">{url}</a></p><table>
+<tr><th>method</th><th>path</th><th>summary</th></tr>"""
+
+
+def _docs_page(spec: dict[str, Any]) -> str:
+    from html import escape
+
+    rows = []
+    for path, ops in sorted(spec.get("paths", {}).items()):
+        for method, op in ops.items():
+            summary = op.get("summary", "")
+            rows.append(
+                f"<tr><td>{escape(method.upper())}</td><td><code>{escape(path)}</code></td>"
+                f"<td>{escape(summary)}</td></tr>"
+            )
+    return _DOCS_HEAD.format(url=OPENAPI_URL) + "".join(rows) + "</table></body></html>"
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(title="vulndesk", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="vulndesk",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
+    )
+    app.state.container = container
+    errors.install(app)
+    # Added last = outermost: security headers wrap the body guard, so refusals carry them.
+    app.add_middleware(errors.BodyGuard)
+    app.add_middleware(errors.SecurityHeaders)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
@@ -24,29 +62,12 @@ def create_app(container: Container) -> FastAPI:
             "schema_current": container.schema_is_current(),
         }
 
-    @app.get("/api/v1/cases", tags=["cases"])
-    def list_cases(
-        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
-    ) -> JSONResponse:
-        items, total = cases.list_cases(container.deps(), CaseFilter(limit=limit, offset=offset))
-        return JSONResponse(
-            {
-                "total": total,
-                "cases": [
-                    {
-                        "key": c.key,
-                        "title": c.title,
-                        "state": c.state.value,
-                        "unit": c.unit,
-                        "cwe": c.cwe,
-                        "cvss31_score": c.cvss31_score,
-                        "cn_grade": c.cn_grade,
-                        "products": list(c.products),
-                        "updated_at": c.updated_at.isoformat(),
-                    }
-                    for c in items
-                ],
-            }
-        )
+    @app.get("/api/v1/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_docs_page(app.openapi()))
 
+    app.include_router(routes_auth.router)
+    app.include_router(routes_reference.router)
+    app.include_router(routes_cases.router)
+    app.include_router(intake.build_router(container))
     return app

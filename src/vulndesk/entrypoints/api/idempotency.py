@@ -1,0 +1,73 @@
+"""Idempotency keys for creating requests: a retried POST replays its first response.
+
+The key row is written in the same transaction as whatever the request creates, so a request
+either created its objects and its key together or neither; a concurrent duplicate loses on
+the primary key, rolls back, and replays the winner's stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from vulndesk.bootstrap import Container
+from vulndesk.domain.errors import Conflict
+from vulndesk.services.context import Deps
+from vulndesk.services.intake import joined
+from vulndesk.services.ports_intake import StoredResponse
+
+HEADER = "Idempotency-Key"
+
+
+def require_key(request: Request) -> str:
+    """The header value; 400 naming the header when it is missing or malformed."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise HTTPException(
+            400, f"the {HEADER} header is required on this request (1-200 printable characters)"
+        )
+    return key
+
+
+def request_hash(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+def _replay(stored: StoredResponse, digest: str) -> JSONResponse:
+    if stored.request_hash != digest:
+        raise HTTPException(422, f"{HEADER} was already used with a different request body")
+    return JSONResponse(
+        json.loads(stored.body), status_code=stored.status, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def run_idempotent(
+    container: Container,
+    scope: str,
+    key: str,
+    digest: str,
+    create: Callable[[Deps], tuple[int, dict[str, Any]]],
+) -> JSONResponse:
+    """Replay a stored response, or run `create` and store its response in one transaction."""
+    deps = container.deps()
+    for _attempt in range(2):
+        try:
+            with deps.uow() as uow:
+                stored = uow.idempotency.get(scope, key)
+                if stored is not None:
+                    return _replay(stored, digest)
+                status, body = create(joined(deps, uow))
+                text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+                uow.idempotency.put(
+                    scope, key, StoredResponse(digest, status, text), deps.clock.now()
+                )
+                uow.commit()
+                return JSONResponse(body, status_code=status)
+        except Conflict:
+            continue  # a concurrent twin committed first: read and replay its response
+    raise HTTPException(409, f"{HEADER} is in use by a concurrent request; retry")

@@ -1,0 +1,118 @@
+"""Sign-in routes: session login and logout, who am I, API token issue and revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response
+from pydantic import BaseModel, Field
+
+from vulndesk.domain.errors import Forbidden, NotFound
+from vulndesk.entrypoints.api.auth import (
+    SESSION_COOKIE,
+    CurrentActor,
+    CurrentDeps,
+    CurrentPrincipal,
+    container,
+    source,
+)
+from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.services import accounts_auth
+
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
+
+
+class LoginIn(BaseModel):
+    name: str = Field(max_length=63)
+    password: str = Field(max_length=1024)
+    totp: str | None = Field(default=None, max_length=10)
+
+
+class SessionOut(BaseModel):
+    user: str
+    roles: list[str]
+    expires_at: dt.datetime
+
+
+class MeOut(BaseModel):
+    name: str
+    roles: list[str]
+    unit: str | None
+    scopes: list[str]
+
+
+class TokenIn(BaseModel):
+    scopes: list[str] = Field(default=["read"], max_length=2)
+    days: int = Field(default=30, ge=1, le=366)
+    totp: str | None = Field(default=None, max_length=10)
+
+
+class TokenOut(BaseModel):
+    id: str
+    token: str
+    scopes: list[str]
+    expires_at: dt.datetime
+
+
+@router.post("/session", response_model=SessionOut)
+def login(body: LoginIn, request: Request, response: Response, d: CurrentDeps) -> SessionOut:
+    """Sign in with name, password and one-time code; sets an HttpOnly session cookie."""
+    c = container(request)
+    issued = accounts_auth.login(
+        d, c.passwords, body.name, body.password, body.totp, source(request)
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.secret,
+        max_age=int(accounts_auth.ABSOLUTE.total_seconds()),
+        path="/",
+        secure=c.settings.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return SessionOut(
+        user=issued.user.name, roles=sorted(issued.user.roles), expires_at=issued.expires_at
+    )
+
+
+@router.delete("/session", status_code=204)
+def logout(
+    d: CurrentDeps, vd_session: Annotated[str | None, Cookie(max_length=100)] = None
+) -> Response:
+    """End the session (idempotent)."""
+    if vd_session:
+        accounts_auth.logout(d, vd_session)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+def me(who: CurrentPrincipal) -> MeOut:
+    return MeOut(name=who.name, roles=sorted(who.roles), unit=who.unit, scopes=sorted(who.scopes))
+
+
+@router.post("/tokens", response_model=TokenOut, status_code=201)
+def create_token(
+    body: TokenIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> TokenOut:
+    """Issue an API token for yourself; needs a session (not a token) and a fresh TOTP code."""
+    if not who.credential.startswith("session:"):
+        raise Forbidden("API tokens are issued from a signed-in session, not from another token")
+    issued = accounts_auth.create_token(
+        d, actor, who.name, frozenset(body.scopes), body.days, body.totp
+    )
+    return TokenOut(
+        id=issued.id, token=issued.secret, scopes=sorted(body.scopes), expires_at=issued.expires_at
+    )
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(
+    token_id: str, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> Response:
+    """Revoke one of your own tokens."""
+    if not accounts_auth.revoke_token(d, actor, who.name, token_id[:32]):
+        raise NotFound("token", token_id[:32])
+    return Response(status_code=204)

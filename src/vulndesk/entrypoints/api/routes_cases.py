@@ -1,0 +1,229 @@
+"""Case routes: list, open, read (audited), edit, members, facts, transitions, obligations.
+
+Every route naming a case checks visibility first: a case the caller may not see gives the
+same 404 as a case that does not exist. Role checks for writing come after that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.ids import ProductId, UnitId
+from vulndesk.entrypoints.api.auth import (
+    CurrentActor,
+    CurrentDeps,
+    CurrentPrincipal,
+    IdempotencyKey,
+    idempotent,
+)
+from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_cases_models import (
+    CaseIn,
+    CaseListOut,
+    CaseOut,
+    CasePatch,
+    FactIn,
+    MembersOut,
+    ObligationOut,
+    TransitionIn,
+    case_out,
+    obligation_out,
+    summary_out,
+)
+from vulndesk.services import access, cases
+from vulndesk.services.access import (
+    ALL_CASES,
+    CASE_OPENERS,
+    CASE_WRITERS,
+    MEMBER_CASES,
+    MEMBER_MANAGERS,
+)
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter
+
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
+CASE_READERS = ALL_CASES | MEMBER_CASES
+CaseKeyPath = Annotated[str, Path(max_length=32)]
+UserPath = Annotated[str, Path(max_length=63)]
+
+
+def _view(d: Deps, actor: Actor, key: str) -> CaseOut:
+    """The case as a response; responses carry details, so this read is audited too."""
+    view = cases.show_case(d, actor, key)
+    return CaseOut.model_validate(case_out(view.case, view.obligations))
+
+
+@router.get("/cases", response_model=CaseListOut)
+def list_cases(
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    state: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006 - FastAPI copies it
+    unit: Annotated[str | None, Query(max_length=63)] = None,
+    product: Annotated[str | None, Query(max_length=63)] = None,
+    sort: Annotated[str, Query(max_length=16)] = "-updated",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Cases the caller may see, newest change first; no sensitive details."""
+    who.require(CASE_READERS)
+    flt = CaseFilter(
+        states=tuple(CaseState.parse("state", s) for s in state),
+        unit=UnitId(unit) if unit else None,
+        product=ProductId(product) if product else None,
+        limit=limit,
+        offset=offset,
+        order=sort,
+    )
+    items, total = cases.list_cases(d, access.case_filter(d, who, flt))
+    return {"total": total, "cases": [summary_out(c) for c in items]}
+
+
+@router.post("/cases", response_model=CaseOut, status_code=201)
+def open_case(
+    body: CaseIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    """Open a case; an opener without all-case access becomes a member so it stays visible."""
+    who.require(CASE_OPENERS, "write")
+    members = list(body.members)
+    if not who.has(ALL_CASES) and who.name not in members:
+        members.append(who.name)
+    req = cases.OpenCase(**(body.model_dump() | {"members": members}))
+
+    def create(j: Deps) -> CaseOut:
+        case = cases.open_case(j, actor, req)
+        return _view(j, actor, case.key)
+
+    return idempotent(request, who, key, body, create)
+
+
+@router.get("/cases/{key}", response_model=CaseOut)
+def show_case(
+    key: CaseKeyPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> dict[str, Any]:
+    """A case with its details, facts and clocks; the read is recorded in the audit trail."""
+    view = cases.show_case(d, actor, access.check_case(d, who, key))
+    return case_out(view.case, view.obligations)
+
+
+@router.patch("/cases/{key}", response_model=CaseOut)
+def update_case(
+    key: CaseKeyPath, body: CasePatch, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> dict[str, Any]:
+    """Edit descriptive fields (title, CWE, scores, details)."""
+    case_key = access.check_case(d, who, key)
+    who.require(CASE_WRITERS, "write")
+    cases.update_case(d, actor, case_key, **body.model_dump(exclude_unset=True))
+    return _view(d, actor, case_key).model_dump()
+
+
+@router.get("/cases/{key}/members", response_model=MembersOut)
+def list_members(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> MembersOut:
+    case_key = access.check_case(d, who, key)
+    return MembersOut(case=case_key, members=list(access.case_members(d, case_key)))
+
+
+@router.put("/cases/{key}/members/{user}", response_model=MembersOut)
+def add_member(
+    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> MembersOut:
+    case_key = access.check_case(d, who, key)
+    who.require(MEMBER_MANAGERS, "write")
+    return MembersOut(
+        case=case_key, members=list(access.set_member(d, actor, case_key, user, True))
+    )
+
+
+@router.delete("/cases/{key}/members/{user}", response_model=MembersOut)
+def remove_member(
+    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> MembersOut:
+    case_key = access.check_case(d, who, key)
+    who.require(MEMBER_MANAGERS, "write")
+    return MembersOut(
+        case=case_key, members=list(access.set_member(d, actor, case_key, user, False))
+    )
+
+
+@router.post("/cases/{key}/facts", response_model=CaseOut, status_code=201)
+def record_fact(
+    key: CaseKeyPath,
+    body: FactIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Record, correct or retract a fact; clocks are recomputed in the same transaction."""
+    case_key = access.check_case(d, who, key)
+    who.require(CASE_WRITERS, "write")
+
+    def create(j: Deps) -> CaseOut:
+        cases.record_fact(
+            j,
+            actor,
+            case_key,
+            body.kind,
+            body.at,
+            body.evidence,
+            retract=body.mode == "retract",
+            correct=body.mode == "correct",
+        )
+        return _view(j, actor, case_key)
+
+    return idempotent(request, who, idem, body, create)
+
+
+@router.post("/cases/{key}/transitions", response_model=CaseOut, status_code=201)
+def transition(
+    key: CaseKeyPath,
+    body: TransitionIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Move the case along its lifecycle; guards name what is missing."""
+    case_key = access.check_case(d, who, key)
+    who.require(CASE_WRITERS, "write")
+    if body.duplicate_of:
+        access.check_case(d, who, body.duplicate_of)
+
+    def create(j: Deps) -> CaseOut:
+        cases.transition(j, actor, case_key, body.to, body.reason, body.duplicate_of)
+        return _view(j, actor, case_key)
+
+    return idempotent(request, who, idem, body, create)
+
+
+@router.get("/cases/{key}/obligations", response_model=list[ObligationOut])
+def case_obligations(
+    key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps
+) -> list[dict[str, Any]]:
+    return [obligation_out(o) for o in access.case_obligations(d, access.check_case(d, who, key))]
+
+
+@router.get("/obligations/due", response_model=list[ObligationOut])
+def due_soon(
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    within_hours: Annotated[int, Query(ge=1, le=24 * 366)] = 72,
+    unit: Annotated[str | None, Query(max_length=63)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Open and overdue deadlines in the caller's visible cases, soonest first."""
+    who.require(CASE_READERS)
+    items = access.due_soon(
+        d, who, dt.timedelta(hours=within_hours), UnitId(unit) if unit else None, limit
+    )
+    return [obligation_out(o) for o in items]

@@ -1,0 +1,182 @@
+"""Reference data routes: organisation units, products and parties (list, get, create)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from vulndesk.domain.parties import Party
+from vulndesk.domain.products import Product
+from vulndesk.domain.units import OrgUnit
+from vulndesk.entrypoints.api.auth import (
+    CurrentActor,
+    CurrentDeps,
+    CurrentPrincipal,
+    IdempotencyKey,
+    idempotent,
+)
+from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.services import reference
+from vulndesk.services.access import REFERENCE_READERS, REFERENCE_WRITERS
+
+router = APIRouter(prefix="/api/v1", tags=["reference"], responses=ERROR_RESPONSES)
+Text = Field(max_length=500)
+
+
+class UnitIO(BaseModel):
+    id: str = Field(max_length=63)
+    name: str = Text
+    country: str = Field(max_length=2)
+    timezone: str = Field(max_length=64)
+    parent: str | None = Field(default=None, max_length=63)
+
+    @classmethod
+    def of(cls, u: OrgUnit) -> UnitIO:
+        return cls(id=u.id, name=u.name, country=u.country, timezone=u.timezone, parent=u.parent)
+
+
+class ProductIO(BaseModel):
+    id: str = Field(max_length=63)
+    vendor: str = Text
+    name: str = Text
+    model: str = Text
+    kind: str = Field(default="product", max_length=16)
+    versions: list[str] = Field(default=[], max_length=500)
+    markets: list[str] = Field(default=[], max_length=300)
+    components: list[str] = Field(default=[], max_length=500)
+    suppliers: list[str] = Field(default=[], max_length=100)
+    users_must_act: bool = True
+    purl: str | None = Field(default=None, max_length=500)
+    installed_base: int | None = Field(default=None, ge=0, le=10**15)
+    owner_unit: str | None = Field(default=None, max_length=63)
+
+    @classmethod
+    def of(cls, p: Product) -> ProductIO:
+        return cls(
+            id=p.id,
+            vendor=p.vendor,
+            name=p.name,
+            model=p.model,
+            kind=p.kind.value,
+            versions=list(p.versions),
+            markets=list(p.markets),
+            components=[c.purl for c in p.components],
+            suppliers=list(p.suppliers),
+            users_must_act=p.users_must_act,
+            purl=p.purl,
+            installed_base=p.installed_base,
+            owner_unit=p.owner_unit,
+        )
+
+
+class PartyIO(BaseModel):
+    id: str = Field(max_length=63)
+    name: str = Text
+    kind: str = Field(max_length=32)
+    country: str = Field(max_length=2)
+    channels: list[str] = Field(default=[], max_length=20)
+    language: str = Field(default="en", max_length=8)
+
+    @classmethod
+    def of(cls, p: Party) -> PartyIO:
+        return cls(
+            id=p.id,
+            name=p.name,
+            kind=p.kind.value,
+            country=p.country,
+            channels=[f"{c.kind.value}:{c.address}" for c in p.channels],
+            language=p.language,
+        )
+
+
+@router.get("/units", response_model=list[UnitIO])
+def list_units(who: CurrentPrincipal, d: CurrentDeps) -> list[UnitIO]:
+    who.require(REFERENCE_READERS)
+    return [UnitIO.of(u) for u in reference.list_units(d)]
+
+
+@router.get("/units/{unit_id}", response_model=UnitIO)
+def get_unit(unit_id: str, who: CurrentPrincipal, d: CurrentDeps) -> UnitIO:
+    who.require(REFERENCE_READERS)
+    return UnitIO.of(reference.get_unit(d, unit_id))
+
+
+@router.post("/units", response_model=UnitIO, status_code=201)
+def add_unit(
+    body: UnitIO,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    who.require(REFERENCE_WRITERS, "write")
+    return idempotent(
+        request,
+        who,
+        key,
+        body,
+        lambda j: UnitIO.of(reference.add_unit(j, actor, **body.model_dump())),
+    )
+
+
+@router.get("/products", response_model=list[ProductIO])
+def list_products(who: CurrentPrincipal, d: CurrentDeps) -> list[ProductIO]:
+    who.require(REFERENCE_READERS)
+    return [ProductIO.of(p) for p in reference.list_products(d)]
+
+
+@router.get("/products/{product_id}", response_model=ProductIO)
+def get_product(product_id: str, who: CurrentPrincipal, d: CurrentDeps) -> ProductIO:
+    who.require(REFERENCE_READERS)
+    return ProductIO.of(reference.get_product(d, product_id))
+
+
+@router.post("/products", response_model=ProductIO, status_code=201)
+def add_product(
+    body: ProductIO,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    who.require(REFERENCE_WRITERS, "write")
+    return idempotent(
+        request,
+        who,
+        key,
+        body,
+        lambda j: ProductIO.of(
+            reference.add_product(j, actor, reference.ProductInput(**body.model_dump()))
+        ),
+    )
+
+
+@router.get("/parties", response_model=list[PartyIO])
+def list_parties(who: CurrentPrincipal, d: CurrentDeps) -> list[PartyIO]:
+    who.require(REFERENCE_READERS)
+    return [PartyIO.of(p) for p in reference.list_parties(d)]
+
+
+@router.get("/parties/{party_id}", response_model=PartyIO)
+def get_party(party_id: str, who: CurrentPrincipal, d: CurrentDeps) -> PartyIO:
+    who.require(REFERENCE_READERS)
+    return PartyIO.of(reference.get_party(d, party_id))
+
+
+@router.post("/parties", response_model=PartyIO, status_code=201)
+def add_party(
+    body: PartyIO,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    who.require(REFERENCE_WRITERS, "write")
+    return idempotent(
+        request,
+        who,
+        key,
+        body,
+        lambda j: PartyIO.of(reference.add_party(j, actor, **body.model_dump())),
+    )

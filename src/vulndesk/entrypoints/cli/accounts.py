@@ -1,0 +1,137 @@
+"""CLI commands for accounts (`vulndesk user ...`) and case membership (`vulndesk case member ...`)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from vulndesk.domain.ids import parse_case_key
+from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
+from vulndesk.services import access, accounts, accounts_auth
+
+user_app = typer.Typer(help="User accounts, one-time codes and API tokens.", no_args_is_help=True)
+member_app = typer.Typer(help="Who may see a case (need-to-know).", no_args_is_help=True)
+
+
+def _stdin_password(flag: bool) -> str | None:
+    if not flag:
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: list[str] = typer.Option(..., "--role", help="Repeat: admin, coordinator, analyst, …"),
+    email: str = typer.Option(..., "--email"),
+    unit: str | None = typer.Option(None, "--unit"),
+    display: str = typer.Option("", "--display-name"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password"),
+) -> None:
+    """Create a user; prints a one-time password unless one is read from stdin."""
+    with errors():
+        _, secret = accounts.add_user(
+            deps(),
+            actor(),
+            container().passwords,
+            name=name,
+            email=email,
+            roles=role,
+            unit=unit,
+            display_name=display,
+            password=_stdin_password(password_stdin),
+        )
+    if not password_stdin:
+        typer.echo(f"one-time password for {name}: {secret}")
+    typer.echo(f"user {name} added")
+
+
+@user_app.command("list")
+def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Users with roles, unit and whether a one-time-code device is enrolled."""
+    with errors():
+        users = accounts.list_users(deps())
+    rows = [
+        {
+            "name": u.name,
+            "display_name": u.display_name,
+            "email": u.email,
+            "unit": u.unit,
+            "roles": sorted(u.roles),
+            "totp": u.totp_secret is not None,
+            "disabled": u.disabled,
+        }
+        for u in users
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    cols = ["name", "display_name", "email", "unit", "roles", "totp", "disabled"]
+    table("Users", cols, [[r[c] for c in cols] for r in rows])
+
+
+@user_app.command("set-password")
+def user_set_password(
+    name: str, password_stdin: bool = typer.Option(False, "--password-stdin")
+) -> None:
+    """Replace the password (ends the user's sessions)."""
+    with errors():
+        secret = accounts.set_password(
+            deps(), actor(), container().passwords, name, _stdin_password(password_stdin)
+        )
+    if not password_stdin:
+        typer.echo(f"one-time password for {name}: {secret}")
+
+
+@user_app.command("totp-enroll")
+def user_totp_enroll(name: str) -> None:
+    """Give the user a new one-time-code secret; printed once, stored encrypted."""
+    with errors():
+        secret, uri = accounts.enroll_totp(deps(), actor(), name, container().settings.org_name)
+    typer.echo(f"secret: {secret}")
+    typer.echo(f"uri: {uri}")
+
+
+@user_app.command("grant")
+def user_grant(
+    name: str,
+    role: list[str] = typer.Option([], "--role", help="Role to add (repeat)"),
+    revoke: list[str] = typer.Option([], "--revoke", help="Role to remove (repeat)"),
+    disable: bool | None = typer.Option(None, "--disable/--enable"),
+) -> None:
+    """Add or remove roles, or disable the account."""
+    with errors():
+        user = accounts.grant(deps(), actor(), name, role, revoke, disable)
+    typer.echo(
+        f"{user.name}: {', '.join(sorted(user.roles))}{' (disabled)' if user.disabled else ''}"
+    )
+
+
+@user_app.command("token-create")
+def user_token_create(
+    name: str,
+    scope: list[str] = typer.Option(["read"], "--scope", help="read and/or write"),
+    days: int = typer.Option(30, "--days"),
+    totp: str | None = typer.Option(None, "--totp", help="Current one-time code of the user"),
+) -> None:
+    """Issue an API token; accounts with case access must give their current TOTP code."""
+    with errors():
+        issued = accounts_auth.create_token(deps(), actor(), name, frozenset(scope), days, totp)
+    typer.echo(f"token {issued.id} (expires {issued.expires_at.isoformat()}): {issued.secret}")
+
+
+@member_app.command("add")
+def member_add(case: str, user: str) -> None:
+    """Make USER a member of CASE."""
+    with errors():
+        members = access.set_member(deps(), actor(), parse_case_key(case), user, True)
+    typer.echo(f"{case.upper()} members: {', '.join(members)}")
+
+
+@member_app.command("remove")
+def member_remove(case: str, user: str) -> None:
+    """Remove USER from CASE."""
+    with errors():
+        members = access.set_member(deps(), actor(), parse_case_key(case), user, False)
+    typer.echo(f"{case.upper()} members: {', '.join(members) or '-'}")

@@ -1,0 +1,128 @@
+"""Need-to-know: who may see and change which case, and the filters that enforce it in lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey, UnitId, UserId, parse_case_key
+from vulndesk.services.accounts import AccountRole
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter, DueFilter, UnitOfWork
+
+ALL_CASES = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.HQ_OVERSIGHT})
+MEMBER_CASES = frozenset({AccountRole.ANALYST, AccountRole.APPROVER})
+CASE_WRITERS = frozenset(
+    {AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST, AccountRole.APPROVER}
+)
+CASE_OPENERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
+MEMBER_MANAGERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR})
+REFERENCE_READERS = frozenset(
+    {
+        AccountRole.ADMIN,
+        AccountRole.COORDINATOR,
+        AccountRole.ANALYST,
+        AccountRole.APPROVER,
+        AccountRole.HQ_OVERSIGHT,
+    }
+)
+REFERENCE_WRITERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: roles from the account, scopes from the credential."""
+
+    name: str
+    roles: frozenset[str]
+    unit: str | None
+    scopes: frozenset[str]
+    credential: str  # "session:<hash prefix>" or "token:<id>", for the audit trail
+
+    def actor(self, source: str) -> Actor:
+        return Actor(self.name, source, self.roles, self.unit, self.credential)
+
+    def has(self, roles: frozenset[AccountRole]) -> bool:
+        return bool(self.roles & roles)
+
+    def require(self, roles: frozenset[AccountRole], scope: str = "read") -> None:
+        """Object-independent permission check; never used to hide a case (that is a 404)."""
+        if scope not in self.scopes:
+            raise Forbidden(f"this credential lacks the {scope!r} scope")
+        if not self.has(roles):
+            raise Forbidden("your roles do not allow this")
+
+
+def visible_cases(uow: UnitOfWork, p: Principal) -> tuple[CaseKey, ...] | None:
+    """None means every case; otherwise the keys of the principal's member cases."""
+    if p.has(ALL_CASES):
+        return None
+    if p.has(MEMBER_CASES):
+        return uow.accounts.member_cases(p.name)
+    return ()
+
+
+def check_case(deps: Deps, p: Principal, key: str) -> CaseKey:
+    """The case key if the principal may see the case; a missing case's 404 otherwise."""
+    case_key = parse_case_key(key)
+    if not p.has(ALL_CASES | MEMBER_CASES):
+        raise NotFound("case", case_key)
+    with deps.uow() as uow:
+        keys = visible_cases(uow, p)
+        if keys is not None and case_key not in keys:
+            raise NotFound("case", case_key)
+        if keys is None and not uow.cases.count(CaseFilter(keys=(case_key,), limit=1)):
+            raise NotFound("case", case_key)
+    return case_key
+
+
+def case_filter(deps: Deps, p: Principal, flt: CaseFilter) -> CaseFilter:
+    """Narrow a list filter to the cases the principal may see."""
+    with deps.uow() as uow:
+        keys = visible_cases(uow, p)
+    if keys is None:
+        return flt
+    allowed = keys if flt.keys is None else tuple(k for k in flt.keys if k in keys)
+    return CaseFilter(flt.states, flt.unit, flt.product, allowed, flt.limit, flt.offset, flt.order)
+
+
+def due_soon(
+    deps: Deps, p: Principal, within: dt.timedelta, unit: UnitId | None, limit: int
+) -> list[CaseObligation]:
+    """Open and overdue deadlines in the principal's visible cases, soonest first."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit", f"{limit} is out of range", "1-1000")
+    until = deps.clock.now() + within
+    with deps.uow() as uow:
+        keys = visible_cases(uow, p)
+        return uow.obligations.due(DueFilter(until=until, unit=unit, cases=keys, limit=limit))
+
+
+def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool) -> tuple[str, ...]:
+    """Add or remove a case member; returns the members afterwards."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        if present and uow.accounts.find_user(user) is None:
+            raise InvalidInput("user", f"{user[:63]!r} is not a user", "an existing user name")
+        case = uow.cases.get(key)
+        members = [m for m in case.members if m != user]
+        if present:
+            members.append(UserId(user))
+        saved = uow.cases.save(replace(case, members=tuple(members)), now)
+        action = "added" if present else "removed"
+        uow.audit.append(actor.event(now, f"case:member:{action}", "case", key, (), user=user))
+        uow.commit()
+    return tuple(saved.members)
+
+
+def case_obligations(deps: Deps, key: CaseKey) -> list[CaseObligation]:
+    with deps.uow() as uow:
+        uow.cases.get(key)
+        return uow.obligations.for_case(key)
+
+
+def case_members(deps: Deps, key: CaseKey) -> tuple[str, ...]:
+    with deps.uow() as uow:
+        return tuple(uow.cases.get(key).members)

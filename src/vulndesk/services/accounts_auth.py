@@ -1,0 +1,196 @@
+"""Sign-in: password + TOTP login with throttling, sessions with idle and absolute expiry, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+
+from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
+from vulndesk.services.access import Principal
+from vulndesk.services.accounts import needs_totp
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports_accounts import ApiToken, PasswordHasher, Session, User
+
+IDLE = dt.timedelta(minutes=30)
+ABSOLUTE = dt.timedelta(hours=12)
+WINDOW = dt.timedelta(minutes=15)
+MAX_USER_FAILURES = 5
+MAX_SOURCE_FAILURES = 20
+SCOPES = frozenset({"read", "write"})
+MAX_TOKEN_DAYS = 366
+# Verified against when the user does not exist, so both paths cost one argon2 verification.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$djmpFV/0v19rNzkbi65wIg$oYwqXqIRyLrQQRfnv3+/WWjPezH63M2tBXeWDQFOluw"
+
+
+class AuthFailed(VulndeskError):
+    """Credentials were not accepted; the message never says which part was wrong."""
+
+    code = "unauthenticated"
+
+
+class Throttled(VulndeskError):
+    """Too many failed sign-ins for this account or source; retry after `retry_after` seconds."""
+
+    code = "throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _totp_ok(user: User, code: str | None, now: dt.datetime) -> bool:
+    if user.totp_secret is None or not code:
+        return False
+    return pyotp.TOTP(user.totp_secret).verify(str(code).strip(), for_time=now, valid_window=1)
+
+
+def _check_credentials(
+    deps: Deps, hasher: PasswordHasher, name: str, password: str, totp: str | None, source: str
+) -> User:
+    """The user if name, password and (when required) TOTP match; failures are recorded."""
+    now = deps.clock.now()
+    keys = (f"user:{name.lower()}", f"source:{source}")
+    with deps.uow() as uow:
+        if (
+            uow.accounts.failures_since(keys[0], now - WINDOW) >= MAX_USER_FAILURES
+            or uow.accounts.failures_since(keys[1], now - WINDOW) >= MAX_SOURCE_FAILURES
+        ):
+            raise Throttled(int(WINDOW.total_seconds()))
+        user = uow.accounts.find_user(name)
+        password_ok = hasher.verify(
+            user.password_hash if user and user.password_hash else _DUMMY_HASH, password
+        )
+        ok = user is not None and password_ok and not user.disabled
+        if ok and user is not None and needs_totp(user) and not _totp_ok(user, totp, now):
+            ok = False
+        if not ok or user is None:
+            for key in keys:
+                uow.accounts.record_failure(key, now)
+            uow.audit.append(
+                Actor(name[:200], source).event(now, "account:login:failed", "user", name[:120])
+            )
+            uow.commit()
+            raise AuthFailed("name, password or one-time code not accepted")
+        uow.accounts.clear_failures(keys[0])
+        uow.commit()
+    return user
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A new credential: the secret is shown once and only its digest is kept."""
+
+    secret: str
+    user: User
+    expires_at: dt.datetime
+    id: str = ""
+
+
+def login(
+    deps: Deps, hasher: PasswordHasher, name: str, password: str, totp: str | None, source: str
+) -> Issued:
+    user = _check_credentials(deps, hasher, name, password, totp, source)
+    now = deps.clock.now()
+    secret = secrets.token_urlsafe(32)
+    with deps.uow() as uow:
+        uow.accounts.add_session(Session(digest(secret), user.name, now, now, source))
+        uow.audit.append(
+            Actor(user.name, source).event(now, "account:session:started", "user", user.name)
+        )
+        uow.commit()
+    return Issued(secret, user, now + ABSOLUTE)
+
+
+def _principal(user: User, scopes: frozenset[str], credential: str) -> Principal:
+    return Principal(user.name, user.roles, user.unit, scopes, credential)
+
+
+def session_principal(deps: Deps, secret: str) -> Principal | None:
+    """The principal of a live session; expired sessions are deleted."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        session = uow.accounts.get_session(digest(secret))
+        if session is None:
+            return None
+        user = uow.accounts.find_user(session.user)
+        expired = now - session.last_seen_at > IDLE or now - session.created_at > ABSOLUTE
+        if expired or user is None or user.disabled:
+            uow.accounts.delete_session(session.token_hash)
+            uow.commit()
+            return None
+        uow.accounts.touch_session(session.token_hash, now)
+        uow.commit()
+    return _principal(user, SCOPES, f"session:{session.token_hash[:12]}")
+
+
+def token_principal(deps: Deps, secret: str) -> Principal | None:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        token = uow.accounts.get_token(digest(secret))
+        if token is None or token.revoked_at is not None or token.expires_at <= now:
+            return None
+        user = uow.accounts.find_user(token.user)
+    if user is None or user.disabled:
+        return None
+    return _principal(user, token.scopes, f"token:{token.id}")
+
+
+def logout(deps: Deps, secret: str) -> None:
+    with deps.uow() as uow:
+        uow.accounts.delete_session(digest(secret))
+        uow.commit()
+
+
+def create_token(
+    deps: Deps, actor: Actor, name: str, scopes: frozenset[str], days: int, totp: str | None
+) -> Issued:
+    """Issue an API token for `name`; a TOTP code is required when the account needs one."""
+    now = deps.clock.now()
+    if not scopes or not scopes <= SCOPES:
+        raise InvalidInput("scope", f"{sorted(scopes)} is not a scope set", "read, write")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput("days", f"{days} is out of range", f"1-{MAX_TOKEN_DAYS}")
+    secret = "vdt_" + secrets.token_urlsafe(32)
+    token_id = secrets.token_hex(8)
+    with deps.uow() as uow:
+        user = uow.accounts.get_user(name)
+        if user.disabled:
+            raise Forbidden("the account is disabled")
+        if needs_totp(user) and not _totp_ok(user, totp, now):
+            raise Forbidden(
+                "a valid one-time code (TOTP) from the account's enrolled device is required"
+            )
+        expires = now + dt.timedelta(days=days)
+        uow.accounts.add_token(ApiToken(token_id, digest(secret), name, scopes, now, expires))
+        uow.audit.append(
+            actor.event(
+                now,
+                "account:token:created",
+                "user",
+                name,
+                token=token_id,
+                scopes=",".join(sorted(scopes)),
+            )
+        )
+        uow.commit()
+    return Issued(secret, user, expires, token_id)
+
+
+def revoke_token(deps: Deps, actor: Actor, name: str, token_id: str) -> bool:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        done = uow.accounts.revoke_token(token_id, name, now)
+        if done:
+            uow.audit.append(
+                actor.event(now, "account:token:revoked", "user", name, token=token_id)
+            )
+        uow.commit()
+    return done

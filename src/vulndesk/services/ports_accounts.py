@@ -1,0 +1,77 @@
+"""Ports and records for accounts: users, sessions, API tokens, password hashing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from vulndesk.domain.ids import CaseKey
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who signs in. `totp_secret` is plaintext here and encrypted at rest."""
+
+    name: str
+    display_name: str
+    email: str
+    unit: str | None
+    roles: frozenset[str]
+    created_at: dt.datetime
+    password_hash: str | None = None
+    totp_secret: str | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A browser or API session; only the SHA-256 of its secret is stored."""
+
+    token_hash: str
+    user: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A scoped, expiring bearer token; only the SHA-256 of its secret is stored."""
+
+    id: str
+    token_hash: str
+    user: str
+    scopes: frozenset[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class AccountRepository(Protocol):
+    def add_user(self, user: User) -> None: ...
+    def get_user(self, name: str) -> User: ...
+    def find_user(self, name: str) -> User | None: ...
+    def list_users(self) -> list[User]: ...
+    def save_user(self, user: User) -> None: ...
+    def add_session(self, session: Session) -> None: ...
+    def get_session(self, token_hash: str) -> Session | None: ...
+    def touch_session(self, token_hash: str, at: dt.datetime) -> None: ...
+    def delete_session(self, token_hash: str) -> None: ...
+    def delete_sessions_of(self, user: str) -> None: ...
+    def add_token(self, token: ApiToken) -> None: ...
+    def get_token(self, token_hash: str) -> ApiToken | None: ...
+    def tokens_of(self, user: str) -> list[ApiToken]: ...
+    def revoke_token(self, token_id: str, user: str, at: dt.datetime) -> bool: ...
+    def record_failure(self, key: str, at: dt.datetime) -> None: ...
+    def failures_since(self, key: str, since: dt.datetime) -> int: ...
+    def clear_failures(self, key: str) -> None: ...
+    def member_cases(self, user: str) -> tuple[CaseKey, ...]: ...
+
+
+class PasswordHasher(Protocol):
+    """One-way password hashing (argon2id in production)."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, stored: str, password: str) -> bool: ...
+    def needs_rehash(self, stored: str) -> bool: ...

@@ -1,0 +1,130 @@
+"""Hostile inputs: markup, CRLF, huge and deeply nested bodies, broken UTF-8; nothing half-stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from tests.e2e.test_api_support import World, world
+from vulndesk.entrypoints.api.errors import BodyGuard, json_depth_exceeds
+
+__all__ = ["world"]
+
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
+TABLES = ("cases", "case_facts", "org_units", "products", "parties", "audit_events")
+
+
+def counts(w: World) -> dict[str, int]:
+    return {t: w.count(t) for t in TABLES}
+
+
+def post(w: World, path: str, content: bytes, key: str = "k", **headers: str) -> Any:
+    h = w.headers("coordinator", **{"Idempotency-Key": key, "Content-Type": "application/json"})
+    return w.client.post(path, content=content, headers=h | headers)
+
+
+def test_markup_is_stored_as_text_and_returned_as_json(world: World) -> None:
+    body = {"title": XSS, "unit": "cn", "details": {"summary": XSS}}
+    r = world.client.post(
+        "/api/v1/cases", json=body, headers=world.headers("coordinator", **{"Idempotency-Key": "x"})
+    )
+    assert r.status_code == 201
+    got = world.client.get(f"/api/v1/cases/{r.json()['key']}", headers=world.headers("coordinator"))
+    assert got.headers["content-type"] == "application/json"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in got.headers["content-security-policy"]
+    assert "unsafe-inline" not in got.headers["content-security-policy"]
+    assert got.json()["title"] == XSS and got.json()["details"]["summary"] == XSS
+    docs = world.client.get("/api/v1/docs")
+    assert docs.headers["content-type"].startswith("text/html") and "<script" not in docs.text
+
+
+def test_crlf_never_reaches_a_header(world: World) -> None:
+    before = counts(world)
+    r = world.client.get(
+        "/api/v1/units/a%0D%0ASet-Cookie:%20x=1", headers=world.headers("coordinator")
+    )
+    assert r.status_code == 422 and "x=1" not in r.headers.get("set-cookie", "")
+    unit = {"id": "crlf", "name": "A\r\nSet-Cookie: x=1", "country": "CN", "timezone": "UTC"}
+    r = post(world, "/api/v1/units", json.dumps(unit).encode())
+    assert r.status_code in {201, 422}
+    assert all("x=1" not in v for k, v in r.headers.items() if k != "content-length")
+    bad_key = post(world, "/api/v1/units", json.dumps(unit).encode(), key="a\tb")
+    assert bad_key.status_code == 422 and bad_key.json()["error"]["field"] == "Idempotency-Key"
+    assert counts(world)["org_units"] - before["org_units"] <= 1
+
+
+def test_a_huge_declared_body_is_refused_without_reading_it(world: World) -> None:
+    before = counts(world)
+    big = b"{" + b" " * (100 * 1024 * 1024) + b"}"
+    started = time.monotonic()
+    r = post(world, "/api/v1/cases", big)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert time.monotonic() - started < 5
+    assert counts(world) == before
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit() -> None:
+    """Without Content-Length the guard stops reading at the limit, not at the end."""
+    sent: list[dict[str, Any]] = []
+    reads = 0
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the application must not be called")
+
+    async def receive() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(BodyGuard(app, max_bytes=1_048_576)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert reads == 17  # 1 MiB / 64 KiB + the chunk that crossed the limit; 100 MB never read
+
+
+def test_deep_json_is_refused_cleanly(world: World) -> None:
+    before = counts(world)
+    deep = b'{"title":' + b"[" * 10_000 + b"]" * 10_000 + b',"unit":"cn"}'
+    r = post(world, "/api/v1/cases", deep)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_body"
+    fact = b'{"kind":"verified","evidence":' + b"{" * 10_000 + b"}" * 10_000 + b"}"
+    r = post(world, f"/api/v1/cases/{world.own}/facts", fact, key="f")
+    assert r.status_code == 400
+    assert counts(world) == before
+    assert json_depth_exceeds('{"a": "[[[[[[[["}', 3) is False
+
+
+def test_malformed_utf8_is_refused_and_nothing_is_stored(world: World) -> None:
+    before = counts(world)
+    r = post(world, "/api/v1/cases", b'{"title": "bad \xff\xfe byte", "unit": "cn"}')
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_body"
+    r = post(world, "/api/v1/cases", b'{"title": "ok", "unit": ')
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
+    assert counts(world) == before
+
+
+def test_validation_errors_name_the_field(world: World) -> None:
+    r = post(world, "/api/v1/cases", json.dumps({"title": "t", "unit": "nowhere"}).encode())
+    assert r.status_code == 422 and r.json()["error"]["field"] == "unit"
+    r = post(world, "/api/v1/cases", json.dumps({"unit": "cn"}).encode(), key="k2")
+    assert r.status_code == 422 and r.json()["error"]["field"] == "title"
+    r = world.client.get("/api/v1/cases?limit=0", headers=world.headers("analyst"))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
+
+
+def test_a_retried_create_is_not_duplicated(world: World) -> None:
+    body = json.dumps({"title": "Retry me", "unit": "cn"}).encode()
+    first = post(world, "/api/v1/cases", body, key="retry-1")
+    again = post(world, "/api/v1/cases", body, key="retry-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["key"] == again.json()["key"]
+    assert again.headers["idempotent-replayed"] == "true"
+    listed = world.client.get("/api/v1/cases", headers=world.headers("coordinator")).json()
+    assert [c["title"] for c in listed["cases"]].count("Retry me") == 1

@@ -1,0 +1,145 @@
+"""Accounts through the real services, storage and API: sessions, TOTP, throttling, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyotp
+import pytest
+from sqlalchemy import text
+
+from tests.e2e.test_api_support import PASSWORD, World, world
+from vulndesk.domain.errors import Forbidden
+from vulndesk.services import accounts, accounts_auth
+
+__all__ = ["world"]
+
+
+def login(w: World, name: str, password: str = PASSWORD, totp: str | None = "auto") -> object:
+    code = w.totp(name) if totp == "auto" else totp
+    return w.client.post("/api/v1/session", json={"name": name, "password": password, "totp": code})
+
+
+def test_login_sets_a_strict_cookie_and_the_session_works(world: World) -> None:
+    r = login(world, "analyst")
+    assert r.status_code == 200  # type: ignore[attr-defined]
+    cookie = r.headers["set-cookie"]  # type: ignore[attr-defined]
+    for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
+        assert attribute.lower() in cookie.lower()
+    assert world.client.get("/api/v1/me").json()["name"] == "analyst"
+    assert world.client.get(f"/api/v1/cases/{world.own}").status_code == 200
+    world.client.delete("/api/v1/session")
+    assert world.client.get("/api/v1/me").status_code == 401
+
+
+def test_sessions_expire_when_idle_and_absolutely(world: World) -> None:
+    login(world, "analyst")
+    world.clock.advance(dt.timedelta(minutes=29))
+    assert world.client.get("/api/v1/me").status_code == 200
+    world.clock.advance(dt.timedelta(minutes=31))
+    assert world.client.get("/api/v1/me").status_code == 401
+    login(world, "analyst")
+    started = world.clock.now()
+    while world.client.get("/api/v1/me").status_code == 200:
+        world.clock.advance(dt.timedelta(minutes=29))  # active, never idle for 30 minutes
+        assert world.clock.now() - started < dt.timedelta(hours=13)
+    assert (
+        dt.timedelta(hours=11, minutes=31)
+        < world.clock.now() - started
+        <= dt.timedelta(hours=12, minutes=29)
+    )
+    assert world.count("user_sessions") == 0
+
+
+def test_unknown_user_and_wrong_password_look_the_same(world: World) -> None:
+    wrong = login(world, "analyst", password="not the password at all")
+    unknown = login(world, "nobody-here", password="not the password at all", totp="123456")
+    assert wrong.status_code == unknown.status_code == 401  # type: ignore[attr-defined]
+    assert wrong.content == unknown.content  # type: ignore[attr-defined]
+
+
+def test_totp_is_required_for_case_data_accounts(world: World) -> None:
+    assert login(world, "analyst", totp=None).status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp="000000").status_code == 401  # type: ignore[attr-defined]
+    deps = world.container.deps()
+    with pytest.raises(Forbidden, match="one-time code"):
+        accounts_auth.create_token(deps, world.admin_actor, "analyst", frozenset({"read"}), 1, None)
+    accounts.add_user(
+        deps,
+        world.admin_actor,
+        world.container.passwords,
+        name="fresh",
+        email="fresh@example.org",
+        roles=["analyst"],
+        password=PASSWORD,
+    )
+    # No device enrolled yet: neither a session nor a token can be had.
+    r = world.client.post("/api/v1/session", json={"name": "fresh", "password": PASSWORD})
+    assert r.status_code == 401
+    with pytest.raises(Forbidden):
+        accounts_auth.create_token(deps, world.admin_actor, "fresh", frozenset({"read"}), 1, "1")
+
+
+def test_api_token_creation_needs_a_session_and_a_fresh_code(world: World) -> None:
+    by_token = world.client.post(
+        "/api/v1/tokens", headers=world.headers("analyst"), json={"totp": world.totp("analyst")}
+    )
+    assert by_token.status_code == 403
+    login(world, "analyst")
+    assert world.client.post("/api/v1/tokens", json={"scopes": ["read"]}).status_code == 403
+    r = world.client.post(
+        "/api/v1/tokens", json={"scopes": ["read"], "totp": world.totp("analyst")}
+    )
+    assert r.status_code == 201
+    token = r.json()["token"]
+    world.client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert world.client.get("/api/v1/me", headers=bearer).json()["scopes"] == ["read"]
+    world.clock.advance(dt.timedelta(days=31))
+    assert world.client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_revoked_token_stops_working(world: World) -> None:
+    login(world, "approver")
+    r = world.client.post("/api/v1/tokens", json={"totp": world.totp("approver")})
+    token_id, token = r.json()["id"], r.json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert world.client.get("/api/v1/me", headers=bearer).status_code == 200
+    assert world.client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
+    assert world.client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_login_throttling_per_user_and_per_source(world: World) -> None:
+    for _ in range(5):
+        assert login(world, "coordinator", password="wrong password!!").status_code == 401  # type: ignore[attr-defined]
+    blocked = login(world, "coordinator")
+    assert blocked.status_code == 429  # type: ignore[attr-defined]
+    assert int(blocked.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    assert blocked.json()["error"]["code"] == "throttled"  # type: ignore[attr-defined]
+    for i in range(15):
+        login(world, f"ghost{i}", password="wrong password!!", totp="123456")
+    assert login(world, "admin").status_code == 429  # type: ignore[attr-defined]
+    world.clock.advance(dt.timedelta(minutes=16))
+    assert login(world, "coordinator").status_code == 200  # type: ignore[attr-defined]
+
+
+def test_secrets_are_stored_hashed_or_encrypted(world: World) -> None:
+    login(world, "analyst")
+    cookie = world.client.cookies.get("vd_session")
+    with world.container.engine.connect() as conn:
+        hashes = [r[0] for r in conn.execute(text("SELECT password_hash FROM users"))]
+        totp = [bytes(r[0]) for r in conn.execute(text("SELECT totp_enc FROM users"))]
+        sessions = [r[0] for r in conn.execute(text("SELECT token_hash FROM user_sessions"))]
+        tokens = [r[0] for r in conn.execute(text("SELECT token_hash FROM api_tokens"))]
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert not any(world.secrets["analyst"].encode() in t for t in totp)
+    assert cookie and cookie not in sessions and accounts_auth.digest(cookie) in sessions
+    assert world.tokens["analyst"] not in tokens
+    assert accounts_auth.digest(world.tokens["analyst"]) in tokens
+    assert pyotp.TOTP(world.secrets["analyst"]).at(world.clock.now()) == world.totp("analyst")
+
+
+def test_disabled_accounts_lose_every_credential(world: World) -> None:
+    accounts.grant(world.container.deps(), world.admin_actor, "analyst", disabled=True)
+    assert world.client.get("/api/v1/me", headers=world.headers("analyst")).status_code == 401
+    assert login(world, "analyst").status_code == 401  # type: ignore[attr-defined]
