@@ -1,0 +1,281 @@
+"""Public intake: reports from people without accounts, and follow-up by secret token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self, cast
+
+from vulndesk.domain import values
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey
+from vulndesk.services.cases import OpenCase, open_case
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_intake import IntakeMessage, IntakeRecord, Upload
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 5
+LANGUAGES = ("en", "zh-CN")
+CHANNELS = ("api", "web", "email")
+
+
+class AttachmentTooLarge(InvalidInput):
+    """An attachment exceeds the size limit (HTTP 413)."""
+
+
+class AttachmentType(InvalidInput):
+    """An attachment's content is not an allowed type (HTTP 415)."""
+
+
+class _Joined:
+    """A unit of work that joins an open transaction: the owner of the transaction commits."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None
+
+
+def joined(deps: Deps, uow: UnitOfWork) -> Deps:
+    """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
+    return Deps(lambda: cast(UnitOfWork, _Joined(uow)), deps.clock, deps.evaluate, deps.options)
+
+
+def sniff(field_: str, content: bytes) -> str:
+    """The media type by magic bytes, from the allowlist: PDF, PNG, JPEG, ZIP, UTF-8 text."""
+    if content.startswith(b"%PDF-"):
+        return "application/pdf"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "application/zip"
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not any(c in text for c in "\x00\x01\x02\x03\x04\x05\x06\x07\x08"):
+        return "text/plain"
+    raise AttachmentType(field_, "content is not an allowed type", "text, PDF, PNG, JPEG, ZIP")
+
+
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+def safe_name(name: str) -> str:
+    """A display name with no directories, control characters or leading dots."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    return (base or "attachment")[:120]
+
+
+def check_upload(index: int, name: str, content: bytes) -> Upload:
+    field_ = f"attachments[{index}]"
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise AttachmentTooLarge(
+            field_, f"is {len(content)} bytes", f"at most {MAX_ATTACHMENT_BYTES} bytes"
+        )
+    return Upload(safe_name(name), sniff(field_, content), content)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeRequest:
+    """What a reporter sends; `source_address` is hashed before it is stored."""
+
+    product: str
+    description: str
+    version: str = ""
+    steps: str = ""
+    impact: str = ""
+    contact: str = ""
+    language: str = "en"
+    channel: str = "api"
+    source_address: str = ""
+    attachments: Sequence[Upload] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeReceipt:
+    tracking: str
+    token: str
+    case_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStatus:
+    tracking: str
+    state: str
+    received_at: dt.datetime
+    messages: list[IntakeMessage]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _intake_unit(uow: UnitOfWork, configured: str | None) -> str:
+    if configured:
+        return configured
+    heads = [u for u in uow.units.list() if u.parent is None]
+    if not heads:
+        raise InvalidInput("INTAKE_UNIT", "no organisation unit exists", "a configured unit id")
+    return str(min(heads, key=lambda u: u.id).id)
+
+
+def _check(req: IntakeRequest) -> IntakeRequest:
+    if req.language not in LANGUAGES:
+        raise InvalidInput("language", f"{req.language!r} is not offered", ", ".join(LANGUAGES))
+    if req.channel not in CHANNELS:
+        raise InvalidInput("channel", f"{req.channel!r} is unknown", ", ".join(CHANNELS))
+    if len(req.attachments) > MAX_ATTACHMENTS:
+        raise InvalidInput(
+            "attachments", f"{len(req.attachments)} files", f"at most {MAX_ATTACHMENTS}"
+        )
+    return IntakeRequest(
+        product=values.text("product", req.product, max_len=200),
+        description=values.long_text("description", req.description, max_len=50_000),
+        version=values.text("version", req.version, max_len=100, required=False),
+        steps=values.long_text("steps", req.steps, max_len=50_000),
+        impact=values.long_text("impact", req.impact, max_len=20_000),
+        contact=values.text("contact", req.contact, max_len=300, required=False),
+        language=req.language,
+        channel=req.channel,
+        source_address=req.source_address,
+        attachments=tuple(req.attachments),
+    )
+
+
+def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -> IntakeReceipt:
+    """Open a `received` case from a public report, log the receipt; all in one transaction."""
+    req = _check(req)
+    if not req.description.strip():
+        raise InvalidInput("description", "is empty", "a description of the vulnerability")
+    now = deps.clock.now()
+    tracking = "R-" + secrets.token_hex(6).upper()
+    token = secrets.token_urlsafe(32)
+    actor = Actor("intake", req.channel)
+    size = sum(len(a.content) for a in req.attachments) + len(
+        (req.description + req.steps + req.impact + req.contact + req.product).encode()
+    )
+    with deps.uow() as uow:
+        known = {str(p.id): p for p in uow.products.list()}
+        product = known.get(req.product)
+        versions = [req.version] if product and req.version in product.versions else []
+        details = {
+            "technical_characteristics": req.description,
+            "proof_of_concept": req.steps,
+            "harm": req.impact,
+            "reporter_identity": req.contact,
+            "affected_versions_detail": f"{req.product} {req.version}".strip(),
+        }
+        case = open_case(
+            joined(deps, uow),
+            actor,
+            OpenCase(
+                title=f"Report {tracking}: {req.product[:80]}",
+                unit=_intake_unit(uow, unit),
+                roles=("product_provider",),
+                products={req.product: versions} if product else {},
+                details=details,
+                intake_id=tracking,
+                evidence=f"public report {tracking} received via {req.channel}",
+            ),
+        )
+        uow.intake.add(
+            IntakeRecord(
+                tracking, case.key, token_hash(token), req.channel, req.language, req.product, now
+            )
+        )
+        for upload in req.attachments:
+            uow.intake.add_attachment(tracking, upload, now)
+        uow.intake.add_receipt(now, req.channel, req.source_address, size, tracking)
+        uow.audit.append(
+            actor.event(
+                now,
+                "intake:report:received",
+                "intake",
+                tracking,
+                (),
+                case=case.key,
+                channel=req.channel,
+            )
+        )
+        uow.commit()
+    return IntakeReceipt(tracking, token, case.key)
+
+
+def _authorised(uow: UnitOfWork, tracking: str, token: str) -> IntakeRecord:
+    """The report if the token matches; unknown tracking ids and wrong tokens look the same."""
+    try:
+        record = uow.intake.get(tracking)
+    except NotFound:
+        record = None
+    expected = record.token_hash if record else "0" * 64
+    if not hmac.compare_digest(expected, token_hash(token)) or record is None:
+        raise NotFound("intake report", tracking)
+    return record
+
+
+def report_status(deps: Deps, tracking: str, token: str) -> ReportStatus:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        record = _authorised(uow, tracking, token)
+        state = uow.cases.get(CaseKey(record.case_key)).state.value
+        messages = uow.intake.messages(tracking)
+        uow.audit.append(
+            Actor("reporter", "intake").event(now, "intake:messages:read", "intake", tracking)
+        )
+        uow.commit()
+    return ReportStatus(tracking, state, record.received_at, messages)
+
+
+def post_message(deps: Deps, tracking: str, token: str, body: str) -> None:
+    """The reporter writes to the team."""
+    text = values.long_text("body", body, max_len=20_000)
+    if not text.strip():
+        raise InvalidInput("body", "is empty", "a message")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        _authorised(uow, tracking, token)
+        uow.intake.add_message(tracking, "reporter", text, now)
+        uow.audit.append(
+            Actor("reporter", "intake").event(now, "intake:message:posted", "intake", tracking)
+        )
+        uow.commit()
+
+
+def reply(deps: Deps, actor: Actor, tracking: str, body: str) -> None:
+    """The team writes to the reporter."""
+    text = values.long_text("body", body, max_len=20_000)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.intake.get(tracking)
+        uow.intake.add_message(tracking, "team", text, now)
+        uow.audit.append(actor.event(now, "intake:message:replied", "intake", tracking))
+        uow.commit()
+
+
+def list_reports(deps: Deps, limit: int = 50) -> list[IntakeRecord]:
+    with deps.uow() as uow:
+        return uow.intake.recent(limit)

@@ -1,0 +1,69 @@
+"""Likely duplicates of a public report among existing cases, by product and text similarity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vulndesk.domain.ids import CaseKey, ProductId
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter
+
+MIN_SIMILARITY = 0.4  # a shared product alone (0.3) is not enough to call a duplicate
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if len(w) > 1}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    case: str
+    title: str
+    score: float
+
+
+def suggest_duplicates(
+    deps: Deps, actor: Actor, tracking: str, *, candidates: int = 50, limit: int = 5
+) -> list[Suggestion]:
+    """Existing cases with a similar product and text; bounded to the newest `candidates`."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        record = uow.intake.get(tracking)
+        own = uow.cases.get(CaseKey(record.case_key))
+        own_text = tokens(" ".join(own.details.get(k, "") for k in _TEXT_FIELDS))
+        known = {str(p.id) for p in uow.products.list()}
+        flt = CaseFilter(
+            product=ProductId(record.product) if record.product in known else None, limit=candidates
+        )
+        out: list[Suggestion] = []
+        product_words = tokens(record.product)
+        for row in uow.cases.list(flt):
+            if row.key == own.key:
+                continue
+            title_score = jaccard(product_words, tokens(row.title + " " + " ".join(row.products)))
+            if flt.product is None and title_score == 0:
+                continue
+            other = uow.cases.get(row.key)
+            text_score = jaccard(
+                own_text, tokens(" ".join(other.details.get(k, "") for k in _TEXT_FIELDS))
+            )
+            product_score = 1.0 if flt.product else title_score
+            score = round(0.3 * product_score + 0.7 * text_score, 3)
+            if score >= MIN_SIMILARITY:
+                out.append(Suggestion(row.key, row.title, score))
+        uow.audit.append(
+            actor.event(now, "intake:duplicates:compared", "intake", tracking, _TEXT_FIELDS)
+        )
+        uow.commit()
+    return sorted(out, key=lambda s: -s.score)[:limit]
+
+
+_TEXT_FIELDS = ("summary", "technical_characteristics", "harm")

@@ -1,0 +1,82 @@
+"""The RMSV Art. 5 receipt log with its six-month retention, and per-client rate limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports_intake import Receipt
+
+RETENTION_MONTHS = 6
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def check_rate(deps: Deps, source_address: str, limit: int, window_seconds: int) -> int | None:
+    """Count a request; None if allowed, else the seconds until the window ends."""
+    now = deps.clock.now()
+    window = int(now.timestamp()) // window_seconds
+    with deps.uow() as uow:
+        hits = uow.intake.hit(source_address, window)
+        uow.commit()
+    if hits <= limit:
+        return None
+    return max(1, (window + 1) * window_seconds - int(now.timestamp()))
+
+
+def retention_floor(now: dt.datetime) -> dt.datetime:
+    """The oldest instant receipts may be purged before: six calendar months ago in Shanghai."""
+    local = now.astimezone(SHANGHAI)
+    month = local.month - RETENTION_MONTHS
+    year = local.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    days = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ]
+    floor = local.replace(year=year, month=month, day=min(local.day, days[month - 1]))
+    return floor.astimezone(dt.UTC)
+
+
+def purge_receipts(deps: Deps, actor: Actor, before: dt.date) -> int:
+    """Delete receipt-log entries before `before` (Shanghai midnight), never younger than 6 months."""
+    now = deps.clock.now()
+    cutoff = dt.datetime.combine(before, dt.time(), SHANGHAI).astimezone(dt.UTC)
+    floor = retention_floor(now)
+    if cutoff > floor:
+        raise InvalidInput(
+            "--before",
+            f"receipts must be kept at least {RETENTION_MONTHS} months (RMSV Art. 5)",
+            f"a date on or before {floor.astimezone(SHANGHAI).date().isoformat()}",
+        )
+    with deps.uow() as uow:
+        removed = uow.intake.purge_receipts(cutoff)
+        uow.audit.append(
+            actor.event(
+                now,
+                "intake:receipts:purged",
+                "intake",
+                "receipts",
+                (),
+                before=before.isoformat(),
+                removed=str(removed),
+            )
+        )
+        uow.commit()
+    return removed
+
+
+def receipts(deps: Deps, limit: int = 100) -> list[Receipt]:
+    with deps.uow() as uow:
+        return uow.intake.receipts(limit)

@@ -1,0 +1,145 @@
+"""Audit-chain tampering done directly in SQL is found, at the right first bad position."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.builders import open_case, seed_reference
+from vulndesk.bootstrap import Container
+from vulndesk.services import audit_tools
+from vulndesk.services.context import Actor
+
+
+@pytest.fixture
+def chain(container: Container, actor: Actor) -> int:
+    """A chain of a dozen or more events; returns its length."""
+    deps = container.deps()
+    seed_reference(deps, actor)
+    for n in range(6):
+        open_case(deps, actor, title=f"Overflow {n}")
+    result = audit_tools.verify(deps)
+    assert result.ok
+    assert result.checked >= 12
+    return result.checked
+
+
+def _sql(container: Container, *statements: str, n: int = 0) -> None:
+    with container.engine.begin() as conn:
+        for stmt in statements:
+            conn.execute(text(stmt), {"n": n} if ":n" in stmt else {})
+
+
+def test_intact_chain_verifies_in_small_batches(container: Container, chain: int) -> None:
+    whole = audit_tools.verify(container.deps())
+    batched = audit_tools.verify(container.deps(), batch=3)
+    assert whole == batched
+    assert batched.checked == chain
+
+
+def test_modified_field(container: Container, chain: int) -> None:
+    _sql(container, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 5")
+    result = audit_tools.verify(container.deps(), batch=3)
+    assert (result.ok, result.first_bad) == (False, 5)
+    assert "does not match its hash" in result.problem
+
+
+def test_deleted_row(container: Container, chain: int) -> None:
+    _sql(container, "DELETE FROM audit_events WHERE seq = 4")
+    result = audit_tools.verify(container.deps(), batch=3)
+    assert (result.ok, result.first_bad) == (False, 4)
+    assert "missing" in result.problem
+
+
+def test_deleted_batch_longer_than_a_batch(container: Container, chain: int) -> None:
+    _sql(container, "DELETE FROM audit_events WHERE seq BETWEEN 4 AND 8")
+    result = audit_tools.verify(container.deps(), batch=3)
+    assert (result.ok, result.first_bad) == (False, 4)
+
+
+def test_inserted_row(container: Container, chain: int) -> None:
+    # Make room at seq 3 and insert a forged copy of event 2 there.
+    _sql(
+        container,
+        "UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 3",
+        "UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1003",
+        "INSERT INTO audit_events (seq, at, actor, tag, object_type, object_id, fields, source,"
+        " detail, prev_hash, hash) SELECT 3, at, actor, tag, object_type, object_id, fields,"
+        " source, detail, hash, hash FROM audit_events WHERE seq = 2",
+    )
+    result = audit_tools.verify(container.deps(), batch=3)
+    assert (result.ok, result.first_bad) == (False, 3)
+
+
+def test_reordered_rows(container: Container, chain: int) -> None:
+    _sql(
+        container,
+        "UPDATE audit_events SET seq = -6 WHERE seq = 6",
+        "UPDATE audit_events SET seq = 6 WHERE seq = 7",
+        "UPDATE audit_events SET seq = 7 WHERE seq = -6",
+    )
+    result = audit_tools.verify(container.deps(), batch=4)
+    assert (result.ok, result.first_bad) == (False, 6)
+
+
+def test_truncated_tail_is_found_only_with_a_checkpoint(
+    container: Container, chain: int, tmp_path: Path
+) -> None:
+    cp = audit_tools.checkpoint(container.deps(), tmp_path)
+    assert cp.seq == chain
+    assert (tmp_path / "audit-signing.key").stat().st_mode & 0o777 == 0o600
+    trusted = audit_tools.public_key_text(tmp_path)
+    assert audit_tools.verify_checkpoint(container.deps(), cp, trusted).ok
+    _sql(container, "DELETE FROM audit_events WHERE seq > :n", n=chain - 2)
+    assert audit_tools.verify(container.deps()).ok  # an honest-looking shorter chain
+    result = audit_tools.verify_checkpoint(container.deps(), cp, trusted)
+    assert (result.ok, result.first_bad) == (False, chain - 1)
+    assert "truncated" in result.problem
+
+
+def test_rewritten_history_after_checkpoint(
+    container: Container, chain: int, tmp_path: Path
+) -> None:
+    cp = audit_tools.checkpoint(container.deps(), tmp_path)
+    forged = audit_tools.Checkpoint(cp.seq, "f" * 64, cp.at, cp.key_id, cp.public_key, cp.signature)
+    trusted = audit_tools.public_key_text(tmp_path)
+    result = audit_tools.verify_checkpoint(container.deps(), forged, trusted)
+    assert not result.ok
+    assert "signature" in result.problem
+
+
+def test_cli_verify_exit_codes_and_checkpoint(
+    container: Container, chain: int, tmp_path: Path, db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI run needs only one engine")
+    env = os.environ | {
+        "VULNDESK_HOME": str(tmp_path),
+        "VULNDESK_DATABASE_URL": db_url,
+        "VULNDESK_KEYS": container.settings.keys_json or "",
+    }
+    cli = [str(Path(sys.executable).parent / "vulndesk")]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, *args], env=env, capture_output=True, text=True, check=False, timeout=60
+        )
+
+    ok = run("audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"OK: {chain} events")
+    cp = run("audit", "checkpoint")
+    assert cp.returncode == 0, cp.stderr
+    assert {"seq", "hash", "at", "key_id", "signature"} <= set(json.loads(cp.stdout))
+    cp_file = tmp_path / "cp.json"
+    cp_file.write_text(cp.stdout, encoding="utf-8")
+    _sql(container, "DELETE FROM audit_events WHERE seq = :n", n=chain)
+    bad = run("audit", "verify", "--checkpoint", str(cp_file))
+    assert bad.returncode == 1
+    assert f"FAILED at seq {chain}" in bad.stderr

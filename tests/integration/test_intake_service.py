@@ -1,0 +1,113 @@
+"""Intake use cases: receipt log and its retention, duplicate suggestions, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+
+from tests.builders import open_case, seed_reference
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.bootstrap import Container
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.services import intake, intake_duplicates, intake_receipts
+from vulndesk.services.context import Actor
+
+
+def _report(container: Container, **kw: str) -> intake.IntakeReceipt:
+    fields = {
+        "product": "router",
+        "version": "1.0",
+        "description": "Heap overflow in the httpd request parser via long Host header",
+        "steps": "send a 70000 byte Host header",
+        "impact": "remote code execution",
+        "source_address": "203.0.113.9",
+    } | kw
+    return intake.submit_report(container.deps(), intake.IntakeRequest(**fields))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def seeded(container: Container, actor: Actor) -> Container:
+    seed_reference(container.deps(), actor)
+    return container
+
+
+def test_receipt_logs_time_channel_keyed_source_hash_size(seeded: Container) -> None:
+    got = _report(seeded, channel="web")
+    [receipt] = intake_receipts.receipts(seeded.deps())
+    assert receipt.tracking == got.tracking
+    assert receipt.channel == "web"
+    assert receipt.at == dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+    assert receipt.size > 0
+    assert len(receipt.source_hmac) == 64
+    assert receipt.source_hmac != hashlib.sha256(b"203.0.113.9").hexdigest()
+    assert "203.0.113.9" not in receipt.source_hmac
+
+
+def test_purge_refuses_entries_younger_than_six_shanghai_months(
+    seeded: Container, actor: Actor, clock: SettableClock
+) -> None:
+    _report(seeded)
+    clock.set(dt.datetime(2027, 5, 1, 17, 0, tzinfo=dt.UTC))  # 2027-05-02 01:00 in Shanghai
+    with pytest.raises(InvalidInput) as refused:
+        intake_receipts.purge_receipts(seeded.deps(), actor, dt.date(2026, 11, 3))
+    assert "6 months" in refused.value.problem
+    assert "2026-11-02" in refused.value.accepted
+    assert len(intake_receipts.receipts(seeded.deps())) == 1
+    assert intake_receipts.purge_receipts(seeded.deps(), actor, dt.date(2026, 11, 2)) == 0
+    clock.set(dt.datetime(2027, 5, 2, 17, 0, tzinfo=dt.UTC))
+    assert intake_receipts.purge_receipts(seeded.deps(), actor, dt.date(2026, 11, 3)) == 1
+    assert intake_receipts.receipts(seeded.deps()) == []
+
+
+@pytest.mark.parametrize(
+    ("now", "floor"),
+    [
+        (dt.datetime(2027, 8, 30, 16, 30, tzinfo=dt.UTC), "2027-02-28"),  # 08-31 local
+        (dt.datetime(2028, 8, 30, 16, 30, tzinfo=dt.UTC), "2028-02-29"),
+        (dt.datetime(2027, 1, 15, 0, 0, tzinfo=dt.UTC), "2026-07-15"),
+    ],
+)
+def test_retention_floor_counts_calendar_months_in_shanghai(now: dt.datetime, floor: str) -> None:
+    assert (
+        intake_receipts.retention_floor(now).astimezone(intake_receipts.SHANGHAI).date().isoformat()
+        == floor
+    )
+
+
+def test_duplicate_suggestion_finds_the_similar_case(seeded: Container, actor: Actor) -> None:
+    deps = seeded.deps()
+    similar = open_case(
+        deps,
+        actor,
+        title="Heap overflow in httpd",
+        details={
+            "technical_characteristics": "Heap overflow in the httpd request parser via Host header"
+        },
+    )
+    open_case(
+        deps,
+        actor,
+        title="Weak TLS ciphers",
+        details={"technical_characteristics": "RC4 suites offered on the management port"},
+    )
+    got = _report(seeded)
+    suggestions = intake_duplicates.suggest_duplicates(deps, actor, got.tracking)
+    assert [s.case for s in suggestions] == [similar.key]
+    assert suggestions[0].score >= 0.5
+
+
+def test_messages_need_the_token(seeded: Container, actor: Actor) -> None:
+    got = _report(seeded)
+    intake.reply(seeded.deps(), actor, got.tracking, "Thanks, we are looking")
+    status = intake.report_status(seeded.deps(), got.tracking, got.token)
+    assert [(m.author, m.body) for m in status.messages] == [("team", "Thanks, we are looking")]
+    with pytest.raises(NotFound):
+        intake.post_message(seeded.deps(), got.tracking, got.token[:-1] + "x", "hi")
+
+
+def test_unknown_unit_or_language_is_refused(seeded: Container) -> None:
+    with pytest.raises(InvalidInput) as bad:
+        _report(seeded, language="fr")
+    assert bad.value.field == "language"
