@@ -1,0 +1,85 @@
+"""SMTP delivery of notices: fixed subjects, plain-text and HTML bodies, nothing else in headers.
+
+Errors: smtplib and socket failures become DeliveryError, which an outbox handler retries.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.exporters.notices import Notice, NoticeKind, subject
+
+
+class DeliveryError(Exception):
+    """The message did not reach the server; safe to retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 15.0
+
+
+def _address(field: str, value: str) -> str:
+    text = value.strip()
+    if not text or any(c in text for c in '\r\n,;<>"') or text.count("@") != 1:
+        raise InvalidInput(field, f"{value!r} is not one mail address", "local@domain")
+    return text
+
+
+def build_message(
+    settings: SmtpSettings,
+    to: Sequence[str],
+    case_key: str,
+    kind: NoticeKind,
+    language: str,
+    text: str,
+    html: str,
+) -> EmailMessage:
+    """The subject is rebuilt from the case id and a fixed label: no case text reaches a header."""
+    msg = EmailMessage()
+    msg["Subject"] = subject(case_key, kind, language)
+    msg["From"] = _address("sender", settings.sender)
+    msg["To"] = ", ".join(_address("to", a) for a in to)
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def send_message(settings: SmtpSettings, msg: EmailMessage) -> str:
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, settings.password or "")
+            smtp.send_message(msg)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(
+            f"SMTP delivery to {settings.host}:{settings.port} failed: {exc}"
+        ) from exc
+    return str(msg["Message-ID"])
+
+
+def send_notice(settings: SmtpSettings, to: Sequence[str], case_key: str, notice: Notice) -> str:
+    """Send one notice (what an outbox handler calls); returns the Message-ID for the ledger."""
+    if not to:
+        raise InvalidInput("to", "no recipient", "at least one mail address")
+    msg = build_message(
+        settings, to, case_key, notice.kind, notice.language, notice.text, notice.html
+    )
+    return send_message(settings, msg)

@@ -1,0 +1,118 @@
+"""Signed webhook delivery: JSON bodies with an HMAC-SHA256 signature, through an egress allowlist.
+
+Errors: EgressRefused (the address is not allowed; never retried) and DeliveryError (network or
+non-2xx; retried by the outbox).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from vulndesk.adapters.mail import DeliveryError
+
+SIGNATURE_HEADER = "X-Vulndesk-Signature"
+TIMESTAMP_HEADER = "X-Vulndesk-Timestamp"
+
+
+class EgressRefused(Exception):
+    """The target is not on the allowlist or resolves to a private, loopback or special address."""
+
+
+@dataclass(frozen=True, slots=True)
+class EgressPolicy:
+    """`hosts` empty means any public host; `allow_private` is for tests and internal receivers."""
+
+    hosts: frozenset[str] = field(default_factory=frozenset)
+    allow_private: bool = False
+    schemes: frozenset[str] = frozenset({"https"})
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    url: str
+    secret: bytes
+
+
+def signature(secret: bytes, timestamp: int, body: bytes) -> str:
+    """`sha256=<hex>` over `<timestamp>.<body>`, so a captured body cannot be replayed later."""
+    mac = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(
+    secret: bytes, timestamp: str, body: bytes, header: str, now: dt.datetime, tolerance: int = 300
+) -> bool:
+    """What a receiver runs: the signature matches and the timestamp is recent."""
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > tolerance:
+        return False
+    return hmac.compare_digest(signature(secret, int(timestamp), body), header)
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved)
+
+
+def resolve(url: str, policy: EgressPolicy) -> tuple[str, str]:
+    """The host and the one checked IP address to connect to (pinned against DNS rebinding)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in policy.schemes or not host:
+        raise EgressRefused(f"{url!r}: scheme must be one of {sorted(policy.schemes)} with a host")
+    if policy.hosts and host not in policy.hosts:
+        raise EgressRefused(f"{host!r} is not on the webhook allowlist")
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise DeliveryError(f"{host!r} does not resolve: {exc}") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise DeliveryError(f"{host!r} has no address")
+    if not policy.allow_private:
+        blocked = [str(a) for a in addresses if not _public(a)]
+        if blocked:
+            raise EgressRefused(f"{host!r} resolves to a non-public address ({blocked[0]})")
+    return host, str(addresses[0])
+
+
+def send_notice(
+    target: WebhookTarget,
+    payload: Mapping[str, Any],
+    now: dt.datetime,
+    policy: EgressPolicy,
+    timeout: float = 15.0,
+) -> int:
+    """POST the payload as signed JSON (what an outbox handler calls); returns the HTTP status."""
+    host, ip = resolve(target.url, policy)
+    parts = urlsplit(target.url)
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    stamp = int(now.timestamp())
+    netloc = f"[{ip}]" if ":" in ip else ip
+    pinned = parts._replace(netloc=f"{netloc}:{parts.port}" if parts.port else netloc).geturl()
+    headers = {
+        "Content-Type": "application/json",
+        "Host": parts.netloc,
+        "User-Agent": "vulndesk-webhook/1",
+        SIGNATURE_HEADER: signature(target.secret, stamp, body),
+        TIMESTAMP_HEADER: str(stamp),
+    }
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            response = client.post(
+                pinned, content=body, headers=headers, extensions={"sni_hostname": host}
+            )
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"webhook to {host!r} failed: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"webhook to {host!r} answered {response.status_code}")
+    return response.status_code

@@ -1,0 +1,142 @@
+"""Ports for the publication gate, imports and third-party work: storage Protocols and records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from vulndesk.rules.matching import ComponentRow
+from vulndesk.rules.publication import Blackout, Decision, Share
+
+# The content of a collection platform's filing (Filing Measures, draft Art. 4, items 1-8).
+FILING_FIELDS: tuple[str, ...] = (
+    "platform_name",
+    "homepage_url",
+    "icp_number",
+    "publication_channels",
+    "sponsor_name",
+    "sponsor_id_number",
+    "head_name",
+    "head_contact",
+    "contact_name",
+    "contact_details",
+    "registered_capital",
+    "shareholding",
+    "collection_scope",
+    "collection_method",
+    "verification_rules",
+    "notification_rules",
+    "publication_rules",
+    "identity_verification_rules",
+    "user_grading",
+    "protection_level_proof",
+    "standards_management",
+    "commitment_letter",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    fields: dict[str, str]
+    updated_by: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VendorTracking:
+    """Third-party mode: the vendor told, and when its fix came."""
+
+    case: str
+    vendor: str
+    notified_at: dt.datetime | None = None
+    fixed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamLink:
+    """A supplier advisory's vulnerability and the case that handles it here."""
+
+    publisher: str
+    tracking_id: str
+    vulnerability: str
+    tracking_version: str
+    case: str
+    purls: tuple[str, ...] = ()
+
+
+class PublicationRepository(Protocol):
+    def add_blackout(self, window: Blackout, by: str, now: dt.datetime) -> None: ...
+    def blackouts(self) -> list[Blackout]: ...
+    def add_decision(self, case: str, decision: Decision) -> None: ...
+    def decisions(self, case: str) -> list[Decision]: ...
+    def add_share(self, case: str, share: Share, note: str) -> None: ...
+    def shares(self, case: str) -> list[Share]: ...
+    def vendor(self, case: str) -> VendorTracking | None: ...
+    def put_vendor(self, tracking: VendorTracking) -> None: ...
+    def filing(self) -> Filing | None: ...
+    def put_filing(self, filing: Filing) -> None: ...
+
+
+class ComponentRepository(Protocol):
+    def replace_sbom(self, product: str, version: str, purls: Sequence[str]) -> int: ...
+    def components(self, package_keys: Sequence[str] | None = None) -> list[ComponentRow]: ...
+    def upstream(
+        self, publisher: str, tracking_id: str, vulnerability: str
+    ) -> UpstreamLink | None: ...
+    def put_upstream(self, link: UpstreamLink, now: dt.datetime) -> None: ...
+    def upstream_for_case(self, case: str) -> list[UpstreamLink]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SbomDocument:
+    """What vulndesk keeps of a CycloneDX SBOM: the described product and component purls."""
+
+    product_name: str | None
+    product_version: str | None
+    purls: tuple[str, ...]
+    without_purl: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRef:
+    """A product of a supplier's CSAF product tree."""
+
+    product_id: str
+    name: str
+    purl: str | None = None
+    cpe: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamVulnerability:
+    """One vulnerability of a supplier advisory, with the supplier's products by status."""
+
+    ref: str
+    title: str
+    cve: str | None
+    cwe: str | None
+    description: str
+    cvss31_vector: str | None
+    known_affected: tuple[ProductRef, ...]
+    fixed: tuple[ProductRef, ...]
+    remediation: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierAdvisory:
+    publisher_name: str
+    publisher_namespace: str
+    tracking_id: str
+    tracking_version: str
+    title: str
+    vulnerabilities: tuple[UpstreamVulnerability, ...]
+
+
+class DocumentReaders(Protocol):
+    """Parsers of supplier documents; errors are InvalidInput naming the path in the document."""
+
+    def sbom(self, data: bytes) -> SbomDocument: ...
+    def csaf(self, data: bytes) -> SupplierAdvisory: ...

@@ -1,0 +1,197 @@
+"""Use cases of the Art. 9 publication gate: gather what a publication would say, check it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vulndesk.domain import values
+from vulndesk.domain.cases import Case
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.ids import parse_case_key
+from vulndesk.domain.severity import CnGrade, SeverityLevel
+from vulndesk.rules.publication import (
+    Attachment,
+    Blackout,
+    Decision,
+    DecisionKind,
+    GateResult,
+    PublicationInput,
+    PublicationKind,
+    Share,
+    check_publication,
+)
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
+
+_GRADE_LEVEL = {
+    CnGrade.SUPER_CRITICAL: SeverityLevel.CRITICAL,
+    CnGrade.HIGH: SeverityLevel.HIGH,
+    CnGrade.MEDIUM: SeverityLevel.MEDIUM,
+    CnGrade.LOW: SeverityLevel.LOW,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """A planned publication: kind, when, which non-public fields it adds, what it attaches."""
+
+    case: str
+    kind: str = "advisory"
+    at: str | dt.datetime | None = None
+    include: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    stated_severity: str | None = None
+    home: str = "CN"
+
+
+def _included(case: Case, include: Sequence[str]) -> dict[str, str]:
+    for name in include:
+        if name not in DETAIL_FIELDS:
+            raise InvalidInput(
+                "include", f"{name!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
+            )
+    return {
+        name: text
+        for name, text in case.details.items()
+        if DETAIL_FIELDS[name] is Sensitivity.PUBLIC or name in include
+    }
+
+
+def _stated(case: Case, explicit: str | None) -> SeverityLevel | None:
+    if explicit:
+        return SeverityLevel.parse("stated_severity", explicit)
+    grade = case.severity.cn_grade
+    return _GRADE_LEVEL[grade] if grade else None
+
+
+def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> PublicationInput:
+    """The frozen input of the gate, from the case and the publication records."""
+    sev = case.severity
+    score = sev.cvss40_score if sev.cvss40_score is not None else sev.cvss31_score
+    return PublicationInput(
+        case=case.key,
+        kind=PublicationKind.parse("kind", req.kind),
+        at=at,
+        roles=case.roles,
+        facts=frozenset(case.instants),
+        included=_included(case, req.include),
+        home=values.country("home", req.home),
+        attachments=tuple(req.attachments),
+        blackouts=tuple(uow.publication.blackouts()),
+        decisions=tuple(uow.publication.decisions(case.key)),
+        shares=tuple(uow.publication.shares(case.key)),
+        event_type=case.options.get("event_type", "").lower() in {"1", "true", "yes"},
+        stated_level=_stated(case, req.stated_severity),
+        cvss_score=score,
+    )
+
+
+def check(deps: Deps, actor: Actor, req: CheckRequest) -> GateResult:
+    """Run the gate; the check reads sensitive fields to judge them, so it is audited."""
+    now = deps.clock.now()
+    at = now if req.at is None else values.instant("at", req.at)
+    with deps.uow() as uow:
+        case = uow.cases.get(parse_case_key(req.case))
+        result = check_publication(gather(uow, case, req, at))
+        uow.audit.append(
+            actor.event(
+                now,
+                "publication:gate:checked",
+                "case",
+                case.key,
+                tuple(sorted(req.include)),
+                kind=req.kind,
+                result=result.result.value,
+            )
+        )
+        uow.commit()
+    return result
+
+
+def add_blackout(
+    deps: Deps,
+    actor: Actor,
+    name: str,
+    start: str | dt.datetime,
+    end: str | dt.datetime,
+    note: str = "",
+) -> Blackout:
+    now = deps.clock.now()
+    window = Blackout(
+        values.text("name", name),
+        values.instant("start", start),
+        values.instant("end", end),
+        values.long_text("note", note, max_len=2000),
+    )
+    if window.end <= window.start:
+        raise InvalidInput("end", "is not after start", "an instant later than start")
+    with deps.uow() as uow:
+        uow.publication.add_blackout(window, actor.name, now)
+        uow.audit.append(actor.event(now, "publication:blackout:added", "blackout", window.name))
+        uow.commit()
+    return window
+
+
+def list_blackouts(deps: Deps) -> list[Blackout]:
+    with deps.uow() as uow:
+        return uow.publication.blackouts()
+
+
+def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: str) -> Decision:
+    """Record a decision that lifts a check (early publication, MPS consent, an exception)."""
+    now = deps.clock.now()
+    decision = Decision(
+        DecisionKind.parse("kind", kind),
+        values.text("subject", subject, required=False),
+        actor.name,
+        now,
+        values.long_text("note", note, max_len=10_000),
+    )
+    if not decision.note.strip():
+        raise InvalidInput(
+            "note", "a decision needs its grounds", "who decided what, and on what basis"
+        )
+    with deps.uow() as uow:
+        key = uow.cases.get(parse_case_key(case)).key
+        uow.publication.add_decision(key, decision)
+        uow.audit.append(
+            actor.event(
+                now, "publication:decision:recorded", "case", key, (), kind=decision.kind.value
+            )
+        )
+        uow.commit()
+    return decision
+
+
+def record_share(
+    deps: Deps,
+    actor: Actor,
+    case: str,
+    recipient: str,
+    country: str,
+    *,
+    at: str | dt.datetime | None = None,
+    is_provider: bool = False,
+    note: str = "",
+) -> Share:
+    """Record that undisclosed information went to a named recipient (Art. 9(7) looks at these)."""
+    now = deps.clock.now()
+    share = Share(
+        values.text("recipient", recipient),
+        values.country("country", country),
+        now if at is None else values.instant("at", at),
+        is_provider,
+    )
+    with deps.uow() as uow:
+        key = uow.cases.get(parse_case_key(case)).key
+        uow.publication.add_share(key, share, values.long_text("note", note, max_len=2000))
+        uow.audit.append(
+            actor.event(
+                now, "publication:share:recorded", "case", key, (), recipient=share.recipient
+            )
+        )
+        uow.commit()
+    return share

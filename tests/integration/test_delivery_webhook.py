@@ -1,0 +1,121 @@
+"""Signed webhooks to a real HTTP server on loopback, and the egress allowlist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from vulndesk.adapters.mail import DeliveryError
+from vulndesk.adapters.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    EgressPolicy,
+    EgressRefused,
+    WebhookTarget,
+    resolve,
+    send_notice,
+    verify,
+)
+
+SECRET = b"shared-webhook-secret"
+NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+LOOPBACK = EgressPolicy(allow_private=True, schemes=frozenset({"http"}))
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """Verifies the signature as a real receiver would and answers 204 or 401."""
+
+    received: list[tuple[bool, dict[str, object]]] = []  # noqa: RUF012 - shared by the server's handler instances
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        ok = verify(
+            SECRET, self.headers[TIMESTAMP_HEADER], body, self.headers[SIGNATURE_HEADER], NOW
+        )
+        self.received.append((ok, json.loads(body)))
+        self.send_response(204 if ok else 401)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    Receiver.received = []
+    httpd = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/hooks/vulndesk"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_signed_payload_verifies_on_the_receiving_side(server: str) -> None:
+    payload = {"case": "VD-2026-0001", "event": "notice", "text": "安全通告"}
+    status = send_notice(WebhookTarget(server, SECRET), payload, NOW, LOOPBACK)
+    assert status == 204
+    assert Receiver.received == [(True, payload)]
+
+
+def test_wrong_secret_is_rejected_by_the_receiver(server: str) -> None:
+    with pytest.raises(DeliveryError, match="401"):
+        send_notice(WebhookTarget(server, b"other"), {"case": "VD-2026-0001"}, NOW, LOOPBACK)
+    assert [ok for ok, _ in Receiver.received] == [False]
+
+
+def test_old_timestamp_fails_verification() -> None:
+    body = b'{"a":1}'
+    from vulndesk.adapters.webhook import signature
+
+    stamp = int(NOW.timestamp())
+    header = signature(SECRET, stamp, body)
+    assert verify(SECRET, str(stamp), body, header, NOW)
+    assert not verify(SECRET, str(stamp), body, header, NOW + dt.timedelta(minutes=10))
+    assert not verify(SECRET, str(stamp), body + b" ", header, NOW)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://0.0.0.0/hook",
+        "https://100.64.0.1/hook",
+    ],
+)
+def test_private_and_special_addresses_are_refused(url: str) -> None:
+    with pytest.raises(EgressRefused, match="non-public"):
+        resolve(url, EgressPolicy())
+
+
+def test_default_policy_refuses_loopback_server_without_sending(server: str) -> None:
+    with pytest.raises(EgressRefused):
+        send_notice(WebhookTarget(server, SECRET), {"x": 1}, NOW, EgressPolicy())
+    with pytest.raises(EgressRefused, match="non-public"):
+        send_notice(
+            WebhookTarget(server, SECRET), {"x": 1}, NOW, EgressPolicy(schemes=frozenset({"http"}))
+        )
+    assert Receiver.received == []
+
+
+def test_allowlist_and_scheme() -> None:
+    with pytest.raises(EgressRefused, match="allowlist"):
+        resolve(
+            "https://hooks.other.example/x", EgressPolicy(hosts=frozenset({"hooks.acme.example"}))
+        )
+    with pytest.raises(EgressRefused, match="scheme"):
+        resolve("ftp://8.8.8.8/x", EgressPolicy())
+    assert resolve("https://8.8.8.8/x", EgressPolicy()) == ("8.8.8.8", "8.8.8.8")
