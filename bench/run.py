@@ -65,6 +65,7 @@ def main(argv: list[str]) -> int:
         started = time.monotonic()
         print(f"== {name}", flush=True)
         try:
+            sys.argv = [name]  # modules read their own optional arguments from argv
             importlib.import_module(f"bench.{name}").main()
         except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others
             traceback.print_exc()

@@ -23,8 +23,13 @@ def test_serve_answers_healthz_on_a_fresh_home(tmp_path: Path) -> None:
     cli.run("init")
     cli.run("demo", "--if-empty")
     port = _free_port()
-    proc = subprocess.Popen([str(VULNDESK), "serve", "--port", str(port)], env=cli.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(VULNDESK), "serve", "--port", str(port)],
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

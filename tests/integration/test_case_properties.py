@@ -43,7 +43,9 @@ def _run(deps: object, key: str, cmd: tuple[object, ...]) -> None:
     try:
         if cmd[0] == "move":
             state: CaseState = cmd[1]  # type: ignore[assignment]
-            cases.transition(deps, ACTOR, key, state.value, "prop", key if state is CaseState.DUPLICATE else None)  # type: ignore[arg-type]
+            cases.transition(
+                deps, ACTOR, key, state.value, "prop", key if state is CaseState.DUPLICATE else None
+            )  # type: ignore[arg-type]
         elif cmd[0] == "fact":
             kind: FactKind = cmd[1]  # type: ignore[assignment]
             at = START + dt.timedelta(hours=int(cmd[2]))  # type: ignore[call-overload]
@@ -55,10 +57,13 @@ def _run(deps: object, key: str, cmd: tuple[object, ...]) -> None:
         pass
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(command, max_size=12))
-def test_service_commands_never_leave_an_inconsistent_case(world: tuple[object, SettableClock],
-                                                           cmds: list[tuple[object, ...]]) -> None:
+def test_service_commands_never_leave_an_inconsistent_case(
+    world: tuple[object, SettableClock], cmds: list[tuple[object, ...]]
+) -> None:
     container, clock = world
     deps = container.deps()  # type: ignore[attr-defined]
     clock.set(START + dt.timedelta(hours=4))

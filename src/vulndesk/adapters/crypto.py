@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,9 +94,20 @@ def save_keyring(path: Path, ring: Keyring) -> None:
 
 
 class FieldCipher:
-    """Encrypts and decrypts field values with the keyring."""
+    """Encrypts and decrypts field values with the keyring.
 
-    def __init__(self, ring: Keyring) -> None:
+    `reload` re-reads the keyring when a ciphertext names a key this process does not know
+    yet, so a rotation done by another process takes effect here without a restart.
+    """
+
+    def __init__(self, ring: Keyring, reload: Callable[[], Keyring] | None = None) -> None:
+        self.ring = ring
+        self._aead = {k: AESGCM(v) for k, v in ring.keys.items()}
+        self._reload = reload
+
+    def adopt(self, ring: Keyring) -> None:
+        """Take a new keyring: decryption keys first, so concurrent readers never miss a key."""
+        self._aead = {**self._aead, **{k: AESGCM(v) for k, v in ring.keys.items()}}
         self.ring = ring
         self._aead = {k: AESGCM(v) for k, v in ring.keys.items()}
 
@@ -113,6 +125,9 @@ class FieldCipher:
         key_id = blob[start : start + n].decode(errors="replace")
         nonce = blob[start + n : start + n + 12]
         aead = self._aead.get(key_id)
+        if aead is None and self._reload is not None:
+            self.adopt(self._reload())
+            aead = self._aead.get(key_id)
         if aead is None:
             raise KeyringError(f"no key {key_id!r} in the keyring")
         try:

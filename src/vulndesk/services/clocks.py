@@ -51,12 +51,12 @@ def _met(
 
 def disclosures_for(uow: UnitOfWork, case: Case) -> dict[str, tuple[dt.datetime, str]]:
     """Earliest ledger disclosure of each kind on the case: (instant, reference)."""
-    return {}
+    return uow.ledger.earliest_by_kind(case.key)
 
 
 def org_options(uow: UnitOfWork) -> dict[str, str]:
     """Rule-set options chosen by the organisation (stored settings)."""
-    return {}
+    return uow.org_settings.options()
 
 
 def recompute(
@@ -72,7 +72,7 @@ def recompute(
     unit = uow.units.get(case.unit)
     products = [uow.products.get(p.product) for p in case.products]
     options = {**deps.options, **org_options(uow), **case.options}
-    fresh = deps.evaluate(situation_of(case, unit, products), options)
+    fresh = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
     stored = {o.id: o for o in uow.obligations.for_case(case.key)}
     found = {**disclosures_for(uow, case), **(disclosures or {})}
     settled = []

@@ -15,7 +15,14 @@ from vulndesk.services.ports import Clock, UnitOfWork
 class Evaluator(Protocol):
     """Turns a situation into obligations under the rule sets in force."""
 
-    def __call__(self, situation: Situation, options: Mapping[str, str]) -> list[Obligation]: ...
+    def __call__(
+        self,
+        situation: Situation,
+        options: Mapping[str, str],
+        overrides: Mapping[str, Mapping[dt.date, bool]] | None = None,
+    ) -> list[Obligation]:
+        """`overrides`: working-day overrides by country, read from storage by the caller."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,21 @@ from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
+from vulndesk.services.ports_accounts import AccountRepository
+from vulndesk.services.ports_intake import IdempotencyStore, IntakeRepository, KeyMaintenance
+from vulndesk.services.ports_publication import ComponentRepository, PublicationRepository
+from vulndesk.services.ports_reports import (
+    LedgerRepository,
+    OversightRepository,
+    ReportRepository,
+)
+from vulndesk.services.ports_worker import (
+    CalendarRepository,
+    EscalationRepository,
+    OrgSettingsRepository,
+    OutboxRepository,
+    SweepRepository,
+)
 
 
 class Clock(Protocol):
@@ -125,6 +140,34 @@ class UnitOfWork(Protocol):
     def obligations(self) -> ObligationRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def publication(self) -> PublicationRepository: ...
+    @property
+    def components(self) -> ComponentRepository: ...
+    @property
+    def intake(self) -> IntakeRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+    @property
+    def keys(self) -> KeyMaintenance: ...
+    @property
+    def reports(self) -> ReportRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def oversight(self) -> OversightRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def escalations(self) -> EscalationRepository: ...
+    @property
+    def sweep(self) -> SweepRepository: ...
+    @property
+    def org_settings(self) -> OrgSettingsRepository: ...
+    @property
+    def calendar(self) -> CalendarRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from vulndesk.adapters.storage.tables import audit_events, audit_head
-from vulndesk.domain.audit import GENESIS, AuditEvent, ChainedEvent, chain_hash
+from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
 
 
 class SqlAuditLog:
@@ -22,10 +22,9 @@ class SqlAuditLog:
             stmt = stmt.with_for_update()
         row = self.conn.execute(stmt).first()
         if row is None:
-            self.conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-            if self.conn.dialect.name == "postgresql":
-                return self._head()
-            return 0, GENESIS
+            raise RuntimeError(
+                "audit_head row missing: run `vulndesk init` to migrate the database"
+            )
         return int(row.seq), str(row.hash)
 
     def append(self, event: AuditEvent) -> ChainedEvent:

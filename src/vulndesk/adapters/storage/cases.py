@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage.tables import (
@@ -31,17 +32,21 @@ class SqlCaseRepository:
 
     # -- keys
     def next_key(self, year: int) -> CaseKey:
-        row = self.conn.execute(
-            select(case_counters.c.last).where(case_counters.c.year == year)
-        ).first()
-        if row is None:
-            self.conn.execute(insert(case_counters).values(year=year, last=1))
-            return case_key(year, 1)
-        number = int(row.last) + 1
-        self.conn.execute(
-            update(case_counters).where(case_counters.c.year == year).values(last=number)
-        )
-        return case_key(year, number)
+        """Allocate the next number atomically: the UPDATE takes the row lock before reading."""
+        bumped = self.conn.execute(
+            update(case_counters)
+            .where(case_counters.c.year == year)
+            .values(last=case_counters.c.last + 1)
+            .returning(case_counters.c.last)
+        ).scalar_one_or_none()
+        if bumped is not None:
+            return case_key(year, int(bumped))
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(case_counters).values(year=year, last=1))
+        except IntegrityError:
+            return self.next_key(year)  # a concurrent first case of the year won the insert
+        return case_key(year, 1)
 
     # -- writes
     def add(self, case: Case, now: dt.datetime) -> None:

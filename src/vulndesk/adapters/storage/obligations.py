@@ -67,22 +67,28 @@ class SqlObligationRepository:
                 self.conn.execute(insert(obligations).values(case_id=case_id, **values))
 
     def due(self, flt: DueFilter) -> list[CaseObligation]:
-        stmt = (
-            select(obligations, _CASE_KEY)
-            .join(cases, cases.c.id == obligations.c.case_id)
-            .where(
-                obligations.c.status.in_([s.value for s in flt.statuses]),
-                obligations.c.due_at.is_not(None),
-                obligations.c.due_at <= flt.until,
+        """Soonest deadlines first. One index range scan per status, merged: an `IN (...)` over
+        statuses would make the database gather and sort every matching row."""
+        found: list[CaseObligation] = []
+        for status in flt.statuses:
+            stmt = (
+                select(obligations, _CASE_KEY)
+                .join(cases, cases.c.id == obligations.c.case_id)
+                .where(
+                    obligations.c.status == status.value,
+                    obligations.c.due_at.is_not(None),
+                    obligations.c.due_at <= flt.until,
+                )
+                .order_by(obligations.c.due_at, obligations.c.id)
+                .limit(flt.limit)
             )
-            .order_by(obligations.c.due_at, obligations.c.id)
-            .limit(flt.limit)
-        )
-        if flt.unit:
-            stmt = stmt.where(obligations.c.unit_id == flt.unit)
-        if flt.cases is not None:
-            stmt = stmt.where(cases.c.key.in_(flt.cases))
-        return [_row(r._mapping) for r in self.conn.execute(stmt)]
+            if flt.unit:
+                stmt = stmt.where(obligations.c.unit_id == flt.unit)
+            if flt.cases is not None:
+                stmt = stmt.where(cases.c.key.in_(flt.cases))
+            found.extend(_row(r._mapping) for r in self.conn.execute(stmt))
+        found.sort(key=lambda o: (o.due or flt.until, o.case, o.id))
+        return found[: flt.limit]
 
 
 def _values(item: CaseObligation, unit: UnitId, now: dt.datetime) -> dict[str, Any]:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from vulndesk.adapters.storage import tables
+from vulndesk.adapters.storage import (
+    tables,
+    tables_accounts,  # noqa: F401
+    tables_intake,  # noqa: F401
+    tables_publication,  # noqa: F401
+    tables_reports,  # noqa: F401
+    tables_worker,  # noqa: F401
+)
 from vulndesk.adapters.storage.tables import metadata
 
 __all__ = ["metadata", "tables"]

@@ -8,14 +8,26 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
+from vulndesk.adapters.storage.intake import SqlIdempotencyStore, SqlIntakeRepository
 from vulndesk.adapters.storage.obligations import SqlObligationRepository
+from vulndesk.adapters.storage.outbox import SqlEscalationRepository, SqlOutboxRepository
+from vulndesk.adapters.storage.publication import SqlComponentRepository, SqlPublicationRepository
+from vulndesk.adapters.storage.rekey import SqlKeyMaintenance
+from vulndesk.adapters.storage.reports import (
+    SqlLedgerRepository,
+    SqlOversightRepository,
+    SqlReportRepository,
+)
 from vulndesk.adapters.storage.repositories import (
     SqlPartyRepository,
     SqlProductRepository,
     SqlUnitRepository,
 )
+from vulndesk.adapters.storage.settings_repo import SqlCalendarRepository, SqlOrgSettingsRepository
+from vulndesk.adapters.storage.sweep import SqlSweepRepository
 
 
 class SqlUnitOfWork:
@@ -29,6 +41,20 @@ class SqlUnitOfWork:
     cases: SqlCaseRepository
     obligations: SqlObligationRepository
     audit: SqlAuditLog
+    publication: SqlPublicationRepository
+    components: SqlComponentRepository
+    intake: SqlIntakeRepository
+    idempotency: SqlIdempotencyStore
+    keys: SqlKeyMaintenance
+    reports: SqlReportRepository
+    ledger: SqlLedgerRepository
+    oversight: SqlOversightRepository
+    outbox: SqlOutboxRepository
+    escalations: SqlEscalationRepository
+    sweep: SqlSweepRepository
+    org_settings: SqlOrgSettingsRepository
+    calendar: SqlCalendarRepository
+    accounts: SqlAccountRepository
 
     def __init__(self, engine: Engine, cipher: FieldCipher, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -45,6 +71,20 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self.conn, self.cipher)
         self.obligations = SqlObligationRepository(self.conn)
         self.audit = SqlAuditLog(self.conn)
+        self.publication = SqlPublicationRepository(self.conn)
+        self.components = SqlComponentRepository(self.conn)
+        self.intake = SqlIntakeRepository(self.conn, self.cipher)
+        self.idempotency = SqlIdempotencyStore(self.conn)
+        self.keys = SqlKeyMaintenance(self.conn, self.cipher)
+        self.reports = SqlReportRepository(self.conn, self.cipher)
+        self.ledger = SqlLedgerRepository(self.conn, self.cipher)
+        self.oversight = SqlOversightRepository(self.conn)
+        self.outbox = SqlOutboxRepository(self.conn)
+        self.escalations = SqlEscalationRepository(self.conn)
+        self.sweep = SqlSweepRepository(self.conn)
+        self.org_settings = SqlOrgSettingsRepository(self.conn)
+        self.calendar = SqlCalendarRepository(self.conn)
+        self.accounts = SqlAccountRepository(self.conn, self.cipher)
         return self
 
     def __exit__(

@@ -21,7 +21,7 @@ from vulndesk.entrypoints.cli.common import (
     print_json,
     table,
 )
-from vulndesk.services import cases
+from vulndesk.services import approvals, cases
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -161,10 +161,13 @@ def _left(delta: dt.timedelta | None) -> str:
 def obligation_rows(
     items: list[CaseObligation], now: dt.datetime, zone: str
 ) -> list[tuple[object, ...]]:
+    """Rows for clock tables: due in the viewer's zone and in the rule's zone, time left, flags."""
     viewer = zoneinfo.ZoneInfo(zone)
     rows: list[tuple[object, ...]] = []
     for o in items:
         due = o.due
+        rule_zone = zoneinfo.ZoneInfo(o.obligation.timezone)
+        live = o.status.value in {"open", "overdue"}
         rows.append(
             (
                 o.id,
@@ -172,8 +175,9 @@ def obligation_rows(
                 o.obligation.timing.value,
                 o.status.value,
                 due.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z") if due else "",
-                due.isoformat() if due else "",
-                _left(o.time_left(now)) if o.status.value in {"open", "overdue"} else "",
+                due.astimezone(rule_zone).strftime("%Y-%m-%d %H:%M %z") if due else "",
+                _left(o.time_left(now)) if live else "",
+                ", ".join(o.obligation.flags),
             )
         )
     return rows
@@ -192,8 +196,10 @@ def case_show(
         zone = check_zone("tz", tz or container().settings.timezone)
         view = cases.show_case(deps(), actor(), key)
     now = container().clock.now()
+    with errors():
+        conflicts = approvals.case_conflicts(deps(), key)
     if as_json:
-        print_json({"case": view.case, "obligations": view.obligations})
+        print_json({"case": view.case, "obligations": view.obligations, "conflicts": conflicts})
         return
     c = view.case
     table(
@@ -228,9 +234,24 @@ def case_show(
     )
     table(
         "Obligations",
-        ["id", "article", "timing", "status", f"due ({zone})", "due (rule zone)", "time left"],
+        [
+            "id",
+            "article",
+            "timing",
+            "status",
+            f"due ({zone})",
+            "due (rule zone)",
+            "time left",
+            "flags",
+        ],
         obligation_rows(view.obligations, now, zone),
     )
+    if conflicts:
+        table(
+            "Disclosure conflicts",
+            ["rule", "recipient", "draft", "resolved by decision", "message"],
+            [(x.rule, x.recipient, x.draft, x.resolved_by or "", x.message) for x in conflicts],
+        )
     if c.transitions:
         table(
             "History",

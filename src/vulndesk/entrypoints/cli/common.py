@@ -38,7 +38,8 @@ def deps() -> Deps:
 
 
 def actor() -> Actor:
-    return Actor(container().settings.actor, "cli")
+    settings = container().settings
+    return Actor(settings.actor, "cli", unit=settings.extra.get("ACTOR_UNIT") or None)
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:

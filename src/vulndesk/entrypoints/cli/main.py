@@ -10,7 +10,14 @@ import typer
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
+from vulndesk.entrypoints.cli import accounts as accounts_cli
+from vulndesk.entrypoints.cli import audit as audit_cli
+from vulndesk.entrypoints.cli import intake as intake_cli
+from vulndesk.entrypoints.cli import keys as keys_cli
 from vulndesk.entrypoints.cli import obligations as obligations_cli
+from vulndesk.entrypoints.cli import publication as publication_cli
+from vulndesk.entrypoints.cli import reports as reports_cli
+from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows
 from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
@@ -26,12 +33,22 @@ app.add_typer(org_app, name="org")
 app.add_typer(product_app, name="product")
 app.add_typer(party_app, name="party")
 app.add_typer(case_app, name="case")
+app.add_typer(accounts_cli.user_app, name="user")
+case_app.add_typer(accounts_cli.member_app, name="member")
 app.add_typer(
     obligations_cli.app,
     name="obligations",
     help="Evaluate regulatory obligations for a facts file.",
 )
 app.add_typer(obligations_cli.rules_app, name="rules", help="Rule sets: list and lint rule files.")
+app.add_typer(audit_cli.audit_app, name="audit")
+app.add_typer(keys_cli.keys_app, name="keys")
+app.add_typer(intake_cli.intake_app, name="intake")
+app.add_typer(reports_cli.report_app, name="report")
+app.add_typer(reports_cli.ledger_app, name="ledger")
+app.add_typer(reports_cli.oversight_app, name="oversight")
+publication_cli.register(app)
+worker_cli.register(app)
 
 
 @app.command("init")
@@ -96,6 +113,7 @@ def due(
             f"due ({zone})",
             "due (rule zone)",
             "time left",
+            "flags",
         ],
         rows,
     )
