@@ -27,9 +27,16 @@ class Cli:
         if database_url:
             self.env["VULNDESK_DATABASE_URL"] = database_url
 
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, ok: bool = True, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [str(VULNDESK), *args], env=self.env, capture_output=True, text=True, timeout=120
+            [str(VULNDESK), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=input_text,
         )
         if ok and proc.returncode != 0:
             raise AssertionError(

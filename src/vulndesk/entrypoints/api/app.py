@@ -9,12 +9,17 @@ from fastapi.responses import HTMLResponse
 
 from vulndesk import __version__
 from vulndesk.bootstrap import Container
+from vulndesk.entrypoints import web
 from vulndesk.entrypoints.api import (
     errors,
     intake,
+    routes_admin,
     routes_auth,
     routes_cases,
+    routes_ledger,
+    routes_publication,
     routes_reference,
+    routes_reports,
 )
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -69,5 +74,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)
+    app.include_router(routes_reports.router)
+    app.include_router(routes_ledger.router)
+    app.include_router(routes_publication.router)
+    app.include_router(routes_admin.router)
     app.include_router(intake.build_router(container))
+    web.install(app)
     return app

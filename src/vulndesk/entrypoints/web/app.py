@@ -1,0 +1,29 @@
+"""The web console: mounts static assets and the page routers onto the application."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from vulndesk.entrypoints.web import pages_core
+from vulndesk.entrypoints.web.session import SignInRequired
+
+STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
+
+# Page routers of the console areas; each area adds its module here.
+ROUTERS = [pages_core.router]
+
+
+def install(app: FastAPI) -> None:
+    """Add the console to the app that also serves the API (same origin, same cookies)."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse((exc.headers or {}).get("Location", "/login"), status_code=303)
+
+    for router in ROUTERS:
+        app.include_router(router)

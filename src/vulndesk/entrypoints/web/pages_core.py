@@ -1,0 +1,87 @@
+"""Console pages every user needs: sign-in, sign-out, language switch, the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from vulndesk.domain.errors import VulndeskError
+from vulndesk.entrypoints.web import i18n
+from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.session import SESSION_COOKIE, CurrentViewer, container_of
+from vulndesk.services import access, accounts_auth
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-origin relative paths: never an open redirect (`//evil`, `https://…`)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "console/login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=500)],
+    totp: Annotated[str, Form(max_length=12)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    container = container_of(request)
+    host = request.client.host if request.client else "unknown"
+    try:
+        issued = accounts_auth.login(
+            container.deps(), container.passwords, name, password, totp or None, f"web:{host}"
+        )
+    except VulndeskError:
+        return render(
+            request, "console/login.html", status=401, next=safe_next(next), error="sign_in_failed"
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.secret,
+        httponly=True,
+        secure=container.settings.cookie_secure,
+        samesite="strict",
+        max_age=12 * 3600,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, who: CurrentViewer) -> Response:
+    accounts_auth.logout(who.deps, who.secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{lang}")
+def switch_language(request: Request, lang: str, back: str = "/") -> Response:
+    chosen = lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+    response = RedirectResponse(safe_next(back), status_code=303)
+    response.set_cookie(
+        "vd_lang", chosen, httponly=True, samesite="strict", max_age=365 * 86400, path="/"
+    )
+    return response
+
+
+@router.get("/")
+def dashboard(request: Request, who: CurrentViewer) -> Response:
+    now = who.container.clock.now()
+    due = access.due_soon(who.deps, who.principal, dt.timedelta(hours=72), None, 50)
+    return render(request, "console/dashboard.html", due=due, now=now)

@@ -1,0 +1,89 @@
+"""Page rendering: the Jinja2 environment with autoescaping, time and Markdown filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import nh3
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from vulndesk.entrypoints.web import i18n
+
+TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+def markdown(text: str | None) -> Markup:
+    """Markdown to HTML: raw HTML off, then an allowlist sanitiser (links: http, https, mailto)."""
+    rendered = _MD.render(text or "")
+    clean = nh3.clean(rendered, url_schemes=_SAFE_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 with an allowlist just above
+
+
+def localtime(value: dt.datetime | None, zone: str, rule_zone: str | None = None) -> Markup:
+    """A <time> element in the viewer's zone, with UTC and the rule's zone on hover."""
+    if value is None:
+        return Markup("")
+    local = value.astimezone(zoneinfo.ZoneInfo(zone))
+    hover = [f"UTC {value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"]
+    if rule_zone:
+        rz = value.astimezone(zoneinfo.ZoneInfo(rule_zone))
+        hover.append(f"{rule_zone} {rz:%Y-%m-%d %H:%M %z}")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.astimezone(dt.UTC).isoformat(), " · ".join(hover), f"{local:%Y-%m-%d %H:%M %Z}"
+    )
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = markdown
+    env.filters["localtime"] = localtime
+    return env
+
+
+@dataclass
+class Page:
+    """What every console page knows: language, zone, the signed-in user, the CSRF token."""
+
+    lang: str
+    zone: str = "UTC"
+    user: Any = None
+    csrf: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def page_context(request: Request) -> Page:
+    ctx: Page | None = getattr(request.state, "page", None)
+    if ctx is None:
+        lang = i18n.negotiate(
+            request.headers.get("accept-language"), request.cookies.get("vd_lang")
+        )
+        ctx = Page(lang=lang)
+        request.state.page = ctx
+    return ctx
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    page = page_context(request)
+    body = (
+        environment()
+        .get_template(template)
+        .render(_=i18n.translator(page.lang), page=page, request_path=request.url.path, **values)
+    )
+    return HTMLResponse(body, status_code=status)

@@ -1,0 +1,142 @@
+"""Browser-test harness: a real `vulndesk serve` on a seeded home, and Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from tests.e2e.cli import VULNDESK, Cli
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+REQUIRE = os.environ.get("VULNDESK_REQUIRE_BROWSER") == "1"
+PASSWORD = "correct horse battery staple 42"
+
+
+def chromium_or_skip() -> str:
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        if REQUIRE:
+            pytest.fail("Debian's chromium is required here but /usr/bin/chromium is missing")
+        pytest.skip("/usr/bin/chromium not installed: browser tests skipped")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running server with users whose passwords and TOTP secrets the tests know."""
+
+    base: str
+    cli: Cli
+    proc: subprocess.Popen[str]
+    totp: dict[str, str] = field(default_factory=dict)
+
+    def code(self, user: str) -> str:
+        return pyotp.TOTP(self.totp[user]).now()
+
+    def add_user(self, name: str, role: str, unit: str) -> None:
+        self.cli.run(
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            "--unit",
+            unit,
+            "--email",
+            f"{name}@example.com",
+            "--password-stdin",
+            input_text=PASSWORD,
+        )
+        out = self.cli.run("user", "totp-enroll", name).stdout
+        secret = next(
+            w
+            for w in out.replace("=", " ").replace("&", " ").split()
+            if len(w) == 32 and w.isalnum()
+        )
+        self.totp[name] = secret
+
+
+def start_server(home: Path, *, demo: bool = True) -> Server:
+    cli = Cli(home)
+    cli.env["VULNDESK_COOKIE_SECURE"] = "0"
+    cli.run("init")
+    if demo:
+        cli.run("demo", "--if-empty")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(VULNDESK), "serve", "--port", str(port)],
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/healthz", timeout=2)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise
+            time.sleep(0.2)
+    return Server(base, cli, proc)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(tmp_path_factory.mktemp("console"))
+    yield srv
+    srv.proc.terminate()
+    srv.proc.communicate(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def screenshot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, server: Server, user: str) -> None:
+    page.goto(server.base + "/login")  # type: ignore[attr-defined]
+    page.fill("input[name=name]", user)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.fill("input[name=totp]", server.code(user))  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(server.base + "/")  # type: ignore[attr-defined]
