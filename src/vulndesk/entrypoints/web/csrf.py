@@ -17,7 +17,7 @@ FIELD = "csrf"
 
 def _key(container: Container) -> bytes:
     ring = container.cipher.ring
-    return hashlib.sha256(b"vulndesk:console-csrf:" + ring.keys[sorted(ring.keys)[0]]).digest()
+    return hashlib.sha256(b"vulndesk:console-csrf:" + ring.keys[min(ring.keys)]).digest()
 
 
 def token_for(container: Container, session_secret: str) -> str:
