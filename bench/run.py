@@ -58,7 +58,10 @@ def write_doc(results: dict[str, list[dict[str, Any]]], failures: list[str]) -> 
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(p.stem for p in BENCH.glob("bench_*.py"))
+    """Run the named benchmarks (default: all); `--report-only` rewrites the doc from results."""
+    report_only = "--report-only" in argv
+    argv = [a for a in argv if a != "--report-only"]
+    names = [] if report_only else (argv or sorted(p.stem for p in BENCH.glob("bench_*.py")))
     results: dict[str, list[dict[str, Any]]] = {}
     failures: list[str] = []
     for name in names:
