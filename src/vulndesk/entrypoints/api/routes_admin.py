@@ -1,0 +1,242 @@
+"""Administration routes: obligation waivers, rule options, calendar overrides, the audit trail.
+
+Rule options and calendar overrides are for administrators; a waiver is a coordinator's or
+administrator's act on a case they see; auditors and administrators verify the audit chain and
+read any case's audit events (names of fields, never their values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.entrypoints.api.auth import (
+    CurrentActor,
+    CurrentDeps,
+    CurrentPrincipal,
+    IdempotencyKey,
+    container,
+    idempotent,
+)
+from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_admin_models import (
+    AuditEventOut,
+    CalendarChangeOut,
+    CalendarIn,
+    CalendarOut,
+    FilingOut,
+    OptionChangeOut,
+    OptionIn,
+    OptionOut,
+    PolicyIn,
+    PolicyOut,
+    VerifyOut,
+    WaiverIn,
+)
+from vulndesk.entrypoints.api.routes_cases_models import ObligationOut, obligation_out
+from vulndesk.entrypoints.api.routes_ledger import case_exists
+from vulndesk.services import access, audit_tools, obligations_admin, reports, thirdparty
+from vulndesk.services.access import ALL_CASES, MEMBER_CASES, MEMBER_MANAGERS
+from vulndesk.services.accounts import AccountRole
+from vulndesk.services.context import Deps
+from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+
+router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
+ADMINS = frozenset({AccountRole.ADMIN})
+AUDIT_READERS = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR})
+WAIVERS = MEMBER_MANAGERS
+
+
+@router.post(
+    "/cases/{key}/waivers",
+    response_model=ObligationOut,
+    status_code=201,
+    tags=["cases"],
+)
+def waive(
+    key: Annotated[str, Path(max_length=32)],
+    body: WaiverIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Waive an open or overdue obligation; needs a reason and an approver other than the caller."""
+    case_key = access.check_case(d, who, key)
+    who.require(WAIVERS, "write")
+
+    def create(j: Deps) -> ObligationOut:
+        obligations_admin.waive_obligation(
+            j, actor, case_key, body.obligation, body.reason, body.approvers
+        )
+        found = next(o for o in access.case_obligations(j, case_key) if o.id == body.obligation)
+        return ObligationOut.model_validate(obligation_out(found))
+
+    return idempotent(request, who, idem, body, create)
+
+
+def _option(o: OrgSetting) -> dict[str, Any]:
+    return {"key": o.key, "value": o.value, "updated_at": o.updated_at, "updated_by": o.updated_by}
+
+
+@router.get("/admin/options", response_model=list[OptionOut])
+def list_options(who: CurrentPrincipal, d: CurrentDeps) -> list[dict[str, Any]]:
+    """Organisation-wide rule options in force."""
+    who.require(ADMINS)
+    return [_option(o) for o in obligations_admin.list_options(d)]
+
+
+def _set_option(
+    request: Request, d: Deps, actor: Any, key: str, value: str | None
+) -> OptionChangeOut:
+    n = obligations_admin.set_option(d, actor, container(request).rule_sets, key, value)
+    return OptionChangeOut(key=key, value=value, recomputed=n)
+
+
+OptionKey = Annotated[str, Path(max_length=120)]
+
+
+@router.put("/admin/options/{key}", response_model=OptionChangeOut)
+def set_option(
+    key: OptionKey,
+    body: OptionIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> OptionChangeOut:
+    """Set `<rule-set>.<option>`; every open case's clocks are recomputed."""
+    who.require(ADMINS, "write")
+    return _set_option(request, d, actor, key, body.value)
+
+
+@router.delete("/admin/options/{key}", response_model=OptionChangeOut)
+def clear_option(
+    key: OptionKey, request: Request, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> OptionChangeOut:
+    """Back to the rule set's default; every open case's clocks are recomputed."""
+    who.require(ADMINS, "write")
+    return _set_option(request, d, actor, key, None)
+
+
+def _day(o: CalendarOverride) -> dict[str, Any]:
+    return {
+        "country": o.country,
+        "day": o.day,
+        "working": o.working,
+        "note": o.note,
+        "updated_at": o.updated_at,
+        "updated_by": o.updated_by,
+    }
+
+
+@router.get("/admin/calendar", response_model=list[CalendarOut])
+def list_calendar(
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+) -> list[dict[str, Any]]:
+    """Working-day overrides of the country calendars."""
+    who.require(ADMINS)
+    return [_day(o) for o in obligations_admin.list_calendar(d, country)]
+
+
+@router.put("/admin/calendar/{country}/{day}", response_model=CalendarChangeOut)
+def set_calendar_day(
+    country: Annotated[str, Path(min_length=2, max_length=2)],
+    day: dt.date,
+    body: CalendarIn,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> CalendarChangeOut:
+    """Declare a date a working day or not; every open case's clocks are recomputed."""
+    who.require(ADMINS, "write")
+    n = obligations_admin.set_calendar_day(
+        d, actor, country, day.isoformat(), body.working, body.note
+    )
+    return CalendarChangeOut(country=country.upper(), day=day, working=body.working, recomputed=n)
+
+
+@router.get("/audit/verify", response_model=VerifyOut, tags=["audit"])
+def verify_audit(who: CurrentPrincipal, d: CurrentDeps) -> VerifyOut:
+    """Walk the whole hash chain; `first_bad` names the first event that does not verify."""
+    who.require(AUDIT_READERS)
+    r = audit_tools.verify(d)
+    return VerifyOut(
+        ok=r.ok, checked=r.checked, first_bad=r.first_bad, problem=r.problem, head=r.head
+    )
+
+
+@router.get("/cases/{key}/audit", response_model=list[AuditEventOut], tags=["audit"])
+def case_audit(
+    key: Annotated[str, Path(max_length=32)],
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Audit events about one case, newest first: auditors see any case, others their own."""
+    if who.has(ALL_CASES | MEMBER_CASES):
+        case_key = access.check_case(d, who, key)
+    elif who.has(AUDIT_READERS):
+        case_key = case_exists(d, key)
+    else:
+        case_key = access.check_case(d, who, key)  # the same 404 as a missing case
+    with d.uow() as uow:
+        events = uow.audit.for_object("case", case_key, limit)
+    return [
+        {
+            "seq": e.seq,
+            "at": e.event.at,
+            "actor": e.event.actor,
+            "tag": e.event.tag,
+            "object_type": e.event.object_type,
+            "object_id": e.event.object_id,
+            "fields": list(e.event.fields),
+            "source": e.event.source,
+            "detail": dict(e.event.detail),
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+@router.put("/admin/policies/{party}", response_model=PolicyOut)
+def set_policy(
+    party: Annotated[str, Path(max_length=63)],
+    body: PolicyIn,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> PolicyOut:
+    """Give one recipient its own disclosure grant instead of its kind's (never secret classes)."""
+    who.require(ADMINS, "write")
+    grant = reports.set_override(d, actor, party, tuple(body.classes), tuple(body.fields))
+    return PolicyOut(
+        party=party,
+        classes=sorted(c.value for c in grant.classes),
+        fields=sorted(grant.fields),
+    )
+
+
+@router.get("/admin/filing", response_model=FilingOut)
+def show_filing(who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps) -> dict[str, Any]:
+    """The collection platform's filing (RMSV Art. 10); it holds personal data, so reads are audited."""
+    who.require(ADMINS)
+    return thirdparty.filing_document(thirdparty.filing(d, actor))
+
+
+@router.put("/admin/filing", response_model=FilingOut)
+def set_filing(
+    body: dict[str, str], who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> dict[str, Any]:
+    """Store the filing content; unknown fields are refused by name."""
+    who.require(ADMINS, "write")
+    if len(body) > 50:
+        raise InvalidInput("filing", "has too many fields", "the filing fields only")
+    return thirdparty.filing_document(thirdparty.set_filing(d, actor, body))

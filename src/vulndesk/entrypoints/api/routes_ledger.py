@@ -1,0 +1,278 @@
+"""Ledger and oversight routes: disclosures (list, show, export, record) and headquarters views.
+
+Auditors, headquarters oversight and administrators read every ledger entry's metadata; other
+case readers see the entries of the cases visible to them. The exact content sent is given
+only to callers with need-to-know on the entry's case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from vulndesk.domain.errors import NotFound
+from vulndesk.domain.ids import CaseKey, parse_case_key
+from vulndesk.entrypoints.api.auth import (
+    CurrentActor,
+    CurrentDeps,
+    CurrentPrincipal,
+    IdempotencyKey,
+    idempotent,
+)
+from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_reports_models import (
+    DisclosureIn,
+    LedgerEntryOut,
+    LedgerRowOut,
+    ledger_row,
+)
+from vulndesk.services import access, ledger, oversight
+from vulndesk.services.access import ALL_CASES, CASE_WRITERS, MEMBER_CASES, Principal
+from vulndesk.services.accounts import AccountRole
+from vulndesk.services.context import Deps
+from vulndesk.services.ports import CaseFilter
+from vulndesk.services.ports_reports import LedgerEntry
+
+router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
+LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
+LEDGER_READERS = LEDGER_ALL | ALL_CASES | MEMBER_CASES
+OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
+CaseQuery = Annotated[str | None, Query(max_length=32)]
+
+
+class NdjsonResponse(Response):
+    media_type = "application/x-ndjson"
+
+
+class SubmissionOut(BaseModel):
+    at: dt.datetime
+    case: str
+    unit: str
+    recipient: str
+    recipient_kind: str
+    disclosure_kind: str
+    classes: list[str]
+    approvers: list[str]
+    receipt: str | None
+    sha256: str
+
+
+class NoticeOut(BaseModel):
+    id: int
+    created_at: dt.datetime
+    case: str
+    event: str
+    draft_ref: str
+    recipient: str
+
+
+class SubscriberIn(BaseModel):
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+
+
+class SubscriberOut(BaseModel):
+    name: str
+    email: str
+
+
+class HqRuleIn(BaseModel):
+    required: bool
+
+
+class HqRuleOut(BaseModel):
+    required: bool
+
+
+def case_exists(d: Deps, key: str) -> CaseKey:
+    """For roles that read every case's records but no case details: a missing case is a 404."""
+    case_key = parse_case_key(key)
+    with d.uow() as uow:
+        if not uow.cases.count(CaseFilter(keys=(case_key,), limit=1)):
+            raise NotFound("case", case_key)
+    return case_key
+
+
+def _entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
+    if case is not None:
+        # Visibility before roles, so a hidden case answers like a missing one for everyone.
+        if who.has(LEDGER_ALL) and not who.has(ALL_CASES | MEMBER_CASES):
+            key = case_exists(d, case)
+        else:
+            key = access.check_case(d, who, case)
+        who.require(LEDGER_READERS)
+        return ledger.list_entries(d, key)
+    who.require(LEDGER_READERS)
+    found = ledger.list_entries(d)
+    if who.has(LEDGER_ALL):
+        return found
+    keys = access.case_filter(d, who, CaseFilter()).keys
+    return found if keys is None else [e for e in found if e.entry.case in keys]
+
+
+@router.get("/ledger", response_model=list[LedgerRowOut])
+def list_ledger(who: CurrentPrincipal, d: CurrentDeps, case: CaseQuery = None) -> list[Any]:
+    """Disclosures, oldest first, without their content."""
+    return [ledger_row(e) for e in _entries(d, who, case)]
+
+
+@router.get(
+    "/ledger/export",
+    response_class=NdjsonResponse,
+    responses={
+        200: {"description": "One disclosure per line (JSON lines)"},
+        # Errors stay JSON; without this FastAPI would document them as JSON lines.
+        "4XX": {
+            "description": "Refused: see error.code and error.field",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        },
+    },
+)
+def export_ledger(who: CurrentPrincipal, d: CurrentDeps, case: CaseQuery = None) -> Response:
+    """JSON lines: one disclosure per line with the SHA-256 of what was sent (no content)."""
+    lines = [
+        json.dumps(ledger.export_row(e), ensure_ascii=False, sort_keys=True) + "\n"
+        for e in _entries(d, who, case)
+    ]
+    return NdjsonResponse("".join(lines))
+
+
+@router.get("/ledger/{entry}", response_model=LedgerEntryOut)
+def show_ledger_entry(
+    entry: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> dict[str, Any]:
+    """One disclosure; with its exact content (an audited read) when the case is visible."""
+    who.require(LEDGER_READERS)
+    with d.uow() as uow:
+        found = uow.ledger.get(entry)
+    keys = access.case_filter(d, who, CaseFilter()).keys
+    sees_case = who.has(ALL_CASES | MEMBER_CASES) and (keys is None or found.entry.case in keys)
+    if not sees_case and not who.has(LEDGER_ALL):
+        raise NotFound("ledger entry", str(entry))  # like a missing entry
+    if not sees_case:
+        return ledger_row(found) | {"content": None}
+    full = ledger.show_entry(d, actor, entry)
+    return ledger_row(full) | {"content": full.entry.content}
+
+
+@router.post("/cases/{key}/ledger", response_model=LedgerRowOut, status_code=201)
+def record_disclosure(
+    key: Annotated[str, Path(max_length=32)],
+    body: DisclosureIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Record a disclosure made outside vulndesk (a call, a meeting); clocks are recomputed."""
+    case_key = access.check_case(d, who, key)
+    who.require(CASE_WRITERS, "write")
+
+    def create(j: Deps) -> LedgerRowOut:
+        entry = ledger.record_disclosure(
+            j,
+            actor,
+            case_key,
+            body.recipient,
+            body.kind,
+            body.at,
+            body.said,
+            body.channel,
+            body.fields,
+        )
+        return LedgerRowOut.model_validate(ledger_row(entry))
+
+    return idempotent(request, who, idem, body, create)
+
+
+@router.get("/oversight/submissions", response_model=list[SubmissionOut], tags=["oversight"])
+def submissions(who: CurrentPrincipal, d: CurrentDeps) -> list[dict[str, Any]]:
+    """Every disclosure to a regulator or CSIRT across all units (no content)."""
+    who.require(OVERSIGHT)
+    return [
+        {
+            "at": s.at,
+            "case": s.case,
+            "unit": s.unit,
+            "recipient": s.recipient,
+            "recipient_kind": s.recipient_kind,
+            "disclosure_kind": s.disclosure_kind,
+            "classes": list(s.classes),
+            "approvers": list(s.approvers),
+            "receipt": s.receipt,
+            "sha256": s.sha256,
+        }
+        for s in oversight.government_submissions(d)
+    ]
+
+
+@router.get("/oversight/notices", response_model=list[NoticeOut], tags=["oversight"])
+def notices(
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Notices to headquarters: drafts to and submissions to governments, newest first."""
+    who.require(OVERSIGHT)
+    return [
+        {
+            "id": n.id,
+            "created_at": n.created_at,
+            "case": n.case,
+            "event": n.event,
+            "draft_ref": n.draft_ref,
+            "recipient": n.recipient,
+        }
+        for n in oversight.notices(d, limit)
+    ]
+
+
+@router.get("/oversight/subscribers", response_model=list[SubscriberOut], tags=["oversight"])
+def list_subscribers(who: CurrentPrincipal, d: CurrentDeps) -> list[SubscriberOut]:
+    who.require(OVERSIGHT)
+    return [SubscriberOut(name=s.name, email=s.email) for s in oversight.subscribers(d)]
+
+
+@router.post(
+    "/oversight/subscribers", response_model=SubscriberOut, status_code=201, tags=["oversight"]
+)
+def add_subscriber(
+    body: SubscriberIn,
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Subscribe someone at headquarters to draft and submission notices."""
+    who.require(OVERSIGHT, "write")
+
+    def create(j: Deps) -> SubscriberOut:
+        s = oversight.subscribe(j, actor, body.name, body.email)
+        return SubscriberOut(name=s.name, email=s.email)
+
+    return idempotent(request, who, idem, body, create)
+
+
+@router.get("/oversight/hq-approver", response_model=HqRuleOut, tags=["oversight"])
+def hq_rule(who: CurrentPrincipal, d: CurrentDeps) -> HqRuleOut:
+    """Whether one of a draft's two approvers must belong to headquarters."""
+    who.require(OVERSIGHT)
+    return HqRuleOut(required=oversight.hq_required(d))
+
+
+@router.put("/oversight/hq-approver", response_model=HqRuleOut, tags=["oversight"])
+def set_hq_rule(
+    body: HqRuleIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> HqRuleOut:
+    who.require(OVERSIGHT, "write")
+    oversight.set_require_hq(d, actor, body.required)
+    return HqRuleOut(required=oversight.hq_required(d))
