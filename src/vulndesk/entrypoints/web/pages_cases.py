@@ -1,0 +1,165 @@
+"""Console case pages: the filtered case list and the case page with its clocks and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from vulndesk.domain import lifecycle
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import CaseKey, ProductId
+from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
+from vulndesk.services import (
+    access,
+    approvals,
+    case_intake,
+    case_views,
+    cases,
+    ledger,
+    reference,
+    reports,
+)
+from vulndesk.services.ports import CaseFilter
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+SORTS = ("-updated", "updated", "-created", "created", "key", "-key", "-score", "score")
+DUE_WINDOWS = {"24h": dt.timedelta(hours=24), "72h": dt.timedelta(hours=72)}
+
+
+def not_found(request: Request) -> Response:
+    """One page for a missing case and a case the viewer may not see: nothing tells them apart."""
+    return render(request, "console/cases/not_found.html", status=404)
+
+
+def _intersect(a: tuple[CaseKey, ...] | None, b: tuple[CaseKey, ...]) -> tuple[CaseKey, ...]:
+    return b if a is None else tuple(k for k in a if k in b)
+
+
+def _checked(state: str, product: str, sort: str, known: set[str]) -> tuple[CaseState, ...]:
+    if product and product not in known:
+        raise InvalidInput("product", f"{product[:64]!r} is not a product", "a listed product")
+    if sort not in SORTS:
+        raise InvalidInput("sort", f"{sort[:32]!r} is not a sort order", ", ".join(SORTS))
+    return (CaseState.parse("state", state),) if state else ()
+
+
+@router.get("/cases")
+def case_list(
+    request: Request,
+    who: CurrentViewer,
+    state: str = "",
+    product: str = "",
+    regime: str = "",
+    due: str = "",
+    sort: str = "-updated",
+    page: int = 1,
+) -> Response:
+    deps, p = who.deps, who.principal
+    chosen = {"state": state, "product": product, "regime": regime, "due": due, "sort": sort}
+    products = reference.list_products(deps)
+    errors: dict[str, str] = {}
+    keys: tuple[CaseKey, ...] | None = None
+    if regime:
+        keys = case_views.cases_under(deps, p, regime)
+    if due in DUE_WINDOWS:
+        keys = _intersect(keys, case_views.cases_due_within(deps, p, DUE_WINDOWS[due]))
+    try:
+        states = _checked(state, product, sort, {str(x.id) for x in products})
+    except InvalidInput as exc:
+        errors[exc.field] = exc.problem
+        states, chosen[exc.field] = (), ""
+    page = max(page, 1)
+    flt = CaseFilter(
+        states=states,
+        product=ProductId(chosen["product"]) if chosen["product"] else None,
+        keys=keys,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        order=chosen["sort"] or "-updated",
+    )
+    rows, total = cases.list_cases(deps, access.case_filter(deps, p, flt))
+    pages = max(1, -(-total // PAGE_SIZE))
+    kept = {k: v for k, v in chosen.items() if v}
+
+    def link(**change: Any) -> str:
+        return "/cases?" + urlencode({**kept, **change})
+
+    return render(
+        request,
+        "console/cases/list.html",
+        status=422 if errors else 200,
+        rows=rows,
+        total=total,
+        page_no=page,
+        pages=pages,
+        link=link,
+        chosen=chosen,
+        errors=errors,
+        states=list(CaseState),
+        products=products,
+        regimes=case_views.regulations(deps, p),
+        sorts=SORTS,
+    )
+
+
+def case_page(
+    request: Request,
+    who: Viewer,
+    key: CaseKey,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The case page; `errors` (field -> problem) and `form` re-show a refused submission."""
+    deps = who.deps
+    actor = who.actor(request)
+    view = cases.show_case(deps, actor, key)
+    case = view.case
+    with deps.uow() as uow:
+        trail = uow.audit.for_object("case", key)
+    history = sorted(case.facts, key=lambda f: (f.kind.value, f.revision))
+    return render(
+        request,
+        "console/cases/case.html",
+        status=status,
+        case=case,
+        obligations=view.obligations,
+        now=who.container.clock.now(),
+        history=history,
+        fact_kinds=list(FactKind),
+        next_states=sorted(lifecycle.TRANSITIONS.get(case.state, frozenset())),
+        thread=case_intake.thread(deps, actor, key),
+        drafts=reports.list_drafts(deps, key),
+        entries=ledger.list_entries(deps, key),
+        conflicts=approvals.case_conflicts(deps, key),
+        trail=list(reversed(trail)),
+        may_write=who.principal.has(access.CASE_WRITERS),
+        may_manage=who.principal.has(access.MEMBER_MANAGERS),
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+def visible_key(who: Viewer, key: str) -> CaseKey | None:
+    """The case key if the viewer may see it; None for missing, hidden or malformed keys."""
+    try:
+        return access.check_case(who.deps, who.principal, key)
+    except (NotFound, InvalidInput):
+        return None
+
+
+@router.get("/cases/{key}")
+def show(request: Request, key: str, who: CurrentViewer) -> Response:
+    case_key = visible_key(who, key)
+    if case_key is None:
+        return not_found(request)
+    return case_page(request, who, case_key)

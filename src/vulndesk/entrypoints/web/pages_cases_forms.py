@@ -1,0 +1,159 @@
+"""Console case forms: record and correct facts, change state, members, replies, downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey
+from vulndesk.entrypoints.web.pages_cases import case_page, not_found, visible_key
+from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
+from vulndesk.services import access, case_intake, cases, intake
+from vulndesk.services.accounts import AccountRole
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=20_000)]
+Short = Annotated[str, Form(max_length=200)]
+
+
+def local_instant(at: str, zone: str) -> dt.datetime | None:
+    """A form's date-time in a named zone (or with its own offset) as an aware instant."""
+    if not at.strip():
+        return None
+    try:
+        tz = zoneinfo.ZoneInfo(zone.strip() or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            "zone", f"{zone[:64]!r} is not a time zone", "e.g. Asia/Shanghai"
+        ) from exc
+    try:
+        parsed = dt.datetime.fromisoformat(at.strip())
+    except ValueError as exc:
+        raise InvalidInput("at", f"{at[:40]!r} is not a date and time", "YYYY-MM-DD HH:MM") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _submit(
+    request: Request,
+    who: Viewer,
+    key: str,
+    anchor: str,
+    form: dict[str, str],
+    action: Callable[[CaseKey], object],
+    roles: frozenset[AccountRole] = access.CASE_WRITERS,
+) -> Response:
+    """Run one form's action; on refusal re-show the case page with the problem by its field."""
+    case_key = visible_key(who, key)
+    if case_key is None:
+        return not_found(request)
+    try:
+        who.principal.require(roles, "write")
+        action(case_key)
+    except InvalidInput as exc:
+        problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
+        errors = {f"{anchor}.{exc.field}": problem}
+        return case_page(request, who, case_key, errors, form, status=422)
+    except (GuardFailed, NotFound, Forbidden) as exc:
+        detail = exc.detail if isinstance(exc, GuardFailed) else str(exc)
+        code = 403 if isinstance(exc, Forbidden) else 409
+        return case_page(request, who, case_key, {f"{anchor}.": detail}, form, status=code)
+    return RedirectResponse(f"/cases/{case_key}#{anchor}", status_code=303)
+
+
+@router.post("/cases/{key}/facts")
+def record_fact(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    fact: Short,
+    evidence: Text,
+    at: Short = "",
+    zone: Short = "",
+    correct: Short = "",
+) -> Response:
+    form = {"fact": fact, "at": at, "zone": zone, "evidence": evidence, "correct": correct}
+
+    def act(case_key: CaseKey) -> object:
+        when = local_instant(at, zone)
+        return cases.record_fact(
+            who.deps, who.actor(request), case_key, fact, when, evidence, correct=bool(correct)
+        )
+
+    return _submit(request, who, key, "facts", form, act)
+
+
+@router.post("/cases/{key}/transition")
+def transition(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    to: Short,
+    reason: Text,
+    duplicate_of: Short = "",
+) -> Response:
+    form = {"to": to, "reason": reason, "duplicate_of": duplicate_of}
+
+    def act(case_key: CaseKey) -> object:
+        if duplicate_of.strip() and visible_key(who, duplicate_of) is None:
+            raise InvalidInput("duplicate_of", "no such case", "a case key you may see")
+        if not reason.strip():
+            raise InvalidInput("reason", "a reason is required", "a sentence on why")
+        return cases.transition(
+            who.deps, who.actor(request), case_key, to, reason, duplicate_of.strip() or None
+        )
+
+    return _submit(request, who, key, "state", form, act)
+
+
+@router.post("/cases/{key}/members")
+def member(
+    request: Request, key: str, who: CurrentViewer, user: Short, present: Short = "1"
+) -> Response:
+    def act(case_key: CaseKey) -> object:
+        return access.set_member(who.deps, who.actor(request), case_key, user, present == "1")
+
+    return _submit(request, who, key, "members", {"user": user}, act, roles=access.MEMBER_MANAGERS)
+
+
+@router.post("/cases/{key}/messages")
+def reply(request: Request, key: str, who: CurrentViewer, body: Text) -> Response:
+    def act(case_key: CaseKey) -> object:
+        thread = case_intake.thread(who.deps, who.actor(request), case_key)
+        if thread is None:
+            raise InvalidInput("body", "this case did not come from a public report", "")
+        if not body.strip():
+            raise InvalidInput("body", "is empty", "a message")
+        intake.reply(who.deps, who.actor(request), thread.tracking, body)
+        return None
+
+    return _submit(request, who, key, "messages", {"body": body}, act)
+
+
+@router.get("/cases/{key}/attachments/{sha256}")
+def download(request: Request, key: str, sha256: str, who: CurrentViewer) -> Response:
+    """An attachment, always as a download: never rendered by the browser as a page."""
+    case_key = visible_key(who, key)
+    if case_key is None:
+        return not_found(request)
+    try:
+        stored, content = case_intake.attachment(who.deps, who.actor(request), case_key, sha256)
+    except NotFound:
+        return not_found(request)
+    ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in stored.name)[:120]
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name or "attachment"}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "no-store",
+        },
+    )
