@@ -4,12 +4,13 @@ Starts uvicorn in a subprocess on 127.0.0.1 with a temporary SQLite home, drives
 httpx clients for a bounded time, and compares with a bare FastAPI route (`{}`) served by the
 same process in the same run. Every intake report is durable (SQLite WAL, synchronous=FULL),
 encrypted and audited; every read decrypts the case and appends an audit event.
-Writes bench/results/intake.json. Run: .venv/bin/python bench/bench_intake.py
+Writes bench/results/intake.json. Run: .venv/bin/python -m bench.bench_intake
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -24,8 +25,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from bench.loadgen import Outcome, build_request, drive
+
 RESULTS = Path(__file__).resolve().parent / "results" / "intake.json"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+# uvicorn worker processes; SQLite in WAL mode serves several processes.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 REPORT = {
     "product": "router",
@@ -82,73 +87,46 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _drive(
-    client: httpx.AsyncClient, request: Any, seconds: float, expect: int
-) -> tuple[list[float], int, list[Any]]:
-    """Run CLIENTS concurrent loops of `request` for `seconds`; latencies of successes."""
-    latencies: list[float] = []
-    errors = 0
-    bodies: list[Any] = []
-    deadline = time.perf_counter() + seconds
+async def _measure(port: int) -> dict[str, Any]:
+    host = f"127.0.0.1:{port}"
+    bare_req = build_request("GET", "/bench/bare", host)
 
-    async def loop(n: int) -> None:
-        nonlocal errors
-        i = 0
-        while time.perf_counter() < deadline:
-            i += 1
-            t0 = time.perf_counter()
-            r = await request(client, n, i)
-            if r.status_code == expect:
-                latencies.append(time.perf_counter() - t0)
-                if expect == 201:
-                    bodies.append(r.json())
-            else:
-                errors += 1
+    def bare(n: int, i: int) -> bytes:
+        return bare_req
 
-    await asyncio.gather(*(loop(n) for n in range(CLIENTS)))
-    return latencies, errors, bodies
+    def post(n: int, i: int) -> bytes:
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        return build_request("POST", "/api/v1/intake", host, REPORT, key)
 
+    run = functools.partial(drive, "127.0.0.1", port, clients=CLIENTS)
+    await run(bare, seconds=1.0, expect=200)  # warm-up: connections, imports, caches
+    bare_out = await run(bare, seconds=min(SECONDS, 5.0), expect=200)
+    posted = await run(post, seconds=SECONDS, expect=201, keep_bodies=True)
+    receipts = [json.loads(b) for b in posted.bodies]
+    reads = [
+        build_request(
+            "GET",
+            f"/api/v1/intake/{r['tracking']}/messages",
+            host,
+            headers={"Authorization": f"Bearer {r['token']}"},
+        )
+        for r in receipts
+    ]
 
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000 if ordered else 0.0
+    def read(n: int, i: int) -> bytes:
+        return reads[(n * 7919 + i) % len(reads)]
 
-
-async def _measure(base: str) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-
-        async def bare(c: httpx.AsyncClient, n: int, i: int) -> httpx.Response:
-            return await c.get("/bench/bare")
-
-        async def post(c: httpx.AsyncClient, n: int, i: int) -> httpx.Response:
-            return await c.post(
-                "/api/v1/intake", json=REPORT, headers={"Idempotency-Key": str(uuid.uuid4())}
-            )
-
-        await _drive(client, bare, 1.0, 200)  # warm-up
-        bare_lat, _, _ = await _drive(client, bare, min(SECONDS, 5.0), 200)
-        bare_secs = min(SECONDS, 5.0)
-        post_lat, post_err, receipts = await _drive(client, post, SECONDS, 201)
-        tokens = [(r["tracking"], r["token"]) for r in receipts]
-
-        async def read(c: httpx.AsyncClient, n: int, i: int) -> httpx.Response:
-            tracking, token = tokens[(n * 7919 + i) % len(tokens)]
-            return await c.get(
-                f"/api/v1/intake/{tracking}/messages", headers={"Authorization": f"Bearer {token}"}
-            )
-
-        read_lat, read_err, _ = await _drive(client, read, SECONDS, 200) if tokens else ([], 0, [])
+    read_out = await run(read, seconds=SECONDS, expect=200) if reads else Outcome(SECONDS)
     return {
-        "bare_rps": len(bare_lat) / bare_secs,
-        "bare_p99": _p99(bare_lat),
-        "post_rps": len(post_lat) / SECONDS,
-        "post_p99": _p99(post_lat),
-        "post_errors": post_err,
+        "bare_rps": bare_out.rate,
+        "bare_p99": bare_out.percentile(99),
+        "post_rps": posted.rate,
+        "post_p99": posted.percentile(99),
+        "post_errors": sum(posted.errors.values()),
         "posted": len(receipts),
-        "read_rps": len(read_lat) / SECONDS,
-        "read_p99": _p99(read_lat),
-        "read_errors": read_err,
+        "read_rps": read_out.rate,
+        "read_p99": read_out.percentile(99),
+        "read_errors": sum(read_out.errors.values()),
     }
 
 
@@ -167,6 +145,20 @@ def _durable(env: dict[str, str], posted: int) -> tuple[int, bool]:
     return stored, ok
 
 
+def _wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 180.0) -> None:
+    """Until the server answers; a loaded machine can take many seconds to import it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {url} within {seconds:.0f} s")
+
+
 def main() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ) | {
@@ -178,17 +170,13 @@ def main() -> list[dict[str, Any]]:
         port = _free_port()
         cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        cmd += ["--workers", str(WORKERS)]
         cwd = Path(__file__).resolve().parents[1]
         server = subprocess.Popen(cmd, env=env, cwd=cwd)
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            m = asyncio.run(_measure(base))
+            _wait_ready(base + "/healthz", server)
+            m = asyncio.run(_measure(port))
         finally:
             server.terminate()
             server.wait(timeout=30)

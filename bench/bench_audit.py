@@ -1,0 +1,122 @@
+"""Benchmark: verifying the audit hash chain, 1,000,000 events (200,000 by default).
+
+Generates a valid chain with bench.datagen, then times services.audit_tools.verify over all
+of it, on SQLite and PostgreSQL. The baseline, measured in the same run, is reading the same
+rows through the same unit of work without checking them: the cost of the I/O alone. The
+target scales with the size: 1,000,000 events in at most 10 s.
+Writes bench/results/audit.json. Run: .venv/bin/python -m bench.bench_audit
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.datagen import generate_audit, scale
+from vulndesk.bootstrap import Container, build
+from vulndesk.config import Settings
+from vulndesk.services import audit_tools
+
+RESULTS = Path(__file__).parent / "results" / "audit.json"
+KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
+# BENCH_EVENTS overrides the size, for a quick look.
+EVENTS = int(os.environ.get("BENCH_EVENTS", "0")) or scale(1_000_000, 200_000)
+TARGET_PER_MILLION_S = 10.0
+
+
+def _read_only(c: Container) -> int:
+    seen, start = 0, 1
+    while True:
+        with c.uow() as uow:
+            batch = uow.audit.events(start, start + audit_tools.BATCH - 1)
+        seen += len(batch)
+        start += len(batch)
+        if len(batch) < audit_tools.BATCH:
+            return seen
+
+
+def measure(c: Container, engine: str) -> list[dict[str, Any]]:
+    c.migrate()
+    t0 = time.perf_counter()
+    generate_audit(c.engine, EVENTS)
+    gen_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    seen = _read_only(c)
+    base_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = audit_tools.verify(c.deps())
+    took = time.perf_counter() - t0
+    target = TARGET_PER_MILLION_S * EVENTS / 1_000_000
+    ok = result.ok and result.checked == EVENTS == seen
+    return [
+        {
+            "name": f"audit events generated ({EVENTS:,})",
+            "engine": engine,
+            "value": round(gen_s, 1),
+            "unit": "s",
+            "baseline": None,
+            "target": None,
+            "passed": None,
+        },
+        {
+            "name": f"audit chain verification ({EVENTS:,} events)",
+            "engine": engine,
+            "value": round(took, 2),
+            "unit": "s",
+            "baseline": round(base_s, 2),
+            "target": round(target, 2),
+            "passed": ok and took <= target,
+        },
+    ]
+
+
+def _sqlite() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/a.db", keys_json=KEYS))
+        try:
+            return measure(c, "sqlite")
+        finally:
+            c.close()
+
+
+def _postgres() -> list[dict[str, Any]]:
+    from tests.pg import find_pg_bin, start_server
+
+    if find_pg_bin() is None:
+        return []
+    server = start_server()
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE audit_bench"))
+        admin.dispose()
+        settings = Settings(
+            home=Path(server.socket_dir), database_url=server.url("audit_bench"), keys_json=KEYS
+        )
+        c = build(settings)
+        try:
+            return measure(c, "postgresql")
+        finally:
+            c.close()
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    rows = _sqlite() + _postgres()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    for r in rows:
+        print(json.dumps(r))
+    return 0 if all(r["passed"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""Benchmark: the case list's first page and case page reads through the API, at scale.
+
+Generates cases (1,000,000 with VULNDESK_BENCH_FULL=1, else 200,000) with five stored
+obligations each, then sends requests through the real application in-process (ASGI, with
+token authentication, access checks and, for reads, the audit event): filtered first pages
+of GET /api/v1/cases, and GET /api/v1/cases/{key}. The baseline is a bare route served by
+the same application in the same run. SQLite, and PostgreSQL when its binaries are found.
+Writes bench/results/cases.json. Run: .venv/bin/python -m bench.bench_cases
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+
+from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
+from vulndesk.adapters.passwords import Argon2Hasher
+from vulndesk.bootstrap import Container, build
+from vulndesk.config import Settings
+from vulndesk.entrypoints.api.app import create_app
+from vulndesk.services import accounts, accounts_auth
+from vulndesk.services.context import Actor
+
+RESULTS = Path(__file__).parent / "results" / "cases.json"
+KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
+# BENCH_CASES overrides the size, for a quick look.
+CASES = int(os.environ.get("BENCH_CASES", "0")) or scale(1_000_000, 200_000)
+PER_CASE = 5
+LIST_RUNS = 300
+READ_SECONDS = 10.0
+LIST_TARGET_MS = 200.0
+READ_TARGET = 300.0
+FILTERS = [
+    "state=triage&unit=cn",
+    "state=received&state=triage&state=verified",
+    "unit=de&sort=-created",
+    "product={product}",
+    "state=remediating&product={product}",
+]
+
+
+def _token(c: Container) -> str:
+    """A coordinator's API token (all-case access), made the way an administrator makes one."""
+    c.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)  # bench, not prod
+    deps, admin = c.deps(), Actor("bench", "bench")
+    accounts.add_user(
+        deps,
+        admin,
+        c.passwords,
+        name="benchcoord",
+        email="bench@example.org",
+        roles=["coordinator"],
+        unit="cn",
+        password="correct horse battery staple",  # noqa: S106 - a throwaway bench account
+    )
+    secret, _ = accounts.enroll_totp(deps, admin, "benchcoord")
+    code = pyotp.TOTP(secret).at(c.clock.now())
+    issued = accounts_auth.create_token(
+        deps, admin, "benchcoord", frozenset({"read", "write"}), 30, code
+    )
+    return issued.secret
+
+
+async def _timed(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        r = await call()
+        out.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 200:
+            raise RuntimeError(f"{r.request.url}: {r.status_code} {r.text[:200]}")
+    return out
+
+
+async def _rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> float:
+    done, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        r = await call()
+        if r.status_code != 200:
+            raise RuntimeError(f"{r.request.url}: {r.status_code} {r.text[:200]}")
+        done += 1
+    return done / seconds
+
+
+def _p(values: list[float], q: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, len(ordered) * q // 100)]
+
+
+async def _measure(c: Container, token: str) -> dict[str, float]:
+    app = create_app(c)
+
+    @app.get("/bench/bare")
+    def bare() -> dict[str, Any]:
+        return {}
+
+    rng = random.Random(5)
+    headers = {"Authorization": f"Bearer {token}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=headers
+    ) as client:
+
+        def listing() -> Awaitable[httpx.Response]:
+            query = rng.choice(FILTERS).format(product=rng.choice(PRODUCTS))
+            return client.get(f"/api/v1/cases?{query}&limit=50")
+
+        def read() -> Awaitable[httpx.Response]:
+            return client.get(f"/api/v1/cases/{bench_key(rng.randrange(1, CASES + 1))}")
+
+        def baseline() -> Awaitable[httpx.Response]:
+            return client.get("/bench/bare")
+
+        await _timed(listing, 20)  # warm caches and the statement cache
+        await _timed(read, 20)
+        base = await _timed(baseline, LIST_RUNS)
+        lists = await _timed(listing, LIST_RUNS)
+        base_rate = await _rate(baseline, READ_SECONDS / 2)
+        read_rate = await _rate(read, READ_SECONDS)
+    return {
+        "list_p50": _p(lists, 50),
+        "list_p99": _p(lists, 99),
+        "base_p50": _p(base, 50),
+        "base_p99": _p(base, 99),
+        "read_rate": read_rate,
+        "base_rate": base_rate,
+    }
+
+
+def measure(c: Container, engine: str) -> list[dict[str, Any]]:
+    c.migrate()
+    t0 = time.perf_counter()
+    generate_cases(c.engine, CASES, PER_CASE)
+    gen_s = time.perf_counter() - t0
+    m = asyncio.run(_measure(c, _token(c)))
+
+    def row(
+        name: str,
+        value: float,
+        unit: str,
+        base: float | None,
+        target: float | None,
+        passed: bool | None,
+    ) -> dict[str, Any]:
+        return {
+            "name": name,
+            "engine": engine,
+            "value": round(value, 2),
+            "unit": unit,
+            "baseline": None if base is None else round(base, 2),
+            "target": target,
+            "passed": passed,
+        }
+
+    size = f"{CASES:,} cases"
+    return [
+        row(
+            f"case data generation ({size}, {CASES * PER_CASE:,} obligations)",
+            gen_s,
+            "s",
+            None,
+            None,
+            None,
+        ),
+        row(f"case list first page p50 ({size})", m["list_p50"], "ms", m["base_p50"], None, None),
+        row(
+            f"case list first page p99 ({size})",
+            m["list_p99"],
+            "ms",
+            m["base_p99"],
+            LIST_TARGET_MS,
+            m["list_p99"] <= LIST_TARGET_MS,
+        ),
+        row(
+            f"case page reads/s with audit event ({size})",
+            m["read_rate"],
+            "reads/s",
+            m["base_rate"],
+            READ_TARGET,
+            m["read_rate"] >= READ_TARGET,
+        ),
+    ]
+
+
+def _sqlite() -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/c.db", keys_json=KEYS))
+        try:
+            return measure(c, "sqlite")
+        finally:
+            c.close()
+
+
+def _postgres() -> list[dict[str, Any]]:
+    from tests.pg import find_pg_bin, start_server
+
+    if find_pg_bin() is None:
+        return []
+    server = start_server()
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("CREATE DATABASE cases_bench"))
+        admin.dispose()
+        settings = Settings(
+            home=Path(server.socket_dir), database_url=server.url("cases_bench"), keys_json=KEYS
+        )
+        c = build(settings)
+        try:
+            return measure(c, "postgresql")
+        finally:
+            c.close()
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    rows = _sqlite() + _postgres()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    for r in rows:
+        print(json.dumps(r))
+    return 0 if all(r["passed"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

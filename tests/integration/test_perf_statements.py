@@ -1,0 +1,67 @@
+"""Statements per request: the case list and the case page stay within a fixed SQL budget.
+
+A request whose statement count grows with the data (one query per row, per product, per
+member) is the usual way a page gets slow at a million cases; the budget catches it early.
+The count comes from a `before_cursor_execute` listener on the container's engine, so it
+includes authentication, access checks and the audit event of the read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.builders import open_case
+from tests.e2e.test_api_support import World, world
+from vulndesk.services import cases
+
+__all__ = ["world"]
+BUDGET = 10
+
+
+@contextmanager
+def counted(w: World) -> Iterator[list[str]]:
+    """Statements the engine sends while the block runs (BEGIN/COMMIT included)."""
+    seen: list[str] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        seen.append(statement)
+
+    engine = w.container.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _more_cases(w: World, n: int) -> None:
+    deps = w.container.deps()
+    for i in range(n):
+        key = open_case(deps, w.admin_actor, title=f"Filler {i}", members=["analyst"]).key
+        if i % 2:
+            cases.record_fact(deps, w.admin_actor, key, "verified", None, "lab")
+
+
+@pytest.mark.parametrize("user", ["coordinator", "analyst"])
+def test_case_list_request_stays_within_budget(world: World, user: str) -> None:
+    _more_cases(world, 12)
+    path = "/api/v1/cases?state=received&state=triage&unit=cn&sort=-updated&limit=50"
+    with counted(world) as seen:
+        r = world.client.get(path, headers=world.headers(user))
+    assert r.status_code == 200, r.text
+    assert r.json()["total"] >= 1
+    assert len(seen) <= BUDGET, "\n".join(seen)
+
+
+@pytest.mark.parametrize("user", ["coordinator", "analyst"])
+def test_case_page_read_stays_within_budget(world: World, user: str) -> None:
+    _more_cases(world, 3)
+    with counted(world) as seen:
+        r = world.client.get(f"/api/v1/cases/{world.own}", headers=world.headers(user))
+    assert r.status_code == 200, r.text
+    assert r.json()["obligations"], "the page shows the case's clocks"
+    assert len(seen) <= BUDGET, "\n".join(seen)
