@@ -3,26 +3,107 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from hashlib import sha256
+from typing import Any
 
 from sqlalchemy import Engine
 
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
+from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, send_message
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
+from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
+from vulndesk.services import notifications, worker
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
+from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
+
+HQ_SUBJECT = "[vulndesk] headquarters notice"
+
+
+@dataclass(frozen=True)
+class NoticeDelivery:
+    """The NoticeSender port over SMTP and signed webhooks, configured from settings."""
+
+    smtp: SmtpSettings
+    webhook_hosts: frozenset[str]
+    webhook_secrets: Mapping[str, bytes]
+    allow_private: bool = False
+    allow_http: bool = False
+
+    def mail(self, message: OutgoingMail) -> str:
+        m = message
+        hq = m.kind == notifications.HQ_NOTICE
+        kind = NoticeKind.USERS if hq else NoticeKind(m.kind)
+        msg = build_message(self.smtp, [m.to], m.case, kind, m.language, m.text, m.html)
+        if hq:
+            msg.replace_header("Subject", HQ_SUBJECT)
+        # The same delivery always has the same Message-ID, so a resend can be recognised.
+        domain = self.smtp.sender.rsplit("@", 1)[-1]
+        msg.replace_header(
+            "Message-ID", f"<{sha256(m.delivery.encode()).hexdigest()[:40]}.vulndesk@{domain}>"
+        )
+        # Keys have no spaces to fold at; a longer line keeps the header plain ASCII.
+        msg.policy = msg.policy.clone(max_line_length=998)
+        msg["X-Vulndesk-Delivery"] = m.delivery
+        return send_message(self.smtp, msg)
+
+    def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
+        from vulndesk.adapters import webhook  # httpx is slow to import; only the worker needs it
+
+        secret = self.webhook_secrets.get(party)
+        if secret is None:
+            raise DeliveryError(f"no webhook secret for party {party!r} (VULNDESK_WEBHOOK_SECRETS)")
+        schemes = frozenset({"https", "http"} if self.allow_http else {"https"})
+        policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_private, schemes)
+        delivery = {"X-Vulndesk-Delivery": str(body["delivery"])} if "delivery" in body else {}
+        return webhook.send_notice(
+            webhook.WebhookTarget(url, secret), body, now, policy, extra_headers=delivery
+        )
+
+
+def notice_delivery(settings: Settings) -> NoticeDelivery:
+    """VULNDESK_SMTP_*; WEBHOOK_HOSTS (comma list), WEBHOOK_SECRETS (JSON party -> secret)."""
+    extra = settings.extra
+    try:
+        secrets = json.loads(extra.get("WEBHOOK_SECRETS", "{}"))
+    except ValueError:
+        secrets = None
+    if not isinstance(secrets, dict):
+        raise InvalidInput(
+            "VULNDESK_WEBHOOK_SECRETS", "is not a JSON object", '{"party-id": "secret"}'
+        )
+    yes = {"1", "true", "yes"}
+    return NoticeDelivery(
+        SmtpSettings(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            extra.get("SMTP_STARTTLS", "").lower() in yes,
+            extra.get("SMTP_USERNAME") or None,
+            extra.get("SMTP_PASSWORD") or None,
+        ),
+        frozenset(
+            h.strip().lower() for h in extra.get("WEBHOOK_HOSTS", "").split(",") if h.strip()
+        ),
+        {str(k): str(v).encode() for k, v in secrets.items()},
+        extra.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in yes,
+        extra.get("WEBHOOK_ALLOW_HTTP", "").lower() in yes,
+    )
 
 
 @dataclass
@@ -52,6 +133,10 @@ class Container:
         from vulndesk.adapters.csaf_import import FileDocumentReaders
 
         return FileDocumentReaders()
+
+    @cached_property
+    def notice_sender(self) -> NoticeSender:
+        return notice_delivery(self.settings)
 
     @cached_property
     def pdf_renderer(self) -> PdfRenderer:
@@ -117,4 +202,10 @@ class Container:
 
 def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
     """Build the container from settings (read from the environment when not given)."""
-    return Container(settings or Settings.from_env(), clock or SystemClock())
+    container = Container(settings or Settings.from_env(), clock or SystemClock())
+    # Delivery handlers resolve this container's ports when a message is handled, not now.
+    worker.register(
+        notifications.handlers(container.deps, lambda: container.notice_sender),
+        {"hq-notices": notifications.queue_hq_notices},
+    )
+    return container

@@ -74,3 +74,18 @@ def test_calendar_override_moves_working_day_deadlines(
     assert [o.note for o in obligations_admin.list_calendar(deps, "CN")] == ["typhoon"]
     with pytest.raises(InvalidInput, match="country"):
         obligations_admin.set_calendar_day(deps, actor, "XX", "2027-01-01", False, "")
+
+
+def test_rule_options_coexist_with_other_settings(
+    deps: Deps, actor: Actor, container: Container
+) -> None:
+    """Settings of other areas in the same table (reports.*) do not block rule options."""
+    from vulndesk.services import oversight
+
+    oversight.set_require_hq(deps, actor, True)
+    obligations_admin.set_option(
+        deps, actor, container.rule_sets, "cn-rmsv-2021.report_window", "2d"
+    )
+    with container.uow() as uow:
+        stored = uow.org_settings.options()
+    assert stored["cn-rmsv-2021.report_window"] == "2d"

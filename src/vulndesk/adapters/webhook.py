@@ -91,6 +91,7 @@ def send_notice(
     now: dt.datetime,
     policy: EgressPolicy,
     timeout: float = 15.0,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> int:
     """POST the payload as signed JSON (what an outbox handler calls); returns the HTTP status."""
     host, ip = resolve(target.url, policy)
@@ -106,6 +107,10 @@ def send_notice(
         SIGNATURE_HEADER: signature(target.secret, stamp, body),
         TIMESTAMP_HEADER: str(stamp),
     }
+    for name, value in (extra_headers or {}).items():
+        if name.lower() in {k.lower() for k in headers} or any(c in value for c in "\r\n"):
+            raise DeliveryError(f"header {name!r} is reserved or contains a line break")
+        headers[name] = value
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
             response = client.post(

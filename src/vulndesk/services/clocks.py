@@ -14,6 +14,10 @@ from vulndesk.domain.units import OrgUnit
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import UnitOfWork
 
+IN_FORCE = "rules.in_force"
+# Rule sets that never became law: kept for comparisons in scenario files, off for live cases.
+NEVER_IN_FORCE = frozenset({"cn-draft-2019"})
+
 # When a case spans products of several kinds the shortest clock wins: a service or system
 # flaw is held to the service clock (see docs/decisions/0002-case-situation.md).
 _KIND_STRICTNESS = {ProductKind.SERVICE: 0, ProductKind.SYSTEM: 1, ProductKind.PRODUCT: 2}
@@ -59,6 +63,14 @@ def org_options(uow: UnitOfWork) -> dict[str, str]:
     return uow.org_settings.options()
 
 
+def in_force(rule_set: str, org: Mapping[str, str]) -> bool:
+    """Whether live cases are held to `rule_set`: the `rules.in_force` list, or the default."""
+    chosen = org.get(IN_FORCE)
+    if chosen is None:
+        return rule_set not in NEVER_IN_FORCE
+    return rule_set in {s.strip() for s in chosen.split(",")}
+
+
 def recompute(
     deps: Deps,
     uow: UnitOfWork,
@@ -71,8 +83,10 @@ def recompute(
         return []
     unit = uow.units.get(case.unit)
     products = [uow.products.get(p.product) for p in case.products]
-    options = {**deps.options, **org_options(uow), **case.options}
-    fresh = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
+    org = org_options(uow)
+    options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
+    evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
+    fresh = [ob for ob in evaluated if in_force(ob.id.partition("/")[0], org)]
     stored = {o.id: o for o in uow.obligations.for_case(case.key)}
     found = {**disclosures_for(uow, case), **(disclosures or {})}
     settled = []

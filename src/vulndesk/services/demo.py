@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from vulndesk.domain.cases import CaseState
-from vulndesk.services import cases, reference
+from vulndesk.domain.ids import UnitId
+from vulndesk.services import access, accounts, cases, reference
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import CaseFilter
+from vulndesk.services.ports_accounts import PasswordHasher
 
 ACTOR = Actor("demo-loader", "demo")
 
@@ -690,3 +692,58 @@ def load(deps: Deps, *, only_if_empty: bool = False) -> int:
     )
     with deps.uow() as uow:
         return uow.cases.count(CaseFilter(limit=1))
+
+
+# Demo accounts: (name, role, unit, member of that unit's cases).
+USERS = [
+    ("admin", "admin", "acme-hq", False),
+    ("analyst-cn", "analyst", "acme-cn", True),
+    ("approver-hq", "approver", "acme-hq", False),
+    ("approver-cn", "approver", "acme-cn", True),
+    ("hq-oversight", "hq-oversight", "acme-hq", False),
+    ("auditor", "auditor", "acme-hq", False),
+]
+# Approvers see member cases only; the HQ approver joins the Chinese cases so that a case can
+# get its two approvals from two units, as with `reports.require_hq_approver`.
+EXTRA_MEMBERSHIPS = {"approver-hq": "acme-cn"}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    """A demo account with its secrets, shown once to whoever loaded the demo."""
+
+    name: str
+    role: str
+    unit: str
+    password: str
+    totp_secret: str
+    otpauth: str
+
+
+def users(deps: Deps, actor: Actor, hasher: PasswordHasher) -> list[DemoAccount]:
+    """Create the demo accounts that do not exist yet; returns those created, with secrets."""
+    with deps.uow() as uow:
+        existing = {u.name for u in uow.accounts.list_users()}
+    created: list[DemoAccount] = []
+    for name, role, unit, member in USERS:
+        if name in existing:
+            continue
+        _, password = accounts.add_user(
+            deps,
+            actor,
+            hasher,
+            name=name,
+            email=f"{name}@acme.example",
+            roles=[role],
+            unit=unit,
+            display_name=f"Demo {role} ({unit})",
+        )
+        secret, uri = accounts.enroll_totp(deps, actor, name)
+        created.append(DemoAccount(name, role, unit, password, secret, uri))
+        joined = unit if member else EXTRA_MEMBERSHIPS.get(name)
+        if joined:
+            with deps.uow() as uow:
+                keys = [c.key for c in uow.cases.list(CaseFilter(unit=UnitId(joined), limit=1000))]
+            for key in keys:
+                access.set_member(deps, actor, key, name, True)
+    return created

@@ -15,7 +15,7 @@ from typing import Any, Self, cast
 
 from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.services.cases import OpenCase, open_case
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -179,8 +179,10 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
         (req.description + req.steps + req.impact + req.contact + req.product).encode()
     )
     with deps.uow() as uow:
-        known = {str(p.id): p for p in uow.products.list()}
-        product = known.get(req.product)
+        try:
+            product = uow.products.get(ProductId(req.product))
+        except NotFound:
+            product = None
         versions = [req.version] if product and req.version in product.versions else []
         details = {
             "technical_characteristics": req.description,

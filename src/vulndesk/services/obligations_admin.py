@@ -86,7 +86,12 @@ def set_option(
             chosen.pop(key, None)
         else:
             chosen[key] = value
-        check_options(chosen, catalogue)
+        # Other areas keep their settings in the same table (reports.*, rules.in_force): only
+        # keys naming a loaded rule set are rule options.
+        check_options(
+            {k: v for k, v in chosen.items() if k == key or k.partition(".")[0] in catalogue},
+            catalogue,
+        )
         if value is None:
             uow.org_settings.delete(key)
         else:

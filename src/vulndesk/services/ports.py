@@ -21,6 +21,7 @@ from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.services.ports_accounts import AccountRepository
 from vulndesk.services.ports_intake import IdempotencyStore, IntakeRepository, KeyMaintenance
+from vulndesk.services.ports_notifications import NotificationRepository
 from vulndesk.services.ports_publication import ComponentRepository, PublicationRepository
 from vulndesk.services.ports_reports import (
     LedgerRepository,
@@ -168,6 +169,8 @@ class UnitOfWork(Protocol):
     def calendar(self) -> CalendarRepository: ...
     @property
     def accounts(self) -> AccountRepository: ...
+    @property
+    def notifications(self) -> NotificationRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -6,6 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from vulndesk.domain.errors import Conflict
+
+
+class IdempotencyKeyTaken(Conflict):
+    """A concurrent request stored the same idempotency key first; the caller replays it."""
+
 
 @dataclass(frozen=True, slots=True)
 class IntakeRecord:
@@ -68,6 +74,7 @@ class IntakeRepository(Protocol):
     def recent(self, limit: int) -> list[IntakeRecord]: ...
     def add_attachment(self, tracking: str, upload: Upload, at: dt.datetime) -> None: ...
     def attachments(self, tracking: str) -> list[StoredAttachment]: ...
+    def attachment_content(self, tracking: str, sha256: str) -> bytes: ...
     def add_message(self, tracking: str, author: str, body: str, at: dt.datetime) -> None: ...
     def messages(self, tracking: str) -> list[IntakeMessage]: ...
     def add_receipt(

@@ -159,7 +159,18 @@ def deliver_escalation(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, ac
         )
 
 
-HANDLERS: Mapping[str, Handler] = {"escalation": deliver_escalation}
+# The registry of outbox handlers by kind; the composition root adds the delivery handlers.
+HANDLERS: dict[str, Handler] = {"escalation": deliver_escalation}
+# Steps that queue outbox rows before each dispatch (e.g. headquarters notice mail).
+PRODUCERS: dict[str, Callable[[Deps, Actor], int]] = {}
+
+
+def register(
+    handlers: Mapping[str, Handler], producers: Mapping[str, Callable[[Deps, Actor], int]]
+) -> None:
+    """Add handlers by outbox kind and producers by name (a later registration replaces one)."""
+    HANDLERS.update(handlers)
+    PRODUCERS.update(producers)
 
 
 def backoff(attempts: int, base: dt.timedelta = dt.timedelta(seconds=30)) -> dt.timedelta:
@@ -222,6 +233,8 @@ def _handler(handlers: Mapping[str, Handler], kind: str) -> Handler:
 def run_once(deps: Deps, actor: Actor) -> tuple[SweepReport, DispatchReport]:
     """One sweep, then dispatch until the outbox has nothing ready."""
     swept = sweep(deps, actor)
+    for produce in list(PRODUCERS.values()):
+        produce(deps, actor)
     total = DispatchReport()
     while True:
         got = dispatch(deps, actor)

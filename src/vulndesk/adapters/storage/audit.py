@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from vulndesk.adapters.storage.tables import audit_events, audit_head
 from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
+
+_INSERT = insert(audit_events)
+_MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1)
+# Moves the head only if it is still where this process last saw it.
+_CLAIM_HEAD = update(audit_head).where(
+    audit_head.c.id == 1,
+    audit_head.c.seq == bindparam("was_seq"),
+    audit_head.c.hash == bindparam("was_hash"),
+)
+# The head each engine last wrote: a guess that saves reading the head on most appends.
+_LAST_HEAD: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
 
 
 class SqlAuditLog:
@@ -27,28 +39,49 @@ class SqlAuditLog:
             )
         return int(row.seq), str(row.hash)
 
-    def append(self, event: AuditEvent) -> ChainedEvent:
-        seq, prev = self._head()
-        seq += 1
+    def _claim(self, event: AuditEvent) -> tuple[int, str, str] | None:
+        """Move the head past the guessed one; None when the guess is stale.
+
+        The guarded UPDATE locks the head row like the SELECT ... FOR UPDATE it replaces, and
+        it matches only if no other transaction or process appended since, so a wrong or
+        rolled-back guess costs one extra statement, never a broken chain.
+        """
+        guess = _LAST_HEAD.get(self.conn.engine)
+        if guess is None:
+            return None
+        seq, prev = guess[0] + 1, guess[1]
         digest = chain_hash(seq, event, prev)
+        params = {"seq": seq, "hash": digest, "was_seq": guess[0], "was_hash": prev}
+        if self.conn.execute(_CLAIM_HEAD, params).rowcount != 1:
+            return None
+        return seq, prev, digest
+
+    def append(self, event: AuditEvent) -> ChainedEvent:
+        claimed = self._claim(event)
+        if claimed is None:
+            seq, prev = self._head()
+            seq += 1
+            digest = chain_hash(seq, event, prev)
+            self.conn.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
+        else:
+            seq, prev, digest = claimed
         self.conn.execute(
-            insert(audit_events).values(
-                seq=seq,
-                at=event.at,
-                actor=event.actor,
-                tag=event.tag,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                fields=list(event.fields),
-                source=event.source,
-                detail=dict(event.detail),
-                prev_hash=prev,
-                hash=digest,
-            )
+            _INSERT,
+            {
+                "seq": seq,
+                "at": event.at,
+                "actor": event.actor,
+                "tag": event.tag,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "fields": list(event.fields),
+                "source": event.source,
+                "detail": dict(event.detail),
+                "prev_hash": prev,
+                "hash": digest,
+            },
         )
-        self.conn.execute(
-            update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest)
-        )
+        _LAST_HEAD[self.conn.engine] = (seq, digest)
         return ChainedEvent(seq, event, prev, digest)
 
     def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]:

@@ -6,7 +6,23 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    LargeBinary,
+    Select,
+    String,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
@@ -17,12 +33,54 @@ from vulndesk.adapters.storage.tables import (
     case_transitions,
     cases,
 )
+from vulndesk.adapters.storage.types import UTCDateTime
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transition
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
 from vulndesk.domain.severity import CnGrade, Severity
 from vulndesk.services.ports import CaseFilter, CaseSummary
+
+
+def _typed_null(type_: Any) -> Any:
+    return type_coerce(null(), type_)
+
+
+# Facts and transitions of a case as one row set (`src` 0 = fact, 1 = transition), joined to
+# the case row so a case is read with one statement. Column types follow the first SELECT.
+_f, _t = case_facts.c, case_transitions.c
+_CHILDREN = union_all(
+    select(
+        literal(0).label("src"),
+        _f.case_id,
+        _f.id.label("c_id"),
+        _f.kind.label("c_kind"),
+        _typed_null(String).label("c_to"),
+        _f.recorded_by.label("c_by"),
+        _f.at.label("c_at"),
+        _f.recorded_at.label("c_recorded_at"),
+        _f.evidence_enc.label("c_blob"),
+        _typed_null(Text).label("c_reason"),
+        _f.revision.label("c_revision"),
+    ),
+    select(
+        literal(1),
+        _t.case_id,
+        _t.id,
+        _t.from_state,
+        _t.to_state,
+        _t.by,
+        _t.at,
+        _typed_null(UTCDateTime),
+        _typed_null(LargeBinary),
+        _t.reason,
+        _typed_null(Integer),
+    ),
+).subquery("children")
+_CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
+    _CHILDREN, _CHILDREN.c.case_id == cases.c.id
+)
+_INSERT_CASE = insert(cases).returning(cases.c.id)
 
 
 class SqlCaseRepository:
@@ -56,9 +114,7 @@ class SqlCaseRepository:
             "created_by": case.created_by,
             "version": 0,
         }
-        case_id = self.conn.execute(
-            insert(cases).values(**values).returning(cases.c.id)
-        ).scalar_one()
+        case_id = self.conn.execute(_INSERT_CASE, values).scalar_one()
         self._write_children(
             int(case_id), case, stored_facts=set(), stored_transitions=0, stored_products=set()
         )
@@ -198,34 +254,34 @@ class SqlCaseRepository:
         return int(row.id), int(row.version)
 
     def get(self, key: CaseKey) -> Case:
-        row = self.conn.execute(select(cases).where(cases.c.key == key)).first()
-        if row is None:
+        rows = self.conn.execute(
+            _CASE_WITH_CHILDREN.where(cases.c.key == key).order_by(
+                _CHILDREN.c.src, _CHILDREN.c.c_id
+            )
+        ).all()
+        if not rows:
             raise NotFound("case", key)
-        m = row._mapping
+        m = rows[0]._mapping
         facts = tuple(
             FactRecord(
-                FactKind(f.kind),
-                f.at,
-                f.recorded_by,
-                f.recorded_at,
+                FactKind(f.c_kind),
+                f.c_at,
+                f.c_by,
+                f.c_recorded_at,
                 self.cipher.decrypt_text(
-                    f.evidence_enc, _evidence_ctx(key, FactKind(f.kind), f.revision)
+                    f.c_blob, _evidence_ctx(key, FactKind(f.c_kind), f.c_revision)
                 )
-                if f.evidence_enc
+                if f.c_blob
                 else "",
-                f.revision,
+                f.c_revision,
             )
-            for f in self.conn.execute(
-                select(case_facts).where(case_facts.c.case_id == m["id"]).order_by(case_facts.c.id)
-            )
+            for f in rows
+            if f.src == 0
         )
         steps = tuple(
-            Transition(CaseState(t.from_state), CaseState(t.to_state), t.by, t.at, t.reason)
-            for t in self.conn.execute(
-                select(case_transitions)
-                .where(case_transitions.c.case_id == m["id"])
-                .order_by(case_transitions.c.id)
-            )
+            Transition(CaseState(t.c_kind), CaseState(t.c_to), t.c_by, t.c_at, t.c_reason)
+            for t in rows
+            if t.src == 1
         )
         details = (
             json.loads(self.cipher.decrypt_text(m["details_enc"], f"cases.details:{key}"))

@@ -20,8 +20,9 @@ from vulndesk.adapters.storage.tables_intake import (
     intake_reports,
     rate_windows,
 )
-from vulndesk.domain.errors import Conflict, NotFound
+from vulndesk.domain.errors import NotFound
 from vulndesk.services.ports_intake import (
+    IdempotencyKeyTaken,
     IntakeMessage,
     IntakeRecord,
     Receipt,
@@ -81,6 +82,9 @@ class SqlIntakeRepository:
 
     def attachments(self, tracking: str) -> list[StoredAttachment]:
         return self.files.for_report(tracking)
+
+    def attachment_content(self, tracking: str, sha256: str) -> bytes:
+        return self.files.content(tracking, sha256)
 
     def add_message(self, tracking: str, author: str, body: str, at: dt.datetime) -> None:
         self.conn.execute(
@@ -191,4 +195,6 @@ class SqlIdempotencyStore:
                 )
             )
         except IntegrityError as exc:
-            raise Conflict(f"Idempotency-Key {key!r} was used by a concurrent request") from exc
+            raise IdempotencyKeyTaken(
+                f"Idempotency-Key {key!r} was used by a concurrent request"
+            ) from exc

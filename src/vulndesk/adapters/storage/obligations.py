@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from vulndesk.adapters.storage.tables import cases, obligations
 from vulndesk.domain.clocks import CaseObligation
@@ -17,17 +17,12 @@ from vulndesk.domain.obligations import Obligation, ObligationStatus, Satisfier,
 from vulndesk.services.ports import DueFilter
 
 _CASE_KEY = cases.c.key.label("case_key")
+_UPDATE = update(obligations).where(obligations.c.id == bindparam("pk"))
 
 
 class SqlObligationRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-    def _case_id(self, key: CaseKey) -> int:
-        row = self.conn.execute(select(cases.c.id).where(cases.c.key == key)).first()
-        if row is None:
-            raise NotFound("case", key)
-        return int(row.id)
 
     def for_case(self, key: CaseKey) -> list[CaseObligation]:
         stmt = (
@@ -41,30 +36,37 @@ class SqlObligationRepository:
     def replace_for_case(
         self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime
     ) -> None:
-        """Upsert by obligation id; obligations no longer produced are removed."""
-        case_id = self._case_id(key)
-        existing = {
-            r.obligation_id: int(r.id)
-            for r in self.conn.execute(
-                select(obligations.c.id, obligations.c.obligation_id).where(
-                    obligations.c.case_id == case_id
-                )
-            )
-        }
+        """Upsert by obligation id; obligations no longer produced are removed.
+
+        One read of the stored rows, then one statement per kind of change: rows that did not
+        change are left alone, new ones go in as one multi-row insert.
+        """
+        stmt = (
+            select(cases.c.id.label("case_pk"), obligations)
+            .outerjoin(obligations, obligations.c.case_id == cases.c.id)
+            .where(cases.c.key == key)
+        )
+        rows = self.conn.execute(stmt).all()
+        if not rows:
+            raise NotFound("case", key)
+        case_id = int(rows[0].case_pk)
+        existing = {r.obligation_id: r._mapping for r in rows if r.id is not None}
         wanted = {item.id for item in items}
-        gone = [oid for name, oid in existing.items() if name not in wanted]
+        gone = [int(m["id"]) for name, m in existing.items() if name not in wanted]
         if gone:
             self.conn.execute(delete(obligations).where(obligations.c.id.in_(gone)))
+        added, changed = [], []
         for item in items:
             values = _values(item, unit, now)
-            if item.id in existing:
-                self.conn.execute(
-                    update(obligations)
-                    .where(obligations.c.id == existing[item.id])
-                    .values(**values)
-                )
-            else:
-                self.conn.execute(insert(obligations).values(case_id=case_id, **values))
+            stored = existing.get(item.id)
+            if stored is None:
+                added.append(values | {"case_id": case_id})
+            elif any(stored[k] != v for k, v in values.items() if k != "updated_at"):
+                changed.append(values | {"pk": int(stored["id"])})
+        if added:
+            self.conn.execute(insert(obligations), added)
+        if changed:
+            self.conn.execute(_UPDATE, changed)
 
     def due(self, flt: DueFilter) -> list[CaseObligation]:
         """Soonest deadlines first. One index range scan per status, merged: an `IN (...)` over

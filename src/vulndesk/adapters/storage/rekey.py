@@ -21,6 +21,7 @@ from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables import case_facts, cases
 from vulndesk.adapters.storage.tables_accounts import users
 from vulndesk.adapters.storage.tables_intake import intake_attachments, intake_messages
+from vulndesk.adapters.storage.tables_notifications import notify_messages
 from vulndesk.adapters.storage.tables_reports import ledger_entries, report_drafts
 from vulndesk.services.ports_reports import draft_ref
 
@@ -83,6 +84,12 @@ SPECS: dict[str, ColumnSpec] = {
         ledger_entries, "content_enc", (), lambda r: f"ledger_entries.content:{r.id}"
     ),
     "users.totp_enc": ColumnSpec(users, "totp_enc", (), lambda r: f"users.totp:{r.name}", "name"),
+    "notify_messages.content_enc": ColumnSpec(
+        notify_messages,
+        "content_enc",
+        (notify_messages.c.dedupe_key,),
+        lambda r: f"notify_messages.content:{r.dedupe_key}",
+    ),
 }
 
 

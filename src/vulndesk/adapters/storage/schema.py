@@ -6,6 +6,7 @@ from vulndesk.adapters.storage import (
     tables,
     tables_accounts,  # noqa: F401
     tables_intake,  # noqa: F401
+    tables_notifications,  # noqa: F401
     tables_publication,  # noqa: F401
     tables_reports,  # noqa: F401
     tables_worker,  # noqa: F401

@@ -12,6 +12,7 @@ from vulndesk.adapters.storage.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
 from vulndesk.adapters.storage.intake import SqlIdempotencyStore, SqlIntakeRepository
+from vulndesk.adapters.storage.notifications import SqlNotificationRepository
 from vulndesk.adapters.storage.obligations import SqlObligationRepository
 from vulndesk.adapters.storage.outbox import SqlEscalationRepository, SqlOutboxRepository
 from vulndesk.adapters.storage.publication import SqlComponentRepository, SqlPublicationRepository
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     org_settings: SqlOrgSettingsRepository
     calendar: SqlCalendarRepository
     accounts: SqlAccountRepository
+    notifications: SqlNotificationRepository
 
     def __init__(self, engine: Engine, cipher: FieldCipher, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
         self.org_settings = SqlOrgSettingsRepository(self.conn)
         self.calendar = SqlCalendarRepository(self.conn)
         self.accounts = SqlAccountRepository(self.conn, self.cipher)
+        self.notifications = SqlNotificationRepository(self.conn, self.cipher)
         return self
 
     def __exit__(

@@ -164,8 +164,8 @@ class BodyGuard:
     outside FastAPI's parsing (so a hostile body never reaches the JSON decoder).
     """
 
-    # Intake carries attachments (5 x 10 MB plus form overhead); every other body stays small.
-    UPLOAD_PATHS = ("/api/v1/intake", "/report")
+    # Intake attachments (5 x 10 MB) and supplier documents are large; other bodies stay small.
+    UPLOAD_PATHS = ("/api/v1/intake", "/report", "/api/v1/imports/csaf", "/api/v1/imports/sbom")
     UPLOAD_MAX_BYTES = 52 * 1_048_576
 
     def __init__(self, app: ASGIApp, max_bytes: int = 1_048_576, max_depth: int = 32) -> None:

@@ -16,10 +16,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from vulndesk.bootstrap import Container
-from vulndesk.domain.errors import Conflict
 from vulndesk.services.context import Deps
 from vulndesk.services.intake import joined
-from vulndesk.services.ports_intake import StoredResponse
+from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
 HEADER = "Idempotency-Key"
 
@@ -68,6 +67,6 @@ def run_idempotent(
                 )
                 uow.commit()
                 return JSONResponse(body, status_code=status)
-        except Conflict:
+        except IdempotencyKeyTaken:
             continue  # a concurrent twin committed first: read and replay its response
     raise HTTPException(409, f"{HEADER} is in use by a concurrent request; retry")

@@ -33,18 +33,26 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _rate(container: Container, request: Request) -> None:
+class _Limited(Exception):
+    """The client is over its rate; raised inside the report's transaction to undo it."""
+
+
+def _rate(container: Container, request: Request, deps: Deps | None = None) -> None:
+    """Count the request; 429 over the limit. With `deps`, in that (joined) transaction."""
     spec = container.settings.extra.get("INTAKE_RATE", "30/60")
     limit, _, window = spec.partition("/")
     wait = intake_receipts.check_rate(
-        container.deps(), _client(request), int(limit), int(window or 60)
+        deps or container.deps(), _client(request), int(limit), int(window or 60)
     )
-    if wait is not None:
-        raise HTTPException(
-            429,
-            f"too many reports from this address; retry in {wait} s",
-            {"Retry-After": str(wait)},
-        )
+    if wait is None:
+        return
+    if deps is not None:
+        raise _Limited
+    raise HTTPException(
+        429,
+        f"too many reports from this address; retry in {wait} s",
+        {"Retry-After": str(wait)},
+    )
 
 
 def _error(exc: InvalidInput) -> HTTPException:
@@ -96,10 +104,13 @@ async def _parse(
     return req, raw, data
 
 
-def _submit(container: Container, req: intake.IntakeRequest) -> Any:
+def _submit(container: Container, req: intake.IntakeRequest, request: Request | None = None) -> Any:
+    """The creating step; with `request`, the rate count joins the report's transaction."""
     unit = container.settings.extra.get("INTAKE_UNIT")
 
     def create(deps: Deps) -> tuple[int, dict[str, Any]]:
+        if request is not None:
+            _rate(container, request, deps)
         got = intake.submit_report(deps, req, unit=unit)
         return 201, {
             "tracking": got.tracking,
@@ -138,18 +149,37 @@ def build_router(container: Container) -> APIRouter:
 
     @router.post("/api/v1/intake")
     async def post_intake(request: Request) -> Response:
+        # Every request counts against the client's rate. A report that is stored counts in
+        # its own transaction (one commit, one fsync); any other outcome counts on its own.
         key = require_key(request)
-        _rate(container, request)
         try:
             req, raw, _ = await _parse(request, "api")
         except InvalidInput as exc:
+            _rate(container, request)
             raise _error(exc) from exc
+        except HTTPException:
+            _rate(container, request)
+            raise
         req = replace(req, source_address=_client(request))
         digest = request_hash("POST", "/api/v1/intake", raw)
         try:
-            return run_idempotent(container, "public:" + key, key, digest, _submit(container, req))
+            result = run_idempotent(
+                container, "public:" + key, key, digest, _submit(container, req, request)
+            )
         except InvalidInput as exc:
+            _rate(container, request)
             raise _error(exc) from exc
+        except _Limited:
+            _rate(container, request)  # counted again outside the undone transaction: 429
+            raise HTTPException(
+                429, "too many reports from this address", {"Retry-After": "1"}
+            ) from None
+        except HTTPException:
+            _rate(container, request)
+            raise
+        if result.headers.get("Idempotent-Replayed"):
+            _rate(container, request)
+        return result
 
     @router.get("/api/v1/intake/{tracking}/messages")
     def get_messages(tracking: str, request: Request) -> JSONResponse:

@@ -31,7 +31,7 @@ class CaseIn(BaseModel):
 
 
 class CasePatch(BaseModel):
-    title: str | None = Short
+    title: str | None = Field(default=None, max_length=300)
     cwe: str | None = Field(default=None, max_length=16)
     cvss31: str | None = Field(default=None, max_length=200)
     cvss40: str | None = Field(default=None, max_length=300)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from pathlib import Path
 
 import typer
 
@@ -14,6 +16,7 @@ from vulndesk.entrypoints.cli import accounts as accounts_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
 from vulndesk.entrypoints.cli import intake as intake_cli
 from vulndesk.entrypoints.cli import keys as keys_cli
+from vulndesk.entrypoints.cli import notify as notify_cli
 from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
@@ -47,6 +50,7 @@ app.add_typer(intake_cli.intake_app, name="intake")
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.ledger_app, name="ledger")
 app.add_typer(reports_cli.oversight_app, name="oversight")
+app.add_typer(notify_cli.notify_app, name="notify")
 publication_cli.register(app)
 worker_cli.register(app)
 
@@ -69,7 +73,25 @@ def demo_cmd(
     with errors():
         c.migrate()
         loaded = demo.load(deps(), only_if_empty=if_empty)
+        created = demo.users(deps(), demo.ACTOR, c.passwords) if loaded else []
     typer.echo(f"demo loaded: {loaded} cases" if loaded else "database not empty: demo not loaded")
+    if created:
+        path = _write_demo_credentials(c.settings.home, created)
+        typer.echo(f"demo accounts: {len(created)}; passwords and TOTP secrets are in {path}")
+
+
+def _write_demo_credentials(home: Path, created: list[demo.DemoAccount]) -> Path:
+    """Secrets go to a file only its owner may read, never to the terminal or logs."""
+    path = home / "demo-credentials.txt"
+    rows = [("name", "role", "unit", "password", "totp_secret", "otpauth")]
+    rows += [(a.name, a.role, a.unit, a.password, a.totp_secret, a.otpauth) for a in created]
+    lines = ["# vulndesk demo accounts (tab-separated); sign in with a TOTP app code"]
+    lines += ["\t".join(r) for r in rows]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
 
 
 _WITHIN = re.compile(r"^(\d+)([hdw])$")

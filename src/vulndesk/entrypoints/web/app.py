@@ -8,13 +8,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from vulndesk.entrypoints.web import pages_core
+from vulndesk.entrypoints.web import (
+    pages_admin,
+    pages_cases,
+    pages_cases_forms,
+    pages_core,
+    pages_oversight,
+    pages_reports,
+)
 from vulndesk.entrypoints.web.session import SignInRequired
 
 STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 
 # Page routers of the console areas; each area adds its module here.
-ROUTERS = [pages_core.router]
+ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
+ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 
 
 def install(app: FastAPI) -> None:

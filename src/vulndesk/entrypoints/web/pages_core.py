@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -10,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.domain.errors import VulndeskError
-from vulndesk.entrypoints.web import i18n
+from vulndesk.entrypoints.web import i18n, pages_dashboard
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import SESSION_COOKIE, CurrentViewer, container_of
-from vulndesk.services import access, accounts_auth
+from vulndesk.services import accounts_auth
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,6 +81,4 @@ def switch_language(request: Request, lang: str, back: str = "/") -> Response:
 
 @router.get("/")
 def dashboard(request: Request, who: CurrentViewer) -> Response:
-    now = who.container.clock.now()
-    due = access.due_soon(who.deps, who.principal, dt.timedelta(hours=72), None, 50)
-    return render(request, "console/dashboard.html", due=due, now=now)
+    return pages_dashboard.page(request, who)
