@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from vulndesk.adapters.storage.tables import cases, obligations
 from vulndesk.domain.clocks import CaseObligation
@@ -52,9 +52,19 @@ class SqlObligationRepository:
         case_id = int(rows[0].case_pk)
         existing = {r.obligation_id: r._mapping for r in rows if r.id is not None}
         wanted = {item.id for item in items}
-        gone = [int(m["id"]) for name, m in existing.items() if name not in wanted]
+        # An obligation that no longer arises (a fact retracted, a rule set taken out of force)
+        # stays on record as not applicable, so its history is never silently lost.
+        gone = [
+            int(m["id"])
+            for name, m in existing.items()
+            if name not in wanted and m["status"] != ObligationStatus.NOT_APPLICABLE.value
+        ]
         if gone:
-            self.conn.execute(delete(obligations).where(obligations.c.id.in_(gone)))
+            self.conn.execute(
+                update(obligations)
+                .where(obligations.c.id.in_(gone))
+                .values(status=ObligationStatus.NOT_APPLICABLE.value, updated_at=now)
+            )
         added, changed = [], []
         for item in items:
             values = _values(item, unit, now)
