@@ -14,6 +14,8 @@ from vulndesk.services.ports import CaseFilter, DueFilter, UnitOfWork
 
 ALL_CASES = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.HQ_OVERSIGHT})
 MEMBER_CASES = frozenset({AccountRole.ANALYST, AccountRole.APPROVER})
+# Roles that may see case content at all: every case, or the cases they are members of.
+CASE_READERS = ALL_CASES | MEMBER_CASES
 CASE_WRITERS = frozenset(
     {AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST, AccountRole.APPROVER}
 )
@@ -67,7 +69,7 @@ def visible_cases(uow: UnitOfWork, p: Principal) -> tuple[CaseKey, ...] | None:
 def check_case(deps: Deps, p: Principal, key: str) -> CaseKey:
     """The case key if the principal may see the case; a missing case's 404 otherwise."""
     case_key = parse_case_key(key)
-    if not p.has(ALL_CASES | MEMBER_CASES):
+    if not p.has(CASE_READERS):
         raise NotFound("case", case_key)
     with deps.uow() as uow:
         keys = visible_cases(uow, p)

@@ -40,7 +40,7 @@ from vulndesk.entrypoints.api.routes_admin_models import (
 from vulndesk.entrypoints.api.routes_cases_models import ObligationOut, obligation_out
 from vulndesk.entrypoints.api.routes_ledger import case_exists
 from vulndesk.services import access, audit_tools, obligations_admin, reports, thirdparty
-from vulndesk.services.access import ALL_CASES, MEMBER_CASES, MEMBER_MANAGERS
+from vulndesk.services.access import CASE_READERS, MEMBER_MANAGERS
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
@@ -181,7 +181,7 @@ def case_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Audit events about one case, newest first: auditors see any case, others their own."""
-    if who.has(ALL_CASES | MEMBER_CASES):
+    if who.has(CASE_READERS):
         case_key = access.check_case(d, who, key)
     elif who.has(AUDIT_READERS):
         case_key = case_exists(d, key)

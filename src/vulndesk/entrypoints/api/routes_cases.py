@@ -39,15 +39,14 @@ from vulndesk.services import access, cases
 from vulndesk.services.access import (
     ALL_CASES,
     CASE_OPENERS,
+    CASE_READERS,
     CASE_WRITERS,
-    MEMBER_CASES,
     MEMBER_MANAGERS,
 )
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import CaseFilter
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
-CASE_READERS = ALL_CASES | MEMBER_CASES
 CaseKeyPath = Annotated[str, Path(max_length=32)]
 UserPath = Annotated[str, Path(max_length=63)]
 

@@ -32,7 +32,7 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     ledger_row,
 )
 from vulndesk.services import access, ledger, oversight
-from vulndesk.services.access import ALL_CASES, CASE_WRITERS, MEMBER_CASES, Principal
+from vulndesk.services.access import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
@@ -40,7 +40,7 @@ from vulndesk.services.ports_reports import LedgerEntry
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
 LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
-LEDGER_READERS = LEDGER_ALL | ALL_CASES | MEMBER_CASES
+LEDGER_READERS = LEDGER_ALL | CASE_READERS
 OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 CaseQuery = Annotated[str | None, Query(max_length=32)]
 
@@ -101,7 +101,7 @@ def case_exists(d: Deps, key: str) -> CaseKey:
 def _entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
     if case is not None:
         # Visibility before roles, so a hidden case answers like a missing one for everyone.
-        if who.has(LEDGER_ALL) and not who.has(ALL_CASES | MEMBER_CASES):
+        if who.has(LEDGER_ALL) and not who.has(CASE_READERS):
             key = case_exists(d, case)
         else:
             key = access.check_case(d, who, case)
@@ -154,7 +154,7 @@ def show_ledger_entry(
     with d.uow() as uow:
         found = uow.ledger.get(entry)
     keys = access.case_filter(d, who, CaseFilter()).keys
-    sees_case = who.has(ALL_CASES | MEMBER_CASES) and (keys is None or found.entry.case in keys)
+    sees_case = who.has(CASE_READERS) and (keys is None or found.entry.case in keys)
     if not sees_case and not who.has(LEDGER_ALL):
         raise NotFound("ledger entry", str(entry))  # like a missing entry
     if not sees_case:

@@ -37,9 +37,8 @@ from vulndesk.entrypoints.api.routes_publication_models import (
 )
 from vulndesk.services import access, imports, publication, thirdparty
 from vulndesk.services.access import (
-    ALL_CASES,
+    CASE_READERS,
     CASE_WRITERS,
-    MEMBER_CASES,
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
@@ -47,7 +46,6 @@ from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
 
 router = APIRouter(prefix="/api/v1", tags=["publication"], responses=ERROR_RESPONSES)
-CASE_READERS = ALL_CASES | MEMBER_CASES
 BLACKOUT_KEEPERS = frozenset({AccountRole.ADMIN})
 DECIDERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 CaseKeyPath = Annotated[str, Path(max_length=32)]

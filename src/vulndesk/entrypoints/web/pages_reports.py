@@ -21,7 +21,7 @@ from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services import access, approvals, ledger, reference, reports
-from vulndesk.services.access import ALL_CASES, CASE_WRITERS, MEMBER_CASES
+from vulndesk.services.access import CASE_READERS, CASE_WRITERS
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.ports_reports import DraftRecord
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 DRAFTERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
 APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
-READERS = ALL_CASES | MEMBER_CASES
+READERS = CASE_READERS
 STAGES = ("initial", "update")
 MAX_SCREENSHOT = 5 * 1024 * 1024
 _MEDIA = {
