@@ -133,10 +133,23 @@ def screenshot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def submit(page: object, target: object) -> None:
+    """Click something that navigates and wait until the new page has loaded.
+
+    A bare ``click`` returns once the click is dispatched; the next read could then see the
+    old page. Waiting for the navigation makes every read after a form post see its answer.
+    """
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        if isinstance(target, str):
+            page.click(target)  # type: ignore[attr-defined]
+        else:
+            target.click()  # type: ignore[attr-defined]
+
+
 def sign_in(page: object, server: Server, user: str) -> None:
     page.goto(server.base + "/login")  # type: ignore[attr-defined]
     page.fill("input[name=name]", user)  # type: ignore[attr-defined]
     page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
     page.fill("input[name=totp]", server.code(user))  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    submit(page, "button[type=submit]")
     page.wait_for_url(server.base + "/")  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import Server, screenshot
+from tests.e2e.browser import Server, screenshot, submit
 from tests.e2e.test_console_reports import close, sign_in_demo, untranslated
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -31,7 +31,7 @@ def test_users_secrets_are_shown_once_and_accounts_can_be_changed(
     page.fill("form[action='/admin/users'] input[name=email]", "new-analyst@acme.example")
     page.select_option("form[action='/admin/users'] select[name=role]", "analyst")
     page.select_option("form[action='/admin/users'] select[name=unit]", "acme-cn")
-    page.click("text=Add user")
+    submit(page, "text=Add user")
     password = page.locator(".one-time-password").inner_text()
     assert len(password) >= 12
     page.goto(server.base + "/admin")
@@ -39,15 +39,15 @@ def test_users_secrets_are_shown_once_and_accounts_can_be_changed(
     assert password not in page.content()
 
     row = page.locator("#user-new-analyst")
-    row.locator("button", has_text="Reset TOTP").click()
+    submit(page, row.locator("button", has_text="Reset TOTP"))
     secret = page.locator(".totp-secret").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
     row = page.locator("#user-new-analyst")
     row.locator("select[name=role]").select_option("approver")
-    row.locator("button", has_text="Grant").click()
+    submit(page, row.locator("button", has_text="Grant"))
     page.wait_for_url(server.base + "/admin?done=1")
     assert "approver" in page.locator("#user-new-analyst").inner_text()
-    page.locator("#user-new-analyst button", has_text="Disable").click()
+    submit(page, page.locator("#user-new-analyst button", has_text="Disable"))
     page.wait_for_url(server.base + "/admin?done=1")
     assert "disabled" in page.locator("#user-new-analyst").inner_text()
 
@@ -55,7 +55,7 @@ def test_users_secrets_are_shown_once_and_accounts_can_be_changed(
     page.select_option("form[action='/admin/users'] select[name=unit]", "")
     page.evaluate("() => document.querySelector(\"form[action='/admin/users']\").noValidate = true")
     page.fill("form[action='/admin/users'] input[name=email]", "not-an-address")
-    page.click("text=Add user")
+    submit(page, "text=Add user")
     assert "email" in page.locator("[role=alert]").inner_text()
     screenshot(page, "admin-users-en")
     close(page)
@@ -70,7 +70,7 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     form.locator("select[name=kind]").select_option("csirt")
     form.locator("input[name=country]").fill("DE")
     form.locator("input[name=channels]").fill("email:cert@example.org")
-    form.locator("button").click()
+    submit(page, form.locator("button"))
     page.wait_for_url(server.base + "/admin/reference?done=1")
     assert "Example CERT" in page.locator("table.parties").inner_text()
 
@@ -78,14 +78,14 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     page.select_option("select[name=party]", "cert-example")
     page.check("input[name=classes][value=public]")
     page.check("input[name=fields][value=remediation_plan]")
-    page.click("text=Set override")
+    submit(page, "text=Set override")
     page.wait_for_url(server.base + "/admin/policies?done=1")
     assert "remediation_plan" in page.locator("table.policy-overrides").inner_text()
 
     page.goto(server.base + "/admin/rules")
     option = page.locator("tr", has_text="cn-rmsv-2021.report_window")
     option.locator("select[name=value]").select_option("2wd")
-    option.locator("button").click()
+    submit(page, option.locator("button"))
     page.wait_for_url(server.base + "/admin/rules?done=1")
     assert (
         page.locator("tr", has_text="cn-rmsv-2021.report_window")
@@ -98,7 +98,7 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     before = server.cli.json("case", "show", "VD-2026-0002")["obligations"]
     assert not [o for o in before if o["obligation"]["id"].startswith("cn-draft-2019/")]
     page.check("input[name=rule_sets][value=cn-draft-2019]")
-    page.click("text=Save and recompute clocks")
+    submit(page, "text=Save and recompute clocks")
     page.wait_for_url(server.base + "/admin/rules?done=1")
     assert "in force for live cases" in page.locator("#rs-cn-draft-2019").inner_text()
     after = server.cli.json("case", "show", "VD-2026-0002")["obligations"]
@@ -108,13 +108,13 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     page.fill("input[name=name]", "Major event")
     page.fill("input[name=start]", "2027-03-01T00:00")
     page.fill("input[name=end]", "2027-03-15T00:00")
-    page.click("text=Add window")
+    submit(page, "text=Add window")
     page.wait_for_url(server.base + "/admin/blackouts?done=1")
     assert "Major event" in page.locator("table.blackouts").inner_text()
     page.fill("input[name=name]", "Backwards")
     page.fill("input[name=start]", "2027-03-15T00:00")
     page.fill("input[name=end]", "2027-03-01T00:00")
-    page.click("text=Add window")
+    submit(page, "text=Add window")
     assert "end" in page.locator("[role=alert]").inner_text()
     close(page)
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.browser import Server, screenshot, sign_in
+from tests.e2e.browser import Server, screenshot, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -69,12 +69,12 @@ def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
 
     page.select_option("select[name=to]", "triage")
     page.fill("input[name=reason]", "first look")
-    page.click("#state button[type=submit]")
+    submit(page, "#state button[type=submit]")
     assert page.locator(".state").first.inner_text() == "triage"
 
     page.select_option("select[name=to]", "verified")  # refused: the fact is missing
     page.fill("input[name=reason]", "reproduced")
-    page.click("#state button[type=submit]")
+    submit(page, "#state button[type=submit]")
     assert "verified" in page.locator("#state [role=alert]").inner_text()
 
     page.select_option("select[name=fact]", "verified")
@@ -83,16 +83,16 @@ def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
     page.fill("input[name=zone]", "Mars/Base")
     page.fill("textarea[name=evidence]", "reproduced on 2.3.1")
     page.fill("input[name=at]", "2026-01-01T10:00")
-    page.click("#facts button[type=submit]")
+    submit(page, "#facts button[type=submit]")
     assert "not a time zone" in page.locator("#err-facts-zone").inner_text()
     page.fill("input[name=zone]", "UTC")
     page.fill("input[name=at]", "")
-    page.click("#facts button[type=submit]")
+    submit(page, "#facts button[type=submit]")
     assert page.locator("#facts tr.current", has_text="verified").count() == 1
 
     page.select_option("select[name=to]", "verified")
     page.fill("input[name=reason]", "reproduced")
-    page.click("#state button[type=submit]")
+    submit(page, "#state button[type=submit]")
     assert page.locator(".state").first.inner_text() == "verified"
 
     aware = page.locator("#facts tr", has_text="aware").locator("time").first
@@ -108,7 +108,7 @@ def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
     assert "Asia/Shanghai" in (shown.get_attribute("title") or "")
     assert row.locator(".countdown").inner_text().count(":") == 2
     screenshot(page, "case-en")
-    page.click("a[lang=zh-CN]")
+    submit(page, "a[lang=zh-CN]")
     assert page.locator("#h-clocks").inner_text() == "时限"
     screenshot(page, "case-zh-CN")
     assert errors == []
@@ -127,7 +127,7 @@ def test_script_payload_is_text_everywhere(
     page.goto(f"{server.base}/cases/{evil['case']}")
     assert PAYLOAD in page.locator("h1 .case-title").inner_text()
     page.fill("textarea[name=body]", "Thanks: " + PAYLOAD)
-    page.click("#messages button[type=submit]")
+    submit(page, "#messages button[type=submit]")
     assert page.locator(".thread pre").last.inner_text() == "Thanks: " + PAYLOAD
     assert page.locator("main img").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -147,14 +147,15 @@ def test_case_list_filters_and_pages(
     sign_in(page, server, "coord")
     page.goto(server.base + "/cases")
     assert page.locator("table.cases tbody tr").count() == 20
-    page.click("a[rel=next]")
+    submit(page, "a[rel=next]")
     assert "page=2" in page.url
     assert page.locator("table.cases tbody tr").count() >= 9
     page.goto(server.base + "/cases")
     page.select_option("select[name=state]", "received")
     page.select_option("select[name=regime]", "cn-rmsv-2021")
     page.focus("form.filters button[type=submit]")
-    page.keyboard.press("Enter")  # the filter form works from the keyboard
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the filter form works from the keyboard
     page.wait_for_url(re.compile(r"state=received"))
     assert page.locator("select[name=state]").input_value() == "received"
     states = page.locator("table.cases tbody .state").all_inner_texts()
@@ -165,13 +166,13 @@ def test_case_list_filters_and_pages(
     head = page.locator("table.cases thead a").first.get_attribute("href") or ""
     assert "due=72h" in head  # links keep the filters
     screenshot(page, "case-list-en")
-    page.click("a[lang=zh-CN]")
+    submit(page, "a[lang=zh-CN]")
     assert page.locator("h1").inner_text() == "案件"
     screenshot(page, "case-list-zh-CN")
     page.goto(server.base + "/")
     assert page.locator("svg.chart").count() == 1
     screenshot(page, "dashboard-cases-zh-CN")
-    page.click("a[lang=en]")
+    submit(page, "a[lang=en]")
     screenshot(page, "dashboard-cases-en")
     assert errors == []
     context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browser import Server, screenshot, sign_in
+from tests.e2e.browser import Server, screenshot, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -28,7 +28,7 @@ def test_sign_in_and_dashboard_in_both_languages(users: Server, browser: object)
     assert page.locator("table.clocks tbody tr").count() > 0
     assert page.locator(".countdown").first.inner_text().count(":") == 2  # the script ticks
     screenshot(page, "dashboard-en")
-    page.click("a[lang=zh-CN]")
+    submit(page, "a[lang=zh-CN]")
     assert page.locator("h1").inner_text() == "总览"
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     screenshot(page, "dashboard-zh-CN")
@@ -45,7 +45,7 @@ def test_wrong_code_is_refused_and_open_redirects_are_not_followed(
     page.fill("input[name=name]", "hq-admin")
     page.fill("input[name=password]", "wrong password entirely")
     page.fill("input[name=totp]", "000000")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     assert page.locator("[role=alert]").count() == 1
     sign_in_page = page.url
     assert "evil.example" not in sign_in_page.split("?")[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browser import Server, screenshot
+from tests.e2e.browser import Server, screenshot, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -25,17 +25,17 @@ def test_reporter_submits_reads_status_and_writes_back(server: Server, browser: 
     page.get_by_label("Description").fill("Heap overflow in the web UI login handler.")
     page.get_by_label("Steps to reproduce").fill(PAYLOAD)
     screenshot(page, "public-report-form")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     tracking = page.locator("strong.tracking").inner_text()
     token = page.locator("code.token").inner_text()
     assert tracking.startswith("R-") and len(token) > 30
     assert "已收到报告" in page.locator("h1").inner_text()
 
-    page.click("main a[href^='/report/status?']")
+    submit(page, "main a[href^='/report/status?']")
     assert page.get_by_label("Tracking id").input_value() == tracking
     page.get_by_label("Follow-up token").fill(token)
     page.get_by_label("Message to the team (optional)").fill("Any news? " + PAYLOAD)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     assert page.locator("dd.tracking").inner_text() == tracking
     assert page.locator("dd.report-state").inner_text() == "received"
     assert page.locator(".thread pre").last.inner_text() == "Any news? " + PAYLOAD
@@ -45,7 +45,7 @@ def test_reporter_submits_reads_status_and_writes_back(server: Server, browser: 
 
     page.get_by_label("Tracking id").fill(tracking)
     page.get_by_label("Follow-up token").fill("wrong-token-" + token[:10])
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     assert "跟踪编号或令牌不正确" in page.locator("[role=alert]").inner_text()
     assert errors == [] or all("404" in e for e in errors)
     context.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.e2e.browser import Server, screenshot
+from tests.e2e.browser import Server, screenshot, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -42,7 +42,7 @@ def sign_in_demo(browser: object, server: Server, user: str, locale: str = "en-U
     page.fill("input[name=name]", user)
     page.fill("input[name=password]", password)
     page.fill("input[name=totp]", pyotp.TOTP(secret).now())
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.wait_for_url(server.base + "/")
     return page
 
@@ -66,7 +66,7 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
     analyst.goto(f"{server.base}/cases/{CASE}/reports")
     analyst.select_option("select[name=kind]", "nvdb")
     analyst.select_option("select[name=recipient]", "miit-nvdb")
-    analyst.click("text=Build draft")
+    submit(analyst, "text=Build draft")
     analyst.wait_for_url(re.compile(r".*/reports/VD-2026-0002/nvdb/miit-nvdb/v1\?done=drafted$"))
     draft_url = analyst.url.split("?")[0]
     assert analyst.locator(".draft-status").inner_text() == "draft"
@@ -77,24 +77,24 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
         analyst.click("a[href$='/download/json']")
     assert got.value.suggested_filename == "VD-2026-0002-nvdb-miit-nvdb-v1.json"
     screenshot(analyst, "report-draft-en")
-    analyst.click("a[lang=zh-CN]")
+    submit(analyst, "a[lang=zh-CN]")
     assert analyst.locator("main > h1").inner_text().startswith("草稿")
     assert untranslated(analyst, "main h2, main th, main button, main dt", {"SHA-256"}) == []
     screenshot(analyst, "report-draft-zh-CN")
 
     first = sign_in_demo(browser, server, "approver-cn")
     first.goto(draft_url)
-    first.click("#approve")
+    submit(first, "#approve")
     first.wait_for_url(re.compile(r".*\?done=approved$"))
     assert first.locator(".approvers").inner_text().startswith("approver-cn")
-    first.click("#approve")
+    submit(first, "#approve")
     alert = first.locator("[role=alert]")
     assert "two-persons" in alert.inner_text()
     assert first.locator(".draft-status").inner_text() == "draft"
 
     second = sign_in_demo(browser, server, "approver-hq")
     second.goto(draft_url)
-    second.click("#approve")
+    submit(second, "#approve")
     second.wait_for_url(re.compile(r".*\?done=approved$"))
     assert second.locator(".draft-status").inner_text() == "approved"
 
@@ -104,7 +104,7 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
         "input[name=screenshot]",
         files=[{"name": "portal.png", "mimeType": "image/png", "buffer": b"\x89PNG portal"}],
     )
-    analyst.click("text=记录报送")
+    submit(analyst, "text=记录报送")
     analyst.wait_for_url(re.compile(r".*\?done=submitted$"))
     assert analyst.locator(".receipt").inner_text() == "NVDB-2026-04711"
     # The NVDB clock of the case turned to met (statuses are translated: 已履行 is "met").
@@ -114,7 +114,7 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
         ).inner_text()
         == "已履行"
     )
-    analyst.click(f"a[href='/cases/{CASE}']:below(h2#submission)")
+    submit(analyst, f"a[href='/cases/{CASE}']:below(h2#submission)")
     assert analyst.url.endswith(f"/cases/{CASE}")
 
     hq = sign_in_demo(browser, server, "hq-oversight")
@@ -125,7 +125,7 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
     assert "approver-cn, approver-hq" in row.inner_text()
     assert "NVDB-2026-04711" in row.inner_text()
     screenshot(hq, "oversight-en")
-    hq.click("a[lang=zh-CN]")
+    submit(hq, "a[lang=zh-CN]")
     assert hq.locator("h1").inner_text() == "总部监督"
     assert untranslated(hq, "main h2, main th", set()) == []
     screenshot(hq, "oversight-zh-CN")

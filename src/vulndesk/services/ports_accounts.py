@@ -22,6 +22,9 @@ class User:
     password_hash: str | None = None
     totp_secret: str | None = None
     disabled: bool = False
+    timezone: str | None = None
+    language: str | None = None
+    last_totp_step: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

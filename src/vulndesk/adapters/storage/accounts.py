@@ -51,6 +51,9 @@ class SqlAccountRepository:
             "password_hash": user.password_hash,
             "totp_enc": totp,
             "disabled": user.disabled,
+            "timezone": user.timezone,
+            "language": user.language,
+            "last_totp_step": user.last_totp_step,
         }
 
     def add_user(self, user: User) -> None:
@@ -75,6 +78,9 @@ class SqlAccountRepository:
             if m["totp_enc"]
             else None,
             disabled=bool(m["disabled"]),
+            timezone=m["timezone"],
+            language=m["language"],
+            last_totp_step=m["last_totp_step"],
         )
 
     def find_user(self, name: str) -> User | None:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, LargeBinary, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+)
 
 from vulndesk.adapters.storage.tables import ID, metadata
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -19,6 +29,11 @@ users = Table(
     Column("totp_enc", LargeBinary, nullable=True),
     Column("disabled", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Personal display settings; NULL means "use the organisation's zone / the browser's language".
+    Column("timezone", String(64), nullable=True),
+    Column("language", String(8), nullable=True),
+    # The 30-second TOTP step last accepted, so one code cannot be used twice.
+    Column("last_totp_step", BigInteger, nullable=True),
 )
 
 # Only SHA-256 digests of session and token secrets are stored, so a database copy grants nothing.
