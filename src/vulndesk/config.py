@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ class Settings:
     smtp_sender: str = "vulndesk@example.invalid"
     cookie_secure: bool = True
     actor: str = "cli"
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -75,6 +78,7 @@ class Settings:
             "SMTP_SENDER",
             "COOKIE_SECURE",
             "ACTOR",
+            "TRUSTED_PROXIES",
         }
         extra = {
             k[len(PREFIX) :]: v
@@ -98,5 +102,21 @@ class Settings:
             smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
             actor=get("ACTOR", "cli"),
+            trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
             extra=extra,
         )
+
+
+def _networks(name: str, text: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks, each checked."""
+    out: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise InvalidInput(
+                name, f"{item[:64]!r} is not an IP address or network", "e.g. 10.0.0.5,10.1.0.0/16"
+            ) from exc
+    return tuple(out)

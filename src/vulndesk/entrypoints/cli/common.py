@@ -29,7 +29,9 @@ EXIT_CONFLICT = 4
 
 @cache
 def container() -> bootstrap.Container:
-    return bootstrap.build()
+    # A bad VULNDESK_* setting is bad input like any other: one line naming it, exit status 2.
+    with errors():
+        return bootstrap.build()
 
 
 def deps() -> Deps:

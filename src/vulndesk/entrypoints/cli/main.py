@@ -14,6 +14,7 @@ from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli import accounts as accounts_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
+from vulndesk.entrypoints.cli import idempotency as idempotency_cli
 from vulndesk.entrypoints.cli import intake as intake_cli
 from vulndesk.entrypoints.cli import keys as keys_cli
 from vulndesk.entrypoints.cli import notify as notify_cli
@@ -47,6 +48,7 @@ app.add_typer(obligations_cli.rules_app, name="rules", help="Rule sets: list and
 app.add_typer(audit_cli.audit_app, name="audit")
 app.add_typer(keys_cli.keys_app, name="keys")
 app.add_typer(intake_cli.intake_app, name="intake")
+app.add_typer(idempotency_cli.idempotency_app, name="idempotency")
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.ledger_app, name="ledger")
 app.add_typer(reports_cli.oversight_app, name="oversight")
@@ -155,8 +157,16 @@ def serve(
         c.migrate()
     h, p = host or c.settings.host, port or c.settings.port
     typer.echo(f"vulndesk serving on http://{h}:{p}/")
+    trusted = list(c.settings.trusted_proxies)
+    # Forwarded headers are believed only from the configured proxies; without any, from nobody.
     uvicorn.run(
-        create_app(c), host=h, port=p, log_level="info", proxy_headers=False, server_header=False
+        create_app(c),
+        host=h,
+        port=p,
+        log_level="info",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        server_header=False,
     )
 
 

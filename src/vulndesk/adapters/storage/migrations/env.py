@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from vulndesk.adapters.storage.schema import metadata
 
 engine = context.config.attributes["engine"]
 
+# Any number of app processes may start at once on an empty or old database. On PostgreSQL
+# they queue on a transaction-scoped advisory lock, so one migrates and the others then find
+# the schema current; SQLite's single writer (BEGIN IMMEDIATE) already serialises them.
+MIGRATION_LOCK = 0x76_64_6D_67  # "vdmg"
+
 with engine.connect() as connection:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
     )
