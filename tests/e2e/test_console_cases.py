@@ -33,6 +33,7 @@ def report(server: Server, product: str, description: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def world(server: Server) -> dict[str, Any]:
     server.add_user("coord", "coordinator", "acme-hq")
+    server.add_user("reader", "coordinator", "acme-hq")  # never switches language itself
     server.add_user("ana", "analyst", "acme-hq")
     server.add_user("outsider", "analyst", "acme-hq")
     plain = report(server, "ax-router", "Auth bypass in the admin API.")
@@ -200,7 +201,7 @@ def test_every_case_page_has_chinese_labels(
     server: Server, world: dict[str, Any], browser: object
 ) -> None:
     context, page, errors = _page(browser, "zh-CN")
-    sign_in(page, server, "coord")
+    sign_in(page, server, "reader")
     for path in ("/", "/cases", f"/cases/{world['plain']['case']}", "/cases/VD-2099-9999"):
         page.goto(server.base + path)
         assert page.locator("html").get_attribute("lang") == "zh-CN"

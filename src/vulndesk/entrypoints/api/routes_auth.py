@@ -1,4 +1,4 @@
-"""Sign-in routes: session login and logout, who am I, API token issue and revocation."""
+"""Sign-in routes: session login and logout, who am I and my settings, API tokens."""
 
 from __future__ import annotations
 
@@ -18,9 +18,13 @@ from vulndesk.entrypoints.api.auth import (
     source,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import accounts_auth
+from vulndesk.services import accounts_auth, preferences
+from vulndesk.services.access import Principal
+from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
+# Every account may keep its own settings; only the credential's scope limits that.
+ACCOUNT_HOLDERS = frozenset(AccountRole)
 
 
 class LoginIn(BaseModel):
@@ -40,6 +44,15 @@ class MeOut(BaseModel):
     roles: list[str]
     unit: str | None
     scopes: list[str]
+    timezone: str | None = Field(description="IANA zone times are shown in; null: the org's")
+    language: str | None = Field(description="en or zh-CN; null: as the client asks")
+
+
+class MeIn(BaseModel):
+    """Absent fields stay as they are; an empty string clears the choice."""
+
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
 
 
 class TokenIn(BaseModel):
@@ -88,9 +101,28 @@ def logout(
     return response
 
 
+def _me(who: Principal, chosen: preferences.Preferences) -> MeOut:
+    return MeOut(
+        name=who.name,
+        roles=sorted(who.roles),
+        unit=who.unit,
+        scopes=sorted(who.scopes),
+        timezone=chosen.timezone,
+        language=chosen.language,
+    )
+
+
 @router.get("/me", response_model=MeOut)
-def me(who: CurrentPrincipal) -> MeOut:
-    return MeOut(name=who.name, roles=sorted(who.roles), unit=who.unit, scopes=sorted(who.scopes))
+def me(who: CurrentPrincipal, d: CurrentDeps) -> MeOut:
+    return _me(who, preferences.preferences_of(d, who.name))
+
+
+@router.patch("/me", response_model=MeOut)
+def update_me(body: MeIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps) -> MeOut:
+    """Change your own time zone and language (needs the write scope)."""
+    who.require(ACCOUNT_HOLDERS, "write")
+    chosen = preferences.set_preferences(d, actor, who.name, body.timezone, body.language)
+    return _me(who, chosen)
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)

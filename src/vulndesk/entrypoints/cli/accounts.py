@@ -8,7 +8,7 @@ import typer
 
 from vulndesk.domain.ids import parse_case_key
 from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
-from vulndesk.services import access, accounts, accounts_auth
+from vulndesk.services import access, accounts, accounts_auth, preferences
 
 user_app = typer.Typer(help="User accounts, one-time codes and API tokens.", no_args_is_help=True)
 member_app = typer.Typer(help="Who may see a case (need-to-know).", no_args_is_help=True)
@@ -105,6 +105,21 @@ def user_grant(
         user = accounts.grant(deps(), actor(), name, role, revoke, disable)
     typer.echo(
         f"{user.name}: {', '.join(sorted(user.roles))}{' (disabled)' if user.disabled else ''}"
+    )
+
+
+@user_app.command("set-preferences")
+def user_set_preferences(
+    name: str,
+    timezone: str | None = typer.Option(None, "--timezone", help="IANA zone; '' clears it"),
+    language: str | None = typer.Option(None, "--language", help="en or zh-CN; '' clears it"),
+) -> None:
+    """Set the zone the console shows times in and its language for one user."""
+    with errors():
+        chosen = preferences.set_preferences(deps(), actor(), name, timezone, language)
+    typer.echo(
+        f"{name}: timezone {chosen.timezone or '(organisation)'}, "
+        f"language {chosen.language or '(browser)'}"
     )
 
 

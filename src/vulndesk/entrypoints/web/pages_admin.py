@@ -304,7 +304,7 @@ def add_blackout(
     note: Text = "",
 ) -> Response:
     def run() -> None:
-        zone = who.container.settings.timezone
+        zone = who.zone
         publication.add_blackout(
             who.deps,
             who.actor(request),

@@ -11,8 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.web import i18n, pages_dashboard
 from vulndesk.entrypoints.web.render import render
-from vulndesk.entrypoints.web.session import SESSION_COOKIE, CurrentViewer, container_of
-from vulndesk.services import accounts_auth
+from vulndesk.entrypoints.web.session import (
+    SESSION_COOKIE,
+    CurrentViewer,
+    container_of,
+    signed_in,
+)
+from vulndesk.services import accounts_auth, preferences
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +76,15 @@ def logout(request: Request, who: CurrentViewer) -> Response:
 
 @router.get("/lang/{lang}")
 def switch_language(request: Request, lang: str, back: str = "/") -> Response:
+    """Remember the language in a cookie and, when someone is signed in, in their settings.
+
+    A GET that saves a setting is safe here: the session cookie is SameSite=strict, so a link
+    followed from another site arrives without it and changes nothing but the cookie.
+    """
     chosen = lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+    who = signed_in(request)
+    if who is not None and who.saved_language != chosen:
+        preferences.set_preferences(who.deps, who.actor(request), who.principal.name, None, chosen)
     response = RedirectResponse(safe_next(back), status_code=303)
     response.set_cookie(
         "vd_lang", chosen, httponly=True, samesite="strict", max_age=365 * 86400, path="/"

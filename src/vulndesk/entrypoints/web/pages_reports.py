@@ -157,7 +157,7 @@ def _draft_page(
     latest = reports.get_draft(deps, f"{d.case}/{d.kind}/{d.recipient}")
     conflicts = [c for c in approvals.case_conflicts(deps, d.case) if c.draft == record.ref]
     decisions = [x for x in approvals.list_decisions(deps, d.case) if x.recipient == d.recipient]
-    zone = zoneinfo.ZoneInfo(who.container.settings.timezone)
+    zone = zoneinfo.ZoneInfo(who.zone)
     now_local = who.container.clock.now().astimezone(zone)
     return render(
         request,
@@ -295,7 +295,7 @@ async def record_submission(
         who.principal.require(CASE_WRITERS, "write")
         if len(content) > MAX_SCREENSHOT:
             raise InvalidInput("screenshot", "is larger than 5 MiB", "an image up to 5 MiB")
-        when = local_instant("at", at, who.container.settings.timezone)
+        when = local_instant("at", at, who.zone)
         ledger.record_submission(who.deps, who.actor(request), record.ref, when, receipt, shot)
 
     return _act(request, who, draft_id, run, "submitted")

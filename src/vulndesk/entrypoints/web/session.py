@@ -11,7 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.web import csrf
 from vulndesk.entrypoints.web.render import page_context
-from vulndesk.services import accounts_auth
+from vulndesk.services import accounts_auth, preferences
 from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 
@@ -34,6 +34,8 @@ class Viewer:
     principal: Principal
     secret: str
     container: Container
+    zone: str = "UTC"  # the zone this viewer reads and types times in
+    saved_language: str | None = None
 
     @property
     def deps(self) -> Deps:
@@ -49,19 +51,33 @@ def container_of(request: Request) -> Container:
     return c
 
 
-def viewer(request: Request) -> Viewer:
-    """The signed-in principal; on POST the CSRF token must match, else 403."""
+def signed_in(request: Request) -> Viewer | None:
+    """The viewer of a live session, or None; the page then speaks and shows times for them.
+
+    Language: the user's saved choice, else the `vd_lang` cookie, else Accept-Language.
+    Zone: the user's saved zone, else the organisation's.
+    """
     container = container_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
     found = accounts_auth.session_principal(container.deps(), secret) if secret else None
     if found is None:
-        path = request.url.path if request.method == "GET" else "/"
-        raise SignInRequired(path)
+        return None
+    chosen = preferences.preferences_of(container.deps(), found.name)
     page = page_context(request)
     page.user = found
     page.csrf = csrf.token_for(container, secret)
-    page.zone = container.settings.timezone
-    return Viewer(found, secret, container)
+    page.zone = chosen.timezone or container.settings.timezone
+    page.lang = chosen.language or page.lang
+    return Viewer(found, secret, container, page.zone, chosen.language)
+
+
+def viewer(request: Request) -> Viewer:
+    """The signed-in principal, or a redirect to the sign-in page."""
+    found = signed_in(request)
+    if found is None:
+        path = request.url.path if request.method == "GET" else "/"
+        raise SignInRequired(path)
+    return found
 
 
 async def checked_viewer(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Viewer:
