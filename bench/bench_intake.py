@@ -1,9 +1,11 @@
 """Benchmark: public intake reports/s and p99 latency, and case reads/s, on the real server.
 
-Starts uvicorn in a subprocess on 127.0.0.1 with a temporary SQLite home, drives concurrent
-httpx clients for a bounded time, and compares with a bare FastAPI route (`{}`) served by the
-same process in the same run. Every intake report is durable (SQLite WAL, synchronous=FULL),
-encrypted and audited; every read decrypts the case and appends an audit event.
+Starts uvicorn in a subprocess on 127.0.0.1 with a temporary SQLite home, then on a throwaway
+PostgreSQL (fsync on) when its binaries are installed (`BENCH_ENGINES` picks engines), drives
+keep-alive clients for a bounded time, and compares with a bare FastAPI route (`{}`) served by
+the same process in the same run. Every intake report is durable (SQLite WAL,
+synchronous=FULL; PostgreSQL fsync and synchronous_commit on), encrypted and audited; every
+read decrypts the case and appends an audit event.
 Writes bench/results/intake.json. Run: .venv/bin/python -m bench.bench_intake
 """
 
@@ -32,6 +34,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 # uvicorn worker processes; SQLite in WAL mode serves several processes.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+ENGINES = "sqlite,postgresql"
 REPORT = {
     "product": "router",
     "version": "1.0",
@@ -159,30 +162,77 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 180.
     raise RuntimeError(f"the server did not answer {url} within {seconds:.0f} s")
 
 
-def main() -> list[dict[str, Any]]:
+def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]:
+    """Seed, serve with uvicorn, drive the load, read back what was stored: one engine's rows."""
+    _seed(env)
+    port = _free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    cmd += ["--workers", str(WORKERS)]
+    cwd = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen(cmd, env=env, cwd=cwd)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/healthz", server)
+        m = asyncio.run(_measure(port))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored, chain_ok = _durable(env, m["posted"])
+    return [r | {"engine": engine} for r in _rows(m, stored, chain_ok)]
+
+
+def _env(home: str, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k != "VULNDESK_DATABASE_URL"}
+    return base | {
+        "VULNDESK_HOME": home,
+        "VULNDESK_INTAKE_RATE": "100000000/60",
+        "VULNDESK_COOKIE_SECURE": "0",
+        **extra,
+    }
+
+
+def _sqlite() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ) | {
-            "VULNDESK_HOME": home,
-            "VULNDESK_INTAKE_RATE": "100000000/60",
-            "VULNDESK_COOKIE_SECURE": "0",
-        }
-        _seed(env)
-        port = _free_port()
-        cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
-        cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        cmd += ["--workers", str(WORKERS)]
-        cwd = Path(__file__).resolve().parents[1]
-        server = subprocess.Popen(cmd, env=env, cwd=cwd)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(base + "/healthz", server)
-            m = asyncio.run(_measure(port))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        stored, chain_ok = _durable(env, m["posted"])
+        return _serve_and_measure(_env(home), "sqlite")
+
+
+def _postgres() -> list[dict[str, Any]]:
+    """The same run on a throwaway PostgreSQL, made durable (the test server runs without fsync)."""
+    from sqlalchemy import create_engine, text
+    from tests.pg import find_pg_bin, start_server
+
+    if (
+        find_pg_bin() is None
+        or os.environ.get("BENCH_ENGINES", "sqlite,postgresql").find("postgresql") < 0
+    ):
+        return []
+    server = start_server()
+    try:
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(text(f"ALTER SYSTEM SET {setting} = on"))
+            conn.execute(text("SELECT pg_reload_conf()"))
+            conn.execute(text("CREATE DATABASE intake_bench"))
+        admin.dispose()
+        with tempfile.TemporaryDirectory() as home:
+            env = _env(home, VULNDESK_DATABASE_URL=server.url("intake_bench"))
+            return _serve_and_measure(env, "postgresql")
+    finally:
+        server.stop()
+
+
+def main() -> list[dict[str, Any]]:
+    engines = os.environ.get("BENCH_ENGINES", ENGINES)
+    rows = (_sqlite() if "sqlite" in engines else []) + _postgres()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return rows
+
+
+def _rows(m: dict[str, Any], stored: int, chain_ok: bool) -> list[dict[str, Any]]:
     durable = stored == m["posted"] and chain_ok
-    rows = [
+    return [
         _row(
             "intake reports/s (durable, encrypted, audited)",
             m["post_rps"],
@@ -204,9 +254,6 @@ def main() -> list[dict[str, Any]]:
         _row("intake errors (non-201)", m["post_errors"], "requests", 0, 0, m["post_errors"] == 0),
         _row("reports stored vs acknowledged", stored, "cases", m["posted"], m["posted"], durable),
     ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    return rows
 
 
 def _row(

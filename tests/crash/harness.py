@@ -127,6 +127,10 @@ class Service:
                 pass
             assert self.proc is not None
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is None:
+                    # `vulndesk serve` dumps every thread's stack on SIGUSR1: show where it hangs.
+                    self.proc.send_signal(signal.SIGUSR1)
+                    time.sleep(2)
                 raise RuntimeError(f"{self.name} did not come up; see {self.log.name}")
             time.sleep(0.05)
 

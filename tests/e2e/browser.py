@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -46,6 +47,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_USED_STEPS: dict[str, int] = {}
+
+
+def fresh_code(secret: str) -> str:
+    """A one-time code of a time step these tests have not used: the server takes a code once.
+
+    Steps either side of now are accepted, so two sign-ins of a user fit in one step; a third
+    waits for the clock.
+    """
+    totp = pyotp.TOTP(secret)
+    while True:
+        current = totp.timecode(dt.datetime.now(dt.UTC))
+        step = max(current, _USED_STEPS.get(secret, current - 1) + 1)
+        if step <= current + 1:
+            break
+        time.sleep(0.5)
+    _USED_STEPS[secret] = step
+    return totp.generate_otp(step)
+
+
 @dataclass
 class Server:
     """A running server with users whose passwords and TOTP secrets the tests know."""
@@ -56,7 +77,7 @@ class Server:
     totp: dict[str, str] = field(default_factory=dict)
 
     def code(self, user: str) -> str:
-        return pyotp.TOTP(self.totp[user]).now()
+        return fresh_code(self.totp[user])
 
     def add_user(self, name: str, role: str, unit: str) -> None:
         self.cli.run(

@@ -38,12 +38,23 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     admin_actor: Actor = field(default_factory=lambda: Actor("setup", "test"))
+    used_steps: dict[str, int] = field(default_factory=dict)
 
     def headers(self, user: str, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}", **extra}
 
     def totp(self, user: str) -> str:
-        return pyotp.TOTP(self.secrets[user]).at(self.clock.now())
+        """A code the server has not seen: each code is good once, so take the next time step.
+
+        The server accepts the steps either side of now; past that the clock moves on.
+        """
+        totp = pyotp.TOTP(self.secrets[user])
+        current = totp.timecode(self.clock.now())
+        step = max(current, self.used_steps.get(user, current - 1) + 1)
+        if step > current + 1:
+            self.clock.advance(dt.timedelta(seconds=totp.interval * (step - current - 1)))
+        self.used_steps[user] = step
+        return totp.generate_otp(step)
 
     def count(self, table: str) -> int:
         from sqlalchemy import text

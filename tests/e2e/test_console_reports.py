@@ -11,10 +11,9 @@ import re
 import stat
 from pathlib import Path
 
-import pyotp
 import pytest
 
-from tests.e2e.browser import Server, screenshot, submit
+from tests.e2e.browser import Server, fresh_code, screenshot, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -41,7 +40,7 @@ def sign_in_demo(browser: object, server: Server, user: str, locale: str = "en-U
     page.goto(server.base + "/login")
     page.fill("input[name=name]", user)
     page.fill("input[name=password]", password)
-    page.fill("input[name=totp]", pyotp.TOTP(secret).now())
+    page.fill("input[name=totp]", fresh_code(secret))
     submit(page, "button[type=submit]")
     page.wait_for_url(server.base + "/")
     return page

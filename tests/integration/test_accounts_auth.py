@@ -136,7 +136,55 @@ def test_secrets_are_stored_hashed_or_encrypted(world: World) -> None:
     assert cookie and cookie not in sessions and accounts_auth.digest(cookie) in sessions
     assert world.tokens["analyst"] not in tokens
     assert accounts_auth.digest(world.tokens["analyst"]) in tokens
-    assert pyotp.TOTP(world.secrets["analyst"]).at(world.clock.now()) == world.totp("analyst")
+    with world.container.uow() as uow:
+        assert uow.accounts.get_user("analyst").totp_secret == world.secrets["analyst"]
+
+
+def _code(w: World, user: str, steps_from_now: int) -> str:
+    totp = pyotp.TOTP(w.secrets[user])
+    return totp.generate_otp(totp.timecode(w.clock.now()) + steps_from_now)
+
+
+def test_a_totp_code_signs_in_once(world: World) -> None:
+    world.clock.advance(dt.timedelta(minutes=5))  # past the steps used to set the world up
+    code = _code(world, "analyst", 0)
+    assert login(world, "analyst", totp=code).status_code == 200  # type: ignore[attr-defined]
+    replay = login(world, "analyst", totp=code)
+    assert replay.status_code == 401  # type: ignore[attr-defined]
+    # An older step inside the window is refused once a newer one was used ...
+    assert login(world, "analyst", totp=_code(world, "analyst", -1)).status_code == 401  # type: ignore[attr-defined]
+    # ... and the next step's code is accepted, once.
+    following = _code(world, "analyst", 1)
+    assert login(world, "analyst", totp=following).status_code == 200  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=following).status_code == 401  # type: ignore[attr-defined]
+    world.clock.advance(dt.timedelta(seconds=30))
+    assert login(world, "analyst", totp=following).status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=_code(world, "analyst", 1)).status_code == 200  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp="１２３４５６").status_code == 401  # type: ignore[attr-defined]
+    with world.container.uow() as uow:
+        stored = uow.accounts.get_user("analyst").last_totp_step
+    assert stored == pyotp.TOTP(world.secrets["analyst"]).timecode(world.clock.now()) + 1
+
+
+def test_a_totp_code_issues_one_api_token(world: World) -> None:
+    deps, admin = world.container.deps(), world.admin_actor
+    world.clock.advance(dt.timedelta(minutes=5))
+    code = _code(world, "approver", 0)
+    read = frozenset({"read"})
+    accounts_auth.create_token(deps, admin, "approver", read, 1, code)
+    with pytest.raises(Forbidden, match="one-time code"):
+        accounts_auth.create_token(deps, admin, "approver", read, 1, code)
+    with pytest.raises(Forbidden, match="one-time code"):
+        accounts_auth.create_token(deps, admin, "approver", read, 1, _code(world, "approver", -1))
+    accounts_auth.create_token(deps, admin, "approver", read, 1, _code(world, "approver", 1))
+    # A code used for a token cannot then start a session, and the other way round.
+    login_code = _code(world, "approver", 1)
+    assert login(world, "approver", totp=login_code).status_code == 401  # type: ignore[attr-defined]
+    world.clock.advance(dt.timedelta(seconds=30))
+    login_code = _code(world, "approver", 1)
+    assert login(world, "approver", totp=login_code).status_code == 200  # type: ignore[attr-defined]
+    with pytest.raises(Forbidden, match="one-time code"):
+        accounts_auth.create_token(deps, admin, "approver", read, 1, login_code)
 
 
 def test_disabled_accounts_lose_every_credential(world: World) -> None:

@@ -8,6 +8,7 @@ includes authentication, access checks and the audit event of the read.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,10 +17,14 @@ from sqlalchemy import event
 
 from tests.builders import open_case
 from tests.e2e.test_api_support import World, world
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services import cases
 
 __all__ = ["world"]
 BUDGET = 10
+# A case page: the token with its user, the member's case keys, the case, its clocks, and the
+# audit event of the read (head and row); BEGIN twice.
+CASE_PAGE_BUDGET = 8
 
 
 @contextmanager
@@ -64,4 +69,37 @@ def test_case_page_read_stays_within_budget(world: World, user: str) -> None:
         r = world.client.get(f"/api/v1/cases/{world.own}", headers=world.headers(user))
     assert r.status_code == 200, r.text
     assert r.json()["obligations"], "the page shows the case's clocks"
-    assert len(seen) <= BUDGET, "\n".join(seen)
+    assert len(seen) <= CASE_PAGE_BUDGET, "\n".join(seen)
+
+
+# A public report: the idempotency check, the rate count, one read each of product and units,
+# the case with its fact, product and clocks, the intake rows, two audit events and the key.
+INTAKE_BUDGET = 19
+# The reporter's status read: the report with its case's state, the messages, the audit event.
+STATUS_BUDGET = 5
+
+
+def test_intake_report_and_status_read_stay_within_budget(world: World) -> None:
+    from tests.integration.test_intake_api import REPORT
+
+    def post() -> dict[str, str]:
+        r = world.client.post(
+            "/api/v1/intake", json=REPORT, headers={"Idempotency-Key": uuid.uuid4().hex}
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    post()  # the first report also creates the year's case counter
+    with counted(world) as seen:
+        receipt = post()
+    assert len(seen) <= INTAKE_BUDGET, "\n".join(seen)
+    with world.container.uow() as uow:
+        case = CaseKey(uow.intake.get(receipt["tracking"]).case_key)
+        stored = uow.obligations.for_case(case)
+    assert stored, "the report's clocks were stored without reading the new case back"
+    bearer = {"Authorization": f"Bearer {receipt['token']}"}
+    with counted(world) as seen:
+        r = world.client.get(f"/api/v1/intake/{receipt['tracking']}/messages", headers=bearer)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "received"
+    assert len(seen) <= STATUS_BUDGET, "\n".join(seen)

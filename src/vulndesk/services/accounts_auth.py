@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
 from vulndesk.services.access import Principal
 from vulndesk.services.accounts import needs_totp
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_accounts import ApiToken, PasswordHasher, Session, User
 
 IDLE = dt.timedelta(minutes=30)
@@ -46,41 +48,67 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _totp_ok(user: User, code: str | None, now: dt.datetime) -> bool:
+def _totp_step(user: User, code: str | None, now: dt.datetime) -> int | None:
+    """The time step `code` belongs to (±1 step of `now`) if no code of it or later was used.
+
+    A code is good once: steps up to `user.last_totp_step` are refused, so a code seen on the
+    wire or over a shoulder cannot be replayed within its window.
+    """
     if user.totp_secret is None or not code:
-        return False
-    return pyotp.TOTP(user.totp_secret).verify(str(code).strip(), for_time=now, valid_window=1)
+        return None
+    totp, given = pyotp.TOTP(user.totp_secret), str(code).strip().encode("utf-8", "replace")
+    current = totp.timecode(now)
+    used = -1 if user.last_totp_step is None else user.last_totp_step
+    for step in (current - 1, current, current + 1):
+        if step > used and hmac.compare_digest(totp.generate_otp(step).encode(), given):
+            return step
+    return None
+
+
+def _totp_claimed(uow: UnitOfWork, user: User, code: str | None, now: dt.datetime) -> bool:
+    """Whether `code` is fresh for `user`; its step is stored in the caller's transaction.
+
+    The store is a guarded update, so of two concurrent sign-ins with one code only one wins.
+    """
+    step = _totp_step(user, code, now)
+    return step is not None and uow.accounts.claim_totp_step(user.name, step)
 
 
 def _check_credentials(
-    deps: Deps, hasher: PasswordHasher, name: str, password: str, totp: str | None, source: str
+    uow: UnitOfWork,
+    now: dt.datetime,
+    hasher: PasswordHasher,
+    credentials: tuple[str, str, str | None],
+    source: str,
 ) -> User:
-    """The user if name, password and (when required) TOTP match; failures are recorded."""
-    now = deps.clock.now()
+    """The user if name, password and (when required) a fresh TOTP match.
+
+    On success nothing is committed: the caller commits the sign-in with the used TOTP step.
+    Failures are recorded and committed before AuthFailed is raised.
+    """
+    name, password, totp = credentials
     keys = (f"user:{name.lower()}", f"source:{source}")
-    with deps.uow() as uow:
-        if (
-            uow.accounts.failures_since(keys[0], now - WINDOW) >= MAX_USER_FAILURES
-            or uow.accounts.failures_since(keys[1], now - WINDOW) >= MAX_SOURCE_FAILURES
-        ):
-            raise Throttled(int(WINDOW.total_seconds()))
-        user = uow.accounts.find_user(name)
-        password_ok = hasher.verify(
-            user.password_hash if user and user.password_hash else _DUMMY_HASH, password
+    if (
+        uow.accounts.failures_since(keys[0], now - WINDOW) >= MAX_USER_FAILURES
+        or uow.accounts.failures_since(keys[1], now - WINDOW) >= MAX_SOURCE_FAILURES
+    ):
+        raise Throttled(int(WINDOW.total_seconds()))
+    user = uow.accounts.find_user(name)
+    password_ok = hasher.verify(
+        user.password_hash if user and user.password_hash else _DUMMY_HASH, password
+    )
+    ok = user is not None and password_ok and not user.disabled
+    if ok and user is not None and needs_totp(user) and not _totp_claimed(uow, user, totp, now):
+        ok = False
+    if not ok or user is None:
+        for key in keys:
+            uow.accounts.record_failure(key, now)
+        uow.audit.append(
+            Actor(name[:200], source).event(now, "account:login:failed", "user", name[:120])
         )
-        ok = user is not None and password_ok and not user.disabled
-        if ok and user is not None and needs_totp(user) and not _totp_ok(user, totp, now):
-            ok = False
-        if not ok or user is None:
-            for key in keys:
-                uow.accounts.record_failure(key, now)
-            uow.audit.append(
-                Actor(name[:200], source).event(now, "account:login:failed", "user", name[:120])
-            )
-            uow.commit()
-            raise AuthFailed("name, password or one-time code not accepted")
-        uow.accounts.clear_failures(keys[0])
         uow.commit()
+        raise AuthFailed("name, password or one-time code not accepted")
+    uow.accounts.clear_failures(keys[0])
     return user
 
 
@@ -97,10 +125,10 @@ class Issued:
 def login(
     deps: Deps, hasher: PasswordHasher, name: str, password: str, totp: str | None, source: str
 ) -> Issued:
-    user = _check_credentials(deps, hasher, name, password, totp, source)
     now = deps.clock.now()
     secret = secrets.token_urlsafe(32)
     with deps.uow() as uow:
+        user = _check_credentials(uow, now, hasher, (name, password, totp), source)
         uow.accounts.add_session(Session(digest(secret), user.name, now, now, source))
         uow.audit.append(
             Actor(user.name, source).event(now, "account:session:started", "user", user.name)
@@ -117,10 +145,10 @@ def session_principal(deps: Deps, secret: str) -> Principal | None:
     """The principal of a live session; expired sessions are deleted."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        session = uow.accounts.get_session(digest(secret))
-        if session is None:
+        found = uow.accounts.session_with_user(digest(secret))
+        if found is None:
             return None
-        user = uow.accounts.find_user(session.user)
+        session, user = found
         expired = now - session.last_seen_at > IDLE or now - session.created_at > ABSOLUTE
         if expired or user is None or user.disabled:
             uow.accounts.delete_session(session.token_hash)
@@ -134,11 +162,11 @@ def session_principal(deps: Deps, secret: str) -> Principal | None:
 def token_principal(deps: Deps, secret: str) -> Principal | None:
     now = deps.clock.now()
     with deps.uow() as uow:
-        token = uow.accounts.get_token(digest(secret))
-        if token is None or token.revoked_at is not None or token.expires_at <= now:
-            return None
-        user = uow.accounts.find_user(token.user)
-    if user is None or user.disabled:
+        found = uow.accounts.token_with_user(digest(secret))
+    if found is None:
+        return None
+    token, user = found
+    if token.revoked_at is not None or token.expires_at <= now or user.disabled:
         return None
     return _principal(user, token.scopes, f"token:{token.id}")
 
@@ -164,7 +192,7 @@ def create_token(
         user = uow.accounts.get_user(name)
         if user.disabled:
             raise Forbidden("the account is disabled")
-        if needs_totp(user) and not _totp_ok(user, totp, now):
+        if needs_totp(user) and not _totp_claimed(uow, user, totp, now):
             raise Forbidden(
                 "a valid one-time code (TOTP) from the account's enrolled device is required"
             )

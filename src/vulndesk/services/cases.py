@@ -22,7 +22,8 @@ from vulndesk.domain.facts import (
 )
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key
 from vulndesk.rules.scoring import assess
-from vulndesk.services import clocks
+from vulndesk.services import access, clocks
+from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
 
@@ -79,7 +80,8 @@ def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
         for p, vs in sorted(req.products.items())
     )
     with deps.uow() as uow:
-        _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+        unit = _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+        products = []
         for ap in affected:
             product = _require("products", partial(uow.products.get, ap.product))
             unknown = [v for v in ap.versions if product.versions and v not in product.versions]
@@ -89,6 +91,7 @@ def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
                     f"{ap.product} has no version {unknown[0]!r}",
                     ", ".join(product.versions),
                 )
+            products.append(product)
         key = uow.cases.next_key(now.year)
         case = Case(
             key=key,
@@ -109,7 +112,7 @@ def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
         )
         uow.cases.add(case, now)
         uow.audit.append(actor.event(now, "case:case:opened", "case", key, tuple(sorted(details))))
-        clocks.recompute(deps, uow, case, now)
+        clocks.recompute(deps, uow, case, now, known=(unit, products), new_case=True)
         uow.commit()
     return case
 
@@ -226,6 +229,29 @@ def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
     now = deps.clock.now()
     with deps.uow() as uow:
         case = uow.cases.get(parse_case_key(key))
+        obligations = uow.obligations.for_case(case.key)
+        uow.audit.append(
+            actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
+        )
+        uow.commit()
+    return CaseView(case, obligations)
+
+
+def show_visible_case(deps: Deps, who: Principal, actor: Actor, key: str) -> CaseView:
+    """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
+
+    A member's visible cases are read before the case, so a case the caller may not see costs
+    what a missing one costs.
+    """
+    case_key = parse_case_key(key)
+    if not who.has(access.CASE_READERS):
+        raise NotFound("case", case_key)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        keys = access.visible_cases(uow, who)
+        if keys is not None and case_key not in keys:
+            raise NotFound("case", case_key)
+        case = uow.cases.get(case_key)
         obligations = uow.obligations.for_case(case.key)
         uow.audit.append(
             actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))

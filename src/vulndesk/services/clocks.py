@@ -77,18 +77,35 @@ def recompute(
     case: Case,
     now: dt.datetime,
     disclosures: Mapping[str, tuple[dt.datetime, str]] | None = None,
+    *,
+    known: tuple[OrgUnit, Sequence[Product]] | None = None,
+    new_case: bool = False,
 ) -> list[CaseObligation]:
-    """Evaluate the rules for `case` and store the result; waivers and met links are kept."""
+    """Evaluate the rules for `case` and store the result; waivers and met links are kept.
+
+    `known` is the case's unit and products when the caller has just read them in this
+    transaction; `new_case` says the case was created in it, so it has no stored obligations
+    and no ledger entries to read.
+    """
     if deps.evaluate is None:
         return []
-    unit = uow.units.get(case.unit)
-    products = [uow.products.get(p.product) for p in case.products]
+    if known is None:
+        unit, products = (
+            uow.units.get(case.unit),
+            [uow.products.get(p.product) for p in case.products],
+        )
+    else:
+        unit, products = known[0], list(known[1])
     org = org_options(uow)
     options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
     evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
     fresh = [ob for ob in evaluated if in_force(ob.id.partition("/")[0], org)]
-    stored = {o.id: o for o in uow.obligations.for_case(case.key)}
-    found = {**disclosures_for(uow, case), **(disclosures or {})}
+    if new_case:
+        stored: dict[str, CaseObligation] = {}
+        found = dict(disclosures or {})
+    else:
+        stored = {o.id: o for o in uow.obligations.for_case(case.key)}
+        found = {**disclosures_for(uow, case), **(disclosures or {})}
     settled = []
     for ob in fresh:
         item = settle(stored.get(ob.id), ob, met=_met(ob, case, found), now=now)

@@ -15,7 +15,7 @@ from typing import Any, Self, cast
 
 from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.domain.ids import CaseKey, ProductId
+from vulndesk.domain.ids import ProductId
 from vulndesk.services.cases import OpenCase, open_case
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -35,11 +35,38 @@ class AttachmentType(InvalidInput):
     """An attachment's content is not an allowed type (HTTP 415)."""
 
 
+class _Memo:
+    """Units or products by id, each read at most once in a transaction that several use."""
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self._got: dict[str, Any] = {}
+
+    def get(self, id_: str) -> Any:
+        if id_ not in self._got:
+            self._got[id_] = self._repo.get(id_)
+        return self._got[id_]
+
+    def list(self) -> list[Any]:
+        found = list(self._repo.list())
+        self._got.update({x.id: x for x in found})
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
 class _Joined:
-    """A unit of work that joins an open transaction: the owner of the transaction commits."""
+    """A unit of work that joins an open transaction: the owner of the transaction commits.
+
+    Reference data (units, products) is read once per transaction: the use cases joined into
+    one request each look up the same unit and product.
+    """
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+        self.units = _Memo(uow.units)
+        self.products = _Memo(uow.products)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._uow, name)
@@ -58,7 +85,8 @@ class _Joined:
 
 def joined(deps: Deps, uow: UnitOfWork) -> Deps:
     """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
-    return Deps(lambda: cast(UnitOfWork, _Joined(uow)), deps.clock, deps.evaluate, deps.options)
+    view = cast(UnitOfWork, uow if isinstance(uow, _Joined) else _Joined(uow))
+    return Deps(lambda: view, deps.clock, deps.evaluate, deps.options)
 
 
 def sniff(field_: str, content: bytes) -> str:
@@ -178,7 +206,9 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
     size = sum(len(a.content) for a in req.attachments) + len(
         (req.description + req.steps + req.impact + req.contact + req.product).encode()
     )
-    with deps.uow() as uow:
+    with deps.uow() as outer:
+        inner = joined(deps, outer)
+        uow = inner.uow()
         try:
             product = uow.products.get(ProductId(req.product))
         except NotFound:
@@ -192,7 +222,7 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
             "affected_versions_detail": f"{req.product} {req.version}".strip(),
         }
         case = open_case(
-            joined(deps, uow),
+            inner,
             actor,
             OpenCase(
                 title=f"Report {tracking}: {req.product[:80]}",
@@ -223,27 +253,31 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
                 channel=req.channel,
             )
         )
-        uow.commit()
+        outer.commit()
     return IntakeReceipt(tracking, token, case.key)
 
 
 def _authorised(uow: UnitOfWork, tracking: str, token: str) -> IntakeRecord:
     """The report if the token matches; unknown tracking ids and wrong tokens look the same."""
+    return _authorised_with_state(uow, tracking, token)[0]
+
+
+def _authorised_with_state(uow: UnitOfWork, tracking: str, token: str) -> tuple[IntakeRecord, str]:
+    """The report and its case's state if the token matches (one read); else NotFound."""
     try:
-        record = uow.intake.get(tracking)
+        record, state = uow.intake.get_with_state(tracking)
     except NotFound:
-        record = None
+        record, state = None, ""
     expected = record.token_hash if record else "0" * 64
     if not hmac.compare_digest(expected, token_hash(token)) or record is None:
         raise NotFound("intake report", tracking)
-    return record
+    return record, state
 
 
 def report_status(deps: Deps, tracking: str, token: str) -> ReportStatus:
     now = deps.clock.now()
     with deps.uow() as uow:
-        record = _authorised(uow, tracking, token)
-        state = uow.cases.get(CaseKey(record.case_key)).state.value
+        record, state = _authorised_with_state(uow, tracking, token)
         messages = uow.intake.messages(tracking)
         uow.audit.append(
             Actor("reporter", "intake").event(now, "intake:messages:read", "intake", tracking)

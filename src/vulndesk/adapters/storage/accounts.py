@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -64,6 +66,19 @@ class SqlAccountRepository:
         self.conn.execute(
             update(users).where(users.c.name == user.name).values(**self._user_values(user))
         )
+
+    def claim_totp_step(self, name: str, step: int) -> bool:
+        """Record `step` as the user's last used TOTP step if it is later than the stored one.
+
+        One guarded UPDATE: of two transactions claiming the same step only one changes the row.
+        """
+        last = users.c.last_totp_step
+        done = self.conn.execute(
+            update(users)
+            .where(users.c.name == name, or_(last.is_(None), last < step))
+            .values(last_totp_step=step)
+        )
+        return done.rowcount == 1
 
     def _user(self, m: Any) -> User:
         return User(
@@ -118,6 +133,27 @@ class SqlAccountRepository:
             return None
         return Session(row.token_hash, row.user_name, row.created_at, row.last_seen_at, row.source)
 
+    def session_with_user(self, token_hash: str) -> tuple[Session, User | None] | None:
+        """The session and its user (None if the account is gone), in one statement."""
+        s = [c.label(f"s_{c.name}") for c in user_sessions.c]
+        stmt = (
+            select(*s, users)
+            .outerjoin(users, users.c.name == user_sessions.c.user_name)
+            .where(user_sessions.c.token_hash == token_hash)
+        )
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        m = row._mapping
+        session = Session(
+            m["s_token_hash"],
+            m["s_user_name"],
+            m["s_created_at"],
+            m["s_last_seen_at"],
+            m["s_source"],
+        )
+        return session, None if m["name"] is None else self._user(m)
+
     def touch_session(self, token_hash: str, at: dt.datetime) -> None:
         self.conn.execute(
             update(user_sessions)
@@ -162,6 +198,21 @@ class SqlAccountRepository:
             select(api_tokens).where(api_tokens.c.token_hash == token_hash)
         ).first()
         return None if row is None else self._token(row)
+
+    def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """The token and its user in one statement (every API request starts with this)."""
+        t = [c.label(f"t_{c.name}") for c in api_tokens.c]
+        stmt = (
+            select(*t, users)
+            .join(users, users.c.name == api_tokens.c.user_name)
+            .where(api_tokens.c.token_hash == token_hash)
+        )
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            return None
+        m = row._mapping
+        token = SimpleNamespace(**{c.name: m[f"t_{c.name}"] for c in api_tokens.c})
+        return self._token(token), self._user(m)
 
     def tokens_of(self, user: str) -> list[ApiToken]:
         stmt = select(api_tokens).where(api_tokens.c.user_name == user).order_by(api_tokens.c.id)

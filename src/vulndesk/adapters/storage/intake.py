@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.attachments import SqlAttachmentStore
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.tables import cases
 from vulndesk.adapters.storage.tables_intake import (
     idempotency_keys,
     intake_messages,
@@ -72,6 +73,18 @@ class SqlIntakeRepository:
         if row is None:
             raise NotFound("intake report", tracking)
         return _record(row._mapping)
+
+    def get_with_state(self, tracking: str) -> tuple[IntakeRecord, str]:
+        """The report and the state of its case, in one statement."""
+        stmt = (
+            select(intake_reports, cases.c.state.label("case_state"))
+            .join(cases, cases.c.key == intake_reports.c.case_key)
+            .where(intake_reports.c.tracking == tracking)
+        )
+        row = self.conn.execute(stmt).first()
+        if row is None:
+            raise NotFound("intake report", tracking)
+        return _record(row._mapping), str(row.case_state)
 
     def recent(self, limit: int) -> list[IntakeRecord]:
         stmt = select(intake_reports).order_by(intake_reports.c.id.desc()).limit(limit)
@@ -198,3 +211,10 @@ class SqlIdempotencyStore:
             raise IdempotencyKeyTaken(
                 f"Idempotency-Key {key!r} was used by a concurrent request"
             ) from exc
+
+    def purge(self, before: dt.datetime) -> int:
+        """Delete keys stored before `before`; the number removed."""
+        t = idempotency_keys.c
+        return int(
+            self.conn.execute(delete(idempotency_keys).where(t.created_at < before)).rowcount
+        )

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from vulndesk.adapters.storage.cases import NEW_CASES
 from vulndesk.adapters.storage.tables import cases, obligations
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import NotFound
@@ -41,16 +42,7 @@ class SqlObligationRepository:
         One read of the stored rows, then one statement per kind of change: rows that did not
         change are left alone, new ones go in as one multi-row insert.
         """
-        stmt = (
-            select(cases.c.id.label("case_pk"), obligations)
-            .outerjoin(obligations, obligations.c.case_id == cases.c.id)
-            .where(cases.c.key == key)
-        )
-        rows = self.conn.execute(stmt).all()
-        if not rows:
-            raise NotFound("case", key)
-        case_id = int(rows[0].case_pk)
-        existing = {r.obligation_id: r._mapping for r in rows if r.id is not None}
+        case_id, existing = self._stored(key)
         wanted = {item.id for item in items}
         # An obligation that no longer arises (a fact retracted, a rule set taken out of force)
         # stays on record as not applicable, so its history is never silently lost.
@@ -77,6 +69,26 @@ class SqlObligationRepository:
             self.conn.execute(insert(obligations), added)
         if changed:
             self.conn.execute(_UPDATE, changed)
+
+    def _stored(self, key: CaseKey) -> tuple[int, dict[str, Any]]:
+        """The case's row id and its stored obligations by obligation id.
+
+        A case created in this transaction has none yet, and its id is known: no read.
+        """
+        created = self.conn.info.get(NEW_CASES)
+        if created is not None and created[0] is self.conn.get_transaction():
+            case_id = created[1].pop(key, None)
+            if case_id is not None:
+                return case_id, {}
+        stmt = (
+            select(cases.c.id.label("case_pk"), obligations)
+            .outerjoin(obligations, obligations.c.case_id == cases.c.id)
+            .where(cases.c.key == key)
+        )
+        rows = self.conn.execute(stmt).all()
+        if not rows:
+            raise NotFound("case", key)
+        return int(rows[0].case_pk), {r.obligation_id: r._mapping for r in rows if r.id is not None}
 
     def due(self, flt: DueFilter) -> list[CaseObligation]:
         """Soonest deadlines first. One index range scan per status, merged: an `IN (...)` over

@@ -60,7 +60,13 @@ CurrentActor = Annotated[Actor, Depends(actor)]
 CurrentDeps = Annotated[Deps, Depends(deps)]
 # Accepted on every creating POST; printable ASCII only, so it can never split a header.
 IdempotencyKey = Annotated[
-    str, Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]{1,200}$")
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]{1,200}$",
+        description=idempotency.RETENTION_NOTE,
+    ),
 ]
 
 

@@ -2,7 +2,8 @@
 
 The key row is written in the same transaction as whatever the request creates, so a request
 either created its objects and its key together or neither; a concurrent duplicate loses on
-the primary key, rolls back, and replays the winner's stored response.
+the primary key, rolls back, and replays the winner's stored response. Keys are kept at least
+24 hours; `vulndesk idempotency purge` deletes older ones, after which a retry is a new request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from vulndesk.services.intake import joined
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
 HEADER = "Idempotency-Key"
+RETENTION_NOTE = (
+    "A unique key per creating request (1-200 printable ASCII characters). A retry with the "
+    "same key and body within 24 hours replays the first response (header "
+    "Idempotent-Replayed: true); the same key with another body is refused with 422. Keys "
+    "are kept at least 24 hours and may then be purged, after which the key is new again."
+)
 
 
 def require_key(request: Request) -> str:

@@ -148,6 +148,9 @@ def serve(
     host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port")
 ) -> None:
     """Start the web server (API and console)."""
+    import faulthandler
+    import signal
+
     import uvicorn
 
     from vulndesk.entrypoints.api.app import create_app
@@ -157,6 +160,8 @@ def serve(
         c.migrate()
     h, p = host or c.settings.host, port or c.settings.port
     typer.echo(f"vulndesk serving on http://{h}:{p}/")
+    # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where a server hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     trusted = list(c.settings.trusted_proxies)
     # Forwarded headers are believed only from the configured proxies; without any, from nobody.
     uvicorn.run(
