@@ -15,13 +15,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from vulndesk.domain.audit import GENESIS, ChainedEvent, VerifyResult, verify_chain
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.audit_verify import BATCH, verify_rows
 from vulndesk.services.context import Deps
-
-BATCH = 5000
 
 
 def verify(deps: Deps, batch: int = BATCH) -> VerifyResult:
     """Walk the whole chain, `batch` events at a time, so memory stays flat for any length."""
+    fast = verify_rows(deps, batch)
+    if fast is not None:
+        result, start = fast
+        if not result.ok:
+            return result
+        return _after_end(deps, start, result.checked, result.head)
     prev, start, checked = GENESIS, 1, 0
     while True:
         with deps.uow() as uow:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
 from vulndesk.adapters.storage.tables import audit_events, audit_head
 from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
@@ -18,6 +32,33 @@ _CLAIM_HEAD = update(audit_head).where(
     audit_head.c.seq == bindparam("was_seq"),
     audit_head.c.hash == bindparam("was_hash"),
 )
+# Rows as stored, no type processing: the chain verifier hashes them without building events.
+# SQLite keeps instants as "YYYY-MM-DD HH:MM:SS.ffffff" UTC text; PostgreSQL writes the
+# canonical form itself. JSON columns come back as their stored text on both engines.
+_RAW_COLUMNS = (
+    audit_events.c.seq,
+    audit_events.c.actor,
+    audit_events.c.tag,
+    audit_events.c.object_type,
+    audit_events.c.object_id,
+    cast(audit_events.c.fields, Text),
+    audit_events.c.source,
+    cast(audit_events.c.detail, Text),
+    audit_events.c.prev_hash,
+    audit_events.c.hash,
+)
+_PG_AT = func.to_char(func.timezone("UTC", audit_events.c.at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+_SQLITE_TEXT = type_coerce(audit_events.c.at, String)
+# Only text of exactly the shape SQLAlchemy writes is rewritten; anything else is handed on
+# as stored, fails the fast check and goes to the exact one.
+_SQLITE_AT = case(
+    (
+        (func.length(_SQLITE_TEXT) == 26) & (func.substr(_SQLITE_TEXT, 11, 1) == " "),
+        func.substr(_SQLITE_TEXT, 1, 10) + "T" + func.substr(_SQLITE_TEXT, 12) + "+00:00",
+    ),
+    else_=_SQLITE_TEXT,
+)
+_FETCH = 2000
 # The head each engine last wrote: a guess that saves reading the head on most appends.
 _LAST_HEAD: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
 
@@ -89,6 +130,24 @@ class SqlAuditLog:
         if end is not None:
             stmt = stmt.where(audit_events.c.seq <= end)
         return [row_to_event(r._mapping) for r in self.conn.execute(stmt)]
+
+    def chain_rows(self, start: int, end: int) -> Iterator[tuple[Any, ...]]:
+        """Stored events start..end in seq order as plain tuples (see services.audit_verify)."""
+        pg = self.conn.dialect.name == "postgresql"
+        at = _PG_AT if pg else _SQLITE_AT
+        stmt = (
+            select(*_RAW_COLUMNS[:1], at, *_RAW_COLUMNS[1:])
+            .where(audit_events.c.seq >= start, audit_events.c.seq <= end)
+            .order_by(audit_events.c.seq)
+        )
+        result = self.conn.execute(stmt)
+        try:
+            # The driver's cursor directly: SQLAlchemy's row objects cost more than the hashing.
+            cursor = result.cursor
+            while rows := cursor.fetchmany(_FETCH):
+                yield from rows
+        finally:
+            result.close()
 
     def for_object(self, object_type: str, object_id: str, limit: int = 200) -> list[ChainedEvent]:
         stmt = (

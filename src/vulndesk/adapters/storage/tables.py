@@ -107,6 +107,12 @@ cases = Table(
 Index("ix_cases_state_updated", cases.c.state, cases.c.updated_at)
 Index("ix_cases_unit_updated", cases.c.unit_id, cases.c.updated_at)
 Index("ix_cases_updated", cases.c.updated_at)
+# The case list's other filter and order combinations (migration 0009): each first page and
+# count reads an index range instead of sorting or probing every case of a unit. No
+# (state, created_at): SQLite would pick it for several states ordered by update and sort.
+Index("ix_cases_unit_state_updated", cases.c.unit_id, cases.c.state, cases.c.updated_at)
+Index("ix_cases_created", cases.c.created_at)
+Index("ix_cases_unit_created", cases.c.unit_id, cases.c.created_at)
 
 case_products = Table(
     "case_products",
