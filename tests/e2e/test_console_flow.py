@@ -111,7 +111,8 @@ def triage_and_staff(page: Any, server: Server, key: str) -> None:
     page.goto(f"{server.base}/cases?sort=-created")
     submit(page, f"table.cases a[href='/cases/{key}']")
     assert page.locator(".case-head .key").inner_text() == key
-    # Public intake files the case under the head unit; the product is the subsidiary's.
+    # Public intake files the case under the unit that makes the product: the Shenzhen maker.
+    assert page.locator(".case-head dd", has_text="acme-cn").count() == 1
     assert page.locator(".case-head dd", has_text="ax-router (2.3.1)").count() == 1
     assert page.locator("tr[data-obligation='cn-rmsv-2021/verify']").count() == 1  # RMSV applies
     assert page.locator(f"tr[data-obligation='{NVDB}']").count() == 0  # runs from verification

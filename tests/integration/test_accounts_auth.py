@@ -58,6 +58,24 @@ def test_unknown_user_and_wrong_password_look_the_same(world: World) -> None:
     assert wrong.content == unknown.content  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "escaped", ["ana\\u0000lyst", "\\udb50\\udc56x", "analyst\\n", "\\u540d\\u524d", "\\u0000"]
+)
+def test_names_no_account_can_have_are_refused_like_unknown_ones(
+    world: World, escaped: str
+) -> None:
+    """NUL, control characters, lone surrogates, non-ASCII: a plain 401 on both engines
+    (PostgreSQL refuses NUL in text), recorded escaped in the audit trail."""
+    unknown = login(world, "nobody-here", password="not the password at all", totp="123456")
+    rest = '"password": "not the password at all", "totp": "123456"'
+    body = '{"name": "' + escaped + '", ' + rest + "}"
+    odd = world.client.post(
+        "/api/v1/session", content=body, headers={"content-type": "application/json"}
+    )
+    assert odd.status_code == 401, odd.text
+    assert odd.content == unknown.content  # type: ignore[attr-defined]
+
+
 def test_totp_is_required_for_case_data_accounts(world: World) -> None:
     assert login(world, "analyst", totp=None).status_code == 401  # type: ignore[attr-defined]
     assert login(world, "analyst", totp="000000").status_code == 401  # type: ignore[attr-defined]

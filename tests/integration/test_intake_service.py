@@ -11,7 +11,7 @@ from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.services import intake, intake_duplicates, intake_receipts
+from vulndesk.services import cases, intake, intake_duplicates, intake_receipts, reference
 from vulndesk.services.context import Actor
 
 
@@ -111,3 +111,34 @@ def test_unknown_unit_or_language_is_refused(seeded: Container) -> None:
     with pytest.raises(InvalidInput) as bad:
         _report(seeded, language="fr")
     assert bad.value.field == "language"
+
+
+def test_a_report_is_filed_under_the_unit_that_makes_the_product(
+    seeded: Container, actor: Actor
+) -> None:
+    """The maker's unit carries the duty to act; unknown products go to the intake unit."""
+    reference.add_product(
+        seeded.deps(),
+        actor,
+        reference.ProductInput(
+            id="cam",
+            vendor="Acme",
+            name="Camera",
+            model="K",
+            versions=("1.0",),
+            markets=("CN",),
+            owner_unit="cn",
+        ),
+    )
+
+    def unit_of(receipt: intake.IntakeReceipt) -> str:
+        return str(cases.show_case(seeded.deps(), actor, receipt.case_key).case.unit)
+
+    assert unit_of(_report(seeded, product="cam")) == "cn"
+    assert unit_of(_report(seeded, product="no-such-thing")) == "hq"
+    configured = intake.IntakeRequest(
+        product="cam", version="1.0", description="Overflow in the RTSP parser."
+    )
+    assert unit_of(intake.submit_report(seeded.deps(), configured, unit="de")) == "cn"
+    unknown = intake.IntakeRequest(product="other", description="Overflow in the RTSP parser.")
+    assert unit_of(intake.submit_report(seeded.deps(), unknown, unit="de")) == "de"

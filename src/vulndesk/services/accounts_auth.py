@@ -86,14 +86,18 @@ def _check_credentials(
     On success nothing is committed: the caller commits the sign-in with the used TOTP step.
     Failures are recorded and committed before AuthFailed is raised.
     """
-    name, password, totp = credentials
+    raw_name, password, totp = credentials
+    # A name no account can have (NUL, control characters, lone surrogates, too long) is
+    # looked up as nobody and recorded escaped: the databases refuse such text outright.
+    plausible = 0 < len(raw_name) <= 63 and raw_name.isprintable() and raw_name.isascii()
+    name = raw_name if plausible else raw_name.encode("unicode_escape").decode("ascii")[:120]
     keys = (f"user:{name.lower()}", f"source:{source}")
     if (
         uow.accounts.failures_since(keys[0], now - WINDOW) >= MAX_USER_FAILURES
         or uow.accounts.failures_since(keys[1], now - WINDOW) >= MAX_SOURCE_FAILURES
     ):
         raise Throttled(int(WINDOW.total_seconds()))
-    user = uow.accounts.find_user(name)
+    user = uow.accounts.find_user(name) if plausible else None
     password_ok = hasher.verify(
         user.password_hash if user and user.password_hash else _DUMMY_HASH, password
     )

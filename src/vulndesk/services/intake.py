@@ -16,6 +16,7 @@ from typing import Any, Self, cast
 from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import ProductId
+from vulndesk.domain.products import Product
 from vulndesk.services.cases import OpenCase, open_case
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -162,7 +163,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _intake_unit(uow: UnitOfWork, configured: str | None) -> str:
+def _intake_unit(uow: UnitOfWork, configured: str | None, product: Product | None) -> str:
+    """The unit that owns the named product (its maker carries the duty to act), else the
+    configured intake unit, else the headquarters."""
+    if product is not None and product.owner_unit:
+        return product.owner_unit
     if configured:
         return configured
     heads = [u for u in uow.units.list() if u.parent is None]
@@ -226,7 +231,7 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
             actor,
             OpenCase(
                 title=f"Report {tracking}: {req.product[:80]}",
-                unit=_intake_unit(uow, unit),
+                unit=_intake_unit(uow, unit, product),
                 roles=("product_provider",),
                 products={req.product: versions} if product else {},
                 details=details,
