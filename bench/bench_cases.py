@@ -5,7 +5,13 @@ obligations each, then sends requests through the real application in-process (A
 token authentication, access checks and, for reads, the audit event): filtered first pages
 of GET /api/v1/cases, and GET /api/v1/cases/{key}. The baseline is a bare route served by
 the same application in the same run. SQLite, and PostgreSQL when its binaries are found.
-Writes bench/results/cases.json. Run: .venv/bin/python -m bench.bench_cases
+Writes bench/results/cases.json, replacing only the rows this run measured (rows of other
+sizes and engines stay). Run: .venv/bin/python -m bench.bench_cases
+
+BENCH_CASES=n sets the size. BENCH_ENGINES=sqlite (or postgresql) runs one engine.
+BENCH_DB=path keeps the SQLite database in that file: a file already holding the cases is
+measured as it is (no generation row is written), so a change can be measured before and
+after on the same data without generating it again.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from typing import Any
 
 import httpx
 import pyotp
+from sqlalchemy import func, select
 
 from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
 from vulndesk.adapters.passwords import Argon2Hasher
+from vulndesk.adapters.storage.tables import cases
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.entrypoints.api.app import create_app
@@ -37,6 +45,8 @@ KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYm
 # BENCH_CASES overrides the size, for a quick look.
 CASES = int(os.environ.get("BENCH_CASES", "0")) or scale(1_000_000, 200_000)
 PER_CASE = 5
+ENGINES = os.environ.get("BENCH_ENGINES", "sqlite,postgresql").split(",")
+KEEP_DB = os.environ.get("BENCH_DB", "")
 LIST_RUNS = 300
 READ_SECONDS = 10.0
 LIST_TARGET_MS = 200.0
@@ -54,21 +64,20 @@ def _token(c: Container) -> str:
     """A coordinator's API token (all-case access), made the way an administrator makes one."""
     c.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)  # bench, not prod
     deps, admin = c.deps(), Actor("bench", "bench")
+    name = f"benchcoord{int(time.time())}"  # a kept database already has earlier ones
     accounts.add_user(
         deps,
         admin,
         c.passwords,
-        name="benchcoord",
-        email="bench@example.org",
+        name=name,
+        email=f"{name}@example.org",
         roles=["coordinator"],
         unit="cn",
         password="correct horse battery staple",  # noqa: S106 - a throwaway bench account
     )
-    secret, _ = accounts.enroll_totp(deps, admin, "benchcoord")
+    secret, _ = accounts.enroll_totp(deps, admin, name)
     code = pyotp.TOTP(secret).at(c.clock.now())
-    issued = accounts_auth.create_token(
-        deps, admin, "benchcoord", frozenset({"read", "write"}), 30, code
-    )
+    issued = accounts_auth.create_token(deps, admin, name, frozenset({"read", "write"}), 30, code)
     return issued.secret
 
 
@@ -140,9 +149,13 @@ async def _measure(c: Container, token: str) -> dict[str, float]:
 
 def measure(c: Container, engine: str) -> list[dict[str, Any]]:
     c.migrate()
-    t0 = time.perf_counter()
-    generate_cases(c.engine, CASES, PER_CASE)
-    gen_s = time.perf_counter() - t0
+    with c.engine.connect() as conn:
+        stored = int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
+    gen_s = None
+    if stored < CASES:
+        t0 = time.perf_counter()
+        generate_cases(c.engine, CASES - stored, PER_CASE)
+        gen_s = time.perf_counter() - t0
     m = asyncio.run(_measure(c, _token(c)))
 
     def row(
@@ -164,15 +177,10 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
         }
 
     size = f"{CASES:,} cases"
+    made = f"case data generation ({size}, {CASES * PER_CASE:,} obligations)"
+    generation = [] if gen_s is None else [row(made, gen_s, "s", None, None, None)]
     return [
-        row(
-            f"case data generation ({size}, {CASES * PER_CASE:,} obligations)",
-            gen_s,
-            "s",
-            None,
-            None,
-            None,
-        ),
+        *generation,
         row(f"case list first page p50 ({size})", m["list_p50"], "ms", m["base_p50"], None, None),
         row(
             f"case list first page p99 ({size})",
@@ -195,7 +203,8 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
 
 def _sqlite() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
-        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/c.db", keys_json=KEYS))
+        db = Path(KEEP_DB).resolve() if KEEP_DB else Path(tmp) / "c.db"
+        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{db}", keys_json=KEYS))
         try:
             return measure(c, "sqlite")
         finally:
@@ -227,10 +236,20 @@ def _postgres() -> list[dict[str, Any]]:
         server.stop()
 
 
+def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored rows with this run's rows put in place of the ones of the same name."""
+    old = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
+    fresh = {(r["name"], r["engine"]): r for r in rows}
+    kept = [r for r in old if (r["name"], r["engine"]) not in fresh]
+    return kept + rows
+
+
 def main() -> int:
-    rows = _sqlite() + _postgres()
+    rows = (_sqlite() if "sqlite" in ENGINES else []) + (
+        _postgres() if "postgresql" in ENGINES else []
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(json.dumps(_merge(rows), indent=2) + "\n", encoding="utf-8")
     for r in rows:
         print(json.dumps(r))
     return 0 if all(r["passed"] is not False for r in rows) else 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 from bench.datagen import PRODUCTS, generate_cases
+from sqlalchemy import event, insert, select, update
 
+from vulndesk.adapters.storage.tables import case_products, cases
 from vulndesk.bootstrap import Container
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId
@@ -51,3 +54,67 @@ def _fields(flt: CaseFilter) -> dict[str, object]:
         "keys": flt.keys,
         "limit": flt.limit,
     }
+
+
+def test_product_pages_are_the_same_whether_the_sort_index_is_walked_or_not(
+    container: Container,
+) -> None:
+    # One product on two thirds of the cases, with ties in both sort columns: its first pages
+    # walk the order's index and probe the product, its later pages join and sort.
+    generate_cases(container.engine, 300, per_case=0, batch=100)
+    common = PRODUCTS[5]
+    tie = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with container.engine.begin() as conn:
+        linked = set(
+            conn.execute(
+                select(case_products.c.case_id).where(case_products.c.product_id == common)
+            ).scalars()
+        )
+        extra = [
+            {"case_id": i, "product_id": common} for i in range(1, 301) if i % 3 and i not in linked
+        ]
+        conn.execute(insert(case_products), extra)
+        tied = cases.c.id.between(100, 160)
+        conn.execute(update(cases).where(tied).values(updated_at=tie, created_at=tie))
+        members = set(
+            conn.execute(
+                select(case_products.c.case_id).where(case_products.c.product_id == common)
+            ).scalars()
+        )
+    walked: list[bool] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        if statement.startswith("SELECT cases.") and "cases.title" in statement:
+            walked.append("EXISTS" in statement.upper())
+
+    event.listen(container.engine, "before_cursor_execute", listen)
+    try:
+        with container.uow() as uow:
+            every = uow.cases.list(CaseFilter(limit=500))
+            for order, attr in (("-updated", "updated_at"), ("-created", "created_at")):
+                ranked = sorted(
+                    (s for s in every if _case_id(s.key) in members),
+                    key=lambda s: (getattr(s, attr), _case_id(s.key)),
+                    reverse=True,
+                )
+                walked.clear()
+                pages = [
+                    uow.cases.list(
+                        CaseFilter(product=ProductId(common), order=order, limit=50, offset=o)
+                    )
+                    for o in range(0, 250, 50)
+                ]
+                assert walked == [True, True, False, False, False], walked
+                assert [s.key for page in pages for s in page] == [s.key for s in ranked]
+                assert uow.cases.count(CaseFilter(product=ProductId(common))) == len(members)
+            rare = CaseFilter(product=ProductId(PRODUCTS[6]), limit=5)
+            walked.clear()
+            page = uow.cases.list(rare)
+            assert walked == [False]
+            assert [s.key for s in page] == [s.key for s in every if PRODUCTS[6] in s.products][:5]
+    finally:
+        event.remove(container.engine, "before_cursor_execute", listen)
+
+
+def _case_id(key: str) -> int:
+    return int(key.rsplit("-", 1)[1])
