@@ -104,15 +104,17 @@ cases = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
 )
-Index("ix_cases_state_updated", cases.c.state, cases.c.updated_at)
-Index("ix_cases_unit_updated", cases.c.unit_id, cases.c.updated_at)
-Index("ix_cases_updated", cases.c.updated_at)
+# Every order index ends with the id, the list's tie-break (migration 0010): cases sharing an
+# instant come out of the index in page order, so PostgreSQL need not sort them.
+Index("ix_cases_state_updated", cases.c.state, cases.c.updated_at, cases.c.id)
+Index("ix_cases_unit_updated", cases.c.unit_id, cases.c.updated_at, cases.c.id)
+Index("ix_cases_updated", cases.c.updated_at, cases.c.id)
 # The case list's other filter and order combinations (migration 0009): each first page and
 # count reads an index range instead of sorting or probing every case of a unit. No
 # (state, created_at): SQLite would pick it for several states ordered by update and sort.
-Index("ix_cases_unit_state_updated", cases.c.unit_id, cases.c.state, cases.c.updated_at)
-Index("ix_cases_created", cases.c.created_at)
-Index("ix_cases_unit_created", cases.c.unit_id, cases.c.created_at)
+Index("ix_cases_unit_state_updated", cases.c.unit_id, cases.c.state, cases.c.updated_at, cases.c.id)
+Index("ix_cases_created", cases.c.created_at, cases.c.id)
+Index("ix_cases_unit_created", cases.c.unit_id, cases.c.created_at, cases.c.id)
 
 case_products = Table(
     "case_products",
