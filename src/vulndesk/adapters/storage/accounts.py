@@ -125,14 +125,6 @@ class SqlAccountRepository:
             )
         )
 
-    def get_session(self, token_hash: str) -> Session | None:
-        row = self.conn.execute(
-            select(user_sessions).where(user_sessions.c.token_hash == token_hash)
-        ).first()
-        if row is None:
-            return None
-        return Session(row.token_hash, row.user_name, row.created_at, row.last_seen_at, row.source)
-
     def session_with_user(self, token_hash: str) -> tuple[Session, User | None] | None:
         """The session and its user (None if the account is gone), in one statement."""
         s = [c.label(f"s_{c.name}") for c in user_sessions.c]
@@ -192,12 +184,6 @@ class SqlAccountRepository:
             r.expires_at,
             r.revoked_at,
         )
-
-    def get_token(self, token_hash: str) -> ApiToken | None:
-        row = self.conn.execute(
-            select(api_tokens).where(api_tokens.c.token_hash == token_hash)
-        ).first()
-        return None if row is None else self._token(row)
 
     def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
         """The token and its user in one statement (every API request starts with this)."""
