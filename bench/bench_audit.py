@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.datagen import generate_audit, scale
-from vulndesk.bootstrap import Container, build
-from vulndesk.config import Settings
+from bench.engines import on_postgres, on_sqlite
+from vulndesk.bootstrap import Container
 from vulndesk.services import audit_tools, audit_verify
 
 RESULTS = Path(__file__).parent / "results" / "audit.json"
-KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
 # BENCH_EVENTS overrides the size, for a quick look.
 EVENTS = int(os.environ.get("BENCH_EVENTS", "0")) or scale(1_000_000, 200_000)
 TARGET_PER_MILLION_S = 10.0
@@ -78,42 +76,8 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
     ]
 
 
-def _sqlite() -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/a.db", keys_json=KEYS))
-        try:
-            return measure(c, "sqlite")
-        finally:
-            c.close()
-
-
-def _postgres() -> list[dict[str, Any]]:
-    from tests.pg import find_pg_bin, start_server
-
-    if find_pg_bin() is None:
-        return []
-    server = start_server()
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE audit_bench"))
-        admin.dispose()
-        settings = Settings(
-            home=Path(server.socket_dir), database_url=server.url("audit_bench"), keys_json=KEYS
-        )
-        c = build(settings)
-        try:
-            return measure(c, "postgresql")
-        finally:
-            c.close()
-    finally:
-        server.stop()
-
-
 def main() -> int:
-    rows = _sqlite() + _postgres()
+    rows = on_sqlite(measure) + on_postgres(measure, "audit_bench")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     for r in rows:

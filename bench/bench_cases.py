@@ -21,7 +21,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,16 +31,15 @@ import pyotp
 from sqlalchemy import func, select
 
 from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
+from bench.engines import on_postgres, on_sqlite
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.storage.tables import cases
-from vulndesk.bootstrap import Container, build
-from vulndesk.config import Settings
+from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
 from vulndesk.services import accounts, accounts_auth
 from vulndesk.services.context import Actor
 
 RESULTS = Path(__file__).parent / "results" / "cases.json"
-KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
 # BENCH_CASES overrides the size, for a quick look.
 CASES = int(os.environ.get("BENCH_CASES", "0")) or scale(1_000_000, 200_000)
 PER_CASE = 5
@@ -201,41 +199,6 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
     ]
 
 
-def _sqlite() -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(KEEP_DB).resolve() if KEEP_DB else Path(tmp) / "c.db"
-        c = build(Settings(home=Path(tmp), database_url=f"sqlite:///{db}", keys_json=KEYS))
-        try:
-            return measure(c, "sqlite")
-        finally:
-            c.close()
-
-
-def _postgres() -> list[dict[str, Any]]:
-    from tests.pg import find_pg_bin, start_server
-
-    if find_pg_bin() is None:
-        return []
-    server = start_server()
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE cases_bench"))
-        admin.dispose()
-        settings = Settings(
-            home=Path(server.socket_dir), database_url=server.url("cases_bench"), keys_json=KEYS
-        )
-        c = build(settings)
-        try:
-            return measure(c, "postgresql")
-        finally:
-            c.close()
-    finally:
-        server.stop()
-
-
 def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The stored rows with this run's rows put in place of the ones of the same name."""
     old = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else []
@@ -245,8 +208,9 @@ def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    rows = (_sqlite() if "sqlite" in ENGINES else []) + (
-        _postgres() if "postgresql" in ENGINES else []
+    kept = Path(KEEP_DB) if KEEP_DB else None
+    rows = (on_sqlite(measure, db_file=kept) if "sqlite" in ENGINES else []) + (
+        on_postgres(measure, "cases_bench") if "postgresql" in ENGINES else []
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(_merge(rows), indent=2) + "\n", encoding="utf-8")

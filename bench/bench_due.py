@@ -12,20 +12,18 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.datagen import NOW, Counts, generate
+from bench.engines import on_postgres, on_sqlite
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.bootstrap import Container, build
-from vulndesk.config import Settings
+from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import UnitId
 from vulndesk.services.clocks_query import due_soon
 
 RESULTS = Path(__file__).parent / "results" / "due.json"
-KEYS = '{"current": "k1", "keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}}'
 RUNS = 500
 TARGET_MS = 50.0
 WINDOWS = [dt.timedelta(hours=h) for h in (1, 24, 72, 24 * 7, 24 * 30)]
@@ -90,49 +88,16 @@ def measure(c: Container, engine_name: str, counts: Counts) -> list[dict[str, ob
     return rows
 
 
-def _sqlite(counts: Counts) -> list[dict[str, object]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        c = build(
-            Settings(home=Path(tmp), database_url=f"sqlite:///{tmp}/due.db", keys_json=KEYS),
-            SettableClock(NOW),
-        )
-        try:
-            return measure(c, "sqlite", counts)
-        finally:
-            c.close()
-
-
-def _postgres(counts: Counts) -> list[dict[str, object]]:
-    from tests.pg import find_pg_bin, start_server
-
-    if find_pg_bin() is None:
-        return []
-    server = start_server()
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE due_bench"))
-        admin.dispose()
-        c = build(
-            Settings(
-                home=Path(server.socket_dir), database_url=server.url("due_bench"), keys_json=KEYS
-            ),
-            SettableClock(NOW),
-        )
-        try:
-            return measure(c, "postgresql", counts)
-        finally:
-            c.close()
-    finally:
-        server.stop()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     counts = Counts(cases=int(args[0]) // 5) if args else Counts()
-    rows = _sqlite(counts) + _postgres(counts)
+
+    def run(c: Container, engine: str) -> list[dict[str, object]]:
+        return measure(c, engine, counts)
+
+    rows = on_sqlite(run, clock=SettableClock(NOW)) + on_postgres(
+        run, "due_bench", clock=SettableClock(NOW)
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     for r in rows:
