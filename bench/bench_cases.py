@@ -47,6 +47,8 @@ ENGINES = os.environ.get("BENCH_ENGINES", "sqlite,postgresql").split(",")
 KEEP_DB = os.environ.get("BENCH_DB", "")
 LIST_RUNS = 300
 READ_SECONDS = 10.0
+# Concurrent readers, as on a served console: their audit events share commits.
+READ_CLIENTS = int(os.environ.get("BENCH_READ_CLIENTS", "8"))
 LIST_TARGET_MS = 200.0
 READ_TARGET = 300.0
 FILTERS = [
@@ -90,13 +92,21 @@ async def _timed(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> li
     return out
 
 
-async def _rate(call: Callable[[], Awaitable[httpx.Response]], seconds: float) -> float:
+async def _rate(
+    call: Callable[[], Awaitable[httpx.Response]], seconds: float, clients: int = 1
+) -> float:
+    """Requests per second from `clients` concurrent callers, each waiting for its answer."""
     done, deadline = 0, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        r = await call()
-        if r.status_code != 200:
-            raise RuntimeError(f"{r.request.url}: {r.status_code} {r.text[:200]}")
-        done += 1
+
+    async def caller() -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            r = await call()
+            if r.status_code != 200:
+                raise RuntimeError(f"{r.request.url}: {r.status_code} {r.text[:200]}")
+            done += 1
+
+    await asyncio.gather(*(caller() for _ in range(clients)))
     return done / seconds
 
 
@@ -133,8 +143,8 @@ async def _measure(c: Container, token: str) -> dict[str, float]:
         await _timed(read, 20)
         base = await _timed(baseline, LIST_RUNS)
         lists = await _timed(listing, LIST_RUNS)
-        base_rate = await _rate(baseline, READ_SECONDS / 2)
-        read_rate = await _rate(read, READ_SECONDS)
+        base_rate = await _rate(baseline, READ_SECONDS / 2, READ_CLIENTS)
+        read_rate = await _rate(read, READ_SECONDS, READ_CLIENTS)
     return {
         "list_p50": _p(lists, 50),
         "list_p99": _p(lists, 99),

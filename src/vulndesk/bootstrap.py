@@ -26,6 +26,7 @@ from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
 from vulndesk.services import notifications, worker
 from vulndesk.services.context import Deps, Evaluator
+from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
@@ -151,6 +152,11 @@ class Container:
 
     def deps(self) -> Deps:
         return Deps(self.uow_factory, self.clock, self.evaluator, self.rule_options)
+
+    @cached_property
+    def group_commit(self) -> GroupCommit:
+        """Shared transactions for the hottest small writes (public intake and its reads)."""
+        return GroupCommit(self.deps())
 
     @cached_property
     def rule_sets(self) -> Mapping[str, RuleSet]:

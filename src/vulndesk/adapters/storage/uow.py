@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -109,3 +111,9 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._tx.rollback()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """SAVEPOINT ... RELEASE; an exception rolls back to the savepoint and propagates."""
+        with self.conn.begin_nested():
+            yield

@@ -43,7 +43,10 @@ def principal(
     d = deps(request)
     found = None
     if bearer is not None:
-        found = accounts_auth.token_principal(d, bearer.credentials)
+        # A token lookup only reads: a read-only transaction never waits for SQLite's writer.
+        c = container(request)
+        reader = Deps(lambda: c.uow(readonly=True), d.clock, d.evaluate, d.options)
+        found = accounts_auth.token_principal(reader, bearer.credentials)
     elif cookie:
         found = accounts_auth.session_principal(d, cookie)
     if found is None:

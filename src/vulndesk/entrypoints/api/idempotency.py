@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from vulndesk.bootstrap import Container
 from vulndesk.services.context import Deps
+from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.intake import joined
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
@@ -58,22 +59,31 @@ def run_idempotent(
     key: str,
     digest: str,
     create: Callable[[Deps], tuple[int, dict[str, Any]]],
+    *,
+    group: GroupCommit | None = None,
 ) -> JSONResponse:
-    """Replay a stored response, or run `create` and store its response in one transaction."""
-    deps = container.deps()
+    """Replay a stored response, or run `create` and store its response in one transaction.
+
+    With `group`, that transaction is shared with concurrent requests (one commit for all).
+    """
+
+    def attempt(deps: Deps) -> tuple[StoredResponse | None, int, dict[str, Any]]:
+        with deps.uow() as uow:
+            stored = uow.idempotency.get(scope, key)
+            if stored is not None:
+                return stored, 0, {}
+            status, body = create(joined(deps, uow))
+            text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+            uow.idempotency.put(scope, key, StoredResponse(digest, status, text), deps.clock.now())
+            uow.commit()
+            return None, status, body
+
     for _attempt in range(2):
         try:
-            with deps.uow() as uow:
-                stored = uow.idempotency.get(scope, key)
-                if stored is not None:
-                    return _replay(stored, digest)
-                status, body = create(joined(deps, uow))
-                text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-                uow.idempotency.put(
-                    scope, key, StoredResponse(digest, status, text), deps.clock.now()
-                )
-                uow.commit()
-                return JSONResponse(body, status_code=status)
+            stored, status, body = group.run(attempt) if group else attempt(container.deps())
         except IdempotencyKeyTaken:
             continue  # a concurrent twin committed first: read and replay its response
+        if stored is not None:
+            return _replay(stored, digest)
+        return JSONResponse(body, status_code=status)
     raise HTTPException(409, f"{HEADER} is in use by a concurrent request; retry")

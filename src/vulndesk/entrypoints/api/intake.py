@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
@@ -163,8 +164,16 @@ def build_router(container: Container) -> APIRouter:
         req = replace(req, source_address=_client(request))
         digest = request_hash("POST", "/api/v1/intake", raw)
         try:
-            result = run_idempotent(
-                container, "public:" + key, key, digest, _submit(container, req, request)
+            # In a worker thread: the event loop keeps reading other requests while this one
+            # waits for its shared commit (see services.group_commit).
+            result = await run_in_threadpool(
+                run_idempotent,
+                container,
+                "public:" + key,
+                key,
+                digest,
+                _submit(container, req, request),
+                group=container.group_commit,
             )
         except InvalidInput as exc:
             _rate(container, request)
@@ -184,7 +193,10 @@ def build_router(container: Container) -> APIRouter:
     @router.get("/api/v1/intake/{tracking}/messages")
     def get_messages(tracking: str, request: Request) -> JSONResponse:
         try:
-            status = intake.report_status(container.deps(), tracking, _token(request))
+            token = _token(request)
+            status = container.group_commit.run(
+                lambda deps: intake.report_status(deps, tracking, token)
+            )
         except NotFound as exc:
             raise HTTPException(404, "not found") from exc
         return JSONResponse(

@@ -19,6 +19,7 @@ from vulndesk.entrypoints.api.auth import (
     CurrentDeps,
     CurrentPrincipal,
     IdempotencyKey,
+    container,
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
@@ -106,10 +107,12 @@ def open_case(
 
 @router.get("/cases/{key}", response_model=CaseOut)
 def show_case(
-    key: CaseKeyPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+    key: CaseKeyPath, who: CurrentPrincipal, actor: CurrentActor, request: Request
 ) -> dict[str, Any]:
     """A case with its details, facts and clocks; the read is recorded in the audit trail."""
-    view = cases.show_visible_case(d, who, actor, key)
+    # The read's audit event shares its commit with concurrent requests (group commit).
+    group = container(request).group_commit
+    view = group.run(lambda d: cases.show_visible_case(d, who, actor, key))
     return case_out(view.case, view.obligations)
 
 

@@ -1,0 +1,119 @@
+"""Group commit: units of work from many threads share one transaction and one durable commit.
+
+A durable commit waits for the disk (an fsync of SQLite's WAL or PostgreSQL's log), and on
+SQLite the writer lock is held while it waits, so one commit per request caps a server at a
+few hundred writes per second whatever its CPUs do. Here each caller queues its work; the
+first caller to find nobody committing becomes the leader, runs every queued piece of work
+inside one transaction, each in its own savepoint, and commits once. A piece of work that
+raises is rolled back to its savepoint alone and its caller gets the exception; the others
+are kept. Nobody is answered before the shared commit has returned, so an acknowledged
+request is as durable as with its own commit, and a failed commit fails every caller in it.
+
+Leadership passes to the oldest waiting caller after each batch, so no thread serves others'
+work for long while its own caller waits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from vulndesk.services.context import Deps
+from vulndesk.services.intake import joined
+
+T = TypeVar("T")
+
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class _Item(Generic[T]):
+    work: Callable[[Deps], T]
+    wake: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Runs `work(deps)` in a transaction shared with concurrent callers; see the module."""
+
+    def __init__(self, deps: Deps, max_batch: int = MAX_BATCH) -> None:
+        self._deps = deps
+        self._max = max_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Item[Any]] = []
+        self._leading = False
+        self.batches = 0  # commits made: with `items`, shows how well work is grouped
+        self.items = 0
+
+    @property
+    def waiting(self) -> int:
+        """Pieces of work queued for the next transaction."""
+        with self._lock:
+            return len(self._queue)
+
+    def run(self, work: Callable[[Deps], T]) -> T:
+        """The result of `work`, once the transaction it ran in has committed; or its error.
+
+        `work` gets Deps whose units of work join the shared transaction: their `commit()`
+        does nothing, and whatever they write is kept only if `work` returns normally.
+        """
+        item: _Item[T] = _Item(work)
+        with self._lock:
+            self._queue.append(item)
+            if not self._leading:
+                self._leading = item.leads = True
+        while not item.done:
+            if item.leads:
+                item.leads = False
+                self._lead()
+            else:
+                item.wake.wait()
+                item.wake.clear()
+        if item.error is not None:
+            raise item.error
+        return item.result  # type: ignore[no-any-return]
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch, self._queue[: self._max] = self._queue[: self._max], []
+        try:
+            self._commit(batch)
+        finally:
+            with self._lock:
+                for item in batch:
+                    if not item.done:  # the transaction itself failed before answering
+                        item.error = item.error or RuntimeError("the shared transaction failed")
+                        item.done = True
+                    item.wake.set()
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.leads = True
+                    successor.wake.set()
+                else:
+                    self._leading = False
+
+    def _commit(self, batch: list[_Item[Any]]) -> None:
+        results: list[tuple[_Item[Any], Any, BaseException | None]] = []
+        try:
+            with self._deps.uow() as uow:
+                shared = joined(self._deps, uow)
+                for item in batch:
+                    try:
+                        with uow.savepoint():
+                            results.append((item, item.work(shared), None))
+                    except Exception as exc:  # noqa: BLE001 - re-raised in its caller's thread
+                        results.append((item, None, exc))
+                uow.commit()
+        except Exception as exc:  # noqa: BLE001 - nothing was kept: every caller re-raises it
+            for item in batch:
+                item.error, item.done = exc, True
+            return
+        self.batches += 1
+        self.items += len(batch)
+        for item, result, error in results:
+            item.result, item.error, item.done = result, error, True

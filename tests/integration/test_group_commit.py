@@ -1,0 +1,132 @@
+"""Group commit on both engines: shared transactions, savepoint isolation, and idempotency."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import HTTPException
+
+from vulndesk.bootstrap import Container
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.entrypoints.api.idempotency import run_idempotent
+from vulndesk.services import audit_tools, reference
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.group_commit import GroupCommit
+
+ACTOR = Actor("coordinator", "test")
+
+
+def _unit(i: int) -> Callable[[Deps], str]:
+    def work(deps: Deps) -> str:
+        unit = reference.add_unit(
+            deps, ACTOR, id=f"u{i}", name=f"Unit {i}", country="CN", timezone="Asia/Shanghai"
+        )
+        return str(unit.id)
+
+    return work
+
+
+def _held_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[Any]:
+    """Run `works` from one thread each, all queued behind a first piece of work that waits
+    until they are, so they share one transaction. Returns each result or exception."""
+    return _held(group, [lambda w=w: group.run(w) for w in works])
+
+
+def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Each call (which runs one piece of work through `group`) from its own thread, queued
+    behind a gate so that all of them land in one batch."""
+    release = threading.Event()
+
+    def gate(deps: Deps) -> str:
+        release.wait(30)
+        return "gate"
+
+    out: list[Any] = [None] * len(calls)
+
+    def call(i: int, fn: Callable[[], Any]) -> None:
+        try:
+            out[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - the caller's own error, for the assertions
+            out[i] = exc
+
+    first = threading.Thread(target=group.run, args=(gate,))
+    first.start()
+    while group.waiting:  # the gate's leader has taken it into its batch
+        time.sleep(0.005)
+    threads = [threading.Thread(target=call, args=(i, f)) for i, f in enumerate(calls)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while group.waiting < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert group.waiting == len(calls)
+    release.set()
+    for t in [first, *threads]:
+        t.join(30)
+    return out
+
+
+def test_concurrent_work_shares_commits_and_all_of_it_is_kept(container: Container) -> None:
+    group = GroupCommit(container.deps())
+    results = _held_batch(group, [_unit(i) for i in range(8)])
+    assert results == [f"u{i}" for i in range(8)]
+    assert (group.batches, group.items) == (2, 9)  # the gate alone, then the eight together
+    with container.uow() as uow:
+        assert sorted(str(u.id) for u in uow.units.list()) == sorted(results)
+    assert audit_tools.verify(container.deps()).ok
+
+
+def test_a_failing_piece_is_undone_alone(container: Container) -> None:
+    group = GroupCommit(container.deps())
+
+    def fails_after_writing(deps: Deps) -> str:
+        _unit(99)(deps)  # written, and audited, then undone with its savepoint
+        raise InvalidInput("name", "refused late", "anything")
+
+    def bad_input(deps: Deps) -> str:
+        unit = reference.add_unit(
+            deps, ACTOR, id="bad", name="", country="CN", timezone="Asia/Shanghai"
+        )
+        return str(unit.id)
+
+    results = _held_batch(group, [_unit(1), fails_after_writing, _unit(2), bad_input, _unit(3)])
+    assert results[0] == "u1" and results[2] == "u2" and results[4] == "u3"
+    assert isinstance(results[1], InvalidInput) and results[1].problem == "refused late"
+    assert isinstance(results[3], InvalidInput) and results[3].field == "name"
+    with container.uow() as uow:
+        assert sorted(str(u.id) for u in uow.units.list()) == ["u1", "u2", "u3"]
+        with pytest.raises(NotFound):
+            uow.units.get("u99")  # type: ignore[arg-type]
+    verdict = audit_tools.verify(container.deps())
+    assert verdict.ok
+    with container.uow() as uow:
+        tags = [e.event.object_id for e in uow.audit.events()]
+    assert "u99" not in tags and {"u1", "u2", "u3"} <= set(tags)
+
+
+def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Container) -> None:
+    group = GroupCommit(container.deps())
+    made: list[str] = []
+
+    def create(deps: Deps) -> tuple[int, dict[str, Any]]:
+        made.append(_unit(len(made))(deps))
+        return 201, {"unit": made[-1]}
+
+    def twin(digest: str) -> Callable[[], Any]:
+        return lambda: run_idempotent(container, "public:k", "key-1", digest, create, group=group)
+
+    # Both in one transaction: the second sees the first's key row and replays its answer;
+    # the third used the key with another body and is refused.
+    first, second, other = _held(group, [twin("d1"), twin("d1"), twin("d2")])
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.body == second.body
+    assert "Idempotent-Replayed" not in first.headers
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert isinstance(other, HTTPException) and other.status_code == 422
+    assert made == ["u0"]
+    with container.uow() as uow:
+        assert [str(u.id) for u in uow.units.list()] == ["u0"]
