@@ -21,17 +21,24 @@ from sqlalchemy import (
     update,
 )
 
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import audit_events, audit_head
 from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
 
-_INSERT = insert(audit_events)
-_MOVE_HEAD = update(audit_head).where(audit_head.c.id == 1)
+# Every append runs these: prebuilt and sent straight to the driver (see fast.py).
+_INSERT = FastStatement(insert(audit_events))
+_MOVE_HEAD = FastStatement(update(audit_head).where(audit_head.c.id == 1))
 # Moves the head only if it is still where this process last saw it.
-_CLAIM_HEAD = update(audit_head).where(
-    audit_head.c.id == 1,
-    audit_head.c.seq == bindparam("was_seq"),
-    audit_head.c.hash == bindparam("was_hash"),
+_CLAIM_HEAD = FastStatement(
+    update(audit_head).where(
+        audit_head.c.id == 1,
+        audit_head.c.seq == bindparam("was_seq"),
+        audit_head.c.hash == bindparam("was_hash"),
+    )
 )
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_READ_HEAD = FastStatement(_HEAD)
+_LOCK_HEAD = FastStatement(_HEAD.with_for_update())
 # Rows as stored, no type processing: the chain verifier hashes them without building events.
 # SQLite keeps instants as "YYYY-MM-DD HH:MM:SS.ffffff" UTC text; PostgreSQL writes the
 # canonical form itself. JSON columns come back as their stored text on both engines.
@@ -70,15 +77,13 @@ class SqlAuditLog:
         self.conn = conn
 
     def _head(self) -> tuple[int, str]:
-        stmt = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        if self.conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        row = self.conn.execute(stmt).first()
+        stmt = _LOCK_HEAD if self.conn.dialect.name == "postgresql" else _READ_HEAD
+        row = stmt.execute(self.conn).first()
         if row is None:
             raise RuntimeError(
                 "audit_head row missing: run `vulndesk init` to migrate the database"
             )
-        return int(row.seq), str(row.hash)
+        return int(row[0]), str(row[1])
 
     def _claim(self, event: AuditEvent) -> tuple[int, str, str] | None:
         """Move the head past the guessed one; None when the guess is stale.
@@ -93,7 +98,7 @@ class SqlAuditLog:
         seq, prev = guess[0] + 1, guess[1]
         digest = chain_hash(seq, event, prev)
         params = {"seq": seq, "hash": digest, "was_seq": guess[0], "was_hash": prev}
-        if self.conn.execute(_CLAIM_HEAD, params).rowcount != 1:
+        if _CLAIM_HEAD.execute(self.conn, params).rowcount != 1:
             return None
         return seq, prev, digest
 
@@ -103,11 +108,11 @@ class SqlAuditLog:
             seq, prev = self._head()
             seq += 1
             digest = chain_hash(seq, event, prev)
-            self.conn.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
+            _MOVE_HEAD.execute(self.conn, {"seq": seq, "hash": digest})
         else:
             seq, prev, digest = claimed
-        self.conn.execute(
-            _INSERT,
+        _INSERT.execute(
+            self.conn,
             {
                 "seq": seq,
                 "at": event.at,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     delete,
     func,
     insert,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import (
     case_counters,
     case_facts,
@@ -83,7 +85,18 @@ _CHILDREN = union_all(
 _CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
     _CHILDREN, _CHILDREN.c.case_id == cases.c.id
 )
-_INSERT_CASE = insert(cases).returning(cases.c.id)
+# The statements of opening a case, prebuilt (see fast.py).
+_INSERT_CASE = FastStatement(insert(cases).returning(cases.c.id))
+_INSERT_FACTS = FastStatement(insert(case_facts))
+_INSERT_TRANSITIONS = FastStatement(insert(case_transitions))
+_INSERT_PRODUCTS = FastStatement(insert(case_products))
+# The parameter is not named `year`: that name is the column's, reserved for SET.
+_BUMP_COUNTER = FastStatement(
+    update(case_counters)
+    .where(case_counters.c.year == bindparam("counter_year"))
+    .values(last=case_counters.c.last + 1)
+    .returning(case_counters.c.last)
+)
 # The case list: its columns, its orders, and the orders an index serves ((column, id) order).
 _LIST_COLUMNS = [
     cases.c.key,
@@ -119,12 +132,7 @@ class SqlCaseRepository:
     # -- keys
     def next_key(self, year: int) -> CaseKey:
         """Allocate the next number atomically: the UPDATE takes the row lock before reading."""
-        bumped = self.conn.execute(
-            update(case_counters)
-            .where(case_counters.c.year == year)
-            .values(last=case_counters.c.last + 1)
-            .returning(case_counters.c.last)
-        ).scalar_one_or_none()
+        bumped = _BUMP_COUNTER.execute(self.conn, {"counter_year": year}).scalar_one_or_none()
         if bumped is not None:
             return case_key(year, int(bumped))
         try:
@@ -142,7 +150,7 @@ class SqlCaseRepository:
             "created_by": case.created_by,
             "version": 0,
         }
-        case_id = self.conn.execute(_INSERT_CASE, values).scalar_one()
+        case_id = _INSERT_CASE.execute(self.conn, values).scalar_one()
         # Cases created in this transaction: their obligations are written without a read.
         created = self.conn.info.get(NEW_CASES)
         tx = self.conn.get_transaction()
@@ -233,8 +241,8 @@ class SqlCaseRepository:
     ) -> None:
         new_facts = [f for f in case.facts if (f.kind.value, f.revision) not in stored_facts]
         if new_facts:
-            self.conn.execute(
-                insert(case_facts),
+            _INSERT_FACTS.executemany(
+                self.conn,
                 [
                     {
                         "case_id": case_id,
@@ -252,8 +260,8 @@ class SqlCaseRepository:
             )
         new_steps = case.transitions[stored_transitions:]
         if new_steps:
-            self.conn.execute(
-                insert(case_transitions),
+            _INSERT_TRANSITIONS.executemany(
+                self.conn,
                 [
                     {
                         "case_id": case_id,
@@ -268,8 +276,8 @@ class SqlCaseRepository:
             )
         wanted = {p.product for p in case.products}
         if wanted - stored_products:
-            self.conn.execute(
-                insert(case_products),
+            _INSERT_PRODUCTS.executemany(
+                self.conn,
                 [{"case_id": case_id, "product_id": p} for p in sorted(wanted - stored_products)],
             )
         if stored_products - wanted:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.attachments import SqlAttachmentStore
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import cases
 from vulndesk.adapters.storage.tables_intake import (
     idempotency_keys,
@@ -31,6 +33,40 @@ from vulndesk.services.ports_intake import (
     StoredResponse,
     Upload,
 )
+
+# The statements of every public report and status read, prebuilt (see fast.py).
+_ADD_REPORT = FastStatement(insert(intake_reports))
+_ADD_RECEIPT = FastStatement(insert(intake_receipts))
+_WITH_STATE = FastStatement(
+    select(intake_reports, cases.c.state.label("case_state"))
+    .join(cases, cases.c.key == intake_reports.c.case_key)
+    .where(intake_reports.c.tracking == bindparam("tracking"))
+)
+_m = intake_messages.c
+_MESSAGES = FastStatement(
+    select(_m.author, _m.body_enc, _m.at)
+    .where(_m.tracking == bindparam("tracking"))
+    .order_by(_m.id)
+)
+
+
+def _hit(dialect: ModuleType) -> FastStatement:
+    """The rate-window upsert in the dialect's own INSERT ... ON CONFLICT."""
+    stmt = dialect.insert(rate_windows).on_conflict_do_update(
+        index_elements=["client", "window"], set_={"hits": rate_windows.c.hits + 1}
+    )
+    return FastStatement(stmt.returning(rate_windows.c.hits))
+
+
+_HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
+_i = idempotency_keys.c
+_IDEMPOTENCY_GET = FastStatement(
+    select(_i.request_hash, _i.status, _i.body).where(
+        _i.scope == bindparam("scope"), _i.key == bindparam("key")
+    )
+)
+_IDEMPOTENCY_LOCK = FastStatement(text("SELECT pg_advisory_xact_lock(:id)"))
+_IDEMPOTENCY_PUT = FastStatement(insert(idempotency_keys))
 
 
 def message_context(tracking: str) -> str:
@@ -54,16 +90,17 @@ class SqlIntakeRepository:
         return hmac.new(source_key(self.cipher), address.encode(), hashlib.sha256).hexdigest()
 
     def add(self, record: IntakeRecord) -> None:
-        self.conn.execute(
-            insert(intake_reports).values(
-                tracking=record.tracking,
-                case_key=record.case_key,
-                token_hash=record.token_hash,
-                channel=record.channel,
-                language=record.language,
-                product=record.product,
-                received_at=record.received_at,
-            )
+        _ADD_REPORT.execute(
+            self.conn,
+            {
+                "tracking": record.tracking,
+                "case_key": record.case_key,
+                "token_hash": record.token_hash,
+                "channel": record.channel,
+                "language": record.language,
+                "product": record.product,
+                "received_at": record.received_at,
+            },
         )
 
     def get(self, tracking: str) -> IntakeRecord:
@@ -76,15 +113,10 @@ class SqlIntakeRepository:
 
     def get_with_state(self, tracking: str) -> tuple[IntakeRecord, str]:
         """The report and the state of its case, in one statement."""
-        stmt = (
-            select(intake_reports, cases.c.state.label("case_state"))
-            .join(cases, cases.c.key == intake_reports.c.case_key)
-            .where(intake_reports.c.tracking == tracking)
-        )
-        row = self.conn.execute(stmt).first()
+        row = next(_WITH_STATE.execute(self.conn, {"tracking": tracking}).mappings(), None)
         if row is None:
             raise NotFound("intake report", tracking)
-        return _record(row._mapping), str(row.case_state)
+        return _record(row), str(row["case_state"])
 
     def recent(self, limit: int) -> list[IntakeRecord]:
         stmt = select(intake_reports).order_by(intake_reports.c.id.desc()).limit(limit)
@@ -110,28 +142,25 @@ class SqlIntakeRepository:
         )
 
     def messages(self, tracking: str) -> list[IntakeMessage]:
-        m = intake_messages.c
-        rows = self.conn.execute(
-            select(m.author, m.body_enc, m.at).where(m.tracking == tracking).order_by(m.id)
-        )
+        rows = _MESSAGES.execute(self.conn, {"tracking": tracking}).rows
+        context = message_context(tracking)
         return [
-            IntakeMessage(
-                r.author, self.cipher.decrypt_text(r.body_enc, message_context(tracking)), r.at
-            )
-            for r in rows
+            IntakeMessage(author, self.cipher.decrypt_text(body, context), at)
+            for author, body, at in rows
         ]
 
     def add_receipt(
         self, at: dt.datetime, channel: str, source_address: str, size: int, tracking: str
     ) -> None:
-        self.conn.execute(
-            insert(intake_receipts).values(
-                at=at,
-                channel=channel,
-                source_hmac=self._source_hmac(source_address),
-                size=size,
-                tracking=tracking,
-            )
+        _ADD_RECEIPT.execute(
+            self.conn,
+            {
+                "at": at,
+                "channel": channel,
+                "source_hmac": self._source_hmac(source_address),
+                "size": size,
+                "tracking": tracking,
+            },
         )
 
     def receipts(self, limit: int) -> list[Receipt]:
@@ -146,12 +175,10 @@ class SqlIntakeRepository:
     def hit(self, source_address: str, window: int) -> int:
         """Count one request in a fixed window; one upsert, so it holds across processes."""
         client = self._source_hmac(source_address)
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(rate_windows).values(client=client, window=window, hits=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["client", "window"], set_={"hits": rate_windows.c.hits + 1}
-        ).returning(rate_windows.c.hits)
-        hits = int(self.conn.execute(stmt).scalar_one())
+        upsert = _HIT["postgresql" if self.conn.dialect.name == "postgresql" else "sqlite"]
+        hits = int(
+            upsert.execute(self.conn, {"client": client, "window": window, "hits": 1}).scalar_one()
+        )
         if hits == 1:
             self.conn.execute(
                 delete(rate_windows).where(
@@ -188,24 +215,22 @@ class SqlIdempotencyStore:
         if self.conn.dialect.name == "postgresql":
             digest = hashlib.sha256(f"{scope}\n{key}".encode()).digest()
             lock_id = int.from_bytes(digest[:8], "big", signed=True)
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
-        t = idempotency_keys.c
-        row = self.conn.execute(
-            select(t.request_hash, t.status, t.body).where(t.scope == scope, t.key == key)
-        ).first()
-        return None if row is None else StoredResponse(row.request_hash, int(row.status), row.body)
+            _IDEMPOTENCY_LOCK.execute(self.conn, {"id": lock_id})
+        row = _IDEMPOTENCY_GET.execute(self.conn, {"scope": scope, "key": key}).first()
+        return None if row is None else StoredResponse(row[0], int(row[1]), row[2])
 
     def put(self, scope: str, key: str, response: StoredResponse, now: dt.datetime) -> None:
         try:
-            self.conn.execute(
-                insert(idempotency_keys).values(
-                    scope=scope,
-                    key=key,
-                    request_hash=response.request_hash,
-                    status=response.status,
-                    body=response.body,
-                    created_at=now,
-                )
+            _IDEMPOTENCY_PUT.execute(
+                self.conn,
+                {
+                    "scope": scope,
+                    "key": key,
+                    "request_hash": response.request_hash,
+                    "status": response.status,
+                    "body": response.body,
+                    "created_at": now,
+                },
             )
         except IntegrityError as exc:
             raise IdempotencyKeyTaken(

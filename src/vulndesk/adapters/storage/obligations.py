@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from vulndesk.adapters.storage.cases import NEW_CASES
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import cases, obligations
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import NotFound
@@ -18,7 +19,9 @@ from vulndesk.domain.obligations import Obligation, ObligationStatus, Satisfier,
 from vulndesk.services.ports import DueFilter
 
 _CASE_KEY = cases.c.key.label("case_key")
-_UPDATE = update(obligations).where(obligations.c.id == bindparam("pk"))
+# Run on every case change: prebuilt (see fast.py).
+_INSERT = FastStatement(insert(obligations))
+_UPDATE = FastStatement(update(obligations).where(obligations.c.id == bindparam("pk")))
 
 
 class SqlObligationRepository:
@@ -66,9 +69,9 @@ class SqlObligationRepository:
             elif any(stored[k] != v for k, v in values.items() if k != "updated_at"):
                 changed.append(values | {"pk": int(stored["id"])})
         if added:
-            self.conn.execute(insert(obligations), added)
+            _INSERT.executemany(self.conn, added)
         if changed:
-            self.conn.execute(_UPDATE, changed)
+            _UPDATE.executemany(self.conn, changed)
 
     def _stored(self, key: CaseKey) -> tuple[int, dict[str, Any]]:
         """The case's row id and its stored obligations by obligation id.
