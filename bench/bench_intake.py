@@ -166,9 +166,17 @@ def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]
     """Seed, serve with uvicorn, drive the load, read back what was stored: one engine's rows."""
     _seed(env)
     port = _free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    cmd += ["--workers", str(WORKERS)]
+    if WORKERS == 1:
+        cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
+        cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    else:  # as `vulndesk serve --workers N` runs them
+        cmd = [
+            sys.executable,
+            "-c",
+            "from vulndesk.entrypoints.api.serving import run_processes; "
+            f"run_processes('bench.bench_intake:app_factory', {WORKERS}, host='127.0.0.1', "
+            f"port={port}, log_level='warning')",
+        ]
     cwd = Path(__file__).resolve().parents[1]
     server = subprocess.Popen(cmd, env=env, cwd=cwd)
     try:

@@ -25,6 +25,8 @@ class Settings:
     rules_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Processes `vulndesk serve` runs: one runs all Python work on a single core.
+    workers: int = 1
     timezone: str = "UTC"
     public_url: str = "http://127.0.0.1:8000"
     org_name: str = "vulndesk"
@@ -58,6 +60,13 @@ class Settings:
         port_text = get("PORT", "8000")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise InvalidInput("VULNDESK_PORT", f"{port_text!r} is not a port", "1-65535")
+        workers = get("WORKERS", "1")
+        if not (workers.isascii() and workers.isdigit()) or int(workers) < 1:
+            raise InvalidInput(
+                "VULNDESK_WORKERS",
+                f"{workers[:64]!r} is not a number of processes",
+                "a whole number from 1, e.g. 2 for a 2-core machine",
+            )
         smtp_port = get("SMTP_PORT", "25")
         if not smtp_port.isdigit():
             raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
@@ -69,6 +78,7 @@ class Settings:
             "RULES_DIR",
             "HOST",
             "PORT",
+            "WORKERS",
             "TIMEZONE",
             "PUBLIC_URL",
             "ORG_NAME",
@@ -93,6 +103,7 @@ class Settings:
             rules_dir=Path(get("RULES_DIR")) if get("RULES_DIR") else None,
             host=get("HOST", "127.0.0.1"),
             port=int(port_text),
+            workers=int(workers),
             timezone=timezone("VULNDESK_TIMEZONE", get("TIMEZONE", "UTC")),
             public_url=get("PUBLIC_URL", f"http://127.0.0.1:{port_text}"),
             org_name=get("ORG_NAME", "vulndesk"),

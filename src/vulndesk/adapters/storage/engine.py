@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, QueuePool
 
-# Seconds a writer waits for another thread of this process before leaving it to SQLite's
-# own busy timeout, which then reports the lock as before.
+# Seconds a writer waits for the other writers (threads of this process, then other processes)
+# before leaving it to SQLite's own busy timeout, which then reports the lock as before.
 _WRITER_WAIT = 30.0
+# The lock file beside a SQLite database that writers of every process queue on.
+LOCK_SUFFIX = ".writer-lock"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -35,21 +41,100 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"timeout": 30, "check_same_thread": False},
             **pool,
         )
-        _tune_sqlite(engine)
+        lock = None if memory or not parsed.database else Path(parsed.database + LOCK_SUFFIX)
+        _tune_sqlite(engine, _FileLock(lock) if lock else None)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _tune_sqlite(engine: Engine) -> None:
-    # SQLite has one writer at a time. Threads of this process queue on a lock, which wakes
-    # the next writer at once; left to SQLite they would poll with sleeps of up to 100 ms.
+class _FileLock:
+    """An exclusive flock on a file beside the database, taken by writers of every process.
+
+    Each acquisition opens the file anew and closing that descriptor releases the lock: a flock
+    belongs to the open file description, so one per transaction cannot be mistaken for a lock
+    an abandoned wait still holds. The kernel also releases it when the process dies, even by
+    SIGKILL, so a crashed writer never leaves the others waiting.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def acquire(self, timeout: float) -> int | None:
+        """The descriptor holding the lock, or None if it stayed busy for `timeout` seconds."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            # An unwritable lock file must not stop writes: SQLite's busy timeout still guards them.
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _wait_for_lock(fd, timeout)
+        except OSError:
+            os.close(fd)  # no flock here (some network file systems): as for an unwritable file
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+
+def _wait_for_lock(fd: int, timeout: float) -> int | None:
+    """Take the lock on `fd` within `timeout` seconds, or close `fd` and return None."""
+    # A blocking flock wakes the moment the holder lets go (and frees the GIL meanwhile), but
+    # takes no timeout. So a helper thread blocks in it while this one waits at most `timeout`;
+    # if this one gives up, the helper closes the descriptor, dropping the lock once it has it.
+    settled = threading.Condition()
+    outcome: list[bool] = []  # first entry wins: True the helper got it, False someone failed
+
+    def block() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            got = True
+        except OSError:
+            got = False
+        with settled:
+            if outcome:  # the waiter gave up: the lock (if taken) is nobody's
+                os.close(fd)
+                return
+            outcome.append(got)
+            settled.notify()
+
+    threading.Thread(target=block, name="vulndesk-writer-lock", daemon=True).start()
+    with settled:
+        if not settled.wait_for(lambda: bool(outcome), timeout):
+            outcome.append(False)
+            return None
+    if outcome[0]:
+        return fd
+    os.close(fd)
+    return None
+
+
+def _tune_sqlite(engine: Engine, file_lock: _FileLock | None) -> None:
+    # SQLite has one writer at a time. Threads of this process queue on a lock, and processes on
+    # a file lock, which wake the next writer at once; left to SQLite, writers would poll with
+    # sleeps of up to 100 ms.
     writer = threading.Lock()
 
-    def _release(conn: Any) -> None:
-        if conn.info.pop("vd_writer", False):
+    def _release(info: dict[str, Any]) -> None:
+        fd = info.pop("vd_writer_fd", None)
+        if fd is not None:
+            os.close(fd)  # this process's only descriptor of the lock: closing it unlocks
+        if info.pop("vd_writer", False):
             writer.release()
+
+    def _take(conn: Any) -> None:
+        deadline = time.monotonic() + _WRITER_WAIT
+        if not conn.info.get("vd_writer") and writer.acquire(timeout=_WRITER_WAIT):
+            conn.info["vd_writer"] = True
+        # After a timeout on the thread lock, SQLite's busy timeout alone decides, as before.
+        if file_lock and conn.info.get("vd_writer") and "vd_writer_fd" not in conn.info:
+            fd = file_lock.acquire(max(0.0, deadline - time.monotonic()))
+            if fd is not None:
+                conn.info["vd_writer_fd"] = fd
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -68,13 +153,39 @@ def _tune_sqlite(engine: Engine) -> None:
         if conn.info.get("readonly"):
             conn.exec_driver_sql("BEGIN")
             return
-        if not conn.info.get("vd_writer") and writer.acquire(timeout=_WRITER_WAIT):
-            conn.info["vd_writer"] = True
         try:
+            _take(conn)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(conn)
+            _release(conn.info)
             raise
 
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
+    def _end(conn: Any, statement: str) -> None:
+        # SQLAlchemy fires these events before it ends the transaction. Ending it here, still
+        # under the locks, means the next writer wakes to a free database instead of into
+        # SQLite's busy sleeps while this COMMIT (and its fsync) runs.
+        if conn.invalidated:
+            return  # the pool's invalidate event has released the locks
+        info = conn.info
+        if "vd_writer" not in info and "vd_writer_fd" not in info:
+            return
+        raw = conn.connection.dbapi_connection
+        try:
+            if raw is not None and raw.in_transaction:
+                raw.execute(statement)
+        except sqlite3.Error as err:
+            # Still open: SQLAlchemy's own COMMIT or ROLLBACK tries again and reports. Closed by
+            # a failed COMMIT: SQLite rolled it back, which must not pass for a commit.
+            if statement == "COMMIT" and not raw.in_transaction:
+                raise exc.DBAPIError.instance(statement, None, err, sqlite3.Error) from err
+        finally:
+            _release(info)
+
+    def _dropped(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
+        # A connection invalidated or returned without commit or rollback still frees its locks.
+        _release(record.info)
+
+    event.listen(engine, "commit", lambda conn: _end(conn, "COMMIT"))
+    event.listen(engine, "rollback", lambda conn: _end(conn, "ROLLBACK"))
+    event.listen(engine, "invalidate", _dropped)
+    event.listen(engine, "checkin", _dropped)

@@ -81,3 +81,19 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(intake.build_router(container))
     web.install(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The application built from the VULNDESK_* environment: what each server process runs.
+
+    `vulndesk serve --workers N` starts N processes that each import and call this, so every
+    setting they need must come from the environment they inherit.
+    """
+    import faulthandler
+    import signal
+
+    from vulndesk.bootstrap import build
+
+    # `kill -USR1 <worker pid>` writes every thread's stack to stderr: how to see where it hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    return create_app(build())

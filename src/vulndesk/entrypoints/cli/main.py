@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -145,7 +146,11 @@ def due(
 
 @app.command("serve")
 def serve(
-    host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port")
+    host: str | None = typer.Option(None, "--host"),
+    port: int | None = typer.Option(None, "--port"),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Server processes (default VULNDESK_WORKERS, else 1)"
+    ),
 ) -> None:
     """Start the web server (API and console)."""
     import faulthandler
@@ -154,25 +159,35 @@ def serve(
     import uvicorn
 
     from vulndesk.entrypoints.api.app import create_app
+    from vulndesk.entrypoints.api.serving import run_processes
 
     c = container()
     with errors():
         c.migrate()
-    h, p = host or c.settings.host, port or c.settings.port
-    typer.echo(f"vulndesk serving on http://{h}:{p}/")
-    # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where a server hangs.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+        # Made once here: processes that each found no key file would each write their own.
+        _ = c.cipher
+    h, p, n = host or c.settings.host, port or c.settings.port, workers or c.settings.workers
+    typer.echo(f"vulndesk serving on http://{h}:{p}/" + (f" with {n} processes" if n > 1 else ""))
     trusted = list(c.settings.trusted_proxies)
     # Forwarded headers are believed only from the configured proxies; without any, from nobody.
-    uvicorn.run(
-        create_app(c),
-        host=h,
-        port=p,
-        log_level="info",
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": h,
+        "port": p,
+        "log_level": "info",
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "server_header": False,
+    }
+    if n == 1:
+        # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where it hangs.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        uvicorn.run(create_app(c), **options)
+        return
+    # Each process builds its own container from the environment it inherits, so it reads the
+    # settings this one read; host and port matter only here, where the socket is bound. Each
+    # registers the SIGUSR1 stack dump itself (this parent only supervises them).
+    c.close()
+    run_processes("vulndesk.entrypoints.api.app:create_app_from_env", n, **options)
 
 
 def _register_optional() -> None:

@@ -11,14 +11,20 @@ engine = context.config.attributes["engine"]
 
 # Any number of app processes may start at once on an empty or old database. On PostgreSQL
 # they queue on a transaction-scoped advisory lock, so one migrates and the others then find
-# the schema current; SQLite's single writer (BEGIN IMMEDIATE) already serialises them.
+# the schema current. On SQLite the version is read and every step runs in one transaction
+# under the writer lock (BEGIN IMMEDIATE): Alembic would otherwise commit step by step after
+# reading the version once, and a second process could run a step the first already ran.
 MIGRATION_LOCK = 0x76_64_6D_67  # "vdmg"
 
 with engine.connect() as connection:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
-        connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
