@@ -102,7 +102,13 @@ class GroupCommit:
         try:
             with self._deps.uow() as uow:
                 shared = joined(self._deps, uow)
-                for item in batch:
+                if len(batch) == 1:  # alone: its error undoes the whole transaction anyway
+                    try:
+                        results.append((batch[0], batch[0].work(shared), None))
+                    except Exception as exc:  # noqa: BLE001 - re-raised in its caller's thread
+                        batch[0].error, batch[0].done = exc, True
+                        return  # leaving without commit rolls back
+                for item in batch if len(batch) > 1 else ():
                     try:
                         with uow.savepoint():
                             results.append((item, item.work(shared), None))

@@ -102,6 +102,8 @@ class SqlUnitOfWork:
             if self._tx.is_active:
                 self._tx.rollback()
         finally:
+            # The flag lives with the pooled connection: whoever uses it next decides afresh.
+            self.conn.info.pop("readonly", None)
             self.conn.close()
 
     def commit(self) -> None:
