@@ -170,13 +170,12 @@ def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]
         cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     else:  # as `vulndesk serve --workers N` runs them
-        cmd = [
-            sys.executable,
-            "-c",
+        script = (
             "from vulndesk.entrypoints.api.serving import run_processes; "
             f"run_processes('bench.bench_intake:app_factory', {WORKERS}, host='127.0.0.1', "
-            f"port={port}, log_level='warning')",
-        ]
+            f"port={port}, log_level='warning')"
+        )
+        cmd = [sys.executable, "-c", script]
     cwd = Path(__file__).resolve().parents[1]
     server = subprocess.Popen(cmd, env=env, cwd=cwd)
     try:

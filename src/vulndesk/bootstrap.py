@@ -151,7 +151,13 @@ class Container:
         return self.uow
 
     def deps(self) -> Deps:
-        return Deps(self.uow_factory, self.clock, self.evaluator, self.rule_options)
+        return Deps(
+            self.uow_factory,
+            self.clock,
+            self.evaluator,
+            self.rule_options,
+            lambda: self.uow(readonly=True),
+        )
 
     @cached_property
     def group_commit(self) -> GroupCommit:

@@ -31,12 +31,30 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
+from tests.builders import open_case, seed_reference
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.intake import SqlIdempotencyStore
-from vulndesk.adapters.storage.tables import audit_events, case_counters
+from vulndesk.adapters.storage.obligations import _row
+from vulndesk.adapters.storage.repositories import _product, _unit
+from vulndesk.adapters.storage.tables import (
+    audit_events,
+    case_counters,
+    obligations,
+    org_units,
+    products,
+)
+from vulndesk.adapters.storage.tables import cases as cases_table
 from vulndesk.bootstrap import Container
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.errors import NotFound
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
+from vulndesk.services import cases
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports_accounts import ApiToken, User
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
+from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=SHANGHAI)
@@ -231,3 +249,100 @@ def test_with_echo_the_normal_path_runs_and_answers_the_same(db_url: str) -> Non
             tx.rollback()
     finally:
         engine.dispose()
+
+
+# -- the reads moved to fast statements answer as the normal path does
+
+
+def _seeded(deps: Deps) -> Actor:
+    actor = Actor("analyst-a", "test")
+    seed_reference(deps, actor)
+    return actor
+
+
+def test_reference_reads_decode_as_the_normal_path(container: Container) -> None:
+    _seeded(container.deps())
+    with container.uow(readonly=True) as uow:
+        normal = uow.conn.execute(select(products).where(products.c.id == "router")).one()
+        router = uow.products.get(ProductId("router"))
+        assert router == _product(normal._mapping)
+        assert router.suppliers == (PartyId("openssl"),)
+        assert router.components[0].purl == "pkg:generic/openssl@3.0.13"
+        assert router.versions == ("1.0", "1.1", "2.0")
+        assert uow.units.list() == [
+            _unit(r._mapping) for r in uow.conn.execute(select(org_units).order_by(org_units.c.id))
+        ]
+        assert [u.id for u in uow.units.list()] == ["cn", "de", "hq"]
+        assert uow.units.get(UnitId("cn")).parent == "hq"
+        assert uow.parties.get(PartyId("openssl")).channels[0].address == "sec@openssl.example"
+        with pytest.raises(NotFound, match="nope"):
+            uow.products.get(ProductId("nope"))
+        with pytest.raises(NotFound, match="nope"):
+            uow.units.get(UnitId("nope"))
+        with pytest.raises(NotFound, match="nope"):
+            uow.parties.get(PartyId("nope"))
+
+
+def test_settings_and_calendar_reads_match_their_listings(container: Container) -> None:
+    with container.uow() as uow:
+        assert uow.org_settings.options() == {} and uow.calendar.overrides() == {}
+        uow.org_settings.set(OrgSetting("cn.working_days", "calendar", AT, "admin"))
+        uow.calendar.set(CalendarOverride("CN", dt.date(2026, 10, 10), True, "make-up", AT, "a"))
+        uow.calendar.set(CalendarOverride("CN", dt.date(2026, 10, 1), False, "holiday", AT, "a"))
+        assert uow.org_settings.options() == {"cn.working_days": "calendar"}
+        overrides = uow.calendar.overrides()
+        assert overrides == {"CN": {dt.date(2026, 10, 10): True, dt.date(2026, 10, 1): False}}
+        assert all(type(d) is dt.date for d in overrides["CN"])
+        assert overrides["CN"] == {o.day: o.working for o in uow.calendar.list("CN")}
+        uow.rollback()
+
+
+def test_a_case_reads_back_with_facts_transitions_and_clocks(container: Container) -> None:
+    deps = container.deps()
+    actor = _seeded(deps)
+    key = open_case(deps, actor, details={"root_cause": "登录处理栈溢出"}).key
+    cases.record_fact(deps, actor, key, "verified", None, "reproduced in the lab")
+    saved = cases.transition(deps, actor, key, "triage", "verified")
+    with container.uow(readonly=True) as uow:
+        case = uow.cases.get(key)
+        assert case == saved
+        assert case.details == {"root_cause": "登录处理栈溢出"}
+        assert [f.kind for f in case.facts][-1] is FactKind.VERIFIED
+        assert all(f.recorded_at.utcoffset() == dt.timedelta(0) for f in case.facts)
+        assert case.transitions[-1].to_state is CaseState.TRIAGE
+        clocks = uow.obligations.for_case(key)
+        stmt = (
+            select(obligations, cases_table.c.key.label("case_key"))
+            .join(cases_table, cases_table.c.id == obligations.c.case_id)
+            .where(cases_table.c.key == key)
+            .order_by(obligations.c.obligation_id)
+        )
+        assert clocks and clocks == [_row(r._mapping) for r in uow.conn.execute(stmt)]
+        assert uow.obligations.for_case(CaseKey("VD-2026-9999")) == []
+        with pytest.raises(NotFound, match="VD-2026-9999"):
+            uow.cases.get(CaseKey("VD-2026-9999"))
+
+
+def test_a_token_reads_back_with_its_user(container: Container) -> None:
+    user = User(
+        "ana", "Ana", "ana@example.org", None, frozenset({"analyst"}), AT, totp_secret="JBSWY3DP"
+    )
+    token = ApiToken("t1", "f" * 64, "ana", frozenset({"cases:read"}), AT, AT + dt.timedelta(1))
+    with container.uow() as uow:
+        uow.accounts.add_user(user)
+        uow.accounts.add_token(token)
+        assert uow.accounts.token_with_user("f" * 64) == (token, user)
+        assert uow.accounts.token_with_user("0" * 64) is None
+        uow.rollback()
+
+
+def test_repositories_are_built_on_first_use_for_each_connection(container: Container) -> None:
+    work = container.uow()
+    with work as uow:
+        assert "products" not in vars(uow)
+        first = uow.products
+        assert uow.products is first and first.conn is uow.conn
+        first_conn = uow.conn
+    with work as uow:
+        assert uow.conn is not first_conn
+        assert uow.products is not first and uow.products.conn is uow.conn

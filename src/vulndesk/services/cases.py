@@ -66,9 +66,40 @@ def _instant(field_: str, value: str | dt.datetime | None, now: dt.datetime) -> 
     return at
 
 
-def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
-    """Open a case with its `aware` fact; clocks start in the same transaction."""
-    now = deps.clock.now()
+# The key of a planned case until `store_open` draws the real one under the writer lock.
+_UNDRAWN = CaseKey("VD-0000-0000")
+
+
+@dataclass(frozen=True, slots=True)
+class CasePlan:
+    """A case and its obligations worked out from reference data, not stored yet.
+
+    `version` is the reference version the plan was read at: `store_open` takes the plan only
+    if it has not moved since (`UnitOfWork.reference_version`). None: planned in the very
+    transaction that stores it, so nothing can have moved.
+    """
+
+    request: OpenCase
+    actor: Actor
+    now: dt.datetime
+    version: int | None
+    case: Case
+    obligations: tuple[CaseObligation, ...]
+
+
+def plan_open(
+    deps: Deps,
+    uow: UnitOfWork,
+    actor: Actor,
+    req: OpenCase,
+    now: dt.datetime,
+    version: int | None = None,
+) -> CasePlan:
+    """Check `req` and evaluate the rules for it, reading only: no key is drawn, nothing stored.
+
+    `version` is `uow.reference_version()` read before any reference data (so the data is at
+    least as new as the number); None when the plan is stored in this same transaction.
+    """
     title = values.text("title", req.title, max_len=300)
     roles = _roles(req.roles)
     severity = assess(req.cvss31, req.cvss40, req.cn_grade)
@@ -79,40 +110,63 @@ def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
         AffectedProduct(ProductId(p), tuple(dict.fromkeys(v for v in vs if v.strip())))
         for p, vs in sorted(req.products.items())
     )
+    unit = _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+    products = []
+    for ap in affected:
+        product = _require("products", partial(uow.products.get, ap.product))
+        unknown = [v for v in ap.versions if product.versions and v not in product.versions]
+        if unknown:
+            raise InvalidInput(
+                "products",
+                f"{ap.product} has no version {unknown[0]!r}",
+                ", ".join(product.versions),
+            )
+        products.append(product)
+    case = Case(
+        key=_UNDRAWN,
+        title=title,
+        unit=UnitId(req.unit),
+        roles=roles,
+        created_at=now,
+        created_by=actor.name,
+        products=affected,
+        cwe=check_cwe(req.cwe),
+        severity=severity,
+        upstream_component=req.upstream_component,
+        details=details,
+        members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
+        intake_id=req.intake_id,
+        options=dict(req.options),
+        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),),
+    )
+    obligations = clocks.evaluate_new(deps, uow, case, unit, products, now)
+    return CasePlan(req, actor, now, version, case, tuple(obligations))
+
+
+def store_open(deps: Deps, uow: UnitOfWork, plan: CasePlan) -> Case:
+    """Store a planned case under a newly drawn key, with its opening audit event and clocks.
+
+    A plan read at another reference version is made again here, in this transaction.
+    """
+    if plan.version is not None and uow.reference_version() != plan.version:
+        plan = plan_open(deps, uow, plan.actor, plan.request, plan.now)
+    now = plan.now
+    key = uow.cases.next_key(now.year)
+    case = replace(plan.case, key=key)
+    uow.cases.add(case, now)
+    uow.audit.append(
+        plan.actor.event(now, "case:case:opened", "case", key, tuple(sorted(case.details)))
+    )
+    settled = [replace(o, case=key) for o in plan.obligations]
+    uow.obligations.replace_for_case(key, case.unit, settled, now)
+    return case
+
+
+def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
+    """Open a case with its `aware` fact; clocks start in the same transaction."""
+    now = deps.clock.now()
     with deps.uow() as uow:
-        unit = _require("unit", lambda: uow.units.get(UnitId(req.unit)))
-        products = []
-        for ap in affected:
-            product = _require("products", partial(uow.products.get, ap.product))
-            unknown = [v for v in ap.versions if product.versions and v not in product.versions]
-            if unknown:
-                raise InvalidInput(
-                    "products",
-                    f"{ap.product} has no version {unknown[0]!r}",
-                    ", ".join(product.versions),
-                )
-            products.append(product)
-        key = uow.cases.next_key(now.year)
-        case = Case(
-            key=key,
-            title=title,
-            unit=UnitId(req.unit),
-            roles=roles,
-            created_at=now,
-            created_by=actor.name,
-            products=affected,
-            cwe=check_cwe(req.cwe),
-            severity=severity,
-            upstream_component=req.upstream_component,
-            details=details,
-            members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
-            intake_id=req.intake_id,
-            options=dict(req.options),
-            facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),),
-        )
-        uow.cases.add(case, now)
-        uow.audit.append(actor.event(now, "case:case:opened", "case", key, tuple(sorted(details))))
-        clocks.recompute(deps, uow, case, now, known=(unit, products), new_case=True)
+        case = store_open(deps, uow, plan_open(deps, uow, actor, req, now))
         uow.commit()
     return case
 

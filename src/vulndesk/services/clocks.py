@@ -89,6 +89,10 @@ def recompute(
     """
     if deps.evaluate is None:
         return []
+    if new_case and known is not None:
+        settled = evaluate_new(deps, uow, case, known[0], known[1], now, disclosures)
+        uow.obligations.replace_for_case(case.key, case.unit, settled, now)
+        return settled
     if known is None:
         unit, products = (
             uow.units.get(case.unit),
@@ -121,4 +125,43 @@ def recompute(
             )
         )
     uow.obligations.replace_for_case(case.key, case.unit, settled, now)
+    return settled
+
+
+def evaluate_new(
+    deps: Deps,
+    uow: UnitOfWork,
+    case: Case,
+    unit: OrgUnit,
+    products: Sequence[Product],
+    now: dt.datetime,
+    disclosures: Mapping[str, tuple[dt.datetime, str]] | None = None,
+) -> list[CaseObligation]:
+    """The obligations of a case not stored yet: nothing stored to keep, no ledger to read.
+
+    Reads only (organisation options and calendar overrides), so it can run before the
+    writing transaction begins (see `services.cases.plan_open`).
+    """
+    if deps.evaluate is None:
+        return []
+    org = org_options(uow)
+    options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
+    evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
+    found = dict(disclosures or {})
+    settled = []
+    for ob in evaluated:
+        if not in_force(ob.id.partition("/")[0], org):
+            continue
+        item = settle(None, ob, met=_met(ob, case, found), now=now)
+        settled.append(
+            CaseObligation(
+                case.key,
+                item.obligation,
+                item.status,
+                item.met_at,
+                item.met_ref,
+                item.waived_reason,
+                item.waived_by,
+            )
+        )
     return settled

@@ -55,3 +55,9 @@ class Deps:
     clock: Clock
     evaluate: Evaluator | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    # A read-only unit of work: reads that never wait for (or hold) the writer lock.
+    read: Callable[[], UnitOfWork] | None = None
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work when one is configured, else an ordinary one."""
+        return self.read() if self.read is not None else self.uow()

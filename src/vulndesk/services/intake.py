@@ -17,7 +17,7 @@ from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import ProductId
 from vulndesk.domain.products import Product
-from vulndesk.services.cases import OpenCase, open_case
+from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IntakeMessage, IntakeRecord, Upload
@@ -199,21 +199,35 @@ def _check(req: IntakeRequest) -> IntakeRequest:
     )
 
 
-def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -> IntakeReceipt:
-    """Open a `received` case from a public report, log the receipt; all in one transaction."""
+@dataclass(frozen=True, slots=True)
+class PreparedReport:
+    """A checked report with its case planned: what is left is to store it (`store_report`)."""
+
+    request: IntakeRequest
+    tracking: str
+    token: str
+    size: int
+    plan: CasePlan
+
+
+def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -> PreparedReport:
+    """Check a public report and plan its case, reading only (see `services.cases.plan_open`).
+
+    Run before the writing transaction, so the rules are evaluated outside the writer lock.
+    """
     req = _check(req)
     if not req.description.strip():
         raise InvalidInput("description", "is empty", "a description of the vulnerability")
     now = deps.clock.now()
     tracking = "R-" + secrets.token_hex(6).upper()
     token = secrets.token_urlsafe(32)
-    actor = Actor("intake", req.channel)
     size = sum(len(a.content) for a in req.attachments) + len(
         (req.description + req.steps + req.impact + req.contact + req.product).encode()
     )
-    with deps.uow() as outer:
-        inner = joined(deps, outer)
-        uow = inner.uow()
+    with deps.reader() as reading:
+        # The version first: what is read after it is at least as new (see plan_open).
+        version = reading.reference_version()
+        uow = cast(UnitOfWork, _Joined(reading))  # each unit and product read once
         try:
             product = uow.products.get(ProductId(req.product))
         except NotFound:
@@ -226,27 +240,40 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
             "reporter_identity": req.contact,
             "affected_versions_detail": f"{req.product} {req.version}".strip(),
         }
-        case = open_case(
-            inner,
-            actor,
-            OpenCase(
-                title=f"Report {tracking}: {req.product[:80]}",
-                unit=_intake_unit(uow, unit, product),
-                roles=("product_provider",),
-                products={req.product: versions} if product else {},
-                details=details,
-                intake_id=tracking,
-                evidence=f"public report {tracking} received via {req.channel}",
-            ),
+        opening = OpenCase(
+            title=f"Report {tracking}: {req.product[:80]}",
+            unit=_intake_unit(uow, unit, product),
+            roles=("product_provider",),
+            products={req.product: versions} if product else {},
+            details=details,
+            intake_id=tracking,
+            evidence=f"public report {tracking} received via {req.channel}",
         )
+        plan = plan_open(deps, uow, Actor("intake", req.channel), opening, now, version)
+    return PreparedReport(req, tracking, token, size, plan)
+
+
+def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
+    """Open the planned `received` case and log the receipt, in one transaction."""
+    req, tracking, now = prepared.request, prepared.tracking, prepared.plan.now
+    actor = prepared.plan.actor
+    with deps.uow() as outer:
+        uow = joined(deps, outer).uow()
+        case = store_open(deps, uow, prepared.plan)
         uow.intake.add(
             IntakeRecord(
-                tracking, case.key, token_hash(token), req.channel, req.language, req.product, now
+                tracking,
+                case.key,
+                token_hash(prepared.token),
+                req.channel,
+                req.language,
+                req.product,
+                now,
             )
         )
         for upload in req.attachments:
             uow.intake.add_attachment(tracking, upload, now)
-        uow.intake.add_receipt(now, req.channel, req.source_address, size, tracking)
+        uow.intake.add_receipt(now, req.channel, req.source_address, prepared.size, tracking)
         uow.audit.append(
             actor.event(
                 now,
@@ -259,7 +286,12 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
             )
         )
         outer.commit()
-    return IntakeReceipt(tracking, token, case.key)
+    return IntakeReceipt(tracking, prepared.token, case.key)
+
+
+def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -> IntakeReceipt:
+    """Open a `received` case from a public report, log the receipt; all in one transaction."""
+    return store_report(deps, prepare_report(deps, req, unit=unit))
 
 
 def _authorised(uow: UnitOfWork, tracking: str, token: str) -> IntakeRecord:

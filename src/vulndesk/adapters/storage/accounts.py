@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    bindparam,
     delete,
     exists,
     func,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.repositories import _insert
 from vulndesk.adapters.storage.tables import cases
 from vulndesk.adapters.storage.tables_accounts import (
@@ -31,6 +33,13 @@ from vulndesk.adapters.storage.tables_accounts import (
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services.ports_accounts import ApiToken, Session, User
+
+# Every API request starts with this read: prebuilt (see fast.py).
+_TOKEN_WITH_USER = FastStatement(
+    select(*[c.label(f"t_{c.name}") for c in api_tokens.c], users)
+    .join(users, users.c.name == api_tokens.c.user_name)
+    .where(api_tokens.c.token_hash == bindparam("wanted"))
+)
 
 
 class SqlAccountRepository:
@@ -187,16 +196,9 @@ class SqlAccountRepository:
 
     def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
         """The token and its user in one statement (every API request starts with this)."""
-        t = [c.label(f"t_{c.name}") for c in api_tokens.c]
-        stmt = (
-            select(*t, users)
-            .join(users, users.c.name == api_tokens.c.user_name)
-            .where(api_tokens.c.token_hash == token_hash)
-        )
-        row = self.conn.execute(stmt).first()
-        if row is None:
+        m = next(_TOKEN_WITH_USER.execute(self.conn, {"wanted": token_hash}).mappings(), None)
+        if m is None:
             return None
-        m = row._mapping
         token = SimpleNamespace(**{c.name: m[f"t_{c.name}"] for c in api_tokens.c})
         return self._token(token), self._user(m)
 

@@ -85,7 +85,12 @@ _CHILDREN = union_all(
 _CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
     _CHILDREN, _CHILDREN.c.case_id == cases.c.id
 )
-# The statements of opening a case, prebuilt (see fast.py).
+# The statements of opening and of reading a case, prebuilt (see fast.py).
+_GET_CASE = FastStatement(
+    _CASE_WITH_CHILDREN.where(cases.c.key == bindparam("wanted")).order_by(
+        _CHILDREN.c.src, _CHILDREN.c.c_id
+    )
+)
 _INSERT_CASE = FastStatement(insert(cases).returning(cases.c.id))
 _INSERT_FACTS = FastStatement(insert(case_facts))
 _INSERT_TRANSITIONS = FastStatement(insert(case_transitions))
@@ -298,34 +303,32 @@ class SqlCaseRepository:
         return int(row.id), int(row.version)
 
     def get(self, key: CaseKey) -> Case:
-        rows = self.conn.execute(
-            _CASE_WITH_CHILDREN.where(cases.c.key == key).order_by(
-                _CHILDREN.c.src, _CHILDREN.c.c_id
-            )
-        ).all()
+        rows = list(_GET_CASE.execute(self.conn, {"wanted": key}).mappings())
         if not rows:
             raise NotFound("case", key)
-        m = rows[0]._mapping
+        m = rows[0]
         facts = tuple(
             FactRecord(
-                FactKind(f.c_kind),
-                f.c_at,
-                f.c_by,
-                f.c_recorded_at,
+                FactKind(f["c_kind"]),
+                f["c_at"],
+                f["c_by"],
+                f["c_recorded_at"],
                 self.cipher.decrypt_text(
-                    f.c_blob, _evidence_ctx(key, FactKind(f.c_kind), f.c_revision)
+                    f["c_blob"], _evidence_ctx(key, FactKind(f["c_kind"]), f["c_revision"])
                 )
-                if f.c_blob
+                if f["c_blob"]
                 else "",
-                f.c_revision,
+                f["c_revision"],
             )
             for f in rows
-            if f.src == 0
+            if f["src"] == 0
         )
         steps = tuple(
-            Transition(CaseState(t.c_kind), CaseState(t.c_to), t.c_by, t.c_at, t.c_reason)
+            Transition(
+                CaseState(t["c_kind"]), CaseState(t["c_to"]), t["c_by"], t["c_at"], t["c_reason"]
+            )
             for t in rows
-            if t.src == 1
+            if t["src"] == 1
         )
         details = (
             json.loads(self.cipher.decrypt_text(m["details_enc"], f"cases.details:{key}"))

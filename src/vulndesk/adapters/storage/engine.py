@@ -33,7 +33,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool: dict[str, Any] = (
             {"poolclass": NullPool}
             if memory
-            else {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 8, "pool_timeout": 60}
+            else {"poolclass": QueuePool, "pool_size": 16, "max_overflow": 16, "pool_timeout": 60}
         )
         engine = create_engine(
             url,

@@ -22,6 +22,13 @@ _CASE_KEY = cases.c.key.label("case_key")
 # Run on every case change: prebuilt (see fast.py).
 _INSERT = FastStatement(insert(obligations))
 _UPDATE = FastStatement(update(obligations).where(obligations.c.id == bindparam("pk")))
+# Read on every case page and every clock recomputation.
+_FOR_CASE = FastStatement(
+    select(obligations, _CASE_KEY)
+    .join(cases, cases.c.id == obligations.c.case_id)
+    .where(cases.c.key == bindparam("wanted"))
+    .order_by(obligations.c.obligation_id)
+)
 
 
 class SqlObligationRepository:
@@ -29,13 +36,7 @@ class SqlObligationRepository:
         self.conn = conn
 
     def for_case(self, key: CaseKey) -> list[CaseObligation]:
-        stmt = (
-            select(obligations, _CASE_KEY)
-            .join(cases, cases.c.id == obligations.c.case_id)
-            .where(cases.c.key == key)
-            .order_by(obligations.c.obligation_id)
-        )
-        return [_row(r._mapping) for r in self.conn.execute(stmt)]
+        return [_row(m) for m in _FOR_CASE.execute(self.conn, {"wanted": key}).mappings()]
 
     def replace_for_case(
         self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime

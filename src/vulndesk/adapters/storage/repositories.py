@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import org_units, parties, products
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import PartyId, ProductId, UnitId
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.units import OrgUnit
+
+# Reference reads run on every report and every case change: prebuilt (see fast.py).
+_UNIT = FastStatement(select(org_units).where(org_units.c.id == bindparam("wanted")))
+_UNITS = FastStatement(select(org_units).order_by(org_units.c.id))
+_PRODUCT = FastStatement(select(products).where(products.c.id == bindparam("wanted")))
+_PARTY = FastStatement(select(parties).where(parties.c.id == bindparam("wanted")))
 
 
 def _insert(conn: Connection, stmt: Any, kind: str, key: str) -> None:
@@ -44,15 +51,13 @@ class SqlUnitRepository:
         )
 
     def get(self, unit_id: UnitId) -> OrgUnit:
-        row = self.conn.execute(select(org_units).where(org_units.c.id == unit_id)).first()
+        row = next(_UNIT.execute(self.conn, {"wanted": unit_id}).mappings(), None)
         if row is None:
             raise NotFound("unit", unit_id)
-        return _unit(row._mapping)
+        return _unit(row)
 
     def list(self) -> list[OrgUnit]:
-        return [
-            _unit(r._mapping) for r in self.conn.execute(select(org_units).order_by(org_units.c.id))
-        ]
+        return [_unit(r) for r in _UNITS.execute(self.conn).mappings()]
 
 
 def _unit(row: Any) -> OrgUnit:
@@ -92,10 +97,10 @@ class SqlProductRepository:
         )
 
     def get(self, product_id: ProductId) -> Product:
-        row = self.conn.execute(select(products).where(products.c.id == product_id)).first()
+        row = next(_PRODUCT.execute(self.conn, {"wanted": product_id}).mappings(), None)
         if row is None:
             raise NotFound("product", product_id)
-        return _product(row._mapping)
+        return _product(row)
 
     def list(self) -> list[Product]:
         return [
@@ -145,10 +150,10 @@ class SqlPartyRepository:
         )
 
     def get(self, party_id: PartyId) -> Party:
-        row = self.conn.execute(select(parties).where(parties.c.id == party_id)).first()
+        row = next(_PARTY.execute(self.conn, {"wanted": party_id}).mappings(), None)
         if row is None:
             raise NotFound("party", party_id)
-        return _party(row._mapping)
+        return _party(row)
 
     def list(self) -> list[Party]:
         return [

@@ -7,8 +7,15 @@ import datetime as dt
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables_worker import calendar_overrides, org_settings
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+
+# Read whenever clocks are computed (every report, every case change): prebuilt (see fast.py).
+_OPTIONS = FastStatement(select(org_settings.c.key, org_settings.c.value))
+_OVERRIDES = FastStatement(
+    select(calendar_overrides.c.country, calendar_overrides.c.day, calendar_overrides.c.working)
+)
 
 
 def _upsert(conn: Connection, table: object, keys: list[str], values: dict[str, object]) -> None:
@@ -23,10 +30,7 @@ class SqlOrgSettingsRepository:
         self.conn = conn
 
     def options(self) -> dict[str, str]:
-        return {
-            r.key: r.value
-            for r in self.conn.execute(select(org_settings.c.key, org_settings.c.value))
-        }
+        return dict(_OPTIONS.execute(self.conn).rows)
 
     def list(self) -> list[OrgSetting]:
         stmt = select(org_settings).order_by(org_settings.c.key)
@@ -59,11 +63,8 @@ class SqlCalendarRepository:
 
     def overrides(self) -> dict[str, dict[dt.date, bool]]:
         found: dict[str, dict[dt.date, bool]] = {}
-        stmt = select(
-            calendar_overrides.c.country, calendar_overrides.c.day, calendar_overrides.c.working
-        )
-        for r in self.conn.execute(stmt):
-            found.setdefault(r.country, {})[r.day] = bool(r.working)
+        for country, day, working in _OVERRIDES.execute(self.conn).rows:
+            found.setdefault(country, {})[day] = bool(working)
         return found
 
     def list(self, country: str | None = None) -> list[CalendarOverride]:

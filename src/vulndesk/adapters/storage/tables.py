@@ -206,6 +206,15 @@ audit_events = Table(
 Index("ix_audit_object", audit_events.c.object_type, audit_events.c.object_id)
 
 # One row: the chain's head. Appenders lock it so the chain stays linear under concurrency.
+# Moved by triggers on every change to units, products, organisation options and calendar
+# overrides (migration 0011): work prepared from reference data checks it before it commits.
+reference_version = Table(
+    "reference_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)
+
 audit_head = Table(
     "audit_head",
     metadata,

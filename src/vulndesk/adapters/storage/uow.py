@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Connection, Engine, RootTransaction, select
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
+from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.intake import SqlIdempotencyStore, SqlIntakeRepository
 from vulndesk.adapters.storage.notifications import SqlNotificationRepository
 from vulndesk.adapters.storage.obligations import SqlObligationRepository
@@ -31,6 +33,9 @@ from vulndesk.adapters.storage.repositories import (
 )
 from vulndesk.adapters.storage.settings_repo import SqlCalendarRepository, SqlOrgSettingsRepository
 from vulndesk.adapters.storage.sweep import SqlSweepRepository
+from vulndesk.adapters.storage.tables import reference_version
+
+_REFERENCE_VERSION = FastStatement(select(reference_version.c.n).where(reference_version.c.id == 1))
 
 
 class SqlUnitOfWork:
@@ -38,27 +43,6 @@ class SqlUnitOfWork:
 
     conn: Connection
     _tx: RootTransaction
-    units: SqlUnitRepository
-    products: SqlProductRepository
-    parties: SqlPartyRepository
-    cases: SqlCaseRepository
-    obligations: SqlObligationRepository
-    audit: SqlAuditLog
-    publication: SqlPublicationRepository
-    components: SqlComponentRepository
-    intake: SqlIntakeRepository
-    idempotency: SqlIdempotencyStore
-    keys: SqlKeyMaintenance
-    reports: SqlReportRepository
-    ledger: SqlLedgerRepository
-    oversight: SqlOversightRepository
-    outbox: SqlOutboxRepository
-    escalations: SqlEscalationRepository
-    sweep: SqlSweepRepository
-    org_settings: SqlOrgSettingsRepository
-    calendar: SqlCalendarRepository
-    accounts: SqlAccountRepository
-    notifications: SqlNotificationRepository
 
     def __init__(self, engine: Engine, cipher: FieldCipher, *, readonly: bool = False) -> None:
         self.engine = engine
@@ -66,31 +50,99 @@ class SqlUnitOfWork:
         self.readonly = readonly
 
     def __enter__(self) -> Self:
+        # Repositories bound to an earlier connection go: they are built again on first use.
+        if "conn" in self.__dict__:
+            for name in _REPOSITORIES:
+                self.__dict__.pop(name, None)
         self.conn = self.engine.connect()
         self.conn.info["readonly"] = self.readonly
         self._tx = self.conn.begin()
-        self.units = SqlUnitRepository(self.conn)
-        self.products = SqlProductRepository(self.conn)
-        self.parties = SqlPartyRepository(self.conn)
-        self.cases = SqlCaseRepository(self.conn, self.cipher)
-        self.obligations = SqlObligationRepository(self.conn)
-        self.audit = SqlAuditLog(self.conn)
-        self.publication = SqlPublicationRepository(self.conn)
-        self.components = SqlComponentRepository(self.conn)
-        self.intake = SqlIntakeRepository(self.conn, self.cipher)
-        self.idempotency = SqlIdempotencyStore(self.conn)
-        self.keys = SqlKeyMaintenance(self.conn, self.cipher)
-        self.reports = SqlReportRepository(self.conn, self.cipher)
-        self.ledger = SqlLedgerRepository(self.conn, self.cipher)
-        self.oversight = SqlOversightRepository(self.conn)
-        self.outbox = SqlOutboxRepository(self.conn)
-        self.escalations = SqlEscalationRepository(self.conn)
-        self.sweep = SqlSweepRepository(self.conn)
-        self.org_settings = SqlOrgSettingsRepository(self.conn)
-        self.calendar = SqlCalendarRepository(self.conn)
-        self.accounts = SqlAccountRepository(self.conn, self.cipher)
-        self.notifications = SqlNotificationRepository(self.conn, self.cipher)
         return self
+
+    # A unit of work uses a few of its repositories: each is built on first use.
+    @cached_property
+    def units(self) -> SqlUnitRepository:
+        return SqlUnitRepository(self.conn)
+
+    @cached_property
+    def products(self) -> SqlProductRepository:
+        return SqlProductRepository(self.conn)
+
+    @cached_property
+    def parties(self) -> SqlPartyRepository:
+        return SqlPartyRepository(self.conn)
+
+    @cached_property
+    def cases(self) -> SqlCaseRepository:
+        return SqlCaseRepository(self.conn, self.cipher)
+
+    @cached_property
+    def obligations(self) -> SqlObligationRepository:
+        return SqlObligationRepository(self.conn)
+
+    @cached_property
+    def audit(self) -> SqlAuditLog:
+        return SqlAuditLog(self.conn)
+
+    @cached_property
+    def publication(self) -> SqlPublicationRepository:
+        return SqlPublicationRepository(self.conn)
+
+    @cached_property
+    def components(self) -> SqlComponentRepository:
+        return SqlComponentRepository(self.conn)
+
+    @cached_property
+    def intake(self) -> SqlIntakeRepository:
+        return SqlIntakeRepository(self.conn, self.cipher)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyStore:
+        return SqlIdempotencyStore(self.conn)
+
+    @cached_property
+    def keys(self) -> SqlKeyMaintenance:
+        return SqlKeyMaintenance(self.conn, self.cipher)
+
+    @cached_property
+    def reports(self) -> SqlReportRepository:
+        return SqlReportRepository(self.conn, self.cipher)
+
+    @cached_property
+    def ledger(self) -> SqlLedgerRepository:
+        return SqlLedgerRepository(self.conn, self.cipher)
+
+    @cached_property
+    def oversight(self) -> SqlOversightRepository:
+        return SqlOversightRepository(self.conn)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxRepository:
+        return SqlOutboxRepository(self.conn)
+
+    @cached_property
+    def escalations(self) -> SqlEscalationRepository:
+        return SqlEscalationRepository(self.conn)
+
+    @cached_property
+    def sweep(self) -> SqlSweepRepository:
+        return SqlSweepRepository(self.conn)
+
+    @cached_property
+    def org_settings(self) -> SqlOrgSettingsRepository:
+        return SqlOrgSettingsRepository(self.conn)
+
+    @cached_property
+    def calendar(self) -> SqlCalendarRepository:
+        return SqlCalendarRepository(self.conn)
+
+    @cached_property
+    def accounts(self) -> SqlAccountRepository:
+        return SqlAccountRepository(self.conn, self.cipher)
+
+    @cached_property
+    def notifications(self) -> SqlNotificationRepository:
+        return SqlNotificationRepository(self.conn, self.cipher)
 
     def __exit__(
         self,
@@ -114,8 +166,18 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self._tx.rollback()
 
+    def reference_version(self) -> int:
+        """A number that moves whenever units, products, options or overrides change."""
+        value = _REFERENCE_VERSION.execute(self.conn).scalar_one()
+        return int(value)
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """SAVEPOINT ... RELEASE; an exception rolls back to the savepoint and propagates."""
         with self.conn.begin_nested():
             yield
+
+
+_REPOSITORIES = tuple(
+    name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, cached_property)
+)

@@ -122,6 +122,31 @@ def _submit(container: Container, req: intake.IntakeRequest, request: Request | 
     return create
 
 
+def _grouped(
+    container: Container, key: str, digest: str, req: intake.IntakeRequest, request: Request
+) -> JSONResponse:
+    """Plan the report's case (reads only), then store it in a shared transaction.
+
+    Runs in a worker thread: the planning needs no writer lock, and the event loop keeps
+    reading other requests while this one waits for its shared commit.
+    """
+    prepared = intake.prepare_report(
+        container.deps(), req, unit=container.settings.extra.get("INTAKE_UNIT")
+    )
+
+    def create(deps: Deps) -> tuple[int, dict[str, Any]]:
+        _rate(container, request, deps)
+        got = intake.store_report(deps, prepared)
+        return 201, {
+            "tracking": got.tracking,
+            "token": got.token,
+            "status_url": f"/api/v1/intake/{got.tracking}/messages",
+        }
+
+    scope = "public:" + key
+    return run_idempotent(container, scope, key, digest, create, group=container.group_commit)
+
+
 def _token(request: Request) -> str:
     auth = request.headers.get("authorization", "")
     return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
@@ -164,17 +189,7 @@ def build_router(container: Container) -> APIRouter:
         req = replace(req, source_address=_client(request))
         digest = request_hash("POST", "/api/v1/intake", raw)
         try:
-            # In a worker thread: the event loop keeps reading other requests while this one
-            # waits for its shared commit (see services.group_commit).
-            result = await run_in_threadpool(
-                run_idempotent,
-                container,
-                "public:" + key,
-                key,
-                digest,
-                _submit(container, req, request),
-                group=container.group_commit,
-            )
+            result = await run_in_threadpool(_grouped, container, key, digest, req, request)
         except InvalidInput as exc:
             _rate(container, request)
             raise _error(exc) from exc

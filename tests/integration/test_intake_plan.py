@@ -1,0 +1,69 @@
+"""A report planned before the writer lock is stored as planned, or planned again if the
+reference data it read changed in between; both engines."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from tests.builders import seed_reference
+from vulndesk.bootstrap import Container
+from vulndesk.domain.ids import CaseKey
+from vulndesk.services import intake, rules_in_force
+from vulndesk.services.context import Actor
+
+REQ = intake.IntakeRequest(
+    product="router",
+    version="1.0",
+    description="Heap overflow in the httpd request parser via long Host header",
+    steps="send a 70000 byte Host header",
+    impact="remote code execution",
+    source_address="203.0.113.9",
+)
+
+
+def _dues(container: Container, key: str) -> dict[str, object]:
+    with container.uow() as uow:
+        return {o.id: o.obligation.due for o in uow.obligations.for_case(CaseKey(key))}
+
+
+def _store_counting(container: Container, prepared: intake.PreparedReport) -> tuple[str, list[str]]:
+    seen: list[str] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        seen.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", listen)
+    try:
+        got = intake.store_report(container.deps(), prepared)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", listen)
+    return got.case_key, seen
+
+
+def test_an_unchanged_plan_is_stored_without_reading_reference_data_again(
+    container: Container, actor: Actor
+) -> None:
+    seed_reference(container.deps(), actor)
+    prepared = intake.prepare_report(container.deps(), REQ)
+    key, seen = _store_counting(container, prepared)
+    assert not [s for s in seen if "FROM products" in s or "FROM org_settings" in s]
+    assert _dues(container, key) == {o.id: o.obligation.due for o in prepared.plan.obligations}
+
+
+def test_a_plan_read_before_the_rules_in_force_changed_is_made_again(
+    container: Container, actor: Actor
+) -> None:
+    deps = container.deps()
+    seed_reference(deps, actor)
+    prepared = intake.prepare_report(deps, REQ)
+    planned = {o.id.partition("/")[0] for o in prepared.plan.obligations}
+    assert "cn-rmsv-2021" in planned
+    # Between planning and storing, an administrator takes RMSV out of force: every open case
+    # is recomputed, and the report being stored must not bring its clocks back.
+    rules_in_force.set_in_force(deps, actor, container.rule_sets, ["eu-cra-2024"])
+    key, seen = _store_counting(container, prepared)
+    assert [s for s in seen if "FROM org_settings" in s], "planned again under the lock"
+    stored = {o.partition("/")[0] for o in _dues(container, key)}
+    assert "cn-rmsv-2021" not in stored
+    fresh = intake.submit_report(deps, REQ)  # planned after the change: the reference
+    assert set(_dues(container, key)) == set(_dues(container, fresh.case_key))
