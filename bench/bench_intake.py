@@ -31,8 +31,8 @@ from bench.loadgen import Outcome, build_request, drive
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake.json"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-# uvicorn worker processes; SQLite in WAL mode serves several processes.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+# Server processes, as `vulndesk serve --workers 2` runs them on a 2-core machine.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 ENGINES = "sqlite,postgresql"
 REPORT = {
