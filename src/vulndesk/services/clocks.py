@@ -89,10 +89,6 @@ def recompute(
     """
     if deps.evaluate is None:
         return []
-    if new_case and known is not None:
-        settled = evaluate_new(deps, uow, case, known[0], known[1], now, disclosures)
-        uow.obligations.replace_for_case(case.key, case.unit, settled, now)
-        return settled
     if known is None:
         unit, products = (
             uow.units.get(case.unit),
@@ -100,30 +96,13 @@ def recompute(
         )
     else:
         unit, products = known[0], list(known[1])
-    org = org_options(uow)
-    options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
-    evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
-    fresh = [ob for ob in evaluated if in_force(ob.id.partition("/")[0], org)]
     if new_case:
-        stored: dict[str, CaseObligation] = {}
-        found = dict(disclosures or {})
+        settled = evaluate_new(deps, uow, case, unit, products, now, disclosures)
     else:
         stored = {o.id: o for o in uow.obligations.for_case(case.key)}
         found = {**disclosures_for(uow, case), **(disclosures or {})}
-    settled = []
-    for ob in fresh:
-        item = settle(stored.get(ob.id), ob, met=_met(ob, case, found), now=now)
-        settled.append(
-            CaseObligation(
-                case.key,
-                item.obligation,
-                item.status,
-                item.met_at,
-                item.met_ref,
-                item.waived_reason,
-                item.waived_by,
-            )
-        )
+        fresh = _in_force_obligations(deps, uow, case, unit, products)
+        settled = _settle_all(fresh, stored, case, found, now)
     uow.obligations.replace_for_case(case.key, case.unit, settled, now)
     return settled
 
@@ -144,15 +123,33 @@ def evaluate_new(
     """
     if deps.evaluate is None:
         return []
+    fresh = _in_force_obligations(deps, uow, case, unit, products)
+    return _settle_all(fresh, {}, case, dict(disclosures or {}), now)
+
+
+def _in_force_obligations(
+    deps: Deps, uow: UnitOfWork, case: Case, unit: OrgUnit, products: Sequence[Product]
+) -> list[Obligation]:
+    """What the rule sets in force require of `case`, with the organisation's options."""
+    if deps.evaluate is None:
+        return []
     org = org_options(uow)
     options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
     evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
-    found = dict(disclosures or {})
+    return [ob for ob in evaluated if in_force(ob.id.partition("/")[0], org)]
+
+
+def _settle_all(
+    fresh: Sequence[Obligation],
+    stored: Mapping[str, CaseObligation],
+    case: Case,
+    found: Mapping[str, tuple[dt.datetime, str]],
+    now: dt.datetime,
+) -> list[CaseObligation]:
+    """Each obligation settled against what was stored for it (waivers, met links) and met."""
     settled = []
-    for ob in evaluated:
-        if not in_force(ob.id.partition("/")[0], org):
-            continue
-        item = settle(None, ob, met=_met(ob, case, found), now=now)
+    for ob in fresh:
+        item = settle(stored.get(ob.id), ob, met=_met(ob, case, found), now=now)
         settled.append(
             CaseObligation(
                 case.key,
