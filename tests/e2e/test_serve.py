@@ -4,44 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.cli import VULNDESK, Cli
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.e2e.cli import Cli, free_port, wait_healthy
 
 
 @contextlib.contextmanager
 def _serving(cli: Cli, port: int, output: list[str]) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [str(VULNDESK), "serve", "--port", str(port)],
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = cli.serve("--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
+        wait_healthy(base, proc, 30)
         yield base
     finally:
         proc.terminate()
@@ -52,7 +29,7 @@ def test_serve_answers_healthz_on_a_fresh_home(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     cli.run("init")
     cli.run("demo", "--if-empty")
-    port = _free_port()
+    port = free_port()
     output: list[str] = []
     with _serving(cli, port, output) as base:
         resp = httpx.get(base + "/healthz", timeout=5)
@@ -81,7 +58,7 @@ def test_forwarded_client_addresses_count_only_from_trusted_proxies(
     cli.env["VULNDESK_INTAKE_RATE"] = "2/600"
     if trusted:
         cli.env["VULNDESK_TRUSTED_PROXIES"] = "127.0.0.1, ::1"
-    with _serving(cli, _free_port(), []) as base:
+    with _serving(cli, free_port(), []) as base:
         spread = [_report(base, f"203.0.113.{n}") for n in (1, 2, 3)]
         if trusted:
             assert spread == [201, 201, 201]
@@ -95,6 +72,6 @@ def test_serve_refuses_a_bad_trusted_proxy_list(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     cli.run("init")
     cli.env["VULNDESK_TRUSTED_PROXIES"] = "10.0.0.1,proxy.example"
-    out = cli.run("serve", "--port", str(_free_port()), ok=False)
+    out = cli.run("serve", "--port", str(free_port()), ok=False)
     assert out.returncode == 2
     assert "VULNDESK_TRUSTED_PROXIES" in out.stderr and "proxy.example" in out.stderr

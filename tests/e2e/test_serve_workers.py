@@ -6,13 +6,11 @@ import concurrent.futures
 import secrets
 import signal
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.cli import VULNDESK, Cli
+from tests.e2e.cli import Cli, free_port, wait_healthy
 
 REPORT = {
     "product": "ax-router",
@@ -22,23 +20,6 @@ REPORT = {
     "impact": "remote code execution",
     "contact": "reporter@example.org",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[str], seconds: float = 90.0) -> httpx.Response:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return httpx.get(base + "/healthz", timeout=2)
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise
-            time.sleep(0.2)
 
 
 def _post(base: str) -> tuple[int, dict[str, str]]:
@@ -60,18 +41,12 @@ def test_two_processes_take_concurrent_reports_and_stop_on_sigterm(tmp_path: Pat
     cli.run("init")
     cli.run("demo", "--if-empty")
     cli.env["VULNDESK_INTAKE_RATE"] = "100000/60"
-    port = _free_port()
+    port = free_port()
     # Host and port only as flags: the worker processes must not need them.
-    proc = subprocess.Popen(
-        [str(VULNDESK), "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc = cli.serve("--workers", "2", "--host", "127.0.0.1", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        health = _wait_healthy(base, proc)
+        health = wait_healthy(base, proc, 90)
         assert health.status_code == 200
         assert health.json()["schema_current"] is True
         with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
@@ -100,13 +75,13 @@ def test_bad_worker_count_exits_2_naming_the_setting(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     cli.run("init")
     cli.env["VULNDESK_WORKERS"] = "two"
-    out = cli.run("serve", "--port", str(_free_port()), ok=False)
+    out = cli.run("serve", "--port", str(free_port()), ok=False)
     assert out.returncode == 2
     assert "VULNDESK_WORKERS" in out.stderr and "'two'" in out.stderr
 
 
 def test_zero_workers_flag_is_refused(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
-    out = cli.run("serve", "--workers", "0", "--port", str(_free_port()), ok=False)
+    out = cli.run("serve", "--workers", "0", "--port", str(free_port()), ok=False)
     assert out.returncode == 2
     assert "--workers" in out.stderr
