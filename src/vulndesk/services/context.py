@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self, cast
 
 from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.obligations import Obligation, Situation
@@ -61,3 +62,62 @@ class Deps:
     def reader(self) -> UnitOfWork:
         """A read-only unit of work when one is configured, else an ordinary one."""
         return self.read() if self.read is not None else self.uow()
+
+
+class _Memo:
+    """Units or products by id, each read at most once in a transaction that several use."""
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self._got: dict[str, Any] = {}
+
+    def get(self, id_: str) -> Any:
+        if id_ not in self._got:
+            self._got[id_] = self._repo.get(id_)
+        return self._got[id_]
+
+    def list(self) -> list[Any]:
+        found = list(self._repo.list())
+        self._got.update({x.id: x for x in found})
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
+class _Joined:
+    """A unit of work that joins an open transaction: the owner of the transaction commits.
+
+    Reference data (units, products) is read once per transaction: the use cases joined into
+    one request each look up the same unit and product.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.units = _Memo(uow.units)
+        self.products = _Memo(uow.products)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None
+
+
+def read_once(uow: UnitOfWork) -> UnitOfWork:
+    """`uow` with units and products each read at most once (its commit still does nothing)."""
+    return cast(UnitOfWork, uow if isinstance(uow, _Joined) else _Joined(uow))
+
+
+def joined(deps: Deps, uow: UnitOfWork) -> Deps:
+    """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
+    view = read_once(uow)
+    return Deps(lambda: view, deps.clock, deps.evaluate, deps.options)

@@ -20,8 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from vulndesk.services.context import Deps
-from vulndesk.services.intake import joined
+from vulndesk.services.context import Deps, joined
 
 T = TypeVar("T")
 

@@ -10,15 +10,13 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self, cast
 
 from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import ProductId
 from vulndesk.domain.products import Product
 from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Deps, joined, read_once
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IntakeMessage, IntakeRecord, Upload
 
@@ -34,60 +32,6 @@ class AttachmentTooLarge(InvalidInput):
 
 class AttachmentType(InvalidInput):
     """An attachment's content is not an allowed type (HTTP 415)."""
-
-
-class _Memo:
-    """Units or products by id, each read at most once in a transaction that several use."""
-
-    def __init__(self, repo: Any) -> None:
-        self._repo = repo
-        self._got: dict[str, Any] = {}
-
-    def get(self, id_: str) -> Any:
-        if id_ not in self._got:
-            self._got[id_] = self._repo.get(id_)
-        return self._got[id_]
-
-    def list(self) -> list[Any]:
-        found = list(self._repo.list())
-        self._got.update({x.id: x for x in found})
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repo, name)
-
-
-class _Joined:
-    """A unit of work that joins an open transaction: the owner of the transaction commits.
-
-    Reference data (units, products) is read once per transaction: the use cases joined into
-    one request each look up the same unit and product.
-    """
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self.units = _Memo(uow.units)
-        self.products = _Memo(uow.products)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._uow, name)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-    def commit(self) -> None:
-        return None
-
-
-def joined(deps: Deps, uow: UnitOfWork) -> Deps:
-    """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
-    view = cast(UnitOfWork, uow if isinstance(uow, _Joined) else _Joined(uow))
-    return Deps(lambda: view, deps.clock, deps.evaluate, deps.options)
 
 
 def sniff(field_: str, content: bytes) -> str:
@@ -227,7 +171,7 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
     with deps.reader() as reading:
         # The version first: what is read after it is at least as new (see plan_open).
         version = reading.reference_version()
-        uow = cast(UnitOfWork, _Joined(reading))  # each unit and product read once
+        uow = read_once(reading)  # each unit and product read once
         try:
             product = uow.products.get(ProductId(req.product))
         except NotFound:

@@ -17,9 +17,8 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from vulndesk.bootstrap import Container
-from vulndesk.services.context import Deps
+from vulndesk.services.context import Deps, joined
 from vulndesk.services.group_commit import GroupCommit
-from vulndesk.services.intake import joined
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
 HEADER = "Idempotency-Key"
