@@ -130,3 +130,56 @@ def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Cont
     assert made == ["u0"]
     with container.uow() as uow:
         assert [str(u.id) for u in uow.units.list()] == ["u0"]
+
+
+def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
+    container: Container,
+) -> None:
+    # The leader waits for the writer lock (another process's commit) before it takes its
+    # batch: whatever queued meanwhile shares that transaction instead of waiting a round.
+    base = container.deps()
+    locked = threading.Event()
+    entering = threading.Event()
+
+    def uow_after_lock() -> Any:
+        entering.set()
+        assert locked.wait(30)
+        return base.uow()
+
+    gated = Deps(uow_after_lock, base.clock, base.evaluate, base.options, base.read)
+    group = GroupCommit(gated)
+    leader = threading.Thread(target=group.run, args=(_unit(0),))
+    leader.start()
+    assert entering.wait(30)
+    others = [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
+    for t in others:
+        t.start()
+    deadline = time.monotonic() + 30
+    while group.waiting < 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert group.waiting == 4  # the leader's own work too: nothing is taken before the lock
+    locked.set()
+    for t in [leader, *others]:
+        t.join(30)
+    assert (group.batches, group.items) == (1, 4)
+    with container.uow() as uow:
+        assert sorted(str(u.id) for u in uow.units.list()) == ["u0", "u1", "u2", "u3"]
+
+
+def test_a_transaction_that_cannot_begin_fails_its_batch_and_the_next_leader_goes_on(
+    container: Container,
+) -> None:
+    base = container.deps()
+    broken = [True]
+
+    def uow_or_fail() -> Any:
+        if broken.pop() if broken else False:
+            raise RuntimeError("database unavailable")
+        return base.uow()
+
+    group = GroupCommit(Deps(uow_or_fail, base.clock, base.evaluate, base.options, base.read))
+    with pytest.raises(RuntimeError, match="database unavailable"):
+        group.run(_unit(0))
+    assert group.waiting == 0 and group.run(_unit(1)) == "u1"
+    with container.uow() as uow:
+        assert [str(u.id) for u in uow.units.list()] == ["u1"]

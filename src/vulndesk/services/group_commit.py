@@ -3,11 +3,13 @@
 A durable commit waits for the disk (an fsync of SQLite's WAL or PostgreSQL's log), and on
 SQLite the writer lock is held while it waits, so one commit per request caps a server at a
 few hundred writes per second whatever its CPUs do. Here each caller queues its work; the
-first caller to find nobody committing becomes the leader, runs every queued piece of work
-inside one transaction, each in its own savepoint, and commits once. A piece of work that
-raises is rolled back to its savepoint alone and its caller gets the exception; the others
-are kept. Nobody is answered before the shared commit has returned, so an acknowledged
-request is as durable as with its own commit, and a failed commit fails every caller in it.
+first caller to find nobody committing becomes the leader and begins one transaction. Once
+that holds the writer lock (another process's commit may hold it first), the leader takes
+every queued piece of work, including what arrived while it waited, runs each in its own
+savepoint, and commits once. A piece of work that raises is rolled back to its savepoint
+alone and its caller gets the exception; the others are kept. Nobody is answered before the
+shared commit has returned, so an acknowledged request is as durable as with its own commit,
+and a failed commit fails every caller in it.
 
 Leadership passes to the oldest waiting caller after each batch, so no thread serves others'
 work for long while its own caller waits.
@@ -78,12 +80,13 @@ class GroupCommit:
         return item.result  # type: ignore[no-any-return]
 
     def _lead(self) -> None:
-        with self._lock:
-            batch, self._queue[: self._max] = self._queue[: self._max], []
+        batch: list[_Item[Any]] = []
         try:
             self._commit(batch)
         finally:
             with self._lock:
+                if not batch:  # the leader stopped before it took a batch (KeyboardInterrupt)
+                    batch, self._queue[: self._max] = self._queue[: self._max], []
                 for item in batch:
                     if not item.done:  # the transaction itself failed before answering
                         item.error = item.error or RuntimeError("the shared transaction failed")
@@ -96,10 +99,17 @@ class GroupCommit:
                 else:
                     self._leading = False
 
+    def _take(self, batch: list[_Item[Any]]) -> None:
+        """Move the queue's head into `batch`: called once the transaction holds its locks, so
+        work that arrived while the leader waited for them (another process's commit) joins."""
+        with self._lock:
+            batch[:], self._queue[: self._max] = self._queue[: self._max], []
+
     def _commit(self, batch: list[_Item[Any]]) -> None:
         results: list[tuple[_Item[Any], Any, BaseException | None]] = []
         try:
             with self._deps.uow() as uow:
+                self._take(batch)
                 shared = joined(self._deps, uow)
                 if len(batch) == 1:  # alone: its error undoes the whole transaction anyway
                     try:
@@ -115,6 +125,8 @@ class GroupCommit:
                         results.append((item, None, exc))
                 uow.commit()
         except Exception as exc:  # noqa: BLE001 - nothing was kept: every caller re-raises it
+            if not batch:  # the transaction never began: the queue's head fails with it
+                self._take(batch)
             for item in batch:
                 item.error, item.done = exc, True
             return

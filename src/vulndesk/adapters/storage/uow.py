@@ -8,7 +8,7 @@ from functools import cached_property
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, select
+from sqlalchemy import Connection, Engine, RootTransaction, select, text
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage.accounts import SqlAccountRepository
@@ -36,6 +36,12 @@ from vulndesk.adapters.storage.sweep import SqlSweepRepository
 from vulndesk.adapters.storage.tables import reference_version
 
 _REFERENCE_VERSION = FastStatement(select(reference_version.c.n).where(reference_version.c.id == 1))
+# Savepoints as plain statements: the same SQL `Connection.begin_nested` sends, without the
+# nested-transaction object it builds and compiles anew each time. Nested savepoints may share
+# the name: RELEASE and ROLLBACK TO act on the newest of that name on both engines.
+_SAVEPOINT = FastStatement(text("SAVEPOINT vd_item"))
+_RELEASE = FastStatement(text("RELEASE SAVEPOINT vd_item"))
+_ROLLBACK_TO = FastStatement(text("ROLLBACK TO SAVEPOINT vd_item"))
 
 
 class SqlUnitOfWork:
@@ -174,8 +180,14 @@ class SqlUnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """SAVEPOINT ... RELEASE; an exception rolls back to the savepoint and propagates."""
-        with self.conn.begin_nested():
+        _SAVEPOINT.execute(self.conn)
+        try:
             yield
+        except BaseException:
+            _ROLLBACK_TO.execute(self.conn)
+            _RELEASE.execute(self.conn)
+            raise
+        _RELEASE.execute(self.conn)
 
 
 _REPOSITORIES = tuple(
