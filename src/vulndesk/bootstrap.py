@@ -25,7 +25,7 @@ from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
 from vulndesk.services import notifications, worker
-from vulndesk.services.context import Deps, Evaluator
+from vulndesk.services.context import Deps, Evaluator, ReferenceCache
 from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
@@ -157,7 +157,13 @@ class Container:
             self.evaluator,
             self.rule_options,
             lambda: self.uow(readonly=True),
+            self.reference_cache,
         )
+
+    @cached_property
+    def reference_cache(self) -> ReferenceCache:
+        """Reference data kept while the reference version stays the same (intake planning)."""
+        return ReferenceCache()
 
     @cached_property
     def group_commit(self) -> GroupCommit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -198,3 +199,33 @@ def test_events_the_application_writes_pass_the_fast_check(
         log = NoExactCheck(conn)
         result, after = check_rows(log, log.chain_rows(1, chain), GENESIS, 1)
     assert (result.ok, result.checked, after) == (True, chain, chain + 1)
+
+
+def test_events_appended_together_chain_like_single_ones_whoever_moved_the_head(
+    container: Container, chain: int
+) -> None:
+    from vulndesk.adapters.storage import audit as audit_adapter
+    from vulndesk.domain.audit import chain_hash
+
+    actor = Actor("auditor-test", "test")
+    at = container.clock.now()
+    batch = [actor.event(at, "test:event:many", "case", f"VD-{n}") for n in range(3)]
+    with container.uow() as uow:
+        first = uow.audit.append_many(batch)
+        uow.commit()
+    # Another process appended meanwhile: this process's guess of the head is stale.
+    audit_adapter._LAST_HEAD[container.engine] = (1, "0" * 64)
+    with container.uow() as uow:
+        second = uow.audit.append_many(batch[:2])
+        assert uow.audit.append_many([]) == []
+        uow.commit()
+    got = [*first, *second]
+    assert [c.seq for c in got] == list(range(chain + 1, chain + 6))
+    for earlier, later in itertools.pairwise(got):
+        assert later.prev_hash == earlier.hash
+        assert later.hash == chain_hash(later.seq, later.event, earlier.hash)
+    with container.uow() as uow:
+        stored = uow.audit.events(chain + 1)
+    assert [(c.seq, c.hash) for c in stored] == [(c.seq, c.hash) for c in got]
+    result = audit_tools.verify(container.deps())
+    assert result.ok and result.checked == chain + 5

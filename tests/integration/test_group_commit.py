@@ -183,3 +183,29 @@ def test_a_transaction_that_cannot_begin_fails_its_batch_and_the_next_leader_goe
     assert group.waiting == 0 and group.run(_unit(1)) == "u1"
     with container.uow() as uow:
         assert [str(u.id) for u in uow.units.list()] == ["u1"]
+
+
+def test_a_leader_waiting_for_another_writer_takes_what_queued_meanwhile(
+    container: Container,
+) -> None:
+    # Another transaction has its turn to write (on SQLite its BEGIN IMMEDIATE holds the writer
+    # lock; on PostgreSQL it holds the group-commit advisory lock): the leader waits for it,
+    # and work that queues meanwhile goes into the leader's batch.
+    group = GroupCommit(container.deps())
+    with container.uow() as holder:
+        holder.wait_turn()
+        threads = [threading.Thread(target=group.run, args=(_unit(0),))]
+        threads[0].start()
+        time.sleep(0.2)  # the leader is waiting for its turn
+        threads += [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
+        for t in threads[1:]:
+            t.start()
+        deadline = time.monotonic() + 30
+        while group.waiting < 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert group.waiting == 4 and group.batches == 0
+    for t in threads:
+        t.join(30)
+    assert (group.batches, group.items) == (1, 4)
+    with container.uow() as uow:
+        assert sorted(str(u.id) for u in uow.units.list()) == ["u0", "u1", "u2", "u3"]

@@ -3,12 +3,14 @@ reference data it read changed in between; both engines."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import event
 
 from tests.builders import seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import intake, rules_in_force
+from vulndesk.services import intake, reference, rules_in_force
 from vulndesk.services.context import Actor
 
 REQ = intake.IntakeRequest(
@@ -67,3 +69,63 @@ def test_a_plan_read_before_the_rules_in_force_changed_is_made_again(
     assert "cn-rmsv-2021" not in stored
     fresh = intake.submit_report(deps, REQ)  # planned after the change: the reference
     assert set(_dues(container, key)) == set(_dues(container, fresh.case_key))
+
+
+def _planning_reads(container: Container, req: intake.IntakeRequest) -> tuple[object, list[str]]:
+    seen: list[str] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        seen.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", listen)
+    try:
+        prepared = intake.prepare_report(container.deps(), req)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", listen)
+    reads = [t for s in seen for t in REFERENCE_TABLES if f"FROM {t}" in s]
+    return prepared, reads
+
+
+REFERENCE_TABLES = ("products", "org_units", "org_settings", "calendar_overrides")
+
+
+def test_planning_reuses_reference_data_until_any_of_it_changes(
+    container: Container, actor: Actor
+) -> None:
+    deps = container.deps()
+    seed_reference(deps, actor)
+    switch = replace(REQ, product="switch")
+    first, reads = _planning_reads(container, switch)
+    assert set(reads) >= {"products", "org_units", "org_settings"}
+    again, reads = _planning_reads(container, switch)
+    assert reads == []  # the same reference version: nothing read again, an unknown name too
+    assert isinstance(first, intake.PreparedReport) and isinstance(again, intake.PreparedReport)
+    assert first.plan.request.products == again.plan.request.products == {}
+    # The product is added, made by the Chinese subsidiary: the version moves, and the next
+    # report naming it is planned from the new data (filed under its maker, with its version).
+    reference.add_product(
+        deps,
+        actor,
+        reference.ProductInput(
+            id="switch",
+            vendor="Acme",
+            name="Switch",
+            model="S-1",
+            versions=("1.0",),
+            owner_unit="cn",
+        ),
+    )
+    after, reads = _planning_reads(container, switch)
+    assert "products" in reads
+    assert isinstance(after, intake.PreparedReport)
+    assert after.plan.request.unit == "cn"
+    assert after.plan.request.products == {"switch": ["1.0"]}
+    stored = intake.store_report(deps, after)
+    with container.uow() as uow:
+        assert str(uow.cases.get(CaseKey(stored.case_key)).unit) == "cn"
+    # An option change moves it too: the rules in force are read again.
+    rules_in_force.set_in_force(deps, actor, container.rule_sets, ["eu-cra-2024"])
+    later, reads = _planning_reads(container, REQ)
+    assert "org_settings" in reads
+    assert isinstance(later, intake.PreparedReport)
+    assert {o.id.partition("/")[0] for o in later.plan.obligations} <= {"eu-cra-2024"}

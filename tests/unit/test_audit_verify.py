@@ -35,6 +35,9 @@ class _NoExactCheck:
     def append(self, event: AuditEvent) -> ChainedEvent:
         raise NotImplementedError
 
+    def append_many(self, events: list[AuditEvent]) -> list[ChainedEvent]:
+        raise NotImplementedError
+
     def for_object(self, object_type: str, object_id: str, limit: int = 200) -> list[ChainedEvent]:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ from functools import partial
 from typing import TypeVar
 
 from vulndesk.domain import lifecycle, values
+from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, check_cwe, check_details
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
@@ -143,10 +144,16 @@ def plan_open(
     return CasePlan(req, actor, now, version, case, tuple(obligations))
 
 
-def store_open(deps: Deps, uow: UnitOfWork, plan: CasePlan) -> Case:
+def store_open(
+    deps: Deps,
+    uow: UnitOfWork,
+    plan: CasePlan,
+    also: Callable[[CaseKey], list[AuditEvent]] | None = None,
+) -> Case:
     """Store a planned case under a newly drawn key, with its opening audit event and clocks.
 
     A plan read at another reference version is made again here, in this transaction.
+    `also` gives events (for the drawn key) to append together with the opening one.
     """
     if plan.version is not None and uow.reference_version() != plan.version:
         plan = plan_open(deps, uow, plan.actor, plan.request, plan.now)
@@ -154,9 +161,8 @@ def store_open(deps: Deps, uow: UnitOfWork, plan: CasePlan) -> Case:
     key = uow.cases.next_key(now.year)
     case = replace(plan.case, key=key)
     uow.cases.add(case, now)
-    uow.audit.append(
-        plan.actor.event(now, "case:case:opened", "case", key, tuple(sorted(case.details)))
-    )
+    opened = plan.actor.event(now, "case:case:opened", "case", key, tuple(sorted(case.details)))
+    uow.audit.append_many([opened, *(also(key) if also else ())])
     settled = [replace(o, case=key) for o in plan.obligations]
     uow.obligations.replace_for_case(key, case.unit, settled, now)
     return case

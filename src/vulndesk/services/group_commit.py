@@ -4,9 +4,9 @@ A durable commit waits for the disk (an fsync of SQLite's WAL or PostgreSQL's lo
 SQLite the writer lock is held while it waits, so one commit per request caps a server at a
 few hundred writes per second whatever its CPUs do. Here each caller queues its work; the
 first caller to find nobody committing becomes the leader and begins one transaction. Once
-that holds the writer lock (another process's commit may hold it first), the leader takes
-every queued piece of work, including what arrived while it waited, runs each in its own
-savepoint, and commits once. A piece of work that raises is rolled back to its savepoint
+that has its turn to write (SQLite's writer lock, or on PostgreSQL an advisory lock; another
+process's commit may hold it first), the leader takes every queued piece of work, including
+what arrived while it waited, runs each in its own savepoint, and commits once. A piece of work that raises is rolled back to its savepoint
 alone and its caller gets the exception; the others are kept. Nobody is answered before the
 shared commit has returned, so an acknowledged request is as durable as with its own commit,
 and a failed commit fails every caller in it.
@@ -109,6 +109,7 @@ class GroupCommit:
         results: list[tuple[_Item[Any], Any, BaseException | None]] = []
         try:
             with self._deps.uow() as uow:
+                uow.wait_turn()  # PostgreSQL: as SQLite's BEGIN IMMEDIATE, queue for writing
                 self._take(batch)
                 shared = joined(self._deps, uow)
                 if len(batch) == 1:  # alone: its error undoes the whole transaction anyway

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vulndesk.domain import values
+from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.domain.ids import ProductId
+from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.domain.products import Product
 from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
 from vulndesk.services.context import Actor, Deps, joined, read_once
@@ -171,7 +172,8 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
     with deps.reader() as reading:
         # The version first: what is read after it is at least as new (see plan_open).
         version = reading.reference_version()
-        uow = read_once(reading)  # each unit and product read once
+        # Each unit, product, option and override read once, and kept while the version holds.
+        uow = deps.cache.view(reading, version) if deps.cache else read_once(reading)
         try:
             product = uow.products.get(ProductId(req.product))
         except NotFound:
@@ -203,7 +205,22 @@ def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
     actor = prepared.plan.actor
     with deps.uow() as outer:
         uow = joined(deps, outer).uow()
-        case = store_open(deps, uow, prepared.plan)
+
+        def received(key: CaseKey) -> list[AuditEvent]:
+            return [
+                actor.event(
+                    now,
+                    "intake:report:received",
+                    "intake",
+                    tracking,
+                    (),
+                    case=key,
+                    channel=req.channel,
+                )
+            ]
+
+        # Both audit events (case opened, report received) go in with one move of the head.
+        case = store_open(deps, uow, prepared.plan, also=received)
         uow.intake.add(
             IntakeRecord(
                 tracking,
@@ -218,17 +235,6 @@ def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
         for upload in req.attachments:
             uow.intake.add_attachment(tracking, upload, now)
         uow.intake.add_receipt(now, req.channel, req.source_address, prepared.size, tracking)
-        uow.audit.append(
-            actor.event(
-                now,
-                "intake:report:received",
-                "intake",
-                tracking,
-                (),
-                case=case.key,
-                channel=req.channel,
-            )
-        )
         outer.commit()
     return IntakeReceipt(tracking, prepared.token, case.key)
 

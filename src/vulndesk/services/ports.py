@@ -121,6 +121,10 @@ class ObligationRepository(Protocol):
 
 class AuditLog(Protocol):
     def append(self, event: AuditEvent) -> ChainedEvent: ...
+    def append_many(self, events: list[AuditEvent]) -> list[ChainedEvent]:
+        """`events` appended in order, in one step."""
+        ...
+
     def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]: ...
     def for_object(
         self, object_type: str, object_id: str, limit: int = 200
@@ -188,4 +192,12 @@ class UnitOfWork(Protocol):
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: kept when the block ends, undone alone when it raises."""
+        ...
+
+    def wait_turn(self) -> None:
+        """Wait until no other shared (group-commit) transaction of any process writes.
+
+        Those transactions all move the audit chain's head, so they write one after another
+        anyway; waiting up front lets work queue meanwhile. SQLite's writer lock, taken when
+        the transaction began, already does this."""
         ...

@@ -70,6 +70,23 @@ _FETCH = 2000
 _LAST_HEAD: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
 
 
+def _row(c: ChainedEvent) -> dict[str, Any]:
+    event = c.event
+    return {
+        "seq": c.seq,
+        "at": event.at,
+        "actor": event.actor,
+        "tag": event.tag,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "fields": list(event.fields),
+        "source": event.source,
+        "detail": dict(event.detail),
+        "prev_hash": c.prev_hash,
+        "hash": c.hash,
+    }
+
+
 class SqlAuditLog:
     """Append-only, hash-chained audit events."""
 
@@ -85,7 +102,17 @@ class SqlAuditLog:
             )
         return int(row[0]), str(row[1])
 
-    def _claim(self, event: AuditEvent) -> tuple[int, str, str] | None:
+    def _chain(self, seq: int, prev: str, events: list[AuditEvent]) -> list[ChainedEvent]:
+        """`events` chained after the event `seq` whose hash is `prev`."""
+        chained = []
+        for event in events:
+            seq += 1
+            digest = chain_hash(seq, event, prev)
+            chained.append(ChainedEvent(seq, event, prev, digest))
+            prev = digest
+        return chained
+
+    def _claim(self, events: list[AuditEvent]) -> list[ChainedEvent] | None:
         """Move the head past the guessed one; None when the guess is stale.
 
         The guarded UPDATE locks the head row like the SELECT ... FOR UPDATE it replaces, and
@@ -95,40 +122,27 @@ class SqlAuditLog:
         guess = _LAST_HEAD.get(self.conn.engine)
         if guess is None:
             return None
-        seq, prev = guess[0] + 1, guess[1]
-        digest = chain_hash(seq, event, prev)
-        params = {"seq": seq, "hash": digest, "was_seq": guess[0], "was_hash": prev}
+        chained = self._chain(guess[0], guess[1], events)
+        last = chained[-1]
+        params = {"seq": last.seq, "hash": last.hash, "was_seq": guess[0], "was_hash": guess[1]}
         if _CLAIM_HEAD.execute(self.conn, params).rowcount != 1:
             return None
-        return seq, prev, digest
+        return chained
 
     def append(self, event: AuditEvent) -> ChainedEvent:
-        claimed = self._claim(event)
-        if claimed is None:
-            seq, prev = self._head()
-            seq += 1
-            digest = chain_hash(seq, event, prev)
-            _MOVE_HEAD.execute(self.conn, {"seq": seq, "hash": digest})
-        else:
-            seq, prev, digest = claimed
-        _INSERT.execute(
-            self.conn,
-            {
-                "seq": seq,
-                "at": event.at,
-                "actor": event.actor,
-                "tag": event.tag,
-                "object_type": event.object_type,
-                "object_id": event.object_id,
-                "fields": list(event.fields),
-                "source": event.source,
-                "detail": dict(event.detail),
-                "prev_hash": prev,
-                "hash": digest,
-            },
-        )
-        _LAST_HEAD[self.conn.engine] = (seq, digest)
-        return ChainedEvent(seq, event, prev, digest)
+        return self.append_many([event])[0]
+
+    def append_many(self, events: list[AuditEvent]) -> list[ChainedEvent]:
+        """Append `events` in order: one move of the head and one insert for all of them."""
+        if not events:
+            return []
+        chained = self._claim(events)
+        if chained is None:
+            chained = self._chain(*self._head(), events)
+            _MOVE_HEAD.execute(self.conn, {"seq": chained[-1].seq, "hash": chained[-1].hash})
+        _INSERT.executemany(self.conn, [_row(c) for c in chained])
+        _LAST_HEAD[self.conn.engine] = (chained[-1].seq, chained[-1].hash)
+        return chained
 
     def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]:
         stmt = select(audit_events).where(audit_events.c.seq >= start).order_by(audit_events.c.seq)

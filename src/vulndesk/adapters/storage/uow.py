@@ -42,6 +42,9 @@ _REFERENCE_VERSION = FastStatement(select(reference_version.c.n).where(reference
 _SAVEPOINT = FastStatement(text("SAVEPOINT vd_item"))
 _RELEASE = FastStatement(text("RELEASE SAVEPOINT vd_item"))
 _ROLLBACK_TO = FastStatement(text("ROLLBACK TO SAVEPOINT vd_item"))
+# PostgreSQL: the advisory lock group-commit transactions queue on (see `wait_turn`).
+_TURN = FastStatement(text("SELECT pg_advisory_xact_lock(:key)"))
+GROUP_TURN = 0x76_64_67_63  # "vdgc"; the migrations lock on "vdmg"
 
 
 class SqlUnitOfWork:
@@ -176,6 +179,13 @@ class SqlUnitOfWork:
         """A number that moves whenever units, products, options or overrides change."""
         value = _REFERENCE_VERSION.execute(self.conn).scalar_one()
         return int(value)
+
+    def wait_turn(self) -> None:
+        """On PostgreSQL, a transaction-level advisory lock, released by COMMIT or ROLLBACK.
+
+        SQLite's writer lock, taken at BEGIN, already serialises writing transactions."""
+        if self.conn.dialect.name == "postgresql":
+            _TURN.execute(self.conn, {"key": GROUP_TURN})
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

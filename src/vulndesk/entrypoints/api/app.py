@@ -71,6 +71,8 @@ def create_app(container: Container) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page(app.openapi()))
 
+    # The public intake first: the busiest routes, matched without trying every other one.
+    app.include_router(intake.build_router(container))
     app.include_router(routes_auth.router)
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)
@@ -78,7 +80,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)
     app.include_router(routes_admin.router)
-    app.include_router(intake.build_router(container))
     web.install(app)
     return app
 
