@@ -17,9 +17,11 @@ after on the same data without generating it again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -51,6 +53,7 @@ READ_SECONDS = 10.0
 READ_CLIENTS = int(os.environ.get("BENCH_READ_CLIENTS", "8"))
 LIST_TARGET_MS = 200.0
 READ_TARGET = 300.0
+SERVED_PROCESSES = 2
 FILTERS = [
     "state=triage&unit=cn",
     "state=received&state=triage&state=verified",
@@ -60,7 +63,7 @@ FILTERS = [
 ]
 
 
-def _token(c: Container) -> str:
+def _token(c: Container, unit: str = "cn") -> str:
     """A coordinator's API token (all-case access), made the way an administrator makes one."""
     c.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)  # bench, not prod
     deps, admin = c.deps(), Actor("bench", "bench")
@@ -72,7 +75,7 @@ def _token(c: Container) -> str:
         name=name,
         email=f"{name}@example.org",
         roles=["coordinator"],
-        unit="cn",
+        unit=unit,
         password="correct horse battery staple",  # noqa: S106 - a throwaway bench account
     )
     secret, _ = accounts.enroll_totp(deps, admin, name)
@@ -164,7 +167,9 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
         generate_cases(c.engine, CASES - stored, PER_CASE)
         gen_s = time.perf_counter() - t0
-    m = asyncio.run(_measure(c, _token(c)))
+    token = _token(c)
+    m = asyncio.run(_measure(c, token))
+    served = _served_reads(c, token)
 
     def row(
         name: str,
@@ -198,15 +203,95 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
             LIST_TARGET_MS,
             m["list_p99"] <= LIST_TARGET_MS,
         ),
+        # In-process: the client runs in the server's process and shares its GIL, so this
+        # is a floor; the served row below is the measurement the target applies to.
         row(
-            f"case page reads/s with audit event ({size})",
+            f"case page reads/s with audit event, in-process client ({size})",
             m["read_rate"],
             "reads/s",
             m["base_rate"],
+            None,
+            None,
+        ),
+        row(
+            f"case page reads/s with audit event, served by {SERVED_PROCESSES} processes ({size})",
+            served["rate"],
+            "reads/s",
+            served["bare_rate"],
             READ_TARGET,
-            m["read_rate"] >= READ_TARGET,
+            served["rate"] >= READ_TARGET and served["errors"] == 0,
+        ),
+        row(
+            f"case page read p99, served ({size})",
+            served["p99"],
+            "ms",
+            served["bare_p99"],
+            None,
+            None,
         ),
     ]
+
+
+def _served_reads(c: Container, token: str) -> dict[str, float]:
+    """GET /api/v1/cases/{key} for random generated cases from server processes as
+    `vulndesk serve --workers 2` runs them, 8 keep-alive clients, beside a bare route."""
+    from bench.bench_intake import _free_port, _wait_ready
+    from bench.loadgen import build_request, drive
+
+    url = c.settings.effective_database_url()
+    if url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        # The test server runs without fsync; the read's audit event is made durable here.
+        with c.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(text(f"ALTER SYSTEM SET {setting} = on"))
+            conn.execute(text("SELECT pg_reload_conf()"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VULNDESK_")} | {
+        "VULNDESK_HOME": str(c.settings.home),
+        "VULNDESK_DATABASE_URL": url,
+        "VULNDESK_KEYS": c.settings.keys_json or "",
+        "VULNDESK_COOKIE_SECURE": "0",
+    }
+    port = _free_port()
+    script = (
+        "from vulndesk.entrypoints.api.serving import run_processes; "
+        f"run_processes('bench.bench_intake:app_factory', {SERVED_PROCESSES}, "
+        f"host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=root)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/healthz", server)
+        host = f"127.0.0.1:{port}"
+        auth = {"Authorization": f"Bearer {token}"}
+        rng = random.Random(11)
+        pages = [
+            build_request(
+                "GET", f"/api/v1/cases/{bench_key(rng.randrange(1, CASES + 1))}", host, headers=auth
+            )
+            for _ in range(5000)
+        ]
+        bare = build_request("GET", "/bench/bare", host)
+
+        async def run() -> tuple[Any, Any]:
+            go = functools.partial(drive, "127.0.0.1", port, clients=READ_CLIENTS, expect=200)
+            await go(lambda n, i: pages[i % 50], seconds=1.0)  # warm-up
+            base = await go(lambda n, i: bare, seconds=READ_SECONDS / 2)
+            reads = await go(lambda n, i: pages[(n * 7919 + i) % len(pages)], seconds=READ_SECONDS)
+            return base, reads
+
+        base, reads = asyncio.run(run())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "rate": reads.rate,
+        "p99": reads.percentile(99),
+        "errors": float(sum(reads.errors.values())),
+        "bare_rate": base.rate,
+        "bare_p99": base.percentile(99),
+    }
 
 
 def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -31,6 +31,9 @@ from vulndesk.services.context import Actor
 
 TRIALS = int(os.environ.get("VULNDESK_CRASH_TRIALS", "20"))
 CLIENTS = int(os.environ.get("VULNDESK_CRASH_CLIENTS", "2"))
+# Server processes (`vulndesk serve --workers N`); with more than one, single processes are
+# killed too, and the supervisor replaces them while the others serve.
+WORKERS = int(os.environ.get("VULNDESK_CRASH_WORKERS", "1"))
 SEED = int(os.environ.get("VULNDESK_CRASH_SEED", str(random.randrange(1 << 30))))
 SEEDER = Actor("crash-seeder", "test")
 
@@ -94,8 +97,8 @@ class Stack:
 class Service:
     """One `vulndesk serve` or `vulndesk worker` process that can be killed and restarted."""
 
-    def __init__(self, stack: Stack, kind: str, name: str) -> None:
-        self.stack, self.kind, self.name = stack, kind, name
+    def __init__(self, stack: Stack, kind: str, name: str, workers: int = 1) -> None:
+        self.stack, self.kind, self.name, self.workers = stack, kind, name, workers
         self.port = free_port() if kind == "serve" else 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.log: IO[bytes] = (stack.home / f"{name}.log").open("ab")
@@ -108,10 +111,16 @@ class Service:
     def start(self) -> None:
         if self.kind == "serve":
             args = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            args += ["--workers", str(self.workers)] if self.workers > 1 else []
         else:
             args = ["worker", "--interval", "1"]
+        # A session of its own: a kill takes the supervisor and its server processes together.
         self.proc = subprocess.Popen(
-            [str(VULNDESK), *args], env=self.stack.env, stdout=self.log, stderr=self.log
+            [str(VULNDESK), *args],
+            env=self.stack.env,
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,
         )
         self.starts += 1
 
@@ -135,11 +144,29 @@ class Service:
             time.sleep(0.05)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handlers, no flush, open transactions cut off mid-way."""
+        """SIGKILL to every process of it: no shutdown handlers, no flush, open transactions
+        cut off mid-way."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
         self.proc = None
+
+    def kill_one_process(self, rng: random.Random) -> bool:
+        """SIGKILL one server process of several (the supervisor starts another); False if
+        none was found."""
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        found = subprocess.run(
+            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True, check=False
+        )
+        pids = [int(p) for p in found.stdout.split()]
+        if not pids:
+            return False
+        try:
+            os.kill(rng.choice(pids), signal.SIGKILL)
+        except ProcessLookupError:
+            return False
+        return True
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

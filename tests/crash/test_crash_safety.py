@@ -6,7 +6,9 @@ nothing may be stored twice, the database and the audit chain must be intact, an
 outbox must finish its work with no escalation delivered twice.
 VULNDESK_CRASH_TRIALS sets the number of trials (20 by default), VULNDESK_CRASH_ROUND how
 many run between full checks (20), VULNDESK_CRASH_CLIENTS the client threads (2), and
-VULNDESK_CRASH_SEED replays a run. Each round's verified totals go to <home>/rounds.log.
+VULNDESK_CRASH_SEED replays a run, and VULNDESK_CRASH_WORKERS (1) runs the server as several
+processes, of which single ones are killed too. Each round's verified totals go to
+<home>/rounds.log.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.crash import checks
-from tests.crash.harness import SEED, TRIALS, IntakeLoad, Service, Stack
+from tests.crash.harness import SEED, TRIALS, WORKERS, IntakeLoad, Service, Stack
 from tests.pg import PgServer
 
 pytestmark = [pytest.mark.xdist_group("crash"), pytest.mark.slow]
@@ -45,7 +47,7 @@ class Outcome:
 
     def line(self, seed: int, engine: str, seconds: float) -> str:
         return (
-            f"crash run seed={seed} engine={engine}: {self.trials} trials in {self.rounds} "
+            f"crash run seed={seed} engine={engine} processes={WORKERS}: {self.trials} trials in {self.rounds} "
             f"rounds, kills {dict(self.kills)}, {len(self.acked)} reports acknowledged, "
             f"{self.retries} retries, {self.escalations} escalations delivered once each "
             f"({self.orphaned_claims} claims left by killed workers), audit {self.audit}, "
@@ -77,7 +79,7 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
 
 def run_round(stack: Stack, trials: int, rng: random.Random, out: Outcome) -> None:
     """`trials` kills under load, then every check; `out` accumulates across rounds."""
-    server = Service(stack, "serve", "server")
+    server = Service(stack, "serve", "server", WORKERS)
     work = Service(stack, "worker", "worker")
     load = IntakeLoad([server.base], acked=out.acked)
     try:
@@ -89,6 +91,10 @@ def run_round(stack: Stack, trials: int, rng: random.Random, out: Outcome) -> No
         for trial in range(trials):
             time.sleep(rng.uniform(0.1, 1.0))
             victims = rng.choice((("server",), ("server",), ("worker",), ("server", "worker")))
+            if WORKERS > 1 and rng.random() < 0.5 and server.kill_one_process(rng):
+                out.kills["server process"] += 1  # one of several: the others keep serving
+                server.wait_ready()
+                continue
             for victim in victims:
                 (server if victim == "server" else work).kill()
                 out.kills[victim] += 1

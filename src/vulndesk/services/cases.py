@@ -303,21 +303,39 @@ def show_visible_case(deps: Deps, who: Principal, actor: Actor, key: str) -> Cas
     A member's visible cases are read before the case, so a case the caller may not see costs
     what a missing one costs.
     """
+    view = read_visible_case(deps, who, key)
+    record_case_read(deps, actor, view.case)
+    return view
+
+
+def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
+    """The case with its clocks if `who` may see it, from a read-only transaction; the same
+    NotFound for a case that is missing and one the caller may not see.
+
+    Records nothing: the caller must record the read (`record_case_read`) and see it committed
+    before it shows the case to anyone. Reading first keeps the decryption and the reads out
+    of the shared writing transaction, which then only appends the audit event.
+    """
     case_key = parse_case_key(key)
     if not who.has(access.CASE_READERS):
         raise NotFound("case", case_key)
-    now = deps.clock.now()
-    with deps.uow() as uow:
+    with deps.reader() as uow:
         keys = access.visible_cases(uow, who)
         if keys is not None and case_key not in keys:
             raise NotFound("case", case_key)
         case = uow.cases.get(case_key)
         obligations = uow.obligations.for_case(case.key)
+    return CaseView(case, obligations)
+
+
+def record_case_read(deps: Deps, actor: Actor, case: Case) -> None:
+    """The audit event of a read of `case`'s details, naming the sensitive fields read."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
         uow.audit.append(
             actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
         )
         uow.commit()
-    return CaseView(case, obligations)
 
 
 def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Integer,
     LargeBinary,
@@ -53,7 +54,10 @@ def _typed_null(type_: Any) -> Any:
 
 # Facts and transitions of a case as one row set (`src` 0 = fact, 1 = transition), joined to
 # the case row so a case is read with one statement. Column types follow the first SELECT.
+# Each branch finds its own case by key: SQLite cannot push the outer join's condition into a
+# UNION ALL, and would build the whole set of every case's facts for each read.
 _f, _t = case_facts.c, case_transitions.c
+_WANTED: BindParameter[str] = bindparam("wanted")
 _CHILDREN = union_all(
     select(
         literal(0).label("src"),
@@ -67,7 +71,9 @@ _CHILDREN = union_all(
         _f.evidence_enc.label("c_blob"),
         _typed_null(Text).label("c_reason"),
         _f.revision.label("c_revision"),
-    ),
+    )
+    .join(cases, cases.c.id == _f.case_id)
+    .where(cases.c.key == _WANTED),
     select(
         literal(1),
         _t.case_id,
@@ -80,16 +86,16 @@ _CHILDREN = union_all(
         _typed_null(LargeBinary),
         _t.reason,
         _typed_null(Integer),
-    ),
+    )
+    .join(cases, cases.c.id == _t.case_id)
+    .where(cases.c.key == _WANTED),
 ).subquery("children")
 _CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
     _CHILDREN, _CHILDREN.c.case_id == cases.c.id
 )
 # The statements of opening and of reading a case, prebuilt (see fast.py).
 _GET_CASE = FastStatement(
-    _CASE_WITH_CHILDREN.where(cases.c.key == bindparam("wanted")).order_by(
-        _CHILDREN.c.src, _CHILDREN.c.c_id
-    )
+    _CASE_WITH_CHILDREN.where(cases.c.key == _WANTED).order_by(_CHILDREN.c.src, _CHILDREN.c.c_id)
 )
 _INSERT_CASE = FastStatement(insert(cases).returning(cases.c.id))
 _INSERT_FACTS = FastStatement(insert(case_facts))

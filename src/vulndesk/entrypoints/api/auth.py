@@ -54,13 +54,20 @@ def principal(
     return found
 
 
-def actor(request: Request, who: Annotated[Principal, Depends(principal)]) -> Actor:
+# Dependencies that only compute are `async def`: FastAPI runs a plain `def` dependency in a
+# worker thread, and each such hop costs more than what these do. `principal` reads the
+# database, so it stays a thread's work.
+async def actor(request: Request, who: Annotated[Principal, Depends(principal)]) -> Actor:
     return who.actor(source(request))
+
+
+async def _deps(request: Request) -> Deps:
+    return deps(request)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 CurrentActor = Annotated[Actor, Depends(actor)]
-CurrentDeps = Annotated[Deps, Depends(deps)]
+CurrentDeps = Annotated[Deps, Depends(_deps)]
 # Accepted on every creating POST; printable ASCII only, so it can never split a header.
 IdempotencyKey = Annotated[
     str,

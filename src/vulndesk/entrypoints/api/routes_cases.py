@@ -110,9 +110,11 @@ def show_case(
     key: CaseKeyPath, who: CurrentPrincipal, actor: CurrentActor, request: Request
 ) -> dict[str, Any]:
     """A case with its details, facts and clocks; the read is recorded in the audit trail."""
-    # The read's audit event shares its commit with concurrent requests (group commit).
-    group = container(request).group_commit
-    view = group.run(lambda d: cases.show_visible_case(d, who, actor, key))
+    # Read (and decrypted) in a read-only transaction; only the read's audit event goes into
+    # the shared writing transaction (group commit), and the case is shown once it committed.
+    c = container(request)
+    view = cases.read_visible_case(c.deps(), who, key)
+    c.group_commit.run(lambda d: cases.record_case_read(d, actor, view.case))
     return case_out(view.case, view.obligations)
 
 
