@@ -238,7 +238,7 @@ def _served_reads(c: Container, token: str) -> dict[str, float]:
     from bench.bench_intake import _free_port, _wait_ready
     from bench.loadgen import build_request, drive
 
-    url = c.settings.effective_database_url()
+    url = c.settings.effective_database_url
     if url.startswith("postgresql"):
         from sqlalchemy import text
 
