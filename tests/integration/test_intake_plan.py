@@ -3,7 +3,9 @@ reference data it read changed in between; both engines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from sqlalchemy import event
 
@@ -13,6 +15,7 @@ from vulndesk.domain.ids import CaseKey
 from vulndesk.services import intake, reference, rules_in_force
 from vulndesk.services.context import Actor
 
+T = TypeVar("T")
 REQ = intake.IntakeRequest(
     product="router",
     version="1.0",
@@ -28,7 +31,8 @@ def _dues(container: Container, key: str) -> dict[str, object]:
         return {o.id: o.obligation.due for o in uow.obligations.for_case(CaseKey(key))}
 
 
-def _store_counting(container: Container, prepared: intake.PreparedReport) -> tuple[str, list[str]]:
+def _counting(container: Container, run: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `run` returns, and the statements it sent."""
     seen: list[str] = []
 
     def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
@@ -36,9 +40,14 @@ def _store_counting(container: Container, prepared: intake.PreparedReport) -> tu
 
     event.listen(container.engine, "before_cursor_execute", listen)
     try:
-        got = intake.store_report(container.deps(), prepared)
+        got = run()
     finally:
         event.remove(container.engine, "before_cursor_execute", listen)
+    return got, seen
+
+
+def _store_counting(container: Container, prepared: intake.PreparedReport) -> tuple[str, list[str]]:
+    got, seen = _counting(container, lambda: intake.store_report(container.deps(), prepared))
     return got.case_key, seen
 
 
@@ -71,19 +80,11 @@ def test_a_plan_read_before_the_rules_in_force_changed_is_made_again(
     assert set(_dues(container, key)) == set(_dues(container, fresh.case_key))
 
 
-def _planning_reads(container: Container, req: intake.IntakeRequest) -> tuple[object, list[str]]:
-    seen: list[str] = []
-
-    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
-        seen.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", listen)
-    try:
-        prepared = intake.prepare_report(container.deps(), req)
-    finally:
-        event.remove(container.engine, "before_cursor_execute", listen)
-    reads = [t for s in seen for t in REFERENCE_TABLES if f"FROM {t}" in s]
-    return prepared, reads
+def _planning_reads(
+    container: Container, req: intake.IntakeRequest
+) -> tuple[intake.PreparedReport, list[str]]:
+    prepared, seen = _counting(container, lambda: intake.prepare_report(container.deps(), req))
+    return prepared, [t for s in seen for t in REFERENCE_TABLES if f"FROM {t}" in s]
 
 
 REFERENCE_TABLES = ("products", "org_units", "org_settings", "calendar_overrides")
@@ -99,7 +100,6 @@ def test_planning_reuses_reference_data_until_any_of_it_changes(
     assert set(reads) >= {"products", "org_units", "org_settings"}
     again, reads = _planning_reads(container, switch)
     assert reads == []  # the same reference version: nothing read again, an unknown name too
-    assert isinstance(first, intake.PreparedReport) and isinstance(again, intake.PreparedReport)
     assert first.plan.request.products == again.plan.request.products == {}
     # The product is added, made by the Chinese subsidiary: the version moves, and the next
     # report naming it is planned from the new data (filed under its maker, with its version).
@@ -117,7 +117,6 @@ def test_planning_reuses_reference_data_until_any_of_it_changes(
     )
     after, reads = _planning_reads(container, switch)
     assert "products" in reads
-    assert isinstance(after, intake.PreparedReport)
     assert after.plan.request.unit == "cn"
     assert after.plan.request.products == {"switch": ["1.0"]}
     stored = intake.store_report(deps, after)
@@ -127,5 +126,4 @@ def test_planning_reuses_reference_data_until_any_of_it_changes(
     rules_in_force.set_in_force(deps, actor, container.rule_sets, ["eu-cra-2024"])
     later, reads = _planning_reads(container, REQ)
     assert "org_settings" in reads
-    assert isinstance(later, intake.PreparedReport)
     assert {o.id.partition("/")[0] for o in later.plan.obligations} <= {"eu-cra-2024"}
