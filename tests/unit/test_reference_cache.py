@@ -103,3 +103,14 @@ def test_free_text_names_cannot_grow_the_cache_without_bound(
         with pytest.raises(NotFound):
             view.products.get(f"unknown-{n}")
     assert len(reads) == 7  # three kept, the rest read each time
+
+
+def test_a_kept_refusal_is_raised_afresh_each_time() -> None:
+    view: Any = ReferenceCache().view(cast(UnitOfWork, _Uow([])), 1)
+    raised = []
+    for _ in range(3):
+        with pytest.raises(NotFound) as info:
+            view.products.get("unknown-9")
+        raised.append(info.value)
+    assert len({id(e) for e in raised}) == 3
+    assert all((e.kind, e.key) == ("products", "unknown-9") for e in raised)

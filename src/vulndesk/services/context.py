@@ -138,7 +138,9 @@ class _SharedMemo:
             if len(self._store) < CACHE_LIMIT:
                 self._store[key] = got
         if isinstance(got, NotFound):
-            raise got
+            # A new exception each time: raising the kept one again would chain every raise's
+            # traceback (and its frames) onto it.
+            raise NotFound(got.kind, got.key)
         return got
 
     def get(self, id_: str) -> Any:

@@ -6,10 +6,11 @@ few hundred writes per second whatever its CPUs do. Here each caller queues its 
 first caller to find nobody committing becomes the leader and begins one transaction. Once
 that has its turn to write (SQLite's writer lock, or on PostgreSQL an advisory lock; another
 process's commit may hold it first), the leader takes every queued piece of work, including
-what arrived while it waited, runs each in its own savepoint, and commits once. A piece of work that raises is rolled back to its savepoint
-alone and its caller gets the exception; the others are kept. Nobody is answered before the
-shared commit has returned, so an acknowledged request is as durable as with its own commit,
-and a failed commit fails every caller in it.
+what arrived while it waited, runs each in its own savepoint, and commits once. A piece of
+work that raises is rolled back to its savepoint alone and its caller gets the exception;
+the others are kept. Nobody is answered before the shared commit has returned, so an
+acknowledged request is as durable as with its own commit, and a failed commit fails every
+caller in it.
 
 Leadership passes to the oldest waiting caller after each batch, so no thread serves others'
 work for long while its own caller waits.
