@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
-from bench.engines import on_postgres, on_sqlite
+from bench.engines import make_durable, on_postgres, on_sqlite
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.storage.tables import cases
 from vulndesk.bootstrap import Container
@@ -235,34 +234,21 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
 def _served_reads(c: Container, token: str) -> dict[str, float]:
     """GET /api/v1/cases/{key} for random generated cases from server processes as
     `vulndesk serve --workers 2` runs them, 8 keep-alive clients, beside a bare route."""
-    from bench.bench_intake import _free_port, _wait_ready
+    from bench.bench_intake import served
     from bench.loadgen import build_request, drive
 
     url = c.settings.effective_database_url
     if url.startswith("postgresql"):
-        from sqlalchemy import text
-
         # The test server runs without fsync; the read's audit event is made durable here.
         with c.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(text(f"ALTER SYSTEM SET {setting} = on"))
-            conn.execute(text("SELECT pg_reload_conf()"))
+            make_durable(conn)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VULNDESK_")} | {
         "VULNDESK_HOME": str(c.settings.home),
         "VULNDESK_DATABASE_URL": url,
         "VULNDESK_KEYS": c.settings.keys_json or "",
         "VULNDESK_COOKIE_SECURE": "0",
     }
-    port = _free_port()
-    script = (
-        "from vulndesk.entrypoints.api.serving import run_processes; "
-        f"run_processes('bench.bench_intake:app_factory', {SERVED_PROCESSES}, "
-        f"host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    root = Path(__file__).resolve().parents[1]
-    server = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=root)
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}/healthz", server)
+    with served(env, SERVED_PROCESSES) as port:
         host = f"127.0.0.1:{port}"
         auth = {"Authorization": f"Bearer {token}"}
         rng = random.Random(11)
@@ -282,9 +268,6 @@ def _served_reads(c: Container, token: str) -> dict[str, float]:
             return base, reads
 
         base, reads = asyncio.run(run())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {
         "rate": reads.rate,
         "p99": reads.percentile(99),

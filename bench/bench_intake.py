@@ -15,6 +15,7 @@ Writes bench/results/intake.json. Run: .venv/bin/python -m bench.bench_intake
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ import httpx
 from fastapi import FastAPI
 
 from bench.bench_cases import _token
+from bench.engines import make_durable
 from bench.loadgen import Outcome, build_request, drive
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake.json"
@@ -194,28 +196,35 @@ def _case_keys(env: dict[str, str]) -> list[str]:
     return keys
 
 
-def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]:
-    """Seed, serve with uvicorn, drive the load, read back what was stored: one engine's rows."""
-    token = _seed(env)
+@contextlib.contextmanager
+def served(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
+    """The benchmark app (`app_factory`) served on a free port, as `vulndesk serve --workers N`
+    runs it, until the block ends; yields the port."""
     port = _free_port()
-    if WORKERS == 1:
+    if workers == 1:
         cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    else:  # as `vulndesk serve --workers N` runs them
+    else:
         script = (
             "from vulndesk.entrypoints.api.serving import run_processes; "
-            f"run_processes('bench.bench_intake:app_factory', {WORKERS}, host='127.0.0.1', "
+            f"run_processes('bench.bench_intake:app_factory', {workers}, host='127.0.0.1', "
             f"port={port}, log_level='warning')"
         )
         cmd = [sys.executable, "-c", script]
-    cwd = Path(__file__).resolve().parents[1]
-    server = subprocess.Popen(cmd, env=env, cwd=cwd)
+    server = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
     try:
         _wait_ready(f"http://127.0.0.1:{port}/healthz", server)
-        m = asyncio.run(_measure(port, token, functools.partial(_case_keys, env)))
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]:
+    """Seed, serve with uvicorn, drive the load, read back what was stored: one engine's rows."""
+    token = _seed(env)
+    with served(env) as port:
+        m = asyncio.run(_measure(port, token, functools.partial(_case_keys, env)))
     stored, chain_ok = _durable(env, m["posted"])
     return [r | {"engine": engine} for r in _rows(m, stored, chain_ok)]
 
@@ -249,9 +258,7 @@ def _postgres() -> list[dict[str, Any]]:
     try:
         admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(text(f"ALTER SYSTEM SET {setting} = on"))
-            conn.execute(text("SELECT pg_reload_conf()"))
+            make_durable(conn)
             conn.execute(text("CREATE DATABASE intake_bench"))
         admin.dispose()
         with tempfile.TemporaryDirectory() as home:

@@ -30,6 +30,16 @@ def _run(settings: Settings, clock: Clock | None, measure: Measure, engine: str)
         c.close()
 
 
+def make_durable(conn: Any) -> None:
+    """Turn fsync and synchronous commit back on for the PostgreSQL server `conn` (an
+    AUTOCOMMIT connection) is on: the test server runs without them."""
+    from sqlalchemy import text
+
+    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+        conn.execute(text(f"ALTER SYSTEM SET {setting} = on"))
+    conn.execute(text("SELECT pg_reload_conf()"))
+
+
 def on_sqlite(measure: Measure, *, db_file: Path | None = None, clock: Clock | None = None) -> Rows:
     """`measure` on a SQLite database in a temporary home (or in `db_file`, kept)."""
     with tempfile.TemporaryDirectory() as tmp:
