@@ -234,7 +234,7 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
 def _served_reads(c: Container, token: str) -> dict[str, float]:
     """GET /api/v1/cases/{key} for random generated cases from server processes as
     `vulndesk serve --workers 2` runs them, 8 keep-alive clients, beside a bare route."""
-    from bench.bench_intake import served
+    from bench.bench_intake import served, spread
     from bench.loadgen import build_request, drive
 
     url = c.settings.effective_database_url
@@ -261,7 +261,14 @@ def _served_reads(c: Container, token: str) -> dict[str, float]:
         bare = build_request("GET", "/bench/bare", host)
 
         async def run() -> tuple[Any, Any]:
-            go = functools.partial(drive, "127.0.0.1", port, clients=READ_CLIENTS, expect=200)
+            go = functools.partial(
+                drive,
+                "127.0.0.1",
+                port,
+                clients=READ_CLIENTS,
+                expect=200,
+                spread=spread(host, SERVED_PROCESSES),
+            )
             await go(lambda n, i: pages[i % 50], seconds=1.0)  # warm-up
             base = await go(lambda n, i: bare, seconds=READ_SECONDS / 2)
             reads = await go(lambda n, i: pages[(n * 7919 + i) % len(pages)], seconds=READ_SECONDS)

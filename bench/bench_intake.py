@@ -2,7 +2,7 @@
 
 Starts uvicorn in a subprocess on 127.0.0.1 with a temporary SQLite home, then on a throwaway
 PostgreSQL (fsync on) when its binaries are installed (`BENCH_ENGINES` picks engines), drives
-keep-alive clients for a bounded time, and compares with a bare FastAPI route (`{}`) served by
+keep-alive clients (spread equally over the server processes, see `bench.loadgen`) for a bounded time, and compares with a bare FastAPI route (`{}`) served by
 the same process in the same run. Every intake report is durable (SQLite WAL,
 synchronous=FULL; PostgreSQL fsync and synchronous_commit on), encrypted and audited. Two
 kinds of reads follow, on the cases the reports opened: reporters reading their report's
@@ -34,7 +34,7 @@ from fastapi import FastAPI
 
 from bench.bench_cases import _token
 from bench.engines import make_durable
-from bench.loadgen import Outcome, build_request, drive
+from bench.loadgen import Outcome, Spread, build_request, drive
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake.json"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -63,7 +63,17 @@ def app_factory() -> FastAPI:
     def bare() -> dict[str, Any]:
         return {}
 
+    @app.get("/bench/process")
+    def process() -> dict[str, Any]:
+        """Which server process answers: the load generator spreads its connections by it."""
+        return {"pid": os.getpid()}
+
     return app
+
+
+def spread(host: str, workers: int = WORKERS) -> Spread:
+    """Connections kept equally on the `served` app's processes (see `bench.loadgen`)."""
+    return Spread(build_request("GET", "/bench/process", host), workers)
 
 
 def _seed(env: dict[str, str]) -> str:
@@ -110,7 +120,7 @@ async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) ->
         key = {"Idempotency-Key": str(uuid.uuid4())}
         return build_request("POST", "/api/v1/intake", host, REPORT, key)
 
-    run = functools.partial(drive, "127.0.0.1", port, clients=CLIENTS)
+    run = functools.partial(drive, "127.0.0.1", port, clients=CLIENTS, spread=spread(host))
     await run(bare, seconds=1.0, expect=200)  # warm-up: connections, imports, caches
     bare_out = await run(bare, seconds=min(SECONDS, 5.0), expect=200)
     posted = await run(post, seconds=SECONDS, expect=201, keep_bodies=True)

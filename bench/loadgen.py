@@ -4,6 +4,13 @@ The benchmarks run client and server on the same two cores, so the client must c
 a general-purpose client (httpx) spends more CPU per request than the bare endpoint it
 measures. This one writes prepared bytes and reads a status line, headers and a
 Content-Length body; it understands exactly what uvicorn sends back and nothing more.
+
+With several server processes each listening on its own SO_REUSEPORT socket, the kernel
+puts each new connection on a process by a hash of its addresses: with 8 connections, two
+processes get 5 and 3 or worse in most runs, and the busier one caps the rate while the other
+idles. `drive(..., spread=Spread(probe, processes))` asks each new connection which process
+serves it and keeps an equal number on each (a load balancer in front of the processes, or
+many clients, would spread the load so); connections beyond a process's share are closed.
 """
 
 from __future__ import annotations
@@ -26,6 +33,16 @@ def build_request(
         lines.append("Content-Type: application/json")
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Keep `drive`'s connections equally on `processes` server processes: `probe` is a
+    request whose 200 response body names the process that answered it."""
+
+    probe: bytes
+    processes: int
+    attempts: int = 64  # connections opened per connection kept, at most
 
 
 @dataclass
@@ -63,6 +80,37 @@ async def _exchange(
     return status, await reader.readexactly(length) if length else b""
 
 
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _spread_connections(
+    host: str, port: int, clients: int, spread: Spread
+) -> list[Connection]:
+    """`clients` connections, as equally as they divide, on `spread.processes` processes."""
+    share = -(-clients // spread.processes)  # a process keeps at most this many
+    kept: list[Connection] = []
+    per_process: dict[bytes, int] = {}
+    for _ in range(clients * spread.attempts):
+        if len(kept) == clients:
+            return kept
+        reader, writer = await asyncio.open_connection(host, port)
+        status, body = await _exchange(reader, writer, spread.probe)
+        if status != 200:
+            writer.close()
+            raise RuntimeError(f"the process probe answered {status}")
+        if per_process.get(body, 0) < share:
+            per_process[body] = per_process.get(body, 0) + 1
+            kept.append((reader, writer))
+        else:
+            writer.close()
+    for _reader, writer in kept:
+        writer.close()
+    raise RuntimeError(
+        f"could not spread {clients} connections over {spread.processes} processes: "
+        f"{len(per_process)} answered"
+    )
+
+
 async def drive(
     host: str,
     port: int,
@@ -72,13 +120,19 @@ async def drive(
     seconds: float,
     expect: int,
     keep_bodies: bool = False,
+    spread: Spread | None = None,
 ) -> Outcome:
-    """`clients` connections, each sending `make(client, i)` in a loop for `seconds`."""
+    """`clients` connections, each sending `make(client, i)` in a loop for `seconds`; with
+    `spread`, equally many on each server process (see the module)."""
     out = Outcome(seconds)
+    if spread is None:
+        opened = [await asyncio.open_connection(host, port) for _ in range(clients)]
+    else:
+        opened = await _spread_connections(host, port, clients, spread)
     deadline = time.perf_counter() + seconds
 
     async def loop(n: int) -> None:
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = opened[n]
         try:
             i = 0
             while time.perf_counter() < deadline:
