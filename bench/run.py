@@ -45,8 +45,11 @@ def write_doc(results: dict[str, list[dict[str, Any]]], failures: list[str]) -> 
     for module, rows in sorted(results.items()):
         for r in rows:
             met = {True: "yes", False: "**no**", None: ""}[r.get("passed")]
+            name = r.get("name", "")
+            if r.get("clients"):
+                name += f" ({r['clients']} clients)"
             lines.append(
-                f"| {module}: {r.get('name', '')} | {r.get('engine', '')} | {_fmt(r.get('value'))} | "
+                f"| {module}: {name} | {r.get('engine', '')} | {_fmt(r.get('value'))} | "
                 f"{r.get('unit', '')} | {_fmt(r.get('baseline'))} | {_fmt(r.get('target'))} | {met} |"
             )
     if failures:
