@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi import HTTPException
+from sqlalchemy import event
 
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.group_commit import GroupCommit
+from vulndesk.services.group_commit import GroupCommit, _Item
 
 ACTOR = Actor("coordinator", "test")
 
@@ -70,10 +72,28 @@ def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
     return out
 
 
+@contextmanager
+def _item_savepoints(container: Container) -> Iterator[list[str]]:
+    """The savepoints group commit opens for pieces of work (repositories open their own)."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.strip() == "SAVEPOINT vd_item":
+            seen.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(container.engine, "before_cursor_execute", note)
+
+
 def test_concurrent_work_shares_commits_and_all_of_it_is_kept(container: Container) -> None:
     group = GroupCommit(container.deps())
-    results = _held_batch(group, [_unit(i) for i in range(8)])
+    with _item_savepoints(container) as seen:
+        results = _held_batch(group, [_unit(i) for i in range(8)])
     assert results == [f"u{i}" for i in range(8)]
+    assert seen == []  # nothing failed: no piece needed its own savepoint
     assert (group.batches, group.items) == (2, 9)  # the gate alone, then the eight together
     with container.uow() as uow:
         assert sorted(str(u.id) for u in uow.units.list()) == sorted(results)
@@ -93,7 +113,12 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
         )
         return str(unit.id)
 
-    results = _held_batch(group, [_unit(1), fails_after_writing, _unit(2), bad_input, _unit(3)])
+    with _item_savepoints(container) as seen:
+        batch = [_unit(1), fails_after_writing, _unit(2), bad_input, _unit(3)]
+        results = _held_batch(group, batch)
+    # The first failure undid the batch's transaction; it ran again, each piece in a savepoint.
+    assert len(seen) == len(batch)
+    assert (group.batches, group.items) == (2, 1 + len(batch))
     assert results[0] == "u1" and results[2] == "u2" and results[4] == "u3"
     assert isinstance(results[1], InvalidInput) and results[1].problem == "refused late"
     assert isinstance(results[3], InvalidInput) and results[3].field == "name"
@@ -106,6 +131,44 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
     with container.uow() as uow:
         tags = [e.event.object_id for e in uow.audit.events()]
     assert "u99" not in tags and {"u1", "u2", "u3"} <= set(tags)
+
+
+def _one_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[Any]:
+    """`works` as one batch, run by this thread as its leader: each result or exception."""
+    items = [_Item(w) for w in works]
+    group._queue.extend(items)
+    group._commit([])
+    assert all(item.done for item in items)
+    return [item.error or item.result for item in items]
+
+
+def test_after_a_failure_batches_start_with_savepoints_until_one_has_none(
+    container: Container,
+) -> None:
+    group = GroupCommit(container.deps())
+    runs: list[str] = []
+
+    def refused(deps: Deps) -> str:
+        runs.append("refused")
+        raise InvalidInput("rate", "over the limit", "wait")
+
+    with _item_savepoints(container) as seen:
+        first = _one_batch(group, [_unit(1), refused, _unit(2)])
+    assert first[0] == "u1" and isinstance(first[1], InvalidInput) and first[2] == "u2"
+    assert (len(runs), len(seen)) == (2, 3)  # run without savepoints, then again with them
+    with _item_savepoints(container) as seen:
+        second = _one_batch(group, [_unit(3), refused, _unit(4)])
+    assert second[0] == "u3" and isinstance(second[1], InvalidInput) and second[2] == "u4"
+    assert (len(runs), len(seen)) == (3, 3)  # started with savepoints: nothing ran twice
+    with _item_savepoints(container) as seen:
+        assert _one_batch(group, [_unit(5), _unit(6)]) == ["u5", "u6"]
+    assert len(seen) == 2  # still with savepoints; this batch failed nowhere, so ...
+    with _item_savepoints(container) as seen:
+        assert _one_batch(group, [_unit(7), _unit(8)]) == ["u7", "u8"]
+    assert seen == []  # ... the next runs without them again
+    with container.uow() as uow:
+        assert len(uow.units.list()) == 8
+    assert audit_tools.verify(container.deps()).ok
 
 
 def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Container) -> None:
@@ -130,6 +193,55 @@ def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Cont
     assert made == ["u0"]
     with container.uow() as uow:
         assert [str(u.id) for u in uow.units.list()] == ["u0"]
+
+
+@pytest.mark.parametrize("second_grouped", [True, False], ids=["grouped", "alone"])
+def test_twins_in_two_processes_create_once(container: Container, second_grouped: bool) -> None:
+    """Two processes' group commits (or one and a request with its own transaction, as the
+    web form's) with one key: one unit is created and the second request replays it.
+
+    Group commits take turns, so the second waits for the first's commit. On PostgreSQL a
+    request alone locks only its key, which the group commit (holding its turn) did not: it
+    does the work, loses on the key's primary key when the first commits, rolls back, and
+    replays."""
+    first_group, second_group = GroupCommit(container.deps()), GroupCommit(container.deps())
+    made: list[str] = []
+    inside, go_on = threading.Event(), threading.Event()
+
+    def create(deps: Deps) -> tuple[int, dict[str, Any]]:
+        made.append(_unit(len(made))(deps))
+        inside.set()
+        go_on.wait(30)  # the transaction stays open while the twin arrives
+        return 201, {"unit": made[-1]}
+
+    out: dict[str, Any] = {}
+
+    def first() -> None:
+        out["first"] = run_idempotent(container, "public:k", "k2", "d", create, group=first_group)
+
+    def second() -> None:
+        group = second_group if second_grouped else None
+        out["second"] = run_idempotent(container, "public:k", "k2", "d", create, group=group)
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert inside.wait(30)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.5)
+    assert b.is_alive(), "the twin waits for the first transaction"
+    go_on.set()
+    a.join(30)
+    b.join(30)
+    assert out["first"].status_code == out["second"].status_code == 201
+    assert out["second"].headers["Idempotent-Replayed"] == "true"
+    assert out["first"].body == out["second"].body
+    with container.uow() as uow:
+        assert [str(u.id) for u in uow.units.list()] == ["u0"]
+    if second_grouped or container.engine.dialect.name == "sqlite":
+        assert made == ["u0"]  # the twin waited: the work ran once
+    else:
+        assert made == ["u0", "u1"]  # the twin's own work was undone
 
 
 def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(

@@ -6,9 +6,11 @@ few hundred writes per second whatever its CPUs do. Here each caller queues its 
 first caller to find nobody committing becomes the leader and begins one transaction. Once
 that has its turn to write (SQLite's writer lock, or on PostgreSQL an advisory lock; another
 process's commit may hold it first), the leader takes every queued piece of work, including
-what arrived while it waited, runs each in its own savepoint, and commits once. A piece of
-work that raises is rolled back to its savepoint alone and its caller gets the exception;
-the others are kept. Nobody is answered before the shared commit has returned, so an
+what arrived while it waited, runs them one after another, and commits once. A piece of work
+that raises undoes that transaction; the batch then runs again with each piece in its own
+savepoint, so the failing piece is rolled back alone and its caller gets the exception while
+the others are kept. Work may therefore run twice, and must have no effect outside the
+transaction (mail, files) that its second run would repeat. Nobody is answered before the shared commit has returned, so an
 acknowledged request is as durable as with its own commit, and a failed commit fails every
 caller in it.
 
@@ -51,6 +53,7 @@ class GroupCommit:
         self._leading = False
         self.batches = 0  # commits made: with `items`, shows how well work is grouped
         self.items = 0
+        self._isolating = False  # the last batch had a failure: start the next with savepoints
 
     @property
     def waiting(self) -> int:
@@ -62,7 +65,8 @@ class GroupCommit:
         """The result of `work`, once the transaction it ran in has committed; or its error.
 
         `work` gets Deps whose units of work join the shared transaction: their `commit()`
-        does nothing, and whatever they write is kept only if `work` returns normally.
+        does nothing, and whatever they write is kept only if `work` returns normally. It runs
+        a second time when another piece of work in its batch fails (see the module).
         """
         item: _Item[T] = _Item(work)
         with self._lock:
@@ -109,23 +113,20 @@ class GroupCommit:
     def _commit(self, batch: list[_Item[Any]]) -> None:
         results: list[tuple[_Item[Any], Any, BaseException | None]] = []
         try:
-            with self._deps.uow() as uow:
-                uow.wait_turn()  # PostgreSQL: as SQLite's BEGIN IMMEDIATE, queue for writing
-                self._take(batch)
-                shared = joined(self._deps, uow)
-                if len(batch) == 1:  # alone: its error undoes the whole transaction anyway
-                    try:
-                        results.append((batch[0], batch[0].work(shared), None))
-                    except Exception as exc:  # noqa: BLE001 - re-raised in its caller's thread
-                        batch[0].error, batch[0].done = exc, True
-                        return  # leaving without commit rolls back
-                for item in batch if len(batch) > 1 else ():
-                    try:
-                        with uow.savepoint():
-                            results.append((item, item.work(shared), None))
-                    except Exception as exc:  # noqa: BLE001 - re-raised in its caller's thread
-                        results.append((item, None, exc))
-                uow.commit()
+            # Most batches fail nowhere: they run without savepoints (two statements less per
+            # piece of work). If a piece raises, that transaction is rolled back and the whole
+            # batch runs again, each piece in its own savepoint. After a batch with a failure
+            # the next ones start with savepoints, until one has none: a client whose every
+            # request fails (over its rate, say) does not make every batch run twice.
+            failed = None
+            if not self._isolating:
+                failed = self._attempt(batch, results, isolated=False)
+            if failed is not None and len(batch) == 1:
+                results[:] = [(batch[0], None, failed)]  # alone: its error undoes it anyway
+            elif failed is not None or self._isolating:
+                results.clear()
+                self._attempt(batch, results, isolated=True)
+            self._isolating = failed is not None or any(e is not None for _i, _r, e in results)
         except Exception as exc:  # noqa: BLE001 - nothing was kept: every caller re-raises it
             if not batch:  # the transaction never began: the queue's head fails with it
                 self._take(batch)
@@ -136,3 +137,32 @@ class GroupCommit:
         self.items += len(batch)
         for item, result, error in results:
             item.result, item.error, item.done = result, error, True
+
+    def _attempt(
+        self,
+        batch: list[_Item[Any]],
+        results: list[tuple[_Item[Any], Any, BaseException | None]],
+        *,
+        isolated: bool,
+    ) -> BaseException | None:
+        """One transaction over the batch (taken from the queue if `batch` is empty). Not
+        isolated: the first error stops it, uncommitted, and is returned. Isolated: each piece
+        runs in a savepoint, its error is its result, and the rest is committed."""
+        with self._deps.uow() as uow:
+            uow.wait_turn()  # PostgreSQL: as SQLite's BEGIN IMMEDIATE, queue for writing
+            if not batch:
+                self._take(batch)
+            shared = joined(self._deps, uow)
+            for item in batch:
+                try:
+                    if not isolated:
+                        results.append((item, item.work(shared), None))
+                        continue
+                    with uow.savepoint():
+                        results.append((item, item.work(shared), None))
+                except Exception as exc:  # noqa: BLE001 - re-raised in its caller's thread
+                    if not isolated:
+                        return exc  # leaving without commit rolls back
+                    results.append((item, None, exc))
+            uow.commit()
+        return None

@@ -88,10 +88,21 @@ def _row(c: ChainedEvent) -> dict[str, Any]:
 
 
 class SqlAuditLog:
-    """Append-only, hash-chained audit events."""
+    """Append-only, hash-chained audit events.
+
+    The first append of a transaction moves the head row, which locks it (PostgreSQL's row
+    lock; SQLite's writer lock is held anyway). Later appends in the same transaction only
+    chain on from the head kept here, and `flush` writes the head once: the unit of work calls
+    it before COMMIT and before each savepoint, and puts the kept head back with the
+    savepoint's rollback (`mark`, `restore`).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        # The head as this transaction moved it, once the transaction holds the head row;
+        # and the head the row says, which lags behind until `flush`.
+        self._held: tuple[int, str] | None = None
+        self._stored: tuple[int, str] | None = None
 
     def _head(self) -> tuple[int, str]:
         stmt = _LOCK_HEAD if self.conn.dialect.name == "postgresql" else _READ_HEAD
@@ -133,16 +144,38 @@ class SqlAuditLog:
         return self.append_many([event])[0]
 
     def append_many(self, events: list[AuditEvent]) -> list[ChainedEvent]:
-        """Append `events` in order: one move of the head and one insert for all of them."""
+        """Append `events` in order: one insert for all of them, and a move of the head if
+        this transaction has not moved it yet (else the head moves at `flush`)."""
         if not events:
             return []
-        chained = self._claim(events)
-        if chained is None:
-            chained = self._chain(*self._head(), events)
-            _MOVE_HEAD.execute(self.conn, {"seq": chained[-1].seq, "hash": chained[-1].hash})
+        if self._held is not None:
+            chained = self._chain(*self._held, events)
+        else:
+            claimed = self._claim(events)
+            if claimed is None:
+                claimed = self._chain(*self._head(), events)
+                _MOVE_HEAD.execute(self.conn, {"seq": claimed[-1].seq, "hash": claimed[-1].hash})
+            chained = claimed
+            self._stored = (chained[-1].seq, chained[-1].hash)
         _INSERT.executemany(self.conn, [_row(c) for c in chained])
-        _LAST_HEAD[self.conn.engine] = (chained[-1].seq, chained[-1].hash)
+        self._held = _LAST_HEAD[self.conn.engine] = (chained[-1].seq, chained[-1].hash)
         return chained
+
+    def flush(self) -> None:
+        """Write the head this transaction has chained up to, if the row lags behind it."""
+        if self._held is not None and self._held != self._stored:
+            _MOVE_HEAD.execute(self.conn, {"seq": self._held[0], "hash": self._held[1]})
+            self._stored = self._held
+
+    def mark(self) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+        """The kept head, flushed: what a savepoint taken now would go back to."""
+        self.flush()
+        return self._held, self._stored
+
+    def restore(self, mark: tuple[tuple[int, str] | None, tuple[int, str] | None]) -> None:
+        """Back to `mark` after ROLLBACK TO the savepoint it was taken for. A head first moved
+        inside the savepoint is not held any more (its row lock may be gone with it)."""
+        self._held, self._stored = mark
 
     def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]:
         stmt = select(audit_events).where(audit_events.c.seq >= start).order_by(audit_events.c.seq)

@@ -66,6 +66,8 @@ _IDEMPOTENCY_GET = FastStatement(
     )
 )
 _IDEMPOTENCY_LOCK = FastStatement(text("SELECT pg_advisory_xact_lock(:id)"))
+# Set in `Connection.info` while the transaction holds the group commit's turn (uow.py).
+TURN_HELD = "vd_turn_held"
 _IDEMPOTENCY_PUT = FastStatement(insert(idempotency_keys))
 
 
@@ -210,9 +212,11 @@ class SqlIdempotencyStore:
         """The stored response; on PostgreSQL also lock the key until this transaction ends.
 
         The lock makes a concurrent twin wait and then replay, instead of doing the work twice
-        and losing on the primary key (SQLite's BEGIN IMMEDIATE already serialises writers).
+        and losing on the primary key (SQLite's BEGIN IMMEDIATE already serialises writers; a
+        group commit's turn serialises the transactions that hold it). Either way a twin that
+        slips past loses on the primary key and replays, so the lock only saves work.
         """
-        if self.conn.dialect.name == "postgresql":
+        if self.conn.dialect.name == "postgresql" and not self.conn.info.get(TURN_HELD):
             digest = hashlib.sha256(f"{scope}\n{key}".encode()).digest()
             lock_id = int.from_bytes(digest[:8], "big", signed=True)
             _IDEMPOTENCY_LOCK.execute(self.conn, {"id": lock_id})

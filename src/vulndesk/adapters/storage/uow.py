@@ -15,7 +15,7 @@ from vulndesk.adapters.storage.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
 from vulndesk.adapters.storage.fast import FastStatement
-from vulndesk.adapters.storage.intake import SqlIdempotencyStore, SqlIntakeRepository
+from vulndesk.adapters.storage.intake import TURN_HELD, SqlIdempotencyStore, SqlIntakeRepository
 from vulndesk.adapters.storage.notifications import SqlNotificationRepository
 from vulndesk.adapters.storage.obligations import SqlObligationRepository
 from vulndesk.adapters.storage.outbox import SqlEscalationRepository, SqlOutboxRepository
@@ -163,13 +163,16 @@ class SqlUnitOfWork:
             if self._tx.is_active:
                 self._tx.rollback()
         finally:
-            # The flag lives with the pooled connection: whoever uses it next decides afresh.
+            # The flags live with the pooled connection: whoever uses it next decides afresh.
             self.conn.info.pop("readonly", None)
+            self.conn.info.pop(TURN_HELD, None)
             self.conn.close()
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
+        if "audit" in self.__dict__:
+            self.audit.flush()  # the audit chain's head, moved once per transaction
         self._tx.commit()
 
     def rollback(self) -> None:
@@ -186,16 +189,20 @@ class SqlUnitOfWork:
         SQLite's writer lock, taken at BEGIN, already serialises writing transactions."""
         if self.conn.dialect.name == "postgresql":
             _TURN.execute(self.conn, {"key": GROUP_TURN})
+            self.conn.info[TURN_HELD] = True
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """SAVEPOINT ... RELEASE; an exception rolls back to the savepoint and propagates."""
+        mark = self.audit.mark() if "audit" in self.__dict__ else (None, None)
         _SAVEPOINT.execute(self.conn)
         try:
             yield
         except BaseException:
             _ROLLBACK_TO.execute(self.conn)
             _RELEASE.execute(self.conn)
+            if "audit" in self.__dict__:
+                self.audit.restore(mark)
             raise
         _RELEASE.execute(self.conn)
 
