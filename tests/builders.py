@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, event
+
 from vulndesk.domain.cases import Case
 from vulndesk.services import cases, reference
 from vulndesk.services.context import Actor, Deps
@@ -86,3 +91,18 @@ def open_case(deps: Deps, actor: Actor, **kw: object) -> Case:
         )
     )  # type: ignore[arg-type]
     return cases.open_case(deps, actor, req)
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """The statements `engine` sends while the block runs, as sent (BEGIN/COMMIT included)."""
+    seen: list[str] = []
+
+    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.builders import open_case, seed_reference
+from tests.builders import open_case, seed_reference, statements_sent
 from vulndesk.adapters.storage.tables import audit_head
 from vulndesk.bootstrap import Container
 from vulndesk.services import audit_tools
@@ -28,19 +26,8 @@ def chain(container: Container) -> int:
     return result.checked
 
 
-@contextmanager
-def _head_moves(container: Container) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE AUDIT_HEAD"):
-            seen.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(container.engine, "before_cursor_execute", note)
+def _moves(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("UPDATE AUDIT_HEAD")]
 
 
 def _events(container: Container, n: int, name: str) -> list[Any]:
@@ -64,13 +51,13 @@ def _stored_head(container: Container) -> tuple[int, str]:
 def test_many_appends_in_one_transaction_move_the_head_row_once(
     container: Container, chain: int
 ) -> None:
-    with _head_moves(container) as moves, container.uow() as uow:
+    with statements_sent(container.engine) as sent, container.uow() as uow:
         appended = [
             c for n in range(5) for c in uow.audit.append_many(_events(container, 2, f"a{n}"))
         ]
-        assert len(moves) == 1  # the first append claimed the head; the others only chain on
+        assert len(_moves(sent)) == 1  # the first append claimed the head; the others chain on
         uow.commit()
-    assert len(moves) == 2  # and the head was written once more, before COMMIT
+    assert len(_moves(sent)) == 2  # and the head was written once more, before COMMIT
     assert [c.seq for c in appended] == list(range(chain + 1, chain + 11))
     assert _stored_head(container) == (appended[-1].seq, appended[-1].hash)
     result = audit_tools.verify(container.deps())
@@ -105,9 +92,9 @@ def test_a_head_first_moved_inside_a_rolled_back_savepoint_is_claimed_again(
     with container.uow() as uow:
         with pytest.raises(RuntimeError, match="fails"):
             _append_and_fail(uow, _events(container, 2, "undone"))
-        with _head_moves(container) as moves:
+        with statements_sent(container.engine) as sent:
             after = uow.audit.append_many(_events(container, 2, "after"))
-        assert moves, "the head was moved (and locked) again after the rollback"
+        assert _moves(sent), "the head was moved (and locked) again after the rollback"
         uow.commit()
     assert [c.seq for c in after] == [chain + 1, chain + 2]
     assert _stored_head(container) == (after[-1].seq, after[-1].hash)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import HTTPException
-from sqlalchemy import event
 
+from tests.builders import statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import run_idempotent
@@ -72,28 +71,17 @@ def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
     return out
 
 
-@contextmanager
-def _item_savepoints(container: Container) -> Iterator[list[str]]:
+def _item_savepoints(statements: list[str]) -> list[str]:
     """The savepoints group commit opens for pieces of work (repositories open their own)."""
-    seen: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.strip() == "SAVEPOINT vd_item":
-            seen.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(container.engine, "before_cursor_execute", note)
+    return [s for s in statements if s.strip() == "SAVEPOINT vd_item"]
 
 
 def test_concurrent_work_shares_commits_and_all_of_it_is_kept(container: Container) -> None:
     group = GroupCommit(container.deps())
-    with _item_savepoints(container) as seen:
+    with statements_sent(container.engine) as sent:
         results = _held_batch(group, [_unit(i) for i in range(8)])
     assert results == [f"u{i}" for i in range(8)]
-    assert seen == []  # nothing failed: no piece needed its own savepoint
+    assert _item_savepoints(sent) == []  # nothing failed: no piece needed its own savepoint
     assert (group.batches, group.items) == (2, 9)  # the gate alone, then the eight together
     with container.uow() as uow:
         assert sorted(str(u.id) for u in uow.units.list()) == sorted(results)
@@ -113,11 +101,11 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
         )
         return str(unit.id)
 
-    with _item_savepoints(container) as seen:
+    with statements_sent(container.engine) as sent:
         batch = [_unit(1), fails_after_writing, _unit(2), bad_input, _unit(3)]
         results = _held_batch(group, batch)
     # The first failure undid the batch's transaction; it ran again, each piece in a savepoint.
-    assert len(seen) == len(batch)
+    assert len(_item_savepoints(sent)) == len(batch)
     assert (group.batches, group.items) == (2, 1 + len(batch))
     assert results[0] == "u1" and results[2] == "u2" and results[4] == "u3"
     assert isinstance(results[1], InvalidInput) and results[1].problem == "refused late"
@@ -152,20 +140,28 @@ def test_after_a_failure_batches_start_with_savepoints_until_one_has_none(
         runs.append("refused")
         raise InvalidInput("rate", "over the limit", "wait")
 
-    with _item_savepoints(container) as seen:
+    with statements_sent(container.engine) as sent:
         first = _one_batch(group, [_unit(1), refused, _unit(2)])
     assert first[0] == "u1" and isinstance(first[1], InvalidInput) and first[2] == "u2"
-    assert (len(runs), len(seen)) == (2, 3)  # run without savepoints, then again with them
-    with _item_savepoints(container) as seen:
+    assert (len(runs), len(_item_savepoints(sent))) == (
+        2,
+        3,
+    )  # run without savepoints, then again with them
+    with statements_sent(container.engine) as sent:
         second = _one_batch(group, [_unit(3), refused, _unit(4)])
     assert second[0] == "u3" and isinstance(second[1], InvalidInput) and second[2] == "u4"
-    assert (len(runs), len(seen)) == (3, 3)  # started with savepoints: nothing ran twice
-    with _item_savepoints(container) as seen:
+    assert (len(runs), len(_item_savepoints(sent))) == (
+        3,
+        3,
+    )  # started with savepoints: nothing ran twice
+    with statements_sent(container.engine) as sent:
         assert _one_batch(group, [_unit(5), _unit(6)]) == ["u5", "u6"]
-    assert len(seen) == 2  # still with savepoints; this batch failed nowhere, so ...
-    with _item_savepoints(container) as seen:
+    assert (
+        len(_item_savepoints(sent)) == 2
+    )  # still with savepoints; this batch failed nowhere, so ...
+    with statements_sent(container.engine) as sent:
         assert _one_batch(group, [_unit(7), _unit(8)]) == ["u7", "u8"]
-    assert seen == []  # ... the next runs without them again
+    assert _item_savepoints(sent) == []  # ... the next runs without them again
     with container.uow() as uow:
         assert len(uow.units.list()) == 8
     assert audit_tools.verify(container.deps()).ok

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-from sqlalchemy import event
-
-from tests.builders import seed_reference
+from tests.builders import seed_reference, statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services import intake, reference, rules_in_force
@@ -33,16 +31,8 @@ def _dues(container: Container, key: str) -> dict[str, object]:
 
 def _counting(container: Container, run: Callable[[], T]) -> tuple[T, list[str]]:
     """What `run` returns, and the statements it sent."""
-    seen: list[str] = []
-
-    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
-        seen.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", listen)
-    try:
+    with statements_sent(container.engine) as seen:
         got = run()
-    finally:
-        event.remove(container.engine, "before_cursor_execute", listen)
     return got, seen
 
 

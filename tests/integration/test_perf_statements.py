@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
-from tests.builders import open_case
+from tests.builders import open_case, statements_sent
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services import cases
@@ -31,17 +30,8 @@ CASE_PAGE_BUDGET = 9
 @contextmanager
 def counted(w: World) -> Iterator[list[str]]:
     """Statements the engine sends while the block runs (BEGIN/COMMIT included)."""
-    seen: list[str] = []
-
-    def listen(_c: object, _cur: object, statement: str, *_a: object) -> None:
-        seen.append(statement)
-
-    engine = w.container.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
+    with statements_sent(w.container.engine) as seen:
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
 
 
 def _more_cases(w: World, n: int) -> None:
