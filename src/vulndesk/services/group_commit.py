@@ -10,9 +10,9 @@ what arrived while it waited, runs them one after another, and commits once. A p
 that raises undoes that transaction; the batch then runs again with each piece in its own
 savepoint, so the failing piece is rolled back alone and its caller gets the exception while
 the others are kept. Work may therefore run twice, and must have no effect outside the
-transaction (mail, files) that its second run would repeat. Nobody is answered before the shared commit has returned, so an
-acknowledged request is as durable as with its own commit, and a failed commit fails every
-caller in it.
+transaction (mail, files) that its second run would repeat. Nobody is answered before the
+shared commit has returned, so an acknowledged request is as durable as with its own commit,
+and a failed commit fails every caller in it.
 
 Leadership passes to the oldest waiting caller after each batch, so no thread serves others'
 work for long while its own caller waits.

@@ -174,9 +174,16 @@ class SqlUnitOfWork:
         if "audit" in self.__dict__:
             self.audit.flush()  # the audit chain's head, moved once per transaction
         self._tx.commit()
+        self._transaction_ended()
 
     def rollback(self) -> None:
         self._tx.rollback()
+        self._transaction_ended()
+
+    def _transaction_ended(self) -> None:
+        """Nothing kept for the transaction outlives it: a next one claims the head anew."""
+        if "audit" in self.__dict__:
+            self.audit.restore((None, None))
 
     def reference_version(self) -> int:
         """A number that moves whenever units, products, options or overrides change."""
