@@ -237,7 +237,7 @@ def _served_reads(c: Container, token: str) -> dict[str, float]:
     """GET /api/v1/cases/{key} for random generated cases from server processes as
     `vulndesk serve --workers 2` runs them, at each of `bench_intake.CLIENT_LEVELS` keep-alive
     clients (the best rate is the headline), beside a bare route."""
-    from bench.bench_intake import _sweep, served, spread
+    from bench.bench_intake import served, spread, sweep
     from bench.loadgen import build_request, drive
 
     url = c.settings.effective_database_url
@@ -269,7 +269,7 @@ def _served_reads(c: Container, token: str) -> dict[str, float]:
             )
             await go(lambda n, i: pages[i % 50], clients=READ_CLIENTS, seconds=1.0)  # warm-up
             base = await go(lambda n, i: bare, clients=READ_CLIENTS, seconds=READ_SECONDS / 2)
-            reads = await _sweep(
+            reads = await sweep(
                 go, lambda n, i: pages[(n * 7919 + i) % len(pages)], expect=200, latency_bound=False
             )
             return base, reads

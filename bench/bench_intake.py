@@ -108,7 +108,7 @@ def _seed(env: dict[str, str]) -> str:
     return token
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -150,7 +150,7 @@ class Sweep:
         return sum(sum(lv.outcome.errors.values()) for lv in self.levels)
 
 
-async def _sweep(
+async def sweep(
     run: Callable[..., Any],
     make: Callable[[int, int], bytes],
     *,
@@ -158,6 +158,8 @@ async def _sweep(
     keep: bool = False,
     latency_bound: bool = True,
 ) -> Sweep:
+    """`make` driven by `run` (a `drive` with its host, port and spread bound) at each of
+    `CLIENT_LEVELS` clients; also used by `bench_cases` for its served reads."""
     levels = []
     for clients in CLIENT_LEVELS:
         out = await run(make, clients=clients, seconds=SECONDS, expect=expect, keep_bodies=keep)
@@ -179,7 +181,7 @@ async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) ->
     run = functools.partial(drive, "127.0.0.1", port, spread=spread(host))
     await run(bare, clients=CLIENTS, seconds=1.0, expect=200)  # warm-up: imports, caches
     bare_out = await run(bare, clients=CLIENTS, seconds=min(SECONDS, 5.0), expect=200)
-    posted = await _sweep(run, post, expect=201, keep=True)
+    posted = await sweep(run, post, expect=201, keep=True)
     receipts = [json.loads(b) for b in posted.bodies]
     reads = [
         build_request(
@@ -194,14 +196,14 @@ async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) ->
     def read(n: int, i: int) -> bytes:
         return reads[(n * 7919 + i) % len(reads)]
 
-    read_out = await _sweep(run, read, expect=200, latency_bound=False)
+    read_out = await sweep(run, read, expect=200, latency_bound=False)
     auth = {"Authorization": f"Bearer {token}"}
     pages = [build_request("GET", f"/api/v1/cases/{k}", host, headers=auth) for k in case_keys()]
 
     def page(n: int, i: int) -> bytes:
         return pages[(n * 7919 + i) % len(pages)]
 
-    page_out = await _sweep(run, page, expect=200, latency_bound=False)
+    page_out = await sweep(run, page, expect=200, latency_bound=False)
     return {
         "bare_rps": bare_out.rate,
         "bare_p99": bare_out.percentile(99),
@@ -227,7 +229,7 @@ def _durable(env: dict[str, str], posted: int) -> tuple[int, bool]:
     return stored, ok
 
 
-def _wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 180.0) -> None:
+def wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 180.0) -> None:
     """Until the server answers; a loaded machine can take many seconds to import it."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -260,7 +262,7 @@ def _case_keys(env: dict[str, str]) -> list[str]:
 def served(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
     """The benchmark app (`app_factory`) served on a free port, as `vulndesk serve --workers N`
     runs it, until the block ends; yields the port."""
-    port = _free_port()
+    port = free_port()
     if workers == 1:
         cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
@@ -273,7 +275,7 @@ def served(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
         cmd = [sys.executable, "-c", script]
     server = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
     try:
-        _wait_ready(f"http://127.0.0.1:{port}/healthz", server)
+        wait_ready(f"http://127.0.0.1:{port}/healthz", server)
         yield port
     finally:
         server.terminate()

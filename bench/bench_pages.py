@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pyotp
 
-from bench.bench_intake import _free_port, _wait_ready
+from bench.bench_intake import free_port, wait_ready
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pages.json"
 VULNDESK = Path(sys.executable).parent / "vulndesk"
@@ -119,14 +119,14 @@ def main() -> list[dict[str, Any]]:
             "VULNDESK_ACTOR": "bench",
         }
         totp_secret = _prepare(env)
-        port = _free_port()
+        port = free_port()
         # The application `vulndesk serve` runs, plus the bare baseline route of bench_intake.
         cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
         server = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_ready(base + "/healthz", server)
+            wait_ready(base + "/healthz", server)
             timings = measure(base, totp_secret)
         finally:
             server.terminate()
