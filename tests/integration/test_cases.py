@@ -64,6 +64,32 @@ def test_facts_cannot_precede_awareness_or_lie_in_future(deps: Deps, actor: Acto
     assert FactKind.VERIFIED not in cases.show_case(deps, actor, case.key).case.instants
 
 
+def test_facts_that_may_predate_awareness_are_accepted(deps: Deps, actor: Actor) -> None:
+    """An upstream fix already out, or an incident seen before the flaw behind it, is not an
+    error; exploitation known before the flaw itself is."""
+    seed_reference(deps, actor)
+    case = open_case(deps, actor, aware="2026-11-01T10:00:00+00:00")
+    for kind in ("fix_available", "incident_aware", "published"):
+        cases.record_fact(deps, actor, case.key, kind, "2026-10-20T10:00:00+00:00", "upstream")
+    with pytest.raises(InvalidInput, match="earlier than aware"):
+        cases.record_fact(
+            deps, actor, case.key, "exploitation_aware", "2026-10-31T10:00:00+00:00", "intel"
+        )
+    with pytest.raises(InvalidInput, match="earlier than incident_aware"):
+        cases.record_fact(
+            deps,
+            actor,
+            case.key,
+            "incident_notification_submitted",
+            "2026-10-19T10:00:00+00:00",
+            "portal",
+        )
+    got = cases.show_case(deps, actor, case.key).case.instants
+    assert FactKind.FIX_AVAILABLE in got
+    assert FactKind.INCIDENT_AWARE in got
+    assert FactKind.EXPLOITATION_AWARE not in got
+
+
 def test_lifecycle_guards_name_missing_facts(deps: Deps, actor: Actor) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)

@@ -71,15 +71,27 @@ def next_revision(history: Iterable[FactRecord], kind: FactKind) -> int:
     return 1 + max((r.revision for r in history if r.kind is kind), default=0)
 
 
+# Orders that logic requires: (later, earlier). Nothing else is ordered, because facts may
+# legitimately predate awareness: an upstream fix already out (`fix_available`), an incident
+# seen before the flaw behind it (`incident_aware`), a publication elsewhere (`published`),
+# measures taken for another reason (`measures_taken`).
+REQUIRED_ORDER: tuple[tuple[FactKind, FactKind], ...] = (
+    # One cannot verify, or know of the exploitation of, a flaw one does not know.
+    (FactKind.VERIFIED, FactKind.AWARE),
+    (FactKind.EXPLOITATION_AWARE, FactKind.AWARE),
+    # An incident notification presupposes the incident.
+    (FactKind.INCIDENT_NOTIFICATION_SUBMITTED, FactKind.INCIDENT_AWARE),
+)
+
+
 def check_fact_order(instants: Mapping[FactKind, dt.datetime]) -> None:
-    """No fact may precede `aware`: the organisation cannot act on what it does not know."""
-    aware = instants.get(FactKind.AWARE)
-    if aware is None:
-        return
-    for kind, at in instants.items():
-        if at < aware:
-            raise InvalidInput(
-                kind.value,
-                f"{at.isoformat()} is earlier than aware ({aware.isoformat()})",
-                "an instant at or after the moment the organisation became aware; correct 'aware' first",
-            )
+    """Refuse only the orders logic forbids (`REQUIRED_ORDER`); name the fact to correct."""
+    for later, earlier in REQUIRED_ORDER:
+        at, before = instants.get(later), instants.get(earlier)
+        if at is None or before is None or at >= before:
+            continue
+        raise InvalidInput(
+            later.value,
+            f"{at.isoformat()} is earlier than {earlier.value} ({before.isoformat()})",
+            f"an instant at or after '{earlier.value}'; correct '{earlier.value}' first",
+        )

@@ -25,6 +25,9 @@ from vulndesk.rules.model import (
 )
 from vulndesk.rules.periods import Period, Unit, due_instant, parse_period
 
+# Periods that need the rule set's working-day calendar.
+CALENDAR_UNITS = frozenset({Unit.WORKING_DAYS, Unit.DAYS_ROLLOVER})
+
 
 @dataclass(frozen=True, slots=True)
 class _Clock:
@@ -128,7 +131,7 @@ def _compile_rule(rule_set_id: str, rule: ObligationRule, values: Mapping[str, s
         spec = parse_period(text if name is None else values[name])
         if isinstance(spec, Timing):
             return _Clock(spec)
-        return _Clock(Timing.DEADLINE, spec, str(spec), spec.unit is Unit.WORKING_DAYS)
+        return _Clock(Timing.DEADLINE, spec, str(spec), spec.unit in CALENDAR_UNITS)
 
     trigger = option_ref(rule.trigger)
     choice = rule.period_by

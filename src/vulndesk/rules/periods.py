@@ -2,7 +2,9 @@
 
 Specs (see docs/rules.md): `Nh` exact real hours; `Nd` calendar days, start day not counted,
 ending at 24:00 of the last day in the rule set's zone; `Nwd` the same counting only working
-days; `Nmo` months, ending at 24:00 of the same day of the month (or the month's last day).
+days; `Ndr` as `Nd`, but when the last day is not a working day the period ends on the next
+working day (Civil Code Art. 203's roll-over); `Nmo` months, ending at 24:00 of the same day of
+the month (or the month's last day).
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from vulndesk.rules.calendars import WorkingDayCalendar
 UTC = dt.UTC
 MAX_AMOUNT = 999
 PERIOD_SYNTAX = (
-    "Nh, Nd, Nwd or Nmo with N from 1 to 999 (e.g. 48h, 2d, 2wd, 1mo), or immediately, promptly"
+    "Nh, Nd, Ndr, Nwd or Nmo with N from 1 to 999 (e.g. 48h, 2d, 2dr, 2wd, 1mo),"
+    " or immediately, promptly"
 )
-_SPEC = re.compile(r"^([1-9][0-9]{0,2})(h|d|wd|mo)$")
+_SPEC = re.compile(r"^([1-9][0-9]{0,2})(h|dr|d|wd|mo)$")
 _WORDS = {"immediately": Timing.IMMEDIATELY, "promptly": Timing.PROMPTLY}
 
 
 class Unit(StrEnum):
-    """The four ways a period is counted."""
+    """The five ways a period is counted."""
 
     HOURS = "h"
     DAYS = "d"
+    # Calendar days whose last day, when it is a day off, rolls over to the next working day.
+    DAYS_ROLLOVER = "dr"
     WORKING_DAYS = "wd"
     MONTHS = "mo"
 
@@ -95,6 +100,16 @@ def last_working_day(
     return day, tuple(unverified)
 
 
+def roll_over(day: dt.date, calendar: WorkingDayCalendar) -> tuple[dt.date, tuple[int, ...]]:
+    """`day`, or the first working day after it when it is a day off (Civil Code Art. 203)."""
+    unverified = [] if calendar.is_verified(day.year) else [day.year]
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+        if day.year not in unverified and not calendar.is_verified(day.year):
+            unverified.append(day.year)
+    return day, tuple(unverified)
+
+
 def due_instant(
     period: Period,
     trigger_at: dt.datetime,
@@ -123,6 +138,9 @@ def due_instant(
         raise InvalidInput(
             "calendar", f"period {period} counts working days", "a working-day calendar"
         )
-    end, unverified = last_working_day(start, amount, calendar)
+    if unit is Unit.DAYS_ROLLOVER:
+        end, unverified = roll_over(start + dt.timedelta(days=amount), calendar)
+    else:
+        end, unverified = last_working_day(start, amount, calendar)
     flags = tuple(f"calendar-unverified:{year}" for year in unverified)
     return local_midnight(zone, end + dt.timedelta(days=1)), flags

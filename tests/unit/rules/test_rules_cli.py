@@ -118,7 +118,7 @@ def test_list_shows_the_rule_sets_and_their_options() -> None:
     listing = {r["id"]: r for r in json.loads(result.stdout)["rule_sets"]}
     assert sorted(listing) == ["cn-draft-2019", "cn-rmsv-2021", "eu-cra-2024", "house-sla"]
     window = listing["cn-rmsv-2021"]["options"]["cn-rmsv-2021.report_window"]
-    assert (window["default"], window["allowed"]) == ("48h", ["48h", "2d", "2wd"])
+    assert (window["default"], window["allowed"]) == ("48h", ["48h", "2d", "2dr", "2wd"])
     assert listing["house-sla"]["obligations"][0]["period_by"]["severity"]["critical"] == "7d"
     table = runner.invoke(rules_app, ["list"])
     assert table.exit_code == 0

@@ -109,7 +109,7 @@ def test_options_of_other_rule_sets_are_ignored() -> None:
     [
         (
             {"cn-rmsv-2021.report_window": "3d"},
-            r"cn-rmsv-2021\.report_window: '3d' is not allowed \(accepted: 48h, 2d, 2wd\)",
+            r"cn-rmsv-2021\.report_window: '3d' is not allowed \(accepted: 48h, 2d, 2dr, 2wd\)",
         ),
         ({"cn-rmsv-2021.window": "2d"}, r"cn-rmsv-2021\.window: is not an option of this rule set"),
         (

@@ -63,7 +63,7 @@ def replace_line(text: str, old: str, new: str) -> str:
 def test_the_built_ins_load_and_lint_clean() -> None:
     catalogue = builtin_rule_sets()
     assert sorted(catalogue) == ["cn-draft-2019", "cn-rmsv-2021", "eu-cra-2024", "house-sla"]
-    assert catalogue["cn-rmsv-2021"].options["report_window"].allowed == ("48h", "2d", "2wd")
+    assert catalogue["cn-rmsv-2021"].options["report_window"].allowed == ("48h", "2d", "2dr", "2wd")
     assert catalogue["cn-draft-2019"].status is Status.DRAFT
     assert catalogue["house-sla"].timezone == ORGANISATION
     assert catalogue["eu-cra-2024"].applicability.in_force_from == dt.date(2026, 9, 11)
@@ -137,7 +137,7 @@ def test_a_good_file_parses_with_eu_expanded() -> None:
         (
             'period = "{window}"',
             'period = "2 weeks"',
-            r"obligations\[0\]\.period: '2 weeks' is not a period \(accepted: Nh, Nd, Nwd or Nmo",
+            r"obligations\[0\]\.period: '2 weeks' is not a period \(accepted: Nh, Nd, Ndr, Nwd or Nmo",
         ),
         (
             'trigger = "aware"',

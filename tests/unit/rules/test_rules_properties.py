@@ -127,7 +127,7 @@ situations = st.builds(
 )
 options = st.fixed_dictionaries(
     {
-        "cn-rmsv-2021.report_window": st.sampled_from(["48h", "2d", "2wd"]),
+        "cn-rmsv-2021.report_window": st.sampled_from(["48h", "2d", "2dr", "2wd"]),
         "cn-rmsv-2021.report_clock_start": st.sampled_from(["aware", "verified"]),
     }
 )

@@ -164,7 +164,7 @@ def mutate(path: str, value: object) -> dict[str, Any]:
         (
             "options",
             {"cn-rmsv-2021.report_window": "3d"},
-            r'options\["cn-rmsv-2021\.report_window"\]: \'3d\' is not allowed \(accepted: 48h, 2d, 2wd\)',
+            r'options\["cn-rmsv-2021\.report_window"\]: \'3d\' is not allowed \(accepted: 48h, 2d, 2dr, 2wd\)',
         ),
         (
             "options",
