@@ -18,6 +18,7 @@ from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.services import approvals, ledger, reports
+from vulndesk.services.context import Actor
 
 MISSING = "VD-2026-9999"
 USERS = (
@@ -118,6 +119,9 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
             deps, setup, "exception", key, "nvdb", "a reason", ("scope_of_impact",)
         )
         w.decisions[key] = found.id  # type: ignore[attr-defined]
+    # Telling a regulator needs two people's approval: a release decision.
+    release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
+    approvals.approve_decision(deps, Actor("second", "test"), release.id)
     ledger.record_disclosure(
         deps, setup, w.foreign, "nvdb", "other", NOW, f"told {CANARY}", "phone", ["summary"]
     )
