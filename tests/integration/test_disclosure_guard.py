@@ -257,5 +257,10 @@ def test_cli_ledger_record_refused_then_allowed(
     assert "cross-border" in refused.stderr and "RMSV Art. 9(7)" in refused.stderr
     assert "vulndesk report decide" in refused.stderr
     assert ledger.list_entries(deps, key) == []
-    two_person(deps, "cross-border", key, "certbund")
+    decide = ("report", "decide", key, "--kind", "cross-border", "--recipient", "certbund")
+    proposed = cli.json(*decide, "--reason", "CRA Art. 14 duty")
+    assert proposed["approvers"] == ["cli-tester"]
+    assert cli.run(*args, ok=False).returncode != 0  # one person is not enough
+    cli.env["VULNDESK_ACTOR"] = "second-approver"
+    cli.run("report", "decision-approve", str(proposed["id"]))
     assert "recorded ledger:" in cli.run(*args).stdout
