@@ -17,7 +17,8 @@ import pytest
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import approvals, ledger, reports
+from vulndesk.services import approvals, ledger, publication, reports
+from vulndesk.services.context import Actor
 
 MISSING = "VD-2026-9999"
 USERS = (
@@ -92,6 +93,8 @@ CASE_ENDPOINTS: list[tuple[str, str, Any, str]] = [
         {"kind": "no_operator_details", "note": "reviewed the text"},
         "decide",
     ),
+    ("GET", "/api/v1/cases/{case}/publication-decisions", None, "read"),
+    ("POST", "/api/v1/cases/{case}/publication-decisions/{pdecision}/approvals", None, "decide"),
     (
         "POST",
         "/api/v1/cases/{case}/shares",
@@ -112,12 +115,18 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     w = build_world(container, clock)
     deps, setup = container.deps(), w.admin_actor
     w.decisions = {}  # type: ignore[attr-defined]
+    w.pdecisions = {}  # type: ignore[attr-defined]
     for key in (w.own, w.foreign):
         reports.draft_report(deps, setup, key, "nvdb", "nvdb")
         found = approvals.record_decision(
             deps, setup, "exception", key, "nvdb", "a reason", ("scope_of_impact",)
         )
         w.decisions[key] = found.id  # type: ignore[attr-defined]
+        proposed = publication.decide(deps, setup, key, "no_operator_details", "", "reviewed")
+        w.pdecisions[key] = proposed.id  # type: ignore[attr-defined]
+    # Telling a regulator needs two people's approval: a release decision.
+    release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
+    approvals.approve_decision(deps, Actor("second", "test"), release.id)
     ledger.record_disclosure(
         deps, setup, w.foreign, "nvdb", "other", NOW, f"told {CANARY}", "phone", ["summary"]
     )
@@ -147,7 +156,8 @@ def visible(user: str, target: str, w: World, perm: str) -> bool:
 
 def _path(w: World, path: str, target: str) -> str:
     decision = getattr(w, "decisions", {}).get(target, 1)
-    return path.format(case=target, decision=decision)
+    pdecision = getattr(w, "pdecisions", {}).get(target, 1)
+    return path.format(case=target, decision=decision, pdecision=pdecision)
 
 
 @pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)

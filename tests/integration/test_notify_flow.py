@@ -374,6 +374,11 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
     assert "cn-rmsv-2021/notify-upstream" in planned[("upstream", "openssl")].obligations
 
     notifications.send(deps, actor, key, kind="upstream")
+    # A CSIRT is a government: two people approve what it is told (a release decision).
+    with pytest.raises(GuardFailed, match="two-person"):
+        notifications.send(deps, actor, key, kind="csirt")
+    release = approvals.record_decision(deps, actor, "release", key, "cncert", "CNCERT duty")
+    approvals.approve_decision(deps, Actor("approver-b", "test"), release.id)
     notifications.send(deps, actor, key, kind="csirt")
     worker.run_once(deps, WORKER)
 

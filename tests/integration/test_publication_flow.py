@@ -13,7 +13,7 @@ from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
-from vulndesk.rules.publication import Attachment, Result
+from vulndesk.rules.publication import Attachment, Result, Share
 from vulndesk.services import cases, publication, reference, thirdparty
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports_publication import FILING_FIELDS
@@ -39,10 +39,18 @@ def test_gate_reads_facts_blackouts_decisions_and_shares(
     publication.add_blackout(deps, actor, "summit", start, start + dt.timedelta(days=3), "G20")
     during = start + dt.timedelta(hours=5)
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL
-    publication.decide(deps, actor, key, "mps_consent", "summit", "MPS letter 2026-17")
+    consent = publication.decide(deps, actor, key, "mps_consent", "summit", "MPS letter 2026-17")
+    assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL  # one person
+    publication.approve_decision(deps, Actor("second", "test"), key, consent.id)
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.PASS
 
-    publication.record_share(deps, actor, key, "Lab Inc", "US", note="early briefing")
+    # A share abroad is refused by the disclosure guard; one recorded before it existed
+    # (written straight to storage here) still fails the gate.
+    with pytest.raises(GuardFailed, match=r"9\(7\)"):
+        publication.record_share(deps, actor, key, "Lab Inc", "US", note="early briefing")
+    with deps.uow() as uow:
+        uow.publication.add_share(key, Share("Lab Inc", "US", clock.now()), "early briefing")
+        uow.commit()
     clock.advance(dt.timedelta(hours=1))
     assert _results(deps, actor, key)["RMSV 9(7)"] is Result.FAIL
 
@@ -96,6 +104,12 @@ def test_cli_exit_codes_and_json(deps: Deps, actor: Actor, db_url: str, tmp_path
         "--note",
         "reviewed: version check only",
     )
+    needs = cli.run("publication", "check", key, "--attachment", str(script), ok=False)
+    assert needs.returncode == 3  # one person's decision is not in effect yet
+    [decided] = cli.json("publication", "decisions", key)
+    cli.env["VULNDESK_ACTOR"] = "second-reviewer"
+    approved = cli.run("publication", "decision-approve", key, str(decided["id"])).stdout
+    assert "in effect" in approved
     assert cli.run("publication", "check", key, "--attachment", str(script)).returncode == 0
     assert cli.run("publication", "check", key, "--kind", "tweet", ok=False).returncode == 2
 

@@ -191,6 +191,9 @@ def test_secret_field_leaves_only_by_approved_exception(deps: Deps, actor: Actor
 def test_manual_ledger_record_and_bad_input(deps: Deps, actor: Actor, clock: SettableClock) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
+    # A regulator is told nothing without two people's approval: a release decision.
+    release = approvals.record_decision(deps, A, "release", case.key, "nvdb", "duty call")
+    approvals.approve_decision(deps, B, release.id)
     entry = ledger.record_disclosure(
         deps,
         A,
@@ -205,6 +208,7 @@ def test_manual_ledger_record_and_bad_input(deps: Deps, actor: Actor, clock: Set
     shown = ledger.show_entry(deps, A, entry.id)
     assert shown.entry.content.startswith("Told the duty officer")
     assert ledger.export_row(shown)["classes"] == ["public"]
+    assert shown.entry.approvers == ("analyst-a", "analyst-b")
     with pytest.raises(InvalidInput, match="kind"):
         ledger.record_disclosure(deps, A, case.key, "nvdb", "gossip", clock.now(), "x")
     with pytest.raises(InvalidInput, match="draft"):

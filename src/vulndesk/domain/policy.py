@@ -146,13 +146,15 @@ def withheld_classes(allowed: frozenset[str]) -> frozenset[Sensitivity]:
 
 @dataclass(frozen=True, slots=True)
 class DisseminationFinding:
-    """A government recipient would get fields that another government or customer did not."""
+    """A government recipient would get fields that another government or customer did not,
+    or (`earlier`) would get them before a home government that is due them."""
 
     recipient: PartyId
     recipient_kind: PartyKind
     compared_to: PartyId
     compared_kind: PartyKind
     extra_fields: tuple[str, ...]
+    earlier: bool = False
 
     @property
     def extra_classes(self) -> tuple[Sensitivity, ...]:
@@ -161,6 +163,12 @@ class DisseminationFinding:
 
     @property
     def message(self) -> str:
+        if self.earlier:
+            return (
+                f"{self.recipient} ({self.recipient_kind.value}) would receive "
+                f"{', '.join(self.extra_fields)} before {self.compared_to} "
+                f"({self.compared_kind.value}), which is due them and has not received them"
+            )
         return (
             f"{self.recipient} ({self.recipient_kind.value}) would receive {', '.join(self.extra_fields)} "
             f"which {self.compared_to} ({self.compared_kind.value}) did not"
@@ -189,5 +197,32 @@ def compare_disclosure(
         if extra:
             findings.append(
                 DisseminationFinding(recipient.id, recipient.kind, other.id, other.kind, extra)
+            )
+    return findings
+
+
+def compare_timing(
+    recipient: Party, this: frozenset[str], home: str, due: Mapping[Party, frozenset[str]]
+) -> list[DisseminationFinding]:
+    """Equal dissemination in time: a government abroad gets no detail before a government of
+    the handling unit's country (`home`) that is due it.
+
+    `due` maps other recipients to the fields they are due (an approved draft) and have not
+    received yet. Only a government outside `home` can be early, so two drafts never wait for
+    each other.
+    """
+    _check_fields("this", this)
+    if not recipient.kind.is_government or recipient.country == home:
+        return []
+    findings = []
+    for other, fields in sorted(due.items(), key=lambda item: item[0].id):
+        if other.id == recipient.id or not other.kind.is_government or other.country != home:
+            continue
+        early = tuple(name for name in DETAIL_FIELDS if name in this and name in fields)
+        if early:
+            findings.append(
+                DisseminationFinding(
+                    recipient.id, recipient.kind, other.id, other.kind, early, earlier=True
+                )
             )
     return findings

@@ -62,13 +62,25 @@ class DecisionKind(StrEnum):
             ) from exc
 
 
+# A decision lifts a check only once this many different people have approved it.
+MIN_DECISION_APPROVERS = 2
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """A recorded decision; `by` recorded it (its first approver), `approvers` in order."""
+
     kind: DecisionKind
     subject: str
     by: str
     at: dt.datetime
     note: str
+    approvers: tuple[str, ...] = ()
+    id: int = 0
+
+    @property
+    def approved(self) -> bool:
+        return len(set(self.approvers)) >= MIN_DECISION_APPROVERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +141,11 @@ class PublicationInput:
     cvss_score: float | None = None
 
     def decided(self, kind: DecisionKind, subject: str = "") -> bool:
-        return any(d.kind is kind and (not subject or d.subject == subject) for d in self.decisions)
+        """An approved decision of `kind` (on `subject`): one person's proposal lifts nothing."""
+        return any(
+            d.kind is kind and d.approved and (not subject or d.subject == subject)
+            for d in self.decisions
+        )
 
 
 REMEDIATION_FIELDS = ("remediation", "workaround")
@@ -268,7 +284,11 @@ def no_overseas_leak(p: PublicationInput) -> Check:
     if leaks:
         names = ", ".join(sorted({f"{s.recipient} ({s.country})" for s in leaks}))
         return Check(
-            cid, art, Result.FAIL, f"undisclosed details went overseas before publication: {names}"
+            cid,
+            art,
+            Result.FAIL,
+            f"undisclosed details went overseas before publication: {names}; record an "
+            "overseas_exception decision naming each, approved by two people",
         )
     return Check(cid, art, Result.PASS, "nothing undisclosed went to overseas recipients")
 

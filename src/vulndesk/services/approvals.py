@@ -9,6 +9,10 @@ provider. The organisation is the provider of its own products; an upstream supp
 an affected product (or one of its components) is the provider of that component, so it may
 be told. Anyone else abroad (ENISA, foreign CSIRTs, customers, the public) needs an approved
 `cross-border` decision recording why, e.g. the CRA Art. 14 duty to report to ENISA.
+
+Approval judges a draft; what actually leaves is judged again by `services.disclosure_guard`
+on every way out. A `release` decision is the two-person approval of a disclosure that has no
+draft (a call, a notice, a ledger record) to a government or the public.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from dataclasses import dataclass
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.domain.parties import Party, PartyKind
+from vulndesk.domain.ids import PartyId, parse_case_key
+from vulndesk.domain.parties import Party
 from vulndesk.domain.policy import compare_disclosure
+from vulndesk.services import disclosure_guard
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.disclosure_guard import received_by_others, recipient_of
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_reports import (
     MIN_APPROVERS,
@@ -33,12 +39,12 @@ from vulndesk.services.reports import (
     CROSS_BORDER,
     EXCEPTION,
     JUSTIFICATION,
-    detail_fields_known,
+    RELEASE,
     load_draft,
 )
 
 REQUIRE_HQ = "reports.require_hq_approver"
-DECISION_KINDS = (EXCEPTION, CROSS_BORDER, JUSTIFICATION)
+DECISION_KINDS = (EXCEPTION, CROSS_BORDER, JUSTIFICATION, RELEASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,33 +59,8 @@ class CaseConflict:
 
 
 def cross_border_problem(uow: UnitOfWork, case: Case, party: Party) -> str | None:
-    unit = uow.units.get(case.unit)
-    if unit.country != "CN" or case.published or party.country == "CN":
-        return None
-    if party.kind is PartyKind.UPSTREAM_SUPPLIER:
-        for affected in case.products:
-            product = uow.products.get(affected.product)
-            suppliers = {*product.suppliers, *(c.supplier for c in product.components)}
-            if party.id in suppliers:
-                return None
-    return (
-        f"RMSV Art. 9(7): {case.key} is undisclosed and handled in CN; "
-        f"{party.id} ({party.country}) is outside China and not the product's provider"
-    )
-
-
-def received_by_others(
-    uow: UnitOfWork, case: CaseKey, recipient: PartyId
-) -> dict[Party, frozenset[str]]:
-    """Detail fields every other recipient got (ledger) or will get (approved drafts)."""
-    got: dict[PartyId, set[str]] = {}
-    for entry in uow.ledger.list(case):
-        got.setdefault(entry.entry.recipient, set()).update(detail_fields_known(entry.entry.fields))
-    for d in uow.reports.drafts_for_case(case):
-        if d.status in ("approved", "submitted"):
-            got.setdefault(d.draft.recipient, set()).update(d.draft.fields)
-    got.pop(recipient, None)
-    return {uow.parties.get(p): frozenset(f) for p, f in got.items()}
+    problem = disclosure_guard.cross_border_problem(uow, case, recipient_of(party))
+    return f"RMSV Art. 9(7): {problem}" if problem else None
 
 
 def _approved(
@@ -199,14 +180,13 @@ def record_decision(
         raise InvalidInput("kind", f"{kind!r} is not a decision kind", ", ".join(DECISION_KINDS))
     if not reason.strip():
         raise InvalidInput("reason", "a decision needs a recorded reason", "a short sentence")
-    if kind == EXCEPTION:
-        unknown = [f for f in fields if f not in DETAIL_FIELDS]
-        if not fields or unknown:
-            raise InvalidInput(
-                "fields",
-                f"{unknown[0]!r} is not a case detail field" if unknown else "no field named",
-                ", ".join(DETAIL_FIELDS),
-            )
+    unknown = [f for f in fields if f not in DETAIL_FIELDS]
+    if unknown or (kind == EXCEPTION and not fields):
+        raise InvalidInput(
+            "fields",
+            f"{unknown[0]!r} is not a case detail field" if unknown else "no field named",
+            ", ".join(DETAIL_FIELDS),
+        )
     now = deps.clock.now()
     with deps.uow() as uow:
         key = parse_case_key(case)
@@ -273,6 +253,7 @@ def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
 def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
     """A second (third…) person approves a decision; the same person twice is refused."""
     now = deps.clock.now()
+    disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
         decision = uow.reports.get_decision(decision_id)
         if actor.name in decision.approvers:

@@ -2,7 +2,8 @@
 
 NVDB and ENISA have no API: a person submits through the portal and records it here with the
 portal's receipt. Recording a disclosure recomputes the case's clocks in the same transaction,
-so an obligation it satisfies turns to met.
+so an obligation it satisfies turns to met. Both ways in pass the disclosure guard
+(`services.disclosure_guard`) first: what is recorded as told must have been allowed to leave.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import MAX_FUTURE_SKEW
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.services import clocks
-from vulndesk.services.approvals import check_current, unresolved
+from vulndesk.services import clocks, disclosure_guard
+from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import LedgerEntry, NewLedgerEntry
+from vulndesk.services.ports_reports import DraftRecord, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports import load_draft, sha256
 
 # The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
@@ -71,6 +72,13 @@ def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> Le
     return saved
 
 
+def _outgoing(uow: UnitOfWork, record: DraftRecord) -> disclosure_guard.Outgoing:
+    d = record.draft
+    recipient = disclosure_guard.recipient_of(uow.parties.get(d.recipient))
+    fields = frozenset(d.fields)
+    return disclosure_guard.Outgoing(uow.cases.get(d.case), recipient, fields, "submission", record)
+
+
 def record_submission(
     deps: Deps,
     actor: Actor,
@@ -95,10 +103,8 @@ def record_submission(
             )
         if sha256(record.draft.content) != record.draft.sha256:
             raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
-        blocking = unresolved(uow, record)
-        if blocking:
-            raise GuardFailed(blocking[0].rule, blocking[0].message)
         d = record.draft
+        disclosure_guard.require(uow, _outgoing(uow, record))
         entry = NewLedgerEntry(
             case=d.case,
             unit=d.unit,
@@ -156,6 +162,12 @@ def record_disclosure(
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
+        verdict = disclosure_guard.require(
+            uow,
+            disclosure_guard.Outgoing(
+                found, disclosure_guard.recipient_of(party), frozenset(fields), "ledger"
+            ),
+        )
         entry = NewLedgerEntry(
             key,
             found.unit,
@@ -172,7 +184,7 @@ def record_disclosure(
             sha256(said),
             tuple(sorted(set(fields))),
             classes_of(fields),
-            (actor.name,),
+            verdict.approvers or (actor.name,),
             now,
             actor.name,
         )

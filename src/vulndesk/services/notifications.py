@@ -7,10 +7,11 @@ case's clocks in one transaction. A crash after the SMTP or webhook call and bef
 resends once (at-least-once); the Message-ID and X-Vulndesk-Delivery header (mail) and the signed
 `delivery` field (webhook) carry the dedupe key so the receiver can drop the duplicate.
 
-Approval: a notice needs no two-person approval unless a notice draft exists for that kind and
-recipient (`vulndesk report draft CASE notice.users PARTY`); then its newest version must be
-approved, its conflicts resolved, and it must still match what would be sent now. An undisclosed
-case handled in China goes abroad only with an approved cross-border decision (RMSV Art. 9(7)).
+Approval: when a notice draft exists for that kind and recipient (`vulndesk report draft CASE
+notice.users PARTY`), its newest version must be approved and still match what would be sent
+now. Every notice then passes the disclosure guard (`services.disclosure_guard`): the
+recipient's policy, equal dissemination, RMSV Art. 9(7) for an undisclosed case handled in
+China, and two people's approval (the draft's, or a `release` decision) for a CSIRT.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ from vulndesk.domain.policy import allowed_fields
 from vulndesk.exporters.notices import Notice, NoticeKind, build_notice
 from vulndesk.exporters.redaction import redact
 from vulndesk.exporters.reports import Contact, ReportContext, to_json
-from vulndesk.services import clocks
-from vulndesk.services.approvals import cross_border_problem, unresolved
+from vulndesk.services import clocks, disclosure_guard
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.disclosure_guard import recipient_of
 from vulndesk.services.ledger import DISCLOSURE_KINDS, classes_of
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_notifications import NoticeMessage, NoticeSender, OutgoingMail
 from vulndesk.services.ports_notifications import ProductRecipient as ProductRecipient
 from vulndesk.services.ports_reports import DraftRecord, NewLedgerEntry
 from vulndesk.services.ports_worker import OutboxMessage
-from vulndesk.services.reports import CROSS_BORDER, field_values, load_draft, policy_for, sha256
+from vulndesk.services.reports import field_values, load_draft, policy_for, sha256
 
 NOTICE, HQ_NOTICE = "notice", "hq-notice"
 ROLES = {"customer": NoticeKind.USERS, "downstream_maker": NoticeKind.DOWNSTREAM}
@@ -164,21 +165,22 @@ def _draft(uow: UnitOfWork, case: Case, t: Target) -> DraftRecord | None:
     kind = f"notice.{t.kind.value}"
     latest = uow.reports.latest_version(case.key, kind, t.party.id)
     if not latest:
-        problem = cross_border_problem(uow, case, t.party)
-        decided = any(
-            d.kind == CROSS_BORDER and d.recipient == t.party.id and d.approved
-            for d in uow.reports.decisions_for(case.key)
-        )
-        if problem and not decided:
-            raise GuardFailed(CROSS_BORDER, problem)
         return None
     record = uow.reports.get_draft(case.key, kind, t.party.id, latest)
     if record.status not in ("approved", "submitted"):
         raise GuardFailed("approved", f"{record.ref} is {record.status}; approve it first")
-    blocking = unresolved(uow, record)
-    if blocking:
-        raise GuardFailed(blocking[0].rule, blocking[0].message)
     return record
+
+
+def _guarded(
+    uow: UnitOfWork, builder: _Builder, case: Case, t: Target
+) -> tuple[DraftRecord | None, Notice, disclosure_guard.Verdict]:
+    """The governing draft and the notice, once the disclosure guard lets the notice leave."""
+    draft = _draft(uow, case, t)
+    notice = builder.notice(t, draft)
+    fields = frozenset(notice.report.detail_fields)
+    out = disclosure_guard.Outgoing(case, recipient_of(t.party), fields, "notice", draft)
+    return draft, notice, disclosure_guard.require(uow, out)
 
 
 class _Builder:
@@ -250,8 +252,10 @@ def _selected(uow: UnitOfWork, case: Case, kind: str | None, party: str | None) 
 def plan(deps: Deps, case: str) -> list[Planned]:
     """Who would be told, how, what each notice would meet, and what blocks it."""
     key = parse_case_key(case)
+    now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.cases.get(key)
+        builder = _Builder(uow, found, now)
         obligations = uow.obligations.for_case(key)
         out = []
         for t in targets(uow, found):
@@ -263,7 +267,7 @@ def plan(deps: Deps, case: str) -> list[Planned]:
             )
             blocked = None
             try:
-                _draft(uow, found, t)
+                _guarded(uow, builder, found, t)
             except GuardFailed as exc:
                 blocked = exc.detail
             channels: list[Channel | None] = [*_channels(t.party)] or [None]
@@ -298,8 +302,7 @@ def send(
         out: list[Queued] = []
         for t in _selected(uow, found, kind, recipient):
             try:
-                draft = _draft(uow, found, t)
-                notice = builder.notice(t, draft)
+                draft, notice, verdict = _guarded(uow, builder, found, t)
             except GuardFailed as exc:
                 out.append(Queued(t.kind.value, t.party.id, None, None, False, exc.detail))
                 continue
@@ -307,7 +310,10 @@ def send(
             if not channels:
                 blocked = "no email or webhook channel"
                 out.append(Queued(t.kind.value, t.party.id, None, None, False, blocked))
-            out += [_queue(uow, actor, found, t, notice, c, draft, now) for c in channels]
+            approvers = verdict.approvers or (draft.approvers if draft else (actor.name,))
+            out += [
+                _queue(uow, actor, found, t, notice, c, draft, approvers, now) for c in channels
+            ]
         if not any(q.key for q in out):
             raise GuardFailed("notify", "; ".join(f"{q.party}: {q.blocked}" for q in out))
         uow.commit()
@@ -322,6 +328,7 @@ def _queue(
     notice: Notice,
     channel: Channel,
     draft: DraftRecord | None,
+    approvers: tuple[str, ...],
     now: dt.datetime,
 ) -> Queued:
     content = _content(notice, channel.kind, case.key)
@@ -343,7 +350,7 @@ def _queue(
         fields,
         classes_of(fields),
         draft.ref if draft else None,
-        draft.approvers if draft else (actor.name,),
+        approvers,
         now,
         actor.name,
     )

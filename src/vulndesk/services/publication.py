@@ -1,4 +1,9 @@
-"""Use cases of the Art. 9 publication gate: gather what a publication would say, check it."""
+"""Use cases of the Art. 9 publication gate: gather what a publication would say, check it.
+
+Art. 9(7) looks at everything that left before the publication: the publication shares and
+every entry of the disclosure ledger (submissions, manual records, notices). Decisions lift a
+check only once two different people have approved them (`decide`, then `approve_decision`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from dataclasses import dataclass
 from vulndesk.domain import values
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
-from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import parse_case_key
+from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.severity import CnGrade, SeverityLevel
 from vulndesk.rules.publication import (
     Attachment,
@@ -23,6 +30,7 @@ from vulndesk.rules.publication import (
     Share,
     check_publication,
 )
+from vulndesk.services import disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 
@@ -67,6 +75,22 @@ def _stated(case: Case, explicit: str | None) -> SeverityLevel | None:
     return _GRADE_LEVEL[grade] if grade else None
 
 
+def ledger_shares(uow: UnitOfWork, case: Case) -> list[Share]:
+    """Every disclosure in the ledger made before the case was published, as a share.
+
+    Entries to the public are the publication itself, not a share.
+    """
+    published = case.instants.get(FactKind.PUBLISHED)
+    out = []
+    for e in uow.ledger.list(case.key):
+        party = uow.parties.get(e.entry.recipient)
+        if party.kind is PartyKind.PUBLIC or (published is not None and e.entry.at >= published):
+            continue
+        provider = disclosure_guard.is_provider(uow, case, disclosure_guard.recipient_of(party))
+        out.append(Share(party.id, party.country, e.entry.at, provider))
+    return out
+
+
 def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> PublicationInput:
     """The frozen input of the gate, from the case and the publication records."""
     sev = case.severity
@@ -82,7 +106,7 @@ def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> P
         attachments=tuple(req.attachments),
         blackouts=tuple(uow.publication.blackouts()),
         decisions=tuple(uow.publication.decisions(case.key)),
-        shares=tuple(uow.publication.shares(case.key)),
+        shares=(*uow.publication.shares(case.key), *ledger_shares(uow, case)),
         event_type=case.options.get("event_type", "").lower() in {"1", "true", "yes"},
         stated_level=_stated(case, req.stated_severity),
         cvss_score=score,
@@ -141,7 +165,10 @@ def list_blackouts(deps: Deps) -> list[Blackout]:
 
 
 def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: str) -> Decision:
-    """Record a decision that lifts a check (early publication, MPS consent, an exception)."""
+    """Propose a decision that lifts a check (early publication, MPS consent, an exception).
+
+    `actor` is its first approver; it takes effect once a second person approves it.
+    """
     now = deps.clock.now()
     decision = Decision(
         DecisionKind.parse("kind", kind),
@@ -156,14 +183,54 @@ def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: s
         )
     with deps.uow() as uow:
         key = uow.cases.get(parse_case_key(case)).key
-        uow.publication.add_decision(key, decision)
+        saved = uow.publication.add_decision(key, decision)
         uow.audit.append(
             actor.event(
-                now, "publication:decision:recorded", "case", key, (), kind=decision.kind.value
+                now,
+                "publication:decision:recorded",
+                "case",
+                key,
+                (),
+                kind=decision.kind.value,
+                decision=str(saved.id),
             )
         )
         uow.commit()
-    return decision
+    return saved
+
+
+def approve_decision(deps: Deps, actor: Actor, case: str, decision_id: int) -> Decision:
+    """A second (third...) different person approves a publication decision."""
+    now = deps.clock.now()
+    disclosure_guard.require_approver(actor)
+    with deps.uow() as uow:
+        key = uow.cases.get(parse_case_key(case)).key
+        found = uow.publication.decision(key, decision_id)
+        if actor.name in found.approvers:
+            raise GuardFailed(
+                "two-persons",
+                f"{actor.name} already approved decision {decision_id}; a second person must",
+            )
+        uow.publication.approve_decision(decision_id, actor.name, now)
+        uow.audit.append(
+            actor.event(
+                now,
+                "publication:decision:approved",
+                "case",
+                key,
+                (),
+                kind=found.kind.value,
+                decision=str(decision_id),
+            )
+        )
+        uow.commit()
+    with deps.uow() as uow:
+        return uow.publication.decision(key, decision_id)
+
+
+def decisions(deps: Deps, case: str) -> list[Decision]:
+    with deps.uow() as uow:
+        return uow.publication.decisions(uow.cases.get(parse_case_key(case)).key)
 
 
 def record_share(
@@ -186,7 +253,10 @@ def record_share(
         is_provider,
     )
     with deps.uow() as uow:
-        key = uow.cases.get(parse_case_key(case)).key
+        found = uow.cases.get(parse_case_key(case))
+        key = found.key
+        recipient_ = disclosure_guard.Recipient(share.recipient, share.country, None, is_provider)
+        disclosure_guard.require(uow, disclosure_guard.Outgoing(found, recipient_, way="share"))
         uow.publication.add_share(key, share, values.long_text("note", note, max_len=2000))
         uow.audit.append(
             actor.event(

@@ -53,6 +53,8 @@ KINDS: tuple[str, ...] = (
 FORMATS = ("json", "md", "html", "pdf")
 # Decision kinds stored with decision records.
 EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
+# A two-person approval of a disclosure without a draft to a government or the public.
+RELEASE = "release"
 
 
 class PdfRenderer(Protocol):

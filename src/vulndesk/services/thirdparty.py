@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
 from vulndesk.domain import values
 from vulndesk.domain.cases import Role
@@ -11,7 +12,7 @@ from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
 from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.rules.publication import Share
-from vulndesk.services import clocks
+from vulndesk.services import clocks, disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports_publication import FILING_FIELDS, Filing, VendorTracking
 
@@ -62,6 +63,10 @@ def vendor_notified(
         if tracking is None:
             raise GuardFailed("vendor-named", f"name the vendor of {key} first")
         party = uow.parties.get(PartyId(tracking.vendor))
+        vendor = replace(disclosure_guard.recipient_of(party), is_provider=True)
+        disclosure_guard.require(
+            uow, disclosure_guard.Outgoing(uow.cases.get(key), vendor, way="share")
+        )
         updated = VendorTracking(key, tracking.vendor, when, tracking.fixed_at)
         uow.publication.put_vendor(updated)
         uow.publication.add_share(

@@ -33,8 +33,9 @@ from vulndesk.rules.publication import (
 AT = dt.datetime(2026, 11, 10, 2, 0, tzinfo=dt.UTC)
 
 
-def _decision(kind: DecisionKind, subject: str = "") -> Decision:
-    return Decision(kind, subject, "lead", AT - dt.timedelta(days=1), "minutes of the review")
+def _decision(kind: DecisionKind, subject: str = "", second: str = "deputy") -> Decision:
+    approvers = ("lead", second)
+    return Decision(kind, subject, "lead", AT - dt.timedelta(days=1), "minutes", approvers)
 
 
 @pytest.fixture
@@ -174,3 +175,17 @@ def test_kinds_parse_and_refuse_unknown() -> None:
     with pytest.raises(InvalidInput, match="advisory, blog, talk"):
         PublicationKind.parse("kind", "tweet")
     assert DecisionKind.parse("kind", "mps-consent") is DecisionKind.MPS_CONSENT
+
+
+def test_a_decision_lifts_a_check_only_with_two_different_approvers(
+    ready: PublicationInput,
+) -> None:
+    window = Blackout("summit", AT - dt.timedelta(days=1), AT + dt.timedelta(days=1))
+    for approvers, result in ((("lead",), Result.FAIL), (("lead", "lead"), Result.FAIL)):
+        alone = Decision(DecisionKind.MPS_CONSENT, "summit", "lead", AT, "letter", approvers)
+        p = replace(ready, blackouts=(window,), decisions=(alone,))
+        assert outside_blackout(p).result is result
+    p = replace(
+        ready, blackouts=(window,), decisions=(_decision(DecisionKind.MPS_CONSENT, "summit"),)
+    )
+    assert outside_blackout(p).result is Result.PASS

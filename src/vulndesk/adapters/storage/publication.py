@@ -14,12 +14,13 @@ from vulndesk.adapters.storage.tables_publication import (
     blackout_windows,
     case_shares,
     platform_filing,
+    publication_approvals,
     publication_decisions,
     sbom_components,
     upstream_advisories,
     vendor_tracking,
 )
-from vulndesk.domain.errors import Conflict
+from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.rules.matching import ComponentRow, package_key
 from vulndesk.rules.publication import Blackout, Decision, DecisionKind, Share
 from vulndesk.services.ports_publication import (
@@ -61,22 +62,65 @@ class SqlPublicationRepository:
         rows = self.conn.execute(select(blackout_windows).order_by(blackout_windows.c.start_at))
         return [Blackout(r.name, r.start_at, r.end_at, r.note) for r in rows]
 
-    def add_decision(self, case: str, decision: Decision) -> None:
-        self.conn.execute(
-            insert(publication_decisions).values(
-                case_key=case,
-                kind=decision.kind.value,
-                subject=decision.subject,
-                by=decision.by,
-                at=decision.at,
-                note=decision.note,
-            )
+    def add_decision(self, case: str, decision: Decision) -> Decision:
+        """Store the decision with its recorder as the first approver."""
+        new_id = int(
+            self.conn.execute(
+                insert(publication_decisions)
+                .values(
+                    case_key=case,
+                    kind=decision.kind.value,
+                    subject=decision.subject,
+                    by=decision.by,
+                    at=decision.at,
+                    note=decision.note,
+                )
+                .returning(publication_decisions.c.id)
+            ).scalar_one()
         )
+        self.approve_decision(new_id, decision.by, decision.at)
+        return self.decision(case, new_id)
+
+    def approve_decision(self, decision_id: int, actor: str, at: dt.datetime) -> None:
+        t = publication_approvals
+        seen = self.conn.execute(
+            select(t.c.id).where(t.c.decision_id == decision_id, t.c.actor == actor)
+        ).first()
+        if seen is not None:
+            raise Conflict(f"{actor} has already approved this; a second person must approve")
+        self.conn.execute(insert(t).values(decision_id=decision_id, actor=actor, at=at))
+
+    def decision(self, case: str, decision_id: int) -> Decision:
+        t = publication_decisions
+        row = self.conn.execute(
+            select(t).where(t.c.id == decision_id, t.c.case_key == case)
+        ).first()
+        if row is None:
+            raise NotFound("decision", str(decision_id))
+        return self._with_approvers([row])[0]
 
     def decisions(self, case: str) -> list[Decision]:
         t = publication_decisions
-        rows = self.conn.execute(select(t).where(t.c.case_key == case).order_by(t.c.id))
-        return [Decision(DecisionKind(r.kind), r.subject, r.by, r.at, r.note) for r in rows]
+        rows = self.conn.execute(select(t).where(t.c.case_key == case).order_by(t.c.id)).all()
+        return self._with_approvers(rows)
+
+    def _with_approvers(self, rows: Sequence[Any]) -> list[Decision]:
+        a = publication_approvals
+        by: dict[int, list[str]] = {int(r.id): [] for r in rows}
+        if by:
+            found = self.conn.execute(
+                select(a.c.decision_id, a.c.actor)
+                .where(a.c.decision_id.in_(list(by)))
+                .order_by(a.c.id)
+            )
+            for decision_id, actor in found:
+                by[int(decision_id)].append(actor)
+        return [
+            Decision(
+                DecisionKind(r.kind), r.subject, r.by, r.at, r.note, tuple(by[int(r.id)]), int(r.id)
+            )
+            for r in rows
+        ]
 
     def add_share(self, case: str, share: Share, note: str) -> None:
         self.conn.execute(

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from vulndesk.adapters.storage.tables import ID, metadata
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -30,6 +40,17 @@ publication_decisions = Table(
     Column("by", String(200), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("note", Text, nullable=False),
+)
+
+# Who approved each publication decision: the one who recorded it first, then a second person.
+publication_approvals = Table(
+    "publication_approvals",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("decision_id", ID, ForeignKey("publication_decisions.id"), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint("decision_id", "actor", name="uq_publication_approvals_actor"),
 )
 
 case_shares = Table(

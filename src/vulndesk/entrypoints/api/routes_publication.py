@@ -216,17 +216,63 @@ def publication_decision(
     d: CurrentDeps,
     idem: IdempotencyKey,
 ) -> JSONResponse:
-    """Record a decision that lifts a gate check (early publication, MPS consent, ...)."""
+    """Propose a decision that lifts a gate check; it takes effect with a second approver."""
     case_key = access.check_case(d, who, key)
     who.require(DECIDERS, "write")
 
     def create(j: Deps) -> PublicationDecisionOut:
         x = publication.decide(j, actor, case_key, body.kind, body.subject, body.note)
-        return PublicationDecisionOut(
-            case=case_key, kind=x.kind.value, subject=x.subject, by=x.by, at=x.at, note=x.note
-        )
+        return _decision(case_key, x)
 
     return idempotent(request, who, idem, body, create)
+
+
+def _decision(case: str, x: Any) -> PublicationDecisionOut:
+    return PublicationDecisionOut(
+        id=x.id,
+        case=case,
+        kind=x.kind.value,
+        subject=x.subject,
+        by=x.by,
+        at=x.at,
+        note=x.note,
+        approvers=list(x.approvers),
+        approved=x.approved,
+    )
+
+
+@router.get("/cases/{key}/publication-decisions", response_model=list[PublicationDecisionOut])
+def publication_decisions(
+    key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps
+) -> list[PublicationDecisionOut]:
+    """Publication decisions of the case with their approvers."""
+    case_key = access.check_case(d, who, key)
+    who.require(CASE_READERS)
+    return [_decision(case_key, x) for x in publication.decisions(d, case_key)]
+
+
+@router.post(
+    "/cases/{key}/publication-decisions/{decision}/approvals",
+    response_model=PublicationDecisionOut,
+    status_code=201,
+)
+def approve_publication_decision(
+    key: CaseKeyPath,
+    decision: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    request: Request,
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Approve a publication decision as its second (different) person."""
+    case_key = access.check_case(d, who, key)
+    who.require(DECIDERS, "write")
+
+    def create(j: Deps) -> PublicationDecisionOut:
+        return _decision(case_key, publication.approve_decision(j, actor, case_key, decision))
+
+    return idempotent(request, who, idem, None, create)
 
 
 @router.post("/cases/{key}/shares", response_model=ShareOut, status_code=201)

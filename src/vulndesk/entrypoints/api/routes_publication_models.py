@@ -74,12 +74,15 @@ class PublicationDecisionIn(BaseModel):
 
 
 class PublicationDecisionOut(BaseModel):
+    id: int
     case: str
     kind: str
     subject: str
     by: str
     at: dt.datetime
     note: str
+    approvers: list[str] = Field(description="Who approved it, the proposer first")
+    approved: bool = Field(description="In effect: two different people approved it")
 
 
 class ShareIn(BaseModel):

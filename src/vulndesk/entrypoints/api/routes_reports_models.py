@@ -40,7 +40,7 @@ class JustificationIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    kind: Literal["exception", "cross-border"]
+    kind: Literal["exception", "cross-border", "justification", "release"]
     recipient: str = Field(max_length=63)
     reason: str = Reason
     fields: list[str] = Field(default=[], max_length=30)

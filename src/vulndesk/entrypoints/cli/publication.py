@@ -98,10 +98,52 @@ def decide(
         "", "--subject", help="Blackout name, recipient or file the decision concerns"
     ),
 ) -> None:
-    """Record a decision that lifts a check."""
+    """Propose a decision that lifts a check; it takes effect when a second person approves it."""
     with errors():
         d = publication.decide(deps(), actor(), case, kind, subject, note)
-    typer.echo(f"recorded {d.kind.value} on {case.upper()}")
+    typer.echo(
+        f"recorded {d.kind.value} on {case.upper()} as decision {d.id}: awaiting a second "
+        f"approver (vulndesk publication decision-approve {case.upper()} {d.id})"
+    )
+
+
+@publication_app.command("decision-approve")
+def decision_approve(case: str, decision_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Approve a publication decision as its second (different) person."""
+    with errors():
+        d = publication.approve_decision(deps(), actor(), case, decision_id)
+    state = "in effect" if d.approved else "awaiting a second approver"
+    typer.echo(f"decision {d.id} ({d.kind.value}): {state}; approvers: {', '.join(d.approvers)}")
+
+
+@publication_app.command("decisions")
+def decisions(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Publication decisions of a case, with their approvers."""
+    with errors():
+        found = publication.decisions(deps(), case)
+    rows = [
+        {
+            "id": d.id,
+            "kind": d.kind.value,
+            "subject": d.subject,
+            "approvers": list(d.approvers),
+            "approved": d.approved,
+            "at": d.at.isoformat(),
+            "note": d.note,
+        }
+        for d in found
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        f"Publication decisions of {case.upper()}",
+        ["id", "kind", "subject", "approvers", "in effect"],
+        [
+            (r["id"], r["kind"], r["subject"], ", ".join(d.approvers), r["approved"])
+            for r, d in zip(rows, found, strict=True)
+        ],
+    )
 
 
 @publication_app.command("share")

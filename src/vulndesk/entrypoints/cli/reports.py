@@ -200,6 +200,30 @@ def exception(
     _decision_out(found, as_json)
 
 
+@report_app.command("decide")
+def decide(
+    case: str = typer.Argument(...),
+    kind: str = typer.Option(..., "--kind", help=", ".join(approvals.DECISION_KINDS)),
+    recipient: str = typer.Option(..., "--recipient"),
+    reason: str = typer.Option(..., "--reason"),
+    field: list[str] = typer.Option(
+        [], "--field", help="Repeat: detail field the decision covers (none: any)"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Propose a decision that lifts a disclosure check; a second person approves it.
+
+    exception: fields beyond the recipient's policy; cross-border: RMSV Art. 9(7);
+    justification: equal dissemination without a draft; release: two-person approval of a
+    disclosure without a draft to a government or the public.
+    """
+    with errors():
+        found = approvals.record_decision(
+            deps(), actor(), kind, case, recipient, reason, tuple(field)
+        )
+    _decision_out(found, as_json)
+
+
 @report_app.command("justify")
 def justify(
     draft_id: str = typer.Argument(..., metavar="DRAFT"),
