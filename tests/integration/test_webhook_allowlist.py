@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.builders import open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from tests.integration.test_notify_flow import Receiver, hook
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.bootstrap import build
+from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services import notifications, reference, worker
@@ -52,16 +53,29 @@ REFUSED = {
 }
 
 
-def _deps(db_url: str, tmp_path: Path, clock: SettableClock, **kw: object) -> Deps:
-    settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)  # type: ignore[arg-type]
-    return build(settings, clock).deps()
+Make = Callable[..., Deps]
+
+
+@pytest.fixture
+def make(db_url: str, tmp_path: Path, clock: SettableClock) -> Iterator[Make]:
+    """Deps on the test database with the given settings; every container closed afterwards."""
+    made: list[Container] = []
+
+    def deps(**kw: object) -> Deps:
+        settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)  # type: ignore[arg-type]
+        made.append(build(settings, clock))
+        return made[-1].deps()
+
+    yield deps
+    for c in made:
+        c.close()
 
 
 @pytest.mark.parametrize(("url", "why"), REFUSED.items())
 def test_party_webhook_urls_are_refused_when_entered(
-    db_url: str, tmp_path: Path, clock: SettableClock, actor: Actor, url: str, why: str
+    make: Make, actor: Actor, url: str, why: str
 ) -> None:
-    deps = _deps(db_url, tmp_path, clock, webhook_hosts=LISTED)
+    deps = make(webhook_hosts=LISTED)
     with pytest.raises(InvalidInput, match=why) as caught:
         reference.add_party(
             deps,
@@ -91,10 +105,8 @@ def test_without_an_allow_list_no_webhook_is_accepted(deps: Deps, actor: Actor) 
     assert caught.value.field == "channels"
 
 
-def test_an_allow_listed_public_https_url_is_accepted(
-    db_url: str, tmp_path: Path, clock: SettableClock, actor: Actor
-) -> None:
-    deps = _deps(db_url, tmp_path, clock, webhook_hosts=LISTED)
+def test_an_allow_listed_public_https_url_is_accepted(make: Make, actor: Actor) -> None:
+    deps = make(webhook_hosts=LISTED)
     party = reference.add_party(
         deps, actor, id="p", name="P", kind="customer", country="DE",
         channels=["webhook:https://hooks.acme.example/x"],
@@ -103,14 +115,13 @@ def test_an_allow_listed_public_https_url_is_accepted(
 
 
 def test_a_refusal_when_sending_is_permanent(
-    db_url: str, tmp_path: Path, clock: SettableClock, actor: Actor, hook: str
+    make: Make, clock: SettableClock, actor: Actor, hook: str
 ) -> None:
     host = hook.split("/")[2]
     secrets = json.dumps({"telco": "telco-webhook-secret"})
-    entered = _deps(
-        db_url, tmp_path, clock, webhook_hosts=(host,), webhook_allow_loopback=True,
-        extra={"WEBHOOK_SECRETS": secrets},
-    )  # fmt: skip
+    entered = make(
+        webhook_hosts=(host,), webhook_allow_loopback=True, extra={"WEBHOOK_SECRETS": secrets}
+    )
     seed_reference(entered, actor)
     reference.add_party(
         entered, actor, id="telco", name="Telco", kind="customer", country="CN",
@@ -121,7 +132,7 @@ def test_a_refusal_when_sending_is_permanent(
     notifications.send(entered, actor, key, recipient="telco")
 
     # The allow-list changed since the URL was entered: the worker refuses, once and for all.
-    later = _deps(db_url, tmp_path, clock, extra={"WEBHOOK_SECRETS": secrets})
+    later = make(extra={"WEBHOOK_SECRETS": secrets})
     _, first = worker.run_once(later, WORKER)
     assert (first.sent, first.retried, first.failed) == (0, 0, 1)
     with later.uow() as uow:
