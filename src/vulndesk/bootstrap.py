@@ -48,10 +48,11 @@ class NoticeDelivery:
 
     def mail(self, message: OutgoingMail) -> str:
         m = message
-        fixed = {
-            notifications.HQ_NOTICE: HQ_SUBJECT,
-            escalations.ESCALATION: escalations.subject(m.case),
-        }.get(m.kind)
+        fixed = None
+        if m.kind == notifications.HQ_NOTICE:
+            fixed = HQ_SUBJECT
+        elif m.kind == escalations.ESCALATION:
+            fixed = escalations.subject(m.case)  # the case key and a fixed label
         kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
         msg = build_message(
             self.smtp, [m.to], m.case, kind, m.language, m.text, m.html, m.from_name, m.from_address

@@ -202,6 +202,7 @@ def test_on_call_webhook_is_signed_and_recorded(
         clock.set(_first_deadline_at(deps, case.key, 50) + dt.timedelta(seconds=1))
         Receiver.now = clock.now()
         swept, sent = worker.run_once(deps, WORKER)
+        recorded = _escalations(deps)
     finally:
         for c in d.containers:
             c.close()
@@ -212,6 +213,10 @@ def test_on_call_webhook_is_signed_and_recorded(
     doc = json.loads(body)
     assert doc["case"] == case.key and doc["event"] == "escalation" and doc["threshold"] == 50
     assert "NIGHTJAR" not in body.decode()
+    assert doc["delivery"].startswith(f"{case.key}/") and "/to/webhook/" in doc["delivery"]
+    assert {(e.channel, e.recipient, e.status) for e in recorded} == {
+        ("webhook", hook, "delivered")
+    }
 
 
 def test_notice_mail_is_from_the_reporting_entity(desk: Desk, smtp: Smtp, actor: Actor) -> None:
