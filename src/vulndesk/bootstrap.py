@@ -20,11 +20,12 @@ from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
+from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import notifications, worker
+from vulndesk.services import escalations, notifications, worker
 from vulndesk.services.context import Deps, Evaluator, ReferenceCache
 from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.ports import Clock
@@ -43,16 +44,21 @@ class NoticeDelivery:
     smtp: SmtpSettings
     webhook_hosts: frozenset[str]
     webhook_secrets: Mapping[str, bytes]
-    allow_private: bool = False
-    allow_http: bool = False
+    allow_loopback: bool = False
 
     def mail(self, message: OutgoingMail) -> str:
         m = message
-        hq = m.kind == notifications.HQ_NOTICE
-        kind = NoticeKind.USERS if hq else NoticeKind(m.kind)
-        msg = build_message(self.smtp, [m.to], m.case, kind, m.language, m.text, m.html)
-        if hq:
-            msg.replace_header("Subject", HQ_SUBJECT)
+        fixed = None
+        if m.kind == notifications.HQ_NOTICE:
+            fixed = HQ_SUBJECT
+        elif m.kind == escalations.ESCALATION:
+            fixed = escalations.subject(m.case)  # the case key and a fixed label
+        kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
+        msg = build_message(
+            self.smtp, [m.to], m.case, kind, m.language, m.text, m.html, m.from_name, m.from_address
+        )
+        if fixed:
+            msg.replace_header("Subject", fixed)
         # The same delivery always has the same Message-ID, so a resend can be recognised.
         domain = self.smtp.sender.rsplit("@", 1)[-1]
         msg.replace_header(
@@ -69,8 +75,7 @@ class NoticeDelivery:
         secret = self.webhook_secrets.get(party)
         if secret is None:
             raise DeliveryError(f"no webhook secret for party {party!r} (VULNDESK_WEBHOOK_SECRETS)")
-        schemes = frozenset({"https", "http"} if self.allow_http else {"https"})
-        policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_private, schemes)
+        policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_loopback)
         delivery = {"X-Vulndesk-Delivery": str(body["delivery"])} if "delivery" in body else {}
         return webhook.send_notice(
             webhook.WebhookTarget(url, secret), body, now, policy, extra_headers=delivery
@@ -78,7 +83,10 @@ class NoticeDelivery:
 
 
 def notice_delivery(settings: Settings) -> NoticeDelivery:
-    """VULNDESK_SMTP_*; WEBHOOK_HOSTS (comma list), WEBHOOK_SECRETS (JSON party -> secret)."""
+    """VULNDESK_SMTP_*; WEBHOOK_HOSTS (settings), WEBHOOK_SECRETS (JSON party -> secret).
+
+    A unit's on-call webhook is signed with the secret under `unit:<unit id>`.
+    """
     extra = settings.extra
     try:
         secrets = json.loads(extra.get("WEBHOOK_SECRETS", "{}"))
@@ -98,12 +106,9 @@ def notice_delivery(settings: Settings) -> NoticeDelivery:
             extra.get("SMTP_USERNAME") or None,
             extra.get("SMTP_PASSWORD") or None,
         ),
-        frozenset(
-            h.strip().lower() for h in extra.get("WEBHOOK_HOSTS", "").split(",") if h.strip()
-        ),
+        frozenset(settings.webhook_hosts),
         {str(k): str(v).encode() for k, v in secrets.items()},
-        extra.get("WEBHOOK_ALLOW_PRIVATE", "").lower() in yes,
-        extra.get("WEBHOOK_ALLOW_HTTP", "").lower() in yes,
+        settings.webhook_allow_loopback,
     )
 
 
@@ -158,7 +163,14 @@ class Container:
             self.rule_options,
             lambda: self.uow(readonly=True),
             self.reference_cache,
+            self.webhook_rules,
         )
+
+    @cached_property
+    def webhook_rules(self) -> WebhookRules:
+        """What webhook URLs may be entered: VULNDESK_WEBHOOK_HOSTS, and loopback for tests."""
+        s = self.settings
+        return WebhookRules(frozenset(s.webhook_hosts), s.webhook_allow_loopback)
 
     @cached_property
     def reference_cache(self) -> ReferenceCache:
@@ -223,7 +235,8 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     container = Container(settings or Settings.from_env(), clock or SystemClock())
     # Delivery handlers resolve this container's ports when a message is handled, not now.
     worker.register(
-        notifications.handlers(container.deps, lambda: container.notice_sender),
+        notifications.handlers(container.deps, lambda: container.notice_sender)
+        | escalations.handlers(lambda: container.notice_sender),
         {"hq-notices": notifications.queue_hq_notices},
     )
     return container

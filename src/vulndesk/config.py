@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
@@ -38,6 +40,10 @@ class Settings:
     actor: str = "cli"
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
+    # Webhook receivers (`host` or `host:port`); empty means no webhook is entered or sent.
+    webhook_hosts: tuple[str, ...] = ()
+    # Test-only: allow-listed loopback receivers (plain http included), e.g. 127.0.0.1:8765.
+    webhook_allow_loopback: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -89,7 +95,17 @@ class Settings:
             "COOKIE_SECURE",
             "ACTOR",
             "TRUSTED_PROXIES",
+            "WEBHOOK_HOSTS",
+            "WEBHOOK_ALLOW_LOOPBACK",
         }
+        for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
+            if PREFIX + gone in env:
+                raise InvalidInput(
+                    PREFIX + gone,
+                    "is no longer read: private and plain-http receivers are refused",
+                    "remove it; list receivers in VULNDESK_WEBHOOK_HOSTS "
+                    "(VULNDESK_WEBHOOK_ALLOW_LOOPBACK=1 for a test receiver on this machine)",
+                )
         extra = {
             k[len(PREFIX) :]: v
             for k, v in env.items()
@@ -114,6 +130,8 @@ class Settings:
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
             actor=get("ACTOR", "cli"),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
+            webhook_hosts=webhook_hosts("VULNDESK_WEBHOOK_HOSTS", get("WEBHOOK_HOSTS")),
+            webhook_allow_loopback=get("WEBHOOK_ALLOW_LOOPBACK").lower() in {"1", "true", "yes"},
             extra=extra,
         )
 
@@ -130,4 +148,43 @@ def _networks(name: str, text: str) -> tuple[str, ...]:
             raise InvalidInput(
                 name, f"{item[:64]!r} is not an IP address or network", "e.g. 10.0.0.5,10.1.0.0/16"
             ) from exc
+    return tuple(out)
+
+
+_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+
+def webhook_hosts(name: str, text: str) -> tuple[str, ...]:
+    """A comma-separated list of host names or IP addresses, each optionally with `:port`."""
+    out: list[str] = []
+    for item in (part.strip().lower() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_address(item)))  # a bare address, IPv6 included
+            continue
+        except ValueError:
+            pass
+        try:
+            parts = urlsplit("//" + item)
+            host, port = parts.hostname or "", parts.port
+        except ValueError:
+            host, port = "", None
+        literal = host.strip("[]")
+        valid = bool(host) and parts.path == "" and not parts.username
+        if valid and not _HOST.match(host):
+            try:
+                ipaddress.ip_address(literal)
+            except ValueError:
+                valid = False
+        if not valid:
+            raise InvalidInput(
+                name,
+                f"{item[:64]!r} is not a host name or address",
+                "e.g. hooks.example.com,203.0.113.7:8443",
+            )
+        shown = f"[{literal}]" if ":" in literal else literal
+        out.append(f"{shown}:{port}" if port else literal)
     return tuple(out)

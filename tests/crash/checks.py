@@ -22,6 +22,7 @@ from vulndesk.adapters.storage.tables_worker import escalations, outbox
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
 from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.services import escalations as escalations_service
 from vulndesk.services import worker
 from vulndesk.services.context import Actor
 
@@ -145,37 +146,67 @@ def drain_outbox(stack: Stack, lease: dt.timedelta = dt.timedelta(minutes=6)) ->
 
 
 def check_outbox(stack: Stack, *, all_sent: bool = True) -> int:
-    """Every escalation delivered at most once; with `all_sent`, every queued one delivered."""
+    """Every escalation recorded at most once; with `all_sent`, every queued one handled.
+
+    An escalation is recorded per recipient (its `escalation.mail`/`.webhook` row sent) or, with
+    no recipient, once as undeliverable (its `escalation` row failed with that reason).
+    """
     c = stack.container()
     try:
         with c.engine.connect() as conn:
-            queued = _rows(conn, select(outbox.c.kind, outbox.c.dedupe_key, outbox.c.status))
+            queued = _rows(
+                conn,
+                select(outbox.c.kind, outbox.c.dedupe_key, outbox.c.status, outbox.c.last_error),
+            )
             sent = Counter(r.dedupe_key for r in _rows(conn, select(escalations.c.dedupe_key)))
             events = _rows(
                 conn,
                 select(audit_events.c.tag, audit_events.c.object_id, audit_events.c.detail).where(
-                    audit_events.c.tag.in_(
-                        ["worker:escalation:delivered", "worker:obligation:overdue"]
-                    )
+                    audit_events.c.tag.in_([*RECORDED, "worker:obligation:overdue"])
                 ),
             )
     finally:
         c.close()
     assert not [k for k, n in sent.items() if n > 1], "an escalation was delivered twice"
     delivered = Counter(
-        (e.object_id, e.detail["obligation"], e.detail.get("threshold"), e.tag) for e in events
+        (
+            e.object_id,
+            e.detail["obligation"],
+            e.detail.get("threshold"),
+            e.detail.get("recipient"),
+            e.tag,
+        )
+        for e in events
     )
     twice = [k for k, n in delivered.items() if n > 1]
     assert not twice, f"audited twice: {twice[:5]}"
     in_queue = Counter(r.dedupe_key for r in queued)
     assert not [k for k, n in in_queue.items() if n > 1], "a dedupe key queued twice"
     if all_sent:
-        unsent = [r for r in queued if r.status != "sent"]
+        unsent = [r for r in queued if not _handled(r)]
         assert not unsent, f"{len(unsent)} outbox rows not sent: {unsent[:3]}"
-        assert set(sent) == {r.dedupe_key for r in queued if r.kind == "escalation"}
-    n_delivered = sum(1 for e in events if e.tag == "worker:escalation:delivered")
+        assert set(sent) == {r.dedupe_key for r in queued if _recorded(r)}
+    n_delivered = sum(1 for e in events if e.tag in RECORDED)
     assert n_delivered == len(sent)
     return len(sent)
+
+
+RECORDED = ("worker:escalation:delivered", "worker:escalation:undeliverable")
+
+
+def _handled(row: Any) -> bool:
+    """Sent, or an escalation with no recipient failed for that reason (never retried)."""
+    undeliverable = row.kind == escalations_service.ESCALATION and (
+        row.last_error == escalations_service.UNDELIVERABLE
+    )
+    return bool(row.status == "sent" or (row.status == "failed" and undeliverable))
+
+
+def _recorded(row: Any) -> bool:
+    """Rows whose handling records an escalation: a recipient's delivery, or undeliverable."""
+    if row.kind in (escalations_service.MAIL, escalations_service.WEBHOOK):
+        return bool(row.status == "sent")
+    return bool(row.kind == escalations_service.ESCALATION and row.status == "failed")
 
 
 def unswept(stack: Stack, at: dt.datetime) -> list[str]:
@@ -185,7 +216,8 @@ def unswept(stack: Stack, at: dt.datetime) -> list[str]:
         with c.uow() as uow:
             items = uow.sweep.changed((EPOCH, 0), 1_000_000)
         with c.engine.connect() as conn:
-            sent = {r.dedupe_key for r in _rows(conn, select(escalations.c.dedupe_key))}
+            # The sweep's part: each crossed threshold queued (its delivery is check_outbox's).
+            sent = {r.dedupe_key for r in _rows(conn, select(outbox.c.dedupe_key))}
             statuses = {
                 r.id: r.status for r in _rows(conn, select(obligations.c.id, obligations.c.status))
             }

@@ -182,6 +182,7 @@ def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
     units = {u["id"]: u for u in cli.json("org", "list")}
     assert {u["country"] for u in units.values()} == {"US", "CN", "DE"}
     assert units["acme-cn"]["parent"] == "acme-hq"
+    assert units["acme-cn"]["contact_email"] == "psirt-cn@acme.example"  # a reporting entity
     products = cli.json("product", "list")
     assert len(products) >= 12 and {p["kind"] for p in products} == {"product", "service", "system"}
     listing = cli.json("case", "list", "--limit", "100")

@@ -119,6 +119,40 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     close(page)
 
 
+def test_unit_reporting_entity_and_on_call_address(server: Server, browser: object) -> None:
+    page = sign_in_demo(browser, server, "admin")
+    page.goto(server.base + "/admin/reference")
+    form = page.locator("form[action='/admin/units/contact']")
+    form.locator("select[name=unit]").select_option("acme-de")
+    form.locator("input[name=contact_person]").fill("Erika Muster")
+    form.locator("input[name=contact_phone]").fill("+49 30 1234 5678")
+    form.locator("input[name=on_call_email]").fill("bereitschaft@acme.example")
+    submit(page, form.locator("button"))
+    page.wait_for_url(server.base + "/admin/reference?done=1")
+    row = page.locator("#unit-acme-de").inner_text()
+    assert "Erika Muster" in row and "+49 30 1234 5678" in row
+    assert "psirt-de@acme.example" in row  # left as it was
+    assert server.cli.json("org", "show", "acme-de")["on_call_email"] == "bereitschaft@acme.example"
+
+    form = page.locator("form[action='/admin/units/contact']")
+    form.locator("select[name=unit]").select_option("acme-de")
+    form.locator("input[name=contact_phone]").fill("030 1234")
+    submit(page, form.locator("button"))
+    alert = page.locator("[role=alert]").inner_text()
+    assert "contact_phone" in alert and "E.164" in alert
+    form = page.locator("form[action='/admin/units/contact']")
+    form.locator("select[name=unit]").select_option("acme-de")
+    page.evaluate(
+        "() => document.querySelector(\"form[action='/admin/units/contact']\").noValidate = true"
+    )
+    form.locator("input[name=on_call_webhook]").fill("https://169.254.169.254/latest/meta-data")
+    submit(page, form.locator("button"))
+    alert = page.locator("[role=alert]").inner_text()
+    assert "on_call_webhook" in alert and "VULNDESK_WEBHOOK_HOSTS" in alert
+    assert server.cli.json("org", "show", "acme-de")["on_call_webhook"] is None
+    close(page)
+
+
 def test_every_admin_page_in_chinese(server: Server, browser: object) -> None:
     page = sign_in_demo(browser, server, "admin", locale="zh-CN")
     for path in SECTIONS:

@@ -1,4 +1,4 @@
-"""Signed webhooks to a real HTTP server on loopback, and the egress allowlist."""
+"""Signed webhooks to a real HTTP server on loopback, and the mandatory egress allowlist."""
 
 from __future__ import annotations
 
@@ -24,7 +24,11 @@ from vulndesk.adapters.webhook import (
 
 SECRET = b"shared-webhook-secret"
 NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
-LOOPBACK = EgressPolicy(allow_private=True, schemes=frozenset({"http"}))
+
+
+def loopback(url: str) -> EgressPolicy:
+    """The test receiver's host and port allow-listed, loopback allowed (the test-only switch)."""
+    return EgressPolicy(frozenset({url.split("/")[2]}), allow_loopback=True)
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -61,14 +65,16 @@ def server() -> Iterator[str]:
 
 def test_signed_payload_verifies_on_the_receiving_side(server: str) -> None:
     payload = {"case": "VD-2026-0001", "event": "notice", "text": "安全通告"}
-    status = send_notice(WebhookTarget(server, SECRET), payload, NOW, LOOPBACK)
+    status = send_notice(WebhookTarget(server, SECRET), payload, NOW, loopback(server))
     assert status == 204
     assert Receiver.received == [(True, payload)]
 
 
 def test_wrong_secret_is_rejected_by_the_receiver(server: str) -> None:
     with pytest.raises(DeliveryError, match="401"):
-        send_notice(WebhookTarget(server, b"other"), {"case": "VD-2026-0001"}, NOW, LOOPBACK)
+        send_notice(
+            WebhookTarget(server, b"other"), {"case": "VD-2026-0001"}, NOW, loopback(server)
+        )
     assert [ok for ok, _ in Receiver.received] == [False]
 
 
@@ -97,25 +103,35 @@ def test_old_timestamp_fails_verification() -> None:
     ],
 )
 def test_private_and_special_addresses_are_refused(url: str) -> None:
-    with pytest.raises(EgressRefused, match="non-public"):
-        resolve(url, EgressPolicy())
+    host = url.split("/")[2].strip("[]")
+    listed = EgressPolicy(frozenset({host}))  # allow-listed: only the address rules refuse it
+    with pytest.raises(EgressRefused, match=r"loopback|link-local|private|non-public"):
+        resolve(url, listed)
 
 
 def test_default_policy_refuses_loopback_server_without_sending(server: str) -> None:
-    with pytest.raises(EgressRefused):
+    with pytest.raises(EgressRefused, match="VULNDESK_WEBHOOK_HOSTS"):
         send_notice(WebhookTarget(server, SECRET), {"x": 1}, NOW, EgressPolicy())
-    with pytest.raises(EgressRefused, match="non-public"):
-        send_notice(
-            WebhookTarget(server, SECRET), {"x": 1}, NOW, EgressPolicy(schemes=frozenset({"http"}))
-        )
+    listed = EgressPolicy(frozenset({server.split("/")[2]}))
+    with pytest.raises(EgressRefused, match="loopback"):
+        send_notice(WebhookTarget(server, SECRET), {"x": 1}, NOW, listed)
     assert Receiver.received == []
 
 
-def test_allowlist_and_scheme() -> None:
-    with pytest.raises(EgressRefused, match="allowlist"):
+def test_allowlist_is_mandatory_and_https_only() -> None:
+    # Observation: with no allow-list any public host used to be accepted.
+    with pytest.raises(EgressRefused, match="VULNDESK_WEBHOOK_HOSTS is empty"):
+        resolve("https://8.8.8.8/x", EgressPolicy())
+    with pytest.raises(EgressRefused, match="allow-list"):
         resolve(
             "https://hooks.other.example/x", EgressPolicy(hosts=frozenset({"hooks.acme.example"}))
         )
-    with pytest.raises(EgressRefused, match="scheme"):
-        resolve("ftp://8.8.8.8/x", EgressPolicy())
-    assert resolve("https://8.8.8.8/x", EgressPolicy()) == ("8.8.8.8", "8.8.8.8")
+    listed = EgressPolicy(hosts=frozenset({"8.8.8.8"}))
+    with pytest.raises(EgressRefused, match="https"):
+        resolve("ftp://8.8.8.8/x", listed)
+    with pytest.raises(EgressRefused, match="not encrypted"):
+        resolve("http://8.8.8.8/x", listed)
+    assert resolve("https://8.8.8.8/x", listed) == ("8.8.8.8", "8.8.8.8")
+    # A port on the list allows that port only.
+    with pytest.raises(EgressRefused, match="allow-list"):
+        resolve("https://8.8.8.8:8443/x", EgressPolicy(hosts=frozenset({"8.8.8.8:443"})))

@@ -146,12 +146,9 @@ def desk(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp) -> Itera
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         smtp_sender="psirt@acme.example",
-        extra={
-            "WEBHOOK_HOSTS": "127.0.0.1",
-            "WEBHOOK_SECRETS": json.dumps({"telco": SECRET.decode()}),
-            "WEBHOOK_ALLOW_PRIVATE": "1",
-            "WEBHOOK_ALLOW_HTTP": "1",
-        },
+        webhook_hosts=("127.0.0.1",),
+        webhook_allow_loopback=True,
+        extra={"WEBHOOK_SECRETS": json.dumps({"telco": SECRET.decode()})},
     )
     d = Desk(settings, clock)
     yield d

@@ -79,7 +79,8 @@ def test_restart_and_catch_up_queue_nothing_twice(
         assert len(after) == len(set(after))
         assert f"{case.key}/{first.id}/{first.due.astimezone(dt.UTC).isoformat()}/80" in after  # type: ignore[union-attr]
         assert report.queued == len(after) - len(before)
-        assert sent.sent == report.queued
+        # No member and no on-call address: each is handled once, as undeliverable.
+        assert (sent.sent, sent.failed) == (0, report.queued)
     finally:
         fresh.close()
     with deps.uow() as uow:
@@ -121,12 +122,13 @@ def test_lease_expiry_reclaims_a_crashed_workers_row(
         uow.commit()
     assert worker.dispatch(deps, W2).claimed == 0
     clock.advance(dt.timedelta(minutes=6))
-    assert worker.dispatch(deps, W2).sent == 1
+    # VD-X does not exist, so it has no recipient: handled once, recorded as undeliverable.
+    assert worker.dispatch(deps, W2).failed == 1
     with deps.uow() as uow:
         assert uow.outbox.lock_claimed(1, W1.name) is None
         [msg] = uow.outbox.list()
-        assert (msg.status, msg.attempts) == (OutboxStatus.SENT, 2)
-        assert len(uow.escalations.list()) == 1
+        assert (msg.status, msg.attempts) == (OutboxStatus.FAILED, 2)
+        assert [e.status for e in uow.escalations.list()] == ["undeliverable: no recipient"]
 
 
 def test_failing_handler_backs_off_then_fails(deps: Deps, clock: SettableClock) -> None:
@@ -171,7 +173,7 @@ def test_two_workers_share_the_outbox_without_doubling(
         c = build(container.settings, clock)
         try:
             while (r := worker.dispatch(c.deps(), Actor(name, "worker"), batch=5)).claimed:
-                sent[name] = sent.get(name, 0) + r.sent
+                sent[name] = sent.get(name, 0) + r.sent + r.failed
         except BaseException as exc:  # noqa: BLE001 - surfaced in the main thread
             errors.append(exc)
         finally:
@@ -186,10 +188,11 @@ def test_two_workers_share_the_outbox_without_doubling(
     # A delivery that lost a race for the audit chain is retried after its backoff.
     clock.advance(dt.timedelta(hours=1))
     while (r := worker.dispatch(deps, W1)).claimed:
-        sent["w"] = sent.get("w", 0) + r.sent
+        sent["w"] = sent.get("w", 0) + r.sent + r.failed
+    # Handled once each (the cases do not exist: no recipient, so each is undeliverable).
     assert sum(sent.values()) == len(keys)
     with deps.uow() as uow:
         delivered = sorted(e.dedupe_key for e in uow.escalations.list(limit=1000))
         statuses = {m.status for m in uow.outbox.list(limit=1000)}
     assert delivered == sorted(keys)
-    assert statuses == {OutboxStatus.SENT}
+    assert statuses == {OutboxStatus.FAILED}

@@ -5,10 +5,12 @@ Errors: smtplib and socket failures become DeliveryError, which an outbox handle
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -38,6 +40,24 @@ def _address(field: str, value: str) -> str:
     return text
 
 
+# Control characters, line separators and what could end a quoted name or open an address.
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"<>\\@]+')
+
+
+def display_name(value: str) -> str:
+    """A From display name with nothing that could end the name or start another header."""
+    return " ".join(_UNSAFE_NAME.sub(" ", value).split())[:100]
+
+
+def sender_header(settings: SmtpSettings, name: str = "", address: str = "") -> tuple[str, str]:
+    """`From` (the reporting entity, or the configured sender) and `Sender` when they differ."""
+    relay = _address("sender", settings.sender)
+    chosen = _address("from", address) if address else relay
+    local, _, domain = chosen.partition("@")
+    shown = str(Address(display_name=display_name(name), username=local, domain=domain))
+    return shown, "" if chosen.lower() == relay.lower() else relay
+
+
 def build_message(
     settings: SmtpSettings,
     to: Sequence[str],
@@ -46,11 +66,15 @@ def build_message(
     language: str,
     text: str,
     html: str,
+    from_name: str = "",
+    from_address: str = "",
 ) -> EmailMessage:
     """The subject is rebuilt from the case id and a fixed label: no case text reaches a header."""
     msg = EmailMessage()
     msg["Subject"] = subject(case_key, kind, language)
-    msg["From"] = _address("sender", settings.sender)
+    msg["From"], relay = sender_header(settings, from_name, from_address)
+    if relay:
+        msg["Sender"] = relay  # the relay sends for the entity: SMTP's envelope sender is it
     msg["To"] = ", ".join(_address("to", a) for a in to)
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])

@@ -1,7 +1,10 @@
 """Signed webhook delivery: JSON bodies with an HMAC-SHA256 signature, through an egress allowlist.
 
-Errors: EgressRefused (the address is not allowed; never retried) and DeliveryError (network or
-non-2xx; retried by the outbox).
+The allow-list is mandatory: with no hosts listed nothing is sent. The URL is checked with the
+same rules as when it was entered (`domain.egress`), then every address the host resolves to.
+
+Errors: EgressRefused (the address is not allowed; a permanent failure, never retried) and
+DeliveryError (network or non-2xx; retried by the outbox).
 """
 
 from __future__ import annotations
@@ -20,22 +23,31 @@ from urllib.parse import urlsplit
 import httpx
 
 from vulndesk.adapters.mail import DeliveryError
+from vulndesk.domain.egress import WebhookRules, address_problem, check_url
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.ports_notifications import DeliveryRefused
 
 SIGNATURE_HEADER = "X-Vulndesk-Signature"
 TIMESTAMP_HEADER = "X-Vulndesk-Timestamp"
 
 
-class EgressRefused(Exception):
+class EgressRefused(DeliveryRefused):
     """The target is not on the allowlist or resolves to a private, loopback or special address."""
 
 
 @dataclass(frozen=True, slots=True)
 class EgressPolicy:
-    """`hosts` empty means any public host; `allow_private` is for tests and internal receivers."""
+    """Allow-listed hosts (`host` or `host:port`); empty refuses every host.
+
+    `allow_loopback` lets allow-listed loopback receivers (plain http included) through: tests.
+    """
 
     hosts: frozenset[str] = field(default_factory=frozenset)
-    allow_private: bool = False
-    schemes: frozenset[str] = frozenset({"https"})
+    allow_loopback: bool = False
+
+    @property
+    def rules(self) -> WebhookRules:
+        return WebhookRules(self.hosts, self.allow_loopback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +71,14 @@ def verify(
     return hmac.compare_digest(signature(secret, int(timestamp), body), header)
 
 
-def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved)
-
-
 def resolve(url: str, policy: EgressPolicy) -> tuple[str, str]:
     """The host and the one checked IP address to connect to (pinned against DNS rebinding)."""
+    try:
+        check_url("webhook", url, policy.rules)
+    except InvalidInput as exc:
+        raise EgressRefused(str(exc)) from exc
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if parts.scheme not in policy.schemes or not host:
-        raise EgressRefused(f"{url!r}: scheme must be one of {sorted(policy.schemes)} with a host")
-    if policy.hosts and host not in policy.hosts:
-        raise EgressRefused(f"{host!r} is not on the webhook allowlist")
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except OSError as exc:
@@ -78,10 +86,10 @@ def resolve(url: str, policy: EgressPolicy) -> tuple[str, str]:
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise DeliveryError(f"{host!r} has no address")
-    if not policy.allow_private:
-        blocked = [str(a) for a in addresses if not _public(a)]
-        if blocked:
-            raise EgressRefused(f"{host!r} resolves to a non-public address ({blocked[0]})")
+    for a in addresses:
+        problem = address_problem(a, policy.allow_loopback)
+        if problem:
+            raise EgressRefused(f"{host!r} resolves to {problem} ({a}): refused")
     return host, str(addresses[0])
 
 

@@ -9,10 +9,26 @@ from vulndesk.domain.ids import UnitId
 
 @dataclass(frozen=True, slots=True)
 class OrgUnit:
-    """A legal entity; `parent` is None for the headquarters."""
+    """A legal entity; `parent` is None for the headquarters.
+
+    The reporting-entity fields (legal name, contact person, e-mail, phone) are what regulator
+    reports, notices and mail headers name; the on-call fields are where deadline escalations go.
+    None means not set.
+    """
 
     id: UnitId
     name: str
     country: str
     timezone: str
     parent: UnitId | None = None
+    legal_name: str | None = None
+    contact_person: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    on_call_email: str | None = None
+    on_call_webhook: str | None = None
+
+    @property
+    def entity_name(self) -> str:
+        """The name regulators and recipients see: the legal name when set, else the unit name."""
+        return self.legal_name or self.name

@@ -121,3 +121,32 @@ def long_text(field: str, value: str, *, max_len: int = 100_000) -> str:
             field, "contains control characters", "text with line breaks and tabs only"
         )
     return value.replace("\r\n", "\n")
+
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_PHONE_CHARS = re.compile(r"^\+[0-9][0-9 ()\-]*$")
+
+
+def email(field: str, value: str) -> str:
+    """One mail address, `local@domain.tld`: nothing a mail header could be split at."""
+    found = value.strip()
+    if len(found) > 254 or not _EMAIL.match(found) or ".." in found:
+        raise InvalidInput(
+            field, f"{value[:80]!r} is not an e-mail address", "one address, e.g. psirt@example.com"
+        )
+    return found
+
+
+def phone(field: str, value: str) -> str:
+    """An international number: `+`, the country code, then digits (spaces, dashes allowed)."""
+    found = value.strip()
+    digits = re.sub(r"[^0-9]", "", found)
+    if not _PHONE_CHARS.match(found) or not 8 <= len(digits) <= 15 or found[1] == "0":
+        raise InvalidInput(
+            field,
+            f"{value[:40]!r} is not an international phone number",
+            "E.164: + then country code and number, 8-15 digits, e.g. +86 10 5555 0100",
+        )
+    return found

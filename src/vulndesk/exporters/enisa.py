@@ -61,7 +61,7 @@ def _manufacturer(ctx: ReportContext) -> ReportSection | None:
         "manufacturer",
         "制造商",
         "Manufacturer",
-        item("organisation", "单位名称", "Organisation", ctx.unit.name),
+        item("organisation", "单位名称", "Organisation", ctx.unit.entity_name),
         item("country", "主要营业地", "Main establishment", ctx.unit.country),
         item("contact_name", "联系人", "Contact person", ctx.contact.name),
         item("contact_email", "电子邮箱", "Email", ctx.contact.email),

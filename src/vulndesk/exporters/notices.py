@@ -214,15 +214,17 @@ def _label(f: ReportField | ReportSection, zh: bool) -> str:
 def _intro(ctx: ReportContext, kind: NoticeKind, zh: bool) -> tuple[str, ...]:
     greeting = f"{ctx.recipient.name}：" if zh else f"Dear {ctx.recipient.name},"
     confidential = () if kind is NoticeKind.USERS else (_CONFIDENTIAL[zh],)
-    return (greeting, _INTROS[kind][zh].format(unit=ctx.unit.name), *confidential)
+    return (greeting, _INTROS[kind][zh].format(unit=ctx.unit.entity_name), *confidential)
 
 
 def _signature(ctx: ReportContext, zh: bool) -> tuple[str, ...]:
     c = ctx.contact
-    contact = f"{c.name} <{c.email}> {c.phone}".rstrip()
+    parts = (c.name, f"<{c.email}>" if c.email else "", c.phone)
+    contact = " ".join(p for p in parts if p) or ("未提供" if zh else "not provided")
+    name = ctx.unit.entity_name
     if zh:
-        return (f"联系人：{contact}", ctx.unit.name, f"编号：{ctx.case.key}")
-    return (f"Contact: {contact}", ctx.unit.name, f"Reference: {ctx.case.key}")
+        return (f"联系人：{contact}", name, f"编号：{ctx.case.key}")
+    return (f"Contact: {contact}", name, f"Reference: {ctx.case.key}")
 
 
 def _text_field(f: ReportField, zh: bool) -> list[str]:

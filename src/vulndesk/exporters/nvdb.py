@@ -77,7 +77,7 @@ def _entity(ctx: ReportContext) -> ReportSection | None:
         "reporting_entity",
         "报送单位",
         "Reporting entity",
-        item("organisation", "单位名称", "Organisation", ctx.unit.name),
+        item("organisation", "单位名称", "Organisation", ctx.unit.entity_name),
         item("country", "所在国家或地区", "Country", ctx.unit.country),
         item("contact_name", "联系人", "Contact person", ctx.contact.name),
         item("contact_email", "电子邮箱", "Email", ctx.contact.email),

@@ -39,6 +39,11 @@ class Contact:
     phone: str = ""
 
 
+def contact_of(unit: OrgUnit) -> Contact:
+    """The unit's contact as set; an empty part is shown as "not provided"."""
+    return Contact(unit.contact_person or "", unit.contact_email or "", unit.contact_phone or "")
+
+
 @dataclass(frozen=True, slots=True)
 class ReportContext:
     """Everything a builder reads: the redacted case, its products, who reports, to whom, when."""

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, cast
 
 from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.services.ports import Clock, UnitOfWork
@@ -61,6 +62,8 @@ class Deps:
     read: Callable[[], UnitOfWork] | None = None
     # Reference data shared across transactions at one reference version (`ReferenceCache`).
     cache: ReferenceCache | None = None
+    # Which webhook URLs may be entered (VULNDESK_WEBHOOK_HOSTS); the default refuses them all.
+    webhooks: WebhookRules = field(default_factory=WebhookRules)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work when one is configured, else an ordinary one."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from vulndesk.domain import egress
 from vulndesk.domain.cases import CaseState
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.services import access, accounts, cases, reference
 from vulndesk.services.context import Actor, Deps
@@ -19,6 +21,22 @@ UNITS = [
     ("acme-cn", "艾克米网络（深圳）有限公司", "CN", "Asia/Shanghai", "acme-hq"),
     ("acme-de", "Acme Networks GmbH", "DE", "Europe/Berlin", "acme-hq"),
 ]
+# Reporting entity and on-call address per unit: (contact person, e-mail, phone, on-call).
+CONTACTS = {
+    "acme-hq": ("Dana Reyes", "psirt@acme.example", "+1 408 555 0100", "oncall@acme.example"),
+    "acme-cn": (
+        "李娜 (Li Na)",
+        "psirt-cn@acme.example",
+        "+86 755 5555 0100",
+        "oncall-cn@acme.example",
+    ),
+    "acme-de": (
+        "Jonas Weber",
+        "psirt-de@acme.example",
+        "+49 30 5555 0100",
+        "oncall-de@acme.example",
+    ),
+}
 
 PARTIES = [
     (
@@ -601,10 +619,31 @@ CASES: list[
 ]
 
 
+def _allowed(deps: Deps, channel: str) -> bool:
+    """Demo webhooks are kept only where VULNDESK_WEBHOOK_HOSTS lets them be entered."""
+    kind, _, address = channel.partition(":")
+    if kind != "webhook":
+        return True
+    try:
+        egress.check_url("channels", address, deps.webhooks)
+    except InvalidInput:
+        return False
+    return True
+
+
 def _seed_reference(deps: Deps) -> None:
     for uid, name, country, tz, parent in UNITS:
+        person, email, phone, on_call = CONTACTS[uid]
+        contact = reference.UnitContact(name, person, email, phone, on_call)
         reference.add_unit(
-            deps, ACTOR, id=uid, name=name, country=country, timezone=tz, parent=parent
+            deps,
+            ACTOR,
+            id=uid,
+            name=name,
+            country=country,
+            timezone=tz,
+            parent=parent,
+            contact=contact,
         )
     for pid, name, kind, country, channels, lang in PARTIES:
         reference.add_party(
@@ -614,7 +653,7 @@ def _seed_reference(deps: Deps) -> None:
             name=name,
             kind=kind,
             country=country,
-            channels=channels,
+            channels=[c for c in channels if _allowed(deps, c)],
             language=lang,
         )
     for p in PRODUCTS:

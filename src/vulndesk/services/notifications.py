@@ -29,7 +29,7 @@ from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.policy import allowed_fields
 from vulndesk.exporters.notices import Notice, NoticeKind, build_notice
 from vulndesk.exporters.redaction import redact
-from vulndesk.exporters.reports import Contact, ReportContext, to_json
+from vulndesk.exporters.reports import ReportContext, contact_of, to_json
 from vulndesk.services import clocks, disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import recipient_of
@@ -191,12 +191,7 @@ class _Builder:
         self.unit = uow.units.get(case.unit)
         self.products = {a.product: uow.products.get(a.product) for a in case.products}
         self.policy = policy_for(uow, case.key)
-        opts = uow.org_settings.options()
-        self.contact = Contact(
-            opts.get("reports.contact_name", f"{self.unit.name} PSIRT"),
-            opts.get("reports.contact_email", ""),
-            opts.get("reports.contact_phone", ""),
-        )
+        self.contact = contact_of(self.unit)
 
     def notice(self, t: Target, draft: DraftRecord | None) -> Notice:
         view = redact(self.case, allowed_fields(self.policy, t.party))
@@ -382,7 +377,11 @@ def deliver_notice(
         return
     doc = json.loads(m.content)
     if m.channel == ChannelKind.EMAIL.value:
-        mail = OutgoingMail(m.address, m.case, m.kind, m.language, doc["text"], doc["html"], m.key)
+        unit = uow.units.get(m.unit)  # the reporting entity names itself in From
+        mail = OutgoingMail(
+            m.address, m.case, m.kind, m.language, doc["text"], doc["html"], m.key,
+            f"{unit.entity_name} PSIRT", unit.contact_email or "",
+        )  # fmt: skip
         receipt = sender.mail(mail)
     else:
         receipt = f"HTTP {sender.webhook(m.party, m.address, {**doc, 'delivery': m.key}, now)}"

@@ -69,12 +69,19 @@ class NotificationRepository(Protocol):
     def hq_notice(self, notice_id: int) -> HqNotice: ...
 
 
+class DeliveryRefused(Exception):
+    """The sender refused the target (e.g. a webhook host off the allow-list): a permanent
+    failure, recorded with its reason and never retried."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingMail:
     """A mail to send. The adapter builds the subject from `case` and `kind` alone.
 
     `delivery` (the dedupe key) goes into the Message-ID and an X-Vulndesk-Delivery header,
     so a receiver can drop the duplicate a crash between sending and recording may cause.
+    `from_name` and `from_address` name the reporting entity (`Acme GmbH PSIRT
+    <psirt@acme.example>`); empty means the configured sender.
     """
 
     to: str
@@ -84,6 +91,8 @@ class OutgoingMail:
     text: str
     html: str
     delivery: str
+    from_name: str = ""
+    from_address: str = ""
 
 
 class NoticeSender(Protocol):

@@ -39,7 +39,11 @@ class OutboxMessage:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    """A deadline escalation as delivered."""
+    """A deadline escalation as delivered to one recipient, or as undeliverable.
+
+    `status` is `delivered` (to `recipient` by `channel`) or `undeliverable: no recipient`
+    (recipient and channel None); `delivered_at` is when the worker recorded either.
+    """
 
     dedupe_key: str
     case: CaseKey
@@ -48,6 +52,9 @@ class Escalation:
     threshold: int
     delivered_at: dt.datetime
     delivered_by: str
+    status: str = "delivered"
+    recipient: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
-from vulndesk.domain import values
+from vulndesk.domain import egress, values
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import PartyId, ProductId, UnitId, slug
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.units import OrgUnit
 from vulndesk.services.context import Actor, Deps
+
+
+@dataclass(frozen=True, slots=True)
+class UnitContact:
+    """The reporting entity and on-call address of a unit; None keeps a value, "" clears it."""
+
+    legal_name: str | None = None
+    contact_person: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    on_call_email: str | None = None
+    on_call_webhook: str | None = None
+
+
+def _checked(deps: Deps, change: UnitContact) -> dict[str, str | None]:
+    """Each given field validated (field named in any error); "" becomes None (not set)."""
+    checks: dict[str, Callable[[str, str], str]] = {
+        "legal_name": values.text,
+        "contact_person": values.text,
+        "contact_email": values.email,
+        "contact_phone": values.phone,
+        "on_call_email": values.email,
+        "on_call_webhook": lambda f, v: egress.check_url(f, v, deps.webhooks),
+    }
+    out: dict[str, str | None] = {}
+    for f in fields(change):
+        given = getattr(change, f.name)
+        if given is not None:
+            out[f.name] = checks[f.name](f.name, given) if given.strip() else None
+    return out
+
+
+def _apply(unit: OrgUnit, changed: dict[str, str | None]) -> OrgUnit:
+    now = {f.name: getattr(unit, f.name) for f in fields(UnitContact)} | changed
+    return OrgUnit(
+        unit.id, unit.name, unit.country, unit.timezone, unit.parent,
+        now["legal_name"], now["contact_person"], now["contact_email"], now["contact_phone"],
+        now["on_call_email"], now["on_call_webhook"],
+    )  # fmt: skip
 
 
 def add_unit(
@@ -24,6 +63,7 @@ def add_unit(
     country: str,
     timezone: str,
     parent: str | None = None,
+    contact: UnitContact | None = None,
 ) -> OrgUnit:
     unit = OrgUnit(
         UnitId(slug("id", id)),
@@ -32,11 +72,31 @@ def add_unit(
         values.timezone("timezone", timezone),
         UnitId(slug("parent", parent)) if parent else None,
     )
+    unit = _apply(unit, _checked(deps, contact or UnitContact()))
     with deps.uow() as uow:
         if unit.parent:
             _exists(lambda: uow.units.get(UnitId(unit.parent or "")), "parent")
         uow.units.add(unit)
         uow.audit.append(actor.event(deps.clock.now(), "ref:unit:added", "unit", unit.id))
+        uow.commit()
+    return unit
+
+
+def set_unit_contact(deps: Deps, actor: Actor, unit_id: str, change: UnitContact) -> OrgUnit:
+    """Set or clear a unit's reporting entity and on-call address (the audit names the fields)."""
+    changed = _checked(deps, change)
+    if not changed:
+        raise InvalidInput(
+            "contact", "nothing to change", "at least one of --name, --person, --email, --phone, "
+            "--on-call-email, --on-call-webhook",
+        )  # fmt: skip
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        unit = _apply(uow.units.get(UnitId(slug("id", unit_id))), changed)
+        uow.units.update(unit)
+        uow.audit.append(
+            actor.event(now, "ref:unit:contact-set", "unit", unit.id, tuple(sorted(changed)))
+        )
         uow.commit()
     return unit
 
@@ -108,7 +168,7 @@ def add_product(deps: Deps, actor: Actor, req: ProductInput) -> Product:
     return product
 
 
-def _channel(text: str) -> Channel:
+def _channel(text: str, webhooks: egress.WebhookRules) -> Channel:
     kind, sep, address = text.partition(":")
     if not sep:
         raise InvalidInput(
@@ -123,12 +183,8 @@ def _channel(text: str) -> Channel:
     address = values.text("channels", address, max_len=500)
     if ck is ChannelKind.EMAIL and ("@" not in address or any(c in address for c in "\r\n<>,; ")):
         raise InvalidInput("channels", f"{address!r} is not a mail address", "name@example.com")
-    if (
-        ck is ChannelKind.WEBHOOK
-        and not address.startswith("https://")
-        and not address.startswith("http://")
-    ):
-        raise InvalidInput("channels", f"{address!r} is not a URL", "https://…")
+    if ck is ChannelKind.WEBHOOK:
+        address = egress.check_url("channels", address, webhooks)
     return Channel(ck, address)
 
 
@@ -154,7 +210,7 @@ def add_party(
         values.text("name", name),
         pk,
         values.country("country", country),
-        tuple(_channel(c) for c in channels),
+        tuple(_channel(c, deps.webhooks) for c in channels),
         values.language("language", language),
     )
     with deps.uow() as uow:

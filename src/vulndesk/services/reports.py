@@ -30,12 +30,12 @@ from vulndesk.exporters.notices import NoticeKind, build_notice
 from vulndesk.exporters.nvdb import build_nvdb
 from vulndesk.exporters.redaction import redact
 from vulndesk.exporters.reports import (
-    Contact,
     Report,
     ReportContext,
     ReportField,
     ReportSection,
     Stage,
+    contact_of,
     to_html,
     to_json,
     to_markdown,
@@ -111,15 +111,6 @@ def policy_for(uow: UnitOfWork, case: CaseKey) -> DisclosurePolicy:
     return policy
 
 
-def _contact(uow: UnitOfWork, unit_name: str) -> Contact:
-    opts = uow.org_settings.options()
-    return Contact(
-        opts.get("reports.contact_name", f"{unit_name} PSIRT"),
-        opts.get("reports.contact_email", ""),
-        opts.get("reports.contact_phone", ""),
-    )
-
-
 def build(ctx: ReportContext, kind: str, stage: Stage | None) -> Report:
     if kind == NVDB:
         return build_nvdb(ctx, stage or Stage.INITIAL)
@@ -156,9 +147,7 @@ def draft_report(
             a.product: uow.products.get(a.product) for a in found.products
         }
         allowed = allowed_fields(policy_for(uow, key), party)
-        ctx = ReportContext(
-            redact(found, allowed), products, unit, _contact(uow, unit.name), party, now
-        )
+        ctx = ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
         report = build(ctx, kind, wanted)
         content = to_json(report)
         latest = uow.reports.latest_version(key, kind, party.id)

@@ -1,7 +1,9 @@
 """The deadline worker: sweep clocks into overdue marks and escalations, dispatch the outbox.
 
 Escalations go through the outbox under a unique dedupe key, so a sweep may run any number
-of times, after any downtime, on any number of workers, and each escalation is queued once.
+of times, after any downtime, on any number of workers, and each escalation is queued once;
+`escalations.py` sends each to its recipients. A handler that returns a reason, or a sender
+that refuses its target (`DeliveryRefused`), fails the row for good with that reason.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.services import escalations
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_worker import Escalation, LiveDeadline, OutboxMessage
+from vulndesk.services.ports_notifications import DeliveryRefused
+from vulndesk.services.ports_worker import LiveDeadline, OutboxMessage
 
 THRESHOLDS = (50, 80, 100)
 SWEEP = "deadline-sweep"
@@ -21,7 +25,8 @@ _LIVE = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 # Rows recomputed by a transaction that committed late may carry an earlier updated_at.
 SYNC_OVERLAP = dt.timedelta(minutes=5)
 
-Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], None]
+# A handler returns None when its work is done, or why it can never be done (not retried).
+Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,29 +139,11 @@ def _mark_overdue(uow: UnitOfWork, actor: Actor, now: dt.datetime, batch: int) -
             return total
 
 
-def deliver_escalation(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor) -> None:
-    """Record the escalation as delivered (mail delivery plugs in here later)."""
-    p = msg.payload
-    escalation = Escalation(
-        msg.dedupe_key,
-        p["case"],
-        str(p["obligation"]),
-        dt.datetime.fromisoformat(str(p["due_at"])),
-        int(p["threshold"]),
-        now,
-        actor.name,
-    )
-    if uow.escalations.add(escalation):
-        uow.audit.append(
-            actor.event(
-                now,
-                "worker:escalation:delivered",
-                "case",
-                escalation.case,
-                obligation=escalation.obligation_id,
-                threshold=str(escalation.threshold),
-            )
-        )
+def deliver_escalation(
+    uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor
+) -> str | None:
+    """Queue the escalation to each of its recipients, or record it undeliverable."""
+    return escalations.fan_out(uow, msg, now, actor)
 
 
 # The registry of outbox handlers by kind; the composition root adds the delivery handlers.
@@ -207,10 +194,16 @@ def _deliver(
             held = uow.outbox.lock_claimed(msg.id, actor.name)
             if held is None:
                 return "lost"
-            _handler(handlers, held.kind)(uow, held, now, actor)
+            refused = _handler(handlers, held.kind)(uow, held, now, actor)
+            if refused is not None:
+                uow.outbox.mark_retry(held.id, refused, now, failed=True)
+                uow.commit()
+                return "failed"
             uow.outbox.mark_sent(held.id, now)
             uow.commit()
             return "sent"
+    except DeliveryRefused as exc:
+        return _fail(deps, actor, msg, f"refused: {exc}", now)
     except Exception as exc:  # noqa: BLE001 - any handler failure is retried, not fatal to the loop
         failed = msg.attempts >= max_attempts
         with deps.uow() as uow:
@@ -221,6 +214,16 @@ def _deliver(
             )
             uow.commit()
         return "failed" if failed else "retried"
+
+
+def _fail(deps: Deps, actor: Actor, msg: OutboxMessage, reason: str, now: dt.datetime) -> str:
+    """A permanent failure: recorded with its reason, never retried."""
+    with deps.uow() as uow:
+        if uow.outbox.lock_claimed(msg.id, actor.name) is None:
+            return "lost"
+        uow.outbox.mark_retry(msg.id, reason, now, failed=True)
+        uow.commit()
+    return "failed"
 
 
 def _handler(handlers: Mapping[str, Handler], kind: str) -> Handler:

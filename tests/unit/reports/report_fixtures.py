@@ -20,16 +20,30 @@ from vulndesk.exporters.enisa import EnisaKind, build_enisa
 from vulndesk.exporters.notices import NoticeKind, build_notice
 from vulndesk.exporters.nvdb import build_nvdb
 from vulndesk.exporters.redaction import redact
-from vulndesk.exporters.reports import Contact, ReportContext, Stage, to_html, to_json, to_markdown
+from vulndesk.exporters.reports import (
+    ReportContext,
+    Stage,
+    contact_of,
+    to_html,
+    to_json,
+    to_markdown,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = dt.datetime(2026, 3, 21, 2, 30, tzinfo=dt.UTC)
 CST = dt.timezone(dt.timedelta(hours=8))
 
 UNIT = OrgUnit(
-    UnitId("xinghe-hq"), "星河网络科技有限公司 (Xinghe Networks Co., Ltd.)", "CN", "Asia/Shanghai"
+    UnitId("xinghe-hq"),
+    "星河网络科技有限公司 (Xinghe Networks Co., Ltd.)",
+    "CN",
+    "Asia/Shanghai",
+    contact_person="李娜 (Li Na)",
+    contact_email="psirt@xinghe.example",
+    contact_phone="+86 10 5555 0100",
 )
-CONTACT = Contact("李娜 (Li Na)", "psirt@xinghe.example", "+86 10 5555 0100")
+# The reporting entity as the services build it from the unit.
+CONTACT = contact_of(UNIT)
 
 ROUTER = Product(
     id=ProductId("xh-r300"),

@@ -151,6 +151,9 @@ class SqlEscalationRepository:
                 "threshold": escalation.threshold,
                 "delivered_at": escalation.delivered_at,
                 "delivered_by": escalation.delivered_by,
+                "status": escalation.status,
+                "recipient": escalation.recipient,
+                "channel": escalation.channel,
             },
         )
 
@@ -165,6 +168,9 @@ class SqlEscalationRepository:
                 int(r.threshold),
                 r.delivered_at,
                 r.delivered_by,
+                r.status,
+                r.recipient,
+                r.channel,
             )
             for r in self.conn.execute(stmt)
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.storage.fast import FastStatement
@@ -38,17 +38,15 @@ class SqlUnitRepository:
 
     def add(self, unit: OrgUnit) -> None:
         _insert(
-            self.conn,
-            insert(org_units).values(
-                id=unit.id,
-                name=unit.name,
-                country=unit.country,
-                timezone=unit.timezone,
-                parent_id=unit.parent,
-            ),
-            "unit",
-            unit.id,
+            self.conn, insert(org_units).values(id=unit.id, **_unit_values(unit)), "unit", unit.id
         )
+
+    def update(self, unit: OrgUnit) -> None:
+        done = self.conn.execute(
+            update(org_units).where(org_units.c.id == unit.id).values(**_unit_values(unit))
+        )
+        if done.rowcount != 1:
+            raise NotFound("unit", unit.id)
 
     def get(self, unit_id: UnitId) -> OrgUnit:
         row = next(_UNIT.execute(self.conn, {"wanted": unit_id}).mappings(), None)
@@ -60,6 +58,26 @@ class SqlUnitRepository:
         return [_unit(r) for r in _UNITS.execute(self.conn).mappings()]
 
 
+_CONTACT = (
+    "legal_name",
+    "contact_person",
+    "contact_email",
+    "contact_phone",
+    "on_call_email",
+    "on_call_webhook",
+)
+
+
+def _unit_values(unit: OrgUnit) -> dict[str, Any]:
+    return {
+        "name": unit.name,
+        "country": unit.country,
+        "timezone": unit.timezone,
+        "parent_id": unit.parent,
+        **{c: getattr(unit, c) for c in _CONTACT},
+    }
+
+
 def _unit(row: Any) -> OrgUnit:
     return OrgUnit(
         UnitId(row["id"]),
@@ -67,6 +85,7 @@ def _unit(row: Any) -> OrgUnit:
         row["country"],
         row["timezone"],
         UnitId(row["parent_id"]) if row["parent_id"] else None,
+        *(row[c] for c in _CONTACT),
     )
 
 

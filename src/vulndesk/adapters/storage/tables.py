@@ -39,6 +39,13 @@ org_units = Table(
     Column("country", String(2), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("parent_id", String(63), ForeignKey("org_units.id"), nullable=True),
+    # The reporting entity and the on-call address (migration 0016); NULL is not set.
+    Column("legal_name", String(200), nullable=True),
+    Column("contact_person", String(200), nullable=True),
+    Column("contact_email", String(254), nullable=True),
+    Column("contact_phone", String(40), nullable=True),
+    Column("on_call_email", String(254), nullable=True),
+    Column("on_call_webhook", String(500), nullable=True),
 )
 
 products = Table(

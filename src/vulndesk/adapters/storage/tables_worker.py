@@ -36,6 +36,10 @@ escalations = Table(
     Column("threshold", Integer, nullable=False),
     Column("delivered_at", UTCDateTime, nullable=False),
     Column("delivered_by", String(120), nullable=False),
+    # delivered (to `recipient` by `channel`) or "undeliverable: no recipient" (migration 0016).
+    Column("status", String(40), nullable=False, server_default="delivered"),
+    Column("recipient", String(500), nullable=True),
+    Column("channel", String(16), nullable=True),
 )
 Index("ix_escalations_delivered", escalations.c.delivered_at)
 

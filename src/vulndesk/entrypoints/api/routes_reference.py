@@ -1,6 +1,12 @@
-"""Reference data routes: organisation units, products and parties (list, get, create)."""
+"""Reference data routes: organisation units, products and parties (list, get, create).
+
+A unit's reporting entity (legal name, contact person, e-mail, phone) and on-call address are
+set when it is created or later with `PATCH /units/{id}`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -24,7 +30,32 @@ router = APIRouter(prefix="/api/v1", tags=["reference"], responses=ERROR_RESPONS
 Text = Field(max_length=500)
 
 
-class UnitIO(BaseModel):
+class UnitContactIO(BaseModel):
+    """The reporting entity and on-call address; a missing field is kept, "" clears it."""
+
+    legal_name: str | None = Field(
+        default=None, max_length=200, description="Legal entity name regulators see"
+    )
+    contact_person: str | None = Field(default=None, max_length=200)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(
+        default=None, max_length=40, description="E.164, e.g. +86 10 5555 0100"
+    )
+    on_call_email: str | None = Field(
+        default=None, max_length=254, description="Where deadline escalations go"
+    )
+    on_call_webhook: str | None = Field(
+        default=None, max_length=500, description="https URL on VULNDESK_WEBHOOK_HOSTS"
+    )
+
+    def contact(self) -> reference.UnitContact:
+        return reference.UnitContact(**self.model_dump(include=set(CONTACT_FIELDS)))
+
+
+CONTACT_FIELDS = tuple(UnitContactIO.model_fields)
+
+
+class UnitIO(UnitContactIO):
     id: str = Field(max_length=63)
     name: str = Text
     country: str = Field(max_length=2)
@@ -33,7 +64,10 @@ class UnitIO(BaseModel):
 
     @classmethod
     def of(cls, u: OrgUnit) -> UnitIO:
-        return cls(id=u.id, name=u.name, country=u.country, timezone=u.timezone, parent=u.parent)
+        contact: dict[str, Any] = {f: getattr(u, f) for f in CONTACT_FIELDS}
+        return cls(
+            id=u.id, name=u.name, country=u.country, timezone=u.timezone, parent=u.parent, **contact
+        )
 
 
 class ProductIO(BaseModel):
@@ -116,8 +150,24 @@ def add_unit(
         who,
         key,
         body,
-        lambda j: UnitIO.of(reference.add_unit(j, actor, **body.model_dump())),
+        lambda j: UnitIO.of(
+            reference.add_unit(
+                j,
+                actor,
+                **body.model_dump(exclude=set(CONTACT_FIELDS)),
+                contact=body.contact(),
+            )
+        ),
     )
+
+
+@router.patch("/units/{unit_id}", response_model=UnitIO)
+def set_unit_contact(
+    unit_id: str, body: UnitContactIO, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+) -> UnitIO:
+    """Set or clear the reporting entity and on-call address (named in reports, notices, mail)."""
+    who.require(REFERENCE_WRITERS, "write")
+    return UnitIO.of(reference.set_unit_contact(d, actor, unit_id, body.contact()))
 
 
 @router.get("/products", response_model=list[ProductIO])

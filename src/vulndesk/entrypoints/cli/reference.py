@@ -33,6 +33,27 @@ def org_add(
     typer.echo(f"added unit {unit.id}")
 
 
+@org_app.command("set-contact")
+def org_set_contact(
+    id: str = typer.Argument(..., help="Unit id, e.g. acme-cn"),
+    name: str | None = typer.Option(None, "--name", help="Legal entity name regulators see"),
+    person: str | None = typer.Option(None, "--person", help="Contact person"),
+    email: str | None = typer.Option(None, "--email", help="Contact e-mail, also the mail From"),
+    phone: str | None = typer.Option(None, "--phone", help="E.164, e.g. '+86 10 5555 0100'"),
+    on_call_email: str | None = typer.Option(
+        None, "--on-call-email", help="Where deadline escalations are mailed"
+    ),
+    on_call_webhook: str | None = typer.Option(
+        None, "--on-call-webhook", help="https URL on VULNDESK_WEBHOOK_HOSTS for escalations"
+    ),
+) -> None:
+    """Set the reporting entity and on-call address of a unit ('' clears a field)."""
+    change = reference.UnitContact(name, person, email, phone, on_call_email, on_call_webhook)
+    with errors():
+        unit = reference.set_unit_contact(deps(), actor(), id, change)
+    typer.echo(f"contact set for unit {unit.id}")
+
+
 @org_app.command("list")
 def org_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List organisation units."""
@@ -64,6 +85,12 @@ def org_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
             ("country", unit.country),
             ("timezone", unit.timezone),
             ("parent", unit.parent),
+            ("legal name", unit.legal_name),
+            ("contact person", unit.contact_person),
+            ("contact e-mail", unit.contact_email),
+            ("contact phone", unit.contact_phone),
+            ("on-call e-mail", unit.on_call_email),
+            ("on-call webhook", unit.on_call_webhook),
         ],
     )
 

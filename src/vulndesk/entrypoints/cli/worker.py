@@ -43,7 +43,7 @@ def worker_command(
 def escalations_command(
     limit: int = typer.Option(100, "--limit"), as_json: bool = typer.Option(False, "--json")
 ) -> None:
-    """Escalations delivered by the worker, newest first."""
+    """Escalations recorded by the worker (each recipient, or undeliverable), newest first."""
     with deps().uow() as uow:
         items = uow.escalations.list(limit)
     if as_json:
@@ -51,13 +51,15 @@ def escalations_command(
         return
     table(
         "Escalations",
-        ["case", "obligation", "threshold", "due", "delivered", "by"],
+        ["case", "obligation", "threshold", "due", "status", "to", "recorded", "by"],
         [
             (
                 e.case,
                 e.obligation_id,
                 f"{e.threshold}%",
                 e.due_at.isoformat(),
+                e.status,
+                f"{e.channel}:{e.recipient}" if e.recipient else "",
                 e.delivered_at.isoformat(timespec="seconds"),
                 e.delivered_by,
             )

@@ -198,6 +198,30 @@ def add_unit(
     return _do(request, who, "reference", run)
 
 
+@router.post("/admin/units/contact")
+def set_unit_contact(
+    request: Request,
+    who: CurrentViewer,
+    unit: Text = "",
+    legal_name: Text = "",
+    contact_person: Text = "",
+    contact_email: Text = "",
+    contact_phone: Text = "",
+    on_call_email: Text = "",
+    on_call_webhook: Text = "",
+) -> Response:
+    def run() -> None:
+        given = (
+            legal_name, contact_person, contact_email, contact_phone, on_call_email,
+            on_call_webhook,
+        )  # fmt: skip
+        # A form cannot tell "leave" from "clear": empty fields are left as they are.
+        change = reference.UnitContact(*(v if v.strip() else None for v in given))
+        reference.set_unit_contact(who.deps, who.actor(request), unit, change)
+
+    return _do(request, who, "reference", run)
+
+
 @router.post("/admin/products")
 def add_product(
     request: Request,
