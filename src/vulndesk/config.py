@@ -38,6 +38,15 @@ class Settings:
     actor: str = "cli"
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
+    # Ed25519 key (PEM file) the worker signs audit checkpoints with; made by
+    # `vulndesk keys checkpoint-init`. Unset: no checkpoints are written.
+    checkpoint_key: Path | None = None
+    # Where signed checkpoints go: a place outside the database (default <home>/checkpoints).
+    checkpoint_dir: Path | None = None
+    # Seconds between the worker's checkpoints (at most 600).
+    checkpoint_interval: int = 600
+    # Optional URL each new checkpoint is also POSTed to (JSON).
+    checkpoint_webhook: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -47,6 +56,10 @@ class Settings:
     @property
     def effective_key_file(self) -> Path:
         return self.key_file or self.home / "vulndesk.key"
+
+    @property
+    def effective_checkpoint_dir(self) -> Path:
+        return self.checkpoint_dir or self.home / "checkpoints"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +102,10 @@ class Settings:
             "COOKIE_SECURE",
             "ACTOR",
             "TRUSTED_PROXIES",
+            "CHECKPOINT_KEY",
+            "CHECKPOINT_DIR",
+            "CHECKPOINT_INTERVAL",
+            "CHECKPOINT_WEBHOOK",
         }
         extra = {
             k[len(PREFIX) :]: v
@@ -114,6 +131,10 @@ class Settings:
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
             actor=get("ACTOR", "cli"),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
+            checkpoint_key=Path(get("CHECKPOINT_KEY")) if get("CHECKPOINT_KEY") else None,
+            checkpoint_dir=Path(get("CHECKPOINT_DIR")) if get("CHECKPOINT_DIR") else None,
+            checkpoint_interval=_interval(get("CHECKPOINT_INTERVAL", "600")),
+            checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
             extra=extra,
         )
 
@@ -131,3 +152,22 @@ def _networks(name: str, text: str) -> tuple[str, ...]:
                 name, f"{item[:64]!r} is not an IP address or network", "e.g. 10.0.0.5,10.1.0.0/16"
             ) from exc
     return tuple(out)
+
+
+def _interval(text: str) -> int:
+    """Seconds between checkpoints: 1 to 600, so a checkpoint is never more than 10 minutes old."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 600:
+        raise InvalidInput(
+            "VULNDESK_CHECKPOINT_INTERVAL",
+            f"{text[:64]!r} is not a number of seconds from 1 to 600",
+            "e.g. 600 for every ten minutes",
+        )
+    return int(text)
+
+
+def _webhook(text: str) -> str:
+    if text and not text.startswith(("https://", "http://")):
+        raise InvalidInput(
+            "VULNDESK_CHECKPOINT_WEBHOOK", f"{text[:64]!r} is not an http(s) URL", "https://..."
+        )
+    return text

@@ -10,6 +10,7 @@ from packageurl import PackageURL
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.tables_publication import (
     blackout_windows,
     case_shares,
@@ -62,8 +63,9 @@ class SqlPublicationRepository:
         return [Blackout(r.name, r.start_at, r.end_at, r.note) for r in rows]
 
     def add_decision(self, case: str, decision: Decision) -> None:
-        self.conn.execute(
-            insert(publication_decisions).values(
+        new_id = self.conn.execute(
+            insert(publication_decisions)
+            .values(
                 case_key=case,
                 kind=decision.kind.value,
                 subject=decision.subject,
@@ -71,7 +73,9 @@ class SqlPublicationRepository:
                 at=decision.at,
                 note=decision.note,
             )
-        )
+            .returning(publication_decisions.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, publication_decisions, [new_id])
 
     def decisions(self, case: str) -> list[Decision]:
         t = publication_decisions
@@ -79,8 +83,9 @@ class SqlPublicationRepository:
         return [Decision(DecisionKind(r.kind), r.subject, r.by, r.at, r.note) for r in rows]
 
     def add_share(self, case: str, share: Share, note: str) -> None:
-        self.conn.execute(
-            insert(case_shares).values(
+        new_id = self.conn.execute(
+            insert(case_shares)
+            .values(
                 case_key=case,
                 recipient=share.recipient,
                 country=share.country,
@@ -88,7 +93,9 @@ class SqlPublicationRepository:
                 at=share.at,
                 note=note,
             )
-        )
+            .returning(case_shares.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, case_shares, [new_id])
 
     def shares(self, case: str) -> list[Share]:
         t = case_shares
