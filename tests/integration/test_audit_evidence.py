@@ -60,6 +60,7 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
     case = open_case(deps, actor, details=DETAILS)
     cases.record_fact(deps, A, case.key, "verified", clock.now(), "Reproduced on R-1 1.0.")
     cases.transition(deps, A, case.key, "triage", "Looks real")
+    cases.transition(deps, A, case.key, "verified", "Reproduced")
     draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
     approvals.approve(deps, A, draft.ref)
     approvals.approve(deps, B, draft.ref)
@@ -160,3 +161,121 @@ def test_cli_public_key_stays_when_the_data_directory_moves(
     second = _cli(env | {"VULNDESK_HOME": str(tmp_path / "b")}, "audit", "public-key")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert first.stdout == second.stdout
+
+
+# -- every kind of evidence row: modified, deleted, inserted, reordered, truncated
+
+# The column each tamper touches, and how (also keeps an inserted copy clear of unique keys).
+TOUCH = {
+    "case_facts": ("revision", "revision + 100"),
+    "case_transitions": ("reason", "reason || 'x'"),
+    "obligations": ("obligation_id", "obligation_id || 'x'"),
+    "report_drafts": ("version", "version + 100"),
+    "report_approvals": ("actor", "actor || 'x'"),
+    "decision_records": ("reason", "reason || 'x'"),
+    "decision_approvals": ("actor", "actor || 'x'"),
+    "ledger_entries": ("recorded_by", "recorded_by || 'x'"),
+    "escalations": ("dedupe_key", "dedupe_key || 'x'"),
+    "publication_decisions": ("note", "note || 'x'"),
+    "case_shares": ("note", "note || 'x'"),
+}
+# Rows other tables point at: deleted with the rows pointing at them.
+CHILDREN = {
+    "report_drafts": ("report_approvals", "draft_id"),
+    "decision_records": ("decision_approvals", "decision_id"),
+}
+
+
+def _ids(world: World, table: str) -> list[int]:
+    with world.container.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT id FROM {table} ORDER BY id"))  # noqa: S608 (a constant)
+        return [int(r[0]) for r in rows]
+
+
+def _columns(world: World, table: str) -> list[str]:
+    from vulndesk.adapters.storage.schema import metadata
+
+    return [c.name for c in metadata.tables[table].columns if c.name != "id"]
+
+
+def _assert_named(world: World, table: str, pk: int, what: str) -> None:
+    result = _verify(world)
+    assert not result.ok
+    assert f"{table} id {pk}: {what}" in result.problem, result.problem
+
+
+@pytest.mark.parametrize("table", sorted(TOUCH))
+def test_every_kind_of_evidence_row_is_bound(world: World, table: str) -> None:
+    assert _ids(world, table), f"the world has no {table} row"
+
+
+@pytest.mark.parametrize("table", sorted(TOUCH))
+def test_a_modified_row_is_named(world: World, table: str) -> None:
+    pk = _ids(world, table)[-1]
+    column, change = TOUCH[table]
+    _sql(world.container, f"UPDATE {table} SET {column} = {change} WHERE id = :id", id=pk)  # noqa: S608 (constants)
+    _assert_named(world, table, pk, "modified")
+
+
+@pytest.mark.parametrize("table", sorted(TOUCH))
+def test_a_deleted_row_is_named(world: World, table: str) -> None:
+    pk = _ids(world, table)[-1]
+    child = CHILDREN.get(table)
+    if child:
+        _sql(world.container, f"DELETE FROM {child[0]} WHERE {child[1]} = :id", id=pk)  # noqa: S608 (constants)
+    _sql(world.container, f"DELETE FROM {table} WHERE id = :id", id=pk)  # noqa: S608 (a constant)
+    if child:  # the rows that pointed at it went first, and are named first
+        result = _verify(world)
+        assert not result.ok
+        named = (f"{child[0]} id ", f"{table} id {pk}: deleted")
+        assert any(n in result.problem for n in named), result.problem
+        assert "deleted" in result.problem
+        return
+    _assert_named(world, table, pk, "deleted")
+
+
+@pytest.mark.parametrize("table", sorted(TOUCH))
+def test_an_inserted_row_is_named(world: World, table: str) -> None:
+    pk = _ids(world, table)[-1]
+    column, change = TOUCH[table]
+    names = _columns(world, table)
+    picked = ", ".join(change if c == column else c for c in names)
+    _sql(
+        world.container,
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {picked} FROM {table} WHERE id = :id",  # noqa: S608 (constants)
+        id=pk,
+    )
+    _assert_named(world, table, _ids(world, table)[-1], "inserted")
+
+
+@pytest.mark.parametrize("table", ["case_facts", "obligations", "case_transitions"])
+def test_reordered_rows_are_named(world: World, table: str) -> None:
+    first, second = _ids(world, table)[:2]
+    _sql(
+        world.container,
+        f"UPDATE {table} SET id = -1 WHERE id = :a",  # noqa: S608 (a constant)
+        f"UPDATE {table} SET id = :a WHERE id = :b",  # noqa: S608 (a constant)
+        f"UPDATE {table} SET id = :b WHERE id = -1",  # noqa: S608 (a constant)
+        a=first,
+        b=second,
+    )
+    _assert_named(world, table, first, "modified")
+
+
+@pytest.mark.parametrize("table", ["ledger_entries", "obligations", "case_shares"])
+def test_a_truncated_table_is_named(world: World, table: str) -> None:
+    first = _ids(world, table)[0]
+    _sql(world.container, f"DELETE FROM {table}")  # noqa: S608 (a constant)
+    _assert_named(world, table, first, "deleted")
+
+
+def test_an_encrypted_column_is_bound_by_its_ciphertext(world: World) -> None:
+    pk = _ids(world, "case_facts")[-1]
+    _sql(
+        world.container,
+        "UPDATE case_facts SET evidence_enc = (SELECT evidence_enc FROM case_facts WHERE id = :o)"
+        " WHERE id = :id",
+        id=pk,
+        o=_ids(world, "case_facts")[0],
+    )
+    _assert_named(world, "case_facts", pk, "modified")
