@@ -279,3 +279,22 @@ def test_an_encrypted_column_is_bound_by_its_ciphertext(world: World) -> None:
         o=_ids(world, "case_facts")[0],
     )
     _assert_named(world, "case_facts", pk, "modified")
+
+
+def test_the_upgrade_step_binds_every_stored_row_as_it_stands(world: World) -> None:
+    from vulndesk.adapters.storage import evidence
+    from vulndesk.adapters.storage.audit import SqlAuditLog
+
+    before = _verify(world).checked
+    with world.container.engine.begin() as conn:
+        conn.info[evidence.MIGRATING] = True  # as migration 0013 runs it
+        evidence.note_all_present(conn)
+        SqlAuditLog(conn).flush()
+        conn.info.pop(evidence.MIGRATING)
+    result = _verify(world)
+    assert (result.ok, result.checked) == (True, before + 1)
+    with world.container.uow() as uow:
+        last = uow.audit.events(before + 1)[0].event
+    assert last.tag == "storage:evidence:bound"
+    assert f"ledger_entries:{world.ledger_id}" in last.detail
+    assert len(last.detail) == sum(len(_ids(world, t)) for t in TOUCH)

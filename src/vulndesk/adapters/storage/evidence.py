@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
 from vulndesk.adapters.storage.tables import case_facts, case_transitions, obligations
 from vulndesk.adapters.storage.tables_notifications import notify_messages
@@ -188,11 +188,23 @@ def take_pending(conn: Connection) -> dict[str, str]:
     noted: dict[Table, list[ColumnElement[bool]]] = conn.info.pop(_PENDING)[1]
     out: dict[str, str] = {}
     for table, where in noted.items():
-        cols = EVIDENCE[table]
+        cols = _present(conn, table)
         stmt = select(table.c.id, *(table.c[c] for c in cols)).where(or_(*where))
         for row in conn.execute(stmt):
             out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
     return out
+
+
+def _present(conn: Connection, table: Table) -> tuple[str, ...]:
+    """The evidential columns of `table` the database has. Only a migration that runs before
+    a later one adds a column sees fewer; an absent column is NULL, left out of the digest."""
+    if not conn.info.get(MIGRATING):
+        return EVIDENCE[table]
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    return tuple(c for c in EVIDENCE[table] if c in have)
+
+
+MIGRATING = "vd_evidence_migrating"
 
 
 def digests(conn: Connection, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
@@ -209,3 +221,9 @@ def digests(conn: Connection, batch: int = 5000) -> Iterator[tuple[str, str, str
             if len(rows) < batch:
                 break
             last = rows[-1][0]
+
+
+def note_all_present(conn: Connection) -> None:
+    """Note every stored evidence row (a database written before binding existed)."""
+    for table in EVIDENCE:
+        note(conn, table, table.c.id.is_not(None))
