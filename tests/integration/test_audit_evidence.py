@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from sqlalchemy import text
 
 from tests.builders import open_case, seed_reference
@@ -298,3 +299,47 @@ def test_the_upgrade_step_binds_every_stored_row_as_it_stands(world: World) -> N
     assert last.tag == "storage:evidence:bound"
     assert f"ledger_entries:{world.ledger_id}" in last.detail
     assert len(last.detail) == sum(len(_ids(world, t)) for t in TOUCH)
+
+
+def test_cli_worker_checkpoint_then_verify_a_copy_elsewhere(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI run needs only one engine")
+    import shutil
+
+    key, folder = tmp_path / "keys" / "cp.key", tmp_path / "checkpoints"
+    public = tmp_path / "cp.pub"
+    public.write_text(audit_tools.init_signing_key(key), encoding="utf-8")
+    env = {
+        "VULNDESK_HOME": str(tmp_path / "home"),
+        "VULNDESK_DATABASE_URL": db_url,
+        "VULNDESK_KEYS": world.container.settings.keys_json or "",
+        "VULNDESK_CHECKPOINT_KEY": str(key),
+        "VULNDESK_CHECKPOINT_DIR": str(folder),
+    }
+    ran = _cli(env, "worker", "--once")
+    assert ran.returncode == 0, ran.stderr
+    assert "checkpoint: seq" in ran.stdout
+    assert len(list(folder.glob("checkpoint-*.json"))) == 1
+    world.container.engine.dispose()
+    copy = tmp_path / "elsewhere" / "copy.db"
+    copy.parent.mkdir()
+    shutil.copy(db_url.removeprefix("sqlite:///"), copy)
+    elsewhere = {
+        "VULNDESK_HOME": str(tmp_path / "elsewhere"),
+        "VULNDESK_DATABASE_URL": f"sqlite:///{copy}",
+        "VULNDESK_CHECKPOINT_KEY": "",
+    }
+    args = ("audit", "verify", "--public-key", str(public), "--checkpoints", str(folder))
+    ok = _cli(elsewhere, *args)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: ")
+    with sqlalchemy.create_engine(f"sqlite:///{copy}").begin() as conn:
+        conn.execute(
+            text("UPDATE ledger_entries SET receipt = 'forged' WHERE id = :id"),
+            {"id": world.ledger_id},
+        )
+    bad = _cli(elsewhere, *args)
+    assert bad.returncode == 1
+    assert f"ledger_entries id {world.ledger_id}: modified" in bad.stderr
