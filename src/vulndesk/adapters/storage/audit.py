@@ -173,9 +173,15 @@ class SqlAuditLog:
             return
         # The instant of the transaction's own events when there are any: storage has no clock.
         at = self._last_at or dt.datetime.now(dt.UTC)
-        tables = sorted({k.split(":", 1)[0] for k in bound})
+        # The object id names how many rows: a list of tables could outgrow the column.
         event = AuditEvent(
-            at, "vulndesk", BOUND_TAG, "evidence", ",".join(tables), source="storage", detail=bound
+            at,
+            "vulndesk",
+            BOUND_TAG,
+            "evidence",
+            f"{len(bound)} rows",
+            source="storage",
+            detail=bound,
         )
         self.append_many([event])
 
