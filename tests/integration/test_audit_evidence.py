@@ -343,3 +343,35 @@ def test_cli_worker_checkpoint_then_verify_a_copy_elsewhere(
     bad = _cli(elsewhere, *args)
     assert bad.returncode == 1
     assert f"ledger_entries id {world.ledger_id}: modified" in bad.stderr
+
+
+def test_checkpoints_are_written_when_due_and_the_newest_is_checked(
+    world: World, clock: SettableClock, tmp_path: Path
+) -> None:
+    deps = world.container.deps()
+    key, folder = tmp_path / "cp.key", tmp_path / "checkpoints"
+    trusted = audit_tools.init_signing_key(key)
+    every = dt.timedelta(minutes=10)
+    first = audit_tools.checkpoint_if_due(deps, key, folder, every)
+    assert first is not None
+    assert audit_tools.checkpoint_if_due(deps, key, folder, every) is None  # not due yet
+    publication.record_share(deps, A, world.case, "Second Partner", "CN", note="NDA 8")
+    clock.advance(every)
+    second = audit_tools.checkpoint_if_due(deps, key, folder, every)
+    assert second is not None
+    assert second.seq > first.seq
+    assert audit_tools.newest_checkpoint(folder) == second
+    assert len(list(folder.glob("checkpoint-*.json"))) == 2
+    assert audit_tools.verify_checkpoint(deps, second, trusted).ok
+    # The newest rows deleted and the head moved back to match: only the checkpoint knows.
+    _sql(
+        world.container,
+        "DELETE FROM case_shares WHERE recipient = 'Second Partner'",
+        "DELETE FROM audit_events WHERE seq > :n",
+        "UPDATE audit_head SET seq = :n, hash = (SELECT hash FROM audit_events WHERE seq = :n)",
+        n=first.seq,
+    )
+    assert audit_tools.verify(deps).ok
+    result = audit_tools.verify_checkpoint(deps, second, trusted)
+    assert (result.ok, result.first_bad) == (False, first.seq + 1)
+    assert f"before checkpoint seq {second.seq}" in result.problem

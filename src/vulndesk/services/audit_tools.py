@@ -240,7 +240,7 @@ def checkpoint_text(cp: Checkpoint) -> str:
 def write_checkpoint(cp: Checkpoint, directory: Path) -> Path:
     """Store `cp` in `directory` (created if missing), atomically: a reader never sees half."""
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = "".join(ch for ch in cp.at[:26] if ch.isdigit())
+    stamp = dt.datetime.fromisoformat(cp.at).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = directory / f"checkpoint-{cp.seq:012d}-{stamp}.json"
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
@@ -252,10 +252,14 @@ def write_checkpoint(cp: Checkpoint, directory: Path) -> Path:
 
 
 def newest_checkpoint(directory: Path) -> Checkpoint | None:
-    """The checkpoint with the highest seq (then the latest instant) in `directory`."""
-    paths = sorted(directory.glob("checkpoint-*.json")) if directory.is_dir() else []
-    found = [load_checkpoint(p.read_text(encoding="utf-8")) for p in paths]
-    return max(found, key=lambda c: (c.seq, c.at), default=None)
+    """The checkpoint with the highest seq (then the latest instant) in `directory`.
+
+    Names sort by seq, then instant (`write_checkpoint`), so only the last one is read: the
+    worker asks every round, and a year of checkpoints is some fifty thousand files."""
+    if not directory.is_dir():
+        return None
+    newest = max(directory.glob("checkpoint-*.json"), default=None)
+    return None if newest is None else load_checkpoint(newest.read_text(encoding="utf-8"))
 
 
 def checkpoint_due(directory: Path, now: dt.datetime, interval: dt.timedelta) -> bool:
