@@ -24,6 +24,7 @@ from vulndesk.services import (
     audit_tools,
     cases,
     ledger,
+    notifications,
     publication,
     reference,
     reports,
@@ -51,6 +52,11 @@ class World:
 def _seed(deps: Deps, actor: Actor) -> None:
     seed_reference(deps, actor)
     reference.add_party(deps, actor, id="cncert", name="CNCERT", kind="csirt", country="CN")
+    reference.add_party(
+        deps, actor, id="bank-cn", name="Bank", kind="customer", country="CN",
+        channels=["email:ops@bank.example"], language="zh-CN",
+    )  # fmt: skip
+    notifications.subscribe(deps, actor, "router", "bank-cn", ["1.0"])
 
 
 @pytest.fixture
@@ -72,6 +78,7 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
     approvals.approve_decision(deps, B, decision.id)
     publication.decide(deps, A, case.key, "mps_consent", "window", "Consent by phone, ref 12")
     publication.record_share(deps, A, case.key, "Partner Ltd", "CN", note="NDA 7")
+    notifications.send(deps, A, case.key, kind="users")
     clock.advance(dt.timedelta(days=4))
     worker.run_once(deps, Actor("worker-test", "worker"))
     result = audit_tools.verify(deps)
@@ -177,6 +184,7 @@ TOUCH = {
     "decision_approvals": ("actor", "actor || 'x'"),
     "ledger_entries": ("recorded_by", "recorded_by || 'x'"),
     "escalations": ("dedupe_key", "dedupe_key || 'x'"),
+    "notify_messages": ("dedupe_key", "dedupe_key || 'x'"),
     "publication_decisions": ("note", "note || 'x'"),
     "case_shares": ("note", "note || 'x'"),
 }
