@@ -383,3 +383,55 @@ def test_checkpoints_are_written_when_due_and_the_newest_is_checked(
     result = audit_tools.verify_checkpoint(deps, second, trusted)
     assert (result.ok, result.first_bad) == (False, first.seq + 1)
     assert f"before checkpoint seq {second.seq}" in result.problem
+
+
+def test_cli_worker_posts_each_new_checkpoint_to_the_webhook(
+    container: Container, actor: Actor, db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the CLI run needs only one engine")
+    import http.server
+    import json
+    import threading
+
+    seed_reference(container.deps(), actor)
+    received: list[dict[str, object]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append(json.loads(body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    key = tmp_path / "cp.key"
+    public = audit_tools.init_signing_key(key)
+    try:
+        ran = _cli(
+            {
+                "VULNDESK_HOME": str(tmp_path / "home"),
+                "VULNDESK_DATABASE_URL": db_url,
+                "VULNDESK_KEYS": container.settings.keys_json or "",
+                "VULNDESK_CHECKPOINT_KEY": str(key),
+                "VULNDESK_CHECKPOINT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/cp",
+            },
+            "worker",
+            "--once",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert ran.returncode == 0, ran.stderr
+    assert len(received) == 1
+    posted = audit_tools.load_checkpoint(json.dumps(received[0]))
+    assert posted.public_key == public
+    assert audit_tools.verify_checkpoint(container.deps(), posted, public).ok
+    stored = audit_tools.newest_checkpoint(tmp_path / "home" / "checkpoints")
+    assert stored == posted
