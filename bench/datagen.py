@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from vulndesk.adapters.storage.tables import audit_head, cases, org_units, products
+from vulndesk.adapters.storage import evidence
+from vulndesk.adapters.storage.audit import SqlAuditLog
+from vulndesk.adapters.storage.tables import audit_head, cases, obligations, org_units, products
 from vulndesk.domain.audit import GENESIS, AuditEvent, chain_hash
 
 UNITS = [
@@ -306,6 +308,10 @@ def generate_cases(
                 obs = list(_obligation_rows(conn, made, per_case, rng))
                 bulk_insert(conn, "obligations", _OBLIGATION_COLUMNS, obs)
                 added += len(obs)
+                # Bound to the audit chain like the application's own: one event per batch.
+                ids = [cid for cid, _, _ in made]
+                evidence.note(conn, obligations, obligations.c.case_id.between(min(ids), max(ids)))
+                SqlAuditLog(conn).flush()
     with engine.begin() as conn:
         _bump_sequence(conn, "cases")
         _bump_sequence(conn, "obligations")

@@ -44,6 +44,15 @@ class Settings:
     webhook_hosts: tuple[str, ...] = ()
     # Test-only: allow-listed loopback receivers (plain http included), e.g. 127.0.0.1:8765.
     webhook_allow_loopback: bool = False
+    # Ed25519 key (PEM file) the worker signs audit checkpoints with; made by
+    # `vulndesk keys checkpoint-init`. Unset: no checkpoints are written.
+    checkpoint_key: Path | None = None
+    # Where signed checkpoints go: a place outside the database (default <home>/checkpoints).
+    checkpoint_dir: Path | None = None
+    # Seconds between the worker's checkpoints (at most 600).
+    checkpoint_interval: int = 600
+    # Optional URL each new checkpoint is also POSTed to (JSON).
+    checkpoint_webhook: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +62,10 @@ class Settings:
     @property
     def effective_key_file(self) -> Path:
         return self.key_file or self.home / "vulndesk.key"
+
+    @property
+    def effective_checkpoint_dir(self) -> Path:
+        return self.checkpoint_dir or self.home / "checkpoints"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +110,10 @@ class Settings:
             "TRUSTED_PROXIES",
             "WEBHOOK_HOSTS",
             "WEBHOOK_ALLOW_LOOPBACK",
+            "CHECKPOINT_KEY",
+            "CHECKPOINT_DIR",
+            "CHECKPOINT_INTERVAL",
+            "CHECKPOINT_WEBHOOK",
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -132,6 +149,10 @@ class Settings:
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
             webhook_hosts=webhook_hosts("VULNDESK_WEBHOOK_HOSTS", get("WEBHOOK_HOSTS")),
             webhook_allow_loopback=get("WEBHOOK_ALLOW_LOOPBACK").lower() in {"1", "true", "yes"},
+            checkpoint_key=Path(get("CHECKPOINT_KEY")) if get("CHECKPOINT_KEY") else None,
+            checkpoint_dir=Path(get("CHECKPOINT_DIR")) if get("CHECKPOINT_DIR") else None,
+            checkpoint_interval=_interval(get("CHECKPOINT_INTERVAL", "600")),
+            checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
             extra=extra,
         )
 
@@ -188,3 +209,21 @@ def webhook_hosts(name: str, text: str) -> tuple[str, ...]:
         shown = f"[{literal}]" if ":" in literal else literal
         out.append(f"{shown}:{port}" if port else literal)
     return tuple(out)
+
+def _interval(text: str) -> int:
+    """Seconds between checkpoints: 1 to 600, so a checkpoint is never more than 10 minutes old."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 600:
+        raise InvalidInput(
+            "VULNDESK_CHECKPOINT_INTERVAL",
+            f"{text[:64]!r} is not a number of seconds from 1 to 600",
+            "e.g. 600 for every ten minutes",
+        )
+    return int(text)
+
+
+def _webhook(text: str) -> str:
+    if text and not text.startswith(("https://", "http://")):
+        raise InvalidInput(
+            "VULNDESK_CHECKPOINT_WEBHOOK", f"{text[:64]!r} is not an http(s) URL", "https://..."
+        )
+    return text

@@ -93,24 +93,38 @@ def test_reordered_rows(container: Container, chain: int) -> None:
 def test_truncated_tail_is_found_only_with_a_checkpoint(
     container: Container, chain: int, tmp_path: Path
 ) -> None:
-    cp = audit_tools.checkpoint(container.deps(), tmp_path)
-    assert cp.seq == chain
-    assert (tmp_path / "audit-signing.key").stat().st_mode & 0o777 == 0o600
-    trusted = audit_tools.public_key_text(tmp_path)
+    # Two events that bind no evidence row, so only the chain's end tells they are gone.
+    at = container.clock.now()
+    with container.uow() as uow:
+        uow.audit.append_many([Actor("t", "test").event(at, "test:event:tail", "case", "x")] * 2)
+        uow.commit()
+    key = tmp_path / "checkpoint.key"
+    trusted = audit_tools.init_signing_key(key)
+    cp = audit_tools.checkpoint(container.deps(), key)
+    assert cp.seq == chain + 2
+    assert key.stat().st_mode & 0o777 == 0o600
     assert audit_tools.verify_checkpoint(container.deps(), cp, trusted).ok
-    _sql(container, "DELETE FROM audit_events WHERE seq > :n", n=chain - 2)
-    assert audit_tools.verify(container.deps()).ok  # an honest-looking shorter chain
+    # The tail deleted and the head row moved back with it: an honest-looking shorter chain.
+    _sql(
+        container,
+        "DELETE FROM audit_events WHERE seq > :n",
+        "UPDATE audit_head SET seq = :n, hash = (SELECT hash FROM audit_events WHERE seq = :n)",
+        n=chain,
+    )
+    assert audit_tools.verify(container.deps()).ok
     result = audit_tools.verify_checkpoint(container.deps(), cp, trusted)
-    assert (result.ok, result.first_bad) == (False, chain - 1)
+    assert (result.ok, result.first_bad) == (False, chain + 1)
+    assert f"before checkpoint seq {chain + 2}" in result.problem
     assert "truncated" in result.problem
 
 
 def test_rewritten_history_after_checkpoint(
     container: Container, chain: int, tmp_path: Path
 ) -> None:
-    cp = audit_tools.checkpoint(container.deps(), tmp_path)
+    key = tmp_path / "checkpoint.key"
+    trusted = audit_tools.init_signing_key(key)
+    cp = audit_tools.checkpoint(container.deps(), key)
     forged = audit_tools.Checkpoint(cp.seq, "f" * 64, cp.at, cp.key_id, cp.public_key, cp.signature)
-    trusted = audit_tools.public_key_text(tmp_path)
     result = audit_tools.verify_checkpoint(container.deps(), forged, trusted)
     assert not result.ok
     assert "signature" in result.problem
@@ -123,6 +137,7 @@ def test_cli_verify_exit_codes_and_checkpoint(
         pytest.skip("the CLI run needs only one engine")
     env = os.environ | {
         "VULNDESK_HOME": str(tmp_path),
+        "VULNDESK_CHECKPOINT_KEY": str(tmp_path / "checkpoint.key"),
         "VULNDESK_DATABASE_URL": db_url,
         "VULNDESK_KEYS": container.settings.keys_json or "",
     }
@@ -133,7 +148,8 @@ def test_cli_verify_exit_codes_and_checkpoint(
             [*cli, *args], env=env, capture_output=True, text=True, check=False, timeout=60
         )
 
-    ok = run("audit", "verify")
+    assert run("keys", "checkpoint-init").returncode == 0
+    ok = run("audit", "verify", "--no-checkpoint")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith(f"OK: {chain} events")
     cp = run("audit", "checkpoint")
@@ -141,6 +157,10 @@ def test_cli_verify_exit_codes_and_checkpoint(
     assert {"seq", "hash", "at", "key_id", "signature"} <= set(json.loads(cp.stdout))
     cp_file = tmp_path / "cp.json"
     cp_file.write_text(cp.stdout, encoding="utf-8")
+    # By default the newest checkpoint in the directory: none stored yet is a failure.
+    none = run("audit", "verify")
+    assert none.returncode == 1
+    assert "no checkpoint in" in none.stderr
     _sql(container, "DELETE FROM audit_events WHERE seq = :n", n=chain)
     bad = run("audit", "verify", "--checkpoint", str(cp_file))
     assert bad.returncode == 1

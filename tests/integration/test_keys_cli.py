@@ -82,7 +82,8 @@ def test_keys_rotate_and_drop_old(home: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     verify = _run(home, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
-    assert _run(home, "audit", "public-key").stdout.strip()
+    # The checkpoint key is configured, never made beside the data (issue 14, observation 4).
+    assert _run(home, "audit", "public-key").returncode == 2
     events = json.loads(_run(home, "audit", "list", "--json", "--limit", "500").stdout)
     tags = [e["event"]["tag"] for e in events]
     rotation = [t for t in tags if t.startswith("keys:")]

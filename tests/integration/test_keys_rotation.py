@@ -15,7 +15,7 @@ from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
-from vulndesk.services import cases, intake, keys
+from vulndesk.services import audit_tools, cases, intake, keys
 from vulndesk.services.context import Actor
 from vulndesk.services.ports_accounts import User
 from vulndesk.services.ports_intake import Upload
@@ -79,6 +79,9 @@ def test_rotation_while_reading_then_drop_old(keyed: Container, actor: Actor) ->
         usage = uow.keys.usage()
     assert {kid for per_column in usage.values() for kid in per_column} == {"k2"}
     assert usage["case_facts.evidence_enc"]["k2"] >= 7
+    # Re-sealed facts are evidence: bound again in the transaction that re-sealed them.
+    verdict = audit_tools.verify(keyed.deps())
+    assert verdict.ok, verdict.problem
 
     dropped = keys.rotate(
         keyed.deps(), actor, str(keyed.settings.effective_key_file), drop_old=True

@@ -14,11 +14,15 @@ from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import Any, Protocol, runtime_checkable
 
-from vulndesk.domain.audit import GENESIS, VerifyResult, chain_hash
+from vulndesk.domain.audit import GENESIS, ChainedEvent, VerifyResult, chain_hash
+from vulndesk.domain.evidence import BOUND_TAG, DELETED, MODIFIED, UNBOUND, RowMismatch
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import AuditLog
 
 BATCH = 50_000
+
+# "<table>:<pk>" -> (digest, seq of the event that bound it), the newest binding of each row.
+Bindings = dict[str, tuple[str, int]]
 
 # (seq, at as canonical UTC ISO text, actor, tag, object_type, object_id,
 #  fields JSON text, source, detail JSON text, prev_hash, hash)
@@ -30,6 +34,31 @@ class AuditChainReader(Protocol):
     """An audit log that can hand out its stored rows without building events."""
 
     def chain_rows(self, start: int, end: int) -> Iterator[RawEvent]: ...
+
+
+@runtime_checkable
+class EvidenceReader(Protocol):
+    """An audit log that can read its stored head and the digests of the evidence rows."""
+
+    def stored_head(self) -> tuple[int, str] | None: ...
+
+    def evidence_rows(self) -> Iterator[tuple[str, str, str]]: ...
+
+
+def collect(bindings: Bindings | None, seq: int, detail: object) -> None:
+    """Keep the digests an evidence-binding event holds (`detail` as a mapping or JSON text)."""
+    if bindings is None:
+        return
+    items = json.loads(detail) if isinstance(detail, str) else detail
+    if isinstance(items, dict):
+        for key, digest in items.items():
+            bindings[str(key)] = (str(digest), seq)
+
+
+def collect_events(bindings: Bindings | None, events: Iterable[ChainedEvent]) -> None:
+    for item in events:
+        if item.event.tag == BOUND_TAG:
+            collect(bindings, item.seq, dict(item.event.detail))
 
 
 _json_cache: dict[str, str] = {}
@@ -54,7 +83,11 @@ def _exact_ok(log: AuditLog, seq: int, prev: str, stored_hash: str) -> bool:
 
 
 def check_rows(
-    log: AuditLog, rows: Iterable[RawEvent], prev: str, expected: int
+    log: AuditLog,
+    rows: Iterable[RawEvent],
+    prev: str,
+    expected: int,
+    bindings: Bindings | None = None,
 ) -> tuple[VerifyResult, int]:
     """`domain.audit.verify_chain` over raw rows; returns the result and the next expected seq.
 
@@ -86,11 +119,15 @@ def check_rows(
         if not fast and not _exact_ok(log, seq, prev, stored):
             problem = "event content does not match its hash"
             return VerifyResult(False, count, seq, problem, prev), expected
+        if tag == BOUND_TAG:
+            collect(bindings, seq, detail)
         prev, expected = stored, expected + 1
     return VerifyResult(True, count, None, "", prev), expected
 
 
-def verify_rows(deps: Deps, batch: int = BATCH) -> tuple[VerifyResult, int] | None:
+def verify_rows(
+    deps: Deps, batch: int = BATCH, bindings: Bindings | None = None
+) -> tuple[VerifyResult, int] | None:
     """Walk the chain by seq ranges until a range comes back short; None without raw rows.
 
     Returns the result so far and the seq after the last one checked: the caller looks
@@ -103,9 +140,58 @@ def verify_rows(deps: Deps, batch: int = BATCH) -> tuple[VerifyResult, int] | No
             if not isinstance(log, AuditChainReader):
                 return None
             rows = log.chain_rows(start, start + batch - 1)
-            result, start = check_rows(log, rows, prev, start)
+            result, start = check_rows(log, rows, prev, start, bindings)
         checked += result.checked
         prev = result.head
         if not result.ok or result.checked < batch:
             verdict = VerifyResult(result.ok, checked, result.first_bad, result.problem, prev)
             return verdict, start
+
+
+def check_head(deps: Deps, chain: VerifyResult) -> VerifyResult:
+    """The stored head row must name the last event of an intact chain: deleting the newest
+    events, or all of them, leaves it pointing past the end."""
+    with deps.uow() as uow:
+        log = uow.audit
+        if not isinstance(log, EvidenceReader):
+            return chain
+        head = log.stored_head()
+    if head is None or head == (chain.checked, chain.head):
+        return chain
+    seq = head[0]
+    if seq != chain.checked:
+        problem = (
+            f"the stored head names seq {seq} but the chain ends at seq {chain.checked}"
+            f" ({'events deleted' if seq > chain.checked else 'events added without the head'})"
+        )
+        return VerifyResult(False, chain.checked, chain.checked + 1, problem, chain.head)
+    problem = f"the stored head's hash at seq {seq} differs from the last event's (rewritten)"
+    return VerifyResult(False, chain.checked, seq, problem, chain.head)
+
+
+def check_evidence(deps: Deps, chain: VerifyResult, bindings: Bindings) -> VerifyResult:
+    """Every evidence row's digest against the newest event that bound it; names the first
+    row that differs, then the first bound row that is gone."""
+    with deps.uow() as uow:
+        log = uow.audit
+        if not isinstance(log, EvidenceReader):
+            return chain
+        bad = _first_mismatch(log.evidence_rows(), bindings)
+    if bad is None:
+        return chain
+    return VerifyResult(False, chain.checked, bad.seq, bad.describe(), chain.head)
+
+
+def _first_mismatch(rows: Iterable[tuple[str, str, str]], bindings: Bindings) -> RowMismatch | None:
+    left = dict(bindings)
+    for table, pk, digest in rows:
+        bound = left.pop(f"{table}:{pk}", None)
+        if bound is None:
+            return RowMismatch(table, pk, UNBOUND, None)
+        if bound[0] != digest:
+            return RowMismatch(table, pk, MODIFIED, bound[1])
+    if left:
+        key, (_digest, seq) = min(left.items(), key=lambda item: item[1][1])
+        table, _, pk = key.partition(":")
+        return RowMismatch(table, pk, DELETED, seq)
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -21,9 +22,11 @@ from sqlalchemy import (
     update,
 )
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import audit_events, audit_head
 from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
+from vulndesk.domain.evidence import BOUND_TAG
 
 # Every append runs these: prebuilt and sent straight to the driver (see fast.py).
 _INSERT = FastStatement(insert(audit_events))
@@ -103,6 +106,7 @@ class SqlAuditLog:
         # and the head the row says, which lags behind until `flush`.
         self._held: tuple[int, str] | None = None
         self._stored: tuple[int, str] | None = None
+        self._last_at: dt.datetime | None = None
 
     def _head(self) -> tuple[int, str]:
         stmt = _LOCK_HEAD if self.conn.dialect.name == "postgresql" else _READ_HEAD
@@ -148,6 +152,7 @@ class SqlAuditLog:
         this transaction has not moved it yet (else the head moves at `flush`)."""
         if not events:
             return []
+        self._last_at = events[-1].at
         if self._held is not None:
             chained = self._chain(*self._held, events)
         else:
@@ -161,8 +166,29 @@ class SqlAuditLog:
         self._held = _LAST_HEAD[self.conn.engine] = (chained[-1].seq, chained[-1].hash)
         return chained
 
+    def bind_evidence(self) -> None:
+        """Append one event binding the evidence rows this transaction wrote (their digests)."""
+        bound = evidence.take_pending(self.conn)
+        if not bound:
+            return
+        # The instant of the transaction's own events when there are any: storage has no clock.
+        at = self._last_at or dt.datetime.now(dt.UTC)
+        # The object id names how many rows: a list of tables could outgrow the column.
+        event = AuditEvent(
+            at,
+            "vulndesk",
+            BOUND_TAG,
+            "evidence",
+            f"{len(bound)} rows",
+            source="storage",
+            detail=bound,
+        )
+        self.append_many([event])
+
     def flush(self) -> None:
-        """Write the head this transaction has chained up to, if the row lags behind it."""
+        """Bind the evidence rows written so far, then write the head this transaction has
+        chained up to, if the row lags behind it."""
+        self.bind_evidence()
         if self._held is not None and self._held != self._stored:
             _MOVE_HEAD.execute(self.conn, {"seq": self._held[0], "hash": self._held[1]})
             self._stored = self._held
@@ -174,8 +200,10 @@ class SqlAuditLog:
 
     def restore(self, mark: tuple[tuple[int, str] | None, tuple[int, str] | None]) -> None:
         """Back to `mark` after ROLLBACK TO the savepoint it was taken for. A head first moved
-        inside the savepoint is not held any more (its row lock may be gone with it)."""
+        inside the savepoint is not held any more (its row lock may be gone with it). Evidence
+        rows noted inside it went with the rollback."""
         self._held, self._stored = mark
+        evidence.drop_pending(self.conn)
 
     def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]:
         stmt = select(audit_events).where(audit_events.c.seq >= start).order_by(audit_events.c.seq)
@@ -200,6 +228,15 @@ class SqlAuditLog:
                 yield from rows
         finally:
             result.close()
+
+    def stored_head(self) -> tuple[int, str] | None:
+        """The head row as stored: the seq and hash of the last event appended."""
+        row = _READ_HEAD.execute(self.conn).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def evidence_rows(self) -> Iterator[tuple[str, str, str]]:
+        """(table, pk, digest) of every stored evidence row (see storage.evidence)."""
+        return evidence.digests(self.conn)
 
     def for_object(self, object_type: str, object_id: str, limit: int = 200) -> list[ChainedEvent]:
         stmt = (

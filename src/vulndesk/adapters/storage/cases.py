@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import (
     case_counters,
@@ -269,6 +270,16 @@ class SqlCaseRepository:
                     for f in new_facts
                 ],
             )
+            evidence.note(
+                self.conn,
+                case_facts,
+                *(
+                    (case_facts.c.case_id == case_id)
+                    & (case_facts.c.kind == f.kind.value)
+                    & (case_facts.c.revision == f.revision)
+                    for f in new_facts
+                ),
+            )
         new_steps = case.transitions[stored_transitions:]
         if new_steps:
             _INSERT_TRANSITIONS.executemany(
@@ -284,6 +295,20 @@ class SqlCaseRepository:
                     }
                     for t in new_steps
                 ],
+            )
+            # The case's transitions after the ones stored before: appended, never rewritten.
+            done = (
+                select(case_transitions.c.id)
+                .where(case_transitions.c.case_id == case_id)
+                .order_by(case_transitions.c.id)
+                .limit(stored_transitions)
+            )
+            evidence.note(
+                self.conn,
+                case_transitions,
+                (case_transitions.c.case_id == case_id) & case_transitions.c.id.not_in(done)
+                if stored_transitions
+                else case_transitions.c.case_id == case_id,
             )
         wanted = {p.product for p in case.products}
         if wanted - stored_products:

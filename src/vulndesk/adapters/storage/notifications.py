@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.outbox import insert_ignoring
 from vulndesk.adapters.storage.tables_notifications import (
     notify_cursor,
@@ -77,7 +78,7 @@ class SqlNotificationRepository:
         m = message
         if m.content is None:
             raise ValueError("a notice is stored with its content")
-        return insert_ignoring(
+        added = insert_ignoring(
             self.conn,
             notify_messages,
             "dedupe_key",
@@ -101,6 +102,9 @@ class SqlNotificationRepository:
                 "created_by": m.created_by,
             },
         )
+        if added:
+            evidence.note(self.conn, notify_messages, notify_messages.c.dedupe_key == m.key)
+        return added
 
     def get_message(self, key: str) -> NoticeMessage:
         row = self.conn.execute(
@@ -121,6 +125,7 @@ class SqlNotificationRepository:
             .where(notify_messages.c.dedupe_key == key)
             .values(sent_at=at, ledger_id=ledger_id)
         )
+        evidence.note(self.conn, notify_messages, notify_messages.c.dedupe_key == key)
 
     def _message(self, m: Any, *, content: bool) -> NoticeMessage:
         text = (

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.cases import NEW_CASES
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables import cases, obligations
@@ -61,6 +62,7 @@ class SqlObligationRepository:
                 .where(obligations.c.id.in_(gone))
                 .values(status=ObligationStatus.NOT_APPLICABLE.value, updated_at=now)
             )
+            evidence.note_ids(self.conn, obligations, gone)
         added, changed = [], []
         for item in items:
             values = _values(item, unit, now)
@@ -71,8 +73,12 @@ class SqlObligationRepository:
                 changed.append(values | {"pk": int(stored["id"])})
         if added:
             _INSERT.executemany(self.conn, added)
+            names = [v["obligation_id"] for v in added]
+            where = (obligations.c.case_id == case_id) & obligations.c.obligation_id.in_(names)
+            evidence.note(self.conn, obligations, where)
         if changed:
             _UPDATE.executemany(self.conn, changed)
+            evidence.note_ids(self.conn, obligations, [v["pk"] for v in changed])
 
     def _stored(self, key: CaseKey) -> tuple[int, dict[str, Any]]:
         """The case's row id and its stored obligations by obligation id.

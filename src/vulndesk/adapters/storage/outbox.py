@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.tables_worker import escalations, outbox
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services.ports_worker import Escalation, OutboxMessage, OutboxStatus
@@ -139,7 +140,7 @@ class SqlEscalationRepository:
         self.conn = conn
 
     def add(self, escalation: Escalation) -> bool:
-        return insert_ignoring(
+        added = insert_ignoring(
             self.conn,
             escalations,
             "dedupe_key",
@@ -156,6 +157,10 @@ class SqlEscalationRepository:
                 "channel": escalation.channel,
             },
         )
+        if added:
+            key = escalations.c.dedupe_key == escalation.dedupe_key
+            evidence.note(self.conn, escalations, key)
+        return added
 
     def list(self, limit: int = 100) -> list[Escalation]:
         stmt = select(escalations).order_by(escalations.c.id.desc()).limit(limit)

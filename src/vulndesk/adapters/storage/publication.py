@@ -10,6 +10,7 @@ from packageurl import PackageURL
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.tables_publication import (
     blackout_windows,
     case_shares,
@@ -78,6 +79,7 @@ class SqlPublicationRepository:
                 .returning(publication_decisions.c.id)
             ).scalar_one()
         )
+        evidence.note_ids(self.conn, publication_decisions, [new_id])
         self.approve_decision(new_id, decision.by, decision.at)
         return self.decision(case, new_id)
 
@@ -88,7 +90,10 @@ class SqlPublicationRepository:
         ).first()
         if seen is not None:
             raise Conflict(f"{actor} has already approved this; a second person must approve")
-        self.conn.execute(insert(t).values(decision_id=decision_id, actor=actor, at=at))
+        approval_id = self.conn.execute(
+            insert(t).values(decision_id=decision_id, actor=actor, at=at).returning(t.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, t, [approval_id])
 
     def decision(self, case: str, decision_id: int) -> Decision:
         t = publication_decisions
@@ -123,8 +128,9 @@ class SqlPublicationRepository:
         ]
 
     def add_share(self, case: str, share: Share, note: str) -> None:
-        self.conn.execute(
-            insert(case_shares).values(
+        new_id = self.conn.execute(
+            insert(case_shares)
+            .values(
                 case_key=case,
                 recipient=share.recipient,
                 country=share.country,
@@ -132,7 +138,9 @@ class SqlPublicationRepository:
                 at=share.at,
                 note=note,
             )
-        )
+            .returning(case_shares.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, case_shares, [new_id])
 
     def shares(self, case: str) -> list[Share]:
         t = case_shares

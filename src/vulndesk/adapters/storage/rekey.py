@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, func, select, update
 
 from vulndesk.adapters.attachments import attachment_context
 from vulndesk.adapters.crypto import MAGIC, FieldCipher, Keyring, save_keyring
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.intake import message_context
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables import case_facts, cases
@@ -169,6 +170,8 @@ class SqlKeyMaintenance:
                 .values({spec.column: fresh})
             )
             changed += int(result.rowcount)
+            if result.rowcount:  # new ciphertext: an evidence row is bound anew
+                evidence.note(self.conn, spec.table, pk == getattr(row, spec.pk))
         return changed
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.tables_reports import (
     decision_approvals,
     decision_records,
@@ -77,6 +78,7 @@ class SqlReportRepository:
             )
             .returning(report_drafts.c.id)
         ).scalar_one()
+        evidence.note_ids(self.conn, report_drafts, [new_id])
         return DraftRecord(int(new_id), draft, "draft", ())
 
     def latest_version(self, case: CaseKey, kind: str, recipient: PartyId) -> int:
@@ -145,6 +147,7 @@ class SqlReportRepository:
         self.conn.execute(
             update(report_drafts).where(report_drafts.c.id == draft_id).values(status=status)
         )
+        evidence.note_ids(self.conn, report_drafts, [draft_id])
 
     def add_approval(self, draft_id: int, approval: Approval) -> None:
         self._once(
@@ -158,7 +161,10 @@ class SqlReportRepository:
         seen = self.conn.execute(select(table.c.id).where(where, table.c.actor == actor)).first()
         if seen is not None:
             raise Conflict(f"{actor} has already approved this; a second person must approve")
-        self.conn.execute(insert(table).values(actor=actor, **values))
+        new_id = self.conn.execute(
+            insert(table).values(actor=actor, **values).returning(table.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, table, [new_id])
 
     # -- decisions
     def add_decision(self, decision: Decision) -> Decision:
@@ -179,6 +185,7 @@ class SqlReportRepository:
                 .returning(decision_records.c.id)
             ).scalar_one()
         )
+        evidence.note_ids(self.conn, decision_records, [new_id])
         for actor in d.approvers:
             self.approve_decision(new_id, actor, d.created_at)
         return self.get_decision(new_id)
@@ -293,6 +300,7 @@ class SqlLedgerRepository:
             .where(ledger_entries.c.id == new_id)
             .values(content_enc=self.cipher.encrypt_text(e.content, _ledger_ctx(new_id)))
         )
+        evidence.note_ids(self.conn, ledger_entries, [new_id])
         return LedgerEntry(new_id, entry)
 
     def get(self, entry_id: int, *, content: bool = False) -> LedgerEntry:

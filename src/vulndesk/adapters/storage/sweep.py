@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.outbox import insert_ignoring
 from vulndesk.adapters.storage.tables import cases, obligations
 from vulndesk.adapters.storage.tables_worker import escalation_schedule, worker_state
@@ -123,6 +124,7 @@ class SqlSweepRepository:
                 )
                 .values(status=ObligationStatus.OVERDUE.value, updated_at=now)
             )
+            evidence.note_ids(self.conn, obligations, pks)
 
 
 def _live(m: Any) -> LiveDeadline:

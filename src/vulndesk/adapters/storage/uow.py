@@ -11,6 +11,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction, select, text
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
@@ -166,13 +167,14 @@ class SqlUnitOfWork:
             # The flags live with the pooled connection: whoever uses it next decides afresh.
             self.conn.info.pop("readonly", None)
             self.conn.info.pop(TURN_HELD, None)
+            evidence.drop_pending(self.conn)
             self.conn.close()
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("a read-only unit of work cannot commit")
-        if "audit" in self.__dict__:
-            self.audit.flush()  # the audit chain's head, moved once per transaction
+        if "audit" in self.__dict__ or evidence.has_pending(self.conn):
+            self.audit.flush()  # evidence bound, the chain's head moved once per transaction
         self._tx.commit()
         self._transaction_ended()
 
@@ -182,6 +184,7 @@ class SqlUnitOfWork:
 
     def _transaction_ended(self) -> None:
         """Nothing kept for the transaction outlives it: a next one claims the head anew."""
+        evidence.drop_pending(self.conn)
         if "audit" in self.__dict__:
             self.audit.restore((None, None))
 
@@ -201,6 +204,8 @@ class SqlUnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """SAVEPOINT ... RELEASE; an exception rolls back to the savepoint and propagates."""
+        if evidence.has_pending(self.conn):
+            self.audit.flush()  # rows written before the savepoint are bound outside it
         mark = self.audit.mark() if "audit" in self.__dict__ else (None, None)
         _SAVEPOINT.execute(self.conn)
         try:
@@ -208,6 +213,7 @@ class SqlUnitOfWork:
         except BaseException:
             _ROLLBACK_TO.execute(self.conn)
             _RELEASE.execute(self.conn)
+            evidence.drop_pending(self.conn)
             if "audit" in self.__dict__:
                 self.audit.restore(mark)
             raise

@@ -1,13 +1,36 @@
-"""`vulndesk keys rotate`: a new current key, every ciphertext re-encrypted under it."""
+"""`vulndesk keys`: rotate the field-encryption keyring; create the checkpoint signing key."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json
-from vulndesk.services import keys
+from vulndesk.services import audit_tools, keys
 
-keys_app = typer.Typer(help="The field-encryption keyring.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The field-encryption keyring and the checkpoint signing key.", no_args_is_help=True
+)
+
+
+@keys_app.command("checkpoint-init")
+def checkpoint_init_cmd(
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to create the key (default: VULNDESK_CHECKPOINT_KEY)"
+    ),
+) -> None:
+    """Create the Ed25519 key audit checkpoints are signed with; prints its public key."""
+    with errors():
+        path = out or container().settings.checkpoint_key
+        if path is None:
+            raise InvalidInput(
+                "--out", "no key file named", "--out FILE, then VULNDESK_CHECKPOINT_KEY=FILE"
+            )
+        public = audit_tools.init_signing_key(path)
+    typer.echo(public)
+    typer.echo(f"created {path} (mode 0600); set VULNDESK_CHECKPOINT_KEY={path}", err=True)
 
 
 @keys_app.command("rotate")

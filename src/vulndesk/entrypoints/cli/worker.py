@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import time
 from dataclasses import asdict as vars_of
+from pathlib import Path
 
 import typer
 
+from vulndesk.config import Settings
+from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.cli.cases import case_app
 from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services import obligations_admin, worker
+from vulndesk.services import audit_tools, obligations_admin, worker
 from vulndesk.services.context import Actor
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
@@ -28,6 +32,9 @@ def worker_command(
 ) -> None:
     """Sweep deadlines (overdue, escalations at 50/80/100%) and dispatch the outbox."""
     me = _worker_actor()
+    settings = container().settings
+    if settings.checkpoint_key is None:
+        typer.echo("checkpoints off: VULNDESK_CHECKPOINT_KEY is not set", err=True)
     while True:
         with errors():
             swept, sent = worker.run_once(deps(), me)
@@ -35,9 +42,35 @@ def worker_command(
             f"swept: queued {swept.queued}, overdue {swept.overdue}; "
             f"dispatched: sent {sent.sent}, retried {sent.retried}, failed {sent.failed}"
         )
+        if settings.checkpoint_key is not None:
+            _checkpoint(settings, settings.checkpoint_key)
         if once:
             return
         time.sleep(interval)
+
+
+def _checkpoint(settings: Settings, key: Path) -> None:
+    """A signed checkpoint of the chain's head when the newest is due; a failure is reported
+    and the worker goes on (the next round tries again)."""
+    interval = dt.timedelta(seconds=settings.checkpoint_interval)
+    try:
+        cp = audit_tools.checkpoint_if_due(deps(), key, settings.effective_checkpoint_dir, interval)
+    except (VulndeskError, OSError) as exc:
+        typer.echo(f"checkpoint failed: {exc}", err=True)
+        return
+    if cp is None:
+        return
+    typer.echo(f"checkpoint: seq {cp.seq}, head {cp.hash}")
+    if settings.checkpoint_webhook:
+        import httpx  # slow to import; only needed here
+
+        try:
+            body = audit_tools.checkpoint_text(cp).encode()
+            headers = {"content-type": "application/json"}
+            url = settings.checkpoint_webhook
+            httpx.post(url, content=body, headers=headers, timeout=10).raise_for_status()
+        except httpx.HTTPError as exc:
+            typer.echo(f"checkpoint webhook failed: {exc}", err=True)
 
 
 def escalations_command(

@@ -1,0 +1,237 @@
+"""Which columns of which tables are evidence, and the rows a transaction wrote to them.
+
+`EVIDENCE` is the one definition of an evidence row, read by the writer (the rows a
+transaction wrote are bound to the audit chain when it commits, see `SqlAuditLog.flush`) and
+by the verifier (`SqlAuditLog.evidence_rows`). A column added to an evidence table goes into
+its tuple here, or into `NOT_EVIDENCE` with the reason (tests/unit/test_evidence_columns.py
+holds every column to one of the two). NULL columns are left out of a row's digest, so a
+nullable column added later does not change the digest of rows written before it.
+
+Writers call `note` with the rows they inserted or changed; the notes live with the
+transaction on the connection and are dropped when it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
+
+from vulndesk.adapters.storage.tables import case_facts, case_transitions, obligations
+from vulndesk.adapters.storage.tables_notifications import notify_messages
+from vulndesk.adapters.storage.tables_publication import (
+    case_shares,
+    publication_approvals,
+    publication_decisions,
+)
+from vulndesk.adapters.storage.tables_reports import (
+    decision_approvals,
+    decision_records,
+    ledger_entries,
+    report_approvals,
+    report_drafts,
+)
+from vulndesk.adapters.storage.tables_worker import escalations
+from vulndesk.domain.evidence import row_digest
+
+# table -> its evidential columns; the primary key `id` names the row in its binding.
+EVIDENCE: dict[Table, tuple[str, ...]] = {
+    case_facts: ("case_id", "kind", "at", "recorded_by", "recorded_at", "evidence_enc", "revision"),
+    case_transitions: ("case_id", "from_state", "to_state", "by", "at", "reason"),
+    obligations: (
+        "case_id",
+        "unit_id",
+        "obligation_id",
+        "regulation",
+        "article",
+        "recipient",
+        "trigger",
+        "trigger_at",
+        "timing",
+        "due_at",
+        "period",
+        "timezone",
+        "satisfied_fact",
+        "satisfied_disclosure",
+        "status",
+        "met_at",
+        "met_ref",
+        "waived_reason",
+        "waived_by",
+        "flags",
+    ),
+    report_drafts: (
+        "case_key",
+        "unit_id",
+        "kind",
+        "stage",
+        "recipient_id",
+        "recipient_kind",
+        "version",
+        "sha256",
+        "fields",
+        "status",
+        "created_at",
+        "created_by",
+    ),
+    report_approvals: ("draft_id", "actor", "unit_id", "at"),
+    decision_records: (
+        "kind",
+        "case_key",
+        "recipient_id",
+        "draft_id",
+        "fields",
+        "reason",
+        "created_at",
+        "created_by",
+    ),
+    decision_approvals: ("decision_id", "actor", "at"),
+    ledger_entries: (
+        "case_key",
+        "unit_id",
+        "disclosure_kind",
+        "recipient_id",
+        "recipient_kind",
+        "channel",
+        "at",
+        "draft_ref",
+        "receipt",
+        "screenshot",
+        "screenshot_sha256",
+        "sha256",
+        "fields",
+        "classes",
+        "approvers",
+        "recorded_at",
+        "recorded_by",
+    ),
+    notify_messages: (
+        "dedupe_key",
+        "case_key",
+        "unit_id",
+        "kind",
+        "party_id",
+        "party_kind",
+        "channel",
+        "address",
+        "language",
+        "sha256",
+        "fields",
+        "classes",
+        "draft_ref",
+        "approvers",
+        "created_at",
+        "created_by",
+        "sent_at",
+        "ledger_id",
+    ),
+    escalations: (
+        "dedupe_key",
+        "case_key",
+        "obligation_id",
+        "due_at",
+        "threshold",
+        "delivered_at",
+        "delivered_by",
+        "status",
+        "recipient",
+        "channel",
+    ),
+    publication_decisions: ("case_key", "kind", "subject", "by", "at", "note"),
+    publication_approvals: ("decision_id", "actor", "at"),
+    case_shares: ("case_key", "recipient", "country", "is_provider", "at", "note"),
+}
+
+# Columns of evidence tables left out of the digest, and why.
+NOT_EVIDENCE: dict[Table, dict[str, str]] = {
+    obligations: {
+        "action": "rule-file wording, shown from the rule set in force",
+        "action_zh": "rule-file wording, shown from the rule set in force",
+        "interpretation": "rule-file notes, shown from the rule set in force",
+        "updated_at": "bookkeeping: when the row was last written",
+    },
+    report_drafts: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+}
+
+BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}
+_PENDING = "vd_evidence_pending"
+
+
+def note(conn: Connection, table: Table, *where: ColumnElement[bool]) -> None:
+    """Mark rows of an evidence table (those matching any `where`) as written by this
+    transaction: they are bound to the audit chain before it commits."""
+    if table not in EVIDENCE or not where:
+        return
+    tx = conn.get_transaction()
+    pending: tuple[Any, dict[Table, list[ColumnElement[bool]]]] | None = conn.info.get(_PENDING)
+    if pending is None or pending[0] is not tx:
+        pending = (tx, {})
+        conn.info[_PENDING] = pending
+    pending[1].setdefault(table, []).extend(where)
+
+
+def note_ids(conn: Connection, table: Table, ids: Iterable[int]) -> None:
+    wanted = [int(i) for i in ids]
+    if wanted:
+        note(conn, table, table.c.id.in_(wanted))
+
+
+def has_pending(conn: Connection) -> bool:
+    pending = conn.info.get(_PENDING)
+    return pending is not None and pending[0] is conn.get_transaction() and bool(pending[1])
+
+
+def drop_pending(conn: Connection) -> None:
+    conn.info.pop(_PENDING, None)
+
+
+def take_pending(conn: Connection) -> dict[str, str]:
+    """The digests of the rows noted so far, keyed `<table>:<pk>`; the notes are cleared."""
+    if not has_pending(conn):
+        drop_pending(conn)
+        return {}
+    noted: dict[Table, list[ColumnElement[bool]]] = conn.info.pop(_PENDING)[1]
+    out: dict[str, str] = {}
+    for table, where in noted.items():
+        cols = _present(conn, table)
+        stmt = select(table.c.id, *(table.c[c] for c in cols)).where(or_(*where))
+        for row in conn.execute(stmt):
+            out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
+    return out
+
+
+def _present(conn: Connection, table: Table) -> tuple[str, ...]:
+    """The evidential columns of `table` the database has. Only a migration that runs before
+    a later one adds a column sees fewer; an absent column is NULL, left out of the digest."""
+    if not conn.info.get(MIGRATING):
+        return EVIDENCE[table]
+    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    return tuple(c for c in EVIDENCE[table] if c in have)
+
+
+MIGRATING = "vd_evidence_migrating"
+
+
+def digests(conn: Connection, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
+    """(table, pk, digest) of every stored evidence row, table by table, in primary-key order."""
+    for table, cols in EVIDENCE.items():
+        last: Any = None
+        while True:
+            stmt = select(table.c.id, *(table.c[c] for c in cols)).order_by(table.c.id).limit(batch)
+            if last is not None:
+                stmt = stmt.where(table.c.id > last)
+            rows = conn.execute(stmt).all()
+            for row in rows:
+                yield table.name, str(row[0]), row_digest(dict(zip(cols, row[1:], strict=True)))
+            if len(rows) < batch:
+                break
+            last = rows[-1][0]
+
+
+def note_all_present(conn: Connection) -> None:
+    """Note every stored evidence row (a database written before binding existed)."""
+    for table in EVIDENCE:
+        note(conn, table, table.c.id.is_not(None))
