@@ -158,6 +158,7 @@ class Container:
             self.rule_options,
             lambda: self.uow(readonly=True),
             self.reference_cache,
+            dt.timedelta(hours=self.settings.backdate_limit_hours),
         )
 
     @cached_property

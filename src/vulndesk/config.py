@@ -38,6 +38,8 @@ class Settings:
     actor: str = "cli"
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
+    # A disclosure claimed more than this many hours before it is recorded is backdated.
+    backdate_limit_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -67,6 +69,13 @@ class Settings:
                 f"{workers[:64]!r} is not a number of processes",
                 "a whole number from 1, e.g. 2 for a 2-core machine",
             )
+        backdate = get("BACKDATE_LIMIT_HOURS", "24")
+        if not (backdate.isascii() and backdate.isdigit()) or not 1 <= int(backdate) <= 8760:
+            raise InvalidInput(
+                "VULNDESK_BACKDATE_LIMIT_HOURS",
+                f"{backdate[:64]!r} is not a number of hours",
+                "a whole number of hours from 1 to 8760, e.g. 24",
+            )
         smtp_port = get("SMTP_PORT", "25")
         if not smtp_port.isdigit():
             raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
@@ -89,6 +98,7 @@ class Settings:
             "COOKIE_SECURE",
             "ACTOR",
             "TRUSTED_PROXIES",
+            "BACKDATE_LIMIT_HOURS",
         }
         extra = {
             k[len(PREFIX) :]: v
@@ -114,6 +124,7 @@ class Settings:
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
             actor=get("ACTOR", "cli"),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
+            backdate_limit_hours=int(backdate),
             extra=extra,
         )
 

@@ -61,6 +61,9 @@ class Deps:
     read: Callable[[], UnitOfWork] | None = None
     # Reference data shared across transactions at one reference version (`ReferenceCache`).
     cache: ReferenceCache | None = None
+    # A disclosure claimed longer than this before it is recorded is backdated: it needs a
+    # justification approved by a second person (`VULNDESK_BACKDATE_LIMIT_HOURS`).
+    backdate_limit: dt.timedelta = dt.timedelta(hours=24)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work when one is configured, else an ordinary one."""
@@ -204,4 +207,11 @@ def read_once(uow: UnitOfWork) -> UnitOfWork:
 def joined(deps: Deps, uow: UnitOfWork) -> Deps:
     """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
     view = read_once(uow)
-    return Deps(lambda: view, deps.clock, deps.evaluate, deps.options, cache=deps.cache)
+    return Deps(
+        lambda: view,
+        deps.clock,
+        deps.evaluate,
+        deps.options,
+        cache=deps.cache,
+        backdate_limit=deps.backdate_limit,
+    )

@@ -2,26 +2,36 @@
 
 NVDB and ENISA have no API: a person submits through the portal and records it here with the
 portal's receipt. Recording a disclosure recomputes the case's clocks in the same transaction,
-so an obligation it satisfies turns to met.
+so an obligation it satisfies turns to met (or met late, after its due instant).
+
+Each entry keeps the instant claimed (`at`) and the instant the server recorded it. A claim is
+refused when it lies in the future (beyond `MAX_FUTURE_SKEW`, 5 minutes of clock skew), before
+the case's `aware` fact, before the trigger of every obligation it would meet, or (for a
+submission) before the draft's final approval. A claim more than `Deps.backdate_limit` before
+the recording is backdated: it needs a justification, kept as a `backdate` decision, and meets
+no obligation until a second person approves it (`approve_backdate`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from vulndesk.domain import values
+from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.facts import MAX_FUTURE_SKEW
+from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import clocks
 from vulndesk.services.approvals import check_current, unresolved
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import LedgerEntry, NewLedgerEntry
-from vulndesk.services.reports import load_draft, sha256
+from vulndesk.services.ports_reports import Decision, LedgerEntry, NewLedgerEntry
+from vulndesk.services.reports import BACKDATE, load_draft, sha256
 
 # The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
 DISCLOSURE_KINDS = {
@@ -49,11 +59,113 @@ def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
 def _when(at: str | dt.datetime, now: dt.datetime) -> dt.datetime:
     when = values.instant("at", at)
     if when > now + MAX_FUTURE_SKEW:
-        raise InvalidInput("at", "the disclosure lies in the future", "an instant up to now")
+        raise InvalidInput(
+            "at",
+            f"{when.isoformat()} lies in the future (the server's clock reads {now.isoformat()})",
+            "the instant it was sent or said, at most 5 minutes after the server's clock",
+        )
     return when
 
 
-def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
+def check_claim(
+    uow: UnitOfWork, case: Case, kind: str, when: dt.datetime, approved_at: dt.datetime | None
+) -> None:
+    """Refuse a claimed instant before the case's `aware` fact, before the trigger of every
+    obligation the disclosure would meet, or before the draft's final approval."""
+    aware = case.instants.get(FactKind.AWARE)
+    if aware is not None and when < aware:
+        raise InvalidInput(
+            "at",
+            f"{when.isoformat()} lies before the vulnerability was known: {aware.isoformat()}, aware",
+            f"the instant it was sent or said, at or after {aware.isoformat()}",
+        )
+    met = [
+        o
+        for o in uow.obligations.for_case(case.key)
+        if o.obligation.satisfied_by.disclosure == kind
+        and o.status is not ObligationStatus.NOT_APPLICABLE
+    ]
+    if met and all(when < o.obligation.trigger_at for o in met):
+        first = min(met, key=lambda o: o.obligation.trigger_at).obligation
+        raise InvalidInput(
+            "at",
+            f"{when.isoformat()} lies before {first.trigger.value} "
+            f"({first.trigger_at.isoformat()}), the trigger of {first.id} that a {kind} meets",
+            f"the instant it was sent, at or after {first.trigger_at.isoformat()}",
+        )
+    if approved_at is not None and when < approved_at:
+        raise InvalidInput(
+            "at",
+            f"{when.isoformat()} lies before the draft's approval ({approved_at.isoformat()}); "
+            "only an approved draft is submitted",
+            f"the instant it was submitted, at or after {approved_at.isoformat()}",
+        )
+
+
+def _backdate(
+    deps: Deps, now: dt.datetime, when: dt.datetime, justification: str | None
+) -> str | None:
+    """The justification a claim older than the backdate limit needs; None for a recent one."""
+    if now - when <= deps.backdate_limit:
+        return None
+    hours = int(deps.backdate_limit.total_seconds() // 3600)
+    reason = (justification or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "justification",
+            f"{when.isoformat()} lies {(now - when).total_seconds() / 3600:.0f} h before now, "
+            f"more than the backdate limit of {hours} h",
+            "--justification TEXT (API: justification) saying why it is recorded late; "
+            "a second person approves it before it meets an obligation",
+        )
+    return values.long_text("justification", reason, max_len=2000)
+
+
+def _backdate_decision(
+    actor: Actor,
+    uow: UnitOfWork,
+    entry: NewLedgerEntry,
+    draft_id: int | None,
+    reason: str,
+) -> int:
+    """Store the backdate's justification as a decision its recorder has approved."""
+    decision = uow.reports.add_decision(
+        Decision(
+            0,
+            BACKDATE,
+            entry.case,
+            entry.recipient,
+            draft_id,
+            (),
+            reason,
+            entry.recorded_at,
+            actor.name,
+            (actor.name,),
+        )
+    )
+    uow.audit.append(
+        actor.event(
+            entry.recorded_at,
+            "case:decision:backdate-recorded",
+            "decision",
+            str(decision.id),
+            case=entry.case,
+        )
+    )
+    return decision.id
+
+
+def _add(
+    deps: Deps,
+    actor: Actor,
+    uow: UnitOfWork,
+    entry: NewLedgerEntry,
+    backdate: tuple[str, int | None] | None = None,
+) -> LedgerEntry:
+    """Store an entry; `backdate` is (justification, draft id) of a backdated claim."""
+    if backdate is not None:
+        decision = _backdate_decision(actor, uow, entry, backdate[1], backdate[0])
+        entry = replace(entry, backdate_decision=decision)
     saved = uow.ledger.add(entry)
     uow.audit.append(
         actor.event(
@@ -65,6 +177,7 @@ def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> Le
             case=entry.case,
             kind=entry.disclosure_kind,
             sha256=entry.sha256,
+            **({"backdate_decision": str(entry.backdate_decision)} if backdate else {}),
         )
     )
     clocks.recompute(deps, uow, uow.cases.get(entry.case), entry.recorded_at)
@@ -78,8 +191,13 @@ def record_submission(
     at: str | dt.datetime,
     receipt: str,
     screenshot: tuple[str, str] | None = None,
+    justification: str | None = None,
 ) -> LedgerEntry:
-    """Freeze an approved draft as sent: snapshot and SHA-256 in the ledger, draft submitted."""
+    """Freeze an approved draft as sent: snapshot and SHA-256 in the ledger, draft submitted.
+
+    `at` is the instant claimed; `justification` is needed when it is older than the backdate
+    limit (the entry then waits for a second person before it meets an obligation).
+    """
     if not receipt.strip():
         raise InvalidInput(
             "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
@@ -99,6 +217,9 @@ def record_submission(
         if blocking:
             raise GuardFailed(blocking[0].rule, blocking[0].message)
         d = record.draft
+        approved_at = max((a.at for a in record.approvals), default=None)
+        check_claim(uow, uow.cases.get(d.case), DISCLOSURE_KINDS[d.kind], when, approved_at)
+        reason = _backdate(deps, now, when, justification)
         entry = NewLedgerEntry(
             case=d.case,
             unit=d.unit,
@@ -120,7 +241,7 @@ def record_submission(
             recorded_by=actor.name,
         )
         uow.reports.set_status(record.id, "submitted")
-        saved = _add(deps, actor, uow, entry)
+        saved = _add(deps, actor, uow, entry, None if reason is None else (reason, record.id))
         if d.recipient_kind in ("regulator", "csirt"):
             uow.oversight.add_notice(now, d.case, "submitted", record.ref, d.recipient)
         uow.commit()
@@ -137,8 +258,12 @@ def record_disclosure(
     said: str,
     channel: str = "phone",
     fields: Sequence[str] = (),
+    justification: str | None = None,
 ) -> LedgerEntry:
-    """A disclosure made outside vulndesk (a call, a meeting): what was said, to whom, when."""
+    """A disclosure made outside vulndesk (a call, a meeting): what was said, to whom, when.
+
+    `at` is the instant claimed; see `record_submission` for `justification`.
+    """
     if kind not in MANUAL_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
     if channel not in CHANNELS:
@@ -156,6 +281,8 @@ def record_disclosure(
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
+        check_claim(uow, found, kind, when, None)
+        reason = _backdate(deps, now, when, justification)
         entry = NewLedgerEntry(
             key,
             found.unit,
@@ -176,9 +303,44 @@ def record_disclosure(
             now,
             actor.name,
         )
-        saved = _add(deps, actor, uow, entry)
+        saved = _add(deps, actor, uow, entry, None if reason is None else (reason, None))
         uow.commit()
     return saved
+
+
+def approve_backdate(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
+    """A second person approves a backdated entry's justification; its clocks are recomputed.
+
+    The recorder approved it by recording it; the same person again is refused.
+    """
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        found = uow.ledger.get(entry_id)
+        if found.backdate is None:
+            raise GuardFailed("backdated", f"{found.ref} is not backdated; nothing to approve")
+        if not found.backdate_pending:
+            raise GuardFailed("pending", f"the backdate of {found.ref} was already approved")
+        if actor.name in found.backdate.approvers:
+            raise GuardFailed(
+                "two-persons",
+                f"{actor.name} recorded or already approved the backdate of {found.ref}; "
+                "a second person must approve it",
+            )
+        uow.reports.approve_decision(found.backdate.decision, actor.name, now)
+        uow.audit.append(
+            actor.event(
+                now,
+                "case:ledger:backdate-approved",
+                "ledger",
+                found.ref,
+                case=found.entry.case,
+                decision=str(found.backdate.decision),
+            )
+        )
+        clocks.recompute(deps, uow, uow.cases.get(found.entry.case), now)
+        uow.commit()
+    with deps.uow() as uow:
+        return uow.ledger.get(entry_id)
 
 
 def list_entries(deps: Deps, case: str | None = None) -> list[LedgerEntry]:
@@ -219,6 +381,10 @@ def export_row(entry: LedgerEntry) -> dict[str, Any]:
         "approvers": list(e.approvers),
         "recorded_at": e.recorded_at.isoformat(),
         "recorded_by": e.recorded_by,
+        "backdated": entry.backdated,
+        "backdate_status": entry.backdate_status,
+        "backdate_justification": entry.backdate.justification if entry.backdate else None,
+        "backdate_approvers": list(entry.backdate_approvers),
     }
 
 

@@ -53,6 +53,8 @@ KINDS: tuple[str, ...] = (
 FORMATS = ("json", "md", "html", "pdf")
 # Decision kinds stored with decision records.
 EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
+# The justification of a backdated ledger entry (`services.ledger`), approved there only.
+BACKDATE = "backdate"
 
 
 class PdfRenderer(Protocol):
