@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -25,6 +25,7 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_reports import APPROVERS
 from vulndesk.entrypoints.api.routes_reports_models import (
     DisclosureIn,
     LedgerEntryOut,
@@ -50,7 +51,13 @@ class NdjsonResponse(Response):
 
 
 class SubmissionOut(BaseModel):
-    at: dt.datetime
+    at: dt.datetime = Field(description="The instant claimed")
+    recorded_at: dt.datetime
+    backdated: bool
+    backdate_status: Literal["pending", "approved"] | None
+    late_by_seconds: int | None = Field(
+        description="How late the obligation this submission met was met; null when on time"
+    )
     case: str
     unit: str
     recipient: str
@@ -188,10 +195,32 @@ def record_disclosure(
             body.said,
             body.channel,
             body.fields,
+            body.justification,
         )
         return LedgerRowOut.model_validate(ledger_row(entry))
 
     return idempotent(request, who, idem, body, create)
+
+
+@router.post("/ledger/{entry}/backdate-approval", response_model=LedgerRowOut)
+def approve_backdate(
+    entry: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> dict[str, Any]:
+    """Approve a backdated entry's justification as the second person; clocks are recomputed.
+
+    Approvers only; the person who recorded the entry is refused (409).
+    """
+    with d.uow() as uow:
+        found = uow.ledger.get(entry)
+    try:
+        access.check_case(d, who, found.entry.case)
+    except NotFound:
+        raise NotFound("ledger entry", str(entry)) from None  # like a missing entry
+    who.require(APPROVERS, "write")
+    return ledger_row(ledger.approve_backdate(d, actor, entry))
 
 
 @router.get("/oversight/submissions", response_model=list[SubmissionOut], tags=["oversight"])
@@ -201,6 +230,10 @@ def submissions(who: CurrentPrincipal, d: CurrentDeps) -> list[dict[str, Any]]:
     return [
         {
             "at": s.at,
+            "recorded_at": s.recorded_at,
+            "backdated": s.backdate_status is not None,
+            "backdate_status": s.backdate_status,
+            "late_by_seconds": None if s.late_by is None else int(s.late_by.total_seconds()),
             "case": s.case,
             "unit": s.unit,
             "recipient": s.recipient,

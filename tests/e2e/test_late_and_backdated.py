@@ -1,0 +1,131 @@
+"""Late and backdated disclosures through the API and on the console's pages (no browser).
+
+Issue #14 observations 2 and 3: the API flags a backdated entry and holds it until a second
+person approves; the case page labels an obligation met late, with how late, in English and
+Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+
+import httpx
+
+from tests.builders import open_case
+from tests.e2e.test_api_support import PASSWORD, World, world
+from vulndesk.services import accounts_auth, cases
+
+__all__ = ["world"]
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+_keys = itertools.count(1)
+
+
+def post(w: World, user: str, path: str, body: dict[str, object]) -> httpx.Response:
+    headers = w.headers(user, **{"Idempotency-Key": f"late-{next(_keys)}"})
+    return w.client.post(path, headers=headers, json=body)
+
+
+def older_case(w: World) -> str:
+    """A case the analyst and approver are members of, known since ten days before now."""
+    aware = w.clock.now() - dt.timedelta(days=10)
+    deps = w.container.deps()
+    return open_case(deps, w.admin_actor, aware=aware, members=["analyst", "approver"]).key
+
+
+def disclosure(w: World, at: dt.datetime, **extra: object) -> dict[str, object]:
+    return {"recipient": "nvdb", "kind": "other", "at": at.isoformat(), "said": "a call"} | extra
+
+
+def test_the_api_refuses_bad_claims_and_holds_a_backdated_entry(world: World) -> None:
+    w = world
+    key = older_case(w)
+    path = f"/api/v1/cases/{key}/ledger"
+    future = post(w, "analyst", path, disclosure(w, w.clock.now() + dt.timedelta(hours=1)))
+    assert future.status_code == 422 and future.json()["error"]["field"] == "at"
+    before = post(w, "analyst", path, disclosure(w, w.clock.now() - dt.timedelta(days=11)))
+    assert before.status_code == 422 and before.json()["error"]["field"] == "at"
+    assert "aware" in before.json()["error"]["message"]
+
+    three_days = w.clock.now() - dt.timedelta(days=3)
+    bare = post(w, "analyst", path, disclosure(w, three_days))
+    assert bare.status_code == 422 and bare.json()["error"]["field"] == "justification"
+    made = post(w, "analyst", path, disclosure(w, three_days, justification="minutes found"))
+    assert made.status_code == 201, made.text
+    row = made.json()
+    assert (row["backdated"], row["backdate_status"], row["backdate_approvers"]) == (
+        True,
+        "pending",
+        ["analyst"],
+    )
+    assert row["backdate_justification"] == "minutes found"
+    assert dt.datetime.fromisoformat(row["recorded_at"]) == w.clock.now()
+
+    export = w.client.get(
+        "/api/v1/ledger/export", params={"case": key}, headers=w.headers("analyst")
+    )
+    [line] = [json.loads(x) for x in export.text.splitlines()]
+    assert (line["backdated"], line["backdate_status"]) == (True, "pending")
+
+    approve = f"/api/v1/ledger/{row['id']}/backdate-approval"
+    assert w.client.post(approve, headers=w.headers("analyst")).status_code == 403
+    assert w.client.post(approve, headers=w.headers("outsider")).status_code == 404
+    done = w.client.post(approve, headers=w.headers("approver"))
+    assert done.status_code == 200, done.text
+    assert (done.json()["backdate_status"], done.json()["backdate_approvers"]) == (
+        "approved",
+        ["analyst", "approver"],
+    )
+    again = w.client.post(approve, headers=w.headers("admin"))
+    assert again.status_code == 409
+
+    own = post(w, "approver", path, disclosure(w, three_days, justification="late notes"))
+    assert own.status_code == 201
+    mine = w.client.post(
+        f"/api/v1/ledger/{own.json()['id']}/backdate-approval", headers=w.headers("approver")
+    )
+    assert mine.status_code == 409 and "second person" in mine.json()["error"]["message"]
+
+
+def late_house_sla(w: World) -> str:
+    """A case whose house SLA (7 days from verified) was met 3 days and 4 hours late."""
+    deps = w.container.deps()
+    aware = dt.datetime(2026, 9, 20, tzinfo=SHANGHAI)
+    key = open_case(deps, w.admin_actor, aware=aware, members=["analyst"]).key
+    verified = dt.datetime(2026, 10, 2, 12, 0, tzinfo=SHANGHAI)
+    cases.record_fact(deps, w.admin_actor, key, "verified", verified, "lab")
+    fixed = dt.datetime(2026, 10, 13, 4, 0, tzinfo=SHANGHAI)  # due 2026-10-10 00:00
+    cases.record_fact(deps, w.admin_actor, key, "fix_available", fixed, "release")
+    return key
+
+
+def test_the_api_gives_how_late_an_obligation_was_met(world: World) -> None:
+    key = late_house_sla(world)
+    found = world.client.get(f"/api/v1/cases/{key}/obligations", headers=world.headers("analyst"))
+    [sla] = [o for o in found.json() if o["id"] == "house-sla/remediate"]
+    assert (sla["status"], sla["late_by_seconds"]) == ("met_late", (3 * 24 + 4) * 3600)
+    others = [o["late_by_seconds"] for o in found.json() if o["status"] != "met_late"]
+    assert others and set(others) == {None}
+
+
+def test_the_case_page_labels_met_late_in_both_languages(world: World) -> None:
+    key = late_house_sla(world)
+    deps = world.container.deps()
+    signed = accounts_auth.login(
+        deps, world.container.passwords, "analyst", PASSWORD, world.totp("analyst"), "web:test"
+    )
+    world.client.cookies.set("vd_session", signed.secret)
+    row = re.compile(
+        r'<tr class="status-met_late" data-obligation="house-sla/remediate">(.*?)</tr>', re.S
+    )
+    english = world.client.get(f"/cases/{key}", headers={"Accept-Language": "en"})
+    assert english.status_code == 200
+    [cells] = row.findall(english.text)
+    assert "met late (3 d 4 h late)" in cells
+    chinese = world.client.get(f"/cases/{key}", headers={"Accept-Language": "zh-CN"})
+    [cells] = row.findall(chinese.text)
+    assert "逾期履行（晚 3 天 4 小时）" in cells
+    assert "met late" not in cells
