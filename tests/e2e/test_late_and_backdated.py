@@ -119,7 +119,7 @@ def test_the_case_page_labels_met_late_in_both_languages(world: World) -> None:
     )
     world.client.cookies.set("vd_session", signed.secret)
     row = re.compile(
-        r'<tr class="status-met_late" data-obligation="house-sla/remediate">(.*?)</tr>', re.S
+        r'<tr class="status-met_late" data-obligation="house-sla/remediate">(.*?)</tr>', re.DOTALL
     )
     english = world.client.get(f"/cases/{key}", headers={"Accept-Language": "en"})
     assert english.status_code == 200

@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from tests.builders import open_case
 from tests.integration.test_reports_flow import DETAILS, seed
 from vulndesk.adapters.clock import SettableClock
+from vulndesk.adapters.storage import migrate
+from vulndesk.bootstrap import Container
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
@@ -26,6 +30,7 @@ B = Actor("approver-b", "test", unit="de")
 BERLIN = dt.timezone(dt.timedelta(hours=2))  # CEST: every instant below is before 25 October
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 FINAL = "eu-cra-2024/final-report"
+STATUS = "SELECT status FROM obligations WHERE obligation_id = :id"
 COORDINATOR = Principal(
     "coordinator", frozenset({"coordinator"}), None, frozenset({"read"}), "session:test"
 )
@@ -225,3 +230,23 @@ def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
         deps, A, key, "enisa", "other", older, "a call", justification="minutes of the call"
     )
     assert kept.backdated and kept.backdate_pending
+
+
+def test_migration_0012_turns_stored_late_meetings_into_met_late(
+    container: Container, actor: Actor, clock: SettableClock
+) -> None:
+    deps = container.deps()
+    seed(deps, actor)
+    case = open_case(deps, actor, aware=dt.datetime(2026, 9, 20, tzinfo=SHANGHAI))
+    verified = dt.datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)
+    cases.record_fact(deps, actor, case.key, "verified", verified, "lab")
+    fixed = dt.datetime(2026, 10, 21, tzinfo=SHANGHAI)
+    cases.record_fact(deps, actor, case.key, "fix_available", fixed, "release")
+    config = migrate.alembic_config(container.engine)
+    command.downgrade(config, "0011")
+    with container.engine.connect() as conn:
+        stored = conn.execute(text(STATUS), {"id": "house-sla/remediate"}).scalar_one()
+    assert stored == "met"  # as 0011 knew it
+    container.migrate()
+    sla = obligation(deps, case.key, "house-sla/remediate")
+    assert (sla.status, sla.late_by) == (ObligationStatus.MET_LATE, dt.timedelta(days=12))
