@@ -16,7 +16,8 @@ import httpx
 
 from tests.builders import open_case
 from tests.e2e.test_api_support import PASSWORD, World, world
-from vulndesk.services import accounts_auth, cases
+from vulndesk.services import accounts_auth, approvals, cases, ledger, reports
+from vulndesk.services.context import Actor
 
 __all__ = ["world"]
 
@@ -94,7 +95,7 @@ def late_house_sla(w: World) -> str:
     """A case whose house SLA (7 days from verified) was met 3 days and 4 hours late."""
     deps = w.container.deps()
     aware = dt.datetime(2026, 9, 20, tzinfo=SHANGHAI)
-    key = open_case(deps, w.admin_actor, aware=aware, members=["analyst"]).key
+    key = open_case(deps, w.admin_actor, aware=aware, members=["analyst", "approver"]).key
     verified = dt.datetime(2026, 10, 2, 12, 0, tzinfo=SHANGHAI)
     cases.record_fact(deps, w.admin_actor, key, "verified", verified, "lab")
     fixed = dt.datetime(2026, 10, 13, 4, 0, tzinfo=SHANGHAI)  # due 2026-10-10 00:00
@@ -129,3 +130,81 @@ def test_the_case_page_labels_met_late_in_both_languages(world: World) -> None:
     [cells] = row.findall(chinese.text)
     assert "逾期履行（晚 3 天 4 小时）" in cells
     assert "met late" not in cells
+
+
+def sign_in(w: World, user: str) -> None:
+    deps = w.container.deps()
+    signed = accounts_auth.login(
+        deps, w.container.passwords, user, PASSWORD, w.totp(user), "web:test"
+    )
+    w.client.cookies.set("vd_session", signed.secret)
+
+
+ANALYST = Actor("analyst", "test", frozenset({"analyst"}), "cn")
+
+
+def approved_nvdb(w: World, key: str) -> str:
+    deps = w.container.deps()
+    approver = Actor("approver", "test", frozenset({"approver"}), "cn")
+    draft = reports.draft_report(deps, ANALYST, key, "nvdb", "nvdb")
+    approvals.approve(deps, ANALYST, draft.ref)
+    approvals.approve(deps, approver, draft.ref)
+    return draft.ref
+
+
+def backdated_submission(w: World, ref: str) -> None:
+    """Recorded three days after its approval as sent two days earlier."""
+    w.clock.advance(dt.timedelta(days=3))
+    claimed = w.clock.now() - dt.timedelta(days=2)
+    entry = ledger.record_submission(
+        w.container.deps(), ANALYST, ref, claimed, "NVDB-9", justification="receipt found late"
+    )
+    assert entry.backdate_pending
+
+
+def test_every_console_page_flags_backdated_and_met_late(world: World) -> None:
+    w = world
+    key = late_house_sla(w)
+    ref = approved_nvdb(w, key)
+    sign_in(w, "analyst")
+    form = w.client.get(f"/reports/{ref}")
+    assert 'name="justification"' in form.text and "more than 24 hours ago" in form.text
+    backdated_submission(w, ref)
+    zh = {"Accept-Language": "zh-CN"}
+
+    sign_in(w, "hqoversight")
+    oversight = w.client.get("/oversight")
+    assert oversight.status_code == 200
+    assert "backdated · awaiting a second person" in oversight.text
+    assert "补录 · 等待第二人批准" in w.client.get("/oversight", headers=zh).text
+
+    sign_in(w, "admin")
+    dashboard = w.client.get("/")
+    assert dashboard.status_code == 200
+    assert "(1 met late)" in dashboard.text and "house-sla" in dashboard.text
+    assert "A deadline met late counts as missed." in dashboard.text
+    assert "backdated" in dashboard.text
+    assert "(1 项逾期履行)" in w.client.get("/", headers=zh).text
+
+    sign_in(w, "analyst")
+    draft = w.client.get(f"/reports/{ref}")
+    assert draft.status_code == 200
+    assert "backdated · awaiting a second person" in draft.text
+    page = w.client.get(f"/cases/{key}")
+    assert "receipt found late" in page.text
+    assert "Approve backdate" not in page.text  # an analyst may not approve it
+
+    sign_in(w, "approver")
+    page = w.client.get(f"/cases/{key}")
+    assert "Approve backdate" in page.text
+    [entry] = re.findall(r'action="/cases/[^"]+/ledger/(\d+)/backdate-approval"', page.text)
+    [token] = re.findall(r'name="csrf" value="([^"]+)"', page.text)[:1]
+    done = w.client.post(
+        f"/cases/{key}/ledger/{entry}/backdate-approval",
+        data={"csrf": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    after = w.client.get(f"/cases/{key}")
+    assert "Approve backdate" not in after.text
+    assert "awaiting a second person" not in after.text and "backdated" in after.text
