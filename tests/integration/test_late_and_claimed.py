@@ -21,7 +21,7 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import approvals, case_views, cases, ledger, reports
+from vulndesk.services import approvals, case_views, cases, claims, ledger, reports
 from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 
@@ -193,10 +193,10 @@ def test_a_backdated_submission_waits_for_a_second_person(
     assert row["backdate_justification"] == "Portal receipt found in the mail archive"
 
     with pytest.raises(GuardFailed, match="second person"):
-        ledger.approve_backdate(deps, A, entry.id)
+        claims.approve_backdate(deps, A, entry.id)
     with pytest.raises(GuardFailed, match="backdate"):
         approvals.approve_decision(deps, B, entry.backdate_decision or 0)
-    approved = ledger.approve_backdate(deps, B, entry.id)
+    approved = claims.approve_backdate(deps, B, entry.id)
     assert approved.backdated and not approved.backdate_pending
     assert approved.backdate_approvers == ("analyst-a", "approver-b")
     found = obligation(deps, key, FINAL)
@@ -208,7 +208,7 @@ def test_a_backdated_submission_waits_for_a_second_person(
     row = ledger.export_row(ledger.list_entries(deps, key)[0])
     assert (row["backdated"], row["backdate_status"]) == (True, "approved")
     with pytest.raises(GuardFailed, match="already"):
-        ledger.approve_backdate(deps, Actor("third", "test"), entry.id)
+        claims.approve_backdate(deps, Actor("third", "test"), entry.id)
 
 
 def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
@@ -221,7 +221,7 @@ def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
     assert not entry.backdated and entry.backdate_decision is None
     assert ledger.export_row(entry)["backdate_status"] is None
     with pytest.raises(GuardFailed, match="not backdated"):
-        ledger.approve_backdate(deps, B, entry.id)
+        claims.approve_backdate(deps, B, entry.id)
     older = clock.now() - dt.timedelta(hours=25)
     with pytest.raises(InvalidInput) as caught:
         ledger.record_disclosure(deps, A, key, "enisa", "other", older, "a call", justification=" ")

@@ -4,12 +4,8 @@ NVDB and ENISA have no API: a person submits through the portal and records it h
 portal's receipt. Recording a disclosure recomputes the case's clocks in the same transaction,
 so an obligation it satisfies turns to met (or met late, after its due instant).
 
-Each entry keeps the instant claimed (`at`) and the instant the server recorded it. A claim is
-refused when it lies in the future (beyond `MAX_FUTURE_SKEW`, 5 minutes of clock skew), before
-the case's `aware` fact, before the trigger of every obligation it would meet, or (for a
-submission) before the draft's final approval. A claim more than `Deps.backdate_limit` before
-the recording is backdated: it needs a justification, kept as a `backdate` decision, and meets
-no obligation until a second person approves it (`approve_backdate`).
+Each entry keeps the instant claimed (`at`) and the instant the server recorded it; the claim
+is checked and, when old, held as backdated (`services.claims`).
 """
 
 from __future__ import annotations
@@ -19,19 +15,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from vulndesk.domain import values
-from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import clocks
+from vulndesk.services import claims, clocks
 from vulndesk.services.approvals import check_current, unresolved
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import Decision, LedgerEntry, NewLedgerEntry
-from vulndesk.services.reports import BACKDATE, load_draft, sha256
+from vulndesk.services.ports_reports import LedgerEntry, NewLedgerEntry
+from vulndesk.services.reports import load_draft, sha256
 
 # The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
 DISCLOSURE_KINDS = {
@@ -56,105 +48,6 @@ def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
     return tuple(c.value for c in sorted(found, key=lambda c: c.rank))
 
 
-def _when(at: str | dt.datetime, now: dt.datetime) -> dt.datetime:
-    when = values.instant("at", at)
-    if when > now + MAX_FUTURE_SKEW:
-        raise InvalidInput(
-            "at",
-            f"{when.isoformat()} lies in the future (the server's clock reads {now.isoformat()})",
-            "the instant it was sent or said, at most 5 minutes after the server's clock",
-        )
-    return when
-
-
-def check_claim(
-    uow: UnitOfWork, case: Case, kind: str, when: dt.datetime, approved_at: dt.datetime | None
-) -> None:
-    """Refuse a claimed instant before the case's `aware` fact, before the trigger of every
-    obligation the disclosure would meet, or before the draft's final approval."""
-    aware = case.instants.get(FactKind.AWARE)
-    if aware is not None and when < aware:
-        raise InvalidInput(
-            "at",
-            f"{when.isoformat()} lies before the vulnerability was known: {aware.isoformat()}, aware",
-            f"the instant it was sent or said, at or after {aware.isoformat()}",
-        )
-    met = [
-        o
-        for o in uow.obligations.for_case(case.key)
-        if o.obligation.satisfied_by.disclosure == kind
-        and o.status is not ObligationStatus.NOT_APPLICABLE
-    ]
-    if met and all(when < o.obligation.trigger_at for o in met):
-        first = min(met, key=lambda o: o.obligation.trigger_at).obligation
-        raise InvalidInput(
-            "at",
-            f"{when.isoformat()} lies before {first.trigger.value} "
-            f"({first.trigger_at.isoformat()}), the trigger of {first.id} that a {kind} meets",
-            f"the instant it was sent, at or after {first.trigger_at.isoformat()}",
-        )
-    if approved_at is not None and when < approved_at:
-        raise InvalidInput(
-            "at",
-            f"{when.isoformat()} lies before the draft's approval ({approved_at.isoformat()}); "
-            "only an approved draft is submitted",
-            f"the instant it was submitted, at or after {approved_at.isoformat()}",
-        )
-
-
-def _backdate(
-    deps: Deps, now: dt.datetime, when: dt.datetime, justification: str | None
-) -> str | None:
-    """The justification a claim older than the backdate limit needs; None for a recent one."""
-    if now - when <= deps.backdate_limit:
-        return None
-    hours = int(deps.backdate_limit.total_seconds() // 3600)
-    reason = (justification or "").strip()
-    if not reason:
-        raise InvalidInput(
-            "justification",
-            f"{when.isoformat()} lies {(now - when).total_seconds() / 3600:.0f} h before now, "
-            f"more than the backdate limit of {hours} h",
-            "--justification TEXT (API: justification) saying why it is recorded late; "
-            "a second person approves it before it meets an obligation",
-        )
-    return values.long_text("justification", reason, max_len=2000)
-
-
-def _backdate_decision(
-    actor: Actor,
-    uow: UnitOfWork,
-    entry: NewLedgerEntry,
-    draft_id: int | None,
-    reason: str,
-) -> int:
-    """Store the backdate's justification as a decision its recorder has approved."""
-    decision = uow.reports.add_decision(
-        Decision(
-            0,
-            BACKDATE,
-            entry.case,
-            entry.recipient,
-            draft_id,
-            (),
-            reason,
-            entry.recorded_at,
-            actor.name,
-            (actor.name,),
-        )
-    )
-    uow.audit.append(
-        actor.event(
-            entry.recorded_at,
-            "case:decision:backdate-recorded",
-            "decision",
-            str(decision.id),
-            case=entry.case,
-        )
-    )
-    return decision.id
-
-
 def _add(
     deps: Deps,
     actor: Actor,
@@ -164,7 +57,7 @@ def _add(
 ) -> LedgerEntry:
     """Store an entry; `backdate` is (justification, draft id) of a backdated claim."""
     if backdate is not None:
-        decision = _backdate_decision(actor, uow, entry, backdate[1], backdate[0])
+        decision = claims.record_backdate(actor, uow, entry, backdate[1], backdate[0])
         entry = replace(entry, backdate_decision=decision)
     saved = uow.ledger.add(entry)
     uow.audit.append(
@@ -203,7 +96,7 @@ def record_submission(
             "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
         )
     now = deps.clock.now()
-    when = _when(at, now)
+    when = claims.claimed_instant(at, now)
     with deps.uow() as uow:
         record = load_draft(uow, ref)
         check_current(uow, record)
@@ -218,8 +111,8 @@ def record_submission(
             raise GuardFailed(blocking[0].rule, blocking[0].message)
         d = record.draft
         approved_at = max((a.at for a in record.approvals), default=None)
-        check_claim(uow, uow.cases.get(d.case), DISCLOSURE_KINDS[d.kind], when, approved_at)
-        reason = _backdate(deps, now, when, justification)
+        claims.check_claim(uow, uow.cases.get(d.case), DISCLOSURE_KINDS[d.kind], when, approved_at)
+        reason = claims.backdate_reason(deps, now, when, justification)
         entry = NewLedgerEntry(
             case=d.case,
             unit=d.unit,
@@ -276,13 +169,13 @@ def record_disclosure(
             "fields", f"{unknown[0]!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
         )
     now = deps.clock.now()
-    when = _when(at, now)
+    when = claims.claimed_instant(at, now)
     key = parse_case_key(case)
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
-        check_claim(uow, found, kind, when, None)
-        reason = _backdate(deps, now, when, justification)
+        claims.check_claim(uow, found, kind, when, None)
+        reason = claims.backdate_reason(deps, now, when, justification)
         entry = NewLedgerEntry(
             key,
             found.unit,
@@ -306,41 +199,6 @@ def record_disclosure(
         saved = _add(deps, actor, uow, entry, None if reason is None else (reason, None))
         uow.commit()
     return saved
-
-
-def approve_backdate(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
-    """A second person approves a backdated entry's justification; its clocks are recomputed.
-
-    The recorder approved it by recording it; the same person again is refused.
-    """
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        found = uow.ledger.get(entry_id)
-        if found.backdate is None:
-            raise GuardFailed("backdated", f"{found.ref} is not backdated; nothing to approve")
-        if not found.backdate_pending:
-            raise GuardFailed("pending", f"the backdate of {found.ref} was already approved")
-        if actor.name in found.backdate.approvers:
-            raise GuardFailed(
-                "two-persons",
-                f"{actor.name} recorded or already approved the backdate of {found.ref}; "
-                "a second person must approve it",
-            )
-        uow.reports.approve_decision(found.backdate.decision, actor.name, now)
-        uow.audit.append(
-            actor.event(
-                now,
-                "case:ledger:backdate-approved",
-                "ledger",
-                found.ref,
-                case=found.entry.case,
-                decision=str(found.backdate.decision),
-            )
-        )
-        clocks.recompute(deps, uow, uow.cases.get(found.entry.case), now)
-        uow.commit()
-    with deps.uow() as uow:
-        return uow.ledger.get(entry_id)
 
 
 def list_entries(deps: Deps, case: str | None = None) -> list[LedgerEntry]:

@@ -32,7 +32,7 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     LedgerRowOut,
     ledger_row,
 )
-from vulndesk.services import access, ledger, oversight
+from vulndesk.services import access, claims, ledger, oversight
 from vulndesk.services.access import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
@@ -220,7 +220,7 @@ def approve_backdate(
     except NotFound:
         raise NotFound("ledger entry", str(entry)) from None  # like a missing entry
     who.require(APPROVERS, "write")
-    return ledger_row(ledger.approve_backdate(d, actor, entry))
+    return ledger_row(claims.approve_backdate(d, actor, entry))
 
 
 @router.get("/oversight/submissions", response_model=list[SubmissionOut], tags=["oversight"])

@@ -25,7 +25,7 @@ from vulndesk.entrypoints.cli.common import (
     print_json,
     table,
 )
-from vulndesk.services import approvals, ledger, oversight, reports
+from vulndesk.services import approvals, claims, ledger, oversight, reports
 from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 
 report_app = typer.Typer(
@@ -377,7 +377,7 @@ def ledger_approve_backdate(
 ) -> None:
     """Approve a backdated entry's justification as the second person (not its recorder)."""
     with errors():
-        entry = ledger.approve_backdate(deps(), actor(), entry_id)
+        entry = claims.approve_backdate(deps(), actor(), entry_id)
     if as_json:
         print_json(ledger.export_row(entry))
     else:

@@ -19,7 +19,7 @@ from vulndesk.entrypoints.web.pages_cases import (
     visible_key,
 )
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import access, case_intake, cases, intake, ledger
+from vulndesk.services import access, case_intake, cases, claims, intake, ledger
 from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(include_in_schema=False)
@@ -149,7 +149,7 @@ def approve_backdate(request: Request, key: str, entry: int, who: CurrentViewer)
         # An entry of another case answers like a missing one.
         if entry not in {e.id for e in ledger.list_entries(who.deps, case_key)}:
             raise NotFound("ledger entry", str(entry))
-        return ledger.approve_backdate(who.deps, who.actor(request), entry)
+        return claims.approve_backdate(who.deps, who.actor(request), entry)
 
     return _submit(request, who, key, "ledger", {}, act, roles=BACKDATE_APPROVERS)
 
