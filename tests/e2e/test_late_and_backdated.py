@@ -90,6 +90,12 @@ def test_the_api_refuses_bad_claims_and_holds_a_backdated_entry(world: World) ->
     )
     assert mine.status_code == 409 and "second person" in mine.json()["error"]["message"]
 
+    subs = w.client.get("/api/v1/oversight/submissions", headers=w.headers("hqoversight"))
+    assert sorted((s["backdate_status"], s["late_by_seconds"]) for s in subs.json()) == [
+        ("approved", None),
+        ("pending", None),
+    ]
+
 
 def late_house_sla(w: World) -> str:
     """A case whose house SLA (7 days from verified) was met 3 days and 4 hours late."""
@@ -208,3 +214,12 @@ def test_every_console_page_flags_backdated_and_met_late(world: World) -> None:
     after = w.client.get(f"/cases/{key}")
     assert "Approve backdate" not in after.text
     assert "awaiting a second person" not in after.text and "backdated" in after.text
+
+    # Approved, it meets the NVDB report (48 h from aware) long after its due instant.
+    [nvdb] = [o for o in after.text.split("<tr") if 'data-obligation="cn-rmsv-2021/report-to' in o]
+    assert "met late (" in nvdb
+    subs = w.client.get("/api/v1/oversight/submissions", headers=w.headers("hqoversight")).json()
+    [sub] = [x for x in subs if x["case"] == key]
+    assert sub["backdate_status"] == "approved" and sub["late_by_seconds"] > 40 * 86400
+    sign_in(w, "hqoversight")
+    assert "met late (" in w.client.get("/oversight").text
