@@ -62,7 +62,11 @@ def test_the_api_refuses_bad_claims_and_holds_a_backdated_entry(world: World) ->
         "pending",
         ["analyst"],
     )
-    assert row["backdate_justification"] == "minutes found"
+    assert "backdate_justification" not in row
+    shown = w.client.get(f"/api/v1/ledger/{row['id']}", headers=w.headers("analyst")).json()
+    assert shown["backdate_justification"] == "minutes found"
+    metadata = w.client.get(f"/api/v1/ledger/{row['id']}", headers=w.headers("auditor")).json()
+    assert (metadata["backdated"], metadata["backdate_justification"]) == (True, None)
     assert dt.datetime.fromisoformat(row["recorded_at"]) == w.clock.now()
 
     export = w.client.get(

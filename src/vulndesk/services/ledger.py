@@ -241,7 +241,6 @@ def export_row(entry: LedgerEntry) -> dict[str, Any]:
         "recorded_by": e.recorded_by,
         "backdated": entry.backdated,
         "backdate_status": entry.backdate_status,
-        "backdate_justification": entry.backdate.justification if entry.backdate else None,
         "backdate_approvers": list(entry.backdate_approvers),
     }
 

@@ -165,9 +165,12 @@ def show_ledger_entry(
     if not sees_case and not who.has(LEDGER_ALL):
         raise NotFound("ledger entry", str(entry))  # like a missing entry
     if not sees_case:
-        return ledger_row(found) | {"content": None}
+        return ledger_row(found) | {"content": None, "backdate_justification": None}
     full = ledger.show_entry(d, actor, entry)
-    return ledger_row(full) | {"content": full.entry.content}
+    return ledger_row(full) | {
+        "content": full.entry.content,
+        "backdate_justification": full.backdate.justification if full.backdate else None,
+    }
 
 
 @router.post("/cases/{key}/ledger", response_model=LedgerRowOut, status_code=201)

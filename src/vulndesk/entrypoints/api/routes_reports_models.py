@@ -155,14 +155,15 @@ class LedgerRowOut(BaseModel):
     backdate_status: Literal["pending", "approved"] | None = Field(
         description="A pending backdated entry meets no obligation until a second person approves"
     )
-    backdate_justification: str | None
     backdate_approvers: list[str] = Field(description="Its recorder first, then the second person")
 
 
 class LedgerEntryOut(LedgerRowOut):
-    """`content` is the exact text sent; null for callers without need-to-know on the case."""
+    """`content` is the exact text sent and `backdate_justification` why a backdated entry was
+    recorded late; both null for callers without need-to-know on the case."""
 
     content: str | None
+    backdate_justification: str | None
 
 
 def draft_out(r: DraftRecord) -> dict[str, Any]:
@@ -243,6 +244,5 @@ def ledger_row(e: LedgerEntry) -> dict[str, Any]:
         "recorded_by": x.recorded_by,
         "backdated": e.backdated,
         "backdate_status": e.backdate_status,
-        "backdate_justification": e.backdate.justification if e.backdate else None,
         "backdate_approvers": list(e.backdate_approvers),
     }

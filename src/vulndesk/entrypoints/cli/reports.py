@@ -335,7 +335,10 @@ def ledger_show(
     """One disclosure with the exact content sent (reading it is audited)."""
     with errors():
         entry = ledger.show_entry(deps(), actor(), entry_id)
-    row = ledger.export_row(entry) | {"content": entry.entry.content}
+    row = ledger.export_row(entry) | {
+        "content": entry.entry.content,
+        "backdate_justification": entry.backdate.justification if entry.backdate else None,
+    }
     if as_json:
         print_json(row)
     else:
