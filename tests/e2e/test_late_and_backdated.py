@@ -16,6 +16,7 @@ import httpx
 
 from tests.builders import open_case
 from tests.e2e.test_api_support import PASSWORD, World, world
+from vulndesk.domain.clocks import CaseObligation
 from vulndesk.services import accounts_auth, approvals, cases, ledger, reports
 from vulndesk.services.context import Actor
 
@@ -227,3 +228,25 @@ def test_every_console_page_flags_backdated_and_met_late(world: World) -> None:
     assert sub["backdate_status"] == "approved" and sub["late_by_seconds"] > 40 * 86400
     sign_in(w, "hqoversight")
     assert "met late (" in w.client.get("/oversight").text
+
+
+def test_the_api_refuses_a_submission_claimed_before_its_approval(world: World) -> None:
+    w = world
+    key = older_case(w)
+    ref = approved_nvdb(w, key)
+    w.clock.advance(dt.timedelta(hours=2))
+    path = f"/api/v1/cases/{key}/drafts/nvdb/nvdb/1/submission"
+    early = w.clock.now() - dt.timedelta(hours=3)
+    refused = post(w, "analyst", path, {"at": early.isoformat(), "receipt": "NVDB-1"})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "at"
+    assert "approval" in refused.json()["error"]["message"]
+    assert nvdb_clock(w, key).met_ref is None and ref.endswith("/v1")
+    done = post(w, "analyst", path, {"at": w.clock.now().isoformat(), "receipt": "NVDB-1"})
+    assert done.status_code == 201 and done.json()["backdated"] is False
+    assert nvdb_clock(w, key).status.value == "met_late"  # 48 h from aware ten days ago
+
+
+def nvdb_clock(w: World, key: str) -> CaseObligation:
+    found = cases.show_case(w.container.deps(), ANALYST, key).obligations
+    [nvdb] = [o for o in found if o.id == "cn-rmsv-2021/report-to-nvdb"]
+    return nvdb
