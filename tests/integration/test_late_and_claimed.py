@@ -84,6 +84,7 @@ def test_a_claim_before_the_drafts_approval_is_refused(
     deps: Deps, actor: Actor, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
+    clock.advance(dt.timedelta(seconds=30))  # approved at 12:00:30
     ref = approved_final_report(deps, key)
     clock.advance(dt.timedelta(hours=2))
     with pytest.raises(InvalidInput) as caught:
@@ -91,7 +92,11 @@ def test_a_claim_before_the_drafts_approval_is_refused(
     assert caught.value.field == "at"
     assert "approv" in caught.value.problem
     assert obligation(deps, key, FINAL).status is ObligationStatus.OPEN
-    entry = ledger.record_submission(deps, A, ref, clock.now() - dt.timedelta(hours=1), "R-1")
+    # Given to the minute, as the console's form does, the approval's own minute is accepted.
+    minute = dt.datetime(2026, 10, 1, 12, 0, tzinfo=BERLIN)
+    with pytest.raises(InvalidInput, match="approv"):
+        ledger.record_submission(deps, A, ref, minute - dt.timedelta(seconds=1), "R-1")
+    entry = ledger.record_submission(deps, A, ref, minute, "R-1")
     assert obligation(deps, key, FINAL).met_ref == entry.ref
 
 

@@ -3,7 +3,8 @@
 A ledger entry keeps the instant claimed (`at`: when it was sent or said) and the instant the
 server recorded it. A claim is refused when it lies in the future (beyond `MAX_FUTURE_SKEW`,
 5 minutes of clock skew), before the case's `aware` fact, before the trigger of every
-obligation it would meet, or (for a submission) before the draft's final approval. A claim
+obligation it would meet, or (for a submission) before the minute of the draft's final
+approval. A claim
 more than `Deps.backdate_limit` (`VULNDESK_BACKDATE_LIMIT_HOURS`) before its recording is
 backdated: it needs a justification, kept as a decision of kind `backdate` that its recorder
 has approved, and meets no obligation until a second person approves it (`approve_backdate`).
@@ -64,12 +65,15 @@ def check_claim(
             f"({first.trigger_at.isoformat()}), the trigger of {first.id} that a {kind} meets",
             f"the instant it was sent, at or after {first.trigger_at.isoformat()}",
         )
-    if approved_at is not None and when < approved_at:
+    # People give the instant of a submission to the minute (the console's form, a portal's
+    # receipt); the approval moments before it falls in the same minute.
+    earliest = approved_at.replace(second=0, microsecond=0) if approved_at else None
+    if earliest is not None and when < earliest:
         raise InvalidInput(
             "at",
-            f"{when.isoformat()} lies before the draft's approval ({approved_at.isoformat()}); "
+            f"{when.isoformat()} lies before the draft's approval ({earliest.isoformat()}); "
             "only an approved draft is submitted",
-            f"the instant it was submitted, at or after {approved_at.isoformat()}",
+            f"the instant it was submitted, at or after {earliest.isoformat()}",
         )
 
 
