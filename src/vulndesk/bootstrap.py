@@ -164,6 +164,7 @@ class Container:
             lambda: self.uow(readonly=True),
             self.reference_cache,
             self.webhook_rules,
+            dt.timedelta(hours=self.settings.backdate_limit_hours),
         )
 
     @cached_property

@@ -53,6 +53,8 @@ class Settings:
     checkpoint_interval: int = 600
     # Optional URL each new checkpoint is also POSTed to (JSON).
     checkpoint_webhook: str = ""
+    # A disclosure claimed more than this many hours before it is recorded is backdated.
+    backdate_limit_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +88,13 @@ class Settings:
                 f"{workers[:64]!r} is not a number of processes",
                 "a whole number from 1, e.g. 2 for a 2-core machine",
             )
+        backdate = get("BACKDATE_LIMIT_HOURS", "24")
+        if not (backdate.isascii() and backdate.isdigit()) or not 1 <= int(backdate) <= 8760:
+            raise InvalidInput(
+                "VULNDESK_BACKDATE_LIMIT_HOURS",
+                f"{backdate[:64]!r} is not a number of hours",
+                "a whole number of hours from 1 to 8760, e.g. 24",
+            )
         smtp_port = get("SMTP_PORT", "25")
         if not smtp_port.isdigit():
             raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
@@ -114,6 +123,7 @@ class Settings:
             "CHECKPOINT_DIR",
             "CHECKPOINT_INTERVAL",
             "CHECKPOINT_WEBHOOK",
+            "BACKDATE_LIMIT_HOURS",
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -153,6 +163,7 @@ class Settings:
             checkpoint_dir=Path(get("CHECKPOINT_DIR")) if get("CHECKPOINT_DIR") else None,
             checkpoint_interval=_interval(get("CHECKPOINT_INTERVAL", "600")),
             checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
+            backdate_limit_hours=int(backdate),
             extra=extra,
         )
 

@@ -105,3 +105,38 @@ def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path
     notices = cli.json("oversight", "notices")
     assert [n["event"] for n in notices] == ["draft-created", "submitted"]
     assert cli.run("report", "preview", "VD-2026-0001/nope/nvdb", ok=False).returncode == 2
+
+
+def test_a_backdated_disclosure_waits_for_a_second_person_on_the_command_line(cli: Cli) -> None:
+    _seed(cli)
+    now = dt.datetime.now(dt.UTC)
+    case = cli.json(
+        "case",
+        "open",
+        "--title",
+        "Call last week",
+        "--unit",
+        "cn",
+        "--product",
+        "router@1.0",
+        "--aware",
+        (now - dt.timedelta(days=5)).isoformat(),
+    )["key"]
+    # Nothing reaches a regulator without two people's approval: a release decision first.
+    decide = ["report", "decide", case, "--kind", "release", "--recipient", "nvdb"]
+    decided = json.loads(_as(cli, "li.na", *decide, "--reason", "duty call", "--json"))
+    _as(cli, "wang.fang", "report", "decision-approve", str(decided["id"]))
+    claim = ["ledger", "record", case, "--recipient", "nvdb", "--kind", "other", "--said", "call"]
+    old = (now - dt.timedelta(days=2)).isoformat()
+    refused = _as(cli, "li.na", *claim, "--at", old, ok=False)
+    assert refused.startswith("error: justification:") and "24 h" in refused
+    early = _as(cli, "li.na", *claim, "--at", (now - dt.timedelta(days=6)).isoformat(), ok=False)
+    assert early.startswith("error: at:") and "aware" in early
+    said = _as(cli, "li.na", *claim, "--at", old, "--justification", "notes of the call")
+    assert "backdated, pending" in said
+    [row] = [json.loads(line) for line in cli.run("ledger", "export").stdout.splitlines()]
+    assert (row["backdated"], row["backdate_status"]) == (True, "pending")
+    own = _as(cli, "li.na", "ledger", "approve-backdate", str(row["id"]), ok=False)
+    assert "second person" in own
+    assert "li.na, wang.fang" in _as(cli, "wang.fang", "ledger", "approve-backdate", str(row["id"]))
+    assert "backdated (approved)" in cli.run("ledger", "list").stdout

@@ -29,6 +29,18 @@ class CaseObligation:
     def due(self) -> dt.datetime | None:
         return self.obligation.due
 
+    @property
+    def late_by(self) -> dt.timedelta | None:
+        """How late it was met: the met instant minus the due instant; None unless met late."""
+        if self.status is not ObligationStatus.MET_LATE or self.met_at is None or not self.due:
+            return None
+        return self.met_at - self.due
+
+    @property
+    def late_by_seconds(self) -> int | None:
+        late = self.late_by
+        return None if late is None else int(late.total_seconds())
+
     def time_left(self, now: dt.datetime) -> dt.timedelta | None:
         if self.obligation.timing is not Timing.DEADLINE or self.due is None:
             return None
@@ -43,6 +55,12 @@ class CaseObligation:
         if window <= 0:
             return 1.0
         return (now - self.obligation.trigger_at).total_seconds() / window
+
+
+def met_status(ob: Obligation, at: dt.datetime) -> ObligationStatus:
+    """Met on time when at or before the due instant (or when the law sets no number)."""
+    late = ob.due is not None and at > ob.due
+    return ObligationStatus.MET_LATE if late else ObligationStatus.MET
 
 
 def settle(
@@ -60,7 +78,7 @@ def settle(
     if stored is not None and stored.status is ObligationStatus.WAIVED:
         return replace(stored, obligation=fresh)
     if met is not None:
-        return CaseObligation(case, fresh, ObligationStatus.MET, met[0], met[1])
+        return CaseObligation(case, fresh, met_status(fresh, met[0]), met[0], met[1])
     overdue = fresh.due is not None and now > fresh.due
     status = ObligationStatus.OVERDUE if overdue else ObligationStatus.OPEN
     return CaseObligation(case, fresh, status)

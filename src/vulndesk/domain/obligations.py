@@ -22,10 +22,15 @@ class Timing(StrEnum):
 
 
 class ObligationStatus(StrEnum):
-    """Status of a stored obligation on a case."""
+    """Status of a stored obligation on a case.
+
+    `met_late`: met by a fact or disclosure whose instant lies after the due instant; how late
+    is the met instant minus the due instant (`CaseObligation.late_by`).
+    """
 
     OPEN = "open"
     MET = "met"
+    MET_LATE = "met_late"
     OVERDUE = "overdue"
     NOT_APPLICABLE = "not_applicable"
     WAIVED = "waived"

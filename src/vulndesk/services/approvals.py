@@ -36,6 +36,7 @@ from vulndesk.services.ports_reports import (
     DraftRecord,
 )
 from vulndesk.services.reports import (
+    BACKDATE,
     CROSS_BORDER,
     EXCEPTION,
     JUSTIFICATION,
@@ -256,6 +257,13 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
     disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
         decision = uow.reports.get_decision(decision_id)
+        if decision.kind == BACKDATE:
+            # Approving a backdate also recomputes the case's clocks: one way in, in the ledger.
+            raise GuardFailed(
+                BACKDATE,
+                f"decision {decision_id} justifies a backdated ledger entry; approve it with "
+                "`vulndesk ledger approve-backdate ENTRY` or POST /api/v1/ledger/ENTRY/backdate-approval",
+            )
         if actor.name in decision.approvers:
             raise GuardFailed(
                 "two-persons",

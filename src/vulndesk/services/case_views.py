@@ -19,6 +19,7 @@ _ALL = (
     ObligationStatus.OPEN,
     ObligationStatus.OVERDUE,
     ObligationStatus.MET,
+    ObligationStatus.MET_LATE,
     ObligationStatus.WAIVED,
 )
 
@@ -54,11 +55,13 @@ def cases_due_within(deps: Deps, p: Principal, within: dt.timedelta) -> tuple[Ca
 
 @dataclass(frozen=True, slots=True)
 class WeekRate:
-    """Deadlines of one regulation that fell due in one week, and how many were met in time."""
+    """Deadlines of one regulation that fell due in one week, how many were met in time, and
+    how many were met late (missed, like the overdue ones)."""
 
     week_start: dt.date
     due: int
     on_time: int
+    late: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -71,7 +74,8 @@ def on_time(item: CaseObligation) -> bool:
 
 
 def compliance(deps: Deps, p: Principal, weeks: int = 12) -> dict[str, list[WeekRate]]:
-    """Met on time / (met + overdue) per regulation per ISO week, for the last `weeks` weeks.
+    """Met on time / (met + met late + overdue) per regulation per ISO week, for the last
+    `weeks` weeks: a deadline met late was missed.
 
     Waived clocks and clocks not yet due count in neither part: they were never missed or met.
     """
@@ -79,8 +83,10 @@ def compliance(deps: Deps, p: Principal, weeks: int = 12) -> dict[str, list[Week
     today = now.astimezone(dt.UTC).date()
     first = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
     starts = [first + dt.timedelta(weeks=i) for i in range(weeks)]
-    counts: dict[str, dict[dt.date, list[int]]] = defaultdict(lambda: {s: [0, 0] for s in starts})
-    statuses = (ObligationStatus.MET, ObligationStatus.OVERDUE)
+    counts: dict[str, dict[dt.date, list[int]]] = defaultdict(
+        lambda: {s: [0, 0, 0] for s in starts}
+    )
+    statuses = (ObligationStatus.MET, ObligationStatus.MET_LATE, ObligationStatus.OVERDUE)
     for item in _clocks(deps, p, now, statuses):
         due = item.due
         if due is None:
@@ -92,7 +98,8 @@ def compliance(deps: Deps, p: Principal, weeks: int = 12) -> dict[str, list[Week
         cell = counts[item.obligation.regulation][week]
         cell[0] += 1
         cell[1] += int(on_time(item))
+        cell[2] += int(item.status is ObligationStatus.MET_LATE)
     return {
-        reg: [WeekRate(s, c[0], c[1]) for s, c in sorted(cells.items())]
+        reg: [WeekRate(s, c[0], c[1], c[2]) for s, c in sorted(cells.items())]
         for reg, cells in sorted(counts.items())
     }

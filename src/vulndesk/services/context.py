@@ -64,6 +64,9 @@ class Deps:
     cache: ReferenceCache | None = None
     # Which webhook URLs may be entered (VULNDESK_WEBHOOK_HOSTS); the default refuses them all.
     webhooks: WebhookRules = field(default_factory=WebhookRules)
+    # A disclosure claimed longer than this before it is recorded is backdated: it needs a
+    # justification approved by a second person (`VULNDESK_BACKDATE_LIMIT_HOURS`).
+    backdate_limit: dt.timedelta = dt.timedelta(hours=24)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work when one is configured, else an ordinary one."""
@@ -207,4 +210,12 @@ def read_once(uow: UnitOfWork) -> UnitOfWork:
 def joined(deps: Deps, uow: UnitOfWork) -> Deps:
     """Deps whose use cases run inside `uow`'s transaction, so several commit as one."""
     view = read_once(uow)
-    return Deps(lambda: view, deps.clock, deps.evaluate, deps.options, cache=deps.cache)
+    return Deps(
+        lambda: view,
+        deps.clock,
+        deps.evaluate,
+        deps.options,
+        cache=deps.cache,
+        webhooks=deps.webhooks,
+        backdate_limit=deps.backdate_limit,
+    )

@@ -2,22 +2,25 @@
 
 NVDB and ENISA have no API: a person submits through the portal and records it here with the
 portal's receipt. Recording a disclosure recomputes the case's clocks in the same transaction,
-so an obligation it satisfies turns to met. Both ways in pass the disclosure guard
-(`services.disclosure_guard`) first: what is recorded as told must have been allowed to leave.
+so an obligation it satisfies turns to met (or met late, after its due instant). Both ways
+in pass the disclosure guard (`services.disclosure_guard`) first: what is recorded as told must
+have been allowed to leave.
+
+Each entry keeps the instant claimed (`at`) and the instant the server recorded it; the claim
+is checked and, when old, held as backdated (`services.claims`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from vulndesk.domain import values
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.facts import MAX_FUTURE_SKEW
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.services import clocks, disclosure_guard
+from vulndesk.services import claims, clocks, disclosure_guard
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -47,14 +50,17 @@ def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
     return tuple(c.value for c in sorted(found, key=lambda c: c.rank))
 
 
-def _when(at: str | dt.datetime, now: dt.datetime) -> dt.datetime:
-    when = values.instant("at", at)
-    if when > now + MAX_FUTURE_SKEW:
-        raise InvalidInput("at", "the disclosure lies in the future", "an instant up to now")
-    return when
-
-
-def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
+def _add(
+    deps: Deps,
+    actor: Actor,
+    uow: UnitOfWork,
+    entry: NewLedgerEntry,
+    backdate: tuple[str, int | None] | None = None,
+) -> LedgerEntry:
+    """Store an entry; `backdate` is (justification, draft id) of a backdated claim."""
+    if backdate is not None:
+        decision = claims.record_backdate(actor, uow, entry, backdate[1], backdate[0])
+        entry = replace(entry, backdate_decision=decision)
     saved = uow.ledger.add(entry)
     uow.audit.append(
         actor.event(
@@ -66,6 +72,7 @@ def _add(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> Le
             case=entry.case,
             kind=entry.disclosure_kind,
             sha256=entry.sha256,
+            **({"backdate_decision": str(entry.backdate_decision)} if backdate else {}),
         )
     )
     clocks.recompute(deps, uow, uow.cases.get(entry.case), entry.recorded_at)
@@ -86,14 +93,19 @@ def record_submission(
     at: str | dt.datetime,
     receipt: str,
     screenshot: tuple[str, str] | None = None,
+    justification: str | None = None,
 ) -> LedgerEntry:
-    """Freeze an approved draft as sent: snapshot and SHA-256 in the ledger, draft submitted."""
+    """Freeze an approved draft as sent: snapshot and SHA-256 in the ledger, draft submitted.
+
+    `at` is the instant claimed; `justification` is needed when it is older than the backdate
+    limit (the entry then waits for a second person before it meets an obligation).
+    """
     if not receipt.strip():
         raise InvalidInput(
             "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
         )
     now = deps.clock.now()
-    when = _when(at, now)
+    when = claims.claimed_instant(at, now)
     with deps.uow() as uow:
         record = load_draft(uow, ref)
         check_current(uow, record)
@@ -104,6 +116,10 @@ def record_submission(
         if sha256(record.draft.content) != record.draft.sha256:
             raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
         d = record.draft
+        # The claimed instant is input: checked before what may leave.
+        approved_at = max((a.at for a in record.approvals), default=None)
+        claims.check_claim(uow, uow.cases.get(d.case), DISCLOSURE_KINDS[d.kind], when, approved_at)
+        reason = claims.backdate_reason(deps, now, when, justification)
         disclosure_guard.require(uow, _outgoing(uow, record))
         entry = NewLedgerEntry(
             case=d.case,
@@ -126,7 +142,7 @@ def record_submission(
             recorded_by=actor.name,
         )
         uow.reports.set_status(record.id, "submitted")
-        saved = _add(deps, actor, uow, entry)
+        saved = _add(deps, actor, uow, entry, None if reason is None else (reason, record.id))
         if d.recipient_kind in ("regulator", "csirt"):
             uow.oversight.add_notice(now, d.case, "submitted", record.ref, d.recipient)
         uow.commit()
@@ -143,8 +159,12 @@ def record_disclosure(
     said: str,
     channel: str = "phone",
     fields: Sequence[str] = (),
+    justification: str | None = None,
 ) -> LedgerEntry:
-    """A disclosure made outside vulndesk (a call, a meeting): what was said, to whom, when."""
+    """A disclosure made outside vulndesk (a call, a meeting): what was said, to whom, when.
+
+    `at` is the instant claimed; see `record_submission` for `justification`.
+    """
     if kind not in MANUAL_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
     if channel not in CHANNELS:
@@ -157,11 +177,13 @@ def record_disclosure(
             "fields", f"{unknown[0]!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
         )
     now = deps.clock.now()
-    when = _when(at, now)
+    when = claims.claimed_instant(at, now)
     key = parse_case_key(case)
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
+        claims.check_claim(uow, found, kind, when, None)
+        reason = claims.backdate_reason(deps, now, when, justification)
         verdict = disclosure_guard.require(
             uow,
             disclosure_guard.Outgoing(
@@ -188,7 +210,7 @@ def record_disclosure(
             now,
             actor.name,
         )
-        saved = _add(deps, actor, uow, entry)
+        saved = _add(deps, actor, uow, entry, None if reason is None else (reason, None))
         uow.commit()
     return saved
 
@@ -231,6 +253,9 @@ def export_row(entry: LedgerEntry) -> dict[str, Any]:
         "approvers": list(e.approvers),
         "recorded_at": e.recorded_at.isoformat(),
         "recorded_by": e.recorded_by,
+        "backdated": entry.backdated,
+        "backdate_status": entry.backdate_status,
+        "backdate_approvers": list(entry.backdate_approvers),
     }
 
 

@@ -29,10 +29,22 @@ class Submission:
     approvers: tuple[str, ...]
     receipt: str | None
     sha256: str
+    recorded_at: dt.datetime | None = None
+    # None, `pending` or `approved`: see `services.ledger` on backdated claims.
+    backdate_status: str | None = None
+    # How late the obligation this submission met was met (None: on time or meets none).
+    late_by: dt.timedelta | None = None
 
 
 def government_submissions(deps: Deps) -> list[Submission]:
+    """Every disclosure to a government, with its backdate flag and how late it met its clock."""
     with deps.uow() as uow:
+        entries = uow.ledger.list(government_only=True)
+        late: dict[str, dt.timedelta] = {}
+        for case in sorted({e.entry.case for e in entries}):
+            for o in uow.obligations.for_case(case):
+                if o.met_ref is not None and o.late_by is not None:
+                    late[o.met_ref] = max(late.get(o.met_ref, o.late_by), o.late_by)
         return [
             Submission(
                 e.entry.at,
@@ -45,8 +57,11 @@ def government_submissions(deps: Deps) -> list[Submission]:
                 e.entry.approvers,
                 e.entry.receipt,
                 e.entry.sha256,
+                e.entry.recorded_at,
+                e.backdate_status,
+                late.get(e.ref),
             )
-            for e in uow.ledger.list(government_only=True)
+            for e in entries
         ]
 
 

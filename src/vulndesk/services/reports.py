@@ -55,6 +55,8 @@ FORMATS = ("json", "md", "html", "pdf")
 EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
 # A two-person approval of a disclosure without a draft to a government or the public.
 RELEASE = "release"
+# The justification of a backdated ledger entry (`services.ledger`), approved there only.
+BACKDATE = "backdate"
 
 
 class PdfRenderer(Protocol):

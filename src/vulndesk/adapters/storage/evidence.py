@@ -105,6 +105,7 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "approvers",
         "recorded_at",
         "recorded_by",
+        "backdate_decision_id",
     ),
     notify_messages: (
         "dedupe_key",

@@ -7,6 +7,7 @@ ciphertext copied elsewhere does not decrypt.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -27,6 +28,7 @@ from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.services.ports_reports import (
     Approval,
+    Backdate,
     Decision,
     DraftRecord,
     HqNotice,
@@ -289,6 +291,7 @@ class SqlLedgerRepository:
             "approvers": list(e.approvers),
             "recorded_at": e.recorded_at,
             "recorded_by": e.recorded_by,
+            "backdate_decision_id": e.backdate_decision,
         }
         new_id = int(
             self.conn.execute(
@@ -301,7 +304,8 @@ class SqlLedgerRepository:
             .values(content_enc=self.cipher.encrypt_text(e.content, _ledger_ctx(new_id)))
         )
         evidence.note_ids(self.conn, ledger_entries, [new_id])
-        return LedgerEntry(new_id, entry)
+        found = _backdates(self.conn, [e.backdate_decision])
+        return LedgerEntry(new_id, entry, found.get(e.backdate_decision or 0))
 
     def get(self, entry_id: int, *, content: bool = False) -> LedgerEntry:
         row = self.conn.execute(
@@ -309,7 +313,7 @@ class SqlLedgerRepository:
         ).first()
         if row is None:
             raise NotFound("ledger entry", str(entry_id))
-        return self._entry(row._mapping, content=content)
+        return _with_backdates(self.conn, [self._entry(row._mapping, content=content)])[0]
 
     def list(
         self, case: CaseKey | None = None, *, government_only: bool = False
@@ -319,11 +323,15 @@ class SqlLedgerRepository:
             query = query.where(ledger_entries.c.case_key == case)
         if government_only:
             query = query.where(ledger_entries.c.recipient_kind.in_(GOVERNMENT_KINDS))
-        return [self._entry(r._mapping, content=False) for r in self.conn.execute(query)]
+        found = [self._entry(r._mapping, content=False) for r in self.conn.execute(query)]
+        return _with_backdates(self.conn, found)
 
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
+        """The earliest claimed instant of each kind; a backdate still pending counts for none."""
         out: dict[str, tuple[dt.datetime, str]] = {}
         for e in self.list(case):
+            if e.backdate_pending:
+                continue
             kind = e.entry.disclosure_kind
             if kind not in out or e.entry.at < out[kind][0]:
                 out[kind] = (e.entry.at, e.ref)
@@ -352,8 +360,41 @@ class SqlLedgerRepository:
             approvers=tuple(m["approvers"]),
             recorded_at=m["recorded_at"],
             recorded_by=m["recorded_by"],
+            backdate_decision=None
+            if m["backdate_decision_id"] is None
+            else int(m["backdate_decision_id"]),
         )
         return LedgerEntry(int(m["id"]), entry)
+
+
+def _with_backdates(conn: Connection, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    found = _backdates(conn, [e.backdate_decision for e in entries])
+    if not found:
+        return entries
+    return [LedgerEntry(e.id, e.entry, found.get(e.backdate_decision or 0)) for e in entries]
+
+
+def _backdates(conn: Connection, ids: Sequence[int | None]) -> dict[int, Backdate]:
+    """The justification and approvers of each `backdate` decision named: one read each."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    reasons = conn.execute(
+        select(decision_records.c.id, decision_records.c.reason).where(
+            decision_records.c.id.in_(wanted)
+        )
+    ).all()
+    approvers: dict[int, list[str]] = {}
+    for row in conn.execute(
+        select(decision_approvals.c.decision_id, decision_approvals.c.actor)
+        .where(decision_approvals.c.decision_id.in_(wanted))
+        .order_by(decision_approvals.c.id)
+    ):
+        approvers.setdefault(int(row.decision_id), []).append(row.actor)
+    return {
+        int(r.id): Backdate(int(r.id), r.reason, tuple(approvers.get(int(r.id), ())))
+        for r in reasons
+    }
 
 
 class SqlOversightRepository:

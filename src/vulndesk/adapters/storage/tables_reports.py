@@ -109,6 +109,8 @@ ledger_entries = Table(
     Column("approvers", JSON, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("recorded_by", String(200), nullable=False),
+    # A claim older than the backdate limit: the `backdate` decision holding its justification.
+    Column("backdate_decision_id", ID, nullable=True),
 )
 Index("ix_ledger_entries_case", ledger_entries.c.case_key, ledger_entries.c.disclosure_kind)
 Index("ix_ledger_entries_kind_at", ledger_entries.c.recipient_kind, ledger_entries.c.at)

@@ -106,9 +106,14 @@ class ObligationOut(BaseModel):
     due: dt.datetime | None
     period: str | None
     timezone: str
-    status: str
-    met_at: dt.datetime | None
+    status: Literal["open", "overdue", "met", "met_late", "waived", "not_applicable"]
+    met_at: dt.datetime | None = Field(
+        description="When it was met: the instant of the fact, or the instant a disclosure claims"
+    )
     met_ref: str | None
+    late_by_seconds: int | None = Field(
+        description="For met_late: the met instant minus the due instant, in seconds"
+    )
     waived_reason: str | None
 
 
@@ -176,6 +181,7 @@ def obligation_out(o: CaseObligation) -> dict[str, Any]:
         "status": o.status.value,
         "met_at": o.met_at,
         "met_ref": o.met_ref,
+        "late_by_seconds": o.late_by_seconds,
         "waived_reason": o.waived_reason,
     }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -25,13 +25,14 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_reports import APPROVERS
 from vulndesk.entrypoints.api.routes_reports_models import (
     DisclosureIn,
     LedgerEntryOut,
     LedgerRowOut,
     ledger_row,
 )
-from vulndesk.services import access, ledger, oversight
+from vulndesk.services import access, claims, ledger, oversight
 from vulndesk.services.access import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
@@ -50,7 +51,13 @@ class NdjsonResponse(Response):
 
 
 class SubmissionOut(BaseModel):
-    at: dt.datetime
+    at: dt.datetime = Field(description="The instant claimed")
+    recorded_at: dt.datetime
+    backdated: bool
+    backdate_status: Literal["pending", "approved"] | None
+    late_by_seconds: int | None = Field(
+        description="How late the obligation this submission met was met; null when on time"
+    )
     case: str
     unit: str
     recipient: str
@@ -158,9 +165,12 @@ def show_ledger_entry(
     if not sees_case and not who.has(LEDGER_ALL):
         raise NotFound("ledger entry", str(entry))  # like a missing entry
     if not sees_case:
-        return ledger_row(found) | {"content": None}
+        return ledger_row(found) | {"content": None, "backdate_justification": None}
     full = ledger.show_entry(d, actor, entry)
-    return ledger_row(full) | {"content": full.entry.content}
+    return ledger_row(full) | {
+        "content": full.entry.content,
+        "backdate_justification": full.backdate.justification if full.backdate else None,
+    }
 
 
 @router.post("/cases/{key}/ledger", response_model=LedgerRowOut, status_code=201)
@@ -188,10 +198,32 @@ def record_disclosure(
             body.said,
             body.channel,
             body.fields,
+            body.justification,
         )
         return LedgerRowOut.model_validate(ledger_row(entry))
 
     return idempotent(request, who, idem, body, create)
+
+
+@router.post("/ledger/{entry}/backdate-approval", response_model=LedgerRowOut)
+def approve_backdate(
+    entry: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    who: CurrentPrincipal,
+    actor: CurrentActor,
+    d: CurrentDeps,
+) -> dict[str, Any]:
+    """Approve a backdated entry's justification as the second person; clocks are recomputed.
+
+    Approvers only; the person who recorded the entry is refused (409).
+    """
+    with d.uow() as uow:
+        found = uow.ledger.get(entry)
+    try:
+        access.check_case(d, who, found.entry.case)
+    except NotFound:
+        raise NotFound("ledger entry", str(entry)) from None  # like a missing entry
+    who.require(APPROVERS, "write")
+    return ledger_row(claims.approve_backdate(d, actor, entry))
 
 
 @router.get("/oversight/submissions", response_model=list[SubmissionOut], tags=["oversight"])
@@ -201,6 +233,10 @@ def submissions(who: CurrentPrincipal, d: CurrentDeps) -> list[dict[str, Any]]:
     return [
         {
             "at": s.at,
+            "recorded_at": s.recorded_at,
+            "backdated": s.backdate_status is not None,
+            "backdate_status": s.backdate_status,
+            "late_by_seconds": None if s.late_by is None else int(s.late_by.total_seconds()),
             "case": s.case,
             "unit": s.unit,
             "recipient": s.recipient,

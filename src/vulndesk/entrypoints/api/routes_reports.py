@@ -240,7 +240,9 @@ def record_submission(
         shot = (body.screenshot_name or "screenshot", body.screenshot_sha256)
 
     def create(j: Deps) -> LedgerRowOut:
-        entry = ledger.record_submission(j, actor, ref, body.at, body.receipt, shot)
+        entry = ledger.record_submission(
+            j, actor, ref, body.at, body.receipt, shot, body.justification
+        )
         return LedgerRowOut.model_validate(ledger_row(entry))
 
     return idempotent(request, who, idem, body, create)

@@ -12,6 +12,11 @@ from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 from vulndesk.services.reports import DraftDiff
 
 Reason = Field(max_length=10_000)
+AT = (
+    "The instant claimed: when it was sent or said. Refused in the future (5 minutes of clock "
+    "skew allowed), before the case's aware fact, before the trigger of the obligation it meets, "
+    "or before the draft's approval"
+)
 
 
 class DraftIn(BaseModel):
@@ -29,10 +34,19 @@ class ApprovalIn(BaseModel):
 
 
 class SubmissionIn(BaseModel):
-    at: dt.datetime
+    at: dt.datetime = Field(description=AT)
     receipt: str = Field(max_length=200, description="The portal's receipt number")
     screenshot_name: str | None = Field(default=None, max_length=200)
     screenshot_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    justification: str | None = Field(
+        default=None,
+        max_length=2000,
+        description=(
+            "Needed when `at` lies more than the backdate limit (24 h by default) before now: "
+            "why it is recorded late. The entry meets no obligation until a second person "
+            "approves it (POST /api/v1/ledger/{entry}/backdate-approval)."
+        ),
+    )
 
 
 class JustificationIn(BaseModel):
@@ -49,10 +63,19 @@ class DecisionIn(BaseModel):
 class DisclosureIn(BaseModel):
     recipient: str = Field(max_length=63)
     kind: str = Field(max_length=60)
-    at: dt.datetime
+    at: dt.datetime = Field(description=AT)
     said: str = Field(max_length=20_000, description="What was disclosed")
     channel: str = Field(default="phone", max_length=16)
     fields: list[str] = Field(default=[], max_length=30)
+    justification: str | None = Field(
+        default=None,
+        max_length=2000,
+        description=(
+            "Needed when `at` lies more than the backdate limit (24 h by default) before now: "
+            "why it is recorded late. The entry meets no obligation until a second person "
+            "approves it (POST /api/v1/ledger/{entry}/backdate-approval)."
+        ),
+    )
 
 
 class ApprovalOut(BaseModel):
@@ -118,7 +141,7 @@ class LedgerRowOut(BaseModel):
     recipient: str
     recipient_kind: str
     channel: str
-    at: dt.datetime
+    at: dt.datetime = Field(description="The instant claimed: when it was sent or said")
     draft: str | None
     receipt: str | None
     screenshot_sha256: str | None
@@ -126,14 +149,21 @@ class LedgerRowOut(BaseModel):
     fields: list[str]
     classes: list[str]
     approvers: list[str]
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = Field(description="The server's clock when it was recorded")
     recorded_by: str
+    backdated: bool = Field(description="Claimed more than the backdate limit before recording")
+    backdate_status: Literal["pending", "approved"] | None = Field(
+        description="A pending backdated entry meets no obligation until a second person approves"
+    )
+    backdate_approvers: list[str] = Field(description="Its recorder first, then the second person")
 
 
 class LedgerEntryOut(LedgerRowOut):
-    """`content` is the exact text sent; null for callers without need-to-know on the case."""
+    """`content` is the exact text sent and `backdate_justification` why a backdated entry was
+    recorded late; both null for callers without need-to-know on the case."""
 
     content: str | None
+    backdate_justification: str | None
 
 
 def draft_out(r: DraftRecord) -> dict[str, Any]:
@@ -212,4 +242,7 @@ def ledger_row(e: LedgerEntry) -> dict[str, Any]:
         "approvers": list(x.approvers),
         "recorded_at": x.recorded_at,
         "recorded_by": x.recorded_by,
+        "backdated": e.backdated,
+        "backdate_status": e.backdate_status,
+        "backdate_approvers": list(e.backdate_approvers),
     }

@@ -20,6 +20,7 @@ from vulndesk.entrypoints.cli.common import (
     errors,
     print_json,
     table,
+    to_jsonable,
 )
 from vulndesk.services import approvals, cases
 from vulndesk.services.ports import CaseFilter
@@ -158,6 +159,17 @@ def _left(delta: dt.timedelta | None) -> str:
     return f"{sign}{days}d {rem // 3600:02d}h {rem % 3600 // 60:02d}m"
 
 
+def status_label(o: CaseObligation) -> str:
+    """The status, and for one met late how late: `met_late (6d 00h 00m late)`."""
+    late = o.late_by
+    return f"{o.status.value} ({_left(late)} late)" if late is not None else o.status.value
+
+
+def obligations_json(items: list[CaseObligation]) -> list[object]:
+    """Obligations as JSON, each with `late_by_seconds` (null unless met late)."""
+    return [to_jsonable(o) | {"late_by_seconds": o.late_by_seconds} for o in items]
+
+
 def obligation_rows(
     items: list[CaseObligation], now: dt.datetime, zone: str
 ) -> list[tuple[object, ...]]:
@@ -173,7 +185,7 @@ def obligation_rows(
                 o.id,
                 o.obligation.article,
                 o.obligation.timing.value,
-                o.status.value,
+                status_label(o),
                 due.astimezone(viewer).strftime("%Y-%m-%d %H:%M %Z") if due else "",
                 due.astimezone(rule_zone).strftime("%Y-%m-%d %H:%M %z") if due else "",
                 _left(o.time_left(now)) if live else "",
@@ -199,7 +211,13 @@ def case_show(
     with errors():
         conflicts = approvals.case_conflicts(deps(), key)
     if as_json:
-        print_json({"case": view.case, "obligations": view.obligations, "conflicts": conflicts})
+        print_json(
+            {
+                "case": view.case,
+                "obligations": obligations_json(view.obligations),
+                "conflicts": conflicts,
+            }
+        )
         return
     c = view.case
     table(

@@ -23,7 +23,7 @@ from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
 from vulndesk.entrypoints.cli import worker as worker_cli
-from vulndesk.entrypoints.cli.cases import case_app, obligation_rows
+from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
 from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
 from vulndesk.services import clocks_query, demo
@@ -124,7 +124,7 @@ def due(
         items = clocks_query.due_soon(deps(), _within(within), UnitId(org) if org else None, limit)
     now = container().clock.now()
     if as_json:
-        print_json({"now": now, "obligations": items})
+        print_json({"now": now, "obligations": obligations_json(items)})
         return
     rows = [(o.case, *row) for o, row in zip(items, obligation_rows(items, now, zone), strict=True)]
     table(

@@ -6,10 +6,12 @@ Drafts are named `CASE/KIND/RECIPIENT/vN` (e.g. `VD-2026-0001/nvdb/nvdb/v2`); le
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -23,8 +25,8 @@ from vulndesk.entrypoints.cli.common import (
     print_json,
     table,
 )
-from vulndesk.services import approvals, ledger, oversight, reports
-from vulndesk.services.ports_reports import Decision, DraftRecord
+from vulndesk.services import approvals, claims, ledger, oversight, reports
+from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 
 report_app = typer.Typer(
     help="Regulator reports and notices: draft, preview, approve, submit.", no_args_is_help=True
@@ -35,6 +37,12 @@ ledger_app = typer.Typer(
 oversight_app = typer.Typer(
     help="Headquarters oversight of government submissions.", invoke_without_command=True
 )
+
+
+def _late(delta: dt.timedelta) -> str:
+    secs = int(delta.total_seconds())
+    days, rem = divmod(secs, 86400)
+    return f"{days}d {rem // 3600:02d}h {rem % 3600 // 60:02d}m"
 
 
 def _draft_row(d: DraftRecord) -> dict[str, object]:
@@ -151,22 +159,47 @@ def record_submission(
     at: str = typer.Option(..., "--at", help="When it was submitted (ISO 8601 with offset)"),
     receipt: str = typer.Option(..., "--receipt", help="The portal's receipt number"),
     screenshot: Path | None = typer.Option(None, "--screenshot", help="Screenshot of the receipt"),
+    justification: str | None = typer.Option(
+        None,
+        "--justification",
+        help="Why it is recorded late: needed when --at lies more than the backdate limit "
+        "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Record that an approved draft was submitted through the regulator's portal."""
+    """Record that an approved draft was submitted through the regulator's portal.
+
+    --at is the instant claimed; the server also records when it was recorded.
+    """
     with errors():
         shot = None
         if screenshot is not None:
             if not screenshot.is_file():
                 raise InvalidInput("screenshot", f"{screenshot} is not a file", "an image file")
             shot = (screenshot.name, hashlib.sha256(screenshot.read_bytes()).hexdigest())
-        entry = ledger.record_submission(deps(), actor(), draft_id, at, receipt, shot)
+        entry = ledger.record_submission(
+            deps(), actor(), draft_id, at, receipt, shot, justification
+        )
     if as_json:
         print_json(ledger.export_row(entry))
     else:
         typer.echo(
             f"recorded {entry.ref}: {entry.entry.disclosure_kind} sha256 {entry.entry.sha256}"
+            + _backdate_note(entry)
         )
+
+
+def _backdate_note(entry: LedgerEntry) -> str:
+    if not entry.backdate_pending:
+        return ""
+    return (
+        f"; backdated, pending: it meets no obligation until a second person runs "
+        f"`vulndesk ledger approve-backdate {entry.id}`"
+    )
+
+
+def _backdated(row: dict[str, Any]) -> str:
+    return f"backdated ({row['backdate_status']})" if row["backdated"] else ""
 
 
 def _decision_out(decision: Decision, as_json: bool) -> None:
@@ -291,16 +324,28 @@ def ledger_list(
         return
     table(
         "Disclosure ledger",
-        ["id", "at", "case", "kind", "recipient", "classes", "receipt"],
+        [
+            "id",
+            "at (claimed)",
+            "recorded at",
+            "case",
+            "kind",
+            "recipient",
+            "classes",
+            "receipt",
+            "",
+        ],
         [
             (
                 r["id"],
                 r["at"],
+                r["recorded_at"],
                 r["case"],
                 r["disclosure_kind"],
                 r["recipient"],
                 ",".join(r["classes"]),
                 r["receipt"],
+                _backdated(r),
             )
             for r in rows
         ],
@@ -314,7 +359,10 @@ def ledger_show(
     """One disclosure with the exact content sent (reading it is audited)."""
     with errors():
         entry = ledger.show_entry(deps(), actor(), entry_id)
-    row = ledger.export_row(entry) | {"content": entry.entry.content}
+    row = ledger.export_row(entry) | {
+        "content": entry.entry.content,
+        "backdate_justification": entry.backdate.justification if entry.backdate else None,
+    }
     if as_json:
         print_json(row)
     else:
@@ -330,17 +378,39 @@ def ledger_record(
     said: str = typer.Option(..., "--said", help="What was disclosed"),
     channel: str = typer.Option("phone", "--channel", help=", ".join(ledger.CHANNELS)),
     field: list[str] = typer.Option([], "--field", help="Repeat: detail field disclosed"),
+    justification: str | None = typer.Option(
+        None,
+        "--justification",
+        help="Why it is recorded late: needed when --at lies more than the backdate limit "
+        "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record a disclosure made outside vulndesk (a phone call, a meeting)."""
     with errors():
         entry = ledger.record_disclosure(
-            deps(), actor(), case, recipient, kind, at, said, channel, field
+            deps(), actor(), case, recipient, kind, at, said, channel, field, justification
         )
     if as_json:
         print_json(ledger.export_row(entry))
     else:
-        typer.echo(f"recorded {entry.ref}")
+        typer.echo(f"recorded {entry.ref}" + _backdate_note(entry))
+
+
+@ledger_app.command("approve-backdate")
+def ledger_approve_backdate(
+    entry_id: int = typer.Argument(..., metavar="ENTRY"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve a backdated entry's justification as the second person (not its recorder)."""
+    with errors():
+        entry = claims.approve_backdate(deps(), actor(), entry_id)
+    if as_json:
+        print_json(ledger.export_row(entry))
+    else:
+        typer.echo(
+            f"approved the backdate of {entry.ref}; approvers: {', '.join(entry.backdate_approvers)}"
+        )
 
 
 @ledger_app.command("export")
@@ -367,7 +437,7 @@ def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
         return
     table(
         "Government submissions",
-        ["at", "case", "unit", "recipient", "kind", "classes", "approvers", "receipt"],
+        ["at", "case", "unit", "recipient", "kind", "classes", "approvers", "receipt", "flags"],
         [
             (
                 r.at.isoformat(),
@@ -378,10 +448,18 @@ def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
                 ",".join(r.classes),
                 ",".join(r.approvers),
                 r.receipt,
+                _submission_flags(r),
             )
             for r in rows
         ],
     )
+
+
+def _submission_flags(r: oversight.Submission) -> str:
+    flags = [f"backdated ({r.backdate_status})"] if r.backdate_status else []
+    if r.late_by is not None:
+        flags.append(f"met late ({_late(r.late_by)} late)")
+    return "; ".join(flags)
 
 
 @oversight_app.command("notices")

@@ -26,12 +26,15 @@ from vulndesk.services import (
     reference,
     reports,
 )
+from vulndesk.services.accounts import AccountRole
 from vulndesk.services.ports import CaseFilter
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 SORTS = ("-updated", "updated", "-created", "created", "key", "-key", "-score", "score")
+# Who may approve a backdated disclosure as the second person (as for drafts and decisions).
+BACKDATE_APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 DUE_WINDOWS = {"24h": dt.timedelta(hours=24), "72h": dt.timedelta(hours=72)}
 
 
@@ -144,6 +147,7 @@ def case_page(
         trail=list(reversed(trail)),
         may_write=who.principal.has(access.CASE_WRITERS),
         may_manage=who.principal.has(access.MEMBER_MANAGERS),
+        may_approve=who.principal.has(BACKDATE_APPROVERS),
         errors=errors or {},
         form=form or {},
     )

@@ -12,9 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
-from vulndesk.entrypoints.web.pages_cases import case_page, not_found, visible_key
+from vulndesk.entrypoints.web.pages_cases import (
+    BACKDATE_APPROVERS,
+    case_page,
+    not_found,
+    visible_key,
+)
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import access, case_intake, cases, intake
+from vulndesk.services import access, case_intake, cases, claims, intake, ledger
 from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(include_in_schema=False)
@@ -134,6 +139,19 @@ def reply(request: Request, key: str, who: CurrentViewer, body: Text) -> Respons
         return None
 
     return _submit(request, who, key, "messages", {"body": body}, act)
+
+
+@router.post("/cases/{key}/ledger/{entry}/backdate-approval")
+def approve_backdate(request: Request, key: str, entry: int, who: CurrentViewer) -> Response:
+    """The second person approves a backdated disclosure's justification."""
+
+    def act(case_key: CaseKey) -> object:
+        # An entry of another case answers like a missing one.
+        if entry not in {e.id for e in ledger.list_entries(who.deps, case_key)}:
+            raise NotFound("ledger entry", str(entry))
+        return claims.approve_backdate(who.deps, who.actor(request), entry)
+
+    return _submit(request, who, key, "ledger", {}, act, roles=BACKDATE_APPROVERS)
 
 
 @router.get("/cases/{key}/attachments/{sha256}")

@@ -62,6 +62,8 @@ def compliance_svg(series: dict[str, list[WeekRate]], gettext: Callable[..., str
             parts.append(f'<polyline class="{cls}" points="{coords}"/>')
         for i, r in points:
             label = f"{regulation} {r.week_start:%Y-%m-%d}: {r.on_time}/{r.due}"
+            if r.late:
+                label += " · " + gettext("%(n)s met late", n=r.late)
             parts.append(
                 f'<circle class="{cls}" cx="{_x(i, n):.1f}" cy="{_y(r.rate or 0):.1f}" r="3.5">'
                 f"<title>{escape(label)}</title></circle>"

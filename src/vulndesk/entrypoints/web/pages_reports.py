@@ -156,7 +156,11 @@ def _draft_page(
     preview = reports.preview(deps, who.actor(request), record.ref, "md").decode("utf-8")
     latest = reports.get_draft(deps, f"{d.case}/{d.kind}/{d.recipient}")
     conflicts = [c for c in approvals.case_conflicts(deps, d.case) if c.draft == record.ref]
-    decisions = [x for x in approvals.list_decisions(deps, d.case) if x.recipient == d.recipient]
+    decisions = [
+        x
+        for x in approvals.list_decisions(deps, d.case)
+        if x.recipient == d.recipient and x.kind != reports.BACKDATE  # shown with the entry
+    ]
     zone = zoneinfo.ZoneInfo(who.zone)
     now_local = who.container.clock.now().astimezone(zone)
     return render(
@@ -178,6 +182,7 @@ def _draft_page(
         may_approve=who.principal.has(APPROVERS),
         may_submit=who.principal.has(CASE_WRITERS),
         now_local=f"{now_local:%Y-%m-%dT%H:%M}",
+        backdate_hours=int(deps.backdate_limit.total_seconds() // 3600),
         error=error,
         done=request.query_params.get("done") if request.query_params.get("done") in DONE else None,
         **_diffs(who, request, record, against),
@@ -283,6 +288,7 @@ async def record_submission(
     at: Annotated[str, Form(max_length=40)] = "",
     receipt: Annotated[str, Form(max_length=200)] = "",
     screenshot: Annotated[UploadFile | None, File()] = None,
+    justification: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Record the portal submission; the screenshot is kept as its name and SHA-256."""
     shot, content = None, b""
@@ -296,7 +302,9 @@ async def record_submission(
         if len(content) > MAX_SCREENSHOT:
             raise InvalidInput("screenshot", "is larger than 5 MiB", "an image up to 5 MiB")
         when = local_instant("at", at, who.zone)
-        ledger.record_submission(who.deps, who.actor(request), record.ref, when, receipt, shot)
+        ledger.record_submission(
+            who.deps, who.actor(request), record.ref, when, receipt, shot, justification or None
+        )
 
     return _act(request, who, draft_id, run, "submitted")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -44,6 +45,20 @@ def localtime(value: dt.datetime | None, zone: str, rule_zone: str | None = None
     )
 
 
+def duration(delta: dt.timedelta | None, _: Callable[..., str]) -> str:
+    """How long, in the page's language: `3 d 4 h`, `5 h 20 min`, `12 min`."""
+    if delta is None:
+        return ""
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+    return _("%(minutes)s min", minutes=minutes)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -54,6 +69,7 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown
     env.filters["localtime"] = localtime
+    env.filters["duration"] = duration
     return env
 
 

@@ -1,7 +1,7 @@
 """publication decisions take effect with two different approvers
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 
 A publication decision (MPS consent, an overseas exception, ...) used to take effect when one
@@ -18,7 +18,7 @@ from alembic import op
 import vulndesk.adapters.storage.types
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
