@@ -221,6 +221,7 @@ def webhook_hosts(name: str, text: str) -> tuple[str, ...]:
         out.append(f"{shown}:{port}" if port else literal)
     return tuple(out)
 
+
 def _interval(text: str) -> int:
     """Seconds between checkpoints: 1 to 600, so a checkpoint is never more than 10 minutes old."""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 600:
