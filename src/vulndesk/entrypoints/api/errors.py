@@ -209,11 +209,11 @@ class BodyGuard:
             return
         field = _unencodable_field(bytes(body), headers.get("content-type", ""))
         if field:
-            message = (
+            why = (
                 f"{field}: contains half a surrogate pair (U+D800-U+DFFF), which has no UTF-8 "
                 "encoding; send whole characters"
             )
-            await self._refuse(send, 422, "invalid_input", message, field)
+            await self._refuse(send, 422, "invalid_input", why, field)
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 

@@ -143,8 +143,15 @@ def _grouped(
             "status_url": f"/api/v1/intake/{got.tracking}/messages",
         }
 
-    scope = "public:" + key
+    scope = client_scope(container, request, "api")
     return run_idempotent(container, scope, key, digest, create, group=container.group_commit)
+
+
+def client_scope(container: Container, request: Request, channel: str) -> str:
+    """Whose idempotency keys these are: the client's address (as seen through the trusted
+    proxies), keyed and hashed. Another client sending the same key and body is a new report
+    and never sees this one's tracking id or token (docs/decisions/0012)."""
+    return f"intake:{channel}:{container.source_digest(_client(request))}"
 
 
 def _token(request: Request) -> str:
@@ -277,14 +284,15 @@ def build_router(container: Container) -> APIRouter:
         csrf, idem = str(data.get("csrf", "")), str(data.get("idempotency_key", ""))
         if not hmac.compare_digest(_sign(container, csrf), request.cookies.get(CSRF_COOKIE, "")):
             raise HTTPException(403, "the form expired or was not sent from this site; reload it")
-        if not idem:
-            raise HTTPException(400, "the form's idempotency_key field is required")
+        if not idem or len(idem) > 200 or not (idem.isascii() and idem.isprintable()):
+            raise HTTPException(
+                400, "the form's idempotency_key field is required (1-200 printable characters)"
+            )
         req = replace(req, source_address=_client(request))
         digest = request_hash("POST", "/report", raw)
         try:
-            result = run_idempotent(
-                container, "public:" + idem, idem, digest, _submit(container, req)
-            )
+            scope = client_scope(container, request, "web")
+            result = run_idempotent(container, scope, idem, digest, _submit(container, req))
         except InvalidInput as exc:
             return TEMPLATES.TemplateResponse(
                 request,
