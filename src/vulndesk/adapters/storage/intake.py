@@ -37,8 +37,18 @@ from vulndesk.services.ports_intake import (
 # The statements of every public report and status read, prebuilt (see fast.py).
 _ADD_REPORT = FastStatement(insert(intake_reports))
 _ADD_RECEIPT = FastStatement(insert(intake_receipts))
-_WITH_STATE = FastStatement(
-    select(intake_reports, cases.c.state.label("case_state"))
+_w = rate_windows.c
+# The report, its case's state and the caller's failures in the current window: a status
+# read that is not throttled costs no statement more than one without throttling.
+_FOR_REPORTER = FastStatement(
+    select(
+        intake_reports,
+        cases.c.state.label("case_state"),
+        select(_w.hits)
+        .where(_w.client == bindparam("client"), _w.window == bindparam("window"))
+        .scalar_subquery()
+        .label("failures"),
+    )
     .join(cases, cases.c.key == intake_reports.c.case_key)
     .where(intake_reports.c.tracking == bindparam("tracking"))
 )
@@ -119,12 +129,16 @@ class SqlIntakeRepository:
             raise NotFound("intake report", tracking)
         return _record(row._mapping)
 
-    def get_with_state(self, tracking: str) -> tuple[IntakeRecord, str]:
-        """The report and the state of its case, in one statement."""
-        row = next(_WITH_STATE.execute(self.conn, {"tracking": tracking}).mappings(), None)
+    def for_reporter(
+        self, tracking: str, counter: str, window: int
+    ) -> tuple[IntakeRecord | None, str, int]:
+        """The report (None if unknown), its case's state, and the count `hit(counter, window)`
+        has reached: one statement."""
+        params = {"tracking": tracking, "client": self._source_hmac(counter), "window": window}
+        row = next(_FOR_REPORTER.execute(self.conn, params).mappings(), None)
         if row is None:
-            raise NotFound("intake report", tracking)
-        return _record(row), str(row["case_state"])
+            return None, "", 0
+        return _record(row), str(row["case_state"]), int(row["failures"] or 0)
 
     def recent(self, limit: int) -> list[IntakeRecord]:
         stmt = select(intake_reports).order_by(intake_reports.c.id.desc()).limit(limit)
