@@ -38,6 +38,8 @@ class Settings:
     actor: str = "cli"
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
+    # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
+    log_file: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -89,6 +91,7 @@ class Settings:
             "COOKIE_SECURE",
             "ACTOR",
             "TRUSTED_PROXIES",
+            "LOG_FILE",
         }
         extra = {
             k[len(PREFIX) :]: v
@@ -114,6 +117,7 @@ class Settings:
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
             actor=get("ACTOR", "cli"),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
+            log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
             extra=extra,
         )
 
