@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, s
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
+from vulndesk.adapters.storage.intake import source_key
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
@@ -148,6 +150,12 @@ class Container:
     def pdf_renderer(self) -> PdfRenderer:
         return WeasyPrintRenderer()
 
+    def source_digest(self, address: str) -> str:
+        """A keyed digest of a client's address, as the receipt log keeps it: names what only
+        that client may see again (its idempotent replays) without storing the address."""
+        raw = address.encode("utf-8", "backslashreplace")
+        return hmac.new(source_key(self.cipher), raw, sha256).hexdigest()
+
     def uow(self, *, readonly: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.cipher, readonly=readonly)
 
@@ -219,7 +227,7 @@ class Container:
             migrate,
         )  # Alembic is slow to import; only some commands need it
 
-        migrate.upgrade(self.engine)
+        migrate.upgrade(self.engine, lambda: self.cipher)
 
     def schema_is_current(self) -> bool:
         from vulndesk.adapters.storage import migrate

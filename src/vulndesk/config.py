@@ -55,6 +55,8 @@ class Settings:
     checkpoint_webhook: str = ""
     # A disclosure claimed more than this many hours before it is recorded is backdated.
     backdate_limit_hours: int = 24
+    # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
+    log_file: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +126,7 @@ class Settings:
             "CHECKPOINT_INTERVAL",
             "CHECKPOINT_WEBHOOK",
             "BACKDATE_LIMIT_HOURS",
+            "LOG_FILE",
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -164,6 +167,7 @@ class Settings:
             checkpoint_interval=_interval(get("CHECKPOINT_INTERVAL", "600")),
             checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
             backdate_limit_hours=int(backdate),
+            log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
             extra=extra,
         )
 

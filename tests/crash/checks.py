@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select, text
 
 from tests.crash.harness import Stack, report_body
 from vulndesk.adapters.clock import SettableClock
+from vulndesk.adapters.storage.intake import response_context
 from vulndesk.adapters.storage.tables import audit_events, audit_head, cases, obligations
 from vulndesk.adapters.storage.tables_intake import (
     idempotency_keys,
@@ -19,7 +20,7 @@ from vulndesk.adapters.storage.tables_intake import (
     intake_reports,
 )
 from vulndesk.adapters.storage.tables_worker import escalations, outbox
-from vulndesk.bootstrap import build
+from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import escalations as escalations_service
@@ -34,6 +35,12 @@ def _rows(conn: Connection, stmt: Any) -> list[Any]:
     return list(conn.execute(stmt))
 
 
+def _opened(c: Container, row: Any) -> str:
+    """A stored response, opened as its repository opens it (it is sealed at rest)."""
+    context = response_context(row.scope, row.key, row.request_hash, int(row.status))
+    return c.cipher.decrypt_text(row.body_enc, context)
+
+
 def check_intake(stack: Stack, acked: dict[str, str]) -> None:
     """Each acknowledged key: one report, its case and its receipt; no report for other keys."""
     c = stack.container()
@@ -45,9 +52,9 @@ def check_intake(stack: Stack, acked: dict[str, str]) -> None:
             }
             receipts = Counter(r.tracking for r in _rows(conn, select(intake_receipts.c.tracking)))
             idem = {
-                r.key: json.loads(r.body)["tracking"]
+                r.key: json.loads(_opened(c, r))["tracking"]
                 for r in _rows(conn, select(idempotency_keys))
-                if r.scope.startswith("public:")
+                if r.scope.startswith("intake:")
             }
     finally:
         c.close()

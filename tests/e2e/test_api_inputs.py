@@ -128,3 +128,26 @@ def test_a_retried_create_is_not_duplicated(world: World) -> None:
     assert again.headers["idempotent-replayed"] == "true"
     listed = world.client.get("/api/v1/cases", headers=world.headers("coordinator")).json()
     assert [c["title"] for c in listed["cases"]].count("Retry me") == 1
+
+
+LONE = b'"bad \\ud800 half"'  # a JSON escape for half a surrogate pair: no UTF-8 encoding
+
+
+def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_it(world: World) -> None:
+    """Observation 12: half a surrogate pair reached the database and answered 500."""
+    before = counts(world)
+    intake = b'{"product": "router", "description": ' + LONE + b', "steps": "s", "impact": "i"}'
+    cases_body = b'{"title": "ok", "unit": "cn", "details": {"trigger_location": ' + LONE + b"}}"
+    fact = b'{"kind": "verified", "evidence": ' + LONE + b"}"
+    sent = [
+        (f"/api/v1/cases/{world.own}/facts", fact, "evidence"),
+        ("/api/v1/cases", cases_body, "details.trigger_location"),
+        ("/api/v1/intake", intake, "description"),
+        ("/api/v1/units", b'{"id": "x", "name": ' + LONE + b', "country": "CN"}', "name"),
+    ]
+    got = [post(world, path, content, key=f"lone-{n}") for n, (path, content, _) in enumerate(sent)]
+    assert [r.status_code for r in got] == [422] * len(sent), [r.text for r in got]
+    assert [r.json()["error"]["field"] for r in got] == [field for _, _, field in sent]
+    paired = b'{"title": "pair \\ud83d\\ude00", "unit": "cn"}'  # a whole pair is one emoji
+    assert post(world, "/api/v1/cases", paired, key="pair").status_code == 201
+    assert counts(world)["cases"] == before["cases"] + 1

@@ -166,8 +166,10 @@ def test_a_unique_key_raises_integrity_error_and_leaves_the_savepoint_usable(
     assert len(_EVENT.execute(conn, {"wanted": 9004}).rows) == 1
 
 
-def test_the_idempotency_store_still_reports_a_taken_key(conn: Connection) -> None:
-    store = SqlIdempotencyStore(conn)
+def test_the_idempotency_store_still_reports_a_taken_key(
+    container: Container, conn: Connection
+) -> None:
+    store = SqlIdempotencyStore(conn, container.cipher)
     response = StoredResponse("h" * 64, 201, '{"ok": true}')
     store.put("public", "k-1", response, AT)
     assert store.get("public", "k-1") == response

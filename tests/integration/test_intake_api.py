@@ -242,3 +242,27 @@ def test_status_page_with_token_shows_state_and_posts_message(client: TestClient
     )
     assert wrong.status_code == 404
     assert body["tracking"] not in wrong.text.replace(f'value="{body["tracking"]}"', "")
+
+
+def test_a_lone_surrogate_in_a_report_or_message_is_a_422_naming_the_field(
+    client: TestClient, container: Container
+) -> None:
+    """Observation 12, on the intake routes alone (no body guard in front of them)."""
+    lone = json.dumps(REPORT)[:-1] + ', "impact": "\\udc00 tail"}'
+    r = client.post(
+        "/api/v1/intake",
+        content=lone.encode(),
+        headers=_key() | {"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["field"] == "impact"
+    body = client.post("/api/v1/intake", json=REPORT, headers=_key()).json()
+    posted = client.post(
+        f"/api/v1/intake/{body['tracking']}/messages",
+        content=b'{"body": "hello \\ud800"}',
+        headers={"Authorization": f"Bearer {body['token']}", "Content-Type": "application/json"},
+    )
+    assert posted.status_code == 422 and posted.json()["detail"]["field"] == "body"
+    with container.uow() as uow:
+        assert uow.cases.count(CaseFilter()) == 1
+        assert uow.intake.messages(body["tracking"]) == []

@@ -18,7 +18,7 @@ from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.services import audit_tools, cases, intake, keys
 from vulndesk.services.context import Actor
 from vulndesk.services.ports_accounts import User
-from vulndesk.services.ports_intake import Upload
+from vulndesk.services.ports_intake import StoredResponse, Upload
 from vulndesk.services.ports_reports import NewLedgerEntry
 
 
@@ -142,12 +142,15 @@ def test_rotation_covers_accounts_and_ledger_written_by_their_repositories(
                 "analyst-a",
             )
         )
+        uow.idempotency.put("api:ana", "k-1", StoredResponse("h" * 64, 201, '{"a": 1}'), now)
         uow.commit()
     result = keys.rotate(keyed.deps(), actor, str(keyed.settings.effective_key_file), drop_old=True)
     assert result.reencrypted["users.totp_enc"] == 1
     assert result.reencrypted["ledger_entries.content_enc"] == 1
+    assert result.reencrypted["idempotency_keys.body_enc"] == 1
     fresh = build(keyed.settings, keyed.clock)
     with fresh.uow() as uow:
         assert uow.accounts.get_user("ana").totp_secret == "JBSW"
+        assert uow.idempotency.get("api:ana", "k-1") == StoredResponse("h" * 64, 201, '{"a": 1}')
         assert uow.ledger.get(entry.id, content=True).entry.content == "exact text sent"
     fresh.close()

@@ -83,7 +83,7 @@ def load_or_create_keyring(path: Path, inline_json: str | None = None) -> Keyrin
 
 def save_keyring(path: Path, ring: Keyring) -> None:
     """Write atomically with owner-only permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -98,9 +98,50 @@ def language(field: str, value: str) -> str:
     raise InvalidInput(field, f"{value!r} is not supported", ", ".join(LANGUAGES))
 
 
+def _lone_surrogate(value: str) -> bool:
+    """Whether `value` holds half a surrogate pair, which no UTF-8 encoding exists for."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def encodable(field: str, value: str) -> str:
+    """Text that UTF-8 can encode: a lone surrogate (JSON's "\\ud800") is refused by name."""
+    if _lone_surrogate(value):
+        raise InvalidInput(
+            field,
+            "contains half a surrogate pair (U+D800-U+DFFF), which has no UTF-8 encoding",
+            "text of whole characters (send a surrogate pair only as a pair)",
+        )
+    return value
+
+
+def unencodable_path(data: object, path: str = "") -> str | None:
+    """The dotted path (`details.summary`, `members.0`) of the first string in parsed JSON
+    that UTF-8 cannot encode, or None when every key and string encodes."""
+    if isinstance(data, str):
+        return (path or "body") if _lone_surrogate(data) else None
+    if isinstance(data, dict):
+        for key, item in data.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _lone_surrogate(str(key)):
+                return here.encode("utf-8", "backslashreplace").decode("utf-8")
+            found = unencodable_path(item, here)
+            if found:
+                return found
+    if isinstance(data, list):
+        for index, item in enumerate(data):
+            found = unencodable_path(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
 def text(field: str, value: str, *, max_len: int = 200, required: bool = True) -> str:
     """A single line of text: stripped, no control characters, bounded length."""
-    value = value.strip()
+    value = encodable(field, value).strip()
     if required and not value:
         raise InvalidInput(field, "must not be empty", f"1-{max_len} characters")
     if len(value) > max_len:
@@ -114,6 +155,7 @@ def text(field: str, value: str, *, max_len: int = 200, required: bool = True) -
 
 def long_text(field: str, value: str, *, max_len: int = 100_000) -> str:
     """Multi-line text: line breaks and tabs allowed, other control characters refused."""
+    encodable(field, value)
     if len(value) > max_len:
         raise InvalidInput(field, f"is {len(value)} characters long", f"at most {max_len}")
     if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):

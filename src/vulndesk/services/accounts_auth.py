@@ -20,8 +20,8 @@ from vulndesk.services.ports_accounts import ApiToken, PasswordHasher, Session, 
 IDLE = dt.timedelta(minutes=30)
 ABSOLUTE = dt.timedelta(hours=12)
 WINDOW = dt.timedelta(minutes=15)
-MAX_USER_FAILURES = 5
-MAX_SOURCE_FAILURES = 20
+MAX_USER_FAILURES = 5  # per account from one source
+MAX_SOURCE_FAILURES = 20  # per source, whatever the accounts
 SCOPES = frozenset({"read", "write"})
 MAX_TOKEN_DAYS = 366
 # Verified against when the user does not exist, so both paths cost one argon2 verification.
@@ -35,17 +35,25 @@ class AuthFailed(VulndeskError):
 
 
 class Throttled(VulndeskError):
-    """Too many failed sign-ins for this account or source; retry after `retry_after` seconds."""
+    """Too many attempts from this source (failed sign-ins, wrong follow-up tokens, messages);
+    retry after `retry_after` seconds."""
 
     code = "throttled"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, reason: str = "") -> None:
         self.retry_after = retry_after
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        super().__init__(f"{reason or 'too many failed sign-ins'}; try again in {retry_after} s")
 
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _address(source: str) -> str:
+    """The client address of a sign-in's source (`api:203.0.113.5`, `web:::1`), so the API
+    and the console share one count per address."""
+    channel, sep, rest = source.partition(":")
+    return rest if sep and channel in {"api", "web"} else source
 
 
 def _totp_step(user: User, code: str | None, now: dt.datetime) -> int | None:
@@ -91,7 +99,10 @@ def _check_credentials(
     # looked up as nobody and recorded escaped: the databases refuse such text outright.
     plausible = 0 < len(raw_name) <= 63 and raw_name.isprintable() and raw_name.isascii()
     name = raw_name if plausible else raw_name.encode("unicode_escape").decode("ascii")[:120]
-    keys = (f"user:{name.lower()}", f"source:{source}")
+    # Counted per source and per account from that source: a lock per account alone would
+    # let anyone lock anyone out, while its owner signing in elsewhere must still succeed.
+    address = _address(source)
+    keys = (f"user:{name.lower()}@{address}", f"source:{address}")
     if (
         uow.accounts.failures_since(keys[0], now - WINDOW) >= MAX_USER_FAILURES
         or uow.accounts.failures_since(keys[1], now - WINDOW) >= MAX_SOURCE_FAILURES

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from vulndesk.domain import values
 from vulndesk.domain.audit import AuditEvent
-from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.domain.products import Product
+from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
 from vulndesk.services.context import Actor, Deps, joined, read_once
+from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IntakeMessage, IntakeRecord, Upload
 
@@ -244,27 +246,83 @@ def submit_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) ->
     return store_report(deps, prepare_report(deps, req, unit=unit))
 
 
-def _authorised(uow: UnitOfWork, tracking: str, token: str) -> IntakeRecord:
-    """The report if the token matches; unknown tracking ids and wrong tokens look the same."""
-    return _authorised_with_state(uow, tracking, token)[0]
+TOKEN_FAILURES = Rate(10, 900)
+MESSAGES_PER_REPORT = Rate(20, 3600)
+MESSAGES_PER_SOURCE = Rate(60, 3600)
 
 
-def _authorised_with_state(uow: UnitOfWork, tracking: str, token: str) -> tuple[IntakeRecord, str]:
-    """The report and its case's state if the token matches (one read); else NotFound."""
-    try:
-        record, state = uow.intake.get_with_state(tracking)
-    except NotFound:
-        record, state = None, ""
+@dataclass(frozen=True, slots=True)
+class FollowUpLimits:
+    """How much a reporter's follow-up may do, counted per client address.
+
+    Wrong tokens (and unknown tracking ids) count against the address that sent them; once
+    over, that address is refused even the right token until the window ends, while the
+    reporter elsewhere is not affected. Messages count per report and per address.
+    """
+
+    token_failures: Rate = TOKEN_FAILURES
+    messages_per_report: Rate = MESSAGES_PER_REPORT
+    messages_per_source: Rate = MESSAGES_PER_SOURCE
+
+
+LIMITS = FollowUpLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A follow-up turned away: an unknown report or a wrong token, or (with `retry_after`) a
+    client over its limit. Returned rather than raised where the refusal's own count must be
+    kept by a shared transaction (a raising piece of a group commit is undone)."""
+
+    tracking: str
+    retry_after: int = 0
+    reason: str = ""
+
+    def error(self) -> VulndeskError:
+        if self.retry_after:
+            return Throttled(self.retry_after, self.reason)
+        return NotFound("intake report", self.tracking)
+
+
+def _authorised_with_state(
+    uow: UnitOfWork,
+    tracking: str,
+    token: str,
+    source: str,
+    limits: FollowUpLimits,
+    now: dt.datetime,
+) -> tuple[IntakeRecord, str] | Refused:
+    """The report and its case's state if the token matches (one read when it does).
+
+    Unknown tracking ids and wrong tokens look the same, and each counts against `source`.
+    """
+    rate = limits.token_failures
+    counter, window = f"intake-token:{source}", rate.window(now)
+    record, state, failures = uow.intake.for_reporter(tracking, counter, window)
+    wait = Refused(tracking, rate.retry_after(now), "too many wrong follow-up tokens")
+    if failures >= rate.limit:
+        return wait
     expected = record.token_hash if record else "0" * 64
     if not hmac.compare_digest(expected, token_hash(token)) or record is None:
-        raise NotFound("intake report", tracking)
+        return wait if uow.intake.hit(counter, window) > rate.limit else Refused(tracking)
     return record, state
 
 
-def report_status(deps: Deps, tracking: str, token: str) -> ReportStatus:
+def read_status(
+    deps: Deps,
+    tracking: str,
+    token: str,
+    source: str = "",
+    limits: FollowUpLimits = LIMITS,
+) -> ReportStatus | Refused:
+    """The reporter's view of their report; a refusal is returned, its count committed."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        record, state = _authorised_with_state(uow, tracking, token)
+        found = _authorised_with_state(uow, tracking, token, source, limits, now)
+        if isinstance(found, Refused):
+            uow.commit()
+            return found
+        record, state = found
         messages = uow.intake.messages(tracking)
         uow.audit.append(
             Actor("reporter", "intake").event(now, "intake:messages:read", "intake", tracking)
@@ -273,19 +331,59 @@ def report_status(deps: Deps, tracking: str, token: str) -> ReportStatus:
     return ReportStatus(tracking, state, record.received_at, messages)
 
 
-def post_message(deps: Deps, tracking: str, token: str, body: str) -> None:
-    """The reporter writes to the team."""
+def report_status(
+    deps: Deps,
+    tracking: str,
+    token: str,
+    source: str = "",
+    limits: FollowUpLimits = LIMITS,
+) -> ReportStatus:
+    """As `read_status`, raising NotFound or Throttled for a refusal."""
+    got = read_status(deps, tracking, token, source, limits)
+    if isinstance(got, Refused):
+        raise got.error()
+    return got
+
+
+def post_message(
+    deps: Deps,
+    tracking: str,
+    token: str,
+    body: str,
+    source: str = "",
+    limits: FollowUpLimits = LIMITS,
+) -> None:
+    """The reporter writes to the team; limited per report and per client address."""
     text = values.long_text("body", body, max_len=20_000)
     if not text.strip():
         raise InvalidInput("body", "is empty", "a message")
     now = deps.clock.now()
     with deps.uow() as uow:
-        _authorised(uow, tracking, token)
+        found = _authorised_with_state(uow, tracking, token, source, limits, now)
+        refused = found if isinstance(found, Refused) else None
+        refused = refused or _count_message(uow, tracking, source, limits, now)
+        if refused is not None:
+            uow.commit()  # the refused attempt still counts
+            raise refused.error()
         uow.intake.add_message(tracking, "reporter", text, now)
         uow.audit.append(
             Actor("reporter", "intake").event(now, "intake:message:posted", "intake", tracking)
         )
         uow.commit()
+
+
+def _count_message(
+    uow: UnitOfWork, tracking: str, source: str, limits: FollowUpLimits, now: dt.datetime
+) -> Refused | None:
+    """Count a message against its report and its sender's address; a refusal if over."""
+    wait = 0
+    for counter, rate in (
+        (f"intake-message-report:{tracking}", limits.messages_per_report),
+        (f"intake-message-source:{source}", limits.messages_per_source),
+    ):
+        if uow.intake.hit(counter, rate.window(now)) > rate.limit:
+            wait = max(wait, rate.retry_after(now))
+    return Refused(tracking, wait, "too many follow-up messages") if wait else None
 
 
 def reply(deps: Deps, actor: Actor, tracking: str, body: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from vulndesk.domain.errors import InvalidInput
@@ -11,6 +12,38 @@ from vulndesk.services.ports_intake import Receipt
 
 RETENTION_MONTHS = 6
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most `limit` counted events per fixed window of `seconds` (windows are shared by every
+    process: each count is one upsert into `rate_windows`)."""
+
+    limit: int
+    seconds: int
+
+    def window(self, now: dt.datetime) -> int:
+        return int(now.timestamp()) // self.seconds
+
+    def retry_after(self, now: dt.datetime) -> int:
+        """Seconds until the current window ends (at least 1)."""
+        return max(1, (self.window(now) + 1) * self.seconds - int(now.timestamp()))
+
+
+def parse_rate(setting: str, spec: str | None, default: Rate) -> Rate:
+    """`N/seconds` from a setting (e.g. VULNDESK_INTAKE_MESSAGE_RATE=20/3600), else `default`."""
+    if not spec:
+        return default
+    limit, _, seconds = spec.strip().partition("/")
+    if not (limit.isascii() and limit.isdigit() and seconds.isascii() and seconds.isdigit()):
+        raise InvalidInput(
+            setting, f"{spec[:40]!r} is not a rate", "a count and seconds, e.g. 20/3600"
+        )
+    if int(limit) < 1 or int(seconds) < 1:
+        raise InvalidInput(
+            setting, f"{spec!r} allows nothing", "a count and seconds, both 1 or more"
+        )
+    return Rate(int(limit), int(seconds))
 
 
 def check_rate(deps: Deps, source_address: str, limit: int, window_seconds: int) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -26,7 +27,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         # A file database keeps a few connections open: reconnecting costs the PRAGMAs, and
         # closing the last connection checkpoints and removes the WAL on every request.
         memory = not parsed.database or parsed.database == ":memory:"
@@ -47,6 +48,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.drivername in {"postgresql", "postgres"}:
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file 0600 (in a 0700 directory) before SQLite does: SQLite gives
+    the WAL and SHM files the database file's mode, so all three stay the owner's."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # An existing database keeps the mode its operator gave it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
 
 
 class _FileLock:

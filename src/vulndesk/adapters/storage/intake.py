@@ -37,8 +37,18 @@ from vulndesk.services.ports_intake import (
 # The statements of every public report and status read, prebuilt (see fast.py).
 _ADD_REPORT = FastStatement(insert(intake_reports))
 _ADD_RECEIPT = FastStatement(insert(intake_receipts))
-_WITH_STATE = FastStatement(
-    select(intake_reports, cases.c.state.label("case_state"))
+_w = rate_windows.c
+# The report, its case's state and the caller's failures in the current window: a status
+# read that is not throttled costs no statement more than one without throttling.
+_FOR_REPORTER = FastStatement(
+    select(
+        intake_reports,
+        cases.c.state.label("case_state"),
+        select(_w.hits)
+        .where(_w.client == bindparam("client"), _w.window == bindparam("window"))
+        .scalar_subquery()
+        .label("failures"),
+    )
     .join(cases, cases.c.key == intake_reports.c.case_key)
     .where(intake_reports.c.tracking == bindparam("tracking"))
 )
@@ -61,7 +71,7 @@ def _hit(dialect: ModuleType) -> FastStatement:
 _HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
 _i = idempotency_keys.c
 _IDEMPOTENCY_GET = FastStatement(
-    select(_i.request_hash, _i.status, _i.body).where(
+    select(_i.request_hash, _i.status, _i.body_enc).where(
         _i.scope == bindparam("scope"), _i.key == bindparam("key")
     )
 )
@@ -73,6 +83,12 @@ _IDEMPOTENCY_PUT = FastStatement(insert(idempotency_keys))
 
 def message_context(tracking: str) -> str:
     return f"intake_messages.body:{tracking}"
+
+
+def response_context(scope: str, key: str, request_hash: str, status: int) -> str:
+    """The associated data of a stored response: it opens only under its own scope, key,
+    request and status (a ciphertext copied to another caller's row does not decrypt)."""
+    return f"idempotency_keys.body:{scope}\n{key}\n{request_hash}\n{status}"
 
 
 def source_key(cipher: FieldCipher) -> bytes:
@@ -113,12 +129,16 @@ class SqlIntakeRepository:
             raise NotFound("intake report", tracking)
         return _record(row._mapping)
 
-    def get_with_state(self, tracking: str) -> tuple[IntakeRecord, str]:
-        """The report and the state of its case, in one statement."""
-        row = next(_WITH_STATE.execute(self.conn, {"tracking": tracking}).mappings(), None)
+    def for_reporter(
+        self, tracking: str, counter: str, window: int
+    ) -> tuple[IntakeRecord | None, str, int]:
+        """The report (None if unknown), its case's state, and the count `hit(counter, window)`
+        has reached: one statement."""
+        params = {"tracking": tracking, "client": self._source_hmac(counter), "window": window}
+        row = next(_FOR_REPORTER.execute(self.conn, params).mappings(), None)
         if row is None:
-            raise NotFound("intake report", tracking)
-        return _record(row), str(row["case_state"])
+            return None, "", 0
+        return _record(row), str(row["case_state"]), int(row["failures"] or 0)
 
     def recent(self, limit: int) -> list[IntakeRecord]:
         stmt = select(intake_reports).order_by(intake_reports.c.id.desc()).limit(limit)
@@ -203,10 +223,12 @@ def _record(row: Any) -> IntakeRecord:
 
 
 class SqlIdempotencyStore:
-    """Stored responses of creating requests, keyed by (scope, Idempotency-Key)."""
+    """Stored responses of creating requests, keyed by (scope, Idempotency-Key), sealed with
+    the field cipher: a response may hold secret fields and a reporter's follow-up token."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cipher: FieldCipher) -> None:
         self.conn = conn
+        self.cipher = cipher
 
     def get(self, scope: str, key: str) -> StoredResponse | None:
         """The stored response; on PostgreSQL also lock the key until this transaction ends.
@@ -221,7 +243,11 @@ class SqlIdempotencyStore:
             lock_id = int.from_bytes(digest[:8], "big", signed=True)
             _IDEMPOTENCY_LOCK.execute(self.conn, {"id": lock_id})
         row = _IDEMPOTENCY_GET.execute(self.conn, {"scope": scope, "key": key}).first()
-        return None if row is None else StoredResponse(row[0], int(row[1]), row[2])
+        if row is None:
+            return None
+        request_hash, status = row[0], int(row[1])
+        context = response_context(scope, key, request_hash, status)
+        return StoredResponse(request_hash, status, self.cipher.decrypt_text(row[2], context))
 
     def put(self, scope: str, key: str, response: StoredResponse, now: dt.datetime) -> None:
         try:
@@ -232,7 +258,10 @@ class SqlIdempotencyStore:
                     "key": key,
                     "request_hash": response.request_hash,
                     "status": response.status,
-                    "body": response.body,
+                    "body_enc": self.cipher.encrypt_text(
+                        response.body,
+                        response_context(scope, key, response.request_hash, response.status),
+                    ),
                     "created_at": now,
                 },
             )

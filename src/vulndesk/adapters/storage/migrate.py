@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 from alembic import command
@@ -10,19 +11,24 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from vulndesk.adapters.crypto import FieldCipher
 
-def alembic_config(engine: Engine) -> Config:
+
+def alembic_config(engine: Engine, cipher: Callable[[], FieldCipher] | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option(
         "script_location", str(resources.files("vulndesk.adapters.storage") / "migrations")
     )
     cfg.attributes["engine"] = engine
+    # Migrations that seal existing values call it; the keyring is read only then.
+    cfg.attributes["cipher"] = cipher
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Create or migrate the database to the newest schema."""
-    command.upgrade(alembic_config(engine), "heads")
+def upgrade(engine: Engine, cipher: Callable[[], FieldCipher] | None = None) -> None:
+    """Create or migrate the database to the newest schema; `cipher` gives the field cipher
+    to migrations that encrypt values stored in clear by older versions."""
+    command.upgrade(alembic_config(engine, cipher), "heads")
 
 
 def current_revisions(engine: Engine) -> set[str]:

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Table, and_, func, select, update
 
 from vulndesk.adapters.attachments import attachment_context
 from vulndesk.adapters.crypto import MAGIC, FieldCipher, Keyring, save_keyring
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.intake import message_context
+from vulndesk.adapters.storage.intake import message_context, response_context
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables import case_facts, cases
 from vulndesk.adapters.storage.tables_accounts import users
-from vulndesk.adapters.storage.tables_intake import intake_attachments, intake_messages
+from vulndesk.adapters.storage.tables_intake import (
+    idempotency_keys,
+    intake_attachments,
+    intake_messages,
+)
 from vulndesk.adapters.storage.tables_notifications import notify_messages
 from vulndesk.adapters.storage.tables_reports import ledger_entries, report_drafts
 from vulndesk.services.ports_reports import draft_ref
@@ -35,7 +39,7 @@ class ColumnSpec:
     column: str
     extra: tuple[Any, ...]
     context: Callable[[Any], str]
-    pk: str = "id"
+    pk: tuple[str, ...] = ("id",)
 
 
 SPECS: dict[str, ColumnSpec] = {
@@ -84,7 +88,16 @@ SPECS: dict[str, ColumnSpec] = {
     "ledger_entries.content_enc": ColumnSpec(
         ledger_entries, "content_enc", (), lambda r: f"ledger_entries.content:{r.id}"
     ),
-    "users.totp_enc": ColumnSpec(users, "totp_enc", (), lambda r: f"users.totp:{r.name}", "name"),
+    "users.totp_enc": ColumnSpec(
+        users, "totp_enc", (), lambda r: f"users.totp:{r.name}", ("name",)
+    ),
+    "idempotency_keys.body_enc": ColumnSpec(
+        idempotency_keys,
+        "body_enc",
+        (idempotency_keys.c.request_hash, idempotency_keys.c.status),
+        lambda r: response_context(r.scope, r.key, r.request_hash, int(r.status)),
+        ("scope", "key"),
+    ),
     "notify_messages.content_enc": ColumnSpec(
         notify_messages,
         "content_enc",
@@ -150,12 +163,12 @@ class SqlKeyMaintenance:
         """Re-seal up to `limit` rows not yet under the current key; returns how many changed."""
         spec = SPECS[column]
         col = spec.table.c[spec.column]
-        pk = spec.table.c[spec.pk]
+        pk = [spec.table.c[name] for name in spec.pk]
         want = _prefix(self.cipher.ring.current)
         stmt = (
-            select(pk, col, *spec.extra)
+            select(*pk, col, *spec.extra)
             .where(col.is_not(None), func.substr(col, 1, len(want)) != want)
-            .order_by(pk)
+            .order_by(*pk)
             .limit(limit)
         )
         changed = 0
@@ -164,14 +177,13 @@ class SqlKeyMaintenance:
             ctx = spec.context(row)
             fresh = self.cipher.encrypt(self.cipher.decrypt(old, ctx), ctx)
             # Compare-and-set: a concurrent writer's newer value is never overwritten.
+            same_row = [c == getattr(row, c.name) for c in pk]
             result = self.conn.execute(
-                update(spec.table)
-                .where(pk == getattr(row, spec.pk), col == old)
-                .values({spec.column: fresh})
+                update(spec.table).where(*same_row, col == old).values({spec.column: fresh})
             )
             changed += int(result.rowcount)
             if result.rowcount:  # new ciphertext: an evidence row is bound anew
-                evidence.note(self.conn, spec.table, pk == getattr(row, spec.pk))
+                evidence.note(self.conn, spec.table, and_(*same_row))
         return changed
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table
 
 from vulndesk.adapters.storage.tables import ID, metadata
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -56,6 +56,8 @@ intake_receipts = Table(
     Column("tracking", String(32), nullable=False),
 )
 
+# A stored response is sealed with the field cipher (see `response_context` in intake.py):
+# responses carry secret fields and reporters' follow-up tokens.
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
@@ -63,7 +65,7 @@ idempotency_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("status", Integer, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body_enc", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

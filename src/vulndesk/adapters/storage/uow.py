@@ -108,7 +108,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:
-        return SqlIdempotencyStore(self.conn)
+        return SqlIdempotencyStore(self.conn, self.cipher)
 
     @cached_property
     def keys(self) -> SqlKeyMaintenance:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import FastAPI
@@ -95,6 +96,7 @@ def create_app_from_env() -> FastAPI:
 
     from vulndesk.bootstrap import build
 
+    os.umask(0o077)  # what this process creates is the owner's alone (see cli.main.run)
     # `kill -USR1 <worker pid>` writes every thread's stack to stderr: how to see where it hangs.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     return create_app(build())

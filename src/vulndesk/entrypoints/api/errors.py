@@ -3,7 +3,8 @@
 Every error leaves as `{"error": {"code", "message", "field"}}`:
 
 VulndeskError
-├── InvalidInput, RequestValidationError   422 (field named)
+├── InvalidInput, RequestValidationError   422 (field named; also a JSON string holding half
+│                                          a surrogate pair, refused before any route runs)
 ├── AuthFailed                             401
 ├── Forbidden                              403 (never for case visibility)
 ├── NotFound, unknown route                404 (identical for missing and not visible)
@@ -16,6 +17,7 @@ VulndeskError
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -25,6 +27,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vulndesk.domain import values
 from vulndesk.domain.errors import (
     Conflict,
     Forbidden,
@@ -204,6 +207,14 @@ class BodyGuard:
         if problem:
             await self._refuse(send, 400, "malformed_body", problem)
             return
+        field = _unencodable_field(bytes(body), headers.get("content-type", ""))
+        if field:
+            why = (
+                f"{field}: contains half a surrogate pair (U+D800-U+DFFF), which has no UTF-8 "
+                "encoding; send whole characters"
+            )
+            await self._refuse(send, 422, "invalid_input", why, field)
+            return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     def _problem(self, body: bytes, content_type: str) -> str | None:
@@ -218,8 +229,10 @@ class BodyGuard:
         return None
 
     @staticmethod
-    async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-        payload = json.dumps(error_body(code, message)).encode()
+    async def _refuse(
+        send: Send, status: int, code: str, message: str, field: str | None = None
+    ) -> None:
+        payload = json.dumps(error_body(code, message, field)).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -232,6 +245,25 @@ class BodyGuard:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+# A JSON escape of a high or low surrogate: only then can a string fail to encode as UTF-8.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _unencodable_field(body: bytes, content_type: str) -> str | None:
+    """The field of a JSON body whose string has no UTF-8 encoding (a lone surrogate).
+
+    Every route, whatever its model, would otherwise pass such text on until the database
+    driver or the cipher fails to encode it (a 500). Well-formed pairs encode and pass.
+    """
+    if "json" not in content_type.lower() or not _SURROGATE_ESCAPE.search(body):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None  # malformed JSON is the route's to report
+    return values.unencodable_path(data)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

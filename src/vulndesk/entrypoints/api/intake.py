@@ -20,7 +20,9 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import request_hash, require_key, run_idempotent
 from vulndesk.services import intake, intake_receipts
+from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.context import Deps
+from vulndesk.services.intake_receipts import parse_rate
 from vulndesk.services.ports_intake import Upload
 
 TEMPLATES = Jinja2Templates(
@@ -143,8 +145,41 @@ def _grouped(
             "status_url": f"/api/v1/intake/{got.tracking}/messages",
         }
 
-    scope = "public:" + key
+    scope = client_scope(container, request, "api")
     return run_idempotent(container, scope, key, digest, create, group=container.group_commit)
+
+
+def client_scope(container: Container, request: Request, channel: str) -> str:
+    """Whose idempotency keys these are: the client's address (as seen through the trusted
+    proxies), keyed and hashed. Another client sending the same key and body is a new report
+    and never sees this one's tracking id or token (docs/decisions/0012)."""
+    return f"intake:{channel}:{container.source_digest(_client(request))}"
+
+
+def follow_up_limits(container: Container) -> intake.FollowUpLimits:
+    """The reporters' follow-up limits, from settings (`N/seconds` each) or the defaults."""
+    extra, d = container.settings.extra, intake.LIMITS
+    return intake.FollowUpLimits(
+        parse_rate(
+            "VULNDESK_INTAKE_TOKEN_FAILURES", extra.get("INTAKE_TOKEN_FAILURES"), d.token_failures
+        ),
+        parse_rate(
+            "VULNDESK_INTAKE_MESSAGE_RATE", extra.get("INTAKE_MESSAGE_RATE"), d.messages_per_report
+        ),
+        parse_rate(
+            "VULNDESK_INTAKE_MESSAGE_SOURCE_RATE",
+            extra.get("INTAKE_MESSAGE_SOURCE_RATE"),
+            d.messages_per_source,
+        ),
+    )
+
+
+def _refusal(refused: intake.Refused | NotFound | Throttled) -> HTTPException:
+    """404 for an unknown report or a wrong token (identical either way), 429 over a limit."""
+    error = refused.error() if isinstance(refused, intake.Refused) else refused
+    if isinstance(error, Throttled):
+        return HTTPException(429, str(error), {"Retry-After": str(error.retry_after)})
+    return HTTPException(404, "not found")
 
 
 def _token(request: Request) -> str:
@@ -207,13 +242,13 @@ def build_router(container: Container) -> APIRouter:
 
     @router.get("/api/v1/intake/{tracking}/messages")
     def get_messages(tracking: str, request: Request) -> JSONResponse:
-        try:
-            token = _token(request)
-            status = container.group_commit.run(
-                lambda deps: intake.report_status(deps, tracking, token)
-            )
-        except NotFound as exc:
-            raise HTTPException(404, "not found") from exc
+        token, source, limits = _token(request), _client(request), follow_up_limits(container)
+        # Run in the shared transaction; a refusal is returned so its count is kept.
+        status = container.group_commit.run(
+            lambda deps: intake.read_status(deps, tracking, token, source, limits)
+        )
+        if isinstance(status, intake.Refused):
+            raise _refusal(status)
         return JSONResponse(
             {
                 "tracking": status.tracking,
@@ -230,9 +265,16 @@ def build_router(container: Container) -> APIRouter:
     async def post_message(tracking: str, request: Request) -> JSONResponse:
         try:
             body = json.loads(await request.body()).get("body", "")
-            intake.post_message(container.deps(), tracking, _token(request), str(body))
-        except NotFound as exc:
-            raise HTTPException(404, "not found") from exc
+            intake.post_message(
+                container.deps(),
+                tracking,
+                _token(request),
+                str(body),
+                _client(request),
+                follow_up_limits(container),
+            )
+        except (NotFound, Throttled) as exc:
+            raise _refusal(exc) from exc
         except (ValueError, AttributeError) as exc:
             raise HTTPException(422, "body must be a JSON object with 'body'") from exc
         except InvalidInput as exc:
@@ -277,14 +319,15 @@ def build_router(container: Container) -> APIRouter:
         csrf, idem = str(data.get("csrf", "")), str(data.get("idempotency_key", ""))
         if not hmac.compare_digest(_sign(container, csrf), request.cookies.get(CSRF_COOKIE, "")):
             raise HTTPException(403, "the form expired or was not sent from this site; reload it")
-        if not idem:
-            raise HTTPException(400, "the form's idempotency_key field is required")
+        if not idem or len(idem) > 200 or not (idem.isascii() and idem.isprintable()):
+            raise HTTPException(
+                400, "the form's idempotency_key field is required (1-200 printable characters)"
+            )
         req = replace(req, source_address=_client(request))
         digest = request_hash("POST", "/report", raw)
         try:
-            result = run_idempotent(
-                container, "public:" + idem, idem, digest, _submit(container, req)
-            )
+            scope = client_scope(container, request, "web")
+            result = run_idempotent(container, scope, idem, digest, _submit(container, req))
         except InvalidInput as exc:
             return TEMPLATES.TemplateResponse(
                 request,
@@ -310,12 +353,17 @@ def build_router(container: Container) -> APIRouter:
         ):
             raise HTTPException(403, "the form expired or was not sent from this site; reload it")
         tracking, token = data.get("tracking", "").strip(), data.get("token", "").strip()
+        source, limits, deps = _client(request), follow_up_limits(container), container.deps()
         try:
             if data.get("message", "").strip():
-                intake.post_message(container.deps(), tracking, token, data["message"])
-            status = intake.report_status(container.deps(), tracking, token)
+                intake.post_message(deps, tracking, token, data["message"], source, limits)
+            status = intake.report_status(deps, tracking, token, source, limits)
         except NotFound:
             return _status_page(container, request, None, tracking, "not found", 404)
+        except Throttled as exc:
+            page = _status_page(container, request, None, tracking, str(exc), 429)
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         except InvalidInput as exc:
             return _status_page(container, request, None, tracking, exc.problem, 422)
         return _status_page(container, request, status, tracking, None)

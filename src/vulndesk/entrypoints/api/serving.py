@@ -20,13 +20,16 @@ the processes share one TCP-labelled socket as before.
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
+from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors import multiprocess as _supervisor
 
@@ -69,6 +72,26 @@ class _OwnSocketProcess(_supervisor.Process):
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
         super().target(own_sockets(sockets or []))
+
+
+def log_config(path: Path) -> dict[str, Any]:
+    """uvicorn's logging, written to `path` (made 0600 in a 0700 directory) instead of stderr.
+
+    Every server process appends to the same file; each line is one write.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["use_colors"] = False
+    for name, handler in config["handlers"].items():
+        config["handlers"][name] = {
+            "class": "logging.FileHandler",
+            "formatter": handler["formatter"],
+            "filename": str(path),
+            "encoding": "utf-8",
+        }
+    return config
 
 
 def run_processes(app: str, workers: int, **options: Any) -> None:

@@ -159,7 +159,7 @@ def serve(
     import uvicorn
 
     from vulndesk.entrypoints.api.app import create_app
-    from vulndesk.entrypoints.api.serving import run_processes
+    from vulndesk.entrypoints.api.serving import log_config, run_processes
 
     c = container()
     with errors():
@@ -178,6 +178,8 @@ def serve(
         "forwarded_allow_ips": trusted or None,
         "server_header": False,
     }
+    if c.settings.log_file is not None:
+        options["log_config"] = log_config(c.settings.log_file)
     if n == 1:
         # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where it hangs.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -205,6 +207,9 @@ def _register_optional() -> None:
 
 
 def run() -> None:
+    # Everything this process and its children create (the database with its WAL and SHM,
+    # the key file, logs, exports) is the owner's alone: files 0600, directories 0700.
+    os.umask(0o077)
     _register_optional()
     app()
 
