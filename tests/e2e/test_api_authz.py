@@ -136,10 +136,8 @@ def test_lists_and_reference_data_follow_roles_and_hide_canaries(
 ) -> None:
     for user in USERS:
         r = call(world, user, method, path, body)
-        assert r.status_code == (201 if method == "POST" else 200) if user in allowed else 403, (
-            user,
-            r.text,
-        )
+        expected = (201 if method == "POST" else 200) if user in allowed else 403
+        assert r.status_code == expected, (user, r.text)
         if user not in ALL_CASES:
             assert CANARY not in r.text, user
             assert world.foreign not in r.text, user
