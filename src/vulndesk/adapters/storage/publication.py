@@ -78,9 +78,11 @@ class SqlPublicationRepository:
         rows = self.conn.execute(select(t).where(t.c.case_key == case).order_by(t.c.id))
         return [Decision(DecisionKind(r.kind), r.subject, r.by, r.at, r.note) for r in rows]
 
-    def add_share(self, case: str, share: Share, note: str) -> None:
-        self.conn.execute(
-            insert(case_shares).values(
+    def add_share(self, case: str, share: Share, note: str) -> int:
+        """Store a share; returns its id (the audit trail names the share by it)."""
+        done = self.conn.execute(
+            insert(case_shares)
+            .values(
                 case_key=case,
                 recipient=share.recipient,
                 country=share.country,
@@ -88,7 +90,9 @@ class SqlPublicationRepository:
                 at=share.at,
                 note=note,
             )
+            .returning(case_shares.c.id)
         )
+        return int(done.scalar_one())
 
     def shares(self, case: str) -> list[Share]:
         t = case_shares
