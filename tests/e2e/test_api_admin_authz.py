@@ -62,9 +62,21 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/audit/verify", None, {"admin", "auditor"}),
     ("PUT", "/api/v1/admin/policies/openssl", {"classes": ["public"]}, ADMIN),
     ("PUT", "/api/v1/admin/filing", FILING, ADMIN),
+    ("GET", "/api/v1/admin/filing", None, ADMIN),
     ("GET", "/api/v1/ledger", None, READERS | {"auditor"}),
     ("GET", "/api/v1/ledger/export", None, READERS | {"auditor"}),
 ]
+REFERENCE_WRITERS = {"admin", "coordinator"}
+
+
+def _filing(w: World) -> None:
+    from vulndesk.services import thirdparty
+
+    thirdparty.set_filing(w.container.deps(), w.admin_actor, FILING)
+
+
+# Routes whose success needs a record first (a read of the filing needs a filing).
+SETUP = {"/api/v1/admin/filing": _filing}
 _keys = itertools.count()
 
 
@@ -78,10 +90,10 @@ def call(w: World, user: str | None, method: str, path: str, body: Any) -> Any:
     return w.client.request(method, path, headers=headers, json=body)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
-def test_roles_and_no_canaries(
-    world: World, method: str, path: str, body: Any, allowed: set[str]
-) -> None:
+def check_route(world: World, method: str, path: str, body: Any, allowed: set[str]) -> None:
+    """Every user: the allowed succeed, the others get 403; raises AssertionError on any miss."""
+    if path in SETUP:
+        SETUP[path](world)
     for user in USERS:
         r = call(world, user, method, path, body)
         expected = (201 if method == "POST" else 200) if user in allowed else 403
@@ -90,6 +102,40 @@ def test_roles_and_no_canaries(
             assert CANARY not in r.text, user
             assert world.foreign not in r.text, user
     assert call(world, None, method, path, body).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINTS)
+def test_roles_and_no_canaries(
+    world: World, method: str, path: str, body: Any, allowed: set[str]
+) -> None:
+    check_route(world, method, path, body, allowed)
+
+
+def _sbom_form(n: int) -> dict[str, Any]:
+    return {
+        "files": {"file": ("bom.json", _sbom(f"pkg:npm/x{n}@1"), "application/json")},
+        "data": {"product": "router"},
+    }
+
+
+def _csaf_form(n: int, shared_dir: Any) -> dict[str, Any]:
+    path = shared_dir / "samples" / "csaf-2.0" / "2022-evd-uc-01-a-001.json"
+    return {
+        "files": {"file": ("advisory.json", path.read_bytes(), "application/json")},
+        "data": {"unit": "cn"},
+    }
+
+
+@pytest.mark.parametrize("kind", ["sbom", "csaf"])
+def test_imports_follow_roles(world: World, shared_dir: Any, kind: str) -> None:
+    """Both upload routes as every role: reference writers only."""
+    for n, user in enumerate(USERS):
+        form = _sbom_form(n) if kind == "sbom" else _csaf_form(n, shared_dir)
+        headers = world.headers(user, **{"Idempotency-Key": f"imp-{kind}-{n}"})
+        r = world.client.post(f"/api/v1/imports/{kind}", headers=headers, **form)
+        expected = 201 if user in REFERENCE_WRITERS else 403
+        assert r.status_code == expected, (user, r.text)
+        assert CANARY not in r.text, user
 
 
 def _sbom(*purls: str) -> bytes:

@@ -61,6 +61,7 @@ OTHER_ENDPOINTS = [
     ("GET", "/api/v1/parties", None, READERS),
     ("GET", "/api/v1/parties/nvdb", None, READERS),
     ("GET", "/api/v1/me", None, set(USERS)),
+    ("PATCH", "/api/v1/me", {"language": "en"}, set(USERS)),
     (
         "POST",
         "/api/v1/units",
@@ -109,10 +110,8 @@ def visible(user: str, target: str, w: World) -> bool:
     return user in ALL_CASES or (user in MEMBERS_OF_OWN and target == w.own)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)
-def test_case_endpoints_hide_what_is_not_yours(
-    world: World, method: str, path: str, body: Any, perm: str
-) -> None:
+def check_case_endpoint(world: World, method: str, path: str, body: Any, perm: str) -> None:
+    """Every user on the missing, own and embargoed case; raises AssertionError on any miss."""
     for user in USERS:
         missing = call(world, user, method, path.format(case=MISSING), body)
         assert missing.status_code == 404, (user, missing.text)
@@ -130,19 +129,29 @@ def test_case_endpoints_hide_what_is_not_yours(
                 assert r.status_code in {200, 201, 409}, (user, target, r.text)
 
 
+@pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)
+def test_case_endpoints_hide_what_is_not_yours(
+    world: World, method: str, path: str, body: Any, perm: str
+) -> None:
+    check_case_endpoint(world, method, path, body, perm)
+
+
+def check_endpoint(world: World, method: str, path: str, body: Any, allowed: set[str]) -> None:
+    """Every user: the allowed succeed, the others get 403; raises AssertionError on any miss."""
+    for user in USERS:
+        r = call(world, user, method, path, body)
+        expected = (201 if method == "POST" else 200) if user in allowed else 403
+        assert r.status_code == expected, (user, r.text)
+        if user not in ALL_CASES:
+            assert CANARY not in r.text, user
+            assert world.foreign not in r.text, user
+
+
 @pytest.mark.parametrize(("method", "path", "body", "allowed"), OTHER_ENDPOINTS)
 def test_lists_and_reference_data_follow_roles_and_hide_canaries(
     world: World, method: str, path: str, body: Any, allowed: set[str]
 ) -> None:
-    for user in USERS:
-        r = call(world, user, method, path, body)
-        assert r.status_code == (201 if method == "POST" else 200) if user in allowed else 403, (
-            user,
-            r.text,
-        )
-        if user not in ALL_CASES:
-            assert CANARY not in r.text, user
-            assert world.foreign not in r.text, user
+    check_endpoint(world, method, path, body, allowed)
 
 
 @pytest.mark.parametrize(

@@ -160,11 +160,8 @@ def _path(w: World, path: str, target: str) -> str:
     return path.format(case=target, decision=decision, pdecision=pdecision)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)
-def test_case_routes_hide_what_is_not_yours(
-    rworld: World, method: str, path: str, body: Any, perm: str
-) -> None:
-    w = rworld
+def check_case_route(w: World, method: str, path: str, body: Any, perm: str) -> None:
+    """Every user on the missing, own and embargoed case; raises AssertionError on any miss."""
     for user in USERS:
         missing = call(w, user, method, _path(w, path, MISSING), body)
         assert missing.status_code == 404, (user, missing.text)
@@ -182,6 +179,13 @@ def test_case_routes_hide_what_is_not_yours(
             else:
                 ok = ALLOWED | ({422} if perm == "waive" else set())
                 assert r.status_code in ok, (user, target, r.text)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)
+def test_case_routes_hide_what_is_not_yours(
+    rworld: World, method: str, path: str, body: Any, perm: str
+) -> None:
+    check_case_route(rworld, method, path, body, perm)
 
 
 @pytest.mark.parametrize(("method", "path", "body", "perm"), CASE_ENDPOINTS)

@@ -13,6 +13,7 @@ from vulndesk.domain import values
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId, slug
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_accounts import PasswordHasher, User
 
 MIN_PASSWORD = 12
@@ -116,26 +117,26 @@ def add_user(
 def set_password(
     deps: Deps, actor: Actor, hasher: PasswordHasher, name: str, password: str | None = None
 ) -> str:
-    """Replace a password and end the user's sessions; returns the new password."""
+    """Replace a password and end the user's sessions and tokens; returns the new password."""
     now = deps.clock.now()
     secret = check_password(password) if password is not None else secrets.token_urlsafe(18)
     with deps.uow() as uow:
         user = uow.accounts.get_user(name)
         uow.accounts.save_user(_with(user, password_hash=hasher.hash(secret)))
-        uow.accounts.delete_sessions_of(name)
+        end_credentials(uow, name)
         uow.audit.append(actor.event(now, "account:password:set", "user", name))
         uow.commit()
     return secret
 
 
 def enroll_totp(deps: Deps, actor: Actor, name: str, issuer: str = "vulndesk") -> tuple[str, str]:
-    """Give the user a new TOTP secret; returns (secret, otpauth URI), shown once."""
+    """Give the user a new TOTP secret (sessions and tokens end); returns (secret, URI), once."""
     now = deps.clock.now()
     secret = pyotp.random_base32()
     with deps.uow() as uow:
         user = uow.accounts.get_user(name)
         uow.accounts.save_user(_with(user, totp_secret=secret))
-        uow.accounts.delete_sessions_of(name)
+        end_credentials(uow, name)
         uow.audit.append(actor.event(now, "account:totp:enrolled", "user", name))
         uow.commit()
     return secret, pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=issuer)
@@ -149,7 +150,11 @@ def grant(
     remove: Sequence[str] = (),
     disabled: bool | None = None,
 ) -> User:
-    """Add or remove roles, or disable the account (its sessions end)."""
+    """Add or remove roles, or disable the account (its sessions end).
+
+    Its tokens end too when the account is disabled, or when it now needs TOTP and did not
+    before (its tokens were issued without a one-time code).
+    """
     now = deps.clock.now()
     plus = frozenset(AccountRole.parse("role", r).value for r in add)
     minus = frozenset(AccountRole.parse("role", r).value for r in remove)
@@ -161,11 +166,19 @@ def grant(
         new = _with(user, roles=roles, disabled=user.disabled if disabled is None else disabled)
         uow.accounts.save_user(new)
         uow.accounts.delete_sessions_of(name)
+        if (new.disabled and not user.disabled) or (needs_totp(new) and not needs_totp(user)):
+            uow.accounts.move_credentials_epoch(name)
         uow.audit.append(
             actor.event(now, "account:roles:changed", "user", name, roles=",".join(sorted(roles)))
         )
         uow.commit()
     return new
+
+
+def end_credentials(uow: UnitOfWork, name: str) -> None:
+    """End every session and token of `name` (the proof of who they are has changed)."""
+    uow.accounts.delete_sessions_of(name)
+    uow.accounts.move_credentials_epoch(name)
 
 
 def list_users(deps: Deps) -> list[User]:

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyotp
 
@@ -174,6 +174,21 @@ def session_principal(deps: Deps, secret: str) -> Principal | None:
     return _principal(user, SCOPES, f"session:{session.token_hash[:12]}")
 
 
+def token_holds(token: ApiToken, user: User, now: dt.datetime) -> bool:
+    """Whether `token` is good for `user` now: live, and issued under the account's present proof.
+
+    A token of an older credentials epoch was issued before a password, TOTP or deactivation
+    change; one issued without a one-time code is no good once the account needs one.
+    """
+    return (
+        token.revoked_at is None
+        and token.expires_at > now
+        and not user.disabled
+        and token.credentials_epoch == user.credentials_epoch
+        and (token.with_totp or not needs_totp(user))
+    )
+
+
 def token_principal(deps: Deps, secret: str) -> Principal | None:
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -181,7 +196,7 @@ def token_principal(deps: Deps, secret: str) -> Principal | None:
     if found is None:
         return None
     token, user = found
-    if token.revoked_at is not None or token.expires_at <= now or user.disabled:
+    if not token_holds(token, user, now):
         return None
     return _principal(user, token.scopes, f"token:{token.id}")
 
@@ -207,12 +222,21 @@ def create_token(
         user = uow.accounts.get_user(name)
         if user.disabled:
             raise Forbidden("the account is disabled")
-        if needs_totp(user) and not _totp_claimed(uow, user, totp, now):
+        with_totp = needs_totp(user)
+        if with_totp and user.totp_secret is None:
+            raise Forbidden(
+                "this account's roles need a one-time code (TOTP): enrol a device first "
+                "(vulndesk user totp-enroll)"
+            )
+        if with_totp and not _totp_claimed(uow, user, totp, now):
             raise Forbidden(
                 "a valid one-time code (TOTP) from the account's enrolled device is required"
             )
         expires = now + dt.timedelta(days=days)
-        uow.accounts.add_token(ApiToken(token_id, digest(secret), name, scopes, now, expires))
+        token = ApiToken(token_id, digest(secret), name, scopes, now, expires)
+        uow.accounts.add_token(
+            replace(token, credentials_epoch=user.credentials_epoch, with_totp=with_totp)
+        )
         uow.audit.append(
             actor.event(
                 now,

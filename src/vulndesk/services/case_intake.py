@@ -44,6 +44,9 @@ def attachment(
         if tracking is None or match is None:
             raise NotFound("attachment", sha256[:64])
         content = uow.intake.attachment_content(tracking, sha256)
-        uow.audit.append(actor.event(now, "case:attachment:read", "case", key, (), name=match.name))
+        # The attachment by its id (the digest it is fetched by), never its file name.
+        uow.audit.append(
+            actor.event(now, "case:attachment:read", "case", key, (), attachment=match.sha256)
+        )
         uow.commit()
     return match, content

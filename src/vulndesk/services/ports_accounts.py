@@ -25,6 +25,9 @@ class User:
     timezone: str | None = None
     language: str | None = None
     last_totp_step: int | None = None
+    # Moves on every change to how the account proves who it is (password, TOTP, deactivation,
+    # a grant that needs TOTP where none was needed): tokens of an older epoch are refused.
+    credentials_epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class ApiToken:
     created_at: dt.datetime
     expires_at: dt.datetime
     revoked_at: dt.datetime | None = None
+    credentials_epoch: int = 0  # the account's epoch when the token was issued
+    with_totp: bool = False  # whether a one-time code was checked when it was issued
 
 
 class AccountRepository(Protocol):
@@ -63,6 +68,7 @@ class AccountRepository(Protocol):
     def touch_session(self, token_hash: str, at: dt.datetime) -> None: ...
     def delete_session(self, token_hash: str) -> None: ...
     def delete_sessions_of(self, user: str) -> None: ...
+    def move_credentials_epoch(self, user: str) -> None: ...
     def add_token(self, token: ApiToken) -> None: ...
     def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None: ...
     def tokens_of(self, user: str) -> list[ApiToken]: ...

@@ -34,6 +34,7 @@ from vulndesk.services import disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 
+_SHARE_FIELDS = ("recipient", "country", "at", "is_provider")
 _GRADE_LEVEL = {
     CnGrade.SUPER_CRITICAL: SeverityLevel.CRITICAL,
     CnGrade.HIGH: SeverityLevel.HIGH,
@@ -257,10 +258,18 @@ def record_share(
         key = found.key
         recipient_ = disclosure_guard.Recipient(share.recipient, share.country, None, is_provider)
         disclosure_guard.require(uow, disclosure_guard.Outgoing(found, recipient_, way="share"))
-        uow.publication.add_share(key, share, values.long_text("note", note, max_len=2000))
+        share_id = uow.publication.add_share(
+            key, share, values.long_text("note", note, max_len=2000)
+        )
+        # The recipient is free text about the case: the event names the share, not its words.
         uow.audit.append(
             actor.event(
-                now, "publication:share:recorded", "case", key, (), recipient=share.recipient
+                now,
+                "publication:share:recorded",
+                "case",
+                key,
+                _SHARE_FIELDS + (("note",) if note.strip() else ()),
+                share=str(share_id),
             )
         )
         uow.commit()

@@ -105,6 +105,7 @@ class SqlAccountRepository:
             timezone=m["timezone"],
             language=m["language"],
             last_totp_step=m["last_totp_step"],
+            credentials_epoch=int(m["credentials_epoch"]),
         )
 
     def find_user(self, name: str) -> User | None:
@@ -168,6 +169,11 @@ class SqlAccountRepository:
     def delete_sessions_of(self, user: str) -> None:
         self.conn.execute(delete(user_sessions).where(user_sessions.c.user_name == user))
 
+    def move_credentials_epoch(self, user: str) -> None:
+        """End every token of `user`: one relative UPDATE, so concurrent moves never merge."""
+        epoch = users.c.credentials_epoch
+        self.conn.execute(update(users).where(users.c.name == user).values({epoch: epoch + 1}))
+
     # -- tokens
     def add_token(self, token: ApiToken) -> None:
         self.conn.execute(
@@ -179,6 +185,8 @@ class SqlAccountRepository:
                 created_at=token.created_at,
                 expires_at=token.expires_at,
                 revoked_at=token.revoked_at,
+                credentials_epoch=token.credentials_epoch,
+                with_totp=token.with_totp,
             )
         )
 
@@ -192,6 +200,8 @@ class SqlAccountRepository:
             r.created_at,
             r.expires_at,
             r.revoked_at,
+            int(r.credentials_epoch),
+            bool(r.with_totp),
         )
 
     def token_with_user(self, token_hash: str) -> tuple[ApiToken, User] | None:

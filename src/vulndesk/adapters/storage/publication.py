@@ -127,7 +127,8 @@ class SqlPublicationRepository:
             for r in rows
         ]
 
-    def add_share(self, case: str, share: Share, note: str) -> None:
+    def add_share(self, case: str, share: Share, note: str) -> int:
+        """Store a share; returns its id (the audit trail names the share by it)."""
         new_id = self.conn.execute(
             insert(case_shares)
             .values(
@@ -141,6 +142,7 @@ class SqlPublicationRepository:
             .returning(case_shares.c.id)
         ).scalar_one()
         evidence.note_ids(self.conn, case_shares, [new_id])
+        return int(new_id)
 
     def shares(self, case: str) -> list[Share]:
         t = case_shares

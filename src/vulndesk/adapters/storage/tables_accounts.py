@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    false,
 )
 
 from vulndesk.adapters.storage.tables import ID, metadata
@@ -34,6 +35,9 @@ users = Table(
     Column("language", String(8), nullable=True),
     # The 30-second TOTP step last accepted, so one code cannot be used twice.
     Column("last_totp_step", BigInteger, nullable=True),
+    # Moved by password, TOTP, deactivation and TOTP-requiring grants; tokens keep the value
+    # they were issued under and are refused once it differs.
+    Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
 )
 
 # Only SHA-256 digests of session and token secrets are stored, so a database copy grants nothing.
@@ -57,6 +61,8 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
+    Column("with_totp", Boolean, nullable=False, server_default=false()),
 )
 
 login_failures = Table(

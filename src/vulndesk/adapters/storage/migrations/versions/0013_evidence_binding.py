@@ -1,7 +1,7 @@
 """evidence rows already stored are bound to the audit chain
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03
 
 From this version every transaction that writes an evidence row (facts, clocks, drafts,
@@ -19,7 +19,7 @@ from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.audit import SqlAuditLog
 
 revision = "0013"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

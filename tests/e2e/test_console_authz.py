@@ -1,0 +1,172 @@
+"""The console's authorization matrix: every page x every role, signed in with a real session.
+
+A page a role may not see answers with the same 404 as a page that does not exist, canaries of
+the embargoed case reach nobody without all-case access, and a visitor without a session is
+sent to the sign-in page. On both engines.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.e2e.test_api_support import CANARY, PASSWORD, World, build_world
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.bootstrap import Container
+from vulndesk.services import reports
+
+USERS = (
+    "admin",
+    "coordinator",
+    "analyst",
+    "approver",
+    "hqoversight",
+    "auditor",
+    "reporter",
+    "outsider",
+)
+EVERYONE = set(USERS)
+ALL_CASES = {"admin", "coordinator", "hqoversight"}
+MEMBERS = {"analyst", "approver"}
+OVERSIGHT = {"admin", "hqoversight"}
+ADMIN = {"admin"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# (page, who may see it); {own}, {foreign}, {intake} and {sha} are filled in per world.
+# "own" pages are seen by all-case roles and members; the others only by all-case roles.
+PAGES: list[tuple[str, set[str]]] = [
+    ("/", EVERYONE),
+    ("/account", EVERYONE),
+    ("/cases", EVERYONE),
+    ("/cases?state=received&sort=key", EVERYONE),
+    ("/cases/{own}", ALL_CASES | MEMBERS),
+    ("/cases/{foreign}", ALL_CASES),
+    ("/cases/{own}/reports", ALL_CASES | MEMBERS),
+    ("/cases/{foreign}/reports", ALL_CASES),
+    ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
+    ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
+    ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),
+    ("/reports/{foreign}/nvdb/nvdb/v1/download/json", ALL_CASES),
+    ("/cases/{intake}/attachments/{sha}", ALL_CASES),
+    ("/oversight", OVERSIGHT),
+    ("/admin", ADMIN),
+    ("/admin/users", ADMIN),
+    ("/admin/reference", ADMIN),
+    ("/admin/policies", ADMIN),
+    ("/admin/rules", ADMIN),
+    ("/admin/blackouts", ADMIN),
+]
+MISSING = "VD-2026-9999"
+
+
+def missing(page: str) -> str:
+    """The same kind of page for something that does not exist (a case, or an admin area)."""
+    if "{" not in page:
+        return "/admin/nowhere"
+    return page.format(own=MISSING, foreign=MISSING, intake=MISSING, sha="0" * 64)
+
+
+# Pages every visitor may see, signed in or not.
+PUBLIC_PAGES = ("/login", "/lang/{lang}")
+
+
+@dataclass
+class ConsoleWorld:
+    world: World
+    keys: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def path(self, page: str) -> str:
+        return page.format(**self.keys)
+
+
+def _intake(w: World) -> tuple[str, str]:
+    """A public report with an attachment: its case has no members."""
+    report = {
+        "product": "router",
+        "description": f"Overflow {CANARY}",
+        "steps": "POST /login",
+        "impact": "code execution",
+        "language": "en",
+    }
+    r = w.client.post(
+        "/api/v1/intake",
+        data=report,
+        files=[("attachments", ("poc.png", PNG, "application/octet-stream"))],
+        headers={"Idempotency-Key": "console-intake"},
+    )
+    assert r.status_code == 201, r.text
+    tracking = r.json()["tracking"]
+    with w.container.uow() as uow:
+        key = uow.intake.get(tracking).case_key
+        [stored] = uow.intake.attachments(tracking)
+    return key, stored.sha256
+
+
+def sign_in(w: World, user: str) -> dict[str, str]:
+    body = {"name": user, "password": PASSWORD, "totp": w.totp(user)}
+    r = w.client.post("/api/v1/session", json=body)
+    assert r.status_code == 200, r.text
+    # Each request names its user's session; the client itself stays signed out.
+    w.client.cookies.clear()
+    return {"Cookie": f"vd_session={r.cookies['vd_session']}"}
+
+
+@pytest.fixture
+def cworld(container: Container, clock: SettableClock) -> Iterator[ConsoleWorld]:
+    w = build_world(container, clock)
+    deps = container.deps()
+    for key in (w.own, w.foreign):
+        reports.draft_report(deps, w.admin_actor, key, "nvdb", "nvdb")
+    with w.client:
+        intake_key, sha = _intake(w)
+        cw = ConsoleWorld(w, {"own": w.own, "foreign": w.foreign, "intake": intake_key})
+        cw.keys["sha"] = sha
+        cw.cookies = {user: sign_in(w, user) for user in USERS}
+        yield cw
+
+
+def _sans_path(page: str, path: str) -> str:
+    """The page without what names its own address (language links, the current menu item)."""
+    return page.replace(f"back={path}", "back=").replace(' aria-current="page"', " ")
+
+
+def _diff(a: str, b: str) -> str:
+    return "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0))
+
+
+def check_page(cw: ConsoleWorld, page: str, allowed: set[str]) -> None:
+    """Every user on one page; raises AssertionError on any miss."""
+    client, path = cw.world.client, cw.path(page)
+    for user in USERS:
+        cookie = cw.cookies[user]
+        r = client.get(path, headers=cookie, follow_redirects=False)
+        if user not in ALL_CASES:
+            assert CANARY not in r.text, (user, path)
+        if user in allowed:
+            assert r.status_code == 200, (user, path, r.status_code)
+        else:
+            assert r.status_code == 404, (user, path, r.status_code)
+            gone = missing(page)
+            shown = client.get(gone, headers=cookie)
+            assert shown.status_code == 404, (user, gone)
+            a, b = _sans_path(r.text, path), _sans_path(shown.text, gone)
+            assert a == b, (user, path, _diff(a, b))
+    anonymous = client.get(path, follow_redirects=False)
+    assert anonymous.status_code == 303, (path, anonymous.status_code)
+    assert anonymous.headers["location"].startswith("/login"), path
+    assert CANARY not in anonymous.text
+
+
+@pytest.mark.parametrize(("page", "allowed"), PAGES)
+def test_every_page_as_every_role(cworld: ConsoleWorld, page: str, allowed: set[str]) -> None:
+    check_page(cworld, page, allowed)
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_pages_need_no_session(cworld: ConsoleWorld, page: str) -> None:
+    r = cworld.world.client.get(page.format(lang="en"), follow_redirects=False)
+    assert r.status_code in {200, 303}, (page, r.status_code)
+    assert CANARY not in r.text
