@@ -32,16 +32,19 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     ledger_row,
 )
 from vulndesk.services import access, ledger, oversight
-from vulndesk.services.access import CASE_READERS, CASE_WRITERS, Principal
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import (
+    CASE_READERS,
+    CASE_WRITERS,
+    LEDGER_ALL,
+    LEDGER_READERS,
+    OVERSIGHT,
+    Principal,
+)
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.ports_reports import LedgerEntry
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
-LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
-LEDGER_READERS = LEDGER_ALL | CASE_READERS
-OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 CaseQuery = Annotated[str | None, Query(max_length=32)]
 
 
