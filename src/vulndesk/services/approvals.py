@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
-from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party, PartyKind
 from vulndesk.domain.policy import compare_disclosure
+from vulndesk.services.access import APPROVERS
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_accounts import User
 from vulndesk.services.ports_reports import (
     MIN_APPROVERS,
     Approval,
@@ -136,10 +138,26 @@ def require_hq(uow: UnitOfWork) -> bool:
     return uow.org_settings.options().get(REQUIRE_HQ, "false") == "true"
 
 
-def _is_hq(uow: UnitOfWork, unit: str | None) -> bool:
-    if not unit:
+def _is_hq(uow: UnitOfWork, name: str) -> bool:
+    """Whether the account `name` belongs to a top-level (headquarters) unit, as stored."""
+    user = uow.accounts.find_user(name)
+    if user is None or not user.unit:
         return False
-    return any(u.id == unit and u.parent is None for u in uow.units.list())
+    return any(u.id == user.unit and u.parent is None for u in uow.units.list())
+
+
+def approving_account(uow: UnitOfWork, actor: Actor) -> User:
+    """The stored account behind `actor`, if it is active and holds an approving role.
+
+    Roles and unit come from the database, never from the caller: an approval counts only
+    for a real account that may approve.
+    """
+    user = uow.accounts.find_user(actor.name)
+    if user is None or user.disabled:
+        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in as an approver")
+    if not user.roles & APPROVERS:
+        raise Forbidden("your roles do not allow this")
+    return user
 
 
 def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
@@ -159,6 +177,7 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
         check_current(uow, record)
         if record.status == "submitted":
             raise GuardFailed("not-submitted", f"{record.ref} was already submitted")
+        user = approving_account(uow, actor)
         if actor.name in record.approvers:
             raise GuardFailed(
                 "two-persons",
@@ -169,9 +188,9 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
             raise GuardFailed(
                 blocking[0].rule, blocking[0].message + " (record an approved decision)"
             )
-        approvals = (*record.approvals, Approval(actor.name, actor.unit, now))
+        approvals = (*record.approvals, Approval(user.name, user.unit, now))
         second = len(approvals) >= MIN_APPROVERS
-        if second and require_hq(uow) and not any(_is_hq(uow, a.unit) for a in approvals):
+        if second and require_hq(uow) and not any(_is_hq(uow, a.actor) for a in approvals):
             raise GuardFailed("hq-approver", "one approver must belong to headquarters")
         uow.reports.add_approval(record.id, approvals[-1])
         if len({a.actor for a in approvals}) >= MIN_APPROVERS:
@@ -209,6 +228,7 @@ def record_decision(
             )
     now = deps.clock.now()
     with deps.uow() as uow:
+        approving_account(uow, actor)
         key = parse_case_key(case)
         uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
@@ -275,6 +295,7 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
     now = deps.clock.now()
     with deps.uow() as uow:
         decision = uow.reports.get_decision(decision_id)
+        approving_account(uow, actor)
         if actor.name in decision.approvers:
             raise GuardFailed(
                 "two-persons",
