@@ -35,7 +35,10 @@ class Settings:
     smtp_port: int = 25
     smtp_sender: str = "vulndesk@example.invalid"
     cookie_secure: bool = True
-    actor: str = "cli"
+    # How long a `vulndesk login` stays valid (hours); the token is revoked at once by logout.
+    cli_token_hours: int = 12
+    # Where the CLI keeps its sign-in: $XDG_CONFIG_HOME/vulndesk, else ~/.config/vulndesk.
+    config_dir: Path = field(default_factory=lambda: Path.home() / ".config" / "vulndesk")
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -67,6 +70,20 @@ class Settings:
                 f"{workers[:64]!r} is not a number of processes",
                 "a whole number from 1, e.g. 2 for a 2-core machine",
             )
+        for gone in ("ACTOR", "ACTOR_UNIT"):
+            if PREFIX + gone in env:
+                raise InvalidInput(
+                    PREFIX + gone,
+                    "no longer names who acts: the CLI acts as the signed-in account",
+                    "unset it and run `vulndesk login`",
+                )
+        hours = get("CLI_TOKEN_HOURS", "12")
+        if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 24 * 366:
+            raise InvalidInput(
+                "VULNDESK_CLI_TOKEN_HOURS",
+                f"{hours[:64]!r} is not a number of hours",
+                "a whole number from 1 to 8784, e.g. 12",
+            )
         smtp_port = get("SMTP_PORT", "25")
         if not smtp_port.isdigit():
             raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
@@ -87,7 +104,7 @@ class Settings:
             "SMTP_PORT",
             "SMTP_SENDER",
             "COOKIE_SECURE",
-            "ACTOR",
+            "CLI_TOKEN_HOURS",
             "TRUSTED_PROXIES",
         }
         extra = {
@@ -112,10 +129,21 @@ class Settings:
             smtp_port=int(smtp_port),
             smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
-            actor=get("ACTOR", "cli"),
+            cli_token_hours=int(hours),
+            config_dir=_config_dir(env),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
             extra=extra,
         )
+
+
+def _config_dir(env: Mapping[str, str]) -> Path:
+    """The XDG base directory for user configuration, with vulndesk's folder in it."""
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    # The XDG spec ignores a relative path: it would depend on the working directory.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "vulndesk"
+    home = env.get("HOME", "")
+    return (Path(home) if home else Path.home()) / ".config" / "vulndesk"
 
 
 def _networks(name: str, text: str) -> tuple[str, ...]:

@@ -316,6 +316,12 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
         return uow.reports.get_decision(decision_id)
 
 
+def decision_case(deps: Deps, decision_id: int) -> CaseKey:
+    """The case a decision belongs to (for the caller's need-to-know check)."""
+    with deps.uow() as uow:
+        return uow.reports.get_decision(decision_id).case
+
+
 def list_decisions(deps: Deps, case: str) -> list[Decision]:
     with deps.uow() as uow:
         return uow.reports.decisions_for(parse_case_key(case))

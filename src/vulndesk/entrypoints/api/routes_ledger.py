@@ -15,8 +15,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from vulndesk.domain.errors import NotFound
-from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.entrypoints.api.auth import (
     CurrentActor,
     CurrentDeps,
@@ -31,18 +29,12 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     LedgerRowOut,
     ledger_row,
 )
-from vulndesk.services import access, ledger, oversight
+from vulndesk.services import access, access_ledger, ledger, oversight
 from vulndesk.services.access import (
-    CASE_READERS,
     CASE_WRITERS,
-    LEDGER_ALL,
-    LEDGER_READERS,
     OVERSIGHT,
-    Principal,
 )
 from vulndesk.services.context import Deps
-from vulndesk.services.ports import CaseFilter
-from vulndesk.services.ports_reports import LedgerEntry
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
 CaseQuery = Annotated[str | None, Query(max_length=32)]
@@ -92,30 +84,8 @@ class HqRuleOut(BaseModel):
     required: bool
 
 
-def case_exists(d: Deps, key: str) -> CaseKey:
-    """For roles that read every case's records but no case details: a missing case is a 404."""
-    case_key = parse_case_key(key)
-    with d.uow() as uow:
-        if not uow.cases.count(CaseFilter(keys=(case_key,), limit=1)):
-            raise NotFound("case", case_key)
-    return case_key
-
-
-def _entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
-    if case is not None:
-        # Visibility before roles, so a hidden case answers like a missing one for everyone.
-        if who.has(LEDGER_ALL) and not who.has(CASE_READERS):
-            key = case_exists(d, case)
-        else:
-            key = access.check_case(d, who, case)
-        who.require(LEDGER_READERS)
-        return ledger.list_entries(d, key)
-    who.require(LEDGER_READERS)
-    found = ledger.list_entries(d)
-    if who.has(LEDGER_ALL):
-        return found
-    keys = access.case_filter(d, who, CaseFilter()).keys
-    return found if keys is None else [e for e in found if e.entry.case in keys]
+case_exists = access_ledger.case_exists
+_entries = access_ledger.entries
 
 
 @router.get("/ledger", response_model=list[LedgerRowOut])
@@ -153,13 +123,7 @@ def show_ledger_entry(
     d: CurrentDeps,
 ) -> dict[str, Any]:
     """One disclosure; with its exact content (an audited read) when the case is visible."""
-    who.require(LEDGER_READERS)
-    with d.uow() as uow:
-        found = uow.ledger.get(entry)
-    keys = access.case_filter(d, who, CaseFilter()).keys
-    sees_case = who.has(CASE_READERS) and (keys is None or found.entry.case in keys)
-    if not sees_case and not who.has(LEDGER_ALL):
-        raise NotFound("ledger entry", str(entry))  # like a missing entry
+    found, sees_case = access_ledger.entry(d, who, entry)
     if not sees_case:
         return ledger_row(found) | {"content": None}
     full = ledger.show_entry(d, actor, entry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json
+from vulndesk.entrypoints.cli.common import container, deps, errors, operator, print_json
 from vulndesk.services import keys
 
 keys_app = typer.Typer(help="The field-encryption keyring.", no_args_is_help=True)
@@ -24,6 +24,6 @@ def rotate_cmd(
         raise typer.Exit(2)
     with errors():
         result = keys.rotate(
-            deps(), actor(), str(settings.effective_key_file), batch=batch, drop_old=drop_old
+            deps(), operator(), str(settings.effective_key_file), batch=batch, drop_old=drop_old
         )
     print_json(result)
