@@ -13,7 +13,7 @@ from tests.e2e.cli import Cli
 def cli(tmp_path: Path, db_url: str) -> Cli:
     c = Cli(tmp_path, db_url)
     c.run("init")
-    return c
+    return c.sign_in("cli-tester", "admin")
 
 
 def _seed(cli: Cli) -> None:
@@ -176,9 +176,10 @@ def test_case_lifecycle_from_the_command_line(cli: Cli) -> None:
 
 
 def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
-    out = cli.run("demo").stdout
+    operator = Cli(tmp_path)
+    out = operator.run("demo").stdout
     assert "demo loaded" in out
+    cli = operator.sign_in("cli-tester", "admin")
     units = {u["id"]: u for u in cli.json("org", "list")}
     assert {u["country"] for u in units.values()} == {"US", "CN", "DE"}
     assert units["acme-cn"]["parent"] == "acme-hq"

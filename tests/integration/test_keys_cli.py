@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import open_case, seed_reference
+from tests.e2e.cli import Cli
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
 from vulndesk.services import intake
@@ -52,7 +53,10 @@ def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_intake_list_json_shows_duplicates(home: Path) -> None:
-    out = _run(home, "intake", "list", "--json")
+    # Triage is a human act: a coordinator signs in (this home keeps its key in a file).
+    desk = Cli(home)
+    del desk.env["VULNDESK_KEYS"]
+    out = desk.sign_in("cli-tester", "coordinator").run("intake", "list", "--json")
     assert out.returncode == 0, out.stderr
     items = json.loads(out.stdout)
     assert len(items) == 2
