@@ -82,12 +82,15 @@ def test_keys_rotate_and_drop_old(home: Path) -> None:
     assert result["new_key"] == "k2"
     assert result["dropped"] == ["k1"]
     assert json.loads((home / "vulndesk.key").read_text())["current"] == "k2"
-    listed = _run(home, "intake", "list", "--json")  # decrypts every case under the new key
+    desk = Cli(home)
+    del desk.env["VULNDESK_KEYS"]
+    admin = desk.sign_in("cli-tester", "admin")
+    listed = admin.run("intake", "list", "--json")  # decrypts every case under the new key
     assert listed.returncode == 0, listed.stderr
     verify = _run(home, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
     assert _run(home, "audit", "public-key").stdout.strip()
-    events = json.loads(_run(home, "audit", "list", "--json", "--limit", "500").stdout)
+    events = admin.json("audit", "list", "--limit", "500")
     tags = [e["event"]["tag"] for e in events]
     rotation = [t for t in tags if t.startswith("keys:")]
     assert rotation == ["keys:keyring:rotated", "keys:keyring:pruned", "keys:data:reencrypted"]
