@@ -123,6 +123,8 @@ def whoami(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     for key, value in row.items():
         shown = ", ".join(value) if isinstance(value, list) else value
+        if isinstance(shown, dt.datetime):
+            shown = shown.isoformat(timespec="seconds")
         typer.echo(f"{key}: {'-' if shown is None else shown}")
 
 
