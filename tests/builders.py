@@ -7,8 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 
+from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.domain.cases import Case
-from vulndesk.services import cases, reference
+from vulndesk.services import accounts, cases, reference
 from vulndesk.services.context import Actor, Deps
 
 V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -91,6 +92,21 @@ def open_case(deps: Deps, actor: Actor, **kw: object) -> Case:
         )
     )  # type: ignore[arg-type]
     return cases.open_case(deps, actor, req)
+
+
+def accounts_for(deps: Deps, *actors: Actor, role: str = "approver") -> None:
+    """Real accounts behind `actors` (with their units): approvals count only for those."""
+    hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
+    for a in actors:
+        accounts.add_user(
+            deps,
+            Actor("setup", "test"),
+            hasher,
+            name=a.name,
+            email=f"{a.name}@example.org",
+            roles=[role],
+            unit=a.unit,
+        )
 
 
 @contextmanager

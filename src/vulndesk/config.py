@@ -37,7 +37,10 @@ class Settings:
     smtp_port: int = 25
     smtp_sender: str = "vulndesk@example.invalid"
     cookie_secure: bool = True
-    actor: str = "cli"
+    # How long a `vulndesk login` stays valid (hours); the token is revoked at once by logout.
+    cli_token_hours: int = 12
+    # Where the CLI keeps its sign-in: $XDG_CONFIG_HOME/vulndesk, else ~/.config/vulndesk.
+    config_dir: Path = field(default_factory=lambda: Path.home() / ".config" / "vulndesk")
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
     trusted_proxies: tuple[str, ...] = ()
     # Webhook receivers (`host` or `host:port`); empty means no webhook is entered or sent.
@@ -97,6 +100,20 @@ class Settings:
                 f"{backdate[:64]!r} is not a number of hours",
                 "a whole number of hours from 1 to 8760, e.g. 24",
             )
+        for gone in ("ACTOR", "ACTOR_UNIT"):
+            if PREFIX + gone in env:
+                raise InvalidInput(
+                    PREFIX + gone,
+                    "no longer names who acts: the CLI acts as the signed-in account",
+                    "unset it and run `vulndesk login`",
+                )
+        hours = get("CLI_TOKEN_HOURS", "12")
+        if not (hours.isascii() and hours.isdigit()) or not 1 <= int(hours) <= 24 * 366:
+            raise InvalidInput(
+                "VULNDESK_CLI_TOKEN_HOURS",
+                f"{hours[:64]!r} is not a number of hours",
+                "a whole number from 1 to 8784, e.g. 12",
+            )
         smtp_port = get("SMTP_PORT", "25")
         if not smtp_port.isdigit():
             raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
@@ -117,7 +134,7 @@ class Settings:
             "SMTP_PORT",
             "SMTP_SENDER",
             "COOKIE_SECURE",
-            "ACTOR",
+            "CLI_TOKEN_HOURS",
             "TRUSTED_PROXIES",
             "WEBHOOK_HOSTS",
             "WEBHOOK_ALLOW_LOOPBACK",
@@ -158,7 +175,8 @@ class Settings:
             smtp_port=int(smtp_port),
             smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
             cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
-            actor=get("ACTOR", "cli"),
+            cli_token_hours=int(hours),
+            config_dir=_config_dir(env),
             trusted_proxies=_networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
             webhook_hosts=webhook_hosts("VULNDESK_WEBHOOK_HOSTS", get("WEBHOOK_HOSTS")),
             webhook_allow_loopback=get("WEBHOOK_ALLOW_LOOPBACK").lower() in {"1", "true", "yes"},
@@ -170,6 +188,16 @@ class Settings:
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
             extra=extra,
         )
+
+
+def _config_dir(env: Mapping[str, str]) -> Path:
+    """The XDG base directory for user configuration, with vulndesk's folder in it."""
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    # The XDG spec ignores a relative path: it would depend on the working directory.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "vulndesk"
+    home = env.get("HOME", "")
+    return (Path(home) if home else Path.home()) / ".config" / "vulndesk"
 
 
 def _networks(name: str, text: str) -> tuple[str, ...]:

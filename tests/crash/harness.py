@@ -57,7 +57,6 @@ class Stack:
         self.env |= {
             "VULNDESK_HOME": str(self.home),
             "VULNDESK_KEYS": TEST_KEYS,
-            "VULNDESK_ACTOR": "crash-test",
             "VULNDESK_INTAKE_RATE": "100000000/60",
             "VULNDESK_INTAKE_UNIT": "hq",
             "VULNDESK_COOKIE_SECURE": "0",

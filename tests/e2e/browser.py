@@ -108,6 +108,8 @@ def start_server(home: Path, *, demo: bool = True) -> Server:
     cli.run("init")
     if demo:
         cli.run("demo", "--if-empty")
+    # The tests' own command-line acts (case show, member add, rule options) are an admin's.
+    cli = cli.sign_in("cli-tester", "admin")
     port = free_port()
     proc = subprocess.Popen(
         [str(VULNDESK), "serve", "--port", str(port)],

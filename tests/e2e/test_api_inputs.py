@@ -151,3 +151,17 @@ def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_it(world: World) -> 
     paired = b'{"title": "pair \\ud83d\\ude00", "unit": "cn"}'  # a whole pair is one emoji
     assert post(world, "/api/v1/cases", paired, key="pair").status_code == 201
     assert counts(world)["cases"] == before["cases"] + 1
+
+
+def test_a_nul_in_a_query_parameter_is_a_422_naming_it(world: World) -> None:
+    """PostgreSQL refuses U+0000 in text: a NUL in a list filter answered 500 there."""
+    headers = world.headers("admin")
+    for query, field in (
+        ("unit=a%00b", "unit"),
+        ("state=%00", "state"),
+        ("pro%00duct=x", "product"),
+    ):
+        r = world.client.get(f"/api/v1/cases?{query}", headers=headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"] == field
+    assert world.client.get("/api/v1/cases?unit=cn", headers=headers).status_code == 200

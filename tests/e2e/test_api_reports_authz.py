@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.builders import accounts_for
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
@@ -116,6 +117,8 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     deps, setup = container.deps(), w.admin_actor
     w.decisions = {}  # type: ignore[attr-defined]
     w.pdecisions = {}  # type: ignore[attr-defined]
+    # Decisions are proposed by a real approver account outside the matrix of tested users.
+    accounts_for(deps, setup)
     for key in (w.own, w.foreign):
         reports.draft_report(deps, setup, key, "nvdb", "nvdb")
         found = approvals.record_decision(

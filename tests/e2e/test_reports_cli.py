@@ -16,16 +16,12 @@ from tests.e2e.test_cli import _seed
 def cli(tmp_path: Path, db_url: str) -> Cli:
     c = Cli(tmp_path, db_url)
     c.run("init")
-    return c
+    return c.sign_in("cli-tester", "admin")
 
 
 def _as(cli: Cli, who: str, *args: str, ok: bool = True) -> str:
-    before = dict(cli.env)
-    cli.env["VULNDESK_ACTOR"] = who
-    try:
-        proc = cli.run(*args, ok=ok)
-    finally:
-        cli.env = before
+    """Run as `who`, an account that signed in with `vulndesk login`."""
+    proc = cli.as_user(who).run(*args, ok=ok)
     return proc.stdout if ok else proc.stderr
 
 
@@ -51,6 +47,9 @@ def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path
         "technical_characteristics=Unchecked header length",
     )["key"]
     assert _nvdb_due(cli)
+    for approver in ("li-na", "wang-fang"):
+        cli.sign_in(approver, "approver", unit="cn")
+        cli.run("case", "member", "add", case, approver)
 
     draft = cli.json("report", "draft", case, "--kind", "nvdb", "--recipient", "nvdb")
     ref = draft["ref"]
@@ -58,12 +57,12 @@ def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path
     markdown = cli.run("report", "preview", ref, "--format", "md").stdout
     assert "网络产品安全漏洞信息报送" in markdown and "Unchecked header length" in markdown
 
-    _as(cli, "li.na", "report", "approve", ref)
-    refused = _as(cli, "li.na", "report", "approve", ref, ok=False)
+    _as(cli, "li-na", "report", "approve", ref)
+    refused = _as(cli, "li-na", "report", "approve", ref, ok=False)
     assert refused.startswith("error:") and "second person" in refused
     early = _as(
         cli,
-        "li.na",
+        "li-na",
         "report",
         "record-submission",
         ref,
@@ -74,14 +73,14 @@ def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path
         ok=False,
     )
     assert "only approved" in early
-    assert "approved" in _as(cli, "wang.fang", "report", "approve", ref)
+    assert "approved" in _as(cli, "wang-fang", "report", "approve", ref)
 
     shot = tmp_path / "receipt.png"
     shot.write_bytes(b"\x89PNG receipt")
     entry = json.loads(
         _as(
             cli,
-            "li.na",
+            "li-na",
             "report",
             "record-submission",
             ref,
@@ -95,7 +94,7 @@ def test_draft_approve_twice_submit_meets_the_nvdb_obligation(cli: Cli, tmp_path
         )
     )
     assert entry["disclosure_kind"] == "nvdb-report"
-    assert entry["approvers"] == ["li.na", "wang.fang"]
+    assert entry["approvers"] == ["li-na", "wang-fang"]
     assert not _nvdb_due(cli)
 
     lines = cli.run("ledger", "export").stdout.splitlines()

@@ -63,9 +63,13 @@ def test_user_lifecycle_from_the_command_line(
         "user", "token-create", "alice", "--scope", "read", "--days", "7", "--totp", code
     )
     assert re.search(r": vdt_\S+", made.stdout)
-    assert cli.run("case", "member", "add", case.key, "alice").returncode == 0
+    # Membership is a human act: it needs a signed-in account that may manage members.
+    signed_out = cli.run("case", "member", "add", case.key, "alice", ok=False)
+    assert signed_out.returncode == 5 and "vulndesk login" in signed_out.stderr
+    coordinator = cli.sign_in("cli-tester", "coordinator")
+    assert coordinator.run("case", "member", "add", case.key, "alice").returncode == 0
     assert "alice" in cases.show_case(deps, actor, case.key).case.members
-    missing = cli.run("case", "member", "add", case.key, "nobody", ok=False)
+    missing = coordinator.run("case", "member", "add", case.key, "nobody", ok=False)
     assert missing.returncode == 2
-    cli.run("case", "member", "remove", case.key, "alice")
+    coordinator.run("case", "member", "remove", case.key, "alice")
     assert "alice" not in cases.show_case(deps, actor, case.key).case.members

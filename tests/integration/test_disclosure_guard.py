@@ -247,10 +247,12 @@ def test_cli_ledger_record_refused_then_allowed(
     deps: Deps, actor: Actor, db_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
-    cli = Cli(tmp_path / "home", db_url)
+    cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
+    # The command line runs on the machine's clock: the claim is "now" there, not backdated.
     args = (
         "ledger", "record", key, "--recipient", "certbund", "--kind", "other",
-        "--at", clock.now().isoformat(), "--said", "a call", "--field", "technical_characteristics",
+        "--at", dt.datetime.now(dt.UTC).isoformat(), "--said", "a call",
+        "--field", "technical_characteristics",
     )  # fmt: skip
     refused = cli.run(*args, ok=False)
     assert refused.returncode != 0
@@ -261,6 +263,7 @@ def test_cli_ledger_record_refused_then_allowed(
     proposed = cli.json(*decide, "--reason", "CRA Art. 14 duty")
     assert proposed["approvers"] == ["cli-tester"]
     assert cli.run(*args, ok=False).returncode != 0  # one person is not enough
-    cli.env["VULNDESK_ACTOR"] = "second-approver"
-    cli.run("report", "decision-approve", str(proposed["id"]))
+    second = cli.sign_in("second-approver", "approver")
+    cli.run("case", "member", "add", key, "second-approver")  # need-to-know
+    second.run("report", "decision-approve", str(proposed["id"]))
     assert "recorded ledger:" in cli.run(*args).stdout

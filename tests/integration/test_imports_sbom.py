@@ -99,7 +99,7 @@ def test_cli_import_and_affected(deps: Deps, actor: Actor, db_url: str, tmp_path
     seed_reference(deps, actor)
     sbom = tmp_path / "router-1.0.cdx.json"
     sbom.write_bytes(_sbom("pkg:generic/openssl@3.0.13", version="1.0"))
-    cli = Cli(tmp_path / "home", db_url)
+    cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
     assert "1 components stored" in cli.run("import", "sbom", "router", str(sbom)).stdout
     rows = cli.json("affected", "pkg:generic/openssl", "--range", "vers:generic/>=3.0.0|<3.0.14")
     assert rows == [

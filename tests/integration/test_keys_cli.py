@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import open_case, seed_reference
+from tests.e2e.cli import Cli
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
 from vulndesk.services import intake
@@ -52,7 +53,10 @@ def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_intake_list_json_shows_duplicates(home: Path) -> None:
-    out = _run(home, "intake", "list", "--json")
+    # Triage is a human act: a coordinator signs in (this home keeps its key in a file).
+    desk = Cli(home)
+    del desk.env["VULNDESK_KEYS"]
+    out = desk.sign_in("cli-tester", "coordinator").run("intake", "list", "--json")
     assert out.returncode == 0, out.stderr
     items = json.loads(out.stdout)
     assert len(items) == 2
@@ -78,13 +82,16 @@ def test_keys_rotate_and_drop_old(home: Path) -> None:
     assert result["new_key"] == "k2"
     assert result["dropped"] == ["k1"]
     assert json.loads((home / "vulndesk.key").read_text())["current"] == "k2"
-    listed = _run(home, "intake", "list", "--json")  # decrypts every case under the new key
+    desk = Cli(home)
+    del desk.env["VULNDESK_KEYS"]
+    admin = desk.sign_in("cli-tester", "admin")
+    listed = admin.run("intake", "list", "--json")  # decrypts every case under the new key
     assert listed.returncode == 0, listed.stderr
     verify = _run(home, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
     # The checkpoint key is configured, never made beside the data (issue 14, observation 4).
     assert _run(home, "audit", "public-key").returncode == 2
-    events = json.loads(_run(home, "audit", "list", "--json", "--limit", "500").stdout)
+    events = admin.json("audit", "list", "--limit", "500")
     tags = [e["event"]["tag"] for e in events]
     rotation = [t for t in tags if t.startswith("keys:")]
     assert rotation == ["keys:keyring:rotated", "keys:keyring:pruned", "keys:data:reencrypted"]

@@ -13,8 +13,9 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.builders import open_case
-from tests.integration.test_reports_flow import DETAILS, seed
+from tests.builders import accounts_for, open_case
+from tests.integration.test_reports_flow import DETAILS
+from tests.integration.test_reports_flow import seed as seed_reports
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage import migrate
 from vulndesk.bootstrap import Container
@@ -34,6 +35,12 @@ STATUS = "SELECT status FROM obligations WHERE obligation_id = :id"
 COORDINATOR = Principal(
     "coordinator", frozenset({"coordinator"}), None, frozenset({"read"}), "session:test"
 )
+
+
+def seed(deps: Deps, actor: Actor) -> None:
+    """The reports flow's organisation, and real accounts behind this file's two people."""
+    seed_reports(deps, actor)
+    accounts_for(deps, B)  # analyst-a has its account from the reports flow
 
 
 def obligation(deps: Deps, key: str, wanted: str) -> CaseObligation:
@@ -220,8 +227,10 @@ def test_a_backdated_submission_waits_for_a_second_person(
     )
     row = ledger.export_row(ledger.list_entries(deps, key)[0])
     assert (row["backdated"], row["backdate_status"]) == (True, "approved")
+    third = Actor("third", "test", unit="de")
+    accounts_for(deps, third)
     with pytest.raises(GuardFailed, match="already"):
-        claims.approve_backdate(deps, Actor("third", "test"), entry.id)
+        claims.approve_backdate(deps, third, entry.id)
 
 
 def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
@@ -263,3 +272,23 @@ def test_migration_0012_turns_stored_late_meetings_into_met_late(
     container.migrate()
     sla = obligation(deps, case.key, "house-sla/remediate")
     assert (sla.status, sla.late_by) == (ObligationStatus.MET_LATE, dt.timedelta(days=12))
+
+
+def test_a_claim_in_the_same_minute_as_aware_stands(
+    deps: Deps, actor: Actor, clock: SettableClock
+) -> None:
+    """The console's form gives the instant to the minute; a report filed at 15:42:01 and a
+    disclosure claimed at 15:42 (the same minute) is not "before the vulnerability was known"."""
+    seed(deps, actor)
+    aware = dt.datetime(2026, 10, 1, 15, 42, 1, 830000, tzinfo=dt.UTC)
+    clock.set(aware + dt.timedelta(minutes=1))
+    key = open_case(deps, actor, unit="de", details=DETAILS, aware=aware).key
+    release = approvals.record_decision(deps, A, "release", key, "enisa", "CRA Art. 14")
+    approvals.approve_decision(deps, B, release.id)
+    same_minute = aware.replace(second=0, microsecond=0)
+    entry = ledger.record_disclosure(deps, A, key, "enisa", "other", same_minute, "a call")
+    assert entry.entry.at == same_minute
+    with pytest.raises(InvalidInput, match="aware"):
+        ledger.record_disclosure(
+            deps, A, key, "enisa", "other", same_minute - dt.timedelta(seconds=1), "a call"
+        )

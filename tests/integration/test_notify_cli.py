@@ -25,7 +25,7 @@ def test_subscribe_plan_send_and_worker(
     smtp = Smtp()
     smtp.start()
     try:
-        cli = Cli(tmp_path, db_url)
+        cli = Cli(tmp_path, db_url).sign_in("cli-tester", "admin")
         cli.env |= {"VULNDESK_SMTP_PORT": str(smtp.port), "VULNDESK_SMTP_SENDER": "p@acme.example"}
         bad = cli.run("notify", "subscribe", "router", "bank", "--versions", "9.9", ok=False)
         assert bad.returncode == 2 and "versions" in bad.stderr

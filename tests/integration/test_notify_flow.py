@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -306,8 +306,10 @@ def test_an_existing_notice_draft_must_be_approved_first(
         notifications.send(deps, actor, key, recipient="bank-cn")
     assert notifications.plan(deps, key)[0].blocked is not None
 
-    approvals.approve(deps, Actor("approver-b", "test"), draft.ref)
-    approvals.approve(deps, Actor("approver-c", "test"), draft.ref)
+    approvers = (Actor("approver-b", "test"), Actor("approver-c", "test"))
+    accounts_for(deps, *approvers)
+    for who in approvers:
+        approvals.approve(deps, who, draft.ref)
     (queued,) = notifications.send(deps, actor, key, recipient="bank-cn")
     assert queued.new
     worker.run_once(deps, WORKER)

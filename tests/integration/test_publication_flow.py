@@ -82,7 +82,7 @@ def test_blackout_names_are_unique_and_spans_valid(
 def test_cli_exit_codes_and_json(deps: Deps, actor: Actor, db_url: str, tmp_path: Path) -> None:
     seed_reference(deps, actor)
     key = open_case(deps, actor, details=READY, aware="2026-11-01T00:00:00+00:00").key
-    cli = Cli(tmp_path / "home", db_url)
+    cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
     failed = cli.run("publication", "check", key, "--json", ok=False)
     assert failed.returncode == 1
     body = json.loads(failed.stdout)
@@ -107,8 +107,9 @@ def test_cli_exit_codes_and_json(deps: Deps, actor: Actor, db_url: str, tmp_path
     needs = cli.run("publication", "check", key, "--attachment", str(script), ok=False)
     assert needs.returncode == 3  # one person's decision is not in effect yet
     [decided] = cli.json("publication", "decisions", key)
-    cli.env["VULNDESK_ACTOR"] = "second-reviewer"
-    approved = cli.run("publication", "decision-approve", key, str(decided["id"])).stdout
+    second = cli.sign_in("second-reviewer", "approver")
+    cli.run("case", "member", "add", key, "second-reviewer")  # need-to-know
+    approved = second.run("publication", "decision-approve", key, str(decided["id"])).stdout
     assert "in effect" in approved
     assert cli.run("publication", "check", key, "--attachment", str(script)).returncode == 0
     assert cli.run("publication", "check", key, "--kind", "tweet", ok=False).returncode == 2
@@ -158,7 +159,8 @@ def test_filing_stored_and_exported(deps: Deps, actor: Actor, db_url: str, tmp_p
         "contact_details": "+86 755 0000 0000",
     }
     thirdparty.set_filing(deps, actor, fields)
-    exported = json.loads(Cli(tmp_path / "home", db_url).run("filing", "export").stdout)
+    cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
+    exported = json.loads(cli.run("filing", "export").stdout)
     assert list(exported["fields"]) == list(FILING_FIELDS)
     assert exported["fields"]["publication_channels"].splitlines()[1] == "WeChat: AcmePSIRT"
     assert "collection_scope" in exported["missing"] and "platform_name" not in exported["missing"]

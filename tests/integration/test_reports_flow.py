@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import approvals, cases, clocks_query, ledger, oversight, reference, reports
+from vulndesk.services import (
+    accounts,
+    approvals,
+    cases,
+    clocks_query,
+    ledger,
+    oversight,
+    reference,
+    reports,
+)
 from vulndesk.services.context import Actor, Deps
 
 A = Actor("analyst-a", "test", unit="cn")
@@ -23,8 +32,9 @@ DETAILS = {
 
 
 def seed(deps: Deps, actor: Actor) -> None:
-    """The builders' organisation plus one recipient of every kind."""
+    """The builders' organisation, one recipient of every kind, and the approvers' accounts."""
     seed_reference(deps, actor)
+    accounts_for(deps, A, B, HQ)
     for pid, kind, country in (
         ("enisa", "csirt", "GR"),
         ("cncert", "csirt", "CN"),
@@ -107,6 +117,43 @@ def test_headquarters_approver_rule(deps: Deps, actor: Actor) -> None:
     with pytest.raises(GuardFailed, match="headquarters"):
         approvals.approve(deps, B, draft.ref)
     assert approvals.approve(deps, HQ, draft.ref).status == "approved"
+
+
+def test_approvals_count_only_for_active_approver_accounts(deps: Deps, actor: Actor) -> None:
+    """Issue 14, observation 1: identity, role and headquarters unit come from the database."""
+    seed(deps, actor)
+    accounts_for(deps, Actor("drafter-cn", "test", unit="cn"), role="analyst")
+    accounts_for(deps, Actor("gone-hq", "test", unit="hq"))
+    accounts.grant(deps, actor, "gone-hq", [], [], True)
+    case = open_case(deps, actor, details=DETAILS)
+    draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
+    oversight.set_require_hq(deps, actor, True)
+    for who in (Actor("anyone", "cli", unit="hq"), Actor("gone-hq", "cli", unit="hq")):
+        with pytest.raises(Forbidden, match="not an active account"):
+            approvals.approve(deps, who, draft.ref)
+    with pytest.raises(Forbidden, match="roles do not allow"):
+        approvals.approve(
+            deps, Actor("drafter-cn", "cli", roles=frozenset({"approver"})), draft.ref
+        )
+    approvals.approve(deps, A, draft.ref)
+    # B claims headquarters; the account says cn, so the rule still wants an HQ approver.
+    with pytest.raises(GuardFailed, match="headquarters"):
+        approvals.approve(deps, Actor(B.name, "cli", unit="hq"), draft.ref)
+    done = approvals.approve(deps, Actor(HQ.name, "cli", unit="cn"), draft.ref)
+    assert done.status == "approved"
+    assert [(a.actor, a.unit) for a in done.approvals] == [(A.name, "cn"), (HQ.name, "hq")]
+    with pytest.raises(Forbidden, match="not an active account"):
+        approvals.record_decision(
+            deps, Actor("anyone", "cli"), "exception", case.key, "nvdb", "r", ("summary",)
+        )
+    decision = approvals.record_decision(
+        deps, A, "exception", case.key, "nvdb", "a reason", ("scope_of_impact",)
+    )
+    with pytest.raises(Forbidden, match="roles do not allow"):
+        approvals.approve_decision(deps, Actor("drafter-cn", "cli"), decision.id)
+    with pytest.raises(GuardFailed, match="second person"):
+        approvals.approve_decision(deps, A, decision.id)
+    assert approvals.approve_decision(deps, B, decision.id).approved
 
 
 def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> None:

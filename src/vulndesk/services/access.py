@@ -31,6 +31,18 @@ REFERENCE_READERS = frozenset(
     }
 )
 REFERENCE_WRITERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR})
+# The role sets of every channel (API, console, CLI) live here, so each grants the same.
+ACCOUNT_HOLDERS = frozenset(AccountRole)
+ADMINS = frozenset({AccountRole.ADMIN})
+AUDIT_READERS = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR})
+WAIVERS = MEMBER_MANAGERS
+DRAFTERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
+APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
+DECIDERS = APPROVERS
+BLACKOUT_KEEPERS = ADMINS
+LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
+LEDGER_READERS = LEDGER_ALL | CASE_READERS
+OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,51 @@ def login(
     return Issued(secret, user, now + ABSOLUTE)
 
 
+def sign_in_token(
+    deps: Deps,
+    hasher: PasswordHasher,
+    credentials: tuple[str, str, str | None],
+    source: str,
+    lifetime: dt.timedelta,
+) -> Issued:
+    """Sign in with name, password and TOTP like `login`, but receive a read+write API token.
+
+    This is how a command line signs in: the token expires after `lifetime` (hours, not the
+    days of `create_token`) and is revoked by `revoke_own_token`.
+    """
+    now = deps.clock.now()
+    if not dt.timedelta(minutes=5) <= lifetime <= dt.timedelta(days=MAX_TOKEN_DAYS):
+        raise InvalidInput("lifetime", f"{lifetime} is out of range", "5 minutes to 366 days")
+    secret = "vdt_" + secrets.token_urlsafe(32)
+    token_id = secrets.token_hex(8)
+    with deps.uow() as uow:
+        user = _check_credentials(uow, now, hasher, credentials, source)
+        expires = now + lifetime
+        token = ApiToken(token_id, digest(secret), user.name, SCOPES, now, expires)
+        # Issued under the account's current credentials, with its one-time code checked
+        # whenever the account needs one (`_check_credentials`): see `token_holds`.
+        uow.accounts.add_token(
+            replace(token, credentials_epoch=user.credentials_epoch, with_totp=needs_totp(user))
+        )
+        uow.audit.append(
+            Actor(user.name, source).event(
+                now, "account:token:created", "user", user.name, token=token_id, scopes="read,write"
+            )
+        )
+        uow.commit()
+    return Issued(secret, user, expires, token_id)
+
+
+def revoke_own_token(deps: Deps, secret: str, source: str) -> bool:
+    """Revoke the token `secret` names (signing out); False when it is unknown or already dead."""
+    with deps.uow() as uow:
+        found = uow.accounts.token_with_user(digest(secret))
+    if found is None or found[0].revoked_at is not None:
+        return False
+    token, user = found
+    return revoke_token(deps, Actor(user.name, source), user.name, token.id)
+
+
 def _principal(user: User, scopes: frozenset[str], credential: str) -> Principal:
     return Principal(user.name, user.roles, user.unit, scopes, credential)
 
@@ -190,6 +235,12 @@ def token_holds(token: ApiToken, user: User, now: dt.datetime) -> bool:
 
 
 def token_principal(deps: Deps, secret: str) -> Principal | None:
+    found = token_holder(deps, secret)
+    return None if found is None else found[0]
+
+
+def token_holder(deps: Deps, secret: str) -> tuple[Principal, dt.datetime] | None:
+    """The principal of a live token and when the token expires; None for a dead one."""
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.accounts.token_with_user(digest(secret))
@@ -198,7 +249,7 @@ def token_principal(deps: Deps, secret: str) -> Principal | None:
     token, user = found
     if not token_holds(token, user, now):
         return None
-    return _principal(user, token.scopes, f"token:{token.id}")
+    return _principal(user, token.scopes, f"token:{token.id}"), token.expires_at
 
 
 def logout(deps: Deps, secret: str) -> None:

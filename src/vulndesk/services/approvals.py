@@ -21,14 +21,16 @@ from dataclasses import dataclass
 
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
-from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.ids import PartyId, parse_case_key
+from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
+from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party
 from vulndesk.domain.policy import compare_disclosure
 from vulndesk.services import disclosure_guard
+from vulndesk.services.access import APPROVERS
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import received_by_others, recipient_of
 from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_accounts import User
 from vulndesk.services.ports_reports import (
     MIN_APPROVERS,
     Approval,
@@ -118,10 +120,26 @@ def require_hq(uow: UnitOfWork) -> bool:
     return uow.org_settings.options().get(REQUIRE_HQ, "false") == "true"
 
 
-def _is_hq(uow: UnitOfWork, unit: str | None) -> bool:
-    if not unit:
+def _is_hq(uow: UnitOfWork, name: str) -> bool:
+    """Whether the account `name` belongs to a top-level (headquarters) unit, as stored."""
+    user = uow.accounts.find_user(name)
+    if user is None or not user.unit:
         return False
-    return any(u.id == unit and u.parent is None for u in uow.units.list())
+    return any(u.id == user.unit and u.parent is None for u in uow.units.list())
+
+
+def approving_account(uow: UnitOfWork, actor: Actor) -> User:
+    """The stored account behind `actor`, if it is active and holds an approving role.
+
+    Roles and unit come from the database, never from the caller: an approval counts only
+    for a real account that may approve.
+    """
+    user = uow.accounts.find_user(actor.name)
+    if user is None or user.disabled:
+        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in as an approver")
+    if not user.roles & APPROVERS:
+        raise Forbidden("your roles do not allow this")
+    return user
 
 
 def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
@@ -141,6 +159,7 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
         check_current(uow, record)
         if record.status == "submitted":
             raise GuardFailed("not-submitted", f"{record.ref} was already submitted")
+        user = approving_account(uow, actor)
         if actor.name in record.approvers:
             raise GuardFailed(
                 "two-persons",
@@ -151,9 +170,9 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
             raise GuardFailed(
                 blocking[0].rule, blocking[0].message + " (record an approved decision)"
             )
-        approvals = (*record.approvals, Approval(actor.name, actor.unit, now))
+        approvals = (*record.approvals, Approval(user.name, user.unit, now))
         second = len(approvals) >= MIN_APPROVERS
-        if second and require_hq(uow) and not any(_is_hq(uow, a.unit) for a in approvals):
+        if second and require_hq(uow) and not any(_is_hq(uow, a.actor) for a in approvals):
             raise GuardFailed("hq-approver", "one approver must belong to headquarters")
         uow.reports.add_approval(record.id, approvals[-1])
         if len({a.actor for a in approvals}) >= MIN_APPROVERS:
@@ -190,6 +209,7 @@ def record_decision(
         )
     now = deps.clock.now()
     with deps.uow() as uow:
+        approving_account(uow, actor)
         key = parse_case_key(case)
         uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
@@ -264,6 +284,7 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
                 f"decision {decision_id} justifies a backdated ledger entry; approve it with "
                 "`vulndesk ledger approve-backdate ENTRY` or POST /api/v1/ledger/ENTRY/backdate-approval",
             )
+        approving_account(uow, actor)
         if actor.name in decision.approvers:
             raise GuardFailed(
                 "two-persons",
@@ -282,6 +303,12 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
         uow.commit()
     with deps.uow() as uow:
         return uow.reports.get_decision(decision_id)
+
+
+def decision_case(deps: Deps, decision_id: int) -> CaseKey:
+    """The case a decision belongs to (for the caller's need-to-know check)."""
+    with deps.uow() as uow:
+        return uow.reports.get_decision(decision_id).case
 
 
 def list_decisions(deps: Deps, case: str) -> list[Decision]:

@@ -21,6 +21,7 @@ from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import clocks
+from vulndesk.services.approvals import approving_account
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_reports import Decision, LedgerEntry, NewLedgerEntry
@@ -38,13 +39,19 @@ def claimed_instant(at: str | dt.datetime, now: dt.datetime) -> dt.datetime:
     return when
 
 
+def _minute(at: dt.datetime) -> dt.datetime:
+    """`at` to the minute: people give a disclosure's instant to the minute (the console's
+    form, a portal's receipt), so a claim in the same minute as the fact it follows stands."""
+    return at.replace(second=0, microsecond=0)
+
+
 def check_claim(
     uow: UnitOfWork, case: Case, kind: str, when: dt.datetime, approved_at: dt.datetime | None
 ) -> None:
     """Refuse a claimed instant before the case's `aware` fact, before the trigger of every
     obligation the disclosure would meet, or before the draft's final approval."""
     aware = case.instants.get(FactKind.AWARE)
-    if aware is not None and when < aware:
+    if aware is not None and when < _minute(aware):
         raise InvalidInput(
             "at",
             f"{when.isoformat()} lies before the case's aware fact ({aware.isoformat()}): "
@@ -57,7 +64,7 @@ def check_claim(
         if o.obligation.satisfied_by.disclosure == kind
         and o.status is not ObligationStatus.NOT_APPLICABLE
     ]
-    if met and all(when < o.obligation.trigger_at for o in met):
+    if met and all(when < _minute(o.obligation.trigger_at) for o in met):
         first = min(met, key=lambda o: o.obligation.trigger_at).obligation
         raise InvalidInput(
             "at",
@@ -65,9 +72,8 @@ def check_claim(
             f"({first.trigger_at.isoformat()}), the trigger of {first.id} that a {kind} meets",
             f"the instant it was sent, at or after {first.trigger_at.isoformat()}",
         )
-    # People give the instant of a submission to the minute (the console's form, a portal's
-    # receipt); the approval moments before it falls in the same minute.
-    earliest = approved_at.replace(second=0, microsecond=0) if approved_at else None
+    # The approval moments before a submission falls in the same minute.
+    earliest = _minute(approved_at) if approved_at else None
     if earliest is not None and when < earliest:
         raise InvalidInput(
             "at",
@@ -137,6 +143,7 @@ def approve_backdate(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
     """
     now = deps.clock.now()
     with deps.uow() as uow:
+        approving_account(uow, actor)
         found = uow.ledger.get(entry_id)
         if found.backdate is None:
             raise GuardFailed("backdated", f"{found.ref} is not backdated; nothing to approve")

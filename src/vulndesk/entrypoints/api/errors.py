@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -160,6 +161,18 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
+def _nul_parameter(scope: Scope) -> str | None:
+    """The first query parameter (or the path) holding U+0000: no store keeps it (PostgreSQL
+    refuses it in text), so it is bad input named as such, never a server error."""
+    if "\x00" in str(scope.get("path", "")):
+        return "path"
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
 class BodyGuard:
     """Refuses oversize bodies before reading them, then malformed UTF-8 and deep JSON.
 
@@ -185,6 +198,11 @@ class BodyGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        nul = _nul_parameter(scope)
+        if nul:
+            why = f"{nul}: contains a NUL character (U+0000), which no field may hold; remove it"
+            await self._refuse(send, 422, "invalid_input", why, nul)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         limit = self._limit(scope)

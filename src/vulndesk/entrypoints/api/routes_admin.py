@@ -40,15 +40,11 @@ from vulndesk.entrypoints.api.routes_admin_models import (
 from vulndesk.entrypoints.api.routes_cases_models import ObligationOut, obligation_out
 from vulndesk.entrypoints.api.routes_ledger import case_exists
 from vulndesk.services import access, audit_tools, obligations_admin, reports, thirdparty
-from vulndesk.services.access import CASE_READERS, MEMBER_MANAGERS
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import ADMINS, AUDIT_READERS, CASE_READERS, WAIVERS
 from vulndesk.services.context import Deps
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
-ADMINS = frozenset({AccountRole.ADMIN})
-AUDIT_READERS = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR})
-WAIVERS = MEMBER_MANAGERS
 
 
 @router.post(

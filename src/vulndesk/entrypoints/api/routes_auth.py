@@ -19,12 +19,10 @@ from vulndesk.entrypoints.api.auth import (
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services import accounts_auth, preferences
-from vulndesk.services.access import Principal
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import ACCOUNT_HOLDERS, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 # Every account may keep its own settings; only the credential's scope limits that.
-ACCOUNT_HOLDERS = frozenset(AccountRole)
 
 
 class LoginIn(BaseModel):

@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from vulndesk.domain.errors import NotFound
-from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.entrypoints.api.auth import (
     CurrentActor,
     CurrentDeps,
@@ -25,24 +24,17 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.entrypoints.api.routes_reports import APPROVERS
 from vulndesk.entrypoints.api.routes_reports_models import (
     DisclosureIn,
     LedgerEntryOut,
     LedgerRowOut,
     ledger_row,
 )
-from vulndesk.services import access, claims, ledger, oversight
-from vulndesk.services.access import CASE_READERS, CASE_WRITERS, Principal
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services import access, access_ledger, claims, ledger, oversight
+from vulndesk.services.access import APPROVERS, CASE_WRITERS, OVERSIGHT
 from vulndesk.services.context import Deps
-from vulndesk.services.ports import CaseFilter
-from vulndesk.services.ports_reports import LedgerEntry
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
-LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
-LEDGER_READERS = LEDGER_ALL | CASE_READERS
-OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 CaseQuery = Annotated[str | None, Query(max_length=32)]
 
 
@@ -96,30 +88,8 @@ class HqRuleOut(BaseModel):
     required: bool
 
 
-def case_exists(d: Deps, key: str) -> CaseKey:
-    """For roles that read every case's records but no case details: a missing case is a 404."""
-    case_key = parse_case_key(key)
-    with d.uow() as uow:
-        if not uow.cases.count(CaseFilter(keys=(case_key,), limit=1)):
-            raise NotFound("case", case_key)
-    return case_key
-
-
-def _entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
-    if case is not None:
-        # Visibility before roles, so a hidden case answers like a missing one for everyone.
-        if who.has(LEDGER_ALL) and not who.has(CASE_READERS):
-            key = case_exists(d, case)
-        else:
-            key = access.check_case(d, who, case)
-        who.require(LEDGER_READERS)
-        return ledger.list_entries(d, key)
-    who.require(LEDGER_READERS)
-    found = ledger.list_entries(d)
-    if who.has(LEDGER_ALL):
-        return found
-    keys = access.case_filter(d, who, CaseFilter()).keys
-    return found if keys is None else [e for e in found if e.entry.case in keys]
+case_exists = access_ledger.case_exists
+_entries = access_ledger.entries
 
 
 @router.get("/ledger", response_model=list[LedgerRowOut])
@@ -157,13 +127,7 @@ def show_ledger_entry(
     d: CurrentDeps,
 ) -> dict[str, Any]:
     """One disclosure; with its exact content (an audited read) when the case is visible."""
-    who.require(LEDGER_READERS)
-    with d.uow() as uow:
-        found = uow.ledger.get(entry)
-    keys = access.case_filter(d, who, CaseFilter()).keys
-    sees_case = who.has(CASE_READERS) and (keys is None or found.entry.case in keys)
-    if not sees_case and not who.has(LEDGER_ALL):
-        raise NotFound("ledger entry", str(entry))  # like a missing entry
+    found, sees_case = access_ledger.entry(d, who, entry)
     if not sees_case:
         return ledger_row(found) | {"content": None, "backdate_justification": None}
     full = ledger.show_entry(d, actor, entry)

@@ -37,17 +37,16 @@ from vulndesk.entrypoints.api.routes_publication_models import (
 )
 from vulndesk.services import access, imports, publication, thirdparty
 from vulndesk.services.access import (
+    BLACKOUT_KEEPERS,
     CASE_READERS,
     CASE_WRITERS,
+    DECIDERS,
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
-from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Deps
 
 router = APIRouter(prefix="/api/v1", tags=["publication"], responses=ERROR_RESPONSES)
-BLACKOUT_KEEPERS = frozenset({AccountRole.ADMIN})
-DECIDERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 CaseKeyPath = Annotated[str, Path(max_length=32)]
 # Supplier documents are far smaller than the body limit; more would be a mistake or an attack.
 MAX_DOCUMENT = 1_000_000

@@ -41,14 +41,11 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     ledger_row,
 )
 from vulndesk.services import access, approvals, ledger, reports
-from vulndesk.services.access import CASE_READERS, CASE_WRITERS
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.context import Deps
 from vulndesk.services.ports_reports import draft_ref
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=ERROR_RESPONSES)
-DRAFTERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
-APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 CaseKeyPath = Annotated[str, Path(max_length=32)]
 KindPath = Annotated[str, Path(max_length=40)]
 RecipientPath = Annotated[str, Path(max_length=63)]

@@ -6,10 +6,20 @@ import sys
 
 import typer
 
-from vulndesk.domain.ids import parse_case_key
-from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    case_allowed,
+    container,
+    deps,
+    errors,
+    operator,
+    print_json,
+    table,
+)
 from vulndesk.services import access, accounts, accounts_auth, preferences
 
+# Account administration is an operator's bootstrap work on the local database (there is no
+# API for it): it acts as the local operator, with no sign-in. Membership is a human act.
 user_app = typer.Typer(help="User accounts, one-time codes and API tokens.", no_args_is_help=True)
 member_app = typer.Typer(help="Who may see a case (need-to-know).", no_args_is_help=True)
 
@@ -33,7 +43,7 @@ def user_add(
     with errors():
         _, secret = accounts.add_user(
             deps(),
-            actor(),
+            operator(),
             container().passwords,
             name=name,
             email=email,
@@ -78,7 +88,7 @@ def user_set_password(
     """Replace the password (ends the user's sessions)."""
     with errors():
         secret = accounts.set_password(
-            deps(), actor(), container().passwords, name, _stdin_password(password_stdin)
+            deps(), operator(), container().passwords, name, _stdin_password(password_stdin)
         )
     if not password_stdin:
         typer.echo(f"one-time password for {name}: {secret}")
@@ -88,7 +98,7 @@ def user_set_password(
 def user_totp_enroll(name: str) -> None:
     """Give the user a new one-time-code secret; printed once, stored encrypted."""
     with errors():
-        secret, uri = accounts.enroll_totp(deps(), actor(), name, container().settings.org_name)
+        secret, uri = accounts.enroll_totp(deps(), operator(), name, container().settings.org_name)
     typer.echo(f"secret: {secret}")
     typer.echo(f"uri: {uri}")
 
@@ -102,7 +112,7 @@ def user_grant(
 ) -> None:
     """Add or remove roles, or disable the account."""
     with errors():
-        user = accounts.grant(deps(), actor(), name, role, revoke, disable)
+        user = accounts.grant(deps(), operator(), name, role, revoke, disable)
     typer.echo(
         f"{user.name}: {', '.join(sorted(user.roles))}{' (disabled)' if user.disabled else ''}"
     )
@@ -116,7 +126,7 @@ def user_set_preferences(
 ) -> None:
     """Set the zone the console shows times in and its language for one user."""
     with errors():
-        chosen = preferences.set_preferences(deps(), actor(), name, timezone, language)
+        chosen = preferences.set_preferences(deps(), operator(), name, timezone, language)
     typer.echo(
         f"{name}: timezone {chosen.timezone or '(organisation)'}, "
         f"language {chosen.language or '(browser)'}"
@@ -132,21 +142,23 @@ def user_token_create(
 ) -> None:
     """Issue an API token; accounts with case access must give their current TOTP code."""
     with errors():
-        issued = accounts_auth.create_token(deps(), actor(), name, frozenset(scope), days, totp)
+        issued = accounts_auth.create_token(deps(), operator(), name, frozenset(scope), days, totp)
     typer.echo(f"token {issued.id} (expires {issued.expires_at.isoformat()}): {issued.secret}")
 
 
 @member_app.command("add")
 def member_add(case: str, user: str) -> None:
     """Make USER a member of CASE."""
+    key = case_allowed(case, access.MEMBER_MANAGERS, "write")
     with errors():
-        members = access.set_member(deps(), actor(), parse_case_key(case), user, True)
+        members = access.set_member(deps(), actor(), key, user, True)
     typer.echo(f"{case.upper()} members: {', '.join(members)}")
 
 
 @member_app.command("remove")
 def member_remove(case: str, user: str) -> None:
     """Remove USER from CASE."""
+    key = case_allowed(case, access.MEMBER_MANAGERS, "write")
     with errors():
-        members = access.set_member(deps(), actor(), parse_case_key(case), user, False)
+        members = access.set_member(deps(), actor(), key, user, False)
     typer.echo(f"{case.upper()} members: {', '.join(members) or '-'}")

@@ -8,8 +8,9 @@ import typer
 
 from vulndesk.domain.audit import VerifyResult
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import allowed, container, deps, errors, print_json, table
 from vulndesk.services import audit_tools
+from vulndesk.services.access import AUDIT_READERS
 
 audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 
@@ -118,7 +119,8 @@ def list_cmd(
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Audit events in chain order, from a seq on."""
+    """Audit events in chain order, from a seq on (auditors and admins)."""
+    allowed(AUDIT_READERS)
     with errors():
         events = audit_tools.list_events(deps(), start, limit)
     if as_json:

@@ -14,6 +14,8 @@ from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli.common import (
     actor,
+    allowed,
+    case_allowed,
     console,
     container,
     deps,
@@ -22,7 +24,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
     to_jsonable,
 )
-from vulndesk.services import approvals, cases
+from vulndesk.services import access, approvals, cases
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -81,6 +83,7 @@ def case_open(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open a case; its clocks start from `aware`."""
+    allowed(access.CASE_OPENERS, "write")
     with errors():
         opts = _details(option)
         case = cases.open_case(
@@ -118,7 +121,8 @@ def case_list(
     offset: int = typer.Option(0, "--offset"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List cases (no sensitive details)."""
+    """List the cases you may see (no sensitive details)."""
+    who = allowed(access.CASE_READERS)
     with errors():
         flt = CaseFilter(
             states=tuple(CaseState.parse("state", s) for s in state),
@@ -128,7 +132,7 @@ def case_list(
             offset=offset,
             order=sort,
         )
-        items, total = cases.list_cases(deps(), flt)
+        items, total = cases.list_cases(deps(), access.case_filter(deps(), who, flt))
     if as_json:
         print_json({"total": total, "cases": items})
         return
@@ -204,6 +208,7 @@ def case_show(
     ),
 ) -> None:
     """Show a case with facts, history and clocks. The read is audited."""
+    key = case_allowed(key, access.CASE_READERS)
     with errors():
         zone = check_zone("tz", tz or container().settings.timezone)
         view = cases.show_case(deps(), actor(), key)
@@ -301,6 +306,7 @@ def case_record_fact(
     retract: bool = typer.Option(False, "--retract", help="Retract a fact recorded in error"),
 ) -> None:
     """Record, correct or retract a fact; the case's clocks are recomputed at once."""
+    key = case_allowed(key, access.CASE_WRITERS, "write")
     with errors():
         case = cases.record_fact(
             deps(), actor(), key, fact, at, evidence, retract=retract, correct=correct
@@ -316,6 +322,9 @@ def case_transition(
     duplicate_of: str | None = typer.Option(None, "--duplicate-of"),
 ) -> None:
     """Move a case to another state; guards say what is missing."""
+    key = case_allowed(key, access.CASE_WRITERS, "write")
+    if duplicate_of is not None:
+        duplicate_of = case_allowed(duplicate_of, access.CASE_READERS)
     with errors():
         case = cases.transition(deps(), actor(), key, to, reason, duplicate_of)
     typer.echo(f"{case.key}: now {case.state.value}")

@@ -1,4 +1,9 @@
-"""Shared CLI plumbing: the container, the actor, error-to-exit-code mapping, output."""
+"""Shared CLI plumbing: the container, who acts, error-to-exit-code mapping, output.
+
+Who acts: a human command acts as the account signed in with `vulndesk login` (its stored
+token becomes a Principal, checked like an API caller); an operator command (init, demo,
+serve, worker, keys, audit verify, user administration) acts as the local operator.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import os
+import pwd
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from vulndesk import bootstrap
-from vulndesk.domain.errors import Conflict, VulndeskError
+from vulndesk.domain.errors import Conflict, NotFound, VulndeskError
+from vulndesk.domain.ids import CaseKey
+from vulndesk.entrypoints.cli import credentials
+from vulndesk.services import access, accounts_auth
+from vulndesk.services.access import Principal
+from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Actor, Deps
 
 console = Console()
@@ -25,6 +37,9 @@ err_console = Console(stderr=True)
 
 EXIT_INVALID = 2
 EXIT_CONFLICT = 4
+# Not signed in, or the sign-in expired or was revoked: `vulndesk login` is the fix.
+EXIT_SIGNED_OUT = 5
+SIGN_IN = "run `vulndesk login`"
 
 
 @cache
@@ -39,9 +54,51 @@ def deps() -> Deps:
     return c.deps()
 
 
+@cache
+def signed_in() -> Principal:
+    """The account signed in for this home and database, or exit telling how to sign in."""
+    with errors():
+        stored = credentials.load(credentials.path_for(container().settings))
+        found = accounts_auth.token_holder(deps(), stored.token) if stored else None
+    if stored is None:
+        fail(f"not signed in: {SIGN_IN}", EXIT_SIGNED_OUT)
+    if found is None:
+        fail(f"your sign-in has expired or was revoked: {SIGN_IN}", EXIT_SIGNED_OUT)
+    return found[0]
+
+
 def actor() -> Actor:
-    settings = container().settings
-    return Actor(settings.actor, "cli", unit=settings.extra.get("ACTOR_UNIT") or None)
+    """The signed-in account as the audit trail records it (source `cli`)."""
+    return signed_in().actor("cli")
+
+
+def allowed(roles: frozenset[AccountRole], scope: str = "read") -> Principal:
+    """The signed-in account if its roles and its token's scope allow the act (as the API)."""
+    who = signed_in()
+    with errors():
+        who.require(roles, scope)
+    return who
+
+
+def case_allowed(case: str, roles: frozenset[AccountRole], scope: str = "read") -> CaseKey:
+    """The case key if the signed-in account may see the case and act on it (as the API).
+
+    Visibility comes first, so a hidden case answers like a missing one.
+    """
+    who = signed_in()
+    with errors():
+        key = access.check_case(deps(), who, case)
+        who.require(roles, scope)
+    return key
+
+
+def operator() -> Actor:
+    """The local operator (an OS account) for commands that need the database and no person."""
+    try:
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        name = str(os.getuid())
+    return Actor(f"operator:{name}", "cli")
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
@@ -57,6 +114,9 @@ def errors() -> Iterator[None]:
         yield
     except Conflict as exc:
         fail(str(exc), EXIT_CONFLICT)
+    except NotFound as exc:
+        # As the API: no key echoed, so "missing" and "not yours" read the same.
+        fail(f"{exc.kind} not found", EXIT_INVALID)
     except VulndeskError as exc:
         fail(str(exc), EXIT_INVALID)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vulndesk.entrypoints.cli.common import actor, deps, errors
+from vulndesk.entrypoints.cli.common import deps, errors, operator
 from vulndesk.services import intake_idempotency
 
 idempotency_app = typer.Typer(
@@ -22,5 +22,5 @@ def purge_cmd(
 ) -> None:
     """Delete idempotency keys older than the given age; a retry with a purged key is new."""
     with errors():
-        removed = intake_idempotency.purge_keys(deps(), actor(), older_than_hours)
+        removed = intake_idempotency.purge_keys(deps(), operator(), older_than_hours)
     typer.echo(f"removed {removed} idempotency keys")

@@ -7,8 +7,17 @@ import datetime as dt
 import typer
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli.common import actor, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    allowed,
+    deps,
+    errors,
+    operator,
+    print_json,
+    table,
+)
 from vulndesk.services import intake, intake_duplicates, intake_receipts
+from vulndesk.services.access import ALL_CASES
 
 intake_app = typer.Typer(
     help="Public vulnerability reports and the receipt log.", no_args_is_help=True
@@ -20,7 +29,8 @@ def list_cmd(
     limit: int = typer.Option(50, "--limit", min=1, max=500),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Newest reports first, each with likely duplicates among existing cases."""
+    """Newest reports first, each with likely duplicates among existing cases (triage)."""
+    allowed(ALL_CASES)
     with errors():
         items = intake.list_reports(deps(), limit)
         rows = [
@@ -67,5 +77,5 @@ def purge_cmd(
             day = dt.date.fromisoformat(before)
         except ValueError as exc:
             raise InvalidInput("--before", f"{before!r} is not a date", "YYYY-MM-DD") from exc
-        removed = intake_receipts.purge_receipts(deps(), actor(), day)
+        removed = intake_receipts.purge_receipts(deps(), operator(), day)
     typer.echo(f"removed {removed} receipt-log entries")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json
+from vulndesk.entrypoints.cli.common import container, deps, errors, operator, print_json
 from vulndesk.services import audit_tools, keys
 
 keys_app = typer.Typer(
@@ -47,6 +47,6 @@ def rotate_cmd(
         raise typer.Exit(2)
     with errors():
         result = keys.rotate(
-            deps(), actor(), str(settings.effective_key_file), batch=batch, drop_old=drop_old
+            deps(), operator(), str(settings.effective_key_file), batch=batch, drop_old=drop_old
         )
     print_json(result)

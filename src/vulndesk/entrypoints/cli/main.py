@@ -22,11 +22,19 @@ from vulndesk.entrypoints.cli import notify as notify_cli
 from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
+from vulndesk.entrypoints.cli import signin as signin_cli
 from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
-from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    allowed,
+    container,
+    deps,
+    errors,
+    print_json,
+    table,
+)
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
-from vulndesk.services import clocks_query, demo
+from vulndesk.services import access, demo, reference
 
 app = typer.Typer(
     help="vulndesk: a vulnerability disclosure desk with regulatory clocks.",
@@ -56,6 +64,7 @@ app.add_typer(reports_cli.oversight_app, name="oversight")
 app.add_typer(notify_cli.notify_app, name="notify")
 publication_cli.register(app)
 worker_cli.register(app)
+signin_cli.register(app)
 
 
 @app.command("init")
@@ -118,10 +127,13 @@ def due(
     tz: str | None = typer.Option(None, "--tz"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """What falls due soonest across all cases (overdue first)."""
+    """What falls due soonest across the cases you may see (overdue first)."""
+    who = allowed(access.CASE_READERS)
     with errors():
         zone = check_zone("tz", tz or container().settings.timezone)
-        items = clocks_query.due_soon(deps(), _within(within), UnitId(org) if org else None, limit)
+        if org:
+            reference.get_unit(deps(), org)
+        items = access.due_soon(deps(), who, _within(within), UnitId(org) if org else None, limit)
     now = container().clock.now()
     if as_json:
         print_json({"now": now, "obligations": obligations_json(items)})

@@ -6,8 +6,22 @@ import dataclasses
 
 import typer
 
-from vulndesk.entrypoints.cli.common import actor, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    allowed,
+    case_allowed,
+    deps,
+    errors,
+    print_json,
+    table,
+)
 from vulndesk.services import notifications
+from vulndesk.services.access import (
+    CASE_READERS,
+    CASE_WRITERS,
+    REFERENCE_READERS,
+    REFERENCE_WRITERS,
+)
 
 notify_app = typer.Typer(
     help="Notices to users, downstream makers, upstream suppliers and CSIRTs.",
@@ -23,6 +37,7 @@ def subscribe(
     role: str | None = typer.Option(None, "--role", help="customer or downstream_maker"),
 ) -> None:
     """Tell PARTY (a customer or downstream maker) about vulnerabilities in PRODUCT."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         rec = notifications.subscribe(deps(), actor(), product, party, versions, role)
     scope = ", ".join(rec.versions) or "all versions"
@@ -34,6 +49,7 @@ def recipients(
     product: str | None = typer.Argument(None), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Subscriptions of customers and downstream makers to products."""
+    allowed(REFERENCE_READERS)
     with errors():
         items = notifications.recipients(deps(), product)
     if as_json:
@@ -49,6 +65,7 @@ def recipients(
 @notify_app.command("plan")
 def plan(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Who must be told of CASE: recipient, channel, notice kind, obligations each would meet."""
+    case_allowed(case, CASE_READERS)
     with errors():
         items = notifications.plan(deps(), case)
     if as_json:
@@ -79,6 +96,7 @@ def send(
     recipient: str | None = typer.Option(None, "--recipient", help="One party id"),
 ) -> None:
     """Freeze and queue the notices of CASE; the worker sends them and records each in the ledger."""
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         items = notifications.send(deps(), actor(), case, kind, recipient)
     for q in items:
@@ -92,6 +110,7 @@ def send(
 @notify_app.command("list")
 def list_messages(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Notices queued for CASE, with when each was sent (content stays in the ledger)."""
+    case_allowed(case, CASE_READERS)
     with errors():
         items = notifications.messages(deps(), case)
     rows = [

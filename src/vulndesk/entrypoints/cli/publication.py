@@ -13,9 +13,27 @@ from pathlib import Path
 import typer
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    allowed,
+    case_allowed,
+    container,
+    deps,
+    errors,
+    print_json,
+    table,
+)
 from vulndesk.rules.publication import Attachment, Result
 from vulndesk.services import imports, publication, thirdparty
+from vulndesk.services.access import (
+    ADMINS,
+    BLACKOUT_KEEPERS,
+    CASE_READERS,
+    CASE_WRITERS,
+    DECIDERS,
+    REFERENCE_READERS,
+    REFERENCE_WRITERS,
+)
 from vulndesk.services.ports_publication import FILING_FIELDS
 
 publication_app = typer.Typer(help="RMSV Art. 9 publication gate.", no_args_is_help=True)
@@ -64,6 +82,7 @@ def check(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every Art. 9 check for a planned publication."""
+    case_allowed(case, CASE_READERS)
     with errors():
         files = [_attachment(a, False) for a in attachment] + [
             _attachment(a, True) for a in exploit
@@ -99,6 +118,7 @@ def decide(
     ),
 ) -> None:
     """Propose a decision that lifts a check; it takes effect when a second person approves it."""
+    case_allowed(case, DECIDERS, "write")
     with errors():
         d = publication.decide(deps(), actor(), case, kind, subject, note)
     typer.echo(
@@ -110,6 +130,7 @@ def decide(
 @publication_app.command("decision-approve")
 def decision_approve(case: str, decision_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Approve a publication decision as its second (different) person."""
+    case_allowed(case, DECIDERS, "write")
     with errors():
         d = publication.approve_decision(deps(), actor(), case, decision_id)
     state = "in effect" if d.approved else "awaiting a second approver"
@@ -119,6 +140,7 @@ def decision_approve(case: str, decision_id: int = typer.Argument(..., metavar="
 @publication_app.command("decisions")
 def decisions(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Publication decisions of a case, with their approvers."""
+    case_allowed(case, CASE_READERS)
     with errors():
         found = publication.decisions(deps(), case)
     rows = [
@@ -158,6 +180,7 @@ def share(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Record undisclosed information given to a named recipient."""
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         s = publication.record_share(
             deps(), actor(), case, recipient, country, at=at, is_provider=provider, note=note
@@ -173,6 +196,7 @@ def blackout_add(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Add a major-event window during which nothing is published without MPS consent."""
+    allowed(BLACKOUT_KEEPERS, "write")
     with errors():
         w = publication.add_blackout(deps(), actor(), name, start, end, note)
     typer.echo(f"blackout {w.name!r}: {w.start.isoformat()} to {w.end.isoformat()}")
@@ -180,6 +204,7 @@ def blackout_add(
 
 @blackout_app.command("list")
 def blackout_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    allowed(REFERENCE_READERS)
     with errors():
         windows = publication.list_blackouts(deps())
     if as_json:
@@ -199,6 +224,7 @@ def import_csaf(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open or update upstream-component cases from a supplier's CSAF 2.0 advisory."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         done = imports.import_csaf(deps(), actor(), container().document_readers, _read(file), unit)
     if as_json:
@@ -220,6 +246,7 @@ def import_sbom(
     ),
 ) -> None:
     """Replace a product version's component list with a CycloneDX JSON SBOM."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         count = imports.import_sbom(
             deps(), actor(), container().document_readers, product, _read(file), version
@@ -233,6 +260,10 @@ def affected(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Which products and versions contain an affected component."""
+    if target.strip().lower().startswith("pkg:"):
+        allowed(REFERENCE_READERS)
+    else:
+        target = case_allowed(target, CASE_READERS)
     with errors():
         found = imports.affected(deps(), target, vers)
     rows = [
@@ -252,6 +283,7 @@ def affected(
 @filing_app.command("set")
 def filing_set(file: Path) -> None:
     """Store the filing content from a JSON object of filing fields."""
+    allowed(ADMINS, "write")
     with errors():
         try:
             fields = json.loads(_read(file))
@@ -267,6 +299,7 @@ def filing_set(file: Path) -> None:
 
 @filing_app.command("show")
 def filing_show() -> None:
+    allowed(ADMINS)
     with errors():
         found = thirdparty.filing(deps(), actor())
     table("Platform filing", ["field", "value"], [(k, found.fields[k]) for k in FILING_FIELDS])
@@ -278,6 +311,7 @@ def filing_show() -> None:
 @filing_app.command("export")
 def filing_export() -> None:
     """The filing as JSON, for the MIIT platform's form."""
+    allowed(ADMINS)
     with errors():
         doc = thirdparty.filing_document(thirdparty.filing(deps(), actor()))
     # Not print_json: the filing form's order of fields is kept, not sorted.
@@ -287,6 +321,7 @@ def filing_export() -> None:
 @vendor_app.command("set")
 def vendor_set(case: str, vendor: str) -> None:
     """Name the vendor (a party) of a third_party case."""
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         thirdparty.track_vendor(deps(), actor(), case, vendor)
     typer.echo(f"{case.upper()}: vendor {vendor}")
@@ -298,6 +333,7 @@ def vendor_notified(
     evidence: str = typer.Option(..., "--evidence"),
     at: str | None = typer.Option(None, "--at"),
 ) -> None:
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         t = thirdparty.vendor_notified(deps(), actor(), case, at, evidence)
     typer.echo(f"{t.case}: vendor notified {t.notified_at}")
@@ -309,6 +345,7 @@ def vendor_fixed(
     evidence: str = typer.Option(..., "--evidence"),
     at: str | None = typer.Option(None, "--at"),
 ) -> None:
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         t = thirdparty.vendor_fixed(deps(), actor(), case, at, evidence)
     typer.echo(f"{t.case}: vendor fix {t.fixed_at}")

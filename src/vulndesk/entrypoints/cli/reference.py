@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from vulndesk.entrypoints.cli.common import actor, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import actor, allowed, deps, errors, print_json, table
 from vulndesk.services import reference
+from vulndesk.services.access import REFERENCE_READERS, REFERENCE_WRITERS
 
 org_app = typer.Typer(
     help="Organisation units (legal entities: headquarters and subsidiaries).", no_args_is_help=True
@@ -26,6 +27,7 @@ def org_add(
     parent: str | None = typer.Option(None, "--parent", help="Parent unit id (headquarters)"),
 ) -> None:
     """Add an organisation unit."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         unit = reference.add_unit(
             deps(), actor(), id=id, name=name, country=country, timezone=timezone, parent=parent
@@ -57,6 +59,7 @@ def org_set_contact(
 @org_app.command("list")
 def org_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List organisation units."""
+    allowed(REFERENCE_READERS)
     with errors():
         units = reference.list_units(deps())
     if as_json:
@@ -72,6 +75,7 @@ def org_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @org_app.command("show")
 def org_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one organisation unit."""
+    allowed(REFERENCE_READERS)
     with errors():
         unit = reference.get_unit(deps(), id)
     if as_json:
@@ -114,6 +118,7 @@ def product_add(
     owner_unit: str | None = typer.Option(None, "--owner-unit"),
 ) -> None:
     """Add a product."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         p = reference.add_product(
             deps(),
@@ -140,6 +145,7 @@ def product_add(
 @product_app.command("list")
 def product_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List products."""
+    allowed(REFERENCE_READERS)
     with errors():
         items = reference.list_products(deps())
     if as_json:
@@ -166,6 +172,7 @@ def product_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @product_app.command("show")
 def product_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one product."""
+    allowed(REFERENCE_READERS)
     with errors():
         p = reference.get_product(deps(), id)
     if as_json:
@@ -206,6 +213,7 @@ def party_add(
     language: str = typer.Option("en", "--language", help="en or zh-CN"),
 ) -> None:
     """Add a party (a recipient of disclosures)."""
+    allowed(REFERENCE_WRITERS, "write")
     with errors():
         p = reference.add_party(
             deps(),
@@ -223,6 +231,7 @@ def party_add(
 @party_app.command("list")
 def party_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List parties."""
+    allowed(REFERENCE_READERS)
     with errors():
         items = reference.list_parties(deps())
     if as_json:
@@ -248,6 +257,7 @@ def party_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @party_app.command("show")
 def party_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one party."""
+    allowed(REFERENCE_READERS)
     with errors():
         p = reference.get_party(deps(), id)
     if as_json:

@@ -15,17 +15,21 @@ from typing import Any
 
 import typer
 
-from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.cli.common import (
     actor,
+    allowed,
+    case_allowed,
     console,
     container,
     deps,
     errors,
     print_json,
+    signed_in,
     table,
 )
-from vulndesk.services import approvals, claims, ledger, oversight, reports
+from vulndesk.services import access, access_ledger, approvals, claims, ledger, oversight, reports
+from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS, OVERSIGHT
 from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 
 report_app = typer.Typer(
@@ -61,6 +65,11 @@ def _draft_row(d: DraftRecord) -> dict[str, object]:
     }
 
 
+def _case_of(draft_id: str) -> str:
+    """The case part of a draft name `CASE/KIND/RECIPIENT[/vN]`."""
+    return draft_id.split("/", 1)[0]
+
+
 def _show(d: DraftRecord, as_json: bool) -> None:
     if as_json:
         print_json(_draft_row(d))
@@ -78,6 +87,7 @@ def draft(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Build the next version of a draft, with only the fields the recipient may receive."""
+    case_allowed(case, DRAFTERS, "write")
     with errors():
         _show(reports.draft_report(deps(), actor(), case, kind, recipient, stage), as_json)
 
@@ -87,6 +97,7 @@ def list_cmd(
     case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Every draft version of a case."""
+    case_allowed(case, CASE_READERS)
     with errors():
         found = reports.list_drafts(deps(), case)
     if as_json:
@@ -106,6 +117,7 @@ def preview(
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout"),
 ) -> None:
     """Show exactly what the recipient would receive."""
+    case_allowed(_case_of(draft_id), CASE_READERS)
     with errors():
         if fmt == "pdf" and out is None:
             raise InvalidInput("out", "a PDF needs a file", "--out FILE.pdf")
@@ -126,6 +138,7 @@ def diff(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Unified diff of the Markdown and field-level changes."""
+    case_allowed(_case_of(draft_id), CASE_READERS)
     with errors():
         found = reports.diff_draft(deps(), actor(), draft_id, against, recipients=recipients)
     if as_json:
@@ -149,6 +162,7 @@ def approve(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Approve a draft; two different people are needed."""
+    case_allowed(_case_of(draft_id), APPROVERS, "write")
     with errors():
         _show(approvals.approve(deps(), actor(), draft_id, justification), as_json)
 
@@ -171,6 +185,7 @@ def record_submission(
 
     --at is the instant claimed; the server also records when it was recorded.
     """
+    case_allowed(_case_of(draft_id), CASE_WRITERS, "write")
     with errors():
         shot = None
         if screenshot is not None:
@@ -226,6 +241,7 @@ def exception(
 ) -> None:
     """Propose an exception (fields beyond policy, or a cross-border disclosure); a second person approves."""
     kind = reports.CROSS_BORDER if cross_border else reports.EXCEPTION
+    case_allowed(case, APPROVERS, "write")
     with errors():
         found = approvals.record_decision(
             deps(), actor(), kind, case, recipient, reason, tuple(field)
@@ -264,6 +280,7 @@ def justify(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record or second the equal-dissemination justification of a draft."""
+    case_allowed(_case_of(draft_id), APPROVERS, "write")
     with errors():
         found = approvals.justify(deps(), actor(), draft_id, reason)
     _decision_out(found, as_json)
@@ -274,7 +291,13 @@ def decision_approve(
     decision_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Approve a recorded decision as its second (different) person."""
+    who = allowed(APPROVERS, "write")
     with errors():
+        try:
+            access.check_case(deps(), who, approvals.decision_case(deps(), decision_id))
+        except NotFound:
+            # A decision of a hidden case answers like a missing one.
+            raise NotFound("decision", str(decision_id)) from None
         found = approvals.approve_decision(deps(), actor(), decision_id)
     _decision_out(found, as_json)
 
@@ -288,6 +311,7 @@ def policy(
     ),
 ) -> None:
     """Give one recipient its own disclosure policy instead of its kind's."""
+    allowed(access.ADMINS, "write")
     with errors():
         reports.set_override(deps(), actor(), party, tuple(cls), tuple(field))
     typer.echo(
@@ -300,6 +324,7 @@ def conflicts(
     case: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Cross-border and equal-dissemination conflicts of a case's drafts."""
+    case_allowed(case, CASE_READERS)
     with errors():
         found = approvals.case_conflicts(deps(), case)
     if as_json:
@@ -316,9 +341,10 @@ def conflicts(
 def ledger_list(
     case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(False, "--json")
 ) -> None:
-    """Disclosures, oldest first."""
+    """Disclosures you may see, oldest first."""
+    who = signed_in()
     with errors():
-        rows = [ledger.export_row(e) for e in ledger.list_entries(deps(), case)]
+        rows = [ledger.export_row(e) for e in access_ledger.entries(deps(), who, case)]
     if as_json:
         print_json(rows)
         return
@@ -356,12 +382,17 @@ def ledger_list(
 def ledger_show(
     entry_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
-    """One disclosure with the exact content sent (reading it is audited)."""
+    """One disclosure; with the exact content sent (an audited read) when you see the case."""
+    who = signed_in()
     with errors():
-        entry = ledger.show_entry(deps(), actor(), entry_id)
+        entry, sees_case = access_ledger.entry(deps(), who, entry_id)
+        if sees_case:
+            entry = ledger.show_entry(deps(), actor(), entry_id)
     row = ledger.export_row(entry) | {
-        "content": entry.entry.content,
-        "backdate_justification": entry.backdate.justification if entry.backdate else None,
+        "content": entry.entry.content if sees_case else None,
+        "backdate_justification": (
+            entry.backdate.justification if sees_case and entry.backdate else None
+        ),
     }
     if as_json:
         print_json(row)
@@ -387,6 +418,7 @@ def ledger_record(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record a disclosure made outside vulndesk (a phone call, a meeting)."""
+    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         entry = ledger.record_disclosure(
             deps(), actor(), case, recipient, kind, at, said, channel, field, justification
@@ -403,6 +435,11 @@ def ledger_approve_backdate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Approve a backdated entry's justification as the second person (not its recorder)."""
+    who = signed_in()
+    with errors():
+        found, _ = access_ledger.entry(deps(), who, entry_id)
+    # The API's rule: approvers with need-to-know on the entry's case.
+    case_allowed(found.entry.case, APPROVERS, "write")
     with errors():
         entry = claims.approve_backdate(deps(), actor(), entry_id)
     if as_json:
@@ -418,8 +455,9 @@ def ledger_export(
     case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(True, "--json")
 ) -> None:
     """JSON lines: one disclosure per line, with the SHA-256 of what was sent (no content)."""
+    who = signed_in()
     with errors():
-        for e in ledger.list_entries(deps(), case):
+        for e in access_ledger.entries(deps(), who, case):
             sys.stdout.write(
                 json.dumps(ledger.export_row(e), ensure_ascii=False, sort_keys=True) + "\n"
             )
@@ -430,6 +468,7 @@ def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     """Every government submission across all units."""
     if ctx.invoked_subcommand is not None:
         return
+    allowed(OVERSIGHT)
     with errors():
         rows = oversight.government_submissions(deps())
     if as_json:
@@ -465,6 +504,7 @@ def _submission_flags(r: oversight.Submission) -> str:
 @oversight_app.command("notices")
 def oversight_notices(as_json: bool = typer.Option(False, "--json")) -> None:
     """Notices to headquarters: drafts to and submissions to governments."""
+    allowed(OVERSIGHT)
     with errors():
         rows = oversight.notices(deps())
     if as_json:
@@ -482,6 +522,7 @@ def oversight_subscribe(
     name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email")
 ) -> None:
     """Subscribe someone at headquarters to the notices."""
+    allowed(OVERSIGHT, "write")
     with errors():
         found = oversight.subscribe(deps(), actor(), name, email)
     typer.echo(f"subscribed {found.email}")
@@ -490,6 +531,7 @@ def oversight_subscribe(
 @oversight_app.command("require-hq-approver")
 def require_hq_approver(value: str = typer.Argument(..., help="on or off")) -> None:
     """Whether one of a draft's two approvers must belong to headquarters."""
+    allowed(OVERSIGHT, "write")
     with errors():
         if value not in ("on", "off"):
             raise InvalidInput("value", f"{value!r}", "on, off")

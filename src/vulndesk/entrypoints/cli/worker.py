@@ -14,10 +14,21 @@ import typer
 from vulndesk.config import Settings
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.cli.cases import case_app
-from vulndesk.entrypoints.cli.common import actor, container, deps, errors, print_json, table
+from vulndesk.entrypoints.cli.common import (
+    actor,
+    allowed,
+    case_allowed,
+    container,
+    deps,
+    errors,
+    print_json,
+    table,
+)
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services import audit_tools, obligations_admin, worker
+from vulndesk.services import access, audit_tools, obligations_admin, worker
+from vulndesk.services.access import ADMINS, CASE_READERS, WAIVERS
 from vulndesk.services.context import Actor
+from vulndesk.services.ports import CaseFilter
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
 
@@ -76,9 +87,13 @@ def _checkpoint(settings: Settings, key: Path) -> None:
 def escalations_command(
     limit: int = typer.Option(100, "--limit"), as_json: bool = typer.Option(False, "--json")
 ) -> None:
-    """Escalations recorded by the worker (each recipient, or undeliverable), newest first."""
+    """Escalations recorded by the worker (each recipient, or undeliverable) in the cases you
+    may see, newest first."""
+    who = allowed(CASE_READERS)
+    with errors():
+        keys = access.case_filter(deps(), who, CaseFilter()).keys
     with deps().uow() as uow:
-        items = uow.escalations.list(limit)
+        items = [e for e in uow.escalations.list(limit) if keys is None or e.case in keys]
     if as_json:
         print_json({"escalations": items})
         return
@@ -109,6 +124,7 @@ def case_waive(
     approver: list[str] = typer.Option(..., "--approver", help="Repeat; not the requester"),
 ) -> None:
     """Waive an open or overdue obligation on a case (reason and a second approver required)."""
+    key = case_allowed(key, WAIVERS, "write")
     with errors():
         obligations_admin.waive_obligation(deps(), actor(), key, obligation, reason, approver)
     typer.echo(f"{key}: {obligation} waived")
@@ -121,6 +137,7 @@ def rules_set_option(
     clear: bool = typer.Option(False, "--clear", help="Remove the option (back to the default)"),
 ) -> None:
     """Set an organisation-wide rule option; every open case's clocks are recomputed."""
+    allowed(ADMINS, "write")
     with errors():
         n = obligations_admin.set_option(
             deps(), actor(), container().rule_sets, key, None if clear else value
@@ -131,6 +148,7 @@ def rules_set_option(
 @rules_app.command("options")
 def rules_options(as_json: bool = typer.Option(False, "--json")) -> None:
     """Organisation-wide rule options in force."""
+    allowed(ADMINS)
     items = obligations_admin.list_options(deps())
     if as_json:
         print_json({"options": items})
@@ -151,6 +169,7 @@ def calendar_set(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Override one date of a country's working-day calendar; open cases are recomputed."""
+    allowed(ADMINS, "write")
     with errors():
         if off == on:
             from vulndesk.domain.errors import InvalidInput
@@ -166,6 +185,7 @@ def calendar_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Calendar overrides."""
+    allowed(ADMINS)
     items = obligations_admin.list_calendar(deps(), country)
     if as_json:
         print_json({"overrides": [{**vars_of(o), "day": o.day.isoformat()} for o in items]})

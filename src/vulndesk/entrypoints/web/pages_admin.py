@@ -28,10 +28,10 @@ from vulndesk.services import (
     reports,
     rules_in_force,
 )
+from vulndesk.services.access import ADMINS
 from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(include_in_schema=False)
-ADMINS = frozenset({AccountRole.ADMIN})
 SECTIONS = ("users", "reference", "policies", "rules", "blackouts")
 Text = Annotated[str, Form(max_length=500)]
 Many = Annotated[list[str] | None, Form()]

@@ -9,10 +9,9 @@ from vulndesk.entrypoints.web.pages_reports import not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer
 from vulndesk.services import oversight
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import OVERSIGHT
 
 router = APIRouter(include_in_schema=False)
-OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 
 
 @router.get("/oversight")

@@ -21,14 +21,11 @@ from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services import access, approvals, ledger, reference, reports
-from vulndesk.services.access import CASE_READERS, CASE_WRITERS
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.ports_reports import DraftRecord
 
 router = APIRouter(include_in_schema=False)
 
-DRAFTERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
-APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 READERS = CASE_READERS
 STAGES = ("initial", "update")
 MAX_SCREENSHOT = 5 * 1024 * 1024
