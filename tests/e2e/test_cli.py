@@ -178,7 +178,7 @@ def test_case_lifecycle_from_the_command_line(cli: Cli) -> None:
 def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
     out = cli.run("demo").stdout
-    assert "demo loaded" in out
+    assert "demo loaded: 27 cases, 2 regulator filings" in out
     units = {u["id"]: u for u in cli.json("org", "list")}
     assert {u["country"] for u in units.values()} == {"US", "CN", "DE"}
     assert units["acme-cn"]["parent"] == "acme-hq"
