@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,7 @@ def test_case_lifecycle_from_the_command_line(cli: Cli) -> None:
 def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
     operator = Cli(tmp_path)
     out = operator.run("demo").stdout
-    assert "demo loaded" in out
+    assert "demo loaded: 27 cases, 2 regulator filings" in out
     cli = operator.sign_in("cli-tester", "admin")
     units = {u["id"]: u for u in cli.json("org", "list")}
     assert {u["country"] for u in units.values()} == {"US", "CN", "DE"}
@@ -192,5 +193,14 @@ def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
     listing = cli.json("case", "list", "--limit", "100")
     assert listing["total"] >= 25
     assert len({c["state"] for c in listing["cases"]}) >= 7
+    filed = [json.loads(line) for line in cli.run("ledger", "export").stdout.splitlines()]
+    assert sorted(e["recipient"] for e in filed) == ["miit-nvdb", "miit-nvdb"]
+    late = [
+        o
+        for e in filed
+        for o in cli.json("case", "show", e["case"])["obligations"]
+        if o["obligation"]["id"] == "cn-rmsv-2021/report-to-nvdb" and o["status"] == "met_late"
+    ]
+    assert len(late) == 1 and late[0]["late_by_seconds"] > 14 * 86400
     again = cli.run("demo", "--if-empty").stdout
     assert "not loaded" in again

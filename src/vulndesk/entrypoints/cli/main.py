@@ -34,7 +34,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
-from vulndesk.services import access, demo, reference
+from vulndesk.services import access, demo, demo_history, reference
 
 app = typer.Typer(
     help="vulndesk: a vulnerability disclosure desk with regulatory clocks.",
@@ -86,7 +86,12 @@ def demo_cmd(
         c.migrate()
         loaded = demo.load(deps(), only_if_empty=if_empty)
         created = demo.users(deps(), demo.ACTOR, c.passwords) if loaded else []
-    typer.echo(f"demo loaded: {loaded} cases" if loaded else "database not empty: demo not loaded")
+        filed = demo_history.load(deps()) if loaded else 0
+    typer.echo(
+        f"demo loaded: {loaded} cases, {filed} regulator filings"
+        if loaded
+        else "database not empty: demo not loaded"
+    )
     if created:
         path = _write_demo_credentials(c.settings.home, created)
         typer.echo(f"demo accounts: {len(created)}; passwords and TOTP secrets are in {path}")

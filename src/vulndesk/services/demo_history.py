@@ -1,0 +1,48 @@
+"""The demo's disclosure history: NVDB filings made through the real use cases by demo accounts,
+one on time and one late, so the ledger, the oversight view and the clocks show both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vulndesk.domain.ids import CaseKey
+from vulndesk.services import approvals, ledger, reports
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import CaseFilter
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """A demo filing: the case (by title), who drafts and approves, and the portal's receipt."""
+
+    title: str
+    receipt: str
+
+
+# The first is filed within its 48-hour window; the second, known for twenty days, is filed
+# today and reads `met_late` wherever its clock is shown.
+FILINGS = (
+    Filing("Stack overflow in AX Router web admin", "NVDB-2026-100231"),
+    Filing("Default credentials on IP camera telnet", "NVDB-2026-100232"),
+)
+DRAFTER = Actor("analyst-cn", "demo")
+APPROVERS = (Actor("approver-cn", "demo"), Actor("approver-hq", "demo"))
+
+
+def _case_by_title(deps: Deps, title: str) -> CaseKey:
+    with deps.uow() as uow:
+        found = [c.key for c in uow.cases.list(CaseFilter(limit=1000)) if c.title == title]
+    if len(found) != 1:
+        raise LookupError(f"demo case {title!r} not found once")
+    return found[0]
+
+
+def load(deps: Deps) -> int:
+    """Draft, approve (two people, one from headquarters) and record each demo filing."""
+    for filing in FILINGS:
+        key = _case_by_title(deps, filing.title)
+        draft = reports.draft_report(deps, DRAFTER, key, "nvdb", "miit-nvdb")
+        for approver in APPROVERS:
+            approvals.approve(deps, approver, draft.ref)
+        ledger.record_submission(deps, DRAFTER, draft.ref, deps.clock.now(), filing.receipt)
+    return len(FILINGS)
