@@ -118,7 +118,8 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     w.decisions = {}  # type: ignore[attr-defined]
     w.pdecisions = {}  # type: ignore[attr-defined]
     # Decisions are proposed by a real approver account outside the matrix of tested users.
-    accounts_for(deps, setup)
+    second = Actor("second", "test")
+    accounts_for(deps, setup, second)
     for key in (w.own, w.foreign):
         reports.draft_report(deps, setup, key, "nvdb", "nvdb")
         found = approvals.record_decision(
@@ -129,7 +130,7 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
         w.pdecisions[key] = proposed.id  # type: ignore[attr-defined]
     # Telling a regulator needs two people's approval: a release decision.
     release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
-    approvals.approve_decision(deps, Actor("second", "test"), release.id)
+    approvals.approve_decision(deps, second, release.id)
     ledger.record_disclosure(
         deps, setup, w.foreign, "nvdb", "other", NOW, f"told {CANARY}", "phone", ["summary"]
     )

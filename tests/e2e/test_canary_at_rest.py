@@ -142,7 +142,8 @@ def _console(client: httpx.Client, container: Container, totp: str, keys: list[s
     assert client.post(f"/cases/{keys[1]}/messages", data=reply).status_code == 303
 
 
-def _command_line(cli: Cli) -> None:
+def _command_line(operator: Cli) -> None:
+    cli = operator.sign_in("cli-canary", "coordinator", unit="cn")  # the CLI acts signed in
     opened = cli.run(
         "case", "open", "--title", "CLI canary", "--unit", "cn", "--json",
         *[a for f in SECRET_FIELDS for a in ("--detail", f"{f}=cli {CANARY}")],
