@@ -13,8 +13,9 @@ from tests.e2e.cli import Cli
 
 
 def test_an_undecodable_argument_is_refused_naming_the_field(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
-    cli.run("init")
+    operator = Cli(tmp_path)
+    operator.run("init")
+    cli = operator.sign_in("text-tester", "admin")
     bad = os.fsdecode(b"trigger_location=at \xff offset")
     out = cli.run("case", "open", "--title", "t", "--unit", "cn", "--detail", bad, ok=False)
     assert out.returncode == 2, out.stderr

@@ -40,9 +40,10 @@ def test_set_contact_shows_and_refuses_bad_values_by_name(cli: Cli) -> None:
 
 
 def test_party_webhooks_need_the_allow_list(tmp_path: Path, db_url: str) -> None:
-    c = Cli(tmp_path, db_url)
-    c.env["VULNDESK_WEBHOOK_HOSTS"] = "hooks.acme.example,169.254.169.254"
-    c.run("init")
+    operator = Cli(tmp_path, db_url)
+    operator.env["VULNDESK_WEBHOOK_HOSTS"] = "hooks.acme.example,169.254.169.254"
+    operator.run("init")
+    c = operator.sign_in("webhook-admin", "admin")
     add = ("party", "add", "p1", "--name", "P", "--kind", "customer", "--country", "DE")
     meta = c.run(*add, "--channel", "webhook:https://169.254.169.254/latest", ok=False)
     assert meta.returncode == 2 and "channels" in meta.stderr and "link-local" in meta.stderr

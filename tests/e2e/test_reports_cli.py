@@ -121,21 +121,24 @@ def test_a_backdated_disclosure_waits_for_a_second_person_on_the_command_line(cl
         "--aware",
         (now - dt.timedelta(days=5)).isoformat(),
     )["key"]
+    for person in ("li-na", "wang-fang"):
+        cli.sign_in(person, "approver", unit="cn")
+        cli.run("case", "member", "add", case, person)
     # Nothing reaches a regulator without two people's approval: a release decision first.
     decide = ["report", "decide", case, "--kind", "release", "--recipient", "nvdb"]
-    decided = json.loads(_as(cli, "li.na", *decide, "--reason", "duty call", "--json"))
-    _as(cli, "wang.fang", "report", "decision-approve", str(decided["id"]))
+    decided = json.loads(_as(cli, "li-na", *decide, "--reason", "duty call", "--json"))
+    _as(cli, "wang-fang", "report", "decision-approve", str(decided["id"]))
     claim = ["ledger", "record", case, "--recipient", "nvdb", "--kind", "other", "--said", "call"]
     old = (now - dt.timedelta(days=2)).isoformat()
-    refused = _as(cli, "li.na", *claim, "--at", old, ok=False)
+    refused = _as(cli, "li-na", *claim, "--at", old, ok=False)
     assert refused.startswith("error: justification:") and "24 h" in refused
-    early = _as(cli, "li.na", *claim, "--at", (now - dt.timedelta(days=6)).isoformat(), ok=False)
+    early = _as(cli, "li-na", *claim, "--at", (now - dt.timedelta(days=6)).isoformat(), ok=False)
     assert early.startswith("error: at:") and "aware" in early
-    said = _as(cli, "li.na", *claim, "--at", old, "--justification", "notes of the call")
+    said = _as(cli, "li-na", *claim, "--at", old, "--justification", "notes of the call")
     assert "backdated, pending" in said
     [row] = [json.loads(line) for line in cli.run("ledger", "export").stdout.splitlines()]
     assert (row["backdated"], row["backdate_status"]) == (True, "pending")
-    own = _as(cli, "li.na", "ledger", "approve-backdate", str(row["id"]), ok=False)
+    own = _as(cli, "li-na", "ledger", "approve-backdate", str(row["id"]), ok=False)
     assert "second person" in own
-    assert "li.na, wang.fang" in _as(cli, "wang.fang", "ledger", "approve-backdate", str(row["id"]))
+    assert "li-na, wang-fang" in _as(cli, "wang-fang", "ledger", "approve-backdate", str(row["id"]))
     assert "backdated (approved)" in cli.run("ledger", "list").stdout
