@@ -37,9 +37,8 @@ def older_case(w: World) -> str:
     deps = w.container.deps()
     key = open_case(deps, w.admin_actor, aware=aware, members=["analyst", "approver"]).key
     # The disclosure guard: nothing reaches a regulator without two people's approval.
-    release = approvals.record_decision(
-        deps, Actor("analyst", "test"), "release", key, "nvdb", "duty call"
-    )
+    admin = Actor("admin", "test", frozenset({"admin"}), "cn")
+    release = approvals.record_decision(deps, admin, "release", key, "nvdb", "duty call")
     approvals.approve_decision(deps, Actor("approver", "test"), release.id)
     return key
 
@@ -164,7 +163,8 @@ def approved_nvdb(w: World, key: str) -> str:
     deps = w.container.deps()
     approver = Actor("approver", "test", frozenset({"approver"}), "cn")
     draft = reports.draft_report(deps, ANALYST, key, "nvdb", "nvdb")
-    approvals.approve(deps, ANALYST, draft.ref)
+    # Only approving accounts approve: the admin and the approver.
+    approvals.approve(deps, Actor("admin", "test", frozenset({"admin"}), "cn"), draft.ref)
     approvals.approve(deps, approver, draft.ref)
     return draft.ref
 
