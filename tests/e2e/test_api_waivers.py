@@ -7,11 +7,13 @@ as free text, so one person could waive a legal deadline by typing a colleague's
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import httpx
 
-from tests.e2e.test_api_support import World, world
+from tests.e2e.test_api_support import PASSWORD, World, world
+from vulndesk.services import accounts_auth
 
 __all__ = ["world"]
 
@@ -108,3 +110,73 @@ def test_the_openapi_documents_the_two_steps(world: World) -> None:
     assert body.get("additionalProperties") is False
     approvals = spec["paths"]["/api/v1/cases/{key}/waivers/{waiver}/approvals"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in approvals["parameters"])
+
+
+def sign_in(w: World, user: str) -> None:
+    deps = w.container.deps()
+    signed = accounts_auth.login(
+        deps, w.container.passwords, user, PASSWORD, w.totp(user), "web:test"
+    )
+    w.client.cookies.set("vd_session", signed.secret)
+
+
+def csrf(page: str) -> str:
+    return re.findall(r'name="csrf" value="([^"]+)"', page)[0]
+
+
+def row(page: str, oid: str = OID) -> str:
+    [found] = [r for r in page.split("<tr") if f'data-obligation="{oid}"' in r]
+    return found
+
+
+def test_the_case_page_proposes_and_a_second_approver_approves(world: World) -> None:
+    w = world
+    page = f"/cases/{w.own}"
+    sign_in(w, "coordinator")
+    shown = w.client.get(page)
+    assert "Propose a waiver" in shown.text and f'<option value="{OID}"' in shown.text
+    sent = w.client.post(
+        f"{page}/waivers",
+        data={"csrf": csrf(shown.text), "obligation": OID, "reason": "not our product"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    after = w.client.get(page)
+    assert "waiver proposed by coordinator" in row(after.text)
+    assert "Approve waiver" not in after.text  # a coordinator does not approve
+    assert 'class="status-open"' in row(after.text).split(">")[0] + ">"
+    assert status(w, w.own) == "open"
+
+    sign_in(w, "approver")
+    zh = w.client.get(page, headers={"Accept-Language": "zh-CN"})
+    assert "豁免由 coordinator 提议" in row(zh.text) and "批准豁免" in row(zh.text)
+    mine = w.client.get(page)
+    [action] = re.findall(r'action="(/cases/[^"]+/waivers/\d+/approval)"', mine.text)
+    done = w.client.post(action, data={"csrf": csrf(mine.text)}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    final = w.client.get(page)
+    assert 'class="status-waived"' in row(final.text).split(">")[0] + ">"
+    assert "waiver proposed by" not in final.text and status(w, w.own) == "waived"
+
+
+def test_the_console_refuses_the_proposer_as_second_person(world: World) -> None:
+    w = world
+    page = f"/cases/{w.own}"
+    sign_in(w, "admin")
+    shown = w.client.get(page)
+    w.client.post(
+        f"{page}/waivers",
+        data={"csrf": csrf(shown.text), "obligation": OID, "reason": "n/a"},
+        follow_redirects=False,
+    )
+    after = w.client.get(page)
+    assert "waiver proposed by admin" in after.text
+    assert "Approve waiver" not in after.text  # not offered to its own proposer
+    [waiver] = [
+        x["id"] for x in w.client.get(f"/api/v1{page}/waivers", headers=w.headers("admin")).json()
+    ]
+    refused = w.client.post(
+        f"{page}/waivers/{waiver}/approval", data={"csrf": csrf(after.text)}, follow_redirects=False
+    )
+    assert refused.status_code == 409 and "second person" in refused.text
+    assert status(w, w.own) == "open"
