@@ -171,6 +171,13 @@ def test_the_console_refuses_the_proposer_as_second_person(world: World) -> None
     )
     after = w.client.get(page)
     assert "waiver proposed by admin" in after.text
+    # A second proposal while one is pending (a form sent twice) is refused, not an error.
+    twice = w.client.post(
+        f"{page}/waivers",
+        data={"csrf": csrf(after.text), "obligation": OID, "reason": "again"},
+        follow_redirects=False,
+    )
+    assert twice.status_code == 409 and "is pending" in twice.text
     assert "Approve waiver" not in after.text  # not offered to its own proposer
     [waiver] = [
         x["id"] for x in w.client.get(f"/api/v1{page}/waivers", headers=w.headers("admin")).json()

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.pages_cases import (
     BACKDATE_APPROVERS,
@@ -66,7 +66,7 @@ def _submit(
         problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
         errors = {f"{anchor}.{exc.field}": problem}
         return case_page(request, who, case_key, errors, form, status=422)
-    except (GuardFailed, NotFound, Forbidden) as exc:
+    except (GuardFailed, Conflict, NotFound, Forbidden) as exc:
         detail = exc.detail if isinstance(exc, GuardFailed) else str(exc)
         code = 403 if isinstance(exc, Forbidden) else 409
         return case_page(request, who, case_key, {f"{anchor}.": detail}, form, status=code)
