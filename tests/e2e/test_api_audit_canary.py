@@ -94,12 +94,9 @@ def _plant(w: World, key: str, tracking: str, token: str) -> None:
     _post(w, "approver", f"{case}/decisions/{released['id']}/approvals", {})
     ledger = {"recipient": "nvdb", "kind": "other", "at": NOW, "said": f"a call {LEAK}"}
     _post(w, "coordinator", case + "/ledger", ledger)
-    waiver = {"obligation": "cn-rmsv-2021/verify", "reason": f"n/a {LEAK}", "approvers": ["admin"]}
-    w.client.post(
-        case + "/waivers",
-        headers=w.headers("coordinator", **{"Idempotency-Key": "leak-waiver"}),
-        json=waiver,
-    )
+    waiver = {"obligation": "cn-rmsv-2021/report-to-nvdb", "reason": f"n/a {LEAK}"}
+    proposed = _post(w, "coordinator", case + "/waivers", waiver)
+    _post(w, "approver", f"{case}/waivers/{proposed['id']}/approvals", None)
     note = {"kind": "attachment_cleared", "subject": f"file {LEAK}", "note": f"read {LEAK}"}
     _post(w, "admin", case + "/publication-decisions", note)
     share = {"recipient": f"Lab {LEAK}", "country": "US", "note": f"sent {LEAK}"}
@@ -130,6 +127,8 @@ def test_no_audit_event_carries_a_value_typed_into_a_case(world: World) -> None:
         "case:state:changed",
         "case:decision:exception-recorded",
         "case:ledger:recorded",
+        "case:obligation:waiver-proposed",
+        "case:obligation:waived",
         "publication:share:recorded",
         "publication:decision:recorded",
         "intake:message:posted",

@@ -18,7 +18,7 @@ from tests.builders import accounts_for
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import approvals, ledger, publication, reports
+from vulndesk.services import approvals, ledger, publication, reports, waivers
 from vulndesk.services.context import Actor
 
 MISSING = "VD-2026-9999"
@@ -47,7 +47,8 @@ MAY = {
 }
 # Roles that read every case's records (not its details) answer for any existing case.
 RECORD_READERS = {"audit", "ledger"}
-# A second waiver of the same obligation is refused as input (it is no longer open).
+# A waiver of an obligation no longer open is refused as input; a second one while the first
+# is pending, or a second approval, is a 409.
 ALLOWED = {200, 201, 409}
 DRAFT = "/api/v1/cases/{case}/drafts/nvdb/nvdb/1"
 NOW = "2026-11-02T01:00:00+00:00"
@@ -84,9 +85,11 @@ CASE_ENDPOINTS: list[tuple[str, str, Any, str]] = [
     (
         "POST",
         "/api/v1/cases/{case}/waivers",
-        {"obligation": "cn-rmsv-2021/verify", "reason": "n/a", "approvers": ["someone"]},
+        {"obligation": "cn-rmsv-2021/verify", "reason": "n/a"},
         "waive",
     ),
+    ("GET", "/api/v1/cases/{case}/waivers", None, "read"),
+    ("POST", "/api/v1/cases/{case}/waivers/{waiver}/approvals", None, "approve"),
     ("GET", "/api/v1/cases/{case}/audit", None, "audit"),
     (
         "POST",
@@ -117,6 +120,7 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     deps, setup = container.deps(), w.admin_actor
     w.decisions = {}  # type: ignore[attr-defined]
     w.pdecisions = {}  # type: ignore[attr-defined]
+    w.waivers = {}  # type: ignore[attr-defined]
     # Decisions are proposed by a real approver account outside the matrix of tested users.
     second = Actor("second", "test")
     accounts_for(deps, setup, second)
@@ -128,6 +132,11 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
         w.decisions[key] = found.id  # type: ignore[attr-defined]
         proposed = publication.decide(deps, setup, key, "no_operator_details", "", "reviewed")
         w.pdecisions[key] = proposed.id  # type: ignore[attr-defined]
+        # A waiver proposed by the coordinator waits for a second person (an approver).
+        waiver = waivers.propose(
+            deps, Actor("coordinator", "test"), key, "cn-rmsv-2021/report-to-nvdb", "n/a"
+        )
+        w.waivers[key] = waiver.id  # type: ignore[attr-defined]
     # Telling a regulator needs two people's approval: a release decision.
     release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
     approvals.approve_decision(deps, second, release.id)
@@ -161,7 +170,8 @@ def visible(user: str, target: str, w: World, perm: str) -> bool:
 def _path(w: World, path: str, target: str) -> str:
     decision = getattr(w, "decisions", {}).get(target, 1)
     pdecision = getattr(w, "pdecisions", {}).get(target, 1)
-    return path.format(case=target, decision=decision, pdecision=pdecision)
+    waiver = getattr(w, "waivers", {}).get(target, 1)
+    return path.format(case=target, decision=decision, pdecision=pdecision, waiver=waiver)
 
 
 def check_case_route(w: World, method: str, path: str, body: Any, perm: str) -> None:

@@ -205,3 +205,46 @@ def test_a_role_less_account_is_refused_with_the_api_messages(desk: Desk, api: T
     assert opened.stderr.strip() == f"error: {answer.json()['error']['message']}"
     listed = me.run("case", "list", ok=False)
     assert "your roles do not allow this" in listed.stderr
+
+
+def _statuses(desk: Desk) -> dict[str, str]:
+    shown = desk.admin.json("case", "show", desk.case)
+    return {o["obligation"]["id"]: o["status"] for o in shown["obligations"]}
+
+
+def test_a_waiver_takes_two_signed_in_people_and_names_no_approver(desk: Desk) -> None:
+    lead = desk.root.sign_in("lead-li", "coordinator", unit="cn")
+    member = desk.root.sign_in("wang-fang", "approver", unit="cn")
+    outsider = desk.root.sign_in("zhao-min", "approver", unit="cn")
+    desk.admin.run("case", "member", "add", desk.case, "wang-fang")
+    first, second = [k for k, v in sorted(_statuses(desk).items()) if v == "open"][:2]
+
+    named = lead.run(
+        "case", "waive", desk.case, first, "--reason", "n/a", "--approver", "cli-admin", ok=False
+    )
+    assert named.returncode == 2 and "own account" in named.stderr, named.stderr
+    proposed = lead.run("case", "waive", desk.case, first, "--reason", "not our product")
+    assert "pending" in proposed.stdout and "waive-approve" in proposed.stdout
+    assert _statuses(desk)[first] == "open"
+    shown = desk.admin.run("case", "show", desk.case).stdout
+    assert f"{first}: waiver" in shown and "proposed by lead-li" in shown
+
+    assert (
+        "your roles do not allow this"
+        in lead.run("case", "waive-approve", desk.case, first, ok=False).stderr
+    )
+    desk.admin.run("case", "waive", desk.case, second, "--reason", "covered by the vendor")
+    own = desk.admin.run("case", "waive-approve", desk.case, second, ok=False)
+    assert own.returncode == 2 and "second person" in own.stderr
+    hidden = outsider.run("case", "waive-approve", desk.case, first, ok=False)
+    assert hidden.returncode == 2 and "case not found" in hidden.stderr
+    assert _statuses(desk)[first] == "open"
+
+    done = member.json("case", "waive-approve", desk.case, first)
+    assert (done["status"], done["approvers"]) == ("approved", ["lead-li", "wang-fang"])
+    assert _statuses(desk)[first] == "waived" and _statuses(desk)[second] == "open"
+    listed = desk.admin.json("case", "waivers", desk.case)["waivers"]
+    assert [(w["obligation"], w["status"]) for w in listed] == [
+        (first, "approved"),
+        (second, "pending"),
+    ]

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy import text
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import VerifyResult
@@ -28,12 +28,14 @@ from vulndesk.services import (
     publication,
     reference,
     reports,
+    waivers,
     worker,
 )
 from vulndesk.services.context import Actor, Deps
 
 A = Actor("analyst-a", "test", unit="cn")
 B = Actor("analyst-b", "test", unit="cn")
+LEAD = Actor("lead-c", "test", unit="cn")
 DETAILS = {
     "summary": "Heap overflow in the web server.",
     "harm": "Remote code execution.",
@@ -64,6 +66,10 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
     """A case with one row of every kind of evidence."""
     deps = container.deps()
     _seed(deps, actor)
+    # Approvals and waivers count only for real accounts that may approve (or propose).
+    accounts_for(deps, A)
+    accounts_for(deps, B, role="admin")  # sees every case, so it may approve the waiver
+    accounts_for(deps, LEAD, role="coordinator")
     case = open_case(deps, actor, details=DETAILS)
     cases.record_fact(deps, A, case.key, "verified", clock.now(), "Reproduced on R-1 1.0.")
     cases.transition(deps, A, case.key, "triage", "Looks real")
@@ -76,6 +82,8 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
         deps, A, "cross-border", case.key, "cncert", "Shared with the national CSIRT"
     )
     approvals.approve_decision(deps, B, decision.id)
+    waiver = waivers.propose(deps, LEAD, case.key, "cn-rmsv-2021/remediate", "Fixed upstream")
+    waivers.approve(deps, B, case.key, str(waiver.id))
     publication.decide(deps, A, case.key, "mps_consent", "window", "Consent by phone, ref 12")
     publication.record_share(deps, A, case.key, "Partner Ltd", "CN", note="NDA 7")
     notifications.send(deps, A, case.key, kind="users")

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, open_case, seed_reference
 from vulndesk.bootstrap import Container
-from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import cases, obligations_admin
+from vulndesk.services import approvals, audit_tools, cases, obligations_admin, waivers
 from vulndesk.services.context import Actor, Deps
 
 
@@ -20,22 +20,91 @@ def _nvdb(deps: Deps, key: str) -> dict[str, object]:
         return {o.id: o for o in uow.obligations.for_case(key)}  # type: ignore[arg-type]
 
 
-def test_waiver_needs_second_approver_and_survives_recompute(deps: Deps, actor: Actor) -> None:
+LEAD = Actor("lead-a", "test", unit="cn")
+SECOND = Actor("approver-b", "test", unit="cn")
+OID = "cn-rmsv-2021/report-to-nvdb"
+
+
+def _waiver_case(deps: Deps, actor: Actor) -> str:
     seed_reference(deps, actor)
-    case = open_case(deps, actor)
-    oid = "cn-rmsv-2021/report-to-nvdb"
-    with pytest.raises(InvalidInput, match="approver"):
-        obligations_admin.waive_obligation(deps, actor, case.key, oid, "n/a", [actor.name])
+    accounts_for(deps, LEAD, role="coordinator")
+    accounts_for(deps, SECOND, Actor("approver-x", "test"))
+    return open_case(deps, actor, members=["approver-b"]).key
+
+
+def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -> None:
+    key = _waiver_case(deps, actor)
     with pytest.raises(InvalidInput, match="reason"):
-        obligations_admin.waive_obligation(deps, actor, case.key, oid, " ", ["lead-b"])
-    obligations_admin.waive_obligation(deps, actor, case.key, oid, "not our product", ["lead-b"])
-    cases.record_fact(deps, actor, case.key, "verified", None, "lab repro")
-    got = _nvdb(deps, case.key)[oid]
+        waivers.propose(deps, LEAD, key, OID, " ")
+    proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
+    assert (proposed.status, proposed.proposed_by, proposed.approvers) == (
+        "pending",
+        "lead-a",
+        ("lead-a",),
+    )
+    # Until a second person approves, the obligation keeps its status.
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    # A coordinator cannot approve at all; an administrator cannot approve their own proposal.
+    with pytest.raises(Forbidden, match="roles"):
+        waivers.approve(deps, LEAD, key, OID)
+    boss = Actor("boss-a", "test")
+    accounts_for(deps, boss, role="admin")
+    mine = waivers.propose(deps, boss, key, "cn-rmsv-2021/verify", "done elsewhere")
+    with pytest.raises(GuardFailed, match="second person"):
+        waivers.approve(deps, boss, key, str(mine.id))
+    with pytest.raises(Conflict, match="pending"):
+        waivers.propose(deps, LEAD, key, OID, "again")
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    assert sorted(waivers.pending(deps, key)) == [
+        "cn-rmsv-2021/report-to-nvdb",
+        "cn-rmsv-2021/verify",
+    ]
+    assert _nvdb(deps, key)["cn-rmsv-2021/verify"].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+
+
+def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Actor) -> None:
+    key = _waiver_case(deps, actor)
+    proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
+    with pytest.raises(Forbidden, match="not an active account"):
+        waivers.approve(deps, Actor("lead-b", "test"), key, OID)
+    accounts_for(deps, Actor("lead-c", "test"), role="coordinator")
+    with pytest.raises(Forbidden, match="roles"):
+        waivers.approve(deps, Actor("lead-c", "test"), key, OID)
+    # An approver who is not a member of the case does not know it exists.
+    with pytest.raises(NotFound):
+        waivers.approve(deps, Actor("approver-x", "test"), key, str(proposed.id))
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    # An approver account cannot propose: proposing is a coordinator's or admin's act.
+    with pytest.raises(Forbidden):
+        waivers.propose(deps, SECOND, key, "cn-rmsv-2021/verify", "n/a")
+    # A waiver is approved only through its own use case, which waives the obligation.
+    with pytest.raises(GuardFailed, match="waive-approve"):
+        approvals.approve_decision(deps, SECOND, proposed.id)
+
+
+def test_the_second_real_approver_waives_it_and_it_survives_recompute(
+    deps: Deps, actor: Actor
+) -> None:
+    key = _waiver_case(deps, actor)
+    proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
+    done = waivers.approve(deps, SECOND, key, str(proposed.id))
+    assert (done.status, done.approvers) == ("approved", ("lead-a", "approver-b"))
+    with pytest.raises(GuardFailed, match="already"):
+        waivers.approve(deps, SECOND, key, OID)
+    cases.record_fact(deps, actor, key, "verified", None, "lab repro")
+    got = _nvdb(deps, key)[OID]
     assert got.status is ObligationStatus.WAIVED  # type: ignore[attr-defined]
-    assert got.waived_by == ("lead-b",)  # type: ignore[attr-defined]
+    assert got.waived_by == ("lead-a", "approver-b")  # type: ignore[attr-defined]
+    assert got.waived_reason == "not our product"  # type: ignore[attr-defined]
     with deps.uow() as uow:
-        tags = [e.event.tag for e in uow.audit.for_object("case", case.key)]
-    assert "case:obligation:waived" in tags
+        events = [e.event for e in uow.audit.for_object("case", key)]
+    mine = {e.tag: e for e in events if e.tag.startswith("case:obligation:waive")}
+    assert set(mine) == {"case:obligation:waiver-proposed", "case:obligation:waived"}
+    for e in mine.values():
+        assert dict(e.detail) == {"obligation": OID, "decision": str(proposed.id)}
+        assert "not our product" not in repr(e)
+    # The proposal and its approval are evidence bound to the audit chain.
+    assert audit_tools.verify(deps).ok
 
 
 def test_org_option_is_checked_and_recomputes_open_cases(

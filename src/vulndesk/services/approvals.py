@@ -43,6 +43,7 @@ from vulndesk.services.reports import (
     EXCEPTION,
     JUSTIFICATION,
     RELEASE,
+    WAIVER,
     load_draft,
 )
 
@@ -283,6 +284,14 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
                 BACKDATE,
                 f"decision {decision_id} justifies a backdated ledger entry; approve it with "
                 "`vulndesk ledger approve-backdate ENTRY` or POST /api/v1/ledger/ENTRY/backdate-approval",
+            )
+        if decision.kind == WAIVER:
+            # Approving a waiver also waives its obligation: one way in, with the case's checks.
+            raise GuardFailed(
+                WAIVER,
+                f"decision {decision_id} waives {decision.obligation}; approve it with "
+                f"`vulndesk case waive-approve {decision.case} {decision_id}` or "
+                f"POST /api/v1/cases/{decision.case}/waivers/{decision_id}/approvals",
             )
         approving_account(uow, actor)
         if actor.name in decision.approvers:

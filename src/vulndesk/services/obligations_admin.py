@@ -1,15 +1,12 @@
-"""Administering clocks: waive an obligation, set organisation options and calendar overrides."""
+"""Administering clocks: organisation options and calendar overrides (waivers: `services.waivers`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping
 
 from vulndesk.domain.cases import CaseState
-from vulndesk.domain.clocks import CaseObligation
-from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.rules import RuleSet, check_options
 from vulndesk.rules.calendars import supported_country
@@ -21,44 +18,6 @@ from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 _WAIVABLE = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 _ENDED = (CaseState.REJECTED, CaseState.DUPLICATE, CaseState.CLOSED)
 _PAGE = 500
-
-
-def waive_obligation(
-    deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str, approvers: Sequence[str]
-) -> CaseObligation:
-    """Waive an open or overdue obligation; needs a reason and an approver other than the actor."""
-    names = tuple(sorted({a.strip() for a in approvers if a.strip()}))
-    if not reason.strip():
-        raise InvalidInput("reason", "is empty", "why the obligation does not apply")
-    if not names or actor.name in names:
-        raise InvalidInput("approver", "must name someone other than the requester", "a user name")
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        stored = uow.cases.get(CaseKey(case))
-        items = uow.obligations.for_case(stored.key)
-        found = next((o for o in items if o.id == obligation_id), None)
-        if found is None:
-            raise NotFound("obligation", obligation_id)
-        if found.status not in _WAIVABLE:
-            raise InvalidInput("obligation", f"is {found.status.value}", "an open or overdue one")
-        waived = replace(
-            found, status=ObligationStatus.WAIVED, waived_reason=reason.strip(), waived_by=names
-        )
-        uow.obligations.replace_for_case(
-            stored.key, stored.unit, [waived if o.id == obligation_id else o for o in items], now
-        )
-        uow.audit.append(
-            actor.event(
-                now,
-                "case:obligation:waived",
-                "case",
-                stored.key,
-                obligation=obligation_id,
-                approvers=",".join(names),
-            )
-        )
-        uow.commit()
-    return waived
 
 
 def recompute_open_cases(deps: Deps, uow: UnitOfWork, now: dt.datetime) -> int:

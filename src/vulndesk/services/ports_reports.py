@@ -63,7 +63,8 @@ def draft_ref(case: str, kind: str, recipient: str, version: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """A recorded decision: an exception, a cross-border permission, or a justification."""
+    """A recorded decision: an exception, a cross-border permission, a justification, a
+    release, a backdate's justification, or an obligation's waiver (`obligation` names it)."""
 
     id: int
     kind: str
@@ -75,6 +76,7 @@ class Decision:
     created_at: dt.datetime
     created_by: str
     approvers: tuple[str, ...]
+    obligation: str | None = None
 
     @property
     def approved(self) -> bool:

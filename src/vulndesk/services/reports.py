@@ -57,6 +57,8 @@ EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justifica
 RELEASE = "release"
 # The justification of a backdated ledger entry (`services.ledger`), approved there only.
 BACKDATE = "backdate"
+# An obligation's waiver: proposed by one account, in effect once a second approves it.
+WAIVER = "waiver"
 
 
 class PdfRenderer(Protocol):

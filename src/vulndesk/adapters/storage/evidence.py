@@ -85,6 +85,7 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "reason",
         "created_at",
         "created_by",
+        "obligation_id",
     ),
     decision_approvals: ("decision_id", "actor", "at"),
     ledger_entries: (

@@ -183,6 +183,7 @@ class SqlReportRepository:
                     reason=d.reason,
                     created_at=d.created_at,
                     created_by=d.created_by,
+                    obligation_id=d.obligation,
                 )
                 .returning(decision_records.c.id)
             ).scalar_one()
@@ -236,6 +237,7 @@ class SqlReportRepository:
             created_at=m["created_at"],
             created_by=m["created_by"],
             approvers=approvers,
+            obligation=m["obligation_id"],
         )
 
     # -- policy overrides

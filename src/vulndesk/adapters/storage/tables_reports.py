@@ -64,6 +64,8 @@ decision_records = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(200), nullable=False),
+    # The obligation a `waiver` decision lifts (migration 0019); NULL for other kinds.
+    Column("obligation_id", String(200), nullable=True),
 )
 Index("ix_decision_records_case", decision_records.c.case_key, decision_records.c.recipient_id)
 

@@ -21,6 +21,7 @@ from vulndesk.entrypoints.api import (
     routes_publication,
     routes_reference,
     routes_reports,
+    routes_waivers,
 )
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -81,6 +82,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_waivers.router)
     web.install(app)
     return app
 

@@ -1,7 +1,7 @@
-"""Administration routes: obligation waivers, rule options, calendar overrides, the audit trail.
+"""Administration routes: rule options, calendar overrides, the audit trail (waivers:
+`routes_waivers`).
 
-Rule options and calendar overrides are for administrators; a waiver is a coordinator's or
-administrator's act on a case they see; auditors and administrators verify the audit chain and
+Rule options and calendar overrides are for administrators; auditors and administrators verify the audit chain and
 read any case's audit events (names of fields, never their values).
 """
 
@@ -11,16 +11,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.api.auth import (
     CurrentActor,
     CurrentDeps,
     CurrentPrincipal,
-    IdempotencyKey,
     container,
-    idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.entrypoints.api.routes_admin_models import (
@@ -35,45 +32,14 @@ from vulndesk.entrypoints.api.routes_admin_models import (
     PolicyIn,
     PolicyOut,
     VerifyOut,
-    WaiverIn,
 )
-from vulndesk.entrypoints.api.routes_cases_models import ObligationOut, obligation_out
 from vulndesk.entrypoints.api.routes_ledger import case_exists
 from vulndesk.services import access, audit_tools, obligations_admin, reports, thirdparty
-from vulndesk.services.access import ADMINS, AUDIT_READERS, CASE_READERS, WAIVERS
+from vulndesk.services.access import ADMINS, AUDIT_READERS, CASE_READERS
 from vulndesk.services.context import Deps
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
-
-
-@router.post(
-    "/cases/{key}/waivers",
-    response_model=ObligationOut,
-    status_code=201,
-    tags=["cases"],
-)
-def waive(
-    key: Annotated[str, Path(max_length=32)],
-    body: WaiverIn,
-    request: Request,
-    who: CurrentPrincipal,
-    actor: CurrentActor,
-    d: CurrentDeps,
-    idem: IdempotencyKey,
-) -> JSONResponse:
-    """Waive an open or overdue obligation; needs a reason and an approver other than the caller."""
-    case_key = access.check_case(d, who, key)
-    who.require(WAIVERS, "write")
-
-    def create(j: Deps) -> ObligationOut:
-        obligations_admin.waive_obligation(
-            j, actor, case_key, body.obligation, body.reason, body.approvers
-        )
-        found = next(o for o in access.case_obligations(j, case_key) if o.id == body.obligation)
-        return ObligationOut.model_validate(obligation_out(found))
-
-    return idempotent(request, who, idem, body, create)
 
 
 def _option(o: OrgSetting) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
     to_jsonable,
 )
-from vulndesk.services import access, approvals, cases
+from vulndesk.services import access, approvals, cases, waivers
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -215,12 +215,14 @@ def case_show(
     now = container().clock.now()
     with errors():
         conflicts = approvals.case_conflicts(deps(), key)
+        proposed = waivers.pending(deps(), key)
     if as_json:
         print_json(
             {
                 "case": view.case,
                 "obligations": obligations_json(view.obligations),
                 "conflicts": conflicts,
+                "pending_waivers": list(proposed.values()),
             }
         )
         return
@@ -269,6 +271,11 @@ def case_show(
         ],
         obligation_rows(view.obligations, now, zone),
     )
+    for w in proposed.values():
+        typer.echo(
+            f"{w.obligation}: waiver {w.id} proposed by {w.proposed_by}, awaiting a second "
+            f"approver (`vulndesk case waive-approve {c.key} {w.id}`)"
+        )
     if conflicts:
         table(
             "Disclosure conflicts",

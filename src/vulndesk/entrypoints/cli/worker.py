@@ -21,14 +21,16 @@ from vulndesk.entrypoints.cli.common import (
     container,
     deps,
     errors,
+    fail,
     print_json,
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services import access, audit_tools, obligations_admin, worker
-from vulndesk.services.access import ADMINS, CASE_READERS, WAIVERS
+from vulndesk.services import access, audit_tools, obligations_admin, waivers, worker
+from vulndesk.services.access import ADMINS, APPROVERS, CASE_READERS, WAIVERS
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
+from vulndesk.services.waivers import Waiver
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
 
@@ -120,14 +122,69 @@ def escalations_command(
 def case_waive(
     key: str,
     obligation: str,
-    reason: str = typer.Option(..., "--reason"),
-    approver: list[str] = typer.Option(..., "--approver", help="Repeat; not the requester"),
+    reason: str = typer.Option(..., "--reason", help="Why the obligation does not apply"),
+    approver: list[str] = typer.Option(
+        [], "--approver", hidden=True, help="Refused: the second person approves themselves"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Waive an open or overdue obligation on a case (reason and a second approver required)."""
+    """Propose waiving an open or overdue obligation; a second approver approves it with
+    `vulndesk case waive-approve`, and only then is it waived."""
+    if approver:
+        fail(
+            "--approver: a waiver no longer names its approvers; the second person approves "
+            f"with their own account: `vulndesk case waive-approve {key} {obligation}`"
+        )
     key = case_allowed(key, WAIVERS, "write")
     with errors():
-        obligations_admin.waive_obligation(deps(), actor(), key, obligation, reason, approver)
-    typer.echo(f"{key}: {obligation} waived")
+        found = waivers.propose(deps(), actor(), key, obligation, reason)
+    _waiver_out(
+        found, as_json, f"; a second approver runs `vulndesk case waive-approve {key} {found.id}`"
+    )
+
+
+@case_app.command("waive-approve")
+def case_waive_approve(
+    key: str,
+    waiver: str = typer.Argument(..., metavar="OBLIGATION|WAIVER-ID"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Approve a pending waiver as its second person (an approver or administrator who did not
+    propose it); the obligation is then waived."""
+    key = case_allowed(key, APPROVERS, "write")
+    with errors():
+        found = waivers.approve(deps(), actor(), key, waiver)
+    _waiver_out(found, as_json, f"; {found.obligation} is waived")
+
+
+@case_app.command("waivers")
+def case_waivers(key: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The case's waivers, pending and approved."""
+    key = case_allowed(key, CASE_READERS)
+    items = waivers.list_waivers(deps(), key)
+    if as_json:
+        print_json({"waivers": [_waiver_json(w) for w in items]})
+        return
+    table(
+        "Waivers",
+        ["id", "obligation", "status", "proposed by", "approvers", "reason"],
+        [
+            (w.id, w.obligation, w.status, w.proposed_by, ", ".join(w.approvers), w.reason)
+            for w in items
+        ],
+    )
+
+
+def _waiver_json(w: Waiver) -> dict[str, object]:
+    return {**vars_of(w), "proposed_at": w.proposed_at.isoformat(), "status": w.status}
+
+
+def _waiver_out(w: Waiver, as_json: bool, then: str) -> None:
+    if as_json:
+        print_json(_waiver_json(w))
+        return
+    who = ", ".join(w.approvers)
+    typer.echo(f"{w.case}: waiver {w.id} of {w.obligation} {w.status} (approvers: {who}){then}")
 
 
 @rules_app.command("set-option")

@@ -25,6 +25,7 @@ from vulndesk.services import (
     ledger,
     reference,
     reports,
+    waivers,
 )
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.ports import CaseFilter
@@ -148,6 +149,9 @@ def case_page(
         may_write=who.principal.has(access.CASE_WRITERS),
         may_manage=who.principal.has(access.MEMBER_MANAGERS),
         may_approve=who.principal.has(BACKDATE_APPROVERS),
+        may_waive=who.principal.has(access.WAIVERS),
+        pending_waivers=waivers.pending(deps, key),
+        viewer=who.principal.name,
         errors=errors or {},
         form=form or {},
     )

@@ -1,4 +1,5 @@
-"""Console case forms: record and correct facts, change state, members, replies, downloads."""
+"""Console case forms: record and correct facts, change state, members, replies, waivers,
+downloads."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.pages_cases import (
     BACKDATE_APPROVERS,
@@ -19,7 +20,7 @@ from vulndesk.entrypoints.web.pages_cases import (
     visible_key,
 )
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import access, case_intake, cases, claims, intake, ledger
+from vulndesk.services import access, case_intake, cases, claims, intake, ledger, waivers
 from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +66,7 @@ def _submit(
         problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
         errors = {f"{anchor}.{exc.field}": problem}
         return case_page(request, who, case_key, errors, form, status=422)
-    except (GuardFailed, NotFound, Forbidden) as exc:
+    except (GuardFailed, Conflict, NotFound, Forbidden) as exc:
         detail = exc.detail if isinstance(exc, GuardFailed) else str(exc)
         code = 403 if isinstance(exc, Forbidden) else 409
         return case_page(request, who, case_key, {f"{anchor}.": detail}, form, status=code)
@@ -152,6 +153,29 @@ def approve_backdate(request: Request, key: str, entry: int, who: CurrentViewer)
         return claims.approve_backdate(who.deps, who.actor(request), entry)
 
     return _submit(request, who, key, "ledger", {}, act, roles=BACKDATE_APPROVERS)
+
+
+@router.post("/cases/{key}/waivers")
+def propose_waiver(
+    request: Request, key: str, who: CurrentViewer, obligation: Short, reason: Text
+) -> Response:
+    """Propose a waiver; the obligation keeps its status until a second approver approves it."""
+
+    def act(case_key: CaseKey) -> object:
+        return waivers.propose(who.deps, who.actor(request), case_key, obligation, reason)
+
+    form = {"obligation": obligation, "reason": reason}
+    return _submit(request, who, key, "clocks", form, act, roles=access.WAIVERS)
+
+
+@router.post("/cases/{key}/waivers/{waiver}/approval")
+def approve_waiver(request: Request, key: str, waiver: int, who: CurrentViewer) -> Response:
+    """The second person approves a pending waiver; the obligation is then waived."""
+
+    def act(case_key: CaseKey) -> object:
+        return waivers.approve(who.deps, who.actor(request), case_key, str(waiver))
+
+    return _submit(request, who, key, "clocks", {}, act, roles=access.APPROVERS)
 
 
 @router.get("/cases/{key}/attachments/{sha256}")

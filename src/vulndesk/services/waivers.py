@@ -1,0 +1,204 @@
+"""Waiving an obligation: one signed-in account proposes, a second approves, then it is waived.
+
+A waiver lifts a legal deadline, so it is a decision of kind `waiver` that two different
+people approve: the proposer (a coordinator or administrator, approving by proposing) and a
+second, active account with an approving role and need-to-know on the case. Until then the
+obligation keeps its status (open or overdue). Both acts are audit events naming the
+obligation and the decision, never the reason; the decision and its approvals are evidence
+bound to the audit chain. See docs/decisions/0016-two-person-waivers.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from vulndesk.domain import values
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.services.access import ALL_CASES, WAIVERS
+from vulndesk.services.approvals import approving_account
+from vulndesk.services.context import Actor, Deps
+from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports_accounts import User
+from vulndesk.services.ports_reports import Decision
+from vulndesk.services.reports import WAIVER
+
+WAIVABLE = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})
+APPROVE_HINT = "the second person approves with their own account: `vulndesk case waive-approve`"
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A proposed waiver of one obligation and who approved it (its proposer first)."""
+
+    id: int
+    case: CaseKey
+    obligation: str
+    reason: str
+    proposed_by: str
+    proposed_at: dt.datetime
+    approvers: tuple[str, ...]
+    approved: bool
+
+    @property
+    def status(self) -> str:
+        """`pending` until a second person approves it, then `approved`."""
+        return "approved" if self.approved else "pending"
+
+
+def _waiver(d: Decision) -> Waiver:
+    return Waiver(
+        d.id,
+        d.case,
+        d.obligation or "",
+        d.reason,
+        d.created_by,
+        d.created_at,
+        d.approvers,
+        d.approved,
+    )
+
+
+def _account(uow: UnitOfWork, actor: Actor) -> User:
+    user = uow.accounts.find_user(actor.name)
+    if user is None or user.disabled:
+        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in first")
+    return user
+
+
+def _sees(uow: UnitOfWork, user: User, key: CaseKey) -> None:
+    """Need-to-know from the stored account: all-case roles, or members of the case."""
+    if user.roles & ALL_CASES or key in uow.accounts.member_cases(user.name):
+        uow.cases.get(key)
+        return
+    raise NotFound("case", key)
+
+
+def _obligation(uow: UnitOfWork, key: CaseKey, obligation_id: str) -> CaseObligation:
+    found = next((o for o in uow.obligations.for_case(key) if o.id == obligation_id), None)
+    if found is None:
+        raise NotFound("obligation", obligation_id)
+    return found
+
+
+def _waivers(uow: UnitOfWork, key: CaseKey) -> list[Waiver]:
+    return [_waiver(d) for d in uow.reports.decisions_for(key) if d.kind == WAIVER]
+
+
+def propose(deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str) -> Waiver:
+    """Propose waiving an open or overdue obligation; it takes effect once a second approves."""
+    text = values.long_text("reason", reason.strip(), max_len=10_000)
+    if not text:
+        raise InvalidInput("reason", "is empty", "why the obligation does not apply")
+    key = parse_case_key(case)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        user = _account(uow, actor)
+        if not user.roles & WAIVERS:
+            raise Forbidden("your roles do not allow this")
+        _sees(uow, user, key)
+        found = _obligation(uow, key, obligation_id)
+        if found.status not in WAIVABLE:
+            raise InvalidInput("obligation", f"is {found.status.value}", "an open or overdue one")
+        pending = [w for w in _waivers(uow, key) if w.obligation == found.id and not w.approved]
+        if pending:
+            raise Conflict(
+                f"waiver {pending[0].id} of {found.id} is pending, proposed by "
+                f"{pending[0].proposed_by}; {APPROVE_HINT}"
+            )
+        decision = uow.reports.add_decision(
+            Decision(
+                0,
+                WAIVER,
+                key,
+                PartyId(found.obligation.recipient),
+                None,
+                (),
+                text,
+                now,
+                user.name,
+                (user.name,),
+                obligation=found.id,
+            )
+        )
+        uow.audit.append(
+            actor.event(
+                now,
+                "case:obligation:waiver-proposed",
+                "case",
+                key,
+                obligation=found.id,
+                decision=str(decision.id),
+            )
+        )
+        uow.commit()
+    return _waiver(decision)
+
+
+def _find(uow: UnitOfWork, key: CaseKey, ref: str) -> Waiver:
+    """A waiver of the case by its decision id, or the newest of one obligation by its id."""
+    found = _waivers(uow, key)
+    chosen = [w for w in found if (str(w.id) == ref if ref.isdigit() else w.obligation == ref)]
+    if not chosen:
+        raise NotFound("waiver", ref)
+    pending = [w for w in chosen if not w.approved]
+    return pending[-1] if pending else chosen[-1]
+
+
+def approve(deps: Deps, actor: Actor, case: str, ref: str) -> Waiver:
+    """A second, different approver approves a waiver (named by id or by its obligation's id);
+    the obligation is then waived. The proposer, or anyone twice, is refused."""
+    key = parse_case_key(case)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        user = approving_account(uow, actor)
+        _sees(uow, user, key)
+        waiver = _find(uow, key, ref.strip())
+        if waiver.approved:
+            raise GuardFailed("pending", f"waiver {waiver.id} was already approved")
+        if user.name in waiver.approvers:
+            raise GuardFailed(
+                "two-persons",
+                f"{user.name} proposed or already approved waiver {waiver.id}; "
+                "a second person must approve it with their own account",
+            )
+        items = uow.obligations.for_case(key)
+        found = next((o for o in items if o.id == waiver.obligation), None)
+        if found is None or found.status not in WAIVABLE:
+            state = found.status.value if found else "no longer on the case"
+            raise GuardFailed("waivable", f"{waiver.obligation} is {state}; nothing to waive")
+        uow.reports.approve_decision(waiver.id, user.name, now)
+        approvers = (*waiver.approvers, user.name)
+        waived = replace(
+            found, status=ObligationStatus.WAIVED, waived_reason=waiver.reason, waived_by=approvers
+        )
+        stored = uow.cases.get(key)
+        uow.obligations.replace_for_case(
+            key, stored.unit, [waived if o.id == found.id else o for o in items], now
+        )
+        uow.audit.append(
+            actor.event(
+                now,
+                "case:obligation:waived",
+                "case",
+                key,
+                obligation=found.id,
+                decision=str(waiver.id),
+            )
+        )
+        uow.commit()
+    return replace(waiver, approvers=approvers, approved=True)
+
+
+def list_waivers(deps: Deps, case: str) -> list[Waiver]:
+    """Every waiver proposed on the case, oldest first."""
+    with deps.uow() as uow:
+        return _waivers(uow, parse_case_key(case))
+
+
+def pending(deps: Deps, case: str) -> dict[str, Waiver]:
+    """The waivers awaiting a second person, by obligation id."""
+    return {w.obligation: w for w in list_waivers(deps, case) if not w.approved}
