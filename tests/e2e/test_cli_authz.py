@@ -851,6 +851,24 @@ def test_every_command_is_an_operator_command_a_sign_in_or_a_row() -> None:
     assert len(everything) > 80
 
 
+def test_operator_commands_need_no_sign_in(
+    db_url: str, tmp_path: Path, cli_containers: None
+) -> None:
+    """Operator commands run signed out, as the local operator (a sample that needs no files)."""
+    w = CliWorld(tmp_path, db_url)
+    runs = [
+        ["user", "list", "--json"],
+        ["rules", "list"],
+        ["idempotency", "purge"],
+        ["intake", "purge-receipts", "--before", "2000-01-01"],
+        ["audit", "verify", "--no-checkpoint"],
+    ]
+    for args in runs:
+        assert " ".join(args[:2]) in OPERATOR or args[0] in OPERATOR
+        r = w.run(SIGNED_OUT, args)
+        assert (r.exit_code, r.exception) == (0, None), (args, r.stderr)
+
+
 def test_a_command_without_a_row_fails_the_inventory() -> None:
     for command in {r.command for r in ROWS}:
         assert undecided([r for r in ROWS if r.command != command]) == {command}
