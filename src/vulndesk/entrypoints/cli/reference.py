@@ -50,6 +50,7 @@ def org_set_contact(
     ),
 ) -> None:
     """Set the reporting entity and on-call address of a unit ('' clears a field)."""
+    allowed(REFERENCE_WRITERS, "write")
     change = reference.UnitContact(name, person, email, phone, on_call_email, on_call_webhook)
     with errors():
         unit = reference.set_unit_contact(deps(), actor(), id, change)

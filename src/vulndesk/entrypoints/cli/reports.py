@@ -6,6 +6,7 @@ Drafts are named `CASE/KIND/RECIPIENT/vN` (e.g. `VD-2026-0001/nvdb/nvdb/v2`); le
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -266,6 +267,7 @@ def decide(
     justification: equal dissemination without a draft; release: two-person approval of a
     disclosure without a draft to a government or the public.
     """
+    case_allowed(case, APPROVERS, "write")
     with errors():
         found = approvals.record_decision(
             deps(), actor(), kind, case, recipient, reason, tuple(field)
@@ -291,13 +293,15 @@ def decision_approve(
     decision_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Approve a recorded decision as its second (different) person."""
-    who = allowed(APPROVERS, "write")
+    who = signed_in()
     with errors():
+        # As the API: visibility first (a decision of a hidden case answers like a missing
+        # one), then the role.
         try:
             access.check_case(deps(), who, approvals.decision_case(deps(), decision_id))
         except NotFound:
-            # A decision of a hidden case answers like a missing one.
             raise NotFound("decision", str(decision_id)) from None
+        who.require(APPROVERS, "write")
         found = approvals.approve_decision(deps(), actor(), decision_id)
     _decision_out(found, as_json)
 
@@ -437,10 +441,15 @@ def ledger_approve_backdate(
     """Approve a backdated entry's justification as the second person (not its recorder)."""
     who = signed_in()
     with errors():
-        found, _ = access_ledger.entry(deps(), who, entry_id)
-    # The API's rule: approvers with need-to-know on the entry's case.
-    case_allowed(found.entry.case, APPROVERS, "write")
-    with errors():
+        # As the API: an entry of a case one may not see answers like a missing entry, for
+        # every role; then only approvers (with need-to-know on the entry's case) approve.
+        with deps().uow() as uow:
+            found = uow.ledger.get(entry_id)
+        try:
+            access.check_case(deps(), who, found.entry.case)
+        except NotFound:
+            raise NotFound("ledger entry", str(entry_id)) from None
+        who.require(APPROVERS, "write")
         entry = claims.approve_backdate(deps(), actor(), entry_id)
     if as_json:
         print_json(ledger.export_row(entry))
@@ -472,7 +481,7 @@ def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
     with errors():
         rows = oversight.government_submissions(deps())
     if as_json:
-        print_json(rows)
+        print_json([_submission_json(r) for r in rows])
         return
     table(
         "Government submissions",
@@ -492,6 +501,16 @@ def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--js
             for r in rows
         ],
     )
+
+
+def _submission_json(r: oversight.Submission) -> dict[str, Any]:
+    """One submission as the API gives it: how late as seconds, the backdate as a flag."""
+    late = r.late_by
+    row = {k: v for k, v in dataclasses.asdict(r).items() if k != "late_by"}
+    return row | {
+        "backdated": r.backdate_status is not None,
+        "late_by_seconds": None if late is None else int(late.total_seconds()),
+    }
 
 
 def _submission_flags(r: oversight.Submission) -> str:
