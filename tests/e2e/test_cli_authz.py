@@ -225,12 +225,22 @@ ROWS: list[Row] = [
     ),
     Row(
         "case waive",
-        ("{case}", "cn-rmsv-2021/verify", "--reason", "n/a", "--approver", "second"),
+        ("{case}", "cn-rmsv-2021/verify", "--reason", "n/a"),
         WAIVERS,
         "POST /api/v1/cases/{key}/waivers",
-        # The first waiver ends the obligation; a second finds it waived (the API's 422).
-        refusals=(r"obligation: is waived",),
+        # The first proposal waits for a second person; another proposal meets it (409), and
+        # once approved the obligation is waived (the API's 422).
+        refusals=(r"is pending, proposed by", r"obligation: is waived"),
     ),
+    Row(
+        "case waive-approve",
+        ("{case}", "cn-rmsv-2021/verify"),
+        APPROVERS,
+        "POST /api/v1/cases/{key}/waivers/{waiver}/approvals",
+        # The proposer may not approve; once approved, nothing is left to waive.
+        refusals=(AGAIN, r"refused by guard 'waivable'"),
+    ),
+    Row("case waivers", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/waivers"),
     Row("due", ("--within", "52w", "--json"), CASE_READERS, "GET /api/v1/obligations/due"),
     Row("escalations", ("--json",), CASE_READERS, "no API route: the case readers' clocks"),
     # -- reports (routes_reports)
