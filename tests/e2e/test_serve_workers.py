@@ -64,7 +64,7 @@ def test_two_processes_take_concurrent_reports_and_stop_on_sigterm(tmp_path: Pat
     assert [status for status, _ in results] == [201] * 40, results
     tracking = {body["tracking"] for _, body in results}
     assert len(tracking) == 40
-    stored = cli.json("intake", "list", "--limit", "500")
+    stored = cli.sign_in("serve-admin", "admin").json("intake", "list", "--limit", "500")
     assert tracking <= {item["tracking"] for item in stored}
     assert all(item["case"] for item in stored if item["tracking"] in tracking)
     verify = cli.run("audit", "verify")

@@ -238,3 +238,25 @@ def test_a_command_line_sign_in_is_a_scoped_expiring_revocable_token(world: Worl
         accounts_auth.sign_in_token(
             deps, hasher, ("approver", PASSWORD, "000000"), "cli", dt.timedelta(seconds=1)
         )
+
+
+def test_the_audit_trail_keeps_no_typed_name_or_subscriber_address(world: World) -> None:
+    """A name typed at a failed sign-in may be anything (a password typed into the wrong
+    field); a subscriber's address is personal data: the trail names accounts and digests."""
+    from vulndesk.services import oversight
+
+    deps = world.container.deps()
+    typed = "hunter2-typed-into-the-name-field"
+    with pytest.raises(accounts_auth.AuthFailed):
+        accounts_auth.login(deps, world.container.passwords, typed, "x", None, "api:198.51.100.7")
+    with pytest.raises(accounts_auth.AuthFailed):
+        accounts_auth.login(
+            deps, world.container.passwords, "analyst", "x", None, "api:198.51.100.7"
+        )
+    oversight.subscribe(deps, world.admin_actor, "Board", "ciso.private@example.org")
+    with world.container.uow() as uow:
+        events = [e.event for e in uow.audit.events(1)]
+    trail = "\n".join(repr(e) for e in events)
+    assert typed not in trail and "ciso.private" not in trail
+    failed = [e for e in events if e.tag == "account:login:failed"]
+    assert [e.object_id for e in failed] == [accounts_auth.UNKNOWN_ACCOUNT, "analyst"]

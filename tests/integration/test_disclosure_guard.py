@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
@@ -36,8 +36,10 @@ TOLD = ("summary", "technical_characteristics")
 
 
 def seed(deps: Deps, actor: Actor) -> str:
-    """The builders' organisation, a CSIRT at home and one abroad (a market), a customer."""
+    """The builders' organisation, a CSIRT at home and one abroad (a market), a customer, and
+    the accounts of the two people who propose and approve decisions."""
     seed_reference(deps, actor)
+    accounts_for(deps, A, B)
     for pid, kind, country in (
         ("cncert", "csirt", "CN"),
         ("certbund", "csirt", "DE"),

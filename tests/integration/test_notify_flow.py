@@ -376,8 +376,10 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
     # A CSIRT is a government: two people approve what it is told (a release decision).
     with pytest.raises(GuardFailed, match="two-person"):
         notifications.send(deps, actor, key, kind="csirt")
-    release = approvals.record_decision(deps, actor, "release", key, "cncert", "CNCERT duty")
-    approvals.approve_decision(deps, Actor("approver-b", "test"), release.id)
+    proposer, second = Actor("approver-a", "test"), Actor("approver-b", "test")
+    accounts_for(deps, proposer, second)  # decisions count only for real approver accounts
+    release = approvals.record_decision(deps, proposer, "release", key, "cncert", "CNCERT duty")
+    approvals.approve_decision(deps, second, release.id)
     notifications.send(deps, actor, key, kind="csirt")
     worker.run_once(deps, WORKER)
 

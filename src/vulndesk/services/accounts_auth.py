@@ -118,13 +118,17 @@ def _check_credentials(
     if not ok or user is None:
         for key in keys:
             uow.accounts.record_failure(key, now)
-        uow.audit.append(
-            Actor(name[:200], source).event(now, "account:login:failed", "user", name[:120])
-        )
+        # Only an existing account is named: a typed name may be anything (even a password).
+        who = user.name if user is not None else UNKNOWN_ACCOUNT
+        uow.audit.append(Actor(who, source).event(now, "account:login:failed", "user", who))
         uow.commit()
         raise AuthFailed("name, password or one-time code not accepted")
     uow.accounts.clear_failures(keys[0])
     return user
+
+
+# How the audit trail names a failed sign-in whose name is no account.
+UNKNOWN_ACCOUNT = "(no such account)"
 
 
 @dataclass(frozen=True, slots=True)

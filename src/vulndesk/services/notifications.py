@@ -34,6 +34,7 @@ from vulndesk.services import clocks, disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import recipient_of
 from vulndesk.services.ledger import DISCLOSURE_KINDS, classes_of
+from vulndesk.services.oversight import address_ref
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_notifications import NoticeMessage, NoticeSender, OutgoingMail
 from vulndesk.services.ports_notifications import ProductRecipient as ProductRecipient
@@ -450,7 +451,9 @@ def deliver_hq_notice(
     to = str(msg.payload["email"])
     sender.mail(OutgoingMail(to, n.case, HQ_NOTICE, "en", text, html, msg.dedupe_key))
     uow.audit.append(
-        actor.event(now, "worker:hq-notice:mailed", "hq_notice", str(n.id), to=to, case=n.case)
+        actor.event(
+            now, "worker:hq-notice:mailed", "hq_notice", str(n.id), to=address_ref(to), case=n.case
+        )
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -70,6 +71,11 @@ def notices(deps: Deps, limit: int = 200) -> list[HqNotice]:
         return uow.oversight.notices(limit)
 
 
+def address_ref(address: str) -> str:
+    """How the audit trail names a mail address: the first 16 hex digits of its SHA-256."""
+    return "sha256:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
 def subscribe(deps: Deps, actor: Actor, name: str, email: str) -> Subscriber:
     """Add a headquarters subscriber to draft and submission notices."""
     if not name.strip():
@@ -81,7 +87,10 @@ def subscribe(deps: Deps, actor: Actor, name: str, email: str) -> Subscriber:
     subscriber = Subscriber(name.strip(), address)
     with deps.uow() as uow:
         uow.oversight.add_subscriber(subscriber, now)
-        uow.audit.append(actor.event(now, "ref:hq-subscriber:added", "hq_subscriber", address))
+        # The trail names the subscriber by a digest of the address, never the address.
+        uow.audit.append(
+            actor.event(now, "ref:hq-subscriber:added", "hq_subscriber", address_ref(address))
+        )
         uow.commit()
     return subscriber
 
