@@ -14,7 +14,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-BOUND_TAG = "storage:evidence:bound"
+from vulndesk.domain.audit_tags import AuditTag
+
+BOUND_TAG = AuditTag.STORAGE_EVIDENCE_BOUND
 
 
 def _plain(value: object) -> object:

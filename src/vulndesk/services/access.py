@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from vulndesk.domain.audit_tags import member_tag
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, UnitId, UserId, parse_case_key
@@ -126,7 +127,7 @@ def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool)
             members.append(UserId(user))
         saved = uow.cases.save(replace(case, members=tuple(members)), now)
         action = "added" if present else "removed"
-        uow.audit.append(actor.event(now, f"case:member:{action}", "case", key, (), user=user))
+        uow.audit.append(actor.event(now, member_tag(action), "case", key, (), user=user))
         uow.commit()
     return tuple(saved.members)
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 import pyotp
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId, slug
 from vulndesk.services.context import Actor, Deps
@@ -108,7 +109,9 @@ def add_user(
             uow.units.get(UnitId(user.unit))
         uow.accounts.add_user(user)
         uow.audit.append(
-            actor.event(now, "account:user:added", "user", user.name, roles=",".join(user.roles))
+            actor.event(
+                now, AuditTag.ACCOUNT_USER_ADDED, "user", user.name, roles=",".join(user.roles)
+            )
         )
         uow.commit()
     return user, secret
@@ -124,7 +127,7 @@ def set_password(
         user = uow.accounts.get_user(name)
         uow.accounts.save_user(_with(user, password_hash=hasher.hash(secret)))
         end_credentials(uow, name)
-        uow.audit.append(actor.event(now, "account:password:set", "user", name))
+        uow.audit.append(actor.event(now, AuditTag.ACCOUNT_PASSWORD_SET, "user", name))
         uow.commit()
     return secret
 
@@ -137,7 +140,7 @@ def enroll_totp(deps: Deps, actor: Actor, name: str, issuer: str = "vulndesk") -
         user = uow.accounts.get_user(name)
         uow.accounts.save_user(_with(user, totp_secret=secret))
         end_credentials(uow, name)
-        uow.audit.append(actor.event(now, "account:totp:enrolled", "user", name))
+        uow.audit.append(actor.event(now, AuditTag.ACCOUNT_TOTP_ENROLLED, "user", name))
         uow.commit()
     return secret, pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=issuer)
 
@@ -169,7 +172,9 @@ def grant(
         if (new.disabled and not user.disabled) or (needs_totp(new) and not needs_totp(user)):
             uow.accounts.move_credentials_epoch(name)
         uow.audit.append(
-            actor.event(now, "account:roles:changed", "user", name, roles=",".join(sorted(roles)))
+            actor.event(
+                now, AuditTag.ACCOUNT_ROLES_CHANGED, "user", name, roles=",".join(sorted(roles))
+            )
         )
         uow.commit()
     return new

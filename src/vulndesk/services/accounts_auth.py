@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import pyotp
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
 from vulndesk.services.access import Principal
 from vulndesk.services.accounts import needs_totp
@@ -120,7 +121,7 @@ def _check_credentials(
             uow.accounts.record_failure(key, now)
         # Only an existing account is named: a typed name may be anything (even a password).
         who = user.name if user is not None else UNKNOWN_ACCOUNT
-        uow.audit.append(Actor(who, source).event(now, "account:login:failed", "user", who))
+        uow.audit.append(Actor(who, source).event(now, AuditTag.ACCOUNT_LOGIN_FAILED, "user", who))
         uow.commit()
         raise AuthFailed("name, password or one-time code not accepted")
     uow.accounts.clear_failures(keys[0])
@@ -150,7 +151,7 @@ def login(
         user = _check_credentials(uow, now, hasher, (name, password, totp), source)
         uow.accounts.add_session(Session(digest(secret), user.name, now, now, source))
         uow.audit.append(
-            Actor(user.name, source).event(now, "account:session:started", "user", user.name)
+            Actor(user.name, source).event(now, AuditTag.ACCOUNT_SESSION_STARTED, "user", user.name)
         )
         uow.commit()
     return Issued(secret, user, now + ABSOLUTE)
@@ -184,7 +185,12 @@ def sign_in_token(
         )
         uow.audit.append(
             Actor(user.name, source).event(
-                now, "account:token:created", "user", user.name, token=token_id, scopes="read,write"
+                now,
+                AuditTag.ACCOUNT_TOKEN_CREATED,
+                "user",
+                user.name,
+                token=token_id,
+                scopes="read,write",
             )
         )
         uow.commit()
@@ -295,7 +301,7 @@ def create_token(
         uow.audit.append(
             actor.event(
                 now,
-                "account:token:created",
+                AuditTag.ACCOUNT_TOKEN_CREATED,
                 "user",
                 name,
                 token=token_id,
@@ -312,7 +318,7 @@ def revoke_token(deps: Deps, actor: Actor, name: str, token_id: str) -> bool:
         done = uow.accounts.revoke_token(token_id, name, now)
         if done:
             uow.audit.append(
-                actor.event(now, "account:token:revoked", "user", name, token=token_id)
+                actor.event(now, AuditTag.ACCOUNT_TOKEN_REVOKED, "user", name, token=token_id)
             )
         uow.commit()
     return done

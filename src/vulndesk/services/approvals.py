@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag, decision_tag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
@@ -179,7 +180,9 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
         if len({a.actor for a in approvals}) >= MIN_APPROVERS:
             uow.reports.set_status(record.id, "approved")
         uow.audit.append(
-            actor.event(now, "case:report:approved", "report", record.ref, record.draft.fields)
+            actor.event(
+                now, AuditTag.CASE_REPORT_APPROVED, "report", record.ref, record.draft.fields
+            )
         )
         uow.commit()
     with deps.uow() as uow:
@@ -238,7 +241,7 @@ def record_decision(
         )
         uow.audit.append(
             actor.event(
-                now, f"case:decision:{kind}-recorded", "decision", str(decision.id), decision.fields
+                now, decision_tag(kind, "recorded"), "decision", str(decision.id), decision.fields
             )
         )
         uow.commit()
@@ -303,7 +306,7 @@ def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
         uow.audit.append(
             actor.event(
                 now,
-                f"case:decision:{decision.kind}-approved",
+                decision_tag(decision.kind, "approved"),
                 "decision",
                 str(decision_id),
                 decision.fields,

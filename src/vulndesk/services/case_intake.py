@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services.context import Actor, Deps
@@ -27,7 +28,9 @@ def thread(deps: Deps, actor: Actor, key: CaseKey) -> Thread | None:
         if tracking is None:
             return None
         found = Thread(tracking, uow.intake.messages(tracking), uow.intake.attachments(tracking))
-        uow.audit.append(actor.event(now, "case:messages:read", "case", key, (), intake=tracking))
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_MESSAGES_READ, "case", key, (), intake=tracking)
+        )
         uow.commit()
     return found
 
@@ -46,7 +49,9 @@ def attachment(
         content = uow.intake.attachment_content(tracking, sha256)
         # The attachment by its id (the digest it is fetched by), never its file name.
         uow.audit.append(
-            actor.event(now, "case:attachment:read", "case", key, (), attachment=match.sha256)
+            actor.event(
+                now, AuditTag.CASE_ATTACHMENT_READ, "case", key, (), attachment=match.sha256
+            )
         )
         uow.commit()
     return match, content

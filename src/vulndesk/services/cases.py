@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from vulndesk.domain import lifecycle, values
 from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.audit_tags import AuditTag, fact_tag
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, check_cwe, check_details
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
@@ -161,7 +162,7 @@ def store_open(
     key = uow.cases.next_key(now.year)
     case = replace(plan.case, key=key)
     uow.cases.add(case, now)
-    opened = plan.actor.event(now, "case:case:opened", "case", key, tuple(sorted(case.details)))
+    opened = plan.actor.event(now, AuditTag.CASE_OPENED, "case", key, tuple(sorted(case.details)))
     uow.audit.append_many([opened, *(also(key) if also else ())])
     settled = [replace(o, case=key) for o in plan.obligations]
     uow.obligations.replace_for_case(key, case.unit, settled, now)
@@ -234,7 +235,7 @@ def record_fact(
             )
         saved = uow.cases.save(updated, now)
         action = "retracted" if retract else ("corrected" if record.revision > 1 else "recorded")
-        uow.audit.append(actor.event(now, f"case:fact:{action}", "case", case_key, (fact.value,)))
+        uow.audit.append(actor.event(now, fact_tag(action), "case", case_key, (fact.value,)))
         clocks.recompute(deps, uow, saved, now)
         uow.commit()
     return saved
@@ -260,7 +261,7 @@ def transition(
         uow.audit.append(
             actor.event(
                 now,
-                "case:state:changed",
+                AuditTag.CASE_STATE_CHANGED,
                 "case",
                 case.key,
                 (),
@@ -291,7 +292,7 @@ def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
         case = uow.cases.get(parse_case_key(key))
         obligations = uow.obligations.for_case(case.key)
         uow.audit.append(
-            actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
+            actor.event(now, AuditTag.CASE_DETAILS_READ, "case", case.key, sensitive_fields(case))
         )
         uow.commit()
     return CaseView(case, obligations)
@@ -333,7 +334,7 @@ def record_case_read(deps: Deps, actor: Actor, case: Case) -> None:
     now = deps.clock.now()
     with deps.uow() as uow:
         uow.audit.append(
-            actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
+            actor.event(now, AuditTag.CASE_DETAILS_READ, "case", case.key, sensitive_fields(case))
         )
         uow.commit()
 
@@ -377,7 +378,7 @@ def update_case(deps: Deps, actor: Actor, key: str, **changes: object) -> Case:
             new = replace(new, members=tuple(UserId(str(m)) for m in changes["members"]))  # type: ignore[attr-defined]
         saved = uow.cases.save(new, now)
         uow.audit.append(
-            actor.event(now, "case:case:updated", "case", case.key, tuple(sorted(changes)))
+            actor.event(now, AuditTag.CASE_UPDATED, "case", case.key, tuple(sorted(changes)))
         )
         clocks.recompute(deps, uow, saved, now)
         uow.commit()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
@@ -127,7 +128,7 @@ def record_backdate(
     uow.audit.append(
         actor.event(
             entry.recorded_at,
-            "case:decision:backdate-recorded",
+            AuditTag.CASE_DECISION_BACKDATE_RECORDED,
             "decision",
             str(decision.id),
             case=entry.case,
@@ -159,7 +160,7 @@ def approve_backdate(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
         uow.audit.append(
             actor.event(
                 now,
-                "case:ledger:backdate-approved",
+                AuditTag.CASE_LEDGER_BACKDATE_APPROVED,
                 "ledger",
                 found.ref,
                 case=found.entry.case,

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, cast
 
 from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.obligations import Obligation, Situation
@@ -41,7 +42,7 @@ class Actor:
     def event(
         self,
         at: dt.datetime,
-        tag: str,
+        tag: AuditTag,
         object_type: str,
         object_id: str,
         fields: tuple[str, ...] = (),

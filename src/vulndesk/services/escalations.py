@@ -20,6 +20,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.domain.units import OrgUnit
@@ -97,7 +98,7 @@ def fan_out(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor)
             uow.audit.append(
                 actor.event(
                     now,
-                    "worker:escalation:undeliverable",
+                    AuditTag.WORKER_ESCALATION_UNDELIVERABLE,
                     "case",
                     case,
                     obligation=obligation,
@@ -113,7 +114,7 @@ def fan_out(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor)
     uow.audit.append(
         actor.event(
             now,
-            "worker:escalation:queued",
+            AuditTag.WORKER_ESCALATION_QUEUED,
             "case",
             case,
             obligation=obligation,
@@ -165,7 +166,7 @@ def deliver(
     if uow.escalations.add(_record(msg, now, actor, recipient=to, channel=channel)):
         uow.audit.append(
             actor.event(
-                now, "worker:escalation:delivered", "case", case,
+                now, AuditTag.WORKER_ESCALATION_DELIVERED, "case", case,
                 obligation=str(p["obligation"]), threshold=str(p["threshold"]),
                 channel=channel, recipient=str(p["who"]),
             )

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag, import_tag
 from vulndesk.domain.cases import AffectedProduct, Case, Role, check_details
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
@@ -144,7 +145,7 @@ def _store(
     uow.audit.append(
         actor.event(
             now,
-            f"import:case:{action}",
+            import_tag(action),
             "case",
             case.key,
             ("summary", "remediation"),
@@ -209,7 +210,7 @@ def import_sbom(
         uow.audit.append(
             actor.event(
                 now,
-                "import:sbom:replaced",
+                AuditTag.IMPORT_SBOM_REPLACED,
                 "product",
                 known.id,
                 (),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from vulndesk.domain import values
 from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.domain.products import Product
@@ -212,7 +213,7 @@ def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
             return [
                 actor.event(
                     now,
-                    "intake:report:received",
+                    AuditTag.INTAKE_REPORT_RECEIVED,
                     "intake",
                     tracking,
                     (),
@@ -325,7 +326,9 @@ def read_status(
         record, state = found
         messages = uow.intake.messages(tracking)
         uow.audit.append(
-            Actor("reporter", "intake").event(now, "intake:messages:read", "intake", tracking)
+            Actor("reporter", "intake").event(
+                now, AuditTag.INTAKE_MESSAGES_READ, "intake", tracking
+            )
         )
         uow.commit()
     return ReportStatus(tracking, state, record.received_at, messages)
@@ -367,7 +370,9 @@ def post_message(
             raise refused.error()
         uow.intake.add_message(tracking, "reporter", text, now)
         uow.audit.append(
-            Actor("reporter", "intake").event(now, "intake:message:posted", "intake", tracking)
+            Actor("reporter", "intake").event(
+                now, AuditTag.INTAKE_MESSAGE_POSTED, "intake", tracking
+            )
         )
         uow.commit()
 
@@ -393,7 +398,7 @@ def reply(deps: Deps, actor: Actor, tracking: str, body: str) -> None:
     with deps.uow() as uow:
         uow.intake.get(tracking)
         uow.intake.add_message(tracking, "team", text, now)
-        uow.audit.append(actor.event(now, "intake:message:replied", "intake", tracking))
+        uow.audit.append(actor.event(now, AuditTag.INTAKE_MESSAGE_REPLIED, "intake", tracking))
         uow.commit()
 
 

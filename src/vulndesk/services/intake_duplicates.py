@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import CaseFilter
@@ -60,7 +61,7 @@ def suggest_duplicates(
             if score >= MIN_SIMILARITY:
                 out.append(Suggestion(row.key, row.title, score))
         uow.audit.append(
-            actor.event(now, "intake:duplicates:compared", "intake", tracking, _TEXT_FIELDS)
+            actor.event(now, AuditTag.INTAKE_DUPLICATES_COMPARED, "intake", tracking, _TEXT_FIELDS)
         )
         uow.commit()
     return sorted(out, key=lambda s: -s.score)[:limit]

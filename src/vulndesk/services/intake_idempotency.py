@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services.context import Actor, Deps
 
@@ -29,7 +30,7 @@ def purge_keys(deps: Deps, actor: Actor, older_than_hours: int = MIN_HOURS) -> i
         uow.audit.append(
             actor.event(
                 now,
-                "api:idempotency:purged",
+                AuditTag.API_IDEMPOTENCY_PURGED,
                 "idempotency",
                 "keys",
                 (),

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports_intake import Receipt
@@ -98,7 +99,7 @@ def purge_receipts(deps: Deps, actor: Actor, before: dt.date) -> int:
         uow.audit.append(
             actor.event(
                 now,
-                "intake:receipts:purged",
+                AuditTag.INTAKE_RECEIPTS_PURGED,
                 "intake",
                 "receipts",
                 (),

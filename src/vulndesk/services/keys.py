@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.services.context import Actor, Deps
 
@@ -23,7 +24,9 @@ def rotate(
     with deps.uow() as uow:
         new_key = uow.keys.rotate_file(key_file)
         columns = uow.keys.columns()
-        uow.audit.append(actor.event(deps.clock.now(), "keys:keyring:rotated", "keyring", new_key))
+        uow.audit.append(
+            actor.event(deps.clock.now(), AuditTag.KEYS_KEYRING_ROTATED, "keyring", new_key)
+        )
         uow.commit()
     done: dict[str, int] = {}
     for column in columns:
@@ -52,7 +55,7 @@ def rotate(
             uow.audit.append(
                 actor.event(
                     deps.clock.now(),
-                    "keys:keyring:pruned",
+                    AuditTag.KEYS_KEYRING_PRUNED,
                     "keyring",
                     new_key,
                     (),
@@ -63,7 +66,7 @@ def rotate(
     with deps.uow() as uow:
         uow.audit.append(
             actor.event(
-                deps.clock.now(), "keys:data:reencrypted", "keyring", new_key, tuple(columns)
+                deps.clock.now(), AuditTag.KEYS_DATA_REENCRYPTED, "keyring", new_key, tuple(columns)
             )
         )
         uow.commit()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
@@ -65,7 +66,7 @@ def _add(
     uow.audit.append(
         actor.event(
             entry.recorded_at,
-            "case:ledger:recorded",
+            AuditTag.CASE_LEDGER_RECORDED,
             "ledger",
             saved.ref,
             entry.fields,
@@ -226,7 +227,7 @@ def show_entry(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
     with deps.uow() as uow:
         entry = uow.ledger.get(entry_id, content=True)
         uow.audit.append(
-            actor.event(now, "case:ledger:read", "ledger", entry.ref, entry.entry.fields)
+            actor.event(now, AuditTag.CASE_LEDGER_READ, "ledger", entry.ref, entry.entry.fields)
         )
         uow.commit()
     return entry

@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
@@ -122,7 +123,9 @@ def subscribe(
         rec = ProductRecipient(prod.id, who.id, chosen, wanted, now, actor.name)
         uow.notifications.subscribe(rec)
         uow.audit.append(
-            actor.event(now, "ref:notify:subscribed", "product", prod.id, party=who.id, role=chosen)
+            actor.event(
+                now, AuditTag.REF_NOTIFY_SUBSCRIBED, "product", prod.id, party=who.id, role=chosen
+            )
         )
         uow.commit()
     return rec
@@ -354,7 +357,7 @@ def _queue(
     if new:
         uow.outbox.enqueue(NOTICE, dkey, {"delivery": dkey}, now)
         uow.audit.append(
-            actor.event(now, "case:notice:queued", "notice", dkey, fields, case=case.key)
+            actor.event(now, AuditTag.CASE_NOTICE_QUEUED, "notice", dkey, fields, case=case.key)
         )
     return Queued(t.kind.value, t.party.id, channel.kind.value, dkey, new)
 
@@ -395,7 +398,7 @@ def deliver_notice(
     uow.notifications.mark_sent(m.key, now, saved.id)
     uow.audit.append(
         actor.event(
-            now, "case:ledger:recorded", "ledger", saved.ref, m.fields,
+            now, AuditTag.CASE_LEDGER_RECORDED, "ledger", saved.ref, m.fields,
             case=m.case, kind=entry.disclosure_kind, sha256=m.sha256, delivery=m.key,
         )
     )  # fmt: skip
@@ -452,7 +455,12 @@ def deliver_hq_notice(
     sender.mail(OutgoingMail(to, n.case, HQ_NOTICE, "en", text, html, msg.dedupe_key))
     uow.audit.append(
         actor.event(
-            now, "worker:hq-notice:mailed", "hq_notice", str(n.id), to=address_ref(to), case=n.case
+            now,
+            AuditTag.WORKER_HQ_NOTICE_MAILED,
+            "hq_notice",
+            str(n.id),
+            to=address_ref(to),
+            case=n.case,
         )
     )
 

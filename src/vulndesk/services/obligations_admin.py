@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
@@ -56,7 +57,7 @@ def set_option(
         else:
             uow.org_settings.set(OrgSetting(key, value, now, actor.name))
         uow.audit.append(
-            actor.event(now, "rules:option:set", "option", key, value=value or "(default)")
+            actor.event(now, AuditTag.RULES_OPTION_SET, "option", key, value=value or "(default)")
         )
         count = recompute_open_cases(deps, uow, now)
         uow.commit()
@@ -85,7 +86,7 @@ def set_calendar_day(
         uow.audit.append(
             actor.event(
                 now,
-                "calendar:day:set",
+                AuditTag.CALENDAR_DAY_SET,
                 "calendar",
                 f"{code}/{date.isoformat()}",
                 working=str(working).lower(),

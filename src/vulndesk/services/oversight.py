@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services.approvals import REQUIRE_HQ, require_hq
 from vulndesk.services.context import Actor, Deps
@@ -89,7 +90,9 @@ def subscribe(deps: Deps, actor: Actor, name: str, email: str) -> Subscriber:
         uow.oversight.add_subscriber(subscriber, now)
         # The trail names the subscriber by a digest of the address, never the address.
         uow.audit.append(
-            actor.event(now, "ref:hq-subscriber:added", "hq_subscriber", address_ref(address))
+            actor.event(
+                now, AuditTag.REF_HQ_SUBSCRIBER_ADDED, "hq_subscriber", address_ref(address)
+            )
         )
         uow.commit()
     return subscriber
@@ -109,7 +112,11 @@ def set_require_hq(deps: Deps, actor: Actor, required: bool) -> None:
         )
         uow.audit.append(
             actor.event(
-                now, "ref:setting:changed", "setting", REQUIRE_HQ, value=str(required).lower()
+                now,
+                AuditTag.REF_SETTING_CHANGED,
+                "setting",
+                REQUIRE_HQ,
+                value=str(required).lower(),
             )
         )
         uow.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Actor, Deps
@@ -66,7 +67,7 @@ def set_preferences(
         uow.audit.append(
             actor.event(
                 now,
-                "account:preferences:changed",
+                AuditTag.ACCOUNT_PREFERENCES_CHANGED,
                 "user",
                 name,
                 timezone=chosen.timezone or "",

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import GuardFailed, InvalidInput
@@ -124,7 +125,7 @@ def check(deps: Deps, actor: Actor, req: CheckRequest) -> GateResult:
         uow.audit.append(
             actor.event(
                 now,
-                "publication:gate:checked",
+                AuditTag.PUBLICATION_GATE_CHECKED,
                 "case",
                 case.key,
                 tuple(sorted(req.include)),
@@ -155,7 +156,9 @@ def add_blackout(
         raise InvalidInput("end", "is not after start", "an instant later than start")
     with deps.uow() as uow:
         uow.publication.add_blackout(window, actor.name, now)
-        uow.audit.append(actor.event(now, "publication:blackout:added", "blackout", window.name))
+        uow.audit.append(
+            actor.event(now, AuditTag.PUBLICATION_BLACKOUT_ADDED, "blackout", window.name)
+        )
         uow.commit()
     return window
 
@@ -188,7 +191,7 @@ def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: s
         uow.audit.append(
             actor.event(
                 now,
-                "publication:decision:recorded",
+                AuditTag.PUBLICATION_DECISION_RECORDED,
                 "case",
                 key,
                 (),
@@ -216,7 +219,7 @@ def approve_decision(deps: Deps, actor: Actor, case: str, decision_id: int) -> D
         uow.audit.append(
             actor.event(
                 now,
-                "publication:decision:approved",
+                AuditTag.PUBLICATION_DECISION_APPROVED,
                 "case",
                 key,
                 (),
@@ -265,7 +268,7 @@ def record_share(
         uow.audit.append(
             actor.event(
                 now,
-                "publication:share:recorded",
+                AuditTag.PUBLICATION_SHARE_RECORDED,
                 "case",
                 key,
                 _SHARE_FIELDS + (("note",) if note.strip() else ()),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from functools import partial
 
 from vulndesk.domain import egress, values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import PartyId, ProductId, UnitId, slug
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
@@ -77,7 +78,7 @@ def add_unit(
         if unit.parent:
             _exists(lambda: uow.units.get(UnitId(unit.parent or "")), "parent")
         uow.units.add(unit)
-        uow.audit.append(actor.event(deps.clock.now(), "ref:unit:added", "unit", unit.id))
+        uow.audit.append(actor.event(deps.clock.now(), AuditTag.REF_UNIT_ADDED, "unit", unit.id))
         uow.commit()
     return unit
 
@@ -95,7 +96,7 @@ def set_unit_contact(deps: Deps, actor: Actor, unit_id: str, change: UnitContact
         unit = _apply(uow.units.get(UnitId(slug("id", unit_id))), changed)
         uow.units.update(unit)
         uow.audit.append(
-            actor.event(now, "ref:unit:contact-set", "unit", unit.id, tuple(sorted(changed)))
+            actor.event(now, AuditTag.REF_UNIT_CONTACT_SET, "unit", unit.id, tuple(sorted(changed)))
         )
         uow.commit()
     return unit
@@ -163,7 +164,9 @@ def add_product(deps: Deps, actor: Actor, req: ProductInput) -> Product:
         if product.owner_unit:
             _exists(lambda: uow.units.get(UnitId(product.owner_unit or "")), "owner_unit")
         uow.products.add(product)
-        uow.audit.append(actor.event(deps.clock.now(), "ref:product:added", "product", product.id))
+        uow.audit.append(
+            actor.event(deps.clock.now(), AuditTag.REF_PRODUCT_ADDED, "product", product.id)
+        )
         uow.commit()
     return product
 
@@ -215,7 +218,7 @@ def add_party(
     )
     with deps.uow() as uow:
         uow.parties.add(party)
-        uow.audit.append(actor.event(deps.clock.now(), "ref:party:added", "party", party.id))
+        uow.audit.append(actor.event(deps.clock.now(), AuditTag.REF_PARTY_ADDED, "party", party.id))
         uow.commit()
     return party
 

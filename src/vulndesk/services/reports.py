@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
@@ -178,7 +179,7 @@ def draft_report(
         uow.audit.append(
             actor.event(
                 now,
-                "case:report:drafted",
+                AuditTag.CASE_REPORT_DRAFTED,
                 "report",
                 record.ref,
                 record.draft.fields,
@@ -259,7 +260,12 @@ def preview(
         out = render(record, party, fmt, pdf)
         uow.audit.append(
             actor.event(
-                now, "case:report:previewed", "report", record.ref, record.draft.fields, format=fmt
+                now,
+                AuditTag.CASE_REPORT_PREVIEWED,
+                "report",
+                record.ref,
+                record.draft.fields,
+                format=fmt,
             )
         )
         uow.commit()
@@ -332,7 +338,9 @@ def diff_draft(
             p: uow.parties.get(p) for p in {d.recipient, *(o.draft.recipient for o in others)}
         }
         diffs = [_diff(other, record, parties) for other in others]
-        uow.audit.append(actor.event(now, "case:report:diffed", "report", record.ref, d.fields))
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_REPORT_DIFFED, "report", record.ref, d.fields)
+        )
         uow.commit()
     return diffs
 
@@ -351,7 +359,9 @@ def set_override(
         ordered = tuple(sorted((c.value for c in grant.classes), key=lambda v: Sensitivity(v).rank))
         uow.reports.set_override(pid, ordered, tuple(sorted(grant.fields)), now, actor.name)
         uow.audit.append(
-            actor.event(now, "ref:policy:overridden", "party", pid, tuple(sorted(grant.fields)))
+            actor.event(
+                now, AuditTag.REF_POLICY_OVERRIDDEN, "party", pid, tuple(sorted(grant.fields))
+            )
         )
         uow.commit()
     return grant

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.rules import RuleSet
 from vulndesk.services import clocks
@@ -56,7 +57,9 @@ def set_in_force(
     with deps.uow() as uow:
         uow.org_settings.set(OrgSetting(clocks.IN_FORCE, value, now, actor.name))
         uow.audit.append(
-            actor.event(now, "rules:in-force:set", "setting", clocks.IN_FORCE, value=value or "-")
+            actor.event(
+                now, AuditTag.RULES_IN_FORCE_SET, "setting", clocks.IN_FORCE, value=value or "-"
+            )
         )
         count = recompute_open_cases(deps, uow, now)
         uow.commit()

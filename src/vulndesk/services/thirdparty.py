@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Role
 from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
@@ -45,7 +46,9 @@ def track_vendor(deps: Deps, actor: Actor, case: str, vendor: str) -> VendorTrac
         )
         uow.publication.put_vendor(tracking)
         uow.audit.append(
-            actor.event(now, "thirdparty:vendor:named", "case", found.key, (), vendor=party.id)
+            actor.event(
+                now, AuditTag.THIRDPARTY_VENDOR_NAMED, "case", found.key, (), vendor=party.id
+            )
         )
         uow.commit()
     return tracking
@@ -75,7 +78,7 @@ def vendor_notified(
             values.long_text("evidence", evidence, max_len=2000),
         )
         uow.audit.append(
-            actor.event(now, "thirdparty:vendor:notified", "case", key, (), vendor=party.id)
+            actor.event(now, AuditTag.THIRDPARTY_VENDOR_NOTIFIED, "case", key, (), vendor=party.id)
         )
         uow.commit()
     return updated
@@ -113,7 +116,7 @@ def vendor_fixed(
         updated = VendorTracking(key, tracking.vendor, tracking.notified_at, when)
         uow.publication.put_vendor(updated)
         uow.audit.append(
-            actor.event(now, "thirdparty:vendor:fixed", "case", key, ("fix_available",))
+            actor.event(now, AuditTag.THIRDPARTY_VENDOR_FIXED, "case", key, ("fix_available",))
         )
         uow.commit()
     return updated
@@ -154,7 +157,7 @@ def set_filing(deps: Deps, actor: Actor, fields: Mapping[str, object]) -> Filing
         uow.publication.put_filing(filing)
         uow.audit.append(
             actor.event(
-                now, "thirdparty:filing:updated", "filing", "platform", tuple(sorted(clean))
+                now, AuditTag.THIRDPARTY_FILING_UPDATED, "filing", "platform", tuple(sorted(clean))
             )
         )
         uow.commit()
@@ -169,7 +172,9 @@ def filing(deps: Deps, actor: Actor) -> Filing:
         if found is None:
             raise NotFound("filing", "platform")
         uow.audit.append(
-            actor.event(now, "thirdparty:filing:read", "filing", "platform", ("sponsor_id_number",))
+            actor.event(
+                now, AuditTag.THIRDPARTY_FILING_READ, "filing", "platform", ("sponsor_id_number",)
+            )
         )
         uow.commit()
     return found

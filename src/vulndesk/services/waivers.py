@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
@@ -127,7 +128,7 @@ def propose(deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str
         uow.audit.append(
             actor.event(
                 now,
-                "case:obligation:waiver-proposed",
+                AuditTag.CASE_OBLIGATION_WAIVER_PROPOSED,
                 "case",
                 key,
                 obligation=found.id,
@@ -182,7 +183,7 @@ def approve(deps: Deps, actor: Actor, case: str, ref: str) -> Waiver:
         uow.audit.append(
             actor.event(
                 now,
-                "case:obligation:waived",
+                AuditTag.CASE_OBLIGATION_WAIVED,
                 "case",
                 key,
                 obligation=found.id,

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import escalations
 from vulndesk.services.context import Actor, Deps
@@ -131,7 +132,11 @@ def _mark_overdue(uow: UnitOfWork, actor: Actor, now: dt.datetime, batch: int) -
         for i in items:
             uow.audit.append(
                 actor.event(
-                    now, "worker:obligation:overdue", "case", i.case, obligation=i.obligation_id
+                    now,
+                    AuditTag.WORKER_OBLIGATION_OVERDUE,
+                    "case",
+                    i.case,
+                    obligation=i.obligation_id,
                 )
             )
         total += len(items)

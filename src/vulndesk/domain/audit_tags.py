@@ -1,0 +1,128 @@
+"""Every audit tag vulndesk writes, one `StrEnum`; values are stored and hashed, never changed.
+
+A tag reads `source:subject:action`. The values are part of each stored event's hash, so a
+member may be added but never renamed: `vulndesk audit verify` recomputes old chains with them.
+Tags that depend on a value (a fact's action, a decision's kind) are looked up through the
+functions below, which refuse a combination that has no member.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+
+@unique
+class AuditTag(StrEnum):
+    # accounts
+    ACCOUNT_USER_ADDED = "account:user:added"
+    ACCOUNT_PASSWORD_SET = "account:password:set"
+    ACCOUNT_TOTP_ENROLLED = "account:totp:enrolled"
+    ACCOUNT_ROLES_CHANGED = "account:roles:changed"
+    ACCOUNT_LOGIN_FAILED = "account:login:failed"
+    ACCOUNT_SESSION_STARTED = "account:session:started"
+    ACCOUNT_TOKEN_CREATED = "account:token:created"
+    ACCOUNT_TOKEN_REVOKED = "account:token:revoked"
+    ACCOUNT_PREFERENCES_CHANGED = "account:preferences:changed"
+    API_IDEMPOTENCY_PURGED = "api:idempotency:purged"
+    # cases and their facts, members, details
+    CASE_OPENED = "case:case:opened"
+    CASE_UPDATED = "case:case:updated"
+    CASE_STATE_CHANGED = "case:state:changed"
+    CASE_DETAILS_READ = "case:details:read"
+    CASE_FACT_RECORDED = "case:fact:recorded"
+    CASE_FACT_CORRECTED = "case:fact:corrected"
+    CASE_FACT_RETRACTED = "case:fact:retracted"
+    CASE_MEMBER_ADDED = "case:member:added"
+    CASE_MEMBER_REMOVED = "case:member:removed"
+    CASE_MESSAGES_READ = "case:messages:read"
+    CASE_ATTACHMENT_READ = "case:attachment:read"
+    # reports, decisions, the ledger, notices, waivers
+    CASE_REPORT_DRAFTED = "case:report:drafted"
+    CASE_REPORT_APPROVED = "case:report:approved"
+    CASE_REPORT_PREVIEWED = "case:report:previewed"
+    CASE_REPORT_DIFFED = "case:report:diffed"
+    CASE_DECISION_EXCEPTION_RECORDED = "case:decision:exception-recorded"
+    CASE_DECISION_CROSS_BORDER_RECORDED = "case:decision:cross-border-recorded"
+    CASE_DECISION_JUSTIFICATION_RECORDED = "case:decision:justification-recorded"
+    CASE_DECISION_RELEASE_RECORDED = "case:decision:release-recorded"
+    CASE_DECISION_BACKDATE_RECORDED = "case:decision:backdate-recorded"
+    CASE_DECISION_EXCEPTION_APPROVED = "case:decision:exception-approved"
+    CASE_DECISION_CROSS_BORDER_APPROVED = "case:decision:cross-border-approved"
+    CASE_DECISION_JUSTIFICATION_APPROVED = "case:decision:justification-approved"
+    CASE_DECISION_RELEASE_APPROVED = "case:decision:release-approved"
+    CASE_LEDGER_RECORDED = "case:ledger:recorded"
+    CASE_LEDGER_READ = "case:ledger:read"
+    CASE_LEDGER_BACKDATE_APPROVED = "case:ledger:backdate-approved"
+    CASE_NOTICE_QUEUED = "case:notice:queued"
+    CASE_OBLIGATION_WAIVER_PROPOSED = "case:obligation:waiver-proposed"
+    CASE_OBLIGATION_WAIVED = "case:obligation:waived"
+    # reference data and settings
+    REF_UNIT_ADDED = "ref:unit:added"
+    REF_UNIT_CONTACT_SET = "ref:unit:contact-set"
+    REF_PRODUCT_ADDED = "ref:product:added"
+    REF_PARTY_ADDED = "ref:party:added"
+    REF_POLICY_OVERRIDDEN = "ref:policy:overridden"
+    REF_NOTIFY_SUBSCRIBED = "ref:notify:subscribed"
+    REF_HQ_SUBSCRIBER_ADDED = "ref:hq-subscriber:added"
+    REF_SETTING_CHANGED = "ref:setting:changed"
+    RULES_IN_FORCE_SET = "rules:in-force:set"
+    RULES_OPTION_SET = "rules:option:set"
+    CALENDAR_DAY_SET = "calendar:day:set"
+    # public intake
+    INTAKE_REPORT_RECEIVED = "intake:report:received"
+    INTAKE_MESSAGES_READ = "intake:messages:read"
+    INTAKE_MESSAGE_POSTED = "intake:message:posted"
+    INTAKE_MESSAGE_REPLIED = "intake:message:replied"
+    INTAKE_DUPLICATES_COMPARED = "intake:duplicates:compared"
+    INTAKE_RECEIPTS_PURGED = "intake:receipts:purged"
+    # imports, third-party mode, publication
+    IMPORT_CASE_OPENED = "import:case:opened"
+    IMPORT_CASE_UPDATED = "import:case:updated"
+    IMPORT_SBOM_REPLACED = "import:sbom:replaced"
+    THIRDPARTY_VENDOR_NAMED = "thirdparty:vendor:named"
+    THIRDPARTY_VENDOR_NOTIFIED = "thirdparty:vendor:notified"
+    THIRDPARTY_VENDOR_FIXED = "thirdparty:vendor:fixed"
+    THIRDPARTY_FILING_UPDATED = "thirdparty:filing:updated"
+    THIRDPARTY_FILING_READ = "thirdparty:filing:read"
+    PUBLICATION_GATE_CHECKED = "publication:gate:checked"
+    PUBLICATION_BLACKOUT_ADDED = "publication:blackout:added"
+    PUBLICATION_DECISION_RECORDED = "publication:decision:recorded"
+    PUBLICATION_DECISION_APPROVED = "publication:decision:approved"
+    PUBLICATION_SHARE_RECORDED = "publication:share:recorded"
+    # background work, keys, storage
+    WORKER_ESCALATION_QUEUED = "worker:escalation:queued"
+    WORKER_ESCALATION_DELIVERED = "worker:escalation:delivered"
+    WORKER_ESCALATION_UNDELIVERABLE = "worker:escalation:undeliverable"
+    WORKER_OBLIGATION_OVERDUE = "worker:obligation:overdue"
+    WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
+    KEYS_KEYRING_ROTATED = "keys:keyring:rotated"
+    KEYS_KEYRING_PRUNED = "keys:keyring:pruned"
+    KEYS_DATA_REENCRYPTED = "keys:data:reencrypted"
+    STORAGE_EVIDENCE_BOUND = "storage:evidence:bound"
+
+
+def _member(value: str, what: str) -> AuditTag:
+    try:
+        return AuditTag(value)
+    except ValueError:
+        raise ValueError(f"no audit tag {value!r} for {what}") from None
+
+
+def fact_tag(action: str) -> AuditTag:
+    """`case:fact:<action>` for recorded, corrected or retracted."""
+    return _member(f"case:fact:{action}", "a fact")
+
+
+def member_tag(action: str) -> AuditTag:
+    """`case:member:<action>` for added or removed."""
+    return _member(f"case:member:{action}", "a case member")
+
+
+def decision_tag(kind: str, step: str) -> AuditTag:
+    """`case:decision:<kind>-<step>` for a decision kind and recorded or approved."""
+    return _member(f"case:decision:{kind}-{step}", "a decision")
+
+
+def import_tag(action: str) -> AuditTag:
+    """`import:case:<action>` for opened or updated."""
+    return _member(f"import:case:{action}", "an import")
