@@ -7,6 +7,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database on each engine."""
-    if request.param == "sqlite":
+    with fresh_database(request, request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[str]:
+    """A copy of the migrated template on `engine` (sqlite or postgres), dropped afterwards."""
+    if engine == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         target = tmp_path / "vulndesk.db"
         shutil.copyfile(template, target)

@@ -46,13 +46,13 @@ from vulndesk.adapters.storage.tables import (
 )
 from vulndesk.adapters.storage.tables import cases as cases_table
 from vulndesk.bootstrap import Container
+from vulndesk.domain.accounts import ApiToken, User
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
 from vulndesk.services import cases
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_accounts import ApiToken, User
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 

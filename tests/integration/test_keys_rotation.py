@@ -13,13 +13,13 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.crypto import Keyring, load_or_create_keyring, save_keyring
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
+from vulndesk.domain.accounts import User
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
+from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.services import audit_tools, cases, intake, keys
 from vulndesk.services.context import Actor
-from vulndesk.services.ports_accounts import User
 from vulndesk.services.ports_intake import StoredResponse, Upload
-from vulndesk.services.ports_reports import NewLedgerEntry
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
+from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.services import access, ledger
 from vulndesk.services.access import CASE_READERS, LEDGER_ALL, LEDGER_READERS, Principal
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
-from vulndesk.services.ports_reports import LedgerEntry
 
 
 def case_exists(d: Deps, key: str) -> CaseKey:

@@ -10,12 +10,13 @@ from enum import StrEnum
 import pyotp
 
 from vulndesk.domain import values
+from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId, slug
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_accounts import PasswordHasher, User
+from vulndesk.services.ports_accounts import PasswordHasher
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 
 import pyotp
 
+from vulndesk.domain.accounts import ApiToken, Session, User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
 from vulndesk.services.access import Principal
 from vulndesk.services.accounts import needs_totp
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_accounts import ApiToken, PasswordHasher, Session, User
+from vulndesk.services.ports_accounts import PasswordHasher
 
 IDLE = dt.timedelta(minutes=30)
 ABSOLUTE = dt.timedelta(hours=12)

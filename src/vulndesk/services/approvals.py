@@ -19,9 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vulndesk.domain import drafts
+from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag, decision_tag
 from vulndesk.domain.cases import Case
+from vulndesk.domain.decisions import Decision
 from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.drafts import Approval, DraftRecord
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party
@@ -31,13 +35,6 @@ from vulndesk.services.access import APPROVERS
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import received_by_others, recipient_of
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_accounts import User
-from vulndesk.services.ports_reports import (
-    MIN_APPROVERS,
-    Approval,
-    Decision,
-    DraftRecord,
-)
 from vulndesk.services.reports import (
     BACKDATE,
     CROSS_BORDER,
@@ -122,12 +119,16 @@ def require_hq(uow: UnitOfWork) -> bool:
     return uow.org_settings.options().get(REQUIRE_HQ, "false") == "true"
 
 
-def _is_hq(uow: UnitOfWork, name: str) -> bool:
-    """Whether the account `name` belongs to a top-level (headquarters) unit, as stored."""
-    user = uow.accounts.find_user(name)
-    if user is None or not user.unit:
-        return False
-    return any(u.id == user.unit and u.parent is None for u in uow.units.list())
+def hq_rule(uow: UnitOfWork, record: DraftRecord, approval: Approval) -> drafts.HqRule | None:
+    """The headquarters rule with the approvers' units as stored, or None when it is off."""
+    if not require_hq(uow):
+        return None
+    units: dict[str, str | None] = {}
+    for name in (*record.approvers, approval.actor):
+        user = uow.accounts.find_user(name)
+        units[name] = user.unit if user is not None else None
+    top = frozenset(u.id for u in uow.units.list() if u.parent is None)
+    return drafts.HqRule(units, top)
 
 
 def approving_account(uow: UnitOfWork, actor: Actor) -> User:
@@ -159,26 +160,19 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
     with deps.uow() as uow:
         record = load_draft(uow, ref)
         check_current(uow, record)
-        if record.status == "submitted":
-            raise GuardFailed("not-submitted", f"{record.ref} was already submitted")
+        drafts.check_not_submitted(record)
         user = approving_account(uow, actor)
-        if actor.name in record.approvers:
-            raise GuardFailed(
-                "two-persons",
-                f"{actor.name} already approved {record.ref}; a second person must approve",
-            )
+        drafts.check_new_approver(record, actor.name)
         blocking = unresolved(uow, record)
         if blocking:
             raise GuardFailed(
                 blocking[0].rule, blocking[0].message + " (record an approved decision)"
             )
-        approvals = (*record.approvals, Approval(user.name, user.unit, now))
-        second = len(approvals) >= MIN_APPROVERS
-        if second and require_hq(uow) and not any(_is_hq(uow, a.actor) for a in approvals):
-            raise GuardFailed("hq-approver", "one approver must belong to headquarters")
-        uow.reports.add_approval(record.id, approvals[-1])
-        if len({a.actor for a in approvals}) >= MIN_APPROVERS:
-            uow.reports.set_status(record.id, "approved")
+        approval = Approval(user.name, user.unit, now)
+        approved = drafts.approve(record, approval, hq_rule(uow, record, approval))
+        uow.reports.add_approval(record.id, approval)
+        if approved.status != record.status:
+            uow.reports.set_status(record.id, approved.status)
         uow.audit.append(
             actor.event(
                 now, AuditTag.CASE_REPORT_APPROVED, "report", record.ref, record.draft.fields

@@ -18,14 +18,15 @@ import datetime as dt
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
+from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
+from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import clocks
 from vulndesk.services.approvals import approving_account
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import Decision, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports import BACKDATE
 
 

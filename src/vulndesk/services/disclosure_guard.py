@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vulndesk.domain import drafts
 from vulndesk.domain.cases import Case
+from vulndesk.domain.decisions import Decision
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.drafts import DraftRecord, DraftStatus
 from vulndesk.domain.errors import Forbidden, GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party, PartyKind
@@ -33,7 +36,6 @@ from vulndesk.rules.publication import DecisionKind
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import MIN_APPROVERS, Decision, DraftRecord
 from vulndesk.services.reports import (
     CROSS_BORDER,
     EXCEPTION,
@@ -48,7 +50,6 @@ POLICY, EQUAL, CROSS, TWO = "policy", "equal-dissemination", "cross-border", "tw
 HOME = "CN"
 DECISION_APPROVERS = frozenset({AccountRole.APPROVER, AccountRole.ADMIN})
 _TWO_PERSON_KINDS = (PartyKind.REGULATOR, PartyKind.CSIRT, PartyKind.PUBLIC)
-_SENT = ("approved", "submitted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,7 @@ def received_by_others(
     for entry in uow.ledger.list(case):
         got.setdefault(entry.entry.recipient, set()).update(detail_fields_known(entry.entry.fields))
     for d in uow.reports.drafts_for_case(case):
-        if d.status in _SENT:
+        if d.status in drafts.SENDABLE:
             got.setdefault(d.draft.recipient, set()).update(d.draft.fields)
     got.pop(recipient, None)
     return {uow.parties.get(p): frozenset(f) for p, f in got.items()}
@@ -205,7 +206,7 @@ def due_to_others(
         sent.setdefault(entry.entry.recipient, set()).update(entry.entry.fields)
     due: dict[PartyId, set[str]] = {}
     for d in uow.reports.drafts_for_case(case):
-        if d.status == "approved" and d.draft.recipient != recipient:
+        if d.status is DraftStatus.APPROVED and d.draft.recipient != recipient:
             pending = set(d.draft.fields) - sent.get(d.draft.recipient, set())
             due.setdefault(d.draft.recipient, set()).update(pending)
     return {uow.parties.get(p): frozenset(f) for p, f in due.items() if f}
@@ -275,7 +276,11 @@ def _two_person(
     if party is None or party.kind not in _TWO_PERSON_KINDS:
         return None, (), None
     draft = out.draft
-    if draft is not None and draft.status in _SENT and len(set(draft.approvers)) >= MIN_APPROVERS:
+    if (
+        draft is not None
+        and draft.status in drafts.SENDABLE
+        and drafts.two_persons(draft.approvers)
+    ):
         return None, draft.approvers, None
     found = _find(decisions, (RELEASE, CROSS_BORDER), out)
     if found is not None:

@@ -16,13 +16,14 @@ from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey, ProductId
+from vulndesk.domain.intake import IntakeRecord
 from vulndesk.domain.products import Product
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
 from vulndesk.services.context import Actor, Deps, joined, read_once
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_intake import IntakeMessage, IntakeRecord, Upload
+from vulndesk.services.ports_intake import IntakeMessage, Upload
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5

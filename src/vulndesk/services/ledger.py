@@ -17,15 +17,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.services import claims, clocks, disclosure_guard
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import DraftRecord, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports import load_draft, sha256
 
 # The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
@@ -110,10 +112,7 @@ def record_submission(
     with deps.uow() as uow:
         record = load_draft(uow, ref)
         check_current(uow, record)
-        if record.status != "approved":
-            raise GuardFailed(
-                "approved", f"{record.ref} is {record.status}; only approved drafts are submitted"
-            )
+        submitted = drafts.submit(record)
         if sha256(record.draft.content) != record.draft.sha256:
             raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
         d = record.draft
@@ -142,7 +141,7 @@ def record_submission(
             recorded_at=now,
             recorded_by=actor.name,
         )
-        uow.reports.set_status(record.id, "submitted")
+        uow.reports.set_status(record.id, submitted.status)
         saved = _add(deps, actor, uow, entry, None if reason is None else (reason, record.id))
         if d.recipient_kind in ("regulator", "csirt"):
             uow.oversight.add_notice(now, d.case, "submitted", record.ref, d.recipient)

@@ -21,10 +21,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
+from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
+from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.policy import allowed_fields
@@ -39,7 +42,6 @@ from vulndesk.services.oversight import address_ref
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_notifications import NoticeMessage, NoticeSender, OutgoingMail
 from vulndesk.services.ports_notifications import ProductRecipient as ProductRecipient
-from vulndesk.services.ports_reports import DraftRecord, NewLedgerEntry
 from vulndesk.services.ports_worker import OutboxMessage
 from vulndesk.services.reports import field_values, load_draft, policy_for, sha256
 
@@ -171,8 +173,7 @@ def _draft(uow: UnitOfWork, case: Case, t: Target) -> DraftRecord | None:
     if not latest:
         return None
     record = uow.reports.get_draft(case.key, kind, t.party.id, latest)
-    if record.status not in ("approved", "submitted"):
-        raise GuardFailed("approved", f"{record.ref} is {record.status}; approve it first")
+    drafts.check_sendable(record)
     return record
 
 
@@ -404,8 +405,9 @@ def deliver_notice(
     )  # fmt: skip
     if m.draft_ref:
         record = load_draft(uow, m.draft_ref)
-        if record.status == "approved":
-            uow.reports.set_status(record.id, "submitted")
+        delivered = drafts.sent(record)
+        if delivered.status != record.status:
+            uow.reports.set_status(record.id, delivered.status)
     if m.party_kind in (PartyKind.REGULATOR.value, PartyKind.CSIRT.value):
         ref = m.draft_ref or f"{m.case}/notice.{m.kind}/{m.party}"
         uow.oversight.add_notice(now, m.case, "submitted", ref, m.party)

@@ -7,23 +7,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from vulndesk.domain.errors import Conflict
+from vulndesk.domain.intake import IntakeRecord
 
 
 class IdempotencyKeyTaken(Conflict):
     """A concurrent request stored the same idempotency key first; the caller replays it."""
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeRecord:
-    """A report received from the public; the follow-up token is kept only as a hash."""
-
-    tracking: str
-    case_key: str
-    token_hash: str
-    channel: str
-    language: str
-    product: str
-    received_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Ports and records for regulator reports: drafts, decisions, the disclosure ledger, oversight."""
+"""Ports for regulator reports (drafts, decisions, the disclosure ledger) and oversight records."""
 
 from __future__ import annotations
 
@@ -6,163 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from vulndesk.domain.ids import CaseKey, PartyId, UnitId
-
-MIN_APPROVERS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """One person's approval of one draft version."""
-
-    actor: str
-    unit: str | None
-    at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NewDraft:
-    """A draft version about to be stored; `content` is the rendered JSON the recipient gets."""
-
-    case: CaseKey
-    unit: UnitId
-    kind: str
-    stage: str
-    recipient: PartyId
-    recipient_kind: str
-    version: int
-    content: str
-    sha256: str
-    fields: tuple[str, ...]
-    created_at: dt.datetime
-    created_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class DraftRecord:
-    """A stored draft version with its approvals; `ref` is `CASE/KIND/RECIPIENT/vN`."""
-
-    id: int
-    draft: NewDraft
-    status: str
-    approvals: tuple[Approval, ...]
-
-    @property
-    def ref(self) -> str:
-        d = self.draft
-        return draft_ref(d.case, d.kind, d.recipient, d.version)
-
-    @property
-    def approvers(self) -> tuple[str, ...]:
-        return tuple(a.actor for a in self.approvals)
-
-
-def draft_ref(case: str, kind: str, recipient: str, version: int) -> str:
-    return f"{case}/{kind}/{recipient}/v{version}"
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A recorded decision: an exception, a cross-border permission, a justification, a
-    release, a backdate's justification, or an obligation's waiver (`obligation` names it)."""
-
-    id: int
-    kind: str
-    case: CaseKey
-    recipient: PartyId
-    draft_id: int | None
-    fields: tuple[str, ...]
-    reason: str
-    created_at: dt.datetime
-    created_by: str
-    approvers: tuple[str, ...]
-    obligation: str | None = None
-
-    @property
-    def approved(self) -> bool:
-        return len(set(self.approvers)) >= MIN_APPROVERS
-
-
-@dataclass(frozen=True, slots=True)
-class NewLedgerEntry:
-    """A disclosure about to be recorded; `content` is the exact text sent or said.
-
-    `at` is the instant claimed (when it was sent or said), `recorded_at` the server's clock
-    when it was recorded. `backdate_decision` names the `backdate` decision of a claim older
-    than the backdate limit.
-    """
-
-    case: CaseKey
-    unit: UnitId
-    disclosure_kind: str
-    recipient: PartyId
-    recipient_kind: str
-    channel: str
-    at: dt.datetime
-    draft_ref: str | None
-    receipt: str | None
-    screenshot: str | None
-    screenshot_sha256: str | None
-    content: str
-    sha256: str
-    fields: tuple[str, ...]
-    classes: tuple[str, ...]
-    approvers: tuple[str, ...]
-    recorded_at: dt.datetime
-    recorded_by: str
-    backdate_decision: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Backdate:
-    """The justification of a backdated entry and who approved it (its recorder first)."""
-
-    decision: int
-    justification: str
-    approvers: tuple[str, ...]
-
-    @property
-    def approved(self) -> bool:
-        return len(set(self.approvers)) >= MIN_APPROVERS
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    """A recorded disclosure; `content` is None unless it was asked for.
-
-    A backdated entry meets no obligation until its justification is approved.
-    """
-
-    id: int
-    entry: NewLedgerEntry
-    backdate: Backdate | None = None
-
-    @property
-    def ref(self) -> str:
-        return f"ledger:{self.id}"
-
-    @property
-    def backdated(self) -> bool:
-        return self.entry.backdate_decision is not None
-
-    @property
-    def backdate_decision(self) -> int | None:
-        return self.entry.backdate_decision
-
-    @property
-    def backdate_pending(self) -> bool:
-        return self.backdated and (self.backdate is None or not self.backdate.approved)
-
-    @property
-    def backdate_approvers(self) -> tuple[str, ...]:
-        return self.backdate.approvers if self.backdate else ()
-
-    @property
-    def backdate_status(self) -> str | None:
-        """None (not backdated), `pending` or `approved`."""
-        if not self.backdated:
-            return None
-        return "pending" if self.backdate_pending else "approved"
+from vulndesk.domain.decisions import Decision
+from vulndesk.domain.drafts import Approval, DraftRecord, DraftStatus, NewDraft
+from vulndesk.domain.ids import CaseKey, PartyId
+from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +37,7 @@ class ReportRepository(Protocol):
         self, case: CaseKey, kind: str, recipient: PartyId, version: int | None = None
     ) -> DraftRecord: ...
     def drafts_for_case(self, case: CaseKey) -> list[DraftRecord]: ...
-    def set_status(self, draft_id: int, status: str) -> None: ...
+    def set_status(self, draft_id: int, status: DraftStatus) -> None: ...
     def add_approval(self, draft_id: int, approval: Approval) -> None: ...
     def add_decision(self, decision: Decision) -> Decision: ...
     def approve_decision(self, decision_id: int, actor: str, at: dt.datetime) -> None: ...

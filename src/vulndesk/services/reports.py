@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.drafts import DraftRecord, NewDraft
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
 from vulndesk.domain.parties import Party
@@ -43,7 +45,6 @@ from vulndesk.exporters.reports import (
 )
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_reports import DraftRecord, NewDraft
 
 NVDB = "nvdb"
 KINDS: tuple[str, ...] = (
@@ -158,8 +159,9 @@ def draft_report(
         latest = uow.reports.latest_version(key, kind, party.id)
         if latest:
             previous = uow.reports.get_draft(key, kind, party.id, latest)
-            if previous.status != "submitted":
-                uow.reports.set_status(previous.id, "superseded")
+            older = drafts.supersede(previous)
+            if older.status != previous.status:
+                uow.reports.set_status(previous.id, older.status)
         record = uow.reports.add_draft(
             NewDraft(
                 key,

@@ -14,8 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
+from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.obligations import ObligationStatus
@@ -23,8 +25,6 @@ from vulndesk.services.access import ALL_CASES, WAIVERS
 from vulndesk.services.approvals import approving_account
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_accounts import User
-from vulndesk.services.ports_reports import Decision
 from vulndesk.services.reports import WAIVER
 
 WAIVABLE = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})

@@ -30,9 +30,9 @@ from vulndesk.adapters.storage.tables_accounts import (
     user_sessions,
     users,
 )
+from vulndesk.domain.accounts import ApiToken, Session, User
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services.ports_accounts import ApiToken, Session, User
 
 # Every API request starts with this read: prebuilt (see fast.py).
 _TOKEN_WITH_USER = FastStatement(

@@ -24,10 +24,10 @@ from vulndesk.adapters.storage.tables_intake import (
     rate_windows,
 )
 from vulndesk.domain.errors import NotFound
+from vulndesk.domain.intake import IntakeRecord
 from vulndesk.services.ports_intake import (
     IdempotencyKeyTaken,
     IntakeMessage,
-    IntakeRecord,
     Receipt,
     StoredAttachment,
     StoredResponse,

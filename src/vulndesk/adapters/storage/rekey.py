@@ -28,7 +28,7 @@ from vulndesk.adapters.storage.tables_intake import (
 )
 from vulndesk.adapters.storage.tables_notifications import notify_messages
 from vulndesk.adapters.storage.tables_reports import ledger_entries, report_drafts
-from vulndesk.services.ports_reports import draft_ref
+from vulndesk.domain.drafts import draft_ref
 
 
 @dataclass(frozen=True)

@@ -24,20 +24,12 @@ from vulndesk.adapters.storage.tables_reports import (
     report_approvals,
     report_drafts,
 )
+from vulndesk.domain.decisions import Decision
+from vulndesk.domain.drafts import Approval, DraftRecord, DraftStatus, NewDraft, draft_ref
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
-from vulndesk.services.ports_reports import (
-    Approval,
-    Backdate,
-    Decision,
-    DraftRecord,
-    HqNotice,
-    LedgerEntry,
-    NewDraft,
-    NewLedgerEntry,
-    Subscriber,
-    draft_ref,
-)
+from vulndesk.domain.ledger import Backdate, LedgerEntry, NewLedgerEntry
+from vulndesk.services.ports_reports import HqNotice, Subscriber
 
 GOVERNMENT_KINDS = ("regulator", "csirt")
 
@@ -74,14 +66,14 @@ class SqlReportRepository:
                 content_enc=enc,
                 sha256=d.sha256,
                 fields=list(d.fields),
-                status="draft",
+                status=DraftStatus.DRAFT.value,
                 created_at=d.created_at,
                 created_by=d.created_by,
             )
             .returning(report_drafts.c.id)
         ).scalar_one()
         evidence.note_ids(self.conn, report_drafts, [new_id])
-        return DraftRecord(int(new_id), draft, "draft", ())
+        return DraftRecord(int(new_id), draft, DraftStatus.DRAFT, ())
 
     def latest_version(self, case: CaseKey, kind: str, recipient: PartyId) -> int:
         found = self.conn.execute(
@@ -143,11 +135,11 @@ class SqlReportRepository:
             created_at=m["created_at"],
             created_by=m["created_by"],
         )
-        return DraftRecord(int(m["id"]), draft, m["status"], approvals)
+        return DraftRecord(int(m["id"]), draft, DraftStatus(m["status"]), approvals)
 
-    def set_status(self, draft_id: int, status: str) -> None:
+    def set_status(self, draft_id: int, status: DraftStatus) -> None:
         self.conn.execute(
-            update(report_drafts).where(report_drafts.c.id == draft_id).values(status=status)
+            update(report_drafts).where(report_drafts.c.id == draft_id).values(status=status.value)
         )
         evidence.note_ids(self.conn, report_drafts, [draft_id])
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from vulndesk.domain.drafts import draft_ref
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.api.auth import (
@@ -43,7 +44,6 @@ from vulndesk.entrypoints.api.routes_reports_models import (
 from vulndesk.services import access, approvals, ledger, reports
 from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.context import Deps
-from vulndesk.services.ports_reports import draft_ref
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]

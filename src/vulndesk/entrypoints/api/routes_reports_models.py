@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from vulndesk.domain.decisions import Decision
+from vulndesk.domain.drafts import DraftRecord
+from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.services.approvals import CaseConflict
-from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 from vulndesk.services.reports import DraftDiff
 
 Reason = Field(max_length=10_000)

@@ -16,7 +16,10 @@ from typing import Any
 
 import typer
 
+from vulndesk.domain.decisions import Decision
+from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.entrypoints.cli.common import (
     actor,
     allowed,
@@ -31,7 +34,6 @@ from vulndesk.entrypoints.cli.common import (
 )
 from vulndesk.services import access, access_ledger, approvals, claims, ledger, oversight, reports
 from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS, OVERSIGHT
-from vulndesk.services.ports_reports import Decision, DraftRecord, LedgerEntry
 
 report_app = typer.Typer(
     help="Regulator reports and notices: draft, preview, approve, submit.", no_args_is_help=True

@@ -16,13 +16,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services import access, approvals, ledger, reference, reports
 from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
-from vulndesk.services.ports_reports import DraftRecord
 
 router = APIRouter(include_in_schema=False)
 
