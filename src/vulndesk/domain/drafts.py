@@ -148,9 +148,13 @@ def check_sendable(record: DraftRecord) -> None:
 
 
 def sent(record: DraftRecord) -> DraftRecord:
-    """The draft after its content was delivered: submitted (a submitted one stays so)."""
-    check_sendable(record)
-    return replace(record, status=DraftStatus.SUBMITTED)
+    """The draft after a notice under it was delivered: an approved one becomes submitted.
+
+    Never refuses: the notice has already left (it was checked with `check_sendable` when it
+    was queued), and a draft superseded meanwhile keeps its status."""
+    if record.status is DraftStatus.APPROVED:
+        return replace(record, status=DraftStatus.SUBMITTED)
+    return record
 
 
 def supersede(record: DraftRecord) -> DraftRecord:

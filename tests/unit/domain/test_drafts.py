@@ -105,11 +105,26 @@ def test_only_an_approved_draft_is_submitted() -> None:
 
 
 def test_a_notice_goes_out_under_an_approved_or_submitted_draft() -> None:
-    assert drafts.sent(_record(DraftStatus.APPROVED)).status is DraftStatus.SUBMITTED
-    assert drafts.sent(_record(DraftStatus.SUBMITTED)).status is DraftStatus.SUBMITTED
+    for status in (DraftStatus.APPROVED, DraftStatus.SUBMITTED):
+        drafts.check_sendable(_record(status))
     for status in (DraftStatus.DRAFT, DraftStatus.SUPERSEDED):
         with pytest.raises(GuardFailed, match="approve it first"):
             drafts.check_sendable(_record(status))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (DraftStatus.APPROVED, DraftStatus.SUBMITTED),
+        (DraftStatus.SUBMITTED, DraftStatus.SUBMITTED),
+        # Superseded after the notice was queued: it left anyway, the status is not rewritten.
+        (DraftStatus.SUPERSEDED, DraftStatus.SUPERSEDED),
+    ],
+)
+def test_a_delivered_notice_submits_its_approved_draft(
+    before: DraftStatus, after: DraftStatus
+) -> None:
+    assert drafts.sent(_record(before)).status is after
 
 
 @pytest.mark.parametrize(
