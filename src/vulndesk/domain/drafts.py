@@ -106,7 +106,7 @@ class HqRule:
 
 
 def check_not_submitted(record: DraftRecord) -> None:
-    if record.status is DraftStatus.SUBMITTED:
+    if record.status == DraftStatus.SUBMITTED:
         raise GuardFailed("not-submitted", f"{record.ref} was already submitted")
 
 
@@ -120,7 +120,7 @@ def check_new_approver(record: DraftRecord, approver: str) -> None:
 
 def approve(record: DraftRecord, approval: Approval, hq: HqRule | None = None) -> DraftRecord:
     """`record` with `approval` added; approved once two different people approved it."""
-    if record.status is DraftStatus.SUPERSEDED:
+    if record.status == DraftStatus.SUPERSEDED:
         raise GuardFailed("current-version", f"{record.ref} was superseded")
     check_not_submitted(record)
     check_new_approver(record, approval.actor)
@@ -134,7 +134,7 @@ def approve(record: DraftRecord, approval: Approval, hq: HqRule | None = None) -
 
 def submit(record: DraftRecord) -> DraftRecord:
     """An approved draft recorded as submitted to its recipient (a portal submission)."""
-    if record.status is not DraftStatus.APPROVED:
+    if record.status != DraftStatus.APPROVED:
         raise GuardFailed(
             "approved", f"{record.ref} is {record.status}; only approved drafts are submitted"
         )
@@ -152,13 +152,13 @@ def sent(record: DraftRecord) -> DraftRecord:
 
     Never refuses: the notice has already left (it was checked with `check_sendable` when it
     was queued), and a draft superseded meanwhile keeps its status."""
-    if record.status is DraftStatus.APPROVED:
+    if record.status == DraftStatus.APPROVED:
         return replace(record, status=DraftStatus.SUBMITTED)
     return record
 
 
 def supersede(record: DraftRecord) -> DraftRecord:
     """An older version once a newer one is drafted; a submitted version keeps its status."""
-    if record.status is DraftStatus.SUBMITTED:
+    if record.status == DraftStatus.SUBMITTED:
         return record
     return replace(record, status=DraftStatus.SUPERSEDED)

@@ -206,7 +206,7 @@ def due_to_others(
         sent.setdefault(entry.entry.recipient, set()).update(entry.entry.fields)
     due: dict[PartyId, set[str]] = {}
     for d in uow.reports.drafts_for_case(case):
-        if d.status is DraftStatus.APPROVED and d.draft.recipient != recipient:
+        if d.status == DraftStatus.APPROVED and d.draft.recipient != recipient:
             pending = set(d.draft.fields) - sent.get(d.draft.recipient, set())
             due.setdefault(d.draft.recipient, set()).update(pending)
     return {uow.parties.get(p): frozenset(f) for p, f in due.items() if f}
