@@ -81,7 +81,7 @@ class Exposure:
 
     @property
     def days(self) -> float:
-        return round(self.window.total_seconds() / 86400, 2)
+        return round(((self.ended or self.now) - self.disclosure.at).total_seconds() / 86400, 2)
 
 
 def exposures(
@@ -186,18 +186,24 @@ def inequalities(disclosures: Iterable[Disclosure]) -> list[Inequality]:
     out = []
     for case, items in sorted(by_case.items()):
         seen = _first_seen(items)
-        kinds = {d.recipient: d for d in items}
+        if len(seen) < 2:
+            continue
+        kinds = {d.recipient: d.government for d in items}
+        entries: dict[str, list[int]] = {}
+        for d in items:
+            entries.setdefault(d.recipient, []).append(d.entry)
         for gov, got in sorted(seen.items()):
-            if not kinds[gov].government:
+            if not kinds[gov]:
                 continue
             for other, theirs in sorted(seen.items()):
                 if other == gov:
                     continue
-                more = tuple(sorted(set(got) - set(theirs)))
-                leads = [theirs[f] - got[f] for f in set(got) & set(theirs)]
-                lead = max(leads, default=dt.timedelta(0))
+                more = tuple(sorted(got.keys() - theirs.keys()))
+                lead = max(
+                    (theirs[f] - got[f] for f in got.keys() & theirs.keys()),
+                    default=dt.timedelta(0),
+                )
                 earlier = lead if lead > SAME_TIME else None
                 if more or earlier:
-                    entries = tuple(d.entry for d in items if d.recipient == gov)
-                    out.append(Inequality(case, gov, other, more, earlier, entries))
+                    out.append(Inequality(case, gov, other, more, earlier, tuple(entries[gov])))
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -280,19 +281,24 @@ class Verification:
     problem: str
 
 
-def verify_report(deps: Deps, principal: Principal, saved: Mapping[str, object]) -> Verification:
-    """Whether a saved report (its JSON form) still follows from an intact record: the audit
-    chain verifies, still holds the build event with its hash, and the ledger entries of the
-    period still digest to the same value."""
+def verify_report(
+    deps: Deps, principal: Principal, saved: Mapping[str, object] | str
+) -> Verification:
+    """Whether a saved report (its JSON form, or that text) still follows from an intact
+    record: the audit chain verifies, still holds the build event with its hash, and the
+    ledger entries of the period still digest to the same value."""
     principal.require(EXPOSURE_READERS)
     try:
+        if isinstance(saved, str):
+            saved = json.loads(saved)
+            assert isinstance(saved, dict)  # noqa: S101 - narrowed; a list is not a report
         seq = int(str(saved["audit_seq"]))
         digest = str(saved["audit_hash"])
         ledger = str(saved["ledger_digest"])
         period = saved["period"]
         assert isinstance(period, dict)  # noqa: S101 - narrowed for the type checker
         start, end, unit = period.get("from"), period.get("to"), period.get("unit")
-    except (KeyError, ValueError, AssertionError) as exc:
+    except (KeyError, ValueError, TypeError, AssertionError) as exc:
         raise InvalidInput(
             "report", "is not an exposure report", "the JSON vulndesk wrote"
         ) from exc
