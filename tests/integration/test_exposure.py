@@ -17,9 +17,9 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import Forbidden
 from vulndesk.domain.facts import FactKind
-from vulndesk.services import demo, demo_history, exposure
+from vulndesk.services import demo, demo_history, exposure, exposure_alerts
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Deps
+from vulndesk.services.context import Actor, Deps
 
 GOVERNMENT = ("regulator", "csirt")
 
@@ -140,3 +140,26 @@ def check_period(demo_org: Deps, container: Container) -> None:
         demo_org, who, exposure.parse_period(None, None, "acme-cn"), container.rule_sets
     )
     assert cn.exposures and {e.disclosure.unit for e in cn.exposures} == {"acme-cn"}
+
+
+def test_headquarters_is_alerted_once_per_secret_inequality_and_long_window(
+    demo_org: Deps, clock: SettableClock
+) -> None:
+    with demo_org.uow() as uow:
+        notices = uow.oversight.notices(1000)
+    events = {(n.event, n.recipient) for n in notices}
+    assert (exposure_alerts.SECRET_TO_GOVERNMENT, "cert-bund") in events
+    assert (exposure_alerts.UNEQUAL, "cncert") in events
+    assert (exposure_alerts.SECRET_TO_GOVERNMENT, "cncert") not in events  # no secret field
+    actor = Actor("worker", "worker")
+    assert exposure_alerts.sweep(demo_org, actor) == 0  # nothing has run 30 days yet
+    clock.set(clock.now() + dt.timedelta(days=31))
+    with demo_org.uow() as uow:
+        open_windows = {
+            e.id
+            for e in uow.ledger.list(government_only=True)
+            if not {FactKind.FIX_AVAILABLE, FactKind.PUBLISHED}
+            & set(uow.cases.get(e.entry.case).instants)
+        }
+    assert exposure_alerts.sweep(demo_org, actor) == len(open_windows) > 0
+    assert exposure_alerts.sweep(demo_org, actor) == 0  # once per disclosure

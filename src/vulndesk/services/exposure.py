@@ -117,7 +117,8 @@ class ExposureReport:
         return tuple(e for e in self.exposures if e.disclosure.government)
 
 
-def _disclosure(uow: UnitOfWork, e: LedgerEntry) -> Disclosure:
+def disclosure_of(uow: UnitOfWork, e: LedgerEntry) -> Disclosure:
+    """A ledger entry as exposure sees it, with its recipient's name and country."""
     party = uow.parties.get(e.entry.recipient)
     return Disclosure(
         entry=e.id,
@@ -209,7 +210,7 @@ def build(
             for e in uow.ledger.list()
             if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
         ]
-        told = [_disclosure(uow, e) for e in entries]
+        told = [disclosure_of(uow, e) for e in entries]
         windows = exposures(told, _ends(uow, {d.case for d in told}), now)
         gov = [e for e in windows if e.disclosure.government]
         customers = [e for e in windows if e.disclosure.customer]

@@ -20,7 +20,7 @@ from typing import Any
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.services import claims, clocks, disclosure_guard
+from vulndesk.services import claims, clocks, disclosure_guard, exposure_alerts
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -62,6 +62,7 @@ def _add(
         decision = claims.record_backdate(actor, uow, entry, backdate[1], backdate[0])
         entry = replace(entry, backdate_decision=decision)
     saved = uow.ledger.add(entry)
+    exposure_alerts.after_disclosure(uow, saved)
     uow.audit.append(
         actor.event(
             entry.recorded_at,
