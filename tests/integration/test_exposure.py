@@ -96,6 +96,17 @@ def check_penalties(demo_org: Deps, container: Container) -> None:
         assert (p.currency, p.minimum, p.maximum) == ("CNY", 50_000, 500_000)
     data = exposure.as_json(report)
     assert "not legal advice" in str(data["penalty_note"])
+    # Per unit and regulation: the counts and the sum of maxima follow from the rows above.
+    for t in report.penalty_totals:
+        rows = [x for x in report.late if (x.unit, x.regulation) == (t.unit, t.regulation)]
+        assert t.late + t.overdue == len(rows)
+        assert t.late == sum(1 for x in rows if x.status == "met_late")
+        sums: dict[str, int] = {}
+        for x in rows:
+            for p in x.penalties:
+                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
+        assert dict(t.maximum) == sums
+    assert any(t.regulation == "cn-rmsv-2021" and t.late for t in report.penalty_totals)
 
 
 def check_refused(demo_org: Deps, container: Container) -> None:

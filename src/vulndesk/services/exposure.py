@@ -69,6 +69,40 @@ class PenaltyExposure:
 
 
 @dataclass(frozen=True, slots=True)
+class PenaltyTotal:
+    """Per unit and regulation: how many duties are late or overdue, and the sum of the
+    statutory maxima they expose the unit to, per currency (a turnover cap noted apart)."""
+
+    unit: str
+    regulation: str
+    late: int
+    overdue: int
+    maximum: tuple[tuple[str, int], ...]
+    turnover_percent: float | None
+
+
+def penalty_totals(items: Sequence[PenaltyExposure]) -> list[PenaltyTotal]:
+    groups: dict[tuple[str, str], list[PenaltyExposure]] = {}
+    for x in items:
+        groups.setdefault((x.unit, x.regulation), []).append(x)
+    out = []
+    for (unit, regulation), group in sorted(groups.items()):
+        sums: dict[str, int] = {}
+        percent = None
+        for x in group:
+            for p in x.penalties:
+                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
+                percent = max(percent or 0.0, p.turnover_percent or 0.0) or None
+        late = sum(1 for x in group if x.status == "met_late")
+        out.append(
+            PenaltyTotal(
+                unit, regulation, late, len(group) - late, tuple(sorted(sums.items())), percent
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class Flagged:
     """An inequality with the approved decisions that let the disclosure leave."""
 
@@ -111,6 +145,10 @@ class ExposureReport:
     ledger_digest: str
     audit_seq: int = 0
     audit_hash: str = ""
+
+    @property
+    def penalty_totals(self) -> list[PenaltyTotal]:
+        return penalty_totals(self.late)
 
     @property
     def government_exposures(self) -> tuple[Exposure, ...]:
@@ -444,6 +482,17 @@ def as_json(report: ExposureReport) -> dict[str, object]:
                 ],
             }
             for x in report.late
+        ],
+        "penalty_totals": [
+            {
+                "unit": t.unit,
+                "regulation": t.regulation,
+                "met_late": t.late,
+                "overdue": t.overdue,
+                "sum_of_maxima": dict(t.maximum),
+                "turnover_percent": t.turnover_percent,
+            }
+            for t in report.penalty_totals
         ],
         "penalty_note": "Statutory ranges from the rule files, not legal advice.",
     }
