@@ -27,7 +27,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import escalations, notifications, worker
+from vulndesk.services import escalations, exposure_alerts, notifications, worker
 from vulndesk.services.context import Deps, Evaluator, ReferenceCache
 from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.ports import Clock
@@ -246,6 +246,11 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     worker.register(
         notifications.handlers(container.deps, lambda: container.notice_sender)
         | escalations.handlers(lambda: container.notice_sender),
-        {"hq-notices": notifications.queue_hq_notices},
+        {
+            "exposure-alerts": lambda d, a: exposure_alerts.sweep(
+                d, a, dt.timedelta(days=container.settings.exposure_alert_days)
+            ),
+            "hq-notices": notifications.queue_hq_notices,
+        },
     )
     return container

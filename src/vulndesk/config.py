@@ -58,6 +58,8 @@ class Settings:
     checkpoint_webhook: str = ""
     # A disclosure claimed more than this many hours before it is recorded is backdated.
     backdate_limit_hours: int = 24
+    # Headquarters is alerted when a government's exposure window runs longer than this.
+    exposure_alert_days: int = 30
     # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
     log_file: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -99,6 +101,13 @@ class Settings:
                 "VULNDESK_BACKDATE_LIMIT_HOURS",
                 f"{backdate[:64]!r} is not a number of hours",
                 "a whole number of hours from 1 to 8760, e.g. 24",
+            )
+        alert_days = get("EXPOSURE_ALERT_DAYS", "30")
+        if not (alert_days.isascii() and alert_days.isdigit()) or not 1 <= int(alert_days) <= 3650:
+            raise InvalidInput(
+                "VULNDESK_EXPOSURE_ALERT_DAYS",
+                f"{alert_days[:64]!r} is not a number of days",
+                "a whole number of days from 1 to 3650, e.g. 30",
             )
         for gone in ("ACTOR", "ACTOR_UNIT"):
             if PREFIX + gone in env:
@@ -143,6 +152,7 @@ class Settings:
             "CHECKPOINT_INTERVAL",
             "CHECKPOINT_WEBHOOK",
             "BACKDATE_LIMIT_HOURS",
+            "EXPOSURE_ALERT_DAYS",
             "LOG_FILE",
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
@@ -185,6 +195,7 @@ class Settings:
             checkpoint_interval=_interval(get("CHECKPOINT_INTERVAL", "600")),
             checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
             backdate_limit_hours=int(backdate),
+            exposure_alert_days=int(alert_days),
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
             extra=extra,
         )

@@ -61,6 +61,13 @@ OTHER_ENDPOINTS = [
     ("GET", "/api/v1/parties", None, READERS),
     ("GET", "/api/v1/parties/nvdb", None, READERS),
     ("GET", "/api/v1/me", None, set(USERS)),
+    ("GET", "/api/v1/exposure", None, {"admin", "hqoversight", "auditor"}),
+    (
+        "GET",
+        "/api/v1/exposure?format=csv&from=2026-01-01",
+        None,
+        {"admin", "hqoversight", "auditor"},
+    ),
     ("PATCH", "/api/v1/me", {"language": "en"}, set(USERS)),
     (
         "POST",

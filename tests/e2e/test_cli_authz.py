@@ -62,6 +62,7 @@ from vulndesk.services.access import (
     CASE_WRITERS,
     DECIDERS,
     DRAFTERS,
+    EXPOSURE_READERS,
     LEDGER_READERS,
     MEMBER_MANAGERS,
     OVERSIGHT,
@@ -367,6 +368,15 @@ ROWS: list[Row] = [
         APPROVERS,
         "POST /api/v1/ledger/{entry}/backdate-approval",
         refusals=(AGAIN,),
+    ),
+    # -- exposure (routes_exposure)
+    Row("report exposure", ("--format", "csv"), EXPOSURE_READERS, "GET /api/v1/exposure"),
+    Row(
+        "report exposure-verify",
+        ("{dir}/no-such-report.json",),
+        EXPOSURE_READERS,
+        "POST /api/v1/exposure/verify",
+        refusals=("is not an exposure report",),
     ),
     # -- headquarters oversight (routes_ledger)
     Row("oversight", ("--json",), OVERSIGHT, "GET /api/v1/oversight/submissions"),

@@ -32,6 +32,7 @@ EVERYONE = set(USERS)
 ALL_CASES = {"admin", "coordinator", "hqoversight"}
 MEMBERS = {"analyst", "approver"}
 OVERSIGHT = {"admin", "hqoversight"}
+EXPOSURE = OVERSIGHT | {"auditor"}
 ADMIN = {"admin"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # (page, who may see it); {own}, {foreign}, {intake} and {sha} are filled in per world.
@@ -51,6 +52,8 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/reports/{foreign}/nvdb/nvdb/v1/download/json", ALL_CASES),
     ("/cases/{intake}/attachments/{sha}", ALL_CASES),
     ("/oversight", OVERSIGHT),
+    ("/oversight/exposure", EXPOSURE),
+    ("/oversight/exposure/report?format=csv", EXPOSURE),
     ("/admin", ADMIN),
     ("/admin/users", ADMIN),
     ("/admin/reference", ADMIN),

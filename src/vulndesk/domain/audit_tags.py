@@ -95,6 +95,9 @@ class AuditTag(StrEnum):
     WORKER_ESCALATION_UNDELIVERABLE = "worker:escalation:undeliverable"
     WORKER_OBLIGATION_OVERDUE = "worker:obligation:overdue"
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
+    WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
+    # the exposure view
+    EXPOSURE_REPORT_BUILT = "exposure:report:built"
     KEYS_KEYRING_ROTATED = "keys:keyring:rotated"
     KEYS_KEYRING_PRUNED = "keys:keyring:pruned"
     KEYS_DATA_REENCRYPTED = "keys:data:reencrypted"

@@ -146,6 +146,29 @@ class ObligationRule:
         return tuple(dict.fromkeys(names))
 
 
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """A statutory range a missed or late obligation exposes the unit to; not legal advice."""
+
+    id: str
+    applies_to: tuple[str, ...]
+    law: str
+    article: str
+    currency: str
+    minimum: int
+    maximum: int
+    basis: str
+    basis_zh: str = ""
+    turnover_percent: float | None = None
+
+    @property
+    def label(self) -> str:
+        cap = (
+            f" or {self.turnover_percent:g}% of worldwide turnover" if self.turnover_percent else ""
+        )
+        return f"{self.currency} {self.minimum:,}-{self.maximum:,}{cap} ({self.law} {self.article})"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class RuleSet:
     """A regulation (or house policy) as code. Compared by identity, so it can key caches."""
@@ -162,6 +185,10 @@ class RuleSet:
     title_zh: str = ""
     status: Status = Status.IN_FORCE
     origin: str = ""
+    penalties: tuple[Penalty, ...] = ()
+
+    def penalties_for(self, obligation_id: str) -> tuple[Penalty, ...]:
+        return tuple(p for p in self.penalties if obligation_id in p.applies_to)
 
     def option_defaults(self) -> dict[str, str]:
         return {name: spec.default for name, spec in self.options.items()}

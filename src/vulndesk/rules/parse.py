@@ -18,10 +18,12 @@ from vulndesk.rules.model import (
     ORGANISATION,
     Applicability,
     OptionSpec,
+    Penalty,
     RuleSet,
     Status,
 )
 from vulndesk.rules.parse_obligations import parse_obligations
+from vulndesk.rules.parse_penalties import parse_penalties
 from vulndesk.rules.reader import Node, type_name
 
 _OPTION = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -39,6 +41,7 @@ TOP_KEYS = (
     "applicability",
     "options",
     "obligations",
+    "penalties",
 )
 PLACES = 'ISO 3166-1 alpha-2 codes, "EU" (the member states) or "*" (everywhere)'
 
@@ -69,6 +72,8 @@ def parse_rule_set(
     applicability: Applicability | None = collect(lambda: _applicability(root), None)
     options: dict[str, OptionSpec] = collect(lambda: _options(root), {})
     obligations = parse_obligations(root, options, applicability, problems)
+    no_penalties: tuple[Penalty, ...] = ()
+    penalties = collect(lambda: parse_penalties(root, (o.id for o in obligations)), no_penalties)
     if problems:
         return None
     assert applicability is not None  # noqa: S101 - a None here was raised or collected above
@@ -83,6 +88,7 @@ def parse_rule_set(
         applicability=applicability,
         options=options,
         obligations=obligations,
+        penalties=penalties,
         status=status,
         origin=source,
     )

@@ -44,6 +44,8 @@ BLACKOUT_KEEPERS = ADMINS
 LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
 LEDGER_READERS = LEDGER_ALL | CASE_READERS
 OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
+# The exposure view and board report: headquarters, auditors and admins (no case content).
+EXPOSURE_READERS = OVERSIGHT | AUDIT_READERS
 
 
 @dataclass(frozen=True, slots=True)

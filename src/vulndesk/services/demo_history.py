@@ -1,5 +1,7 @@
 """The demo's disclosure history: NVDB filings made through the real use cases by demo accounts,
-one on time and one late, so the ledger, the oversight view and the clocks show both."""
+one on time and one late, so the ledger, the oversight view and the clocks show both; and
+notices to a customer and two CSIRTs, one unequal and one with a secret field, each let out by
+two people's decisions, so the exposure view has something to show."""
 
 from __future__ import annotations
 
@@ -37,6 +39,53 @@ def _case_by_title(deps: Deps, title: str) -> CaseKey:
     return found[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notice outside vulndesk's drafts, and the decisions (kind, fields, reason) it needs."""
+
+    title: str
+    recipient: str
+    kind: str
+    fields: tuple[str, ...]
+    said: str
+    decisions: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+
+
+# The customer hears less than CNCERT (an equal-treatment exception, justified by two people);
+# CERT-Bund gets the trigger location (a secret field, released by exception).
+NOTICES = (
+    Notice(
+        "Stack overflow in AX Router web admin",
+        "telco-cn",
+        "user-notice",
+        ("summary",),
+        "Told the operator's NOC that a fix is being prepared; no details yet.",
+    ),
+    Notice(
+        "Stack overflow in AX Router web admin",
+        "cncert",
+        "csirt-notice",
+        ("summary", "harm"),
+        "Told CNCERT/CC of the flaw and its harm for national coordination.",
+        (
+            ("justification", (), "CNCERT coordinates the response for Chinese operators"),
+            ("release", ("summary", "harm"), "CSIRT coordination under RMSV Art. 7"),
+        ),
+    ),
+    Notice(
+        "OpenSSL flaw reachable through VPN handshake",
+        "cert-bund",
+        "csirt-notice",
+        ("summary", "trigger_location"),
+        "Gave CERT-Bund the trigger location to check German operators' exposure.",
+        (
+            ("exception", ("trigger_location",), "exploited in Germany; BSI asked for it"),
+            ("release", ("summary", "trigger_location"), "CSIRT coordination"),
+        ),
+    ),
+)
+
+
 def load(deps: Deps) -> int:
     """Draft, approve (two people, one from headquarters) and record each demo filing."""
     for filing in FILINGS:
@@ -45,4 +94,26 @@ def load(deps: Deps) -> int:
         for approver in APPROVERS:
             approvals.approve(deps, approver, draft.ref)
         ledger.record_submission(deps, DRAFTER, draft.ref, deps.clock.now(), filing.receipt)
+    for notice in NOTICES:
+        _notice(deps, notice)
     return len(FILINGS)
+
+
+def _notice(deps: Deps, notice: Notice) -> None:
+    key = _case_by_title(deps, notice.title)
+    for kind, fields, reason in notice.decisions:
+        decision = approvals.record_decision(
+            deps, APPROVERS[0], kind, key, notice.recipient, reason, fields
+        )
+        approvals.approve_decision(deps, APPROVERS[1], decision.id)
+    ledger.record_disclosure(
+        deps,
+        DRAFTER,
+        key,
+        notice.recipient,
+        notice.kind,
+        deps.clock.now(),
+        notice.said,
+        "email",
+        notice.fields,
+    )

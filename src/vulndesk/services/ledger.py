@@ -24,7 +24,7 @@ from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
-from vulndesk.services import claims, clocks, disclosure_guard
+from vulndesk.services import claims, clocks, disclosure_guard, exposure_alerts
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -65,6 +65,7 @@ def _add(
         decision = claims.record_backdate(actor, uow, entry, backdate[1], backdate[0])
         entry = replace(entry, backdate_decision=decision)
     saved = uow.ledger.add(entry)
+    exposure_alerts.after_disclosure(uow, saved)
     uow.audit.append(
         actor.event(
             entry.recorded_at,

@@ -34,7 +34,7 @@ from vulndesk.domain.policy import allowed_fields
 from vulndesk.exporters.notices import Notice, NoticeKind, build_notice
 from vulndesk.exporters.redaction import redact
 from vulndesk.exporters.reports import ReportContext, contact_of, to_json
-from vulndesk.services import clocks, disclosure_guard
+from vulndesk.services import clocks, disclosure_guard, exposure_alerts
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import recipient_of
 from vulndesk.services.ledger import DISCLOSURE_KINDS, classes_of
@@ -396,6 +396,7 @@ def deliver_notice(
         m.approvers, now, actor.name,
     )  # fmt: skip
     saved = uow.ledger.add(entry)
+    exposure_alerts.after_disclosure(uow, saved)
     uow.notifications.mark_sent(m.key, now, saved.id)
     uow.audit.append(
         actor.event(

@@ -408,6 +408,14 @@ class SqlOversightRepository:
             )
         )
 
+    def has_notice(self, case: CaseKey, event: str, draft_ref: str) -> bool:
+        stmt = select(hq_notices.c.id).where(
+            hq_notices.c.case_key == case,
+            hq_notices.c.event == event,
+            hq_notices.c.draft_ref == draft_ref,
+        )
+        return self.conn.execute(stmt.limit(1)).first() is not None
+
     def notices(self, limit: int = 200) -> list[HqNotice]:
         rows = self.conn.execute(
             select(hq_notices).order_by(hq_notices.c.created_at, hq_notices.c.id).limit(limit)

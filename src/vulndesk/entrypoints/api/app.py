@@ -17,6 +17,7 @@ from vulndesk.entrypoints.api import (
     routes_admin,
     routes_auth,
     routes_cases,
+    routes_exposure,
     routes_ledger,
     routes_publication,
     routes_reference,
@@ -83,6 +84,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_publication.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_waivers.router)
+    app.include_router(routes_exposure.router)
     web.install(app)
     return app
 

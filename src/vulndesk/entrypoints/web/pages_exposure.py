@@ -1,0 +1,79 @@
+"""Console exposure page: what each government knows and for how long, and the board report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.entrypoints.web.pages_reports import not_found
+from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.session import CurrentViewer
+from vulndesk.exporters import exposure as exposure_export
+from vulndesk.services import exposure, reference
+from vulndesk.services.access import EXPOSURE_READERS
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Query(max_length=40)]
+FORMATS = {"json", "csv", "html", "pdf"}
+
+
+@router.get("/oversight/exposure")
+def exposure_page(
+    request: Request, who: CurrentViewer, start: Text = "", end: Text = "", unit: Text = ""
+) -> Response:
+    # Others get the page of a missing address: nothing here is theirs to see.
+    if not who.principal.has(EXPOSURE_READERS):
+        return not_found(request)
+    query = {"from": start, "to": end, "unit": unit}
+    units = [u.id for u in reference.list_units(who.deps)]
+    try:
+        period = exposure.parse_period(start or None, end or None, unit or None)
+        report = exposure.build(who.deps, who.principal, period, who.container.rule_sets)
+    except InvalidInput as exc:
+        return render(
+            request, "console/oversight/exposure.html", status=400, error=exc, report=None,
+            query=query, units=units, data=None,
+        )  # fmt: skip
+    return render(
+        request,
+        "console/oversight/exposure.html",
+        report=report,
+        data=exposure.as_json(report),
+        query=query,
+        units=units,
+        error=None,
+    )
+
+
+@router.get("/oversight/exposure/report")
+def exposure_download(
+    request: Request,
+    who: CurrentViewer,
+    start: Text = "",
+    end: Text = "",
+    unit: Text = "",
+    fmt: Annotated[str, Query(alias="format", max_length=8)] = "pdf",
+) -> Response:
+    """The board report as a file, in the format asked for."""
+    if not who.principal.has(EXPOSURE_READERS) or fmt not in FORMATS:
+        return not_found(request)
+    period = exposure.parse_period(start or None, end or None, unit or None)
+    data = exposure.as_json(
+        exposure.build(who.deps, who.principal, period, who.container.rule_sets)
+    )
+    name = f'attachment; filename="vulndesk-exposure.{fmt}"'
+    if fmt == "json":
+        return JSONResponse(data, headers={"Content-Disposition": name})
+    if fmt == "csv":
+        body = exposure_export.csv_text(data)
+        return Response(
+            body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": name}
+        )
+    html = exposure_export.html(data)
+    if fmt == "html":
+        return HTMLResponse(html, headers={"Content-Disposition": name})
+    pdf = who.container.pdf_renderer.render(html)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": name})

@@ -1,0 +1,203 @@
+"""The board's disclosure report: bilingual HTML (for the browser and PDF) and CSV, from its JSON.
+
+Input is the plain data of `services.exposure.as_json`, so the same figures reach every format.
+Every figure names the ledger entries behind it, and the header names the audit event the
+report was built at, so a reader can check it with `vulndesk report exposure-verify`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+LABELS = {
+    "title": ("Disclosure exposure report", "漏洞信息披露暴露情况报告"),
+    "period": ("Period", "期间"),
+    "unit": ("Unit", "单位"),
+    "all": ("all", "全部"),
+    "built": ("Built", "生成时间"),
+    "evidence": ("Evidence", "证据"),
+    "governments": ("Exposure per government", "各政府机构的暴露情况"),
+    "countries": ("Exposure per country", "各国家的暴露情况"),
+    "units": ("Exposure per unit (governments)", "各单位的暴露情况（政府）"),
+    "customers": ("Exposure per customer", "各客户的暴露情况"),
+    "key": ("Recipient", "接收方"),
+    "cases": ("Vulnerabilities", "漏洞数"),
+    "disclosures": ("Disclosures", "披露次数"),
+    "secret": ("With secret fields", "含机密字段"),
+    "open": ("Open windows", "未结束窗口"),
+    "days": ("Days exposed (sum)", "暴露天数（合计）"),
+    "longest": ("Longest (days)", "最长（天）"),
+    "entries": ("Ledger entries", "台账记录"),
+    "windows": ("Disclosures before a fix", "修复前的披露"),
+    "case": ("Case", "案件"),
+    "recipient": ("Recipient", "接收方"),
+    "at": ("Told at", "披露时间"),
+    "fields": ("Fields", "字段"),
+    "ends": ("Window ends", "窗口结束"),
+    "still_open": ("still open", "尚未结束"),
+    "inequalities": ("Equal-treatment exceptions", "平等对待例外"),
+    "reason": ("Finding", "发现"),
+    "decisions": ("Decisions that allowed it", "批准该披露的决定"),
+    "none": ("none", "无"),
+    "submissions": ("Government submissions", "向政府提交的报告"),
+    "approvers": ("Approvers", "审批人"),
+    "recorded": ("Recorded", "记录时间"),
+    "late": ("Late filings and overdue duties", "逾期提交与逾期义务"),
+    "obligation": ("Obligation", "义务"),
+    "status": ("Status", "状态"),
+    "ranges": ("Statutory range", "法定处罚幅度"),
+    "note": (
+        "Statutory ranges are quoted from the rule files; they are not legal advice.",
+        "法定处罚幅度引自规则文件，不构成法律意见。",
+    ),
+}
+
+
+def _t(key: str) -> str:
+    en, zh = LABELS[key]
+    return f"{escape(en)} / {escape(zh)}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_t(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    if not rows:
+        body = f'<tr><td colspan="{len(headers)}">{_t("none")}</td></tr>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _totals(items: Sequence[Mapping[str, Any]]) -> str:
+    rows = [
+        (
+            t["key"],
+            len(t["cases"]),
+            t["disclosures"],
+            t["secret_disclosures"],
+            t["open_windows"],
+            t["total_days"],
+            t["longest_days"],
+            ", ".join(f"#{e}" for e in t["ledger_entries"]),
+        )
+        for t in items
+    ]
+    headers = ("key", "cases", "disclosures", "secret", "open", "days", "longest", "entries")
+    return _table(headers, rows)
+
+
+def _range(r: Mapping[str, Any]) -> str:
+    cap = f" / {r['turnover_percent']:g}%" if r.get("turnover_percent") else ""
+    return f"{r['currency']} {r['minimum']:,}-{r['maximum']:,}{cap} ({r['law']} {r['article']})"
+
+
+def html(report: Mapping[str, Any]) -> str:
+    """A standalone bilingual page: no scripts, no outside resources (safe for PDF)."""
+    p = report["period"]
+    still = LABELS["still_open"][0]
+    windows = [
+        (
+            e["case"],
+            f"{e['recipient']} ({e['recipient_kind']}, {e['country']})",
+            e["at"],
+            ", ".join(e["fields"]) + (" [SECRET]" if e["secret_fields"] else ""),
+            e["ended"] or still,
+            e["days"],
+            f"#{e['ledger_entry']}",
+        )
+        for e in report["exposures"]
+    ]
+    unequal = [
+        (
+            i["case"],
+            i["reason"],
+            "; ".join(
+                [f"#{d['id']} {d['kind']}: {d['reason']}" for d in i["decisions"]]
+                + ([f"approved by {', '.join(i['approved_by'])}"] if i.get("approved_by") else [])
+            )
+            or "-",
+            ", ".join(f"#{e}" for e in i["ledger_entries"]),
+        )
+        for i in report["inequalities"]
+    ]
+    subs = [
+        (
+            s["case"],
+            f"{s['recipient']} ({s['country']})",
+            s["at"],
+            s["recorded_at"],
+            ", ".join(s["approvers"]),
+            f"#{s['ledger_entry']}",
+        )
+        for s in report["government_submissions"]
+    ]
+    late = [
+        (
+            x["case"],
+            x["obligation"],
+            x["status"],
+            "; ".join(_range(r) for r in x["statutory_ranges"]) or "-",
+        )
+        for x in report["late_or_overdue"]
+    ]
+    period = f"{p['from'] or '…'} — {p['to'] or '…'}"
+    evidence = (
+        f"audit event {report['audit_seq']} ({report['audit_hash'][:16]}…), "
+        f"ledger digest {report['ledger_digest'][:16]}…"
+    )
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_t('title')}</title>",
+        (
+            "<style>body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;font-size:10pt}"
+            "table{border-collapse:collapse;width:100%;margin-bottom:1em}"
+            "td,th{border:1px solid #999;padding:2px 4px;text-align:left;vertical-align:top}"
+            "</style></head><body>"
+        ),
+        f"<h1>{_t('title')}</h1>",
+        (
+            f"<p>{_t('period')}: {escape(period)}; {_t('unit')}: "
+            f"{escape(p['unit'] or LABELS['all'][0])}</p>"
+        ),
+        f"<p>{_t('built')}: {escape(report['built_at'])} ({escape(report['built_by'])})</p>",
+        f"<p>{_t('evidence')}: {escape(evidence)}</p>",
+        f"<h2>{_t('governments')}</h2>{_totals(report['governments'])}",
+        f"<h2>{_t('countries')}</h2>{_totals(report['countries'])}",
+        f"<h2>{_t('units')}</h2>{_totals(report['units'])}",
+        f"<h2>{_t('customers')}</h2>{_totals(report['customers'])}",
+        f"<h2>{_t('windows')}</h2>",
+        _table(("case", "recipient", "at", "fields", "ends", "days", "entries"), windows),
+        f"<h2>{_t('inequalities')}</h2>",
+        _table(("case", "reason", "decisions", "entries"), unequal),
+        f"<h2>{_t('submissions')}</h2>",
+        _table(("case", "recipient", "at", "recorded", "approvers", "entries"), subs),
+        f"<h2>{_t('late')}</h2>",
+        _table(("case", "obligation", "status", "ranges"), late),
+        f"<p>{_t('note')}</p></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def csv_text(report: Mapping[str, Any]) -> str:
+    """One row per exposure window, with its ledger entry, for spreadsheets."""
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(
+        [
+            "ledger_entry", "case", "unit", "recipient", "recipient_kind", "country", "at",
+            "fields", "secret_fields", "ended", "end_reason", "open", "days",
+        ]
+    )  # fmt: skip
+    for e in report["exposures"]:
+        out.writerow(
+            [
+                e["ledger_entry"], e["case"], e["unit"], e["recipient"], e["recipient_kind"],
+                e["country"], e["at"], " ".join(e["fields"]), " ".join(e["secret_fields"]),
+                e["ended"] or "", e["end_reason"] or "", e["open"], e["days"],
+            ]
+        )  # fmt: skip
+    return buf.getvalue()

@@ -1,0 +1,70 @@
+"""The exposure view where people use it: the API's verification, and the console page with
+its downloadable board report in both languages (a real browser, a real PDF)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.e2e.browser import Server, browser, screenshot, server, sign_in, submit
+from tests.e2e.test_api_authz import USERS, call
+from tests.e2e.test_api_support import World, world
+
+__all__ = ["browser", "server", "world"]
+EXPOSURE = {"admin", "hqoversight", "auditor"}
+
+
+def test_api_verify_follows_roles(world: World) -> None:
+    built = call(world, "auditor", "GET", "/api/v1/exposure", None)
+    assert built.status_code == 200
+    report = built.json()
+    assert report["kind"] == "vulndesk-exposure-report" and report["audit_seq"] > 0
+    for user in USERS:
+        r = world.client.post("/api/v1/exposure/verify", headers=world.headers(user), json=report)
+        if user in EXPOSURE:
+            assert (r.status_code, r.json()["ok"]) == (200, True), (user, r.text)
+        else:
+            assert r.status_code == 403, (user, r.text)
+    bad = world.client.post("/api/v1/exposure/verify", headers=world.headers("admin"), json={})
+    assert bad.status_code == 422
+    assert "report" in bad.text
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_the_exposure_page_and_board_report_in_both_languages(
+    server: Server, browser: object
+) -> None:
+    server.add_user("exp-auditor", "auditor", "acme-hq")
+    server.add_user("exp-analyst", "analyst", "acme-cn")
+    context = browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    page = context.new_page()
+    sign_in(page, server, "exp-auditor")
+    page.goto(server.base + "/oversight/exposure")
+    assert page.locator("h1").inner_text() == "What each government knows, and for how long"
+    totals = page.locator("table.exposure-totals").first.inner_text()
+    assert "cert-bund" in totals and "miit-nvdb" in totals and "cncert" in totals
+    assert page.locator("table.exposures .tag.secret").count() >= 1  # the trigger location
+    unequal = page.locator("ul.inequalities").inner_text()
+    assert "cncert received harm that telco-cn did not" in unequal
+    assert "justification" in unequal
+    assert "CNY 50,000-500,000" in page.locator("table.late").inner_text()
+    screenshot(page, "exposure-en")
+    pdf = page.request.get(server.base + "/oversight/exposure/report?format=pdf")  # type: ignore[attr-defined]
+    assert pdf.status == 200 and pdf.body()[:4] == b"%PDF"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True
+    ).stdout.decode()
+    assert "Disclosure exposure report" in text and "cert-bund" in text
+    assert "平等对待例外" in text  # Chinese renders (a CJK font is embedded)
+    submit(page, "a[lang=zh-CN]")
+    assert page.locator("h1").inner_text() == "各政府机构知悉哪些漏洞、知悉多久"
+    screenshot(page, "exposure-zh-CN")
+    context.close()
+    other = browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    page = other.new_page()
+    sign_in(page, server, "exp-analyst")
+    resp = page.goto(server.base + "/oversight/exposure")
+    assert resp.status == 404  # type: ignore[union-attr]
+    other.close()

@@ -1,0 +1,176 @@
+"""The exposure view on the demo organisation: figures recomputed from the ledger by hand,
+need-to-know on who may build it, and a report that stops verifying once the record changes.
+
+Issue #21: each government's exposure, inequality flags with the decisions behind them,
+penalty exposure for late and overdue duties, and the report's verification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.bootstrap import Container
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.errors import Forbidden
+from vulndesk.domain.facts import FactKind
+from vulndesk.services import demo, demo_history, exposure, exposure_alerts
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Actor, Deps
+
+GOVERNMENT = ("regulator", "csirt")
+
+
+def principal(role: str) -> Principal:
+    return Principal(role, frozenset({role}), "acme-hq", frozenset({"read"}), "session:test")
+
+
+@pytest.fixture
+def demo_org(container: Container, deps: Deps) -> Deps:
+    demo.load(deps)
+    demo.users(deps, demo.ACTOR, container.passwords)
+    demo_history.load(deps)
+    return deps
+
+
+def expected(deps: Deps, now: dt.datetime) -> dict[str, tuple[int, int, float]]:
+    """Per government: (disclosures before a fix, with a secret field, days exposed), from
+    the ledger rows and the cases' facts, without the exposure module."""
+    out: dict[str, list[float]] = {}
+    with deps.uow() as uow:
+        for e in uow.ledger.list():
+            if e.entry.recipient_kind not in GOVERNMENT:
+                continue
+            facts = uow.cases.get(e.entry.case).instants
+            ends = [
+                t for k, t in facts.items() if k in (FactKind.FIX_AVAILABLE, FactKind.PUBLISHED)
+            ]
+            end = min(ends) if ends else None
+            if end is not None and end <= e.entry.at:
+                continue
+            secret = any(DETAIL_FIELDS[f] is Sensitivity.SECRET for f in e.entry.fields)
+            days = ((end or now) - e.entry.at).total_seconds() / 86400
+            row = out.setdefault(e.entry.recipient, [0, 0, 0.0])
+            row[0] += 1
+            row[1] += int(secret)
+            row[2] += days
+    return {k: (int(v[0]), int(v[1]), round(v[2], 2)) for k, v in out.items()}
+
+
+def test_each_governments_exposure_matches_the_ledger(
+    demo_org: Deps, container: Container, clock: SettableClock
+) -> None:
+    clock.set(clock.now() + dt.timedelta(days=9, hours=3))  # windows that still run count up
+    report = exposure.build(
+        demo_org, principal("hq-oversight"), exposure.Period(), container.rule_sets
+    )
+    got = {t.key: (t.disclosures, t.secret_disclosures, t.total_days) for t in report.governments}
+    assert got == expected(demo_org, clock.now())
+    assert {"miit-nvdb", "cncert", "cert-bund"} <= set(got)
+    assert got["cert-bund"][1] == 1  # the trigger location: a secret field to a government
+    assert all(days >= 9 for _, _, days in got.values())
+    # Customers are measured the same way, so unequal treatment is visible.
+    assert [t.key for t in report.customers] == ["telco-cn"]
+    check_inequality(demo_org, container)
+    check_penalties(demo_org, container)
+
+
+def check_inequality(demo_org: Deps, container: Container) -> None:
+    report = exposure.build(demo_org, principal("auditor"), exposure.Period(), container.rule_sets)
+    [cncert] = [f for f in report.flagged if f.inequality.government == "cncert"]
+    assert cncert.inequality.compared_with == "telco-cn"
+    assert cncert.inequality.more_fields == ("harm",)
+    assert sorted(d.kind for d in cncert.decisions) == ["justification", "release"]
+    assert all(d.approved for d in cncert.decisions)
+
+
+def check_penalties(demo_org: Deps, container: Container) -> None:
+    report = exposure.build(demo_org, principal("admin"), exposure.Period(), container.rule_sets)
+    late = [x for x in report.late if x.obligation == "cn-rmsv-2021/report-to-nvdb"]
+    assert any(x.status == "met_late" for x in late)
+    for x in late:
+        [p] = x.penalties
+        assert (p.currency, p.minimum, p.maximum) == ("CNY", 50_000, 500_000)
+    data = exposure.as_json(report)
+    assert "not legal advice" in str(data["penalty_note"])
+    # Per unit and regulation: the counts and the sum of maxima follow from the rows above.
+    for t in report.penalty_totals:
+        rows = [x for x in report.late if (x.unit, x.regulation) == (t.unit, t.regulation)]
+        assert t.late + t.overdue == len(rows)
+        assert t.late == sum(1 for x in rows if x.status == "met_late")
+        sums: dict[str, int] = {}
+        for x in rows:
+            for p in x.penalties:
+                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
+        assert dict(t.maximum) == sums
+    assert any(t.regulation == "cn-rmsv-2021" and t.late for t in report.penalty_totals)
+
+
+def check_refused(demo_org: Deps, container: Container) -> None:
+    for role in ("analyst", "approver", "coordinator"):
+        with pytest.raises(Forbidden):
+            exposure.build(demo_org, principal(role), exposure.Period(), container.rule_sets)
+
+
+def test_the_report_stops_verifying_when_the_ledger_changes(
+    demo_org: Deps, container: Container
+) -> None:
+    who = principal("auditor")
+    report = exposure.build(demo_org, who, exposure.Period(), container.rule_sets)
+    saved = exposure.as_json(report)
+    assert report.audit_seq > 0
+    assert exposure.verify_report(demo_org, who, saved).ok
+    later = exposure.build(demo_org, who, exposure.Period(), container.rule_sets)
+    assert later.audit_seq > report.audit_seq
+    assert exposure.verify_report(demo_org, who, saved).ok  # more events: still verifies
+    with container.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ledger_entries SET at = :at WHERE id = (SELECT MIN(id) FROM ledger_entries)"
+            ),
+            {"at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        )
+    result = exposure.verify_report(demo_org, who, saved)
+    assert not result.ok
+    assert "audit chain" in result.problem
+
+
+def test_who_may_build_it_and_what_a_period_selects(demo_org: Deps, container: Container) -> None:
+    check_refused(demo_org, container)
+    check_period(demo_org, container)
+
+
+def check_period(demo_org: Deps, container: Container) -> None:
+    who = principal("hq-oversight")
+    future = exposure.parse_period("2099-01-01", None, None)
+    assert exposure.build(demo_org, who, future, container.rule_sets).exposures == ()
+    cn = exposure.build(
+        demo_org, who, exposure.parse_period(None, None, "acme-cn"), container.rule_sets
+    )
+    assert cn.exposures and {e.disclosure.unit for e in cn.exposures} == {"acme-cn"}
+
+
+def test_headquarters_is_alerted_once_per_secret_inequality_and_long_window(
+    demo_org: Deps, clock: SettableClock
+) -> None:
+    with demo_org.uow() as uow:
+        notices = uow.oversight.notices(1000)
+    events = {(n.event, n.recipient) for n in notices}
+    assert (exposure_alerts.SECRET_TO_GOVERNMENT, "cert-bund") in events
+    assert (exposure_alerts.UNEQUAL, "cncert") in events
+    assert (exposure_alerts.SECRET_TO_GOVERNMENT, "cncert") not in events  # no secret field
+    actor = Actor("worker", "worker")
+    assert exposure_alerts.sweep(demo_org, actor) == 0  # nothing has run 30 days yet
+    clock.set(clock.now() + dt.timedelta(days=31))
+    with demo_org.uow() as uow:
+        open_windows = {
+            e.id
+            for e in uow.ledger.list(government_only=True)
+            if not {FactKind.FIX_AVAILABLE, FactKind.PUBLISHED}
+            & set(uow.cases.get(e.entry.case).instants)
+        }
+    assert exposure_alerts.sweep(demo_org, actor) == len(open_windows) > 0
+    assert exposure_alerts.sweep(demo_org, actor) == 0  # once per disclosure
