@@ -21,7 +21,7 @@ from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import request_hash, require_key, run_idempotent
 from vulndesk.services import intake, intake_receipts
 from vulndesk.services.accounts_auth import Throttled
-from vulndesk.services.context import Deps
+from vulndesk.services.context import Deps, run_joined
 from vulndesk.services.intake_receipts import parse_rate
 from vulndesk.services.ports_intake import Upload
 
@@ -146,7 +146,7 @@ def _grouped(
         }
 
     scope = client_scope(container, request, "api")
-    return run_idempotent(container, scope, key, digest, create, group=container.group_commit)
+    return run_idempotent(container, scope, key, digest, create, grouped=True)
 
 
 def client_scope(container: Container, request: Request, channel: str) -> str:
@@ -244,8 +244,8 @@ def build_router(container: Container) -> APIRouter:
     def get_messages(tracking: str, request: Request) -> JSONResponse:
         token, source, limits = _token(request), _client(request), follow_up_limits(container)
         # Run in the shared transaction; a refusal is returned so its count is kept.
-        status = container.group_commit.run(
-            lambda deps: intake.read_status(deps, tracking, token, source, limits)
+        status = run_joined(
+            container.deps(), lambda deps: intake.read_status(deps, tracking, token, source, limits)
         )
         if isinstance(status, intake.Refused):
             raise _refusal(status)
