@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from tests.builders import seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
 
@@ -38,6 +39,7 @@ def client(container: Container, actor: Actor) -> TestClient:
     seed_reference(container.deps(), actor)
     app = FastAPI()
     app.include_router(build_router(container))
+    app.include_router(public_form.build_router(container))
     return TestClient(app, base_url="https://testserver")
 
 
@@ -144,6 +146,7 @@ def test_rate_limit_gives_429_with_retry_after(container: Container, actor: Acto
     )
     app = FastAPI()
     app.include_router(build_router(limited))
+    app.include_router(public_form.build_router(limited))
     client = TestClient(app)
     codes = [client.post("/api/v1/intake", json=REPORT, headers=_key()) for _ in range(3)]
     assert [c.status_code for c in codes] == [201, 201, 429]
