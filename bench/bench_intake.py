@@ -9,6 +9,10 @@ kinds of reads follow, on the cases the reports opened: reporters reading their 
 status with its follow-up token, and a coordinator reading case pages
 (GET /api/v1/cases/{key}, bearer token, need-to-know check); each decrypts and appends an
 audit event.
+With `BENCH_BASELINE_SRC` set to the `src/` folder of another checkout (e.g. the commit
+before a change, from `git archive`), each engine is also served from that code in the same
+run, one after the other on the same data setup, and rows named "baseline code: ..." plus
+the ratio of intake rates are written beside the current code's.
 Writes bench/results/intake.json. Run: .venv/bin/python -m bench.bench_intake
 """
 
@@ -282,7 +286,62 @@ def served(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
         server.wait(timeout=30)
 
 
+BASELINE_SRC = os.environ.get("BENCH_BASELINE_SRC", "")
+
+
+def _variants(env: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """The code to serve: the current code, and first the baseline code when one is given."""
+    if not BASELINE_SRC:
+        return [("", env)]
+    root = str(Path(__file__).resolve().parents[1])
+    paths = [BASELINE_SRC, root, env.get("PYTHONPATH", "")]
+    baseline = env | {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    return [("baseline code: ", baseline), ("", env)]
+
+
+def _compare(rows: list[dict[str, Any]], engine: str) -> list[dict[str, Any]]:
+    """The current code's intake rate as a percentage of the baseline code's (target 70)."""
+    rate = {
+        r["name"]: r["value"] for r in rows if r["name"].endswith("(durable, encrypted, audited)")
+    }
+    now = rate.get("intake reports/s (durable, encrypted, audited)")
+    before = rate.get("baseline code: intake reports/s (durable, encrypted, audited)")
+    if not now or not before:
+        return []
+    share = 100.0 * now / before
+    row = _row("intake rate vs baseline code", share, "%", 100.0, 70.0, share >= 70.0)
+    return [row | {"engine": engine}]
+
+
 def _serve_and_measure(env: dict[str, str], engine: str) -> list[dict[str, Any]]:
+    """Each variant of the code (see `_variants`) on fresh data: one engine's rows."""
+    rows: list[dict[str, Any]] = []
+    for label, served_env in _variants(env):
+        with tempfile.TemporaryDirectory(prefix="intake-home-") as fresh:
+            variant = served_env | {"VULNDESK_HOME": fresh}
+            if "VULNDESK_DATABASE_URL" in env:
+                url = _fresh_database(env["VULNDESK_DATABASE_URL"], label)
+                variant["VULNDESK_DATABASE_URL"] = url
+            found = _serve_once(variant, engine)
+        rows += [r | {"name": label + r["name"]} for r in found]
+    return rows + _compare(rows, engine)
+
+
+def _fresh_database(url: str, label: str) -> str:
+    """Another database on the same server for the baseline variant, the given one else."""
+    if not label:
+        return url
+    from sqlalchemy import create_engine, make_url, text
+
+    given = make_url(url)
+    admin = create_engine(given.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE intake_bench_baseline"))
+    admin.dispose()
+    return given.set(database="intake_bench_baseline").render_as_string(hide_password=False)
+
+
+def _serve_once(env: dict[str, str], engine: str) -> list[dict[str, Any]]:
     """Seed, serve with uvicorn, drive the load, read back what was stored: one engine's rows."""
     token = _seed(env)
     with served(env) as port:

@@ -20,6 +20,7 @@ from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.intake import source_key
+from vulndesk.adapters.storage.shared import SqlSharedTransactions
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
@@ -28,8 +29,7 @@ from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
 from vulndesk.services import escalations, exposure_alerts, notifications, worker
-from vulndesk.services.context import Deps, Evaluator, ReferenceCache
-from vulndesk.services.group_commit import GroupCommit
+from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
@@ -170,7 +170,7 @@ class Container:
             self.evaluator,
             self.rule_options,
             lambda: self.uow(readonly=True),
-            self.reference_cache,
+            self.shared_transactions,
             self.webhook_rules,
             dt.timedelta(hours=self.settings.backdate_limit_hours),
         )
@@ -182,14 +182,10 @@ class Container:
         return WebhookRules(frozenset(s.webhook_hosts), s.webhook_allow_loopback)
 
     @cached_property
-    def reference_cache(self) -> ReferenceCache:
-        """Reference data kept while the reference version stays the same (intake planning)."""
-        return ReferenceCache()
-
-    @cached_property
-    def group_commit(self) -> GroupCommit:
-        """Shared transactions for the hottest small writes (public intake and its reads)."""
-        return GroupCommit(self.deps())
+    def shared_transactions(self) -> SqlSharedTransactions:
+        """Shared transactions for the hottest small writes (public intake and its reads),
+        with the reference data their planning reads kept while it stays current."""
+        return SqlSharedTransactions(self.uow, lambda: self.uow(readonly=True))
 
     @cached_property
     def rule_sets(self) -> Mapping[str, RuleSet]:

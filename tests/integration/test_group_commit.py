@@ -5,20 +5,57 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi import HTTPException
 
 from tests.builders import statements_sent
+from vulndesk.adapters.storage.group_commit import _Item
+from vulndesk.adapters.storage.shared import SqlSharedTransactions
+from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
-from vulndesk.services.context import Actor, Deps
-from vulndesk.services.group_commit import GroupCommit, _Item
+from vulndesk.services.context import Actor, Deps, joined, run_joined
+from vulndesk.services.ports import UnitOfWork
 
 ACTOR = Actor("coordinator", "test")
+
+
+class GroupCommit:
+    """One process's group commit (`SqlSharedTransactions`), running use cases on Deps as
+    `services.context.run_joined` does; `uow` opens its units of work (default: the
+    container's)."""
+
+    def __init__(
+        self, container: Container, uow: Callable[[], SqlUnitOfWork] | None = None
+    ) -> None:
+        self.shared = SqlSharedTransactions(
+            uow or container.uow, lambda: container.uow(readonly=True)
+        )
+        self.deps = replace(container.deps(), shared=self.shared)
+        self.commit = self.shared.group
+
+    def run(self, work: Callable[[Deps], Any]) -> Any:
+        return run_joined(self.deps, work)
+
+    def piece(self, work: Callable[[Deps], Any]) -> Callable[[UnitOfWork], Any]:
+        return lambda uow: work(joined(self.deps, uow))
+
+    @property
+    def waiting(self) -> int:
+        return self.commit.waiting
+
+    @property
+    def batches(self) -> int:
+        return self.commit.batches
+
+    @property
+    def items(self) -> int:
+        return self.commit.items
 
 
 def _unit(i: int) -> Callable[[Deps], str]:
@@ -77,7 +114,7 @@ def _item_savepoints(statements: list[str]) -> list[str]:
 
 
 def test_concurrent_work_shares_commits_and_all_of_it_is_kept(container: Container) -> None:
-    group = GroupCommit(container.deps())
+    group = GroupCommit(container)
     with statements_sent(container.engine) as sent:
         results = _held_batch(group, [_unit(i) for i in range(8)])
     assert results == [f"u{i}" for i in range(8)]
@@ -89,7 +126,7 @@ def test_concurrent_work_shares_commits_and_all_of_it_is_kept(container: Contain
 
 
 def test_a_failing_piece_is_undone_alone(container: Container) -> None:
-    group = GroupCommit(container.deps())
+    group = GroupCommit(container)
 
     def fails_after_writing(deps: Deps) -> str:
         _unit(99)(deps)  # written, and audited, then undone with its savepoint
@@ -123,9 +160,9 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
 
 def _one_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[Any]:
     """`works` as one batch, run by this thread as its leader: each result or exception."""
-    items = [_Item(w) for w in works]
-    group._queue.extend(items)
-    group._commit([])
+    items = [_Item(group.piece(w)) for w in works]
+    group.commit._queue.extend(items)
+    group.commit._commit([])
     assert all(item.done for item in items)
     return [item.error or item.result for item in items]
 
@@ -133,7 +170,7 @@ def _one_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[A
 def test_after_a_failure_batches_start_with_savepoints_until_one_has_none(
     container: Container,
 ) -> None:
-    group = GroupCommit(container.deps())
+    group = GroupCommit(container)
     runs: list[str] = []
 
     def refused(deps: Deps) -> str:
@@ -168,7 +205,7 @@ def test_after_a_failure_batches_start_with_savepoints_until_one_has_none(
 
 
 def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Container) -> None:
-    group = GroupCommit(container.deps())
+    group = GroupCommit(container)
     made: list[str] = []
 
     def create(deps: Deps) -> tuple[int, dict[str, Any]]:
@@ -176,7 +213,9 @@ def test_twins_with_one_idempotency_key_in_one_batch_create_once(container: Cont
         return 201, {"unit": made[-1]}
 
     def twin(digest: str) -> Callable[[], Any]:
-        return lambda: run_idempotent(container, "public:k", "key-1", digest, create, group=group)
+        return lambda: run_idempotent(
+            container, "public:k", "key-1", digest, create, grouped=True, deps=group.deps
+        )
 
     # Both in one transaction: the second sees the first's key row and replays its answer;
     # the third used the key with another body and is refused.
@@ -200,7 +239,7 @@ def test_twins_in_two_processes_create_once(container: Container, second_grouped
     request alone locks only its key, which the group commit (holding its turn) did not: it
     does the work, loses on the key's primary key when the first commits, rolls back, and
     replays."""
-    first_group, second_group = GroupCommit(container.deps()), GroupCommit(container.deps())
+    first_group, second_group = GroupCommit(container), GroupCommit(container)
     made: list[str] = []
     inside, go_on = threading.Event(), threading.Event()
 
@@ -213,11 +252,14 @@ def test_twins_in_two_processes_create_once(container: Container, second_grouped
     out: dict[str, Any] = {}
 
     def first() -> None:
-        out["first"] = run_idempotent(container, "public:k", "k2", "d", create, group=first_group)
+        out["first"] = run_idempotent(
+            container, "public:k", "k2", "d", create, grouped=True, deps=first_group.deps
+        )
 
     def second() -> None:
-        group = second_group if second_grouped else None
-        out["second"] = run_idempotent(container, "public:k", "k2", "d", create, group=group)
+        out["second"] = run_idempotent(
+            container, "public:k", "k2", "d", create, grouped=second_grouped, deps=second_group.deps
+        )
 
     a = threading.Thread(target=first)
     a.start()
@@ -245,17 +287,15 @@ def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
 ) -> None:
     # The leader waits for the writer lock (another process's commit) before it takes its
     # batch: whatever queued meanwhile shares that transaction instead of waiting a round.
-    base = container.deps()
     locked = threading.Event()
     entering = threading.Event()
 
     def uow_after_lock() -> Any:
         entering.set()
         assert locked.wait(30)
-        return base.uow()
+        return container.uow()
 
-    gated = Deps(uow_after_lock, base.clock, base.evaluate, base.options, base.read)
-    group = GroupCommit(gated)
+    group = GroupCommit(container, uow_after_lock)
     leader = threading.Thread(target=group.run, args=(_unit(0),))
     leader.start()
     assert entering.wait(30)
@@ -277,15 +317,14 @@ def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
 def test_a_transaction_that_cannot_begin_fails_its_batch_and_the_next_leader_goes_on(
     container: Container,
 ) -> None:
-    base = container.deps()
     broken = [True]
 
     def uow_or_fail() -> Any:
         if broken.pop() if broken else False:
             raise RuntimeError("database unavailable")
-        return base.uow()
+        return container.uow()
 
-    group = GroupCommit(Deps(uow_or_fail, base.clock, base.evaluate, base.options, base.read))
+    group = GroupCommit(container, uow_or_fail)
     with pytest.raises(RuntimeError, match="database unavailable"):
         group.run(_unit(0))
     assert group.waiting == 0 and group.run(_unit(1)) == "u1"
@@ -299,7 +338,7 @@ def test_a_leader_waiting_for_another_writer_takes_what_queued_meanwhile(
     # Another transaction has its turn to write (on SQLite its BEGIN IMMEDIATE holds the writer
     # lock; on PostgreSQL it holds the group-commit advisory lock): the leader waits for it,
     # and work that queues meanwhile goes into the leader's batch.
-    group = GroupCommit(container.deps())
+    group = GroupCommit(container)
     with container.uow() as holder:
         holder.wait_turn()
         threads = [threading.Thread(target=group.run, args=(_unit(0),))]

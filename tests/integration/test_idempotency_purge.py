@@ -17,6 +17,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services import intake_idempotency
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
@@ -31,6 +32,7 @@ def _client(container: Container, actor: Actor) -> TestClient:
     seed_reference(container.deps(), actor)
     app = FastAPI()
     app.include_router(build_router(container))
+    app.include_router(public_form.build_router(container))
     return TestClient(app, base_url="https://testserver")
 
 

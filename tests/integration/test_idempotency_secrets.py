@@ -20,6 +20,7 @@ from vulndesk.adapters.crypto import KeyringError
 from vulndesk.adapters.storage import migrate
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.ports_intake import StoredResponse
@@ -72,6 +73,7 @@ def test_cached_responses_hold_no_secret_field_or_follow_up_token(world: World) 
 def _router_client(container: Container, address: str) -> TestClient:
     app = FastAPI()
     app.include_router(build_router(container))
+    app.include_router(public_form.build_router(container))
     return TestClient(app, base_url="https://testserver", client=(address, 40000))
 
 

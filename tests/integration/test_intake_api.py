@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from tests.builders import seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
 
@@ -38,6 +39,7 @@ def client(container: Container, actor: Actor) -> TestClient:
     seed_reference(container.deps(), actor)
     app = FastAPI()
     app.include_router(build_router(container))
+    app.include_router(public_form.build_router(container))
     return TestClient(app, base_url="https://testserver")
 
 
@@ -144,10 +146,50 @@ def test_rate_limit_gives_429_with_retry_after(container: Container, actor: Acto
     )
     app = FastAPI()
     app.include_router(build_router(limited))
+    app.include_router(public_form.build_router(limited))
     client = TestClient(app)
     codes = [client.post("/api/v1/intake", json=REPORT, headers=_key()) for _ in range(3)]
     assert [c.status_code for c in codes] == [201, 201, 429]
     assert 1 <= int(codes[2].headers["Retry-After"]) <= 60
+    limited.close()
+
+
+def test_the_form_and_the_api_share_one_write_path_and_one_rate(
+    container: Container, actor: Actor
+) -> None:
+    seed_reference(container.deps(), actor)
+    limited = Container(
+        container.settings.__class__(
+            home=container.settings.home,
+            database_url=container.settings.database_url,
+            keys_json=container.settings.keys_json,
+            extra={"INTAKE_RATE": "3/60"},
+        ),
+        container.clock,
+    )
+    app = FastAPI()
+    app.include_router(build_router(limited))
+    app.include_router(public_form.build_router(limited))
+    client = TestClient(app, base_url="https://testserver")
+
+    def form() -> int:
+        page = client.get("/report").text
+        csrf = page.split('name="csrf" value="')[1].split('"')[0]
+        idem = page.split('name="idempotency_key" value="')[1].split('"')[0]
+        return client.post(
+            "/report", data=REPORT | {"csrf": csrf, "idempotency_key": idem}
+        ).status_code
+
+    api = client.post("/api/v1/intake", json=REPORT, headers=_key()).status_code
+    assert (api, form()) == (201, 201)
+    # The form's report was stored by the shared (group-committed) transactions, as the API's.
+    assert limited.shared_transactions.group.items == 2
+    # Each report counted once against the one rate of the client's address.
+    assert form() == 201
+    assert client.post("/api/v1/intake", json=REPORT, headers=_key()).status_code == 429
+    assert form() == 429
+    with container.uow() as uow:
+        assert uow.cases.count(CaseFilter()) == 3
     limited.close()
 
 

@@ -19,6 +19,7 @@ from tests.integration.test_intake_api import REPORT
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
 
 with warnings.catch_warnings():
@@ -35,6 +36,7 @@ def _clients(container: Container, **extra: str) -> tuple[Container, TestClient,
     limited = Container(settings, container.clock)
     app = FastAPI()
     app.include_router(build_router(limited))
+    app.include_router(public_form.build_router(limited))
     return (
         limited,
         TestClient(app, base_url="https://testserver", client=(REPORTER, 40000)),

@@ -8,9 +8,9 @@ from typing import Any, cast
 
 import pytest
 
+from vulndesk.adapters.storage import joined
+from vulndesk.adapters.storage.joined import ReferenceCache
 from vulndesk.domain.errors import NotFound
-from vulndesk.services import context
-from vulndesk.services.context import ReferenceCache
 from vulndesk.services.ports import UnitOfWork
 
 
@@ -92,7 +92,7 @@ def test_callers_get_copies_they_may_change() -> None:
 def test_free_text_names_cannot_grow_the_cache_without_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(context, "CACHE_LIMIT", 3)
+    monkeypatch.setattr(joined, "CACHE_LIMIT", 3)
     cache, reads = ReferenceCache(), []
     view: Any = cache.view(cast(UnitOfWork, _Uow(reads)), 1)
     for n in range(10):

@@ -77,7 +77,7 @@ class CasePlan:
     """A case and its obligations worked out from reference data, not stored yet.
 
     `version` is the reference version the plan was read at: `store_open` takes the plan only
-    if it has not moved since (`UnitOfWork.reference_version`). None: planned in the very
+    if it has not moved since (`SharedTransactions.unchanged`). None: planned in the very
     transaction that stores it, so nothing can have moved.
     """
 
@@ -99,8 +99,9 @@ def plan_open(
 ) -> CasePlan:
     """Check `req` and evaluate the rules for it, reading only: no key is drawn, nothing stored.
 
-    `version` is `uow.reference_version()` read before any reference data (so the data is at
-    least as new as the number); None when the plan is stored in this same transaction.
+    `version` is the stamp of the planning transaction `uow` (`SharedTransactions.planning`),
+    whose reference data is at least as new as it; None when the plan is stored in this same
+    transaction.
     """
     title = values.text("title", req.title, max_len=300)
     roles = _roles(req.roles)
@@ -156,7 +157,7 @@ def store_open(
     A plan read at another reference version is made again here, in this transaction.
     `also` gives events (for the drawn key) to append together with the opening one.
     """
-    if plan.version is not None and uow.reference_version() != plan.version:
+    if plan.version is not None and not deps.transactions().unchanged(uow, plan.version):
         plan = plan_open(deps, uow, plan.actor, plan.request, plan.now)
     now = plan.now
     key = uow.cases.next_key(now.year)

@@ -20,7 +20,7 @@ from vulndesk.domain.intake import IntakeRecord
 from vulndesk.domain.products import Product
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
-from vulndesk.services.context import Actor, Deps, joined, read_once
+from vulndesk.services.context import Actor, Deps
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IntakeMessage, Upload
@@ -173,11 +173,9 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
     size = sum(len(a.content) for a in req.attachments) + len(
         (req.description + req.steps + req.impact + req.contact + req.product).encode()
     )
-    with deps.reader() as reading:
-        # The version first: what is read after it is at least as new (see plan_open).
-        version = reading.reference_version()
-        # Each unit, product, option and override read once, and kept while the version holds.
-        uow = deps.cache.view(reading, version) if deps.cache else read_once(reading)
+    with deps.transactions().planning() as planning:
+        # Reference data may come from a cache kept while its stamp holds (see plan_open).
+        uow = planning.uow
         try:
             product = uow.products.get(ProductId(req.product))
         except NotFound:
@@ -199,7 +197,7 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
             intake_id=tracking,
             evidence=f"public report {tracking} received via {req.channel}",
         )
-        plan = plan_open(deps, uow, Actor("intake", req.channel), opening, now, version)
+        plan = plan_open(deps, uow, Actor("intake", req.channel), opening, now, planning.stamp)
     return PreparedReport(req, tracking, token, size, plan)
 
 
@@ -207,8 +205,7 @@ def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
     """Open the planned `received` case and log the receipt, in one transaction."""
     req, tracking, now = prepared.request, prepared.tracking, prepared.plan.now
     actor = prepared.plan.actor
-    with deps.uow() as outer:
-        uow = joined(deps, outer).uow()
+    with deps.uow() as uow:
 
         def received(key: CaseKey) -> list[AuditEvent]:
             return [
@@ -239,7 +236,7 @@ def store_report(deps: Deps, prepared: PreparedReport) -> IntakeReceipt:
         for upload in req.attachments:
             uow.intake.add_attachment(tracking, upload, now)
         uow.intake.add_receipt(now, req.channel, req.source_address, prepared.size, tracking)
-        outer.commit()
+        uow.commit()
     return IntakeReceipt(tracking, prepared.token, case.key)
 
 

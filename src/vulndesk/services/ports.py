@@ -6,11 +6,11 @@ Each has one adapter per technology in `vulndesk.adapters` and a fake in `tests/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 
 from vulndesk.domain.audit import AuditEvent, ChainedEvent
 from vulndesk.domain.cases import Case, CaseState
@@ -190,18 +190,41 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
-    def reference_version(self) -> int:
-        """Moves on every change to units, products, organisation options or overrides."""
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Planning:
+    """A read-only unit of work to plan a write in, and the stamp of the reference data
+    (units, products, options, calendar overrides) it reads: see `SharedTransactions`."""
+
+    uow: UnitOfWork
+    stamp: int
+
+
+class SharedTransactions(Protocol):
+    """The one port for the hot small writes: many requests' work in one durable commit.
+
+    Everything that makes intake fast (group commit, joined and cached views, the reference
+    version) lives behind it in storage; use cases see only these three calls.
+    """
+
+    def run(self, work: Callable[[UnitOfWork], T], *, grouped: bool = True) -> T:
+        """`work(uow)`, kept once its transaction has committed; `work`'s error undoes its part.
+
+        `uow.commit()` inside does nothing: the transaction commits when `work` returns.
+        With `grouped`, the transaction is shared with concurrent callers, so `work` may run
+        twice (another piece of the batch failed) and must have no effect outside storage.
+        """
         ...
 
-    def savepoint(self) -> AbstractContextManager[None]:
-        """A nested transaction: kept when the block ends, undone alone when it raises."""
+    def planning(self) -> AbstractContextManager[Planning]:
+        """A read-only transaction to plan a write in before `run`; its reference data may
+        come from a cache that is valid for its `stamp`."""
         ...
 
-    def wait_turn(self) -> None:
-        """Wait until no other shared (group-commit) transaction of any process writes.
-
-        Those transactions all move the audit chain's head, so they write one after another
-        anyway; waiting up front lets work queue meanwhile. SQLite's writer lock, taken when
-        the transaction began, already does this."""
+    def unchanged(self, uow: UnitOfWork, stamp: int) -> bool:
+        """Whether reference data read at `stamp` is still current in `uow`'s transaction."""
         ...

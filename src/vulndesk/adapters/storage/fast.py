@@ -1,25 +1,23 @@
-"""Prebuilt Core statements compiled once per dialect and run straight on the driver's cursor.
+"""Prebuilt Core statements compiled once per dialect and sent with `Connection.exec_driver_sql`.
 
-`Connection.execute` spends more CPU per statement than the driver does: it builds a cache
-key, looks the compiled form up, builds an execution context and a result with its metadata.
-A hot statement whose shape never changes needs none of that. `FastStatement` wraps one
-statement built at import time, compiles it once per dialect and per set of parameter names,
-and then only binds values and calls the cursor of the Connection's current transaction.
+`Connection.execute` of a Core statement builds a cache key, looks the compiled form up and
+processes the parameters on every call. A hot statement whose shape never changes needs none
+of that: `FastStatement` wraps one statement built at import time, compiles it once per
+dialect and per set of parameter names, and then only binds the values itself and hands the
+compiled SQL to `Connection.exec_driver_sql`. Only public SQLAlchemy interfaces are used, so
+everything `exec_driver_sql` does stays as on the normal path: the transaction checks and
+autobegin, `echo` logging, the `before_cursor_execute` / `after_cursor_execute` listeners, and
+a driver error raised as the same `sqlalchemy.exc.IntegrityError` (etc.).
 
-What stays exactly as on the normal path:
+What this module does as the normal path does:
 - bind processors (TypeDecorators such as UTCDateTime, JSON serialisation) and result
-  processors (instants read back aware, JSON parsed), taken from the same compiled object;
+  processors (instants read back aware, JSON parsed), taken from each type's dialect
+  implementation; a failing bind processor or a missing value is a `StatementError`;
 - both paramstyles in use: sqlite3's qmark (a tuple in the compiled position order) and
-  psycopg's pyformat (a dict under the compiled, possibly escaped, names);
-- the engine's `before_cursor_execute` / `after_cursor_execute` listeners, fired when any are
-  registered (context is None), so statement counters see every statement;
-- errors: raised through `Connection._handle_dbapi_exception`, so a driver error becomes the
-  same `sqlalchemy.exc.IntegrityError` (etc.) and a failing bind processor the same
-  `StatementError`; the transaction checks and autobegin of `Connection.execute` run first.
+  psycopg's pyformat (a dict under the compiled, possibly escaped, names).
 
 Statements with Python-side column defaults, expanding (`IN`) or literal-execute parameters
-are refused when compiled: they need the full execution context. With `echo` on, the normal
-path runs so the log shows the statement as usual.
+are refused when compiled: they need the full execution context.
 """
 
 from __future__ import annotations
@@ -31,8 +29,12 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine.util import TransactionalContext
-from sqlalchemy.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import (
+    InvalidRequestError,
+    MultipleResultsFound,
+    NoResultFound,
+    StatementError,
+)
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.expression import ClauseElement, Executable
@@ -80,8 +82,7 @@ class _Plan:
     slots: tuple[tuple[str | None, Any, _Processor | None], ...]
     names: tuple[str, ...]  # driver parameter names (pyformat only)
     sequence: Callable[[list[Any]], Any]
-    keys: tuple[str, ...]
-    types: tuple[Any, ...]
+    types: tuple[Any, ...]  # the result columns' types (empty: rows go out as fetched)
     returns_rows: bool
     # Result processors by the cursor's column type codes, found on first use.
     result_processors: dict[tuple[Any, ...], tuple[_Processor | None, ...]] = field(
@@ -102,7 +103,7 @@ class _Plan:
         found = self.result_processors.get(codes)
         if found is None:
             found = tuple(
-                t._cached_result_processor(dialect, code)
+                t.dialect_impl(dialect).result_processor(dialect, code)
                 for t, code in zip(self.types, codes, strict=True)
             )
             self.result_processors[codes] = found
@@ -110,7 +111,7 @@ class _Plan:
 
 
 class FastStatement:
-    """A statement built once at import time and run on the DBAPI cursor (module docstring).
+    """A statement built once at import time and sent as compiled SQL (module docstring).
 
     Parameters are passed as on `Connection.execute`: a dict of column or bindparam names.
     Each distinct set of names is compiled once per dialect, as SQLAlchemy compiles an INSERT
@@ -126,15 +127,8 @@ class FastStatement:
     def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> FastResult:
         """Run once with one parameter dict."""
         given = params or {}
-        if conn._echo:
-            return self._normal(conn, given)
         plan = self._plan(conn.dialect, given)
-        _check_transaction(conn)
-        try:
-            values = plan.bind(given)
-        except BaseException as exc:  # noqa: BLE001 - the handler re-raises, as execute() does
-            conn._handle_dbapi_exception(_missing(exc, [given], plan), plan.sql, given, None, None)
-        return _run(conn, plan, values, many=False)
+        return _run(conn, plan, _bound(plan, [given])[0])
 
     def executemany(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> FastResult:
         """Run with several parameter dicts (one `executemany`); all name the same keys."""
@@ -142,26 +136,10 @@ class FastStatement:
             raise ValueError("executemany needs at least one parameter set")
         if len(params) == 1:
             return self.execute(conn, params[0])
-        if conn._echo:
-            return self._normal(conn, params)
         plan = self._plan(conn.dialect, params[0])
         if plan.returns_rows:
             raise InvalidRequestError("a fast statement that returns rows runs one set at a time")
-        _check_transaction(conn)
-        try:
-            values = [plan.bind(p) for p in params]
-        except BaseException as exc:  # noqa: BLE001 - the handler re-raises, as execute() does
-            conn._handle_dbapi_exception(_missing(exc, params, plan), plan.sql, params, None, None)
-        return _run(conn, plan, values, many=True)
-
-    def _normal(
-        self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> FastResult:
-        result = conn.execute(self.statement, cast(Any, params))
-        if not result.returns_rows:
-            return FastResult(result.rowcount, (), [])
-        rows = [tuple(r) for r in result]
-        return FastResult(result.rowcount, tuple(result.keys()), rows)
+        return _run(conn, plan, _bound(plan, params))
 
     def _plan(self, dialect: Dialect, params: Mapping[str, Any]) -> _Plan:
         by_names = self._plans.get(dialect)
@@ -174,12 +152,19 @@ class FastStatement:
         return plan
 
 
+def _result_types(statement: ClauseElement) -> tuple[Any, ...]:
+    """The types of the columns a statement returns (SELECT or RETURNING); () for text."""
+    columns = getattr(statement, "exported_columns", None)
+    return tuple(c.type for c in columns) if columns is not None else ()
+
+
 def _compile(statement: ClauseElement, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
     dml = isinstance(statement, Insert | Update)
+    types = _result_types(statement)
     # Compiled as for executemany unless the statement asks for RETURNING: that leaves out
     # the implicit `RETURNING id` PostgreSQL adds to fill `inserted_primary_key`, which
     # nothing here reads (the rows written are the same).
-    returning = dml and bool(cast(Insert | Update, statement)._returning)
+    returning = dml and bool(types)
     compiled = cast(
         SQLCompiler,
         statement.compile(
@@ -199,7 +184,6 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: tuple[str, ...])
             "use Connection.execute"
         )
     given = frozenset(names)
-    fixed = compiled.construct_params(escape_names=False, _check=False)
     source: dict[str, str | None] = {}
     for bind, name in compiled.bind_names.items():
         if bind.key in given:
@@ -210,87 +194,62 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: tuple[str, ...])
             source[name] = bind.key  # missing: binding reports it as execute() does
         else:
             source[name] = None
-    processors = cast(Mapping[str, _Processor], compiled._bind_processors)
-    order = list(compiled.positiontup or ()) if compiled.positional else list(fixed)
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    order = list(compiled.positiontup or ()) if compiled.positional else list(binds)
     slots = tuple(
-        (source[n], fixed[n] if source[n] is None else None, processors.get(n)) for n in order
+        (
+            source[n],
+            binds[n].effective_value if source[n] is None else None,
+            binds[n].type.dialect_impl(dialect).bind_processor(dialect),
+        )
+        for n in order
     )
     escaped = compiled.escaped_bind_names
-    columns = compiled._result_columns
     return _Plan(
         sql=compiled.string,
         positional=compiled.positional,
         slots=slots,
         names=tuple(escaped.get(n, n) for n in order),
         sequence=dialect.execute_sequence_format,
-        keys=tuple(c[0] for c in columns),
-        types=tuple(c[3] for c in columns),
-        returns_rows=bool(columns),
+        types=types,
+        returns_rows=bool(types) or not isinstance(statement, Insert | Update),
     )
 
 
-def _missing(exc: BaseException, groups: Sequence[Mapping[str, Any]], plan: _Plan) -> BaseException:
-    """A missing parameter as SQLAlchemy reports it; any other error unchanged."""
-    if isinstance(exc, KeyError):
-        for number, params in enumerate(groups):
-            absent = [s for s, _f, _p in plan.slots if s is not None and s not in params]
-            if absent and number:
-                return InvalidRequestError(
-                    f"A value is required for bind parameter {absent[0]!r}, "
-                    f"in parameter group {number}"
-                )
-            if absent:
-                return InvalidRequestError(f"A value is required for bind parameter {absent[0]!r}")
-    return exc
+def _bound(plan: _Plan, groups: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Each parameter dict as the driver takes it; a missing value or a failing bind
+    processor raises the `StatementError` that `Connection.execute` raises."""
+    bound = []
+    for number, params in enumerate(groups):
+        try:
+            bound.append(plan.bind(params))
+        except KeyError as exc:
+            absent = next(s for s, _f, _p in plan.slots if s is not None and s not in params)
+            where = f", in parameter group {number}" if number else ""
+            problem = f"A value is required for bind parameter {absent!r}{where}"
+            raise StatementError(problem, plan.sql, params, InvalidRequestError(problem)) from exc
+        except Exception as exc:
+            name = f"{type(exc).__module__}.{type(exc).__name__}"
+            raise StatementError(f"({name}) {exc}", plan.sql, params, exc) from exc
+    return bound
 
 
-def _check_transaction(conn: Connection) -> None:
-    """The checks and the autobegin `Connection.execute` runs before each statement."""
-    tx, nested = conn._transaction, conn._nested_transaction
-    if (tx is not None and not tx.is_active) or (nested is not None and not nested.is_active):
-        conn._invalid_transaction()
-    elif conn._trans_context_manager:
-        TransactionalContext._trans_ctx_check(conn)
-    if tx is None:
-        conn._autobegin()
-
-
-def _run(conn: Connection, plan: _Plan, values: Any, *, many: bool) -> FastResult:
-    dialect = conn.dialect
-    sql = plan.sql
-    cursor = None
+def _run(conn: Connection, plan: _Plan, values: Any) -> FastResult:
+    result = conn.exec_driver_sql(plan.sql, values)
     try:
-        cursor = conn.connection.cursor()
-        dispatch = conn.dispatch
-        if dispatch.before_cursor_execute:
-            for fn in dispatch.before_cursor_execute:
-                sql, values = fn(conn, cursor, sql, values, None, many)
-        if many:
-            dialect.do_executemany(cursor, sql, values, None)
+        if not result.returns_rows:
+            return FastResult(int(result.rowcount), (), [])
+        description = result.cursor.description
+        keys = tuple(str(d[0]) for d in description)
+        raw = result.fetchall()
+        # A textual statement has no typed result columns: its rows go out as fetched.
+        procs = plan.processors(conn.dialect, description) if plan.types else ()
+        if any(p is not None for p in procs):
+            rows = [
+                tuple(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw
+            ]
         else:
-            dialect.do_execute(cursor, sql, values, None)
-        if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(conn, cursor, sql, values, None, many)
-        rows: list[Row] = []
-        keys = plan.keys
-        description = cursor.description
-        if description is not None:
-            raw = cursor.fetchall()
-            # A textual statement has no typed result columns: its rows go out as fetched.
-            procs = plan.processors(dialect, description) if plan.types else ()
-            keys = keys or tuple(d[0] for d in description)
-            if any(p is not None for p in procs):
-                rows = [
-                    tuple(v if p is None else p(v) for p, v in zip(procs, r, strict=True))
-                    for r in raw
-                ]
-            else:
-                rows = [tuple(r) for r in raw]
-        rowcount = int(cursor.rowcount)
-        cursor.close()
-    except BaseException as exc:  # noqa: BLE001 - the handler re-raises, as execute() does
-        # As in Connection.execute once a statement is under way: driver errors are wrapped
-        # (IntegrityError...), any other error propagates as it is.
-        wrap = isinstance(exc, dialect.loaded_dbapi.Error)
-        conn._handle_dbapi_exception(exc, sql if wrap else None, values, cursor, None)
-    return FastResult(rowcount, keys, rows)
+            rows = [tuple(r) for r in raw]
+        return FastResult(int(result.rowcount), keys, rows)
+    finally:
+        result.close()

@@ -188,6 +188,8 @@ class SqlUnitOfWork:
         if "audit" in self.__dict__:
             self.audit.restore((None, None))
 
+    # The speed machinery's own calls (`shared.py`, `group_commit.py`): not part of the port.
+
     def reference_version(self) -> int:
         """A number that moves whenever units, products, options or overrides change."""
         value = _REFERENCE_VERSION.execute(self.conn).scalar_one()

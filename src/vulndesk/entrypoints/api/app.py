@@ -24,6 +24,7 @@ from vulndesk.entrypoints.api import (
     routes_reports,
     routes_waivers,
 )
+from vulndesk.entrypoints.web import public_form
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -76,6 +77,7 @@ def create_app(container: Container) -> FastAPI:
 
     # The public intake first: the busiest routes, matched without trying every other one.
     app.include_router(intake.build_router(container))
+    app.include_router(public_form.build_router(container))
     app.include_router(routes_auth.router)
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from vulndesk.bootstrap import Container
 from vulndesk.services.context import Deps, joined
-from vulndesk.services.group_commit import GroupCommit
+from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
 HEADER = "Idempotency-Key"
@@ -59,27 +59,27 @@ def run_idempotent(
     digest: str,
     create: Callable[[Deps], tuple[int, dict[str, Any]]],
     *,
-    group: GroupCommit | None = None,
+    grouped: bool = False,
+    deps: Deps | None = None,
 ) -> JSONResponse:
     """Replay a stored response, or run `create` and store its response in one transaction.
 
-    With `group`, that transaction is shared with concurrent requests (one commit for all).
+    With `grouped`, that transaction is shared with concurrent requests (one commit for all).
     """
+    deps = deps or container.deps()
 
-    def attempt(deps: Deps) -> tuple[StoredResponse | None, int, dict[str, Any]]:
-        with deps.uow() as uow:
-            stored = uow.idempotency.get(scope, key)
-            if stored is not None:
-                return stored, 0, {}
-            status, body = create(joined(deps, uow))
-            text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-            uow.idempotency.put(scope, key, StoredResponse(digest, status, text), deps.clock.now())
-            uow.commit()
-            return None, status, body
+    def attempt(uow: UnitOfWork) -> tuple[StoredResponse | None, int, dict[str, Any]]:
+        stored = uow.idempotency.get(scope, key)
+        if stored is not None:
+            return stored, 0, {}
+        status, body = create(joined(deps, uow))
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        uow.idempotency.put(scope, key, StoredResponse(digest, status, text), deps.clock.now())
+        return None, status, body
 
     for _attempt in range(2):
         try:
-            stored, status, body = group.run(attempt) if group else attempt(container.deps())
+            stored, status, body = deps.transactions().run(attempt, grouped=grouped)
         except IdempotencyKeyTaken:
             continue  # a concurrent twin committed first: read and replay its response
         if stored is not None:

@@ -1,64 +1,52 @@
-"""Public intake routes: report API and form, follow-up by token, and security.txt."""
+"""Public intake API: reports, follow-up by token, and security.txt (the form is in web/)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import json
-import secrets
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from vulndesk.bootstrap import Container
-from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.entrypoints.api.idempotency import request_hash, require_key, run_idempotent
-from vulndesk.services import intake, intake_receipts
+from vulndesk.domain.errors import Conflict, InvalidInput, NotFound
+from vulndesk.entrypoints.api.idempotency import HEADER, request_hash, require_key
+from vulndesk.services import intake, intake_receive
 from vulndesk.services.accounts_auth import Throttled
-from vulndesk.services.context import Deps
-from vulndesk.services.intake_receipts import parse_rate
+from vulndesk.services.context import run_joined
+from vulndesk.services.intake_receipts import Rate, parse_rate
 from vulndesk.services.ports_intake import Upload
 
-TEMPLATES = Jinja2Templates(
-    directory=str(Path(__file__).resolve().parents[1] / "web" / "templates")
-)
 FIELDS = ("product", "version", "description", "steps", "impact", "contact", "language")
-CSRF_COOKIE = "vd_intake_csrf"
 
 
-def _client(request: Request) -> str:
+def client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class _Limited(Exception):
-    """The client is over its rate; raised inside the report's transaction to undo it."""
+def intake_rate(container: Container) -> Rate:
+    """How many reports one client address may send per window (VULNDESK_INTAKE_RATE)."""
+    limit, _, window = container.settings.extra.get("INTAKE_RATE", "30/60").partition("/")
+    return Rate(int(limit), int(window or 60))
 
 
-def _rate(container: Container, request: Request, deps: Deps | None = None) -> None:
-    """Count the request; 429 over the limit. With `deps`, in that (joined) transaction."""
-    spec = container.settings.extra.get("INTAKE_RATE", "30/60")
-    limit, _, window = spec.partition("/")
-    wait = intake_receipts.check_rate(
-        deps or container.deps(), _client(request), int(limit), int(window or 60)
-    )
-    if wait is None:
-        return
-    if deps is not None:
-        raise _Limited
-    raise HTTPException(
-        429,
-        f"too many reports from this address; retry in {wait} s",
-        {"Retry-After": str(wait)},
-    )
+def count(container: Container, request: Request) -> None:
+    """Count a request refused before it reached the write path; 429 over the rate."""
+    try:
+        intake_receive.count_request(container.deps(), client(request), intake_rate(container))
+    except Throttled as exc:
+        raise too_many(exc) from exc
 
 
-def _error(exc: InvalidInput) -> HTTPException:
+def too_many(exc: Throttled) -> HTTPException:
+    return HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)})
+
+
+def error(exc: InvalidInput) -> HTTPException:
     code = (
         413
         if isinstance(exc, intake.AttachmentTooLarge)
@@ -71,7 +59,7 @@ def _error(exc: InvalidInput) -> HTTPException:
     )
 
 
-async def _parse(
+async def parse_report(
     request: Request, channel: str
 ) -> tuple[intake.IntakeRequest, bytes, dict[str, Any]]:
     """The request's fields and uploads, plus canonical bytes to hash for idempotency."""
@@ -107,53 +95,41 @@ async def _parse(
     return req, raw, data
 
 
-def _submit(container: Container, req: intake.IntakeRequest, request: Request | None = None) -> Any:
-    """The creating step; with `request`, the rate count joins the report's transaction."""
-    unit = container.settings.extra.get("INTAKE_UNIT")
-
-    def create(deps: Deps) -> tuple[int, dict[str, Any]]:
-        if request is not None:
-            _rate(container, request, deps)
-        got = intake.submit_report(deps, req, unit=unit)
-        return 201, {
-            "tracking": got.tracking,
-            "token": got.token,
-            "status_url": f"/api/v1/intake/{got.tracking}/messages",
-        }
-
-    return create
-
-
-def _grouped(
-    container: Container, key: str, digest: str, req: intake.IntakeRequest, request: Request
+def _receive(
+    container: Container, req: intake.IntakeRequest, sent: intake_receive.Submission
 ) -> JSONResponse:
-    """Plan the report's case (reads only), then store it in a shared transaction.
+    """The shared write path, run in a worker thread: the planning needs no writer lock, and
+    the event loop keeps reading other requests while this one waits for its shared commit."""
+    unit = container.settings.extra.get("INTAKE_UNIT")
+    try:
+        got = intake_receive.receive(container.deps(), req, sent, intake_rate(container), unit=unit)
+    except intake_receive.KeyReused as exc:
+        raise HTTPException(
+            422, f"{HEADER} was already used with a different request body"
+        ) from exc
+    except InvalidInput as exc:
+        raise error(exc) from exc
+    except Throttled as exc:
+        raise too_many(exc) from exc
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from exc
+    headers = {"Idempotent-Replayed": "true"} if got.replayed else None
+    return JSONResponse(got.body, status_code=got.status, headers=headers)
 
-    Runs in a worker thread: the planning needs no writer lock, and the event loop keeps
-    reading other requests while this one waits for its shared commit.
-    """
-    prepared = intake.prepare_report(
-        container.deps(), req, unit=container.settings.extra.get("INTAKE_UNIT")
-    )
 
-    def create(deps: Deps) -> tuple[int, dict[str, Any]]:
-        _rate(container, request, deps)
-        got = intake.store_report(deps, prepared)
-        return 201, {
-            "tracking": got.tracking,
-            "token": got.token,
-            "status_url": f"/api/v1/intake/{got.tracking}/messages",
-        }
-
-    scope = client_scope(container, request, "api")
-    return run_idempotent(container, scope, key, digest, create, group=container.group_commit)
+def submission(
+    container: Container, request: Request, channel: str, key: str, path: str, raw: bytes
+) -> intake_receive.Submission:
+    """Whose report this is, under which key, and the hash of the request as sent to `path`."""
+    scope = client_scope(container, request, channel)
+    return intake_receive.Submission(scope, key, request_hash("POST", path, raw), client(request))
 
 
 def client_scope(container: Container, request: Request, channel: str) -> str:
     """Whose idempotency keys these are: the client's address (as seen through the trusted
     proxies), keyed and hashed. Another client sending the same key and body is a new report
     and never sees this one's tracking id or token (docs/decisions/0012)."""
-    return f"intake:{channel}:{container.source_digest(_client(request))}"
+    return f"intake:{channel}:{container.source_digest(client(request))}"
 
 
 def follow_up_limits(container: Container) -> intake.FollowUpLimits:
@@ -174,7 +150,7 @@ def follow_up_limits(container: Container) -> intake.FollowUpLimits:
     )
 
 
-def _refusal(refused: intake.Refused | NotFound | Throttled) -> HTTPException:
+def refusal(refused: intake.Refused | NotFound | Throttled) -> HTTPException:
     """404 for an unknown report or a wrong token (identical either way), 429 over a limit."""
     error = refused.error() if isinstance(refused, intake.Refused) else refused
     if isinstance(error, Throttled):
@@ -187,68 +163,34 @@ def _token(request: Request) -> str:
     return auth[7:].strip() if auth[:7].lower() == "bearer " else ""
 
 
-def _csrf_pair(container: Container) -> tuple[str, str]:
-    """A random token and its HMAC signature for the double-submit cookie."""
-    token = secrets.token_urlsafe(24)
-    return token, _sign(container, token)
-
-
-def _sign(container: Container, token: str) -> str:
-    key = hashlib.sha256(
-        b"vulndesk:csrf:"
-        + container.settings.org_name.encode()
-        + str(container.settings.home).encode()
-    ).digest()
-    secret = container.cipher.ring.keys[container.cipher.ring.current]
-    return hmac.new(
-        hmac.new(secret, key, hashlib.sha256).digest(), token.encode(), hashlib.sha256
-    ).hexdigest()
-
-
 def build_router(container: Container) -> APIRouter:
     router = APIRouter(tags=["intake"])
 
     @router.post("/api/v1/intake")
     async def post_intake(request: Request) -> Response:
-        # Every request counts against the client's rate. A report that is stored counts in
-        # its own transaction (one commit, one fsync); any other outcome counts on its own.
+        # Every request counts against the client's rate (see services.intake_receive).
         key = require_key(request)
         try:
-            req, raw, _ = await _parse(request, "api")
+            req, raw, _ = await parse_report(request, "api")
         except InvalidInput as exc:
-            _rate(container, request)
-            raise _error(exc) from exc
+            count(container, request)
+            raise error(exc) from exc
         except HTTPException:
-            _rate(container, request)
+            count(container, request)
             raise
-        req = replace(req, source_address=_client(request))
-        digest = request_hash("POST", "/api/v1/intake", raw)
-        try:
-            result = await run_in_threadpool(_grouped, container, key, digest, req, request)
-        except InvalidInput as exc:
-            _rate(container, request)
-            raise _error(exc) from exc
-        except _Limited:
-            _rate(container, request)  # counted again outside the undone transaction: 429
-            raise HTTPException(
-                429, "too many reports from this address", {"Retry-After": "1"}
-            ) from None
-        except HTTPException:
-            _rate(container, request)
-            raise
-        if result.headers.get("Idempotent-Replayed"):
-            _rate(container, request)
-        return result
+        req = replace(req, source_address=client(request))
+        sent = submission(container, request, "api", key, "/api/v1/intake", raw)
+        return await run_in_threadpool(_receive, container, req, sent)
 
     @router.get("/api/v1/intake/{tracking}/messages")
     def get_messages(tracking: str, request: Request) -> JSONResponse:
-        token, source, limits = _token(request), _client(request), follow_up_limits(container)
+        token, source, limits = _token(request), client(request), follow_up_limits(container)
         # Run in the shared transaction; a refusal is returned so its count is kept.
-        status = container.group_commit.run(
-            lambda deps: intake.read_status(deps, tracking, token, source, limits)
+        status = run_joined(
+            container.deps(), lambda deps: intake.read_status(deps, tracking, token, source, limits)
         )
         if isinstance(status, intake.Refused):
-            raise _refusal(status)
+            raise refusal(status)
         return JSONResponse(
             {
                 "tracking": status.tracking,
@@ -270,15 +212,15 @@ def build_router(container: Container) -> APIRouter:
                 tracking,
                 _token(request),
                 str(body),
-                _client(request),
+                client(request),
                 follow_up_limits(container),
             )
         except (NotFound, Throttled) as exc:
-            raise _refusal(exc) from exc
+            raise refusal(exc) from exc
         except (ValueError, AttributeError) as exc:
             raise HTTPException(422, "body must be a JSON object with 'body'") from exc
         except InvalidInput as exc:
-            raise _error(exc) from exc
+            raise error(exc) from exc
         return JSONResponse({"status": "posted"}, status_code=201)
 
     @router.get("/.well-known/security.txt", response_class=PlainTextResponse)
@@ -295,99 +237,4 @@ def build_router(container: Container) -> APIRouter:
             f"Policy: {s.extra.get('SECURITY_POLICY_URL', base + '/report')}\n"
         )
 
-    @router.get("/report", response_class=HTMLResponse)
-    def report_form(request: Request) -> Response:
-        token, signed = _csrf_pair(container)
-        ctx = {"csrf": token, "idem": secrets.token_urlsafe(18), "error": None}
-        resp = TEMPLATES.TemplateResponse(request, "intake/form.html", ctx)
-        resp.set_cookie(
-            CSRF_COOKIE,
-            signed,
-            httponly=True,
-            samesite="strict",
-            secure=container.settings.cookie_secure,
-        )
-        return resp
-
-    @router.post("/report", response_class=HTMLResponse)
-    async def report_submit(request: Request) -> Response:
-        _rate(container, request)
-        try:
-            req, raw, data = await _parse(request, "web")
-        except InvalidInput as exc:
-            raise _error(exc) from exc
-        csrf, idem = str(data.get("csrf", "")), str(data.get("idempotency_key", ""))
-        if not hmac.compare_digest(_sign(container, csrf), request.cookies.get(CSRF_COOKIE, "")):
-            raise HTTPException(403, "the form expired or was not sent from this site; reload it")
-        if not idem or len(idem) > 200 or not (idem.isascii() and idem.isprintable()):
-            raise HTTPException(
-                400, "the form's idempotency_key field is required (1-200 printable characters)"
-            )
-        req = replace(req, source_address=_client(request))
-        digest = request_hash("POST", "/report", raw)
-        try:
-            scope = client_scope(container, request, "web")
-            result = run_idempotent(container, scope, idem, digest, _submit(container, req))
-        except InvalidInput as exc:
-            return TEMPLATES.TemplateResponse(
-                request,
-                "intake/form.html",
-                {"csrf": csrf, "idem": idem, "error": f"{exc.field}: {exc.problem}"},
-                status_code=422,
-            )
-        body = json.loads(bytes(result.body))
-        return TEMPLATES.TemplateResponse(
-            request, "intake/received.html", body, status_code=result.status_code
-        )
-
-    @router.get("/report/status", response_class=HTMLResponse)
-    def status_form(request: Request) -> Response:
-        return _status_page(container, request, None, "", None)
-
-    @router.post("/report/status", response_class=HTMLResponse)
-    async def status_submit(request: Request) -> Response:
-        async with request.form() as form:
-            data = {k: v for k, v in form.items() if isinstance(v, str)}
-        if not hmac.compare_digest(
-            _sign(container, data.get("csrf", "")), request.cookies.get(CSRF_COOKIE, "")
-        ):
-            raise HTTPException(403, "the form expired or was not sent from this site; reload it")
-        tracking, token = data.get("tracking", "").strip(), data.get("token", "").strip()
-        source, limits, deps = _client(request), follow_up_limits(container), container.deps()
-        try:
-            if data.get("message", "").strip():
-                intake.post_message(deps, tracking, token, data["message"], source, limits)
-            status = intake.report_status(deps, tracking, token, source, limits)
-        except NotFound:
-            return _status_page(container, request, None, tracking, "not found", 404)
-        except Throttled as exc:
-            page = _status_page(container, request, None, tracking, str(exc), 429)
-            page.headers["Retry-After"] = str(exc.retry_after)
-            return page
-        except InvalidInput as exc:
-            return _status_page(container, request, None, tracking, exc.problem, 422)
-        return _status_page(container, request, status, tracking, None)
-
     return router
-
-
-def _status_page(
-    container: Container,
-    request: Request,
-    status: intake.ReportStatus | None,
-    tracking: str,
-    error: str | None,
-    code: int = 200,
-) -> Response:
-    token, signed = _csrf_pair(container)
-    ctx = {"csrf": token, "status": status, "tracking": tracking, "error": error}
-    resp = TEMPLATES.TemplateResponse(request, "intake/status.html", ctx, status_code=code)
-    resp.set_cookie(
-        CSRF_COOKIE,
-        signed,
-        httponly=True,
-        samesite="strict",
-        secure=container.settings.cookie_secure,
-    )
-    resp.headers["Cache-Control"] = "no-store"
-    return resp

@@ -44,7 +44,7 @@ from vulndesk.services.access import (
     CASE_WRITERS,
     MEMBER_MANAGERS,
 )
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Deps, run_joined
 from vulndesk.services.ports import CaseFilter
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
@@ -114,7 +114,7 @@ def show_case(
     # the shared writing transaction (group commit), and the case is shown once it committed.
     c = container(request)
     view = cases.read_visible_case(c.deps(), who, key)
-    c.group_commit.run(lambda d: cases.record_case_read(d, actor, view.case))
+    run_joined(c.deps(), lambda d: cases.record_case_read(d, actor, view.case))
     return case_out(view.case, view.obligations)
 
 

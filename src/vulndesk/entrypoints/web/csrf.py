@@ -1,4 +1,5 @@
-"""CSRF protection for console forms: a token bound to the session by an HMAC.
+"""CSRF protection for console forms (a token bound to the session by an HMAC) and for the
+public report form (a double-submit cookie).
 
 Forms carry it in a hidden `csrf` field; htmx requests send it in the `X-CSRF-Token` header
 (set once on <body> with hx-headers). A POST without the right token is refused with 403.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from vulndesk.bootstrap import Container
 
@@ -28,3 +30,31 @@ def valid(container: Container, session_secret: str, presented: str | None) -> b
     if not presented or not session_secret:
         return False
     return hmac.compare_digest(token_for(container, session_secret), presented)
+
+
+# The public report form has no session: a double-submit cookie holds the signature of the
+# random token the form carries (the reporter's browser alone can send both).
+PUBLIC_COOKIE = "vd_intake_csrf"
+
+
+def public_pair(container: Container) -> tuple[str, str]:
+    """A random token for the public form, and its signature for the cookie."""
+    token = secrets.token_urlsafe(24)
+    return token, public_signature(container, token)
+
+
+def public_signature(container: Container, token: str) -> str:
+    key = hashlib.sha256(
+        b"vulndesk:csrf:"
+        + container.settings.org_name.encode()
+        + str(container.settings.home).encode()
+    ).digest()
+    secret = container.cipher.ring.keys[container.cipher.ring.current]
+    return hmac.new(
+        hmac.new(secret, key, hashlib.sha256).digest(), token.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def public_valid(container: Container, token: str, cookie: str) -> bool:
+    """Whether the form's token matches the signature in the cookie."""
+    return hmac.compare_digest(public_signature(container, token), cookie)

@@ -25,7 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from vulndesk.services.context import Deps, joined
+from vulndesk.adapters.storage.joined import read_once
+from vulndesk.adapters.storage.uow import SqlUnitOfWork
+from vulndesk.services.ports import UnitOfWork
 
 T = TypeVar("T")
 
@@ -34,7 +36,7 @@ MAX_BATCH = 64
 
 @dataclass(eq=False)
 class _Item(Generic[T]):
-    work: Callable[[Deps], T]
+    work: Callable[[UnitOfWork], T]
     wake: threading.Event = field(default_factory=threading.Event)
     leads: bool = False
     done: bool = False
@@ -43,10 +45,10 @@ class _Item(Generic[T]):
 
 
 class GroupCommit:
-    """Runs `work(deps)` in a transaction shared with concurrent callers; see the module."""
+    """Runs `work(uow)` in a transaction shared with concurrent callers; see the module."""
 
-    def __init__(self, deps: Deps, max_batch: int = MAX_BATCH) -> None:
-        self._deps = deps
+    def __init__(self, uow: Callable[[], SqlUnitOfWork], max_batch: int = MAX_BATCH) -> None:
+        self._uow = uow
         self._max = max_batch
         self._lock = threading.Lock()
         self._queue: list[_Item[Any]] = []
@@ -61,11 +63,11 @@ class GroupCommit:
         with self._lock:
             return len(self._queue)
 
-    def run(self, work: Callable[[Deps], T]) -> T:
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
         """The result of `work`, once the transaction it ran in has committed; or its error.
 
-        `work` gets Deps whose units of work join the shared transaction: their `commit()`
-        does nothing, and whatever they write is kept only if `work` returns normally. It runs
+        `work` gets a unit of work that joins the shared transaction: its `commit()` does
+        nothing, and whatever it writes is kept only if `work` returns normally. It runs
         a second time when another piece of work in its batch fails (see the module).
         """
         item: _Item[T] = _Item(work)
@@ -148,11 +150,11 @@ class GroupCommit:
         """One transaction over the batch (taken from the queue if `batch` is empty). Not
         isolated: the first error stops it, uncommitted, and is returned. Isolated: each piece
         runs in a savepoint, its error is its result, and the rest is committed."""
-        with self._deps.uow() as uow:
+        with self._uow() as uow:
             uow.wait_turn()  # PostgreSQL: as SQLite's BEGIN IMMEDIATE, queue for writing
             if not batch:
                 self._take(batch)
-            shared = joined(self._deps, uow)
+            shared = read_once(uow)
             for item in batch:
                 try:
                     if not isolated:
