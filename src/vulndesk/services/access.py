@@ -43,6 +43,9 @@ BLACKOUT_KEEPERS = ADMINS
 LEDGER_ALL = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR, AccountRole.HQ_OVERSIGHT})
 LEDGER_READERS = LEDGER_ALL | CASE_READERS
 OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
+ADVISORY_WRITERS = DRAFTERS
+# Publishing an approved advisory: an approver, or whoever coordinates the case.
+ADVISORY_PUBLISHERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.APPROVER})
 
 
 @dataclass(frozen=True, slots=True)

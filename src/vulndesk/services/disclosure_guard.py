@@ -8,7 +8,7 @@ leaves as an `Outgoing` and call `require` inside their transaction. Checks, in 
     equal-dissemination  equal dissemination       `justification` (of the draft, or without one)
     cross-border         RMSV Art. 9(7)            `cross-border`, or an `overseas_exception`
                                                    publication decision naming the recipient
-    two-person           two-person approval       an approved draft, or `release` (or
+    two-person           two-person approval       an approved draft or advisory, or `release` (or
                                                    `cross-border`) covering the fields
 
 Equal dissemination: a government gets no detail another government or a customer did not get
@@ -79,6 +79,8 @@ class Outgoing:
     fields: frozenset[str] = frozenset()
     way: str = "ledger"
     draft: DraftRecord | None = None
+    # The approver accounts of an advisory revision (not a report draft) being published.
+    approved_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +279,8 @@ def _two_person(
     draft = out.draft
     if draft is not None and draft.status in _SENT and len(set(draft.approvers)) >= MIN_APPROVERS:
         return None, draft.approvers, None
+    if len(set(out.approved_by)) >= MIN_APPROVERS:
+        return None, out.approved_by, None
     found = _find(decisions, (RELEASE, CROSS_BORDER), out)
     if found is not None:
         return None, found.approvers, found

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
 from vulndesk.adapters.storage.tables import case_facts, case_transitions, obligations
+from vulndesk.adapters.storage.tables_advisories import advisory_approvals, advisory_revisions
 from vulndesk.adapters.storage.tables_notifications import notify_messages
 from vulndesk.adapters.storage.tables_publication import (
     case_shares,
@@ -143,6 +144,20 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
     publication_decisions: ("case_key", "kind", "subject", "by", "at", "note"),
     publication_approvals: ("decision_id", "actor", "at"),
     case_shares: ("case_key", "recipient", "country", "is_provider", "at", "note"),
+    advisory_revisions: (
+        "case_key",
+        "unit_id",
+        "number",
+        "sha256",
+        "tlp",
+        "status",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+        "csaf_version",
+    ),
+    advisory_approvals: ("revision_id", "actor", "unit_id", "at"),
 }
 
 # Columns of evidence tables left out of the digest, and why.
@@ -156,6 +171,7 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     report_drafts: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    advisory_revisions: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}
