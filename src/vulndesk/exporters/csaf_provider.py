@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from vulndesk.exporters.advisory import Publisher
 from vulndesk.exporters.advisory_support import to_json, utc_stamp
 from vulndesk.exporters.csaf import csaf_filename
 
@@ -58,6 +59,14 @@ class ProviderInfo:
     @property
     def key_path(self) -> str:
         return f"openpgp/{self.fingerprint.upper()}.asc"
+
+
+def csaf_publisher(p: Publisher) -> dict[str, Any]:
+    """The publisher object as CSAF documents and provider metadata carry it."""
+    out: dict[str, Any] = {"category": p.category.value, "name": p.name, "namespace": p.namespace}
+    if p.contact:
+        out["contact_details"] = p.contact
+    return out
 
 
 def document_path(tracking_id: str, initial: dt.datetime) -> str:

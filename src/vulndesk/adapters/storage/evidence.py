@@ -215,18 +215,24 @@ def take_pending(conn: Connection) -> dict[str, str]:
     out: dict[str, str] = {}
     for table, where in noted.items():
         cols = _present(conn, table)
+        if cols is None:
+            continue  # a table a later migration creates: it has no rows yet
         stmt = select(table.c.id, *(table.c[c] for c in cols)).where(or_(*where))
         for row in conn.execute(stmt):
             out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
     return out
 
 
-def _present(conn: Connection, table: Table) -> tuple[str, ...]:
-    """The evidential columns of `table` the database has. Only a migration that runs before
-    a later one adds a column sees fewer; an absent column is NULL, left out of the digest."""
+def _present(conn: Connection, table: Table) -> tuple[str, ...] | None:
+    """The evidential columns of `table` the database has (None: it has not the table). Only
+    a migration that runs before a later one adds a column or table sees fewer; an absent
+    column is NULL, left out of the digest."""
     if not conn.info.get(MIGRATING):
         return EVIDENCE[table]
-    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    found = inspect(conn)
+    if not found.has_table(table.name):
+        return None
+    have = {c["name"] for c in found.get_columns(table.name)}
     return tuple(c for c in EVIDENCE[table] if c in have)
 
 
