@@ -53,6 +53,8 @@ from vulndesk.services import (
 )
 from vulndesk.services.access import (
     ADMINS,
+    ADVISORY_PUBLISHERS,
+    ADVISORY_WRITERS,
     ALL_CASES,
     APPROVERS,
     AUDIT_READERS,
@@ -418,6 +420,62 @@ ROWS: list[Row] = [
         "POST /api/v1/blackouts",
     ),
     Row("blackout list", ("--json",), REFERENCE_READERS, "GET /api/v1/blackouts"),
+    # -- advisories (services.advisories; the service checks roles and need-to-know)
+    Row(
+        "advisory list",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+    ),
+    Row(
+        "advisory draft",
+        ("{case}", "--text", "summary=A flaw."),
+        ADVISORY_WRITERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"already has an advisory",),
+    ),
+    Row(
+        "advisory edit",
+        ("{case}", "--title", "Advisory {n}"),
+        ADVISORY_WRITERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found",),
+    ),
+    Row(
+        "advisory show",
+        ("{case}",),
+        CASE_READERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory export",
+        ("{case}", "--format", "osv", "--out", "{dir}/adv-{n}.json"),
+        CASE_READERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory diff",
+        ("{case}",),
+        CASE_READERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory approve",
+        ("{case}",),
+        APPROVERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found", AGAIN),
+    ),
+    Row(
+        "advisory publish",
+        ("{case}",),
+        ADVISORY_PUBLISHERS,
+        "no API route yet: the advisory is reached by the CLI (docs/advisories.md)",
+        refusals=(r"advisory .*not found", r"two-person", r"VULNDESK_CSAF_KEY"),
+    ),
     Row(
         "import csaf",
         ("{dir}/advisory.json", "--unit", "cn", "--json"),

@@ -22,7 +22,7 @@ from vulndesk.exporters.validation import (
     validate_osv,
     validate_provider_metadata,
 )
-from vulndesk.services import access, advisories, cases, advisory_publish, ledger, reference
+from vulndesk.services import access, advisories, advisory_publish, cases, ledger, reference
 from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 
@@ -82,9 +82,7 @@ def key(deps: Deps, actor: Actor) -> str:
         deps, actor, id="everyone", name="The public", kind="public", country="DE",
         channels=["email:psirt@example.com"],
     )  # fmt: skip
-    case = open_case(
-        deps, actor, unit="de", products={"router": ["1.0", "1.1"]}, details=DETAILS
-    )
+    case = open_case(deps, actor, unit="de", products={"router": ["1.0", "1.1"]}, details=DETAILS)
     for name in ("approver-a", "approver-b"):
         access.set_member(deps, actor, case.key, name, True)
     return str(case.key)
@@ -176,7 +174,9 @@ def test_publish_writes_a_signed_provider_tree(
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
     # The ledger records the publication to the public.
-    entries = [e for e in ledger.list_entries(deps, key) if e.entry.disclosure_kind == "public-advisory"]
+    entries = [
+        e for e in ledger.list_entries(deps, key) if e.entry.disclosure_kind == "public-advisory"
+    ]
     assert len(entries) == 1 and set(entries[0].entry.approvers) == {"approver-a", "approver-b"}
     _verify_signature(tree, done.path, tmp_path)
     # An update is a new revision with the revision history CSAF requires.
@@ -199,7 +199,9 @@ def _verify_signature(tree: Path, path: str, tmp_path: Path) -> None:
     key_url = metadata["public_openpgp_keys"][0]["url"]
     key_file = tree / key_url.split("/.well-known/csaf/", 1)[1]
     env = {"GNUPGHOME": str(clean), "PATH": "/usr/bin:/bin"}
-    subprocess.run(["gpg", "--batch", "--import", str(key_file)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        ["gpg", "--batch", "--import", str(key_file)], env=env, check=True, capture_output=True
+    )
     ok = subprocess.run(
         ["gpg", "--batch", "--verify", str(tree / f"{path}.asc"), str(tree / path)],
         env=env, capture_output=True,
