@@ -82,8 +82,8 @@ def _store(
 
 def draft(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> AdvisoryRecord:
     """The first revision, drafted from the case and the given changes."""
-    p.require(ADVISORY_WRITERS, "write")
     key = access.check_case(deps, p, case)
+    p.require(ADVISORY_WRITERS, "write")
     with deps.uow() as uow:
         if revisions_of(uow, key):
             raise Conflict(
@@ -97,8 +97,8 @@ def draft(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> Ad
 
 def edit(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> AdvisoryRecord:
     """A new revision: the newest one with `changes`; earlier approvals do not carry over."""
-    p.require(ADVISORY_WRITERS, "write")
     key = access.check_case(deps, p, case)
+    p.require(ADVISORY_WRITERS, "write")
     if not changes:
         raise InvalidInput("changes", "nothing to change", "at least one option, e.g. --title")
     with deps.uow() as uow:
@@ -109,8 +109,8 @@ def edit(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> Adv
 
 
 def revisions(deps: Deps, p: Principal, case: str) -> list[AdvisoryRecord]:
-    p.require(CASE_READERS)
     key = access.check_case(deps, p, case)
+    p.require(CASE_READERS)
     with deps.reader() as uow:
         return revisions_of(uow, key)
 
@@ -137,8 +137,8 @@ def preview(
     deps: Deps, p: Principal, setup: Setup, case: str, fmt: str = "csaf", number: int | None = None
 ) -> tuple[AdvisoryRecord, str]:
     """A revision in one format exactly as publishing it now would write it; audited."""
-    p.require(CASE_READERS)
     key = access.check_case(deps, p, case)
+    p.require(CASE_READERS)
     now = deps.clock.now()
     with deps.uow() as uow:
         record = _pick(uow, key, number)

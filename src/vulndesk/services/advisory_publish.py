@@ -69,8 +69,8 @@ def _ready(record: AdvisoryRecord) -> AdvisoryContent:
 
 
 def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: str) -> Published:
-    p.require(ADVISORY_PUBLISHERS, "write")
     key = access.check_case(deps, p, case)
+    p.require(ADVISORY_PUBLISHERS, "write")
     now = deps.clock.now()
     actor = p.actor(SOURCE)
     with deps.uow() as uow:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from tests.unit.exporters.advisory_fixtures import router_advisory
+
 from vulndesk.exporters import advisory_support
 from vulndesk.exporters import csaf_provider as cp
 from vulndesk.exporters.advisory import Publisher
