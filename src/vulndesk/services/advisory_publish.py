@@ -11,7 +11,7 @@ If the site cannot be written, nothing is recorded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
@@ -77,14 +77,11 @@ def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: st
         record = latest(uow, key)
         content = _ready(record)
         found = uow.cases.get(key)
-        gate = check_publication(
-            publication.gather(
-                uow,
-                found,
-                publication.CheckRequest(str(key), "advisory", now, content.include),
-                now,
-            )
+        planned = publication.gather(
+            uow, found, publication.CheckRequest(str(key), "advisory", now, content.include), now
         )
+        # The gate judges the texts the advisory publishes, not the case's own.
+        gate = check_publication(replace(planned, included=dict(content.texts)))
         if gate.result is not Result.PASS:
             blocking = [c for c in gate.checks if c.result is not Result.PASS]
             raise GuardFailed(
