@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
-from vulndesk.adapters.csaf_site import FileCsafSite
+from vulndesk.adapters.csaf_site import FileCsafSite, read_site
 from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, send_message
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
@@ -177,6 +177,11 @@ class Container:
 
     def site_root(self) -> Path:
         return Path(self.settings.extra.get("CSAF_DIR", "") or self.settings.home / "site")
+
+    def read_site(self, area: str, path: str) -> tuple[bytes, bool]:
+        """A published file (or folder listing) of the site: `csaf`, `osv` or `cve`; reading
+        needs no signing key."""
+        return read_site(self.site_root(), area, path)
 
     def source_digest(self, address: str) -> str:
         """A keyed digest of a client's address, as the receipt log keeps it: names what only

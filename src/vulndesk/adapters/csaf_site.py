@@ -102,22 +102,31 @@ class FileCsafSite:
         _write(self.tree / cp.METADATA, metadata.encode())
 
     def read(self, area: str, path: str) -> tuple[bytes, bool]:
-        """A served file of `area` (csaf, osv, cve) and whether it is a directory listing.
+        """A served file of `area` (csaf, osv, cve) and whether it is a directory listing."""
+        return read_site(self.root, area, path)
 
-        Only plain names below the area are served: no `..`, no hidden files, no TLP folder
-        but the public one."""
-        parts = [p for p in path.split("/") if p]
-        if area not in ("csaf", "osv", "cve") or not all(_SAFE_PART.match(p) for p in parts):
-            raise NotFound("file", path[:100])
-        if area == "csaf" and parts and parts[0] not in (cp.TLP_DIR, "openpgp") and len(parts) > 1:
-            raise NotFound("file", path[:100])
-        target = self.root.joinpath(area, *parts)
-        if target.is_dir():
-            names = sorted(p.name + ("/" if p.is_dir() else "") for p in target.iterdir())
-            return "".join(f"{n}\n" for n in names if not n.startswith(".")).encode(), True
-        if not target.is_file():
-            raise NotFound("file", path[:100])
-        return target.read_bytes(), False
+
+def read_site(root: Path, area: str, path: str) -> tuple[bytes, bool]:
+    """A served file of `area` (csaf, osv, cve) under the site `root`, and whether it is a
+    directory listing; needs no signing key, so the site is served wherever it is readable.
+
+    Only plain names below the area are served: no `..`, no hidden files, no TLP folder
+    but the public one."""
+    parts = [p for p in path.split("/") if p]
+    if area not in ("csaf", "osv", "cve") or not all(_SAFE_PART.match(p) for p in parts):
+        raise NotFound("file", path[:100])
+    if area == "csaf" and parts and parts[0] not in (cp.TLP_DIR, "openpgp") and len(parts) > 1:
+        raise NotFound("file", path[:100])
+    target = root.joinpath(area, *parts)
+    other_tlp = area == "csaf" and len(parts) == 1 and parts[0] not in (cp.TLP_DIR, "openpgp")
+    if other_tlp and target.is_dir():  # another TLP folder: not even its listing
+        raise NotFound("file", path[:100])
+    if target.is_dir():
+        names = sorted(p.name + ("/" if p.is_dir() else "") for p in target.iterdir())
+        return "".join(f"{n}\n" for n in names if not n.startswith(".")).encode(), True
+    if not target.is_file():
+        raise NotFound("file", path[:100])
+    return target.read_bytes(), False
 
 
 def check_site_name(kind: str, name: str) -> str:

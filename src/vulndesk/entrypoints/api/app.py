@@ -14,6 +14,7 @@ from vulndesk.entrypoints import web
 from vulndesk.entrypoints.api import (
     errors,
     intake,
+    public_site,
     routes_admin,
     routes_auth,
     routes_cases,
@@ -75,6 +76,7 @@ def create_app(container: Container) -> FastAPI:
 
     # The public intake first: the busiest routes, matched without trying every other one.
     app.include_router(intake.build_router(container))
+    app.include_router(public_site.build_router(container))
     app.include_router(routes_auth.router)
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)

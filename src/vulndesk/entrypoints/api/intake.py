@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import request_hash, require_key, run_idempotent
+from vulndesk.exporters.csaf_provider import METADATA, security_txt_line
 from vulndesk.services import intake, intake_receipts
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.context import Deps
@@ -34,6 +35,15 @@ CSRF_COOKIE = "vd_intake_csrf"
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _csaf_line(container: Container, base: str) -> str:
+    """The `CSAF:` field, once an advisory is published (the provider metadata exists)."""
+    try:
+        container.read_site("csaf", METADATA)
+    except NotFound:
+        return ""
+    return security_txt_line(base) + "\n"
 
 
 class _Limited(Exception):
@@ -293,6 +303,7 @@ def build_router(container: Container) -> APIRouter:
             "Preferred-Languages: en, zh-CN\n"
             f"Canonical: {base}/.well-known/security.txt\n"
             f"Policy: {s.extra.get('SECURITY_POLICY_URL', base + '/report')}\n"
+            f"{_csaf_line(container, base)}"
         )
 
     @router.get("/report", response_class=HTMLResponse)
