@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import gnupg
 import pytest
@@ -163,3 +164,48 @@ def test_nothing_outside_the_public_tree_is_served(
     got = client.get(url)
     assert got.status_code == 404, (url, got.text)
     assert "secret" not in got.text and "hidden" not in got.text
+
+
+def test_an_advisory_drafted_approved_and_published_through_the_api(
+    container: Container, signing_key: tuple[Path, str]
+) -> None:
+    """Draft (retried with the same Idempotency-Key), two approvals, publish, then the site."""
+    from tests.e2e.test_api_support import build_world
+
+    w = build_world(container, container.clock)  # type: ignore[arg-type]
+    signer = GpgSigner(*signing_key)
+    info = ProviderInfo(
+        BASE, csaf_publisher(container.advisory_setup.publisher), signer.fingerprint
+    )
+    container.__dict__["advisory_site"] = FileCsafSite(container.site_root(), info, signer)
+    deps, setup = container.deps(), w.admin_actor
+    reference.add_party(
+        deps, setup, id="everyone", name="The public", kind="public", country="CN",
+        channels=["email:psirt@example.org"],
+    )  # fmt: skip
+    cases.record_fact(deps, setup, w.own, "fix_available", None, "Firmware 2.0 released.")
+    base = f"/api/v1/cases/{w.own}/advisory"
+    body = {"texts": {"summary": "A flaw.", "remediation": "Update to 2.0."}, "tlp": "WHITE"}
+
+    def post(user: str, path: str, key: str, json_body: object = None) -> Any:
+        headers = w.headers(user, **{"Idempotency-Key": key})
+        return w.client.post(path, headers=headers, json=json_body)
+
+    first = post("analyst", base, "adv-1", body)
+    assert first.status_code == 201, first.text
+    assert (first.json()["revision"], first.json()["status"]) == (1, "draft")
+    assert post("analyst", base, "adv-1", body).json() == first.json()  # a retry replays
+    assert post("analyst", base, "adv-2", body).status_code == 409  # one advisory a case
+    assert post("approver", f"{base}/publication", "pub-0").status_code == 409  # not approved
+    assert post("approver", f"{base}/approvals", "ap-1").json()["status"] == "draft"
+    approved = post("admin", f"{base}/approvals", "ap-2").json()
+    assert (approved["status"], approved["approvers"]) == ("approved", ["approver", "admin"])
+    done = post("approver", f"{base}/publication", "pub-1")
+    assert done.status_code == 201, done.text
+    assert (done.json()["status"], done.json()["version"]) == ("published", "1")
+    listed = w.client.get(base, headers=w.headers("analyst")).json()
+    assert [r["status"] for r in listed] == ["published"]
+    shown = w.client.get(f"{base}/document?format=csaf", headers=w.headers("analyst"))
+    assert shown.status_code == 200 and validate_csaf(shown.json()) == []
+    public = w.client.get(f"/.well-known/csaf/{done.json()['path']}")
+    assert public.status_code == 200 and public.json()["document"]["title"]

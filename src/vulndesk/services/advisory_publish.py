@@ -148,7 +148,10 @@ def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: st
         # The files go out last: a refusal above leaves the site untouched.
         tree = site.publish(document, extra, now)
         uow.commit()
-    return Published(record, tree.path, version, saved.ref)
+    done = replace(
+        record, status="published", published_at=now, published_by=p.name, csaf_version=version
+    )
+    return Published(done, tree.path, version, saved.ref)
 
 
 def osv_id_for(case_key: str) -> str:

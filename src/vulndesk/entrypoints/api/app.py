@@ -16,6 +16,7 @@ from vulndesk.entrypoints.api import (
     intake,
     public_site,
     routes_admin,
+    routes_advisories,
     routes_auth,
     routes_cases,
     routes_ledger,
@@ -85,6 +86,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_publication.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_waivers.router)
+    app.include_router(routes_advisories.router)
     web.install(app)
     return app
 
