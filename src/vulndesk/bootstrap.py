@@ -9,13 +9,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
+from vulndesk.adapters.csaf_site import FileCsafSite, read_site
 from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, send_message
+from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
@@ -26,9 +29,11 @@ from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
+from vulndesk.exporters.advisory import Publisher
+from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import escalations, exposure_alerts, notifications, worker
+from vulndesk.services import advisories, escalations, exposure_alerts, notifications, worker
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
@@ -149,6 +154,34 @@ class Container:
     @cached_property
     def pdf_renderer(self) -> PdfRenderer:
         return WeasyPrintRenderer()
+
+    @cached_property
+    def advisory_setup(self) -> advisories.Setup:
+        """The CSAF publisher (the organisation at its public URL) and the CNA's org id."""
+        s = self.settings
+        contact = s.security_contact.removeprefix("mailto:")
+        publisher = Publisher(s.org_name, s.public_url.rstrip("/"), contact=contact)
+        return advisories.Setup(publisher, s.extra.get("CVE_ORG_ID", ""))
+
+    @cached_property
+    def advisory_site(self) -> FileCsafSite:
+        """The published site under VULNDESK_CSAF_DIR (default: HOME/site), signed by the key
+        VULNDESK_CSAF_KEY names in the GnuPG home VULNDESK_GNUPGHOME (default: gpg's own)."""
+        s = self.settings
+        root = Path(s.extra.get("CSAF_DIR", "") or s.home / "site")
+        home = s.extra.get("GNUPGHOME", "")
+        signer = GpgSigner(Path(home) if home else None, s.extra.get("CSAF_KEY", ""))
+        setup = self.advisory_setup
+        info = ProviderInfo(s.public_url, csaf_publisher(setup.publisher), signer.fingerprint)
+        return FileCsafSite(root, info, signer)
+
+    def site_root(self) -> Path:
+        return Path(self.settings.extra.get("CSAF_DIR", "") or self.settings.home / "site")
+
+    def read_site(self, area: str, path: str) -> tuple[bytes, bool]:
+        """A published file (or folder listing) of the site: `csaf`, `osv` or `cve`; reading
+        needs no signing key."""
+        return read_site(self.site_root(), area, path)
 
     def source_digest(self, address: str) -> str:
         """A keyed digest of a client's address, as the receipt log keeps it: names what only

@@ -18,7 +18,8 @@ from tests.builders import accounts_for
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import approvals, ledger, publication, reports, waivers
+from vulndesk.services import advisories, approvals, ledger, publication, reports, waivers
+from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor
 
 MISSING = "VD-2026-9999"
@@ -44,6 +45,8 @@ MAY = {
     "audit": READ | {"auditor"},
     "ledger": READ | {"auditor"},
     "decide": {"admin", "approver"},
+    "advise": {"admin", "coordinator", "analyst"},
+    "publish": {"admin", "coordinator", "approver"},
 }
 # Roles that read every case's records (not its details) answer for any existing case.
 RECORD_READERS = {"audit", "ledger"}
@@ -108,8 +111,18 @@ CASE_ENDPOINTS: list[tuple[str, str, Any, str]] = [
     ("GET", "/api/v1/cases/{case}/vendor", None, "read"),
     ("PUT", "/api/v1/cases/{case}/vendor", {"vendor": "openssl"}, "write"),
     ("POST", "/api/v1/cases/{case}/vendor/notified", {"evidence": "mail sent"}, "write"),
+    # -- advisories (routes_advisories; a draft exists on each case, so drafting again is 409)
+    ("POST", "/api/v1/cases/{case}/advisory", {"texts": {"summary": "A flaw."}}, "advise"),
+    ("GET", "/api/v1/cases/{case}/advisory", None, "read"),
+    ("GET", "/api/v1/cases/{case}/advisory/document?format=osv", None, "read"),
+    ("POST", "/api/v1/cases/{case}/advisory/approvals", None, "approve"),
+    ("POST", "/api/v1/cases/{case}/advisory/publication", None, "publish"),
 ]
 LEDGER_ALL = {"admin", "auditor", "hqoversight"}
+# Drafts the advisory of each case (outside the matrix of tested users).
+SETUP_PRINCIPAL = Principal(
+    "setup", frozenset({"coordinator"}), "cn", frozenset({"read", "write"}), "test"
+)
 _keys = itertools.count()
 
 
@@ -137,6 +150,7 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
             deps, Actor("coordinator", "test"), key, "cn-rmsv-2021/report-to-nvdb", "n/a"
         )
         w.waivers[key] = waiver.id  # type: ignore[attr-defined]
+        advisories.draft(deps, SETUP_PRINCIPAL, key, {"texts": {"summary": "A flaw."}})
     # Telling a regulator needs two people's approval: a release decision.
     release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
     approvals.approve_decision(deps, second, release.id)

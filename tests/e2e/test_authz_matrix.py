@@ -57,7 +57,12 @@ NO_ROLE_CHECK = {
     ("DELETE", "/api/v1/session"): "sign-out of one's own session",
     ("POST", "/api/v1/tokens"): "one's own token, from a session (test_accounts_auth)",
     ("DELETE", "/api/v1/tokens/{token_id}"): "one's own token (test_accounts_auth)",
+    ("GET", "/.well-known/csaf/{path}"): "public CSAF provider tree (test_public_site)",
+    ("GET", "/advisories/osv/{name}"): "public CSAF provider tree (test_public_site)",
+    ("GET", "/advisories/cve/{name}"): "public CSAF provider tree (test_public_site)",
 }
+# Public routes outside /api/ that are checked like API routes: the published advisory site.
+PUBLIC_SITE = ("/.well-known/csaf/", "/advisories/")
 # Console pages every visitor may see; forms (POST) are not pages.
 CONSOLE_PUBLIC = {"/login", "/lang/{lang}"}
 
@@ -95,7 +100,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
     routes = {
         (method.upper(), path)
         for path, ops in paths.items()
-        if path.startswith("/api/")
+        if path.startswith(("/api/", *PUBLIC_SITE))
         for method in ops
     }
     in_matrix = _covered(routes, _matrix_calls())

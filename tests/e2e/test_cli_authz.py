@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gnupg
 import pyotp
 import pytest
 import typer.testing
@@ -44,6 +45,7 @@ from vulndesk.services import (
     access,
     accounts,
     approvals,
+    cases,
     ledger,
     notifications,
     publication,
@@ -53,6 +55,8 @@ from vulndesk.services import (
 )
 from vulndesk.services.access import (
     ADMINS,
+    ADVISORY_PUBLISHERS,
+    ADVISORY_WRITERS,
     ALL_CASES,
     APPROVERS,
     AUDIT_READERS,
@@ -428,6 +432,62 @@ ROWS: list[Row] = [
         "POST /api/v1/blackouts",
     ),
     Row("blackout list", ("--json",), REFERENCE_READERS, "GET /api/v1/blackouts"),
+    # -- advisories (services.advisories; the service checks roles and need-to-know)
+    Row(
+        "advisory list",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/advisory",
+    ),
+    Row(
+        "advisory draft",
+        ("{case}", "--text", "summary=A flaw.", "--text", "remediation=Update to 2.0."),
+        ADVISORY_WRITERS,
+        "POST /api/v1/cases/{key}/advisory",
+        refusals=(r"already has an advisory",),
+    ),
+    Row(
+        "advisory edit",
+        ("{case}", "--title", "Advisory {n}"),
+        ADVISORY_WRITERS,
+        "no API route: edits and diffs of an advisory are made with the CLI",
+        refusals=(r"advisory .*not found",),
+    ),
+    Row(
+        "advisory show",
+        ("{case}",),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/advisory/document",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory export",
+        ("{case}", "--format", "osv", "--out", "{dir}/adv-{n}.json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/advisory/document",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory diff",
+        ("{case}",),
+        CASE_READERS,
+        "no API route: edits and diffs of an advisory are made with the CLI",
+        refusals=(r"advisory .*not found", r"no product version has a status"),
+    ),
+    Row(
+        "advisory approve",
+        ("{case}",),
+        APPROVERS,
+        "POST /api/v1/cases/{key}/advisory/approvals",
+        refusals=(r"advisory .*not found", AGAIN),
+    ),
+    Row(
+        "advisory publish",
+        ("{case}",),
+        ADVISORY_PUBLISHERS,
+        "POST /api/v1/cases/{key}/advisory/publication",
+        refusals=(r"advisory .*not found", r"two-person", r"RMSV 9", r"VULNDESK_CSAF_KEY"),
+    ),
     Row(
         "import csaf",
         ("{dir}/advisory.json", "--unit", "cn", "--json"),
@@ -551,10 +611,18 @@ class CliWorld:
     ids: dict[str, dict[str, str]] = field(default_factory=dict)  # per case: decision, …
     runner: CliRunner = field(default_factory=CliRunner)
     runs: int = 0
+    # The advisory signing key: a throwaway GnuPG home and the key's fingerprint.
+    gnupg: tuple[Path, str] | None = None
 
     def env(self, ident: str) -> dict[str, str | None]:
         """The environment of one identity: the same home and database, its own config."""
         cleared: dict[str, str | None] = {k: None for k in os.environ if k.startswith("VULNDESK_")}
+        if self.gnupg is not None:
+            cleared |= {
+                "VULNDESK_GNUPGHOME": str(self.gnupg[0]),
+                "VULNDESK_CSAF_KEY": self.gnupg[1],
+                "VULNDESK_CSAF_DIR": str(self.home / "site"),
+            }
         return cleared | {
             "VULNDESK_HOME": str(self.home),
             "VULNDESK_DATABASE_URL": self.db_url,
@@ -640,7 +708,8 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
     seed_reference(deps, setup)
     parties = ("miit", "regulator"), ("cnvd", "regulator"), ("customer", "customer")
-    for party, kind in (*parties, ("maker", "downstream_maker")):
+    # The public is the recipient of a published advisory.
+    for party, kind in (*parties, ("maker", "downstream_maker"), ("everyone", "public")):
         reference.add_party(
             deps,
             setup,
@@ -722,6 +791,8 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
             "entry": str(told.id),
             "bentry": str(late.id),
         }
+    # The own case has a fix, so that its approved advisory passes the RMSV Art. 9 gate.
+    cases.record_fact(deps, setup, own.key, "fix_available", None, "Firmware 2.0 released.")
     thirdparty.set_filing(deps, setup, FILING)
     csaf = SHARED / "samples" / "csaf-2.0" / "2022-evd-uc-01-a-001.json"
     shutil.copyfile(csaf, w.home / "advisory.json")
@@ -739,9 +810,28 @@ def sign_in(w: CliWorld, c: bootstrap.Container, ident: str) -> None:
     assert r.exit_code == 0, (ident, r.stdout, r.stderr)
 
 
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A throwaway OpenPGP signing key in its own GnuPG home, as VULNDESK_GNUPGHOME names."""
+    home = tmp_path_factory.mktemp("gnupg")
+    gpg = gnupg.GPG(gnupghome=str(home))
+    settings = gpg.gen_key_input(
+        key_type="EDDSA",
+        key_curve="ed25519",
+        key_usage="sign",
+        name_email="psirt@example.org",
+        no_protection=True,
+    )
+    key = gpg.gen_key(settings)
+    assert key.fingerprint, key.stderr
+    return home, str(key.fingerprint)
+
+
 @pytest.fixture
-def cli_world(db_url: str, tmp_path: Path, cli_containers: None) -> CliWorld:
-    w = CliWorld(tmp_path, db_url)
+def cli_world(
+    db_url: str, tmp_path: Path, cli_containers: None, signing_key: tuple[Path, str]
+) -> CliWorld:
+    w = CliWorld(tmp_path, db_url, gnupg=signing_key)
     c = bootstrap.build(Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS))
     c.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)
     try:

@@ -96,6 +96,12 @@ class AuditTag(StrEnum):
     WORKER_OBLIGATION_OVERDUE = "worker:obligation:overdue"
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
+    # advisories
+    CASE_ADVISORY_DRAFTED = "case:advisory:drafted"
+    CASE_ADVISORY_EDITED = "case:advisory:edited"
+    CASE_ADVISORY_READ = "case:advisory:read"
+    CASE_ADVISORY_APPROVED = "case:advisory:approved"
+    CASE_ADVISORY_PUBLISHED = "case:advisory:published"
     # the exposure view
     EXPOSURE_REPORT_BUILT = "exposure:report:built"
     KEYS_KEYRING_ROTATED = "keys:keyring:rotated"

@@ -17,7 +17,15 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId
 from vulndesk.domain.products import Product
-from vulndesk.exporters.advisory_support import aware, check_tracking
+from vulndesk.exporters.advisory_support import (
+    Revision,
+    Tracking,
+    TrackingStatus,
+    aware,
+    check_tracking,
+)
+
+__all__ = ["Revision", "Tracking", "TrackingStatus"]  # re-exported: builders import them here
 
 _CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")
 
@@ -26,12 +34,6 @@ class PublisherCategory(StrEnum):
     VENDOR = "vendor"
     COORDINATOR = "coordinator"
     DISCOVERER = "discoverer"
-
-
-class TrackingStatus(StrEnum):
-    DRAFT = "draft"
-    INTERIM = "interim"
-    FINAL = "final"
 
 
 class ProductState(StrEnum):
@@ -105,25 +107,6 @@ class Publisher:
     namespace: str
     category: PublisherCategory = PublisherCategory.VENDOR
     contact: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    number: str
-    date: dt.datetime
-    summary: str
-
-
-@dataclass(frozen=True, slots=True)
-class Tracking:
-    """Document tracking; `version` must be the number of the newest revision."""
-
-    id: str
-    status: TrackingStatus
-    version: str
-    initial_release_date: dt.datetime
-    current_release_date: dt.datetime
-    revisions: tuple[Revision, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,17 @@
-"""Shared rules and helpers of the advisory builders: revision history, CVSS objects, output."""
+"""Shared rules and helpers of the advisory builders: revision history, CVSS objects, output.
+
+Tracking and its revisions live here, below `exporters.advisory`, so that this module never
+imports the advisory model and the two never import each other.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, cast
 
 from cvss import CVSS3, CVSS4, CVSSError
 from packageurl import PackageURL
@@ -13,10 +19,32 @@ from packageurl import PackageURL
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.products import Product
 
-if TYPE_CHECKING:
-    from vulndesk.exporters.advisory import Revision, Tracking
-
 ENGINE = "vulndesk"
+
+
+class TrackingStatus(StrEnum):
+    DRAFT = "draft"
+    INTERIM = "interim"
+    FINAL = "final"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    number: str
+    date: dt.datetime
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """Document tracking; `version` must be the number of the newest revision."""
+
+    id: str
+    status: TrackingStatus
+    version: str
+    initial_release_date: dt.datetime
+    current_release_date: dt.datetime
+    revisions: tuple[Revision, ...]
 
 
 def aware(name: str, instant: dt.datetime) -> None:

@@ -24,9 +24,18 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-__all__ = ["osv_id_pattern", "validate_csaf", "validate_cve", "validate_cve_cna", "validate_osv"]
+__all__ = [
+    "osv_id_pattern",
+    "validate_csaf",
+    "validate_cve",
+    "validate_cve_cna",
+    "validate_osv",
+    "validate_provider_metadata",
+]
 
 CSAF_SCHEMA = "csaf-2.0/json_schema/csaf_json_schema.json"
+PROVIDER_SCHEMA = "csaf-2.0/json_schema/provider_json_schema.json"
+CSAF_URI = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 CVE_RECORD_SCHEMA = "cve-5.2.0/CVE_Record_Format_bundled.json"
 CVE_CNA_SCHEMA = "cve-5.2.0/CVE_Record_Format_bundled_cnaPublishedContainer.json"
 OSV_SCHEMA = "osv/schema.json"
@@ -41,6 +50,11 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 def validate_csaf(doc: dict[str, Any]) -> list[str]:
     """Errors of a CSAF 2.0 document against the OASIS schema, as `path: message`; empty if valid."""
     return _errors(_validator(CSAF_SCHEMA), doc)
+
+
+def validate_provider_metadata(doc: dict[str, Any]) -> list[str]:
+    """Schema errors of a CSAF 2.0 provider-metadata.json (the CSAF schema registered locally)."""
+    return _errors(_validator(PROVIDER_SCHEMA), doc)
 
 
 def validate_cve(record: dict[str, Any]) -> list[str]:
@@ -111,6 +125,8 @@ def _registry() -> Registry[Any]:
     for uri, path in _FIRST_CVSS.items():
         resource = Resource.from_contents(_load(path), default_specification=DRAFT7)
         registry = registry.with_resource(uri, resource)
+    csaf: Resource[Any] = Resource.from_contents(_load(CSAF_SCHEMA))
+    registry = registry.with_resource(CSAF_URI, csaf)
     return registry.crawl()
 
 

@@ -46,6 +46,9 @@ LEDGER_READERS = LEDGER_ALL | CASE_READERS
 OVERSIGHT = frozenset({AccountRole.ADMIN, AccountRole.HQ_OVERSIGHT})
 # The exposure view and board report: headquarters, auditors and admins (no case content).
 EXPOSURE_READERS = OVERSIGHT | AUDIT_READERS
+ADVISORY_WRITERS = DRAFTERS
+# Publishing an approved advisory: an approver, or whoever coordinates the case.
+ADVISORY_PUBLISHERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.APPROVER})
 
 
 @dataclass(frozen=True, slots=True)

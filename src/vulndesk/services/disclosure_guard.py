@@ -8,7 +8,7 @@ leaves as an `Outgoing` and call `require` inside their transaction. Checks, in 
     equal-dissemination  equal dissemination       `justification` (of the draft, or without one)
     cross-border         RMSV Art. 9(7)            `cross-border`, or an `overseas_exception`
                                                    publication decision naming the recipient
-    two-person           two-person approval       an approved draft, or `release` (or
+    two-person           two-person approval       an approved draft or advisory, or `release` (or
                                                    `cross-border`) covering the fields
 
 Equal dissemination: a government gets no detail another government or a customer did not get
@@ -80,6 +80,8 @@ class Outgoing:
     fields: frozenset[str] = frozenset()
     way: str = "ledger"
     draft: DraftRecord | None = None
+    # The approver accounts of an advisory revision (not a report draft) being published.
+    approved_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +284,8 @@ def _two_person(
         and drafts.two_persons(draft.approvers)
     ):
         return None, draft.approvers, None
+    if drafts.two_persons(out.approved_by):
+        return None, out.approved_by, None
     found = _find(decisions, (RELEASE, CROSS_BORDER), out)
     if found is not None:
         return None, found.approvers, found

@@ -45,7 +45,7 @@ DISCLOSURE_KINDS = {
     "notice.csirt": "csirt-notice",
 }
 MANUAL_KINDS = (*DISCLOSURE_KINDS.values(), "public-advisory", "other")
-CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "other")
+CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "website", "other")
 
 
 def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
@@ -81,6 +81,12 @@ def _add(
     )
     clocks.recompute(deps, uow, uow.cases.get(entry.case), entry.recorded_at)
     return saved
+
+
+def add_entry(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
+    """Store an entry another use case judged and built (a published advisory), in its
+    transaction: audited, and the case's clocks recomputed."""
+    return _add(deps, actor, uow, entry)
 
 
 def _outgoing(uow: UnitOfWork, record: DraftRecord) -> disclosure_guard.Outgoing:

@@ -21,6 +21,7 @@ from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.services.ports_accounts import AccountRepository
+from vulndesk.services.ports_advisories import AdvisoryRepository
 from vulndesk.services.ports_intake import IdempotencyStore, IntakeRepository, KeyMaintenance
 from vulndesk.services.ports_notifications import NotificationRepository
 from vulndesk.services.ports_publication import ComponentRepository, PublicationRepository
@@ -180,6 +181,8 @@ class UnitOfWork(Protocol):
     def accounts(self) -> AccountRepository: ...
     @property
     def notifications(self) -> NotificationRepository: ...
+    @property
+    def advisories(self) -> AdvisoryRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
 from vulndesk.adapters.storage.tables import case_facts, case_transitions, obligations
+from vulndesk.adapters.storage.tables_advisories import advisory_approvals, advisory_revisions
 from vulndesk.adapters.storage.tables_notifications import notify_messages
 from vulndesk.adapters.storage.tables_publication import (
     case_shares,
@@ -143,6 +144,20 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
     publication_decisions: ("case_key", "kind", "subject", "by", "at", "note"),
     publication_approvals: ("decision_id", "actor", "at"),
     case_shares: ("case_key", "recipient", "country", "is_provider", "at", "note"),
+    advisory_revisions: (
+        "case_key",
+        "unit_id",
+        "number",
+        "sha256",
+        "tlp",
+        "status",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+        "csaf_version",
+    ),
+    advisory_approvals: ("revision_id", "actor", "unit_id", "at"),
 }
 
 # Columns of evidence tables left out of the digest, and why.
@@ -156,6 +171,7 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     report_drafts: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    advisory_revisions: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}
@@ -199,18 +215,24 @@ def take_pending(conn: Connection) -> dict[str, str]:
     out: dict[str, str] = {}
     for table, where in noted.items():
         cols = _present(conn, table)
+        if cols is None:
+            continue  # a table a later migration creates: it has no rows yet
         stmt = select(table.c.id, *(table.c[c] for c in cols)).where(or_(*where))
         for row in conn.execute(stmt):
             out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
     return out
 
 
-def _present(conn: Connection, table: Table) -> tuple[str, ...]:
-    """The evidential columns of `table` the database has. Only a migration that runs before
-    a later one adds a column sees fewer; an absent column is NULL, left out of the digest."""
+def _present(conn: Connection, table: Table) -> tuple[str, ...] | None:
+    """The evidential columns of `table` the database has (None: it has not the table). Only
+    a migration that runs before a later one adds a column or table sees fewer; an absent
+    column is NULL, left out of the digest."""
     if not conn.info.get(MIGRATING):
         return EVIDENCE[table]
-    have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    found = inspect(conn)
+    if not found.has_table(table.name):
+        return None
+    have = {c["name"] for c in found.get_columns(table.name)}
     return tuple(c for c in EVIDENCE[table] if c in have)
 
 

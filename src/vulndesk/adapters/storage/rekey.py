@@ -21,6 +21,7 @@ from vulndesk.adapters.storage.intake import message_context, response_context
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables import case_facts, cases
 from vulndesk.adapters.storage.tables_accounts import users
+from vulndesk.adapters.storage.tables_advisories import advisory_revisions
 from vulndesk.adapters.storage.tables_intake import (
     idempotency_keys,
     intake_attachments,
@@ -103,6 +104,12 @@ SPECS: dict[str, ColumnSpec] = {
         "content_enc",
         (notify_messages.c.dedupe_key,),
         lambda r: f"notify_messages.content:{r.dedupe_key}",
+    ),
+    "advisory_revisions.content_enc": ColumnSpec(
+        advisory_revisions,
+        "content_enc",
+        (advisory_revisions.c.case_key, advisory_revisions.c.number),
+        lambda r: f"advisory_revisions.content:{r.case_key}/r{int(r.number)}",
     ),
 }
 

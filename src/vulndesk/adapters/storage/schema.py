@@ -5,6 +5,7 @@ from __future__ import annotations
 from vulndesk.adapters.storage import (
     tables,
     tables_accounts,  # noqa: F401
+    tables_advisories,  # noqa: F401
     tables_intake,  # noqa: F401
     tables_notifications,  # noqa: F401
     tables_publication,  # noqa: F401

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, select, text
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.accounts import SqlAccountRepository
+from vulndesk.adapters.storage.advisories import SqlAdvisoryRepository
 from vulndesk.adapters.storage.audit import SqlAuditLog
 from vulndesk.adapters.storage.cases import SqlCaseRepository
 from vulndesk.adapters.storage.fast import FastStatement
@@ -153,6 +154,10 @@ class SqlUnitOfWork:
     @cached_property
     def notifications(self) -> SqlNotificationRepository:
         return SqlNotificationRepository(self.conn, self.cipher)
+
+    @cached_property
+    def advisories(self) -> SqlAdvisoryRepository:
+        return SqlAdvisoryRepository(self.conn, self.cipher)
 
     def __exit__(
         self,

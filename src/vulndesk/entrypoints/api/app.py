@@ -14,7 +14,9 @@ from vulndesk.entrypoints import web
 from vulndesk.entrypoints.api import (
     errors,
     intake,
+    public_site,
     routes_admin,
+    routes_advisories,
     routes_auth,
     routes_cases,
     routes_exposure,
@@ -78,6 +80,7 @@ def create_app(container: Container) -> FastAPI:
     # The public intake first: the busiest routes, matched without trying every other one.
     app.include_router(intake.build_router(container))
     app.include_router(public_form.build_router(container))
+    app.include_router(public_site.build_router(container))
     app.include_router(routes_auth.router)
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)
@@ -87,6 +90,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_waivers.router)
     app.include_router(routes_exposure.router)
+    app.include_router(routes_advisories.router)
     web.install(app)
     return app
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import Conflict, InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import HEADER, request_hash, require_key
+from vulndesk.exporters.csaf_provider import METADATA, security_txt_line
 from vulndesk.services import intake, intake_receive
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.context import run_joined
@@ -32,6 +33,15 @@ def intake_rate(container: Container) -> Rate:
     """How many reports one client address may send per window (VULNDESK_INTAKE_RATE)."""
     limit, _, window = container.settings.extra.get("INTAKE_RATE", "30/60").partition("/")
     return Rate(int(limit), int(window or 60))
+
+
+def _csaf_line(container: Container, base: str) -> str:
+    """The `CSAF:` field, once an advisory is published (the provider metadata exists)."""
+    try:
+        container.read_site("csaf", METADATA)
+    except NotFound:
+        return ""
+    return security_txt_line(base) + "\n"
 
 
 def count(container: Container, request: Request) -> None:
@@ -235,6 +245,7 @@ def build_router(container: Container) -> APIRouter:
             "Preferred-Languages: en, zh-CN\n"
             f"Canonical: {base}/.well-known/security.txt\n"
             f"Policy: {s.extra.get('SECURITY_POLICY_URL', base + '/report')}\n"
+            f"{_csaf_line(container, base)}"
         )
 
     return router

@@ -14,6 +14,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli import accounts as accounts_cli
+from vulndesk.entrypoints.cli import advisory as advisory_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
 from vulndesk.entrypoints.cli import exposure as exposure_cli
 from vulndesk.entrypoints.cli import idempotency as idempotency_cli
@@ -65,6 +66,7 @@ app.add_typer(reports_cli.oversight_app, name="oversight")
 app.add_typer(notify_cli.notify_app, name="notify")
 publication_cli.register(app)
 exposure_cli.register(reports_cli.report_app)
+advisory_cli.register(app)
 worker_cli.register(app)
 signin_cli.register(app)
 

@@ -1,0 +1,39 @@
+"""OpenPGP signatures by GnuPG (python-gnupg): the key stays in the keyring, agent or smartcard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gnupg
+
+from vulndesk.domain.errors import InvalidInput
+
+
+class SigningError(Exception):
+    """GnuPG could not sign or export (a missing key, a locked card)."""
+
+
+class GpgSigner:
+    """Detached ASCII-armoured signatures made with one key of a GnuPG home."""
+
+    def __init__(self, home: Path | None, fingerprint: str) -> None:
+        if not fingerprint.strip():
+            raise InvalidInput(
+                "VULNDESK_CSAF_KEY",
+                "no OpenPGP key is configured for signing advisories",
+                "the fingerprint of a signing key in the GnuPG home (VULNDESK_GNUPGHOME)",
+            )
+        self._gpg = gnupg.GPG(gnupghome=str(home) if home else None)
+        self.fingerprint = fingerprint.replace(" ", "").upper()
+
+    def sign(self, data: bytes) -> str:
+        result = self._gpg.sign(data, keyid=self.fingerprint, detach=True, binary=False)
+        if not result or not str(result).startswith("-----BEGIN PGP SIGNATURE-----"):
+            raise SigningError(f"gpg could not sign with {self.fingerprint}: {result.status}")
+        return str(result)
+
+    def public_key(self) -> str:
+        armored = str(self._gpg.export_keys(self.fingerprint))
+        if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
+            raise SigningError(f"gpg has no public key {self.fingerprint}")
+        return armored
