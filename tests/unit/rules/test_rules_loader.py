@@ -66,7 +66,10 @@ def test_the_built_ins_load_and_lint_clean() -> None:
     assert catalogue["cn-rmsv-2021"].options["report_window"].allowed == ("48h", "2d", "2dr", "2wd")
     assert catalogue["cn-draft-2019"].status is Status.DRAFT
     assert catalogue["house-sla"].timezone == ORGANISATION
-    assert catalogue["eu-cra-2024"].applicability.in_force_from == dt.date(2026, 9, 11)
+    # 11 September 2026, 00:00 Brussels (CEST), whatever zone days are counted in.
+    assert catalogue["eu-cra-2024"].applicability.in_force_from == dt.datetime(
+        2026, 9, 10, 22, 0, tzinfo=dt.UTC
+    )
     for path in sorted(REGULATIONS.glob("*.toml")):
         assert lint_rule_file(path) == [], path.name
 
@@ -282,7 +285,7 @@ def test_lint_reports_unused_options_and_unreadable_files(tmp_path: Path) -> Non
     path = tmp_path / "acme.toml"
     path.write_text(GOOD + '\n[options.spare]\ndefault = "a"\nallowed = ["a"]\n', encoding="utf-8")
     assert lint_rule_file(path) == [
-        "acme.toml: options.spare: is declared but no obligation uses it (accepted: remove it, or refer to it as {spare} in a trigger or period)"
+        "acme.toml: options.spare: is declared but no obligation uses it (accepted: remove it, or refer to it as {spare} in a trigger, period or timezone)"
     ]
     assert lint_rule_file(tmp_path / "absent.toml")[0].endswith(
         "(accepted: a readable UTF-8 TOML file)"
