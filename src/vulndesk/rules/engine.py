@@ -16,11 +16,11 @@ from vulndesk.domain.obligations import Obligation, Situation, Timing
 from vulndesk.rules.calendars import CalendarSource, default_calendars
 from vulndesk.rules.model import (
     ORGANISATION,
+    UNRECORDED,
     ChoiceAttribute,
     Conditions,
     ObligationRule,
     RuleSet,
-    UNRECORDED,
     Status,
     option_ref,
 )
@@ -216,7 +216,7 @@ def _evaluate_rule_set(
         if requires:
             flags += tuple(f"clock-before:{k.value}" for k in requires if events[k] > trigger_at)
         found = _obligation(item, rule_set.id, trigger_at, clock, due, shown, flags)
-        if told and clock.period is not None:
+        if told and clock.period is not None and clock.period.unit is not Unit.HOURS:
             # Which zone the days were counted in, and why: part of the reading used.
             more_told = {**found.interpretation, **told, "zone": shown}
             found = replace(found, interpretation=MappingProxyType(more_told))

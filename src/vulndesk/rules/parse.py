@@ -154,9 +154,7 @@ def _sources(root: Node) -> tuple[str, ...]:
 def _applicability(root: Node) -> Applicability:
     node = root.table("applicability", required=True)
     assert node is not None  # noqa: S101 - required=True raised otherwise
-    node.only(
-        ("roles", "countries", "markets", "in_force_from", "nis2_entity", "financial_entity")
-    )
+    node.only(("roles", "countries", "markets", "in_force_from", "nis2_entity", "financial_entity"))
     roles = parse_roles(node)
     countries, markets = _places(node, "countries"), _places(node, "markets")
     if not countries and not markets:

@@ -13,6 +13,8 @@ from vulndesk.domain.regimes import CnOperatorClass, IncidentGrade
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.rules.fields import SLUG, Collector, enum_value, parse_roles, slug
 from vulndesk.rules.model import (
+    UNGRADED,
+    UNRECORDED,
     Applicability,
     ChoiceAttribute,
     Conditions,
@@ -20,8 +22,6 @@ from vulndesk.rules.model import (
     OptionSpec,
     PeriodChoice,
     Recipient,
-    UNGRADED,
-    UNRECORDED,
     option_ref,
 )
 from vulndesk.rules.periods import PERIOD_SYNTAX, parse_period

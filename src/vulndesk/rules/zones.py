@@ -18,7 +18,7 @@ from vulndesk.rules.model import (
     EU_MAIN_OR_STRICTEST,
     ORGANISATION,
 )
-from vulndesk.rules.periods import Period, due_instant
+from vulndesk.rules.periods import Period, Unit, due_instant
 
 STRICTEST = "strictest"
 
@@ -69,9 +69,10 @@ def zone_due(
     STRICTEST counts in every EU zone and keeps the earliest end: the zone whose midnight
     comes first for this trigger (a trigger late in the evening may make a western zone win).
     """
-    if zone.name != STRICTEST:
-        due, flags = due_instant(period, trigger_at, zone_info(zone.name), calendar)
-        return due, flags, zone.name
+    if zone.name != STRICTEST or period.unit is Unit.HOURS:
+        # Real hours end at the same instant in every zone.
+        due, flags = due_instant(period, trigger_at, zone_info(zone.display), calendar)
+        return due, flags, zone.display
     best: tuple[dt.datetime, tuple[str, ...], str] | None = None
     for name in EU_ZONES:
         due, flags = due_instant(period, trigger_at, zone_info(name), calendar)
