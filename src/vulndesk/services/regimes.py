@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 
 from vulndesk.domain import regimes
@@ -10,7 +10,8 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.units import OrgUnit
-from vulndesk.services import access, clocks
+from vulndesk.rules import RuleSet, explain
+from vulndesk.services import access, clocks, reference
 from vulndesk.services.context import Deps
 from vulndesk.services.obligations_admin import recompute_open_cases
 
@@ -117,3 +118,9 @@ def set_incident_grade(
         clocks.recompute(deps, uow, saved, now)
         uow.commit()
     return saved
+
+
+def applicability(deps: Deps, catalogue: Mapping[str, RuleSet]) -> dict[str, explain.Explained]:
+    """Every rule set's applicability explained, with a verdict for each unit."""
+    units = reference.list_units(deps)
+    return {i: explain.explained(r, units) for i, r in sorted(catalogue.items())}
