@@ -89,6 +89,13 @@ def for_unit(rule_set: RuleSet, unit: OrgUnit) -> UnitVerdict:
         return UnitVerdict(
             unit.id, "no", Message("No: the unit is not recorded as a financial entity.")
         )
+    if a.anywhere and a.nis2_entities is not None and unit.nis2_entity is not None:
+        kind = unit.nis2_entity.value
+        text = "Yes: the unit is recorded as a NIS2 %(kind)s entity."
+        return UnitVerdict(unit.id, "applies", Message(text, {"kind": kind}))
+    if a.anywhere and a.financial_entity:
+        text = "Yes: the unit is recorded as a financial entity."
+        return UnitVerdict(unit.id, "applies", Message(text))
     if a.anywhere:
         return UnitVerdict(unit.id, "applies", Message("Yes: the rule set binds everywhere."))
     if unit.country in a.countries:
