@@ -128,3 +128,17 @@ def test_the_incident_grade_needs_a_case_writer_who_sees_the_case(world: World) 
     assert hidden.json()["error"]["code"] == missing.json()["error"]["code"]
     case = world.client.get(f"/api/v1/cases/{world.own}", headers=world.headers("analyst"))
     assert case.json()["incident_grade"] == "major"
+
+
+def test_a_determination_is_a_recorded_fact_that_starts_the_24_hour_report(world: World) -> None:
+    with world.container.deps().uow() as uow:
+        aware = uow.cases.get(world.own).instants  # type: ignore[arg-type]
+    start = aware[next(k for k in aware if k.value == "aware")]
+    assert "cn-ndsm-2024/report-national-security" not in obligations(world, world.own)
+    fact(world, world.own, "endangers_national_security", world.clock.now())
+    report = obligations(world, world.own)["cn-ndsm-2024/report-national-security"]
+    # Counted from discovery by default (Art. 10), not from the determination.
+    assert dt.datetime.fromisoformat(str(report["due"])) == start + dt.timedelta(hours=24)
+    facts = world.client.get(f"/api/v1/cases/{world.own}", headers=world.headers("admin"))
+    recorded = [f for f in facts.json()["facts"] if f["kind"] == "endangers_national_security"]
+    assert [(f["recorded_by"], f["evidence"]) for f in recorded] == [("analyst", "triage call")]
