@@ -44,6 +44,15 @@ COVERED_BY_OWN_TEST = {
     ("PATCH", "/api/v1/units/{unit_id}"): (
         "test_api_unit_contact::test_only_reference_writers_may_patch"
     ),
+    ("GET", "/api/v1/units/{unit_id}/regimes"): (
+        "test_api_regimes::test_only_reference_writers_may_set_unit_regimes"
+    ),
+    ("PATCH", "/api/v1/units/{unit_id}/regimes"): (
+        "test_api_regimes::test_only_reference_writers_may_set_unit_regimes"
+    ),
+    ("PUT", "/api/v1/cases/{key}/incident-grade"): (
+        "test_api_regimes::test_the_incident_grade_needs_a_case_writer_who_sees_the_case"
+    ),
     ("POST", "/api/v1/ledger/{entry}/backdate-approval"): (
         "test_late_and_backdated::test_the_api_refuses_bad_claims_and_holds_a_backdated_entry"
     ),

@@ -210,6 +210,12 @@ ROWS: list[Row] = [
         "POST /api/v1/cases/{key}/facts",
     ),
     Row(
+        "case incident-grade",
+        ("{case}", "major"),
+        CASE_WRITERS,
+        "PUT /api/v1/cases/{key}/incident-grade",
+    ),
+    Row(
         "case transition",
         ("{case}", "triage", "--reason", "look"),
         CASE_WRITERS,
@@ -532,6 +538,12 @@ ROWS: list[Row] = [
         ("cn", "--person", "Li Na {n}"),
         REFERENCE_WRITERS,
         "PATCH /api/v1/units/{unit_id}",
+    ),
+    Row(
+        "org set-regimes",
+        ("cn", "--cn-operator-class", "other"),
+        REFERENCE_WRITERS,
+        "PATCH /api/v1/units/{unit_id}/regimes",
     ),
     Row("org list", ("--json",), REFERENCE_READERS, "GET /api/v1/units"),
     Row("org show", ("cn", "--json"), REFERENCE_READERS, "GET /api/v1/units/{unit_id}"),

@@ -96,6 +96,9 @@ class AuditTag(StrEnum):
     WORKER_OBLIGATION_OVERDUE = "worker:obligation:overdue"
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
+    # regulatory attributes of units and cases
+    REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"
+    CASE_INCIDENT_GRADE_SET = "case:incident-grade:set"
     # advisories
     CASE_ADVISORY_DRAFTED = "case:advisory:drafted"
     CASE_ADVISORY_EDITED = "case:advisory:edited"

@@ -10,6 +10,7 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.facts import FactKind, FactRecord, current_facts, fact_instants
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId
+from vulndesk.domain.regimes import IncidentGrade
 from vulndesk.domain.severity import Severity
 
 
@@ -96,6 +97,8 @@ class Case:
     duplicate_of: CaseKey | None = None
     intake_id: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    # The incident's grade under the CAC grading guide; None is not graded.
+    incident_grade: IncidentGrade | None = None
     version: int = 0
 
     @property

@@ -21,6 +21,13 @@ class FactKind(StrEnum):
     INCIDENT_AWARE = "incident_aware"
     INCIDENT_NOTIFICATION_SUBMITTED = "incident_notification_submitted"
     PUBLISHED = "published"
+    # Determinations and incident milestones the newer regimes count from (docs/rules.md).
+    BREACH_AWARE = "breach_aware"
+    MAJOR_INCIDENT_CLASSIFIED = "major_incident_classified"
+    MATERIALITY_DETERMINED = "materiality_determined"
+    ENDANGERS_NATIONAL_SECURITY = "endangers_national_security"
+    INCIDENT_HANDLED = "incident_handled"
+    CRIME_SUSPECTED = "crime_suspected"
 
     @classmethod
     def parse(cls, field: str, value: str) -> FactKind:
@@ -81,6 +88,9 @@ REQUIRED_ORDER: tuple[tuple[FactKind, FactKind], ...] = (
     (FactKind.EXPLOITATION_AWARE, FactKind.AWARE),
     # An incident notification presupposes the incident.
     (FactKind.INCIDENT_NOTIFICATION_SUBMITTED, FactKind.INCIDENT_AWARE),
+    # An incident is classified, or its handling ends, only once it is known.
+    (FactKind.MAJOR_INCIDENT_CLASSIFIED, FactKind.INCIDENT_AWARE),
+    (FactKind.INCIDENT_HANDLED, FactKind.INCIDENT_AWARE),
 )
 
 

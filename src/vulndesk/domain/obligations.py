@@ -10,6 +10,7 @@ from enum import StrEnum
 from vulndesk.domain.cases import Role
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.products import ProductKind
+from vulndesk.domain.regimes import CnOperatorClass, IncidentGrade, Nis2Entity
 from vulndesk.domain.severity import SeverityLevel
 
 
@@ -49,6 +50,12 @@ class Situation:
     users_must_act: bool = False
     upstream_component: bool = False
     severity: SeverityLevel | None = None
+    # Unit and case attributes of the newer regimes; None means not recorded.
+    eu_main_establishment_timezone: str | None = None
+    nis2_entity: Nis2Entity | None = None
+    financial_entity: bool = False
+    cn_operator_class: CnOperatorClass | None = None
+    incident_grade: IncidentGrade | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vulndesk.domain.ids import UnitId
+from vulndesk.domain.regimes import CnOperatorClass, Nis2Entity
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,11 @@ class OrgUnit:
     contact_phone: str | None = None
     on_call_email: str | None = None
     on_call_webhook: str | None = None
+    # What the newer rule sets bind on (docs/rules.md); None (False) is "not recorded".
+    eu_main_establishment_timezone: str | None = None
+    nis2_entity: Nis2Entity | None = None
+    financial_entity: bool = False
+    cn_operator_class: CnOperatorClass | None = None
 
     @property
     def entity_name(self) -> str:

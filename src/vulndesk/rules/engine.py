@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from vulndesk.domain.cases import Role
 from vulndesk.domain.errors import InvalidInput
@@ -16,6 +16,7 @@ from vulndesk.domain.obligations import Obligation, Situation, Timing
 from vulndesk.rules.calendars import CalendarSource, default_calendars
 from vulndesk.rules.model import (
     ORGANISATION,
+    UNRECORDED,
     ChoiceAttribute,
     Conditions,
     ObligationRule,
@@ -23,7 +24,8 @@ from vulndesk.rules.model import (
     Status,
     option_ref,
 )
-from vulndesk.rules.periods import Period, Unit, due_instant, parse_period
+from vulndesk.rules.periods import Period, Unit, parse_period
+from vulndesk.rules.zones import DayZone, day_zone, zone_due, zone_info
 
 # Periods that need the rule set's working-day calendar.
 CALENDAR_UNITS = frozenset({Unit.WORKING_DAYS, Unit.DAYS_ROLLOVER})
@@ -72,8 +74,10 @@ def evaluate(
     found: list[Obligation] = []
     for rule_set in rule_sets:
         if rule_set.applicability.applies(situation):
-            compiled = _compile(rule_set, chosen.get(rule_set.id, ()))
-            found.extend(_evaluate_rule_set(situation, rule_set, compiled, source))
+            pairs = chosen.get(rule_set.id, ())
+            compiled = _compile(rule_set, pairs)
+            zone = day_zone(_zone_spec(rule_set, pairs), situation)
+            found.extend(_evaluate_rule_set(situation, rule_set, compiled, source, zone))
     found.sort(key=lambda o: o.id)
     return found
 
@@ -106,6 +110,14 @@ def _options_by_rule_set(options: Mapping[str, str]) -> dict[str, tuple[tuple[st
     return {k: tuple(sorted(v)) for k, v in grouped.items()}
 
 
+def _zone_spec(rule_set: RuleSet, chosen: tuple[tuple[str, str], ...]) -> str:
+    """The rule set's `timezone`, with an `{option}` replaced by its chosen value."""
+    name = option_ref(rule_set.timezone)
+    if name is None:
+        return rule_set.timezone
+    return dict(chosen).get(name, rule_set.options[name].default)
+
+
 @lru_cache(maxsize=1024)
 def _compile(rule_set: RuleSet, chosen: tuple[tuple[str, str], ...]) -> tuple[_Compiled, ...]:
     values = rule_set.option_defaults()
@@ -122,10 +134,15 @@ def _compile(rule_set: RuleSet, chosen: tuple[tuple[str, str], ...]) -> tuple[_C
                 f"{rule_set.id}.{name}", f"{value!r} is not allowed", ", ".join(spec.allowed)
             )
         values[name] = value
-    return tuple(_compile_rule(rule_set.id, rule, values) for rule in rule_set.obligations)
+    zone_option = option_ref(rule_set.timezone)
+    return tuple(
+        _compile_rule(rule_set.id, rule, values, zone_option) for rule in rule_set.obligations
+    )
 
 
-def _compile_rule(rule_set_id: str, rule: ObligationRule, values: Mapping[str, str]) -> _Compiled:
+def _compile_rule(
+    rule_set_id: str, rule: ObligationRule, values: Mapping[str, str], zone_option: str | None
+) -> _Compiled:
     def clock(text: str) -> _Clock:
         name = option_ref(text)
         spec = parse_period(text if name is None else values[name])
@@ -135,6 +152,8 @@ def _compile_rule(rule_set_id: str, rule: ObligationRule, values: Mapping[str, s
 
     trigger = option_ref(rule.trigger)
     choice = rule.period_by
+    # The zone option matters to obligations with a counted period only.
+    counted_in = zone_option if rule.period is not None or choice is not None else None
     return _Compiled(
         id=f"{rule_set_id}/{rule.id}",
         rule=rule,
@@ -146,7 +165,7 @@ def _compile_rule(rule_set_id: str, rule: ObligationRule, values: Mapping[str, s
         ),
         # In the rule set's declaration order, as people read the file.
         interpretation=MappingProxyType(
-            {k: v for k, v in values.items() if k in rule.option_names}
+            {k: v for k, v in values.items() if k in rule.option_names or k == counted_in}
         ),
         roles=rule.roles,
         when=None if rule.when == Conditions() else rule.when,
@@ -160,10 +179,11 @@ def _evaluate_rule_set(
     rule_set: RuleSet,
     compiled: tuple[_Compiled, ...],
     calendars: CalendarSource,
+    day: DayZone,
 ) -> Iterable[Obligation]:
-    zone_name = situation.org_timezone if rule_set.timezone == ORGANISATION else rule_set.timezone
-    zone = _zone(zone_name)
-    in_force = _in_force(rule_set, zone)
+    zone_name = day.display
+    in_force = _in_force(rule_set, zone_info(zone_name))
+    told = day.interpretation()
     base_flags = _DRAFT if rule_set.status is Status.DRAFT else ()
     events = situation.events
     roles = situation.roles
@@ -185,16 +205,22 @@ def _evaluate_rule_set(
             continue
         flags: tuple[str, ...] = base_flags
         due = None
+        shown = zone_name
         if clock.period is not None:
             calendar = None
             if clock.working_days:
                 country = rule_set.calendar
                 calendar = calendars(situation.org_country if country == ORGANISATION else country)
-            due, more = due_instant(clock.period, trigger_at, zone, calendar)
+            due, more, shown = zone_due(clock.period, trigger_at, day, calendar)
             flags += more
         if requires:
             flags += tuple(f"clock-before:{k.value}" for k in requires if events[k] > trigger_at)
-        yield _obligation(item, rule_set.id, trigger_at, clock, due, zone_name, flags)
+        found = _obligation(item, rule_set.id, trigger_at, clock, due, shown, flags)
+        if told and clock.period is not None and clock.period.unit is not Unit.HOURS:
+            # Which zone the days were counted in, and why: part of the reading used.
+            more_told = {**found.interpretation, **told, "zone": shown}
+            found = replace(found, interpretation=MappingProxyType(more_told))
+        yield found
 
 
 _DRAFT = ("draft",)
@@ -204,6 +230,9 @@ def _choose(item: _Compiled, situation: Situation) -> _Clock | None:
     # StrEnum members hash and compare as their values, so they look up string keys directly.
     if item.choice is ChoiceAttribute.PRODUCT_KIND:
         return item.choices.get(situation.product_kind)
+    if item.choice is ChoiceAttribute.CN_OPERATOR_CLASS:
+        operator = situation.cn_operator_class
+        return item.choices.get(UNRECORDED if operator is None else operator)
     severity = situation.severity
     return None if severity is None else item.choices.get(severity)
 
@@ -237,18 +266,6 @@ def _obligation(
         flags=flags,
         action_zh=rule.action_zh,
     )
-
-
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            "organisation.timezone",
-            f"{name!r} is not a known time zone",
-            "an IANA name such as Asia/Shanghai",
-        ) from exc
 
 
 @lru_cache(maxsize=1024)

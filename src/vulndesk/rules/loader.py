@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from vulndesk.rules.errors import RuleFileError
-from vulndesk.rules.model import RuleSet
+from vulndesk.rules.model import RuleSet, option_ref
 from vulndesk.rules.parse import parse_rule_set
 
 BUILTIN_PACKAGE = "vulndesk.regulations"
@@ -69,9 +69,10 @@ def lint_rule_file(path: Path) -> list[str]:
     rule_set = parse_rule_set(data, path.name, problems)
     if rule_set is not None:
         used = {name for rule in rule_set.obligations for name in rule.option_names}
+        used.add(option_ref(rule_set.timezone) or "")
         problems.extend(
             f"{path.name}: options.{name}: is declared but no obligation uses it (accepted: "
-            f"remove it, or refer to it as {{{name}}} in a trigger or period)"
+            f"remove it, or refer to it as {{{name}}} in a trigger, period or timezone)"
             for name in rule_set.options
             if name not in used
         )

@@ -12,11 +12,22 @@ from vulndesk.domain.cases import Role
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.obligations import Satisfier, Situation
 from vulndesk.domain.products import ProductKind
+from vulndesk.domain.regimes import Nis2Entity
 from vulndesk.domain.severity import SeverityLevel
 
 ANYWHERE = "*"
 EU = "EU"
 ORGANISATION = "organisation"
+# Zone words (docs/rules.md): the unit's recorded EU main establishment, else Brussels (the
+# scenario contract's zone) or else the strictest EU zone (whose midnight comes first).
+EU_MAIN_ESTABLISHMENT = "eu-main-establishment"
+EU_MAIN_OR_STRICTEST = "eu-main-establishment-or-strictest"
+ZONE_WORDS = (ORGANISATION, EU_MAIN_ESTABLISHMENT, EU_MAIN_OR_STRICTEST)
+CONTRACT_EU_ZONE = "Europe/Brussels"
+# What a `period_by.cn_operator_class` key or a `when.incident_grade` value names when the
+# unit's class or the case's grade is not recorded.
+UNRECORDED = "unrecorded"
+UNGRADED = "ungraded"
 OPTION_REF = re.compile(r"^\{([a-z][a-z0-9_]{0,62})\}$")
 
 
@@ -46,6 +57,7 @@ class ChoiceAttribute(StrEnum):
 
     PRODUCT_KIND = "product_kind"
     SEVERITY = "severity"
+    CN_OPERATOR_CLASS = "cn_operator_class"
 
 
 def option_ref(text: str) -> str | None:
@@ -64,9 +76,18 @@ class Applicability:
     anywhere: bool = False
     # A date or a naive datetime is read in the rule set's zone; an aware one is an instant.
     in_force_from: dt.datetime | dt.date | None = None
+    # Unit attributes the rule set requires: a NIS2 status among these; a financial entity.
+    nis2_entities: frozenset[Nis2Entity] | None = None
+    financial_entity: bool | None = None
 
     def applies(self, situation: Situation) -> bool:
         if self.roles.isdisjoint(situation.roles):
+            return False
+        if self.nis2_entities is not None and situation.nis2_entity not in self.nis2_entities:
+            return False
+        if self.financial_entity is not None and situation.financial_entity is not (
+            self.financial_entity
+        ):
             return False
         if self.anywhere:
             return True
@@ -95,6 +116,8 @@ class Conditions:
     upstream_component: bool | None = None
     severities: frozenset[SeverityLevel] | None = None
     requires: tuple[FactKind, ...] = ()
+    # Incident grades (IncidentGrade values, or UNGRADED for a case not yet graded).
+    incident_grades: frozenset[str] | None = None
 
     def hold(self, situation: Situation) -> bool:
         if self.product_kinds is not None and situation.product_kind not in self.product_kinds:
@@ -108,6 +131,10 @@ class Conditions:
             return False
         if self.severities is not None and situation.severity not in self.severities:
             return False
+        if self.incident_grades is not None:
+            grade = situation.incident_grade
+            if (UNGRADED if grade is None else grade.value) not in self.incident_grades:
+                return False
         events = situation.events
         return all(kind in events for kind in self.requires)
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.regimes import Nis2Entity
 from vulndesk.domain.values import EU_MEMBER_STATES
 from vulndesk.domain.values import timezone as check_timezone
 from vulndesk.rules.calendars import supported_country
@@ -16,11 +17,13 @@ from vulndesk.rules.model import (
     ANYWHERE,
     EU,
     ORGANISATION,
+    ZONE_WORDS,
     Applicability,
     OptionSpec,
     Penalty,
     RuleSet,
     Status,
+    option_ref,
 )
 from vulndesk.rules.parse_obligations import parse_obligations
 from vulndesk.rules.parse_penalties import parse_penalties
@@ -61,7 +64,8 @@ def parse_rule_set(
     collect(lambda: root.only(TOP_KEYS), None)
     ident = collect(lambda: slug(root, "id"), "")
     jurisdiction = collect(lambda: _jurisdiction(root), "")
-    zone = collect(lambda: _zone(root), ORGANISATION)
+    options: dict[str, OptionSpec] = collect(lambda: _options(root), {})
+    zone = collect(lambda: _zone(root, options), ORGANISATION)
     calendar = collect(lambda: _calendar(root, jurisdiction), ORGANISATION)
     title = collect(lambda: root.text("title", max_len=200), "")
     title_zh = collect(lambda: root.text("title_zh", "", max_len=200), "")
@@ -70,7 +74,6 @@ def parse_rule_set(
     )
     sources: tuple[str, ...] = collect(lambda: _sources(root), ())
     applicability: Applicability | None = collect(lambda: _applicability(root), None)
-    options: dict[str, OptionSpec] = collect(lambda: _options(root), {})
     obligations = parse_obligations(root, options, applicability, problems)
     no_penalties: tuple[Penalty, ...] = ()
     penalties = collect(lambda: parse_penalties(root, (o.id for o in obligations)), no_penalties)
@@ -105,17 +108,33 @@ def _jurisdiction(root: Node) -> str:
     return value
 
 
-def _zone(root: Node) -> str:
+def _zone(root: Node, options: Mapping[str, OptionSpec]) -> str:
     value = root.text("timezone")
-    if value == ORGANISATION:
+    name = option_ref(value)
+    if name is None:
+        return _zone_value(root, value, "")
+    spec = options.get(name)
+    if spec is None:
+        root.fail(
+            "timezone",
+            f"refers to option {name!r}, which the rule set does not declare",
+            ", ".join(options) or "declare it under [options]",
+        )
+    for allowed in spec.allowed:
+        _zone_value(root, allowed, f" (allowed value of option {name!r})")
+    return value
+
+
+def _zone_value(root: Node, value: str, where: str) -> str:
+    if value in ZONE_WORDS:
         return value
     try:
         return check_timezone("timezone", value)
     except InvalidInput:
         root.fail(
             "timezone",
-            f"{value!r} is not a known time zone",
-            f"an IANA name such as Asia/Shanghai, or {ORGANISATION!r}",
+            f"{value!r}{where} is not a known time zone",
+            "an IANA name such as Asia/Shanghai, " + ", ".join(ZONE_WORDS) + ", or {option}",
         )
 
 
@@ -141,7 +160,7 @@ def _sources(root: Node) -> tuple[str, ...]:
 def _applicability(root: Node) -> Applicability:
     node = root.table("applicability", required=True)
     assert node is not None  # noqa: S101 - required=True raised otherwise
-    node.only(("roles", "countries", "markets", "in_force_from"))
+    node.only(("roles", "countries", "markets", "in_force_from", "nis2_entity", "financial_entity"))
     roles = parse_roles(node)
     countries, markets = _places(node, "countries"), _places(node, "markets")
     if not countries and not markets:
@@ -156,12 +175,21 @@ def _applicability(root: Node) -> Applicability:
             f"is a {type_name(in_force)}",
             "a TOML date (2026-09-11), local date-time or offset date-time",
         )
+    nis2: frozenset[Nis2Entity] | None = None
+    if node.has("nis2_entity"):
+        allowed = {e.value for e in Nis2Entity}
+        names = frozenset(node.texts("nis2_entity"))
+        for value in names - allowed:
+            node.fail("nis2_entity", f"{value!r} is not allowed", ", ".join(sorted(allowed)))
+        nis2 = frozenset(Nis2Entity(v) for v in names)
     return Applicability(
         roles=roles,
         countries=countries - {ANYWHERE},
         markets=markets - {ANYWHERE},
         anywhere=anywhere,
         in_force_from=in_force,
+        nis2_entities=nis2,
+        financial_entity=node.flag("financial_entity") if node.has("financial_entity") else None,
     )
 
 

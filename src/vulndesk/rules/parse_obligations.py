@@ -9,9 +9,12 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.obligations import Satisfier
 from vulndesk.domain.products import ProductKind
+from vulndesk.domain.regimes import CnOperatorClass, IncidentGrade
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.rules.fields import SLUG, Collector, enum_value, parse_roles, slug
 from vulndesk.rules.model import (
+    UNGRADED,
+    UNRECORDED,
     Applicability,
     ChoiceAttribute,
     Conditions,
@@ -37,7 +40,20 @@ OBLIGATION_KEYS = (
     "when",
     "satisfied_by",
 )
-WHEN_KEYS = ("product_kind", "users_must_act", "upstream_component", "severity", "requires")
+WHEN_KEYS = (
+    "product_kind",
+    "users_must_act",
+    "upstream_component",
+    "severity",
+    "requires",
+    "incident_grade",
+)
+_GRADES = (*(g.value for g in IncidentGrade), UNGRADED)
+_CHOICE_KEYS: dict[ChoiceAttribute, tuple[str, ...]] = {
+    ChoiceAttribute.PRODUCT_KIND: tuple(k.value for k in ProductKind),
+    ChoiceAttribute.SEVERITY: tuple(k.value for k in SeverityLevel),
+    ChoiceAttribute.CN_OPERATOR_CLASS: (*(k.value for k in CnOperatorClass), UNRECORDED),
+}
 FACTS = ", ".join(k.value for k in FactKind)
 _FACT_VALUES = frozenset(k.value for k in FactKind)
 
@@ -172,8 +188,7 @@ def _period_by(node: Node, options: Mapping[str, OptionSpec]) -> PeriodChoice | 
         )
     choices = table.table(attribute_name, required=True)
     assert choices is not None  # noqa: S101 - required=True raised otherwise
-    values = ProductKind if attribute is ChoiceAttribute.PRODUCT_KIND else SeverityLevel
-    choices.only(m.value for m in values)
+    choices.only(_CHOICE_KEYS[attribute])
     for key in choices.data:
         _period(choices, key, options)
     return PeriodChoice(attribute, {key: str(value).strip() for key, value in choices.data.items()})
@@ -187,12 +202,18 @@ def _conditions(node: Node) -> Conditions:
     kinds = _members(when, "product_kind", ProductKind)
     severities = _members(when, "severity", SeverityLevel)
     requires = _members(when, "requires", FactKind)
+    grades = None
+    if when.has("incident_grade"):
+        grades = frozenset(when.texts("incident_grade"))
+        for value in grades - set(_GRADES):
+            when.fail("incident_grade", f"{value!r} is not allowed", ", ".join(_GRADES))
     return Conditions(
         product_kinds=kinds,
         users_must_act=when.flag("users_must_act"),
         upstream_component=when.flag("upstream_component"),
         severities=severities,
         requires=tuple(sorted(requires or ())),
+        incident_grades=grades,
     )
 
 

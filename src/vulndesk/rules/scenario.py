@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from vulndesk.domain.cases import Role
@@ -14,6 +15,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.obligations import Obligation, Situation, Timing
 from vulndesk.domain.products import ProductKind
+from vulndesk.domain.regimes import cn_operator_class, eu_zone, incident_grade, nis2_entity
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.domain.values import country, instant, timezone
 from vulndesk.rules.calendars import CalendarSource
@@ -28,6 +30,7 @@ TOP_KEYS = (
     "organisation",
     "product",
     "vulnerability",
+    "incident",
     "events",
     "regulations",
     "options",
@@ -116,7 +119,19 @@ def run_scenario(
 def _situation(root: Node) -> Situation:
     org = root.table("organisation", required=True)
     assert org is not None  # noqa: S101 - required=True raised otherwise
-    org.only(("country", "roles", "timezone"))
+    org.only(
+        (
+            "country",
+            "roles",
+            "timezone",
+            "eu_main_establishment_timezone",
+            "nis2_entity",
+            "financial_entity",
+            "cn_operator_class",
+        )
+    )
+    incident = root.section("incident")
+    incident.only(("grade",))
     product = root.section("product")
     product.only(("kind", "markets", "users_must_act"))
     vuln = root.section("vulnerability")
@@ -136,7 +151,21 @@ def _situation(root: Node) -> Situation:
         users_must_act=bool(product.flag("users_must_act", False)),
         upstream_component=bool(vuln.flag("upstream_component", False)),
         severity=severity,
+        eu_main_establishment_timezone=_optional(org, "eu_main_establishment_timezone", eu_zone),
+        nis2_entity=_optional(org, "nis2_entity", nis2_entity),
+        financial_entity=bool(org.flag("financial_entity", False)),
+        cn_operator_class=_optional(org, "cn_operator_class", cn_operator_class),
+        incident_grade=_optional(incident, "grade", incident_grade),
     )
+
+
+T = TypeVar("T")
+
+
+def _optional(node: Node, key: str, parse: Callable[[str, str], T]) -> T | None:
+    if node.data.get(key) is None:
+        return None
+    return node.parsed(key, lambda v: parse("", v))
 
 
 def _product_kind(value: str) -> ProductKind:

@@ -37,6 +37,11 @@ def situation_of(case: Case, unit: OrgUnit, products: Sequence[Product]) -> Situ
         users_must_act=any(p.users_must_act for p in products),
         upstream_component=case.upstream_component,
         severity=case.severity.level,
+        eu_main_establishment_timezone=unit.eu_main_establishment_timezone,
+        nis2_entity=unit.nis2_entity,
+        financial_entity=unit.financial_entity,
+        cn_operator_class=unit.cn_operator_class,
+        incident_grade=case.incident_grade,
     )
 
 

@@ -116,7 +116,19 @@ def test_list_shows_the_rule_sets_and_their_options() -> None:
     result = runner.invoke(rules_app, ["list", "--json"])
     assert result.exit_code == 0, result.output
     listing = {r["id"]: r for r in json.loads(result.stdout)["rule_sets"]}
-    assert sorted(listing) == ["cn-draft-2019", "cn-rmsv-2021", "eu-cra-2024", "house-sla"]
+    assert sorted(listing) == [
+        "cn-draft-2019",
+        "cn-incident-2025",
+        "cn-ndsm-2024",
+        "cn-rmsv-2021",
+        "eu-cra-2024",
+        "eu-dora",
+        "eu-gdpr-breach",
+        "eu-nis2",
+        "house-sla",
+        "in-certin",
+        "us-sec-8k",
+    ]
     window = listing["cn-rmsv-2021"]["options"]["cn-rmsv-2021.report_window"]
     assert (window["default"], window["allowed"]) == ("48h", ["48h", "2d", "2dr", "2wd"])
     assert listing["house-sla"]["obligations"][0]["period_by"]["severity"]["critical"] == "7d"

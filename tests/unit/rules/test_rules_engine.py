@@ -75,7 +75,12 @@ def test_results_are_sorted_by_id_and_every_one_cites_an_article() -> None:
     found = evaluate(s, builtin_rule_sets().values())
     assert [o.id for o in found] == sorted(o.id for o in found)
     assert all(o.article and o.action and o.action_zh for o in found)
-    assert {o.regulation for o in found} == {"cn-rmsv-2021", "cn-draft-2019", "eu-cra-2024"}
+    assert {o.regulation for o in found} == {
+        "cn-rmsv-2021",
+        "cn-draft-2019",
+        "cn-ndsm-2024",
+        "eu-cra-2024",
+    }
 
 
 def test_timing_words_have_no_due() -> None:

@@ -127,7 +127,10 @@ def mutate(path: str, value: object) -> dict[str, Any]:
         (
             "organisation/name",
             "ACME",
-            r"organisation\.name: is not a known key \(accepted: country, roles, timezone\)",
+            (
+                r"organisation\.name: is not a known key \(accepted: country, roles, timezone, "
+                r"eu_main_establishment_timezone, nis2_entity, financial_entity, cn_operator_class\)"
+            ),
         ),
         (
             "product/kind",

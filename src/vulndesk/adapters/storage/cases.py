@@ -42,6 +42,7 @@ from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transi
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
+from vulndesk.domain.regimes import IncidentGrade
 from vulndesk.domain.severity import CnGrade, Severity
 from vulndesk.services.ports import CaseFilter, CaseSummary
 
@@ -240,6 +241,7 @@ class SqlCaseRepository:
             "duplicate_of": case.duplicate_of,
             "intake_id": case.intake_id,
             "options": dict(case.options),
+            "incident_grade": case.incident_grade.value if case.incident_grade else None,
             "updated_at": now,
         }
 
@@ -394,6 +396,7 @@ class SqlCaseRepository:
             duplicate_of=CaseKey(m["duplicate_of"]) if m["duplicate_of"] else None,
             intake_id=m["intake_id"],
             options=dict(m["options"]),
+            incident_grade=IncidentGrade(m["incident_grade"]) if m["incident_grade"] else None,
             version=int(m["version"]),
         )
 

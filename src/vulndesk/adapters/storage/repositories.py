@@ -13,6 +13,7 @@ from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import PartyId, ProductId, UnitId
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.products import Component, Product, ProductKind
+from vulndesk.domain.regimes import CnOperatorClass, Nis2Entity
 from vulndesk.domain.units import OrgUnit
 
 # Reference reads run on every report and every case change: prebuilt (see fast.py).
@@ -75,6 +76,11 @@ def _unit_values(unit: OrgUnit) -> dict[str, Any]:
         "timezone": unit.timezone,
         "parent_id": unit.parent,
         **{c: getattr(unit, c) for c in _CONTACT},
+        "eu_main_establishment_timezone": unit.eu_main_establishment_timezone,
+        "nis2_entity": unit.nis2_entity.value if unit.nis2_entity else None,
+        # NULL is "not recorded"; False is stored only when it was recorded so.
+        "financial_entity": unit.financial_entity or None,
+        "cn_operator_class": unit.cn_operator_class.value if unit.cn_operator_class else None,
     }
 
 
@@ -85,7 +91,13 @@ def _unit(row: Any) -> OrgUnit:
         row["country"],
         row["timezone"],
         UnitId(row["parent_id"]) if row["parent_id"] else None,
-        *(row[c] for c in _CONTACT),
+        **{c: row[c] for c in _CONTACT},
+        eu_main_establishment_timezone=row["eu_main_establishment_timezone"],
+        nis2_entity=Nis2Entity(row["nis2_entity"]) if row["nis2_entity"] else None,
+        financial_entity=bool(row["financial_entity"]),
+        cn_operator_class=(
+            CnOperatorClass(row["cn_operator_class"]) if row["cn_operator_class"] else None
+        ),
     )
 
 

@@ -46,6 +46,11 @@ org_units = Table(
     Column("contact_phone", String(40), nullable=True),
     Column("on_call_email", String(254), nullable=True),
     Column("on_call_webhook", String(500), nullable=True),
+    # What the newer rule sets bind on (migration 0040); NULL is not recorded.
+    Column("eu_main_establishment_timezone", String(64), nullable=True),
+    Column("nis2_entity", String(16), nullable=True),
+    Column("financial_entity", Boolean, nullable=True),
+    Column("cn_operator_class", String(16), nullable=True),
 )
 
 products = Table(
@@ -106,6 +111,8 @@ cases = Table(
     Column("duplicate_of", String(32), nullable=True),
     Column("intake_id", String(64), nullable=True),
     Column("options", JSON, nullable=False),
+    # The incident grade under the CAC grading guide (migration 0040); NULL is not graded.
+    Column("incident_grade", String(24), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

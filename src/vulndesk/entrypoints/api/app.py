@@ -23,6 +23,7 @@ from vulndesk.entrypoints.api import (
     routes_ledger,
     routes_publication,
     routes_reference,
+    routes_regimes,
     routes_reports,
     routes_waivers,
 )
@@ -91,6 +92,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_waivers.router)
     app.include_router(routes_exposure.router)
     app.include_router(routes_advisories.router)
+    app.include_router(routes_regimes.router)
     web.install(app)
     return app
 

@@ -131,6 +131,7 @@ class CaseOut(BaseModel):
     cvss40_score: float | None
     cn_grade: str | None
     upstream_component: bool
+    incident_grade: str | None = None
     details: dict[str, str]
     members: list[str]
     duplicate_of: str | None
@@ -209,6 +210,7 @@ def case_out(case: Case, obligations: list[CaseObligation]) -> dict[str, Any]:
         "cvss40_score": sev.cvss40_score,
         "cn_grade": sev.cn_grade.value if sev.cn_grade else None,
         "upstream_component": case.upstream_component,
+        "incident_grade": case.incident_grade.value if case.incident_grade else None,
         "details": dict(case.details),
         "members": list(case.members),
         "duplicate_of": case.duplicate_of,

@@ -21,10 +21,11 @@ from vulndesk.entrypoints.cli.common import (
     deps,
     errors,
     print_json,
+    signed_in,
     table,
     to_jsonable,
 )
-from vulndesk.services import access, approvals, cases, waivers
+from vulndesk.services import access, approvals, cases, regimes, waivers
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -305,7 +306,7 @@ def case_record_fact(
     key: str,
     fact: str = typer.Argument(
         ...,
-        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published",
+        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published, breach_aware, major_incident_classified, materiality_determined, endangers_national_security, incident_handled, crime_suspected",
     ),
     at: str | None = typer.Option(None, "--at", help="ISO 8601 instant with offset; default now"),
     evidence: str = typer.Option(..., "--evidence", help="How it is known"),
@@ -319,6 +320,20 @@ def case_record_fact(
             deps(), actor(), key, fact, at, evidence, retract=retract, correct=correct
         )
     typer.echo(f"{case.key}: {fact} {'retracted' if retract else 'recorded'}")
+
+
+@case_app.command("incident-grade")
+def case_incident_grade(
+    key: str,
+    grade: str = typer.Argument(
+        ..., help="especially_major, major, relatively_major, general, or '' to clear"
+    ),
+) -> None:
+    """Record the incident grade (CAC grading guide); the case's clocks are recomputed."""
+    case_allowed(key, access.CASE_WRITERS, "write")
+    with errors():
+        case = regimes.set_incident_grade(deps(), signed_in(), key, grade, "cli")
+    typer.echo(f"{case.key}: incident_grade={case.incident_grade or '-'}")
 
 
 @case_app.command("transition")

@@ -124,9 +124,9 @@ def _local(instant: dt.datetime, zone: str) -> str:
 def _rule_sets_table(rule_sets: list[RuleSet]) -> Table:
     table = Table(title="Rule sets")
     table.add_column("rule set", no_wrap=True)
-    table.add_column("status / zone")
-    table.add_column("options: default (allowed)")
-    table.add_column("obligations", no_wrap=True)
+    table.add_column("status / zone", overflow="fold")
+    table.add_column("options: default (allowed)", overflow="fold", min_width=30)
+    table.add_column("obligations", overflow="fold")
     for rule_set in rule_sets:
         options = "\n".join(
             f"{o.name}: {o.default} ({', '.join(o.allowed)})" for o in rule_set.options.values()

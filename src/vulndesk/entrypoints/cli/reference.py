@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from vulndesk.entrypoints.cli.common import actor, allowed, deps, errors, print_json, table
-from vulndesk.services import reference
+from vulndesk.services import reference, regimes
 from vulndesk.services.access import REFERENCE_READERS, REFERENCE_WRITERS
 
 org_app = typer.Typer(
@@ -55,6 +55,35 @@ def org_set_contact(
     with errors():
         unit = reference.set_unit_contact(deps(), actor(), id, change)
     typer.echo(f"contact set for unit {unit.id}")
+
+
+@org_app.command("set-regimes")
+def org_set_regimes(
+    id: str = typer.Argument(..., help="Unit id, e.g. acme-fi"),
+    eu_establishment: str | None = typer.Option(
+        None,
+        "--eu-main-establishment-timezone",
+        help="Zone of the main establishment in the EU (CRA Art. 14(7)), e.g. Europe/Helsinki",
+    ),
+    nis2: str | None = typer.Option(None, "--nis2-entity", help="essential or important (NIS2)"),
+    financial: str | None = typer.Option(
+        None, "--financial-entity", help="true or false (DORA financial entity)"
+    ),
+    cn_class: str | None = typer.Option(
+        None, "--cn-operator-class", help="cii, state_organ or other (CAC incident measures)"
+    ),
+) -> None:
+    """Record what the rule sets bind a unit on ('' clears a field); open cases are recomputed."""
+    who = allowed(REFERENCE_WRITERS, "write")
+    change = regimes.UnitRegimes(eu_establishment, nis2, financial, cn_class)
+    with errors():
+        unit = regimes.set_unit_regimes(deps(), who, id, change, "cli")
+    typer.echo(
+        f"unit {unit.id}: eu_main_establishment_timezone="
+        f"{unit.eu_main_establishment_timezone or '-'} nis2_entity={unit.nis2_entity or '-'} "
+        f"financial_entity={str(unit.financial_entity).lower()} "
+        f"cn_operator_class={unit.cn_operator_class or '-'}"
+    )
 
 
 @org_app.command("list")

@@ -25,6 +25,7 @@ from vulndesk.services import (
     obligations_admin,
     publication,
     reference,
+    regimes,
     reports,
     rules_in_force,
 )
@@ -68,7 +69,11 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
             "detail_fields": list(DETAIL_FIELDS),
         }
     if section == "rules":
-        return {"rule_sets": rules_in_force.rule_sets(deps, who.container.rule_sets)}
+        catalogue = who.container.rule_sets
+        return {
+            "rule_sets": rules_in_force.rule_sets(deps, catalogue),
+            "applicability": regimes.applicability(deps, catalogue),
+        }
     return {"blackouts": publication.list_blackouts(deps)}
 
 
@@ -218,6 +223,27 @@ def set_unit_contact(
         # A form cannot tell "leave" from "clear": empty fields are left as they are.
         change = reference.UnitContact(*(v if v.strip() else None for v in given))
         reference.set_unit_contact(who.deps, who.actor(request), unit, change)
+
+    return _do(request, who, "reference", run)
+
+
+@router.post("/admin/units/regimes")
+def set_unit_regimes(
+    request: Request,
+    who: CurrentViewer,
+    unit: Text = "",
+    eu_main_establishment_timezone: Text = "",
+    nis2_entity: Text = "",
+    financial_entity: Text = "",
+    cn_operator_class: Text = "",
+) -> Response:
+    def run() -> None:
+        # Empty is "leave as it is"; "-" clears (a zone is cleared by typing "-").
+        given = (eu_main_establishment_timezone, nis2_entity, financial_entity, cn_operator_class)
+        change = regimes.UnitRegimes(
+            *(None if not v.strip() else "" if v.strip() == "-" else v for v in given)
+        )
+        regimes.set_unit_regimes(who.deps, who.principal, unit, change, "web")
 
     return _do(request, who, "reference", run)
 

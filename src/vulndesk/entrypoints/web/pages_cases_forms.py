@@ -20,7 +20,16 @@ from vulndesk.entrypoints.web.pages_cases import (
     visible_key,
 )
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import access, case_intake, cases, claims, intake, ledger, waivers
+from vulndesk.services import (
+    access,
+    case_intake,
+    cases,
+    claims,
+    intake,
+    ledger,
+    regimes,
+    waivers,
+)
 from vulndesk.services.accounts import AccountRole
 
 router = APIRouter(include_in_schema=False)
@@ -93,6 +102,16 @@ def record_fact(
         )
 
     return _submit(request, who, key, "facts", form, act)
+
+
+@router.post("/cases/{key}/incident-grade")
+def set_incident_grade(
+    request: Request, key: str, who: CurrentViewer, incident_grade: Short = ""
+) -> Response:
+    def act(case_key: CaseKey) -> object:
+        return regimes.set_incident_grade(who.deps, who.principal, case_key, incident_grade, "web")
+
+    return _submit(request, who, key, "grade", {"incident_grade": incident_grade}, act)
 
 
 @router.post("/cases/{key}/transition")

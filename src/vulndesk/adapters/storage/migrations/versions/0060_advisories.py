@@ -17,7 +17,7 @@ from alembic import op
 import vulndesk.adapters.storage.types
 
 revision = "0060"
-down_revision = "0019"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 
