@@ -1,7 +1,7 @@
 """advisories: encrypted revisions of each case's advisory and their two-person approvals
 
 Revision ID: 0060
-Revises: 0019
+Revises: 0040
 Create Date: 2026-12-03
 
 Two new tables, both evidence (see adapters/storage/evidence.py): `advisory_revisions` keeps
