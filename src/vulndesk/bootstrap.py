@@ -6,10 +6,11 @@ import datetime as dt
 import hmac
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from hashlib import sha256
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -27,7 +28,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import escalations, notifications, worker
+from vulndesk.services import audit_tools, escalations, notifications, worker
 from vulndesk.services.context import Deps, Evaluator, ReferenceCache
 from vulndesk.services.group_commit import GroupCommit
 from vulndesk.services.ports import Clock
@@ -35,6 +36,9 @@ from vulndesk.services.ports_accounts import PasswordHasher
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
+
+if TYPE_CHECKING:
+    from vulndesk.adapters.storage.backup import BackupSummary
 
 HQ_SUBJECT = "[vulndesk] headquarters notice"
 
@@ -233,6 +237,26 @@ class Container:
         from vulndesk.adapters.storage import migrate
 
         return migrate.current_revisions(self.engine) == migrate.head_revisions(self.engine)
+
+    def backup(self, target: Path) -> BackupSummary:
+        """A consistent snapshot of the database, still encrypted, with the newest checkpoint."""
+        from vulndesk.adapters.storage import backup
+
+        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
+        cp = None if newest is None else asdict(newest)
+        return backup.write(self.engine, target, cp, self.clock.now())
+
+    def restore(self, source: Path) -> BackupSummary:
+        """Migrate the (empty) database, load the backup, and put its checkpoint in place."""
+        from vulndesk.adapters.storage import backup
+
+        backup.read_header(source)  # a broken file is refused before anything is created
+        self.migrate()
+        summary = backup.restore(self.engine, source)
+        if summary.checkpoint is not None:
+            cp = audit_tools.load_checkpoint(json.dumps(summary.checkpoint))
+            audit_tools.write_checkpoint(cp, self.settings.effective_checkpoint_dir)
+        return summary
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -15,6 +15,7 @@ from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli import accounts as accounts_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
+from vulndesk.entrypoints.cli import backup as backup_cli
 from vulndesk.entrypoints.cli import idempotency as idempotency_cli
 from vulndesk.entrypoints.cli import intake as intake_cli
 from vulndesk.entrypoints.cli import keys as keys_cli
@@ -65,6 +66,7 @@ app.add_typer(notify_cli.notify_app, name="notify")
 publication_cli.register(app)
 worker_cli.register(app)
 signin_cli.register(app)
+backup_cli.register(app)
 
 
 @app.command("init")
