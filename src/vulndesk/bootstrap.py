@@ -248,11 +248,11 @@ class Container:
 
     def restore(self, source: Path) -> BackupSummary:
         """Migrate the (empty) database, load the backup, and put its checkpoint in place."""
-        from vulndesk.adapters.storage import backup
+        from vulndesk.adapters.storage import backup_restore
 
-        backup.read_header(source)  # a broken file is refused before anything is created
+        backup_restore.read_header(source)  # a broken file is refused before anything is made
         self.migrate()
-        summary = backup.restore(self.engine, source)
+        summary = backup_restore.restore(self.engine, source)
         if summary.checkpoint is not None:
             cp = audit_tools.load_checkpoint(json.dumps(summary.checkpoint))
             audit_tools.write_checkpoint(cp, self.settings.effective_checkpoint_dir)
