@@ -24,7 +24,6 @@ from vulndesk.adapters.storage.intake import source_key
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
-from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
@@ -93,27 +92,17 @@ def notice_delivery(settings: Settings) -> NoticeDelivery:
 
     A unit's on-call webhook is signed with the secret under `unit:<unit id>`.
     """
-    extra = settings.extra
-    try:
-        secrets = json.loads(extra.get("WEBHOOK_SECRETS", "{}"))
-    except ValueError:
-        secrets = None
-    if not isinstance(secrets, dict):
-        raise InvalidInput(
-            "VULNDESK_WEBHOOK_SECRETS", "is not a JSON object", '{"party-id": "secret"}'
-        )
-    yes = {"1", "true", "yes"}
     return NoticeDelivery(
         SmtpSettings(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
-            extra.get("SMTP_STARTTLS", "").lower() in yes,
-            extra.get("SMTP_USERNAME") or None,
-            extra.get("SMTP_PASSWORD") or None,
+            settings.smtp_starttls,
+            settings.smtp_username or None,
+            settings.smtp_password or None,
         ),
         frozenset(settings.webhook_hosts),
-        {str(k): str(v).encode() for k, v in secrets.items()},
+        {k: v.encode() for k, v in settings.webhook_secrets.items()},
         settings.webhook_allow_loopback,
     )
 
@@ -257,6 +246,18 @@ class Container:
             cp = audit_tools.load_checkpoint(json.dumps(summary.checkpoint))
             audit_tools.write_checkpoint(cp, self.settings.effective_checkpoint_dir)
         return summary
+
+    def operations_figures(self) -> dict[str, float]:
+        """What /metrics reports beside the request counters (read at each scrape)."""
+        from vulndesk.adapters.storage import operations
+
+        now = self.clock.now()
+        found = operations.figures(self.engine, now)
+        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
+        if newest is not None:
+            at = dt.datetime.fromisoformat(newest.at)
+            found["checkpoint_age_seconds"] = max(0.0, (now - at).total_seconds())
+        return found
 
     def close(self) -> None:
         if "engine" in self.__dict__:

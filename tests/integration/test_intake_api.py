@@ -14,6 +14,7 @@ from tests.builders import seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.services.context import Actor
+from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import CaseFilter
 
 with warnings.catch_warnings():
@@ -138,7 +139,7 @@ def test_rate_limit_gives_429_with_retry_after(container: Container, actor: Acto
             home=container.settings.home,
             database_url=container.settings.database_url,
             keys_json=container.settings.keys_json,
-            extra={"INTAKE_RATE": "2/60"},
+            intake_rate=Rate(2, 60),
         ),
         container.clock,
     )

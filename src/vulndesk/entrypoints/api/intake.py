@@ -22,7 +22,6 @@ from vulndesk.entrypoints.api.idempotency import request_hash, require_key, run_
 from vulndesk.services import intake, intake_receipts
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.context import Deps
-from vulndesk.services.intake_receipts import parse_rate
 from vulndesk.services.ports_intake import Upload
 
 TEMPLATES = Jinja2Templates(
@@ -42,10 +41,9 @@ class _Limited(Exception):
 
 def _rate(container: Container, request: Request, deps: Deps | None = None) -> None:
     """Count the request; 429 over the limit. With `deps`, in that (joined) transaction."""
-    spec = container.settings.extra.get("INTAKE_RATE", "30/60")
-    limit, _, window = spec.partition("/")
+    rate = container.settings.intake_rate
     wait = intake_receipts.check_rate(
-        deps or container.deps(), _client(request), int(limit), int(window or 60)
+        deps or container.deps(), _client(request), rate.limit, rate.seconds
     )
     if wait is None:
         return
@@ -109,7 +107,7 @@ async def _parse(
 
 def _submit(container: Container, req: intake.IntakeRequest, request: Request | None = None) -> Any:
     """The creating step; with `request`, the rate count joins the report's transaction."""
-    unit = container.settings.extra.get("INTAKE_UNIT")
+    unit = container.settings.intake_unit
 
     def create(deps: Deps) -> tuple[int, dict[str, Any]]:
         if request is not None:
@@ -132,9 +130,7 @@ def _grouped(
     Runs in a worker thread: the planning needs no writer lock, and the event loop keeps
     reading other requests while this one waits for its shared commit.
     """
-    prepared = intake.prepare_report(
-        container.deps(), req, unit=container.settings.extra.get("INTAKE_UNIT")
-    )
+    prepared = intake.prepare_report(container.deps(), req, unit=container.settings.intake_unit)
 
     def create(deps: Deps) -> tuple[int, dict[str, Any]]:
         _rate(container, request, deps)
@@ -158,19 +154,11 @@ def client_scope(container: Container, request: Request, channel: str) -> str:
 
 def follow_up_limits(container: Container) -> intake.FollowUpLimits:
     """The reporters' follow-up limits, from settings (`N/seconds` each) or the defaults."""
-    extra, d = container.settings.extra, intake.LIMITS
+    s, d = container.settings, intake.LIMITS
     return intake.FollowUpLimits(
-        parse_rate(
-            "VULNDESK_INTAKE_TOKEN_FAILURES", extra.get("INTAKE_TOKEN_FAILURES"), d.token_failures
-        ),
-        parse_rate(
-            "VULNDESK_INTAKE_MESSAGE_RATE", extra.get("INTAKE_MESSAGE_RATE"), d.messages_per_report
-        ),
-        parse_rate(
-            "VULNDESK_INTAKE_MESSAGE_SOURCE_RATE",
-            extra.get("INTAKE_MESSAGE_SOURCE_RATE"),
-            d.messages_per_source,
-        ),
+        s.intake_token_failures or d.token_failures,
+        s.intake_message_rate or d.messages_per_report,
+        s.intake_message_source_rate or d.messages_per_source,
     )
 
 
@@ -292,7 +280,7 @@ def build_router(container: Container) -> APIRouter:
             f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
             "Preferred-Languages: en, zh-CN\n"
             f"Canonical: {base}/.well-known/security.txt\n"
-            f"Policy: {s.extra.get('SECURITY_POLICY_URL', base + '/report')}\n"
+            f"Policy: {s.security_policy_url or base + '/report'}\n"
         )
 
     @router.get("/report", response_class=HTMLResponse)

@@ -197,8 +197,12 @@ def serve(
         "forwarded_allow_ips": trusted or None,
         "server_header": False,
     }
-    if c.settings.log_file is not None:
-        options["log_config"] = log_config(c.settings.log_file)
+    if c.settings.log_file is not None or c.settings.log_format == "json":
+        options["log_config"] = log_config(c.settings.log_file, c.settings.log_format)
+    # In JSON, vulndesk writes the access line itself, with the request id and duration.
+    options["access_log"] = c.settings.log_format != "json"
+    for name in c.settings.unknown:
+        typer.echo(f"warning: {name} names no setting and is ignored (see README)", err=True)
     if n == 1:
         # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where it hangs.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
