@@ -118,9 +118,7 @@ def test_a_refusal_when_sending_is_permanent(
 ) -> None:
     host = hook.split("/")[2]
     secrets = {"telco": "telco-webhook-secret"}
-    entered = make(
-        webhook_hosts=(host,), webhook_allow_loopback=True, webhook_secrets=secrets
-    )
+    entered = make(webhook_hosts=(host,), webhook_allow_loopback=True, webhook_secrets=secrets)
     seed_reference(entered, actor)
     reference.add_party(
         entered, actor, id="telco", name="Telco", kind="customer", country="CN",
