@@ -21,6 +21,10 @@ class FactKind(StrEnum):
     INCIDENT_AWARE = "incident_aware"
     INCIDENT_NOTIFICATION_SUBMITTED = "incident_notification_submitted"
     PUBLISHED = "published"
+    # A report came in from an outside reporter (intake): starts the acknowledgement clock.
+    REPORTED = "reported"
+    # The team first replied to that reporter (ISO/IEC 29147 acknowledgement).
+    REPORTER_ACKNOWLEDGED = "reporter_acknowledged"
 
     @classmethod
     def parse(cls, field: str, value: str) -> FactKind:
@@ -81,6 +85,8 @@ REQUIRED_ORDER: tuple[tuple[FactKind, FactKind], ...] = (
     (FactKind.EXPLOITATION_AWARE, FactKind.AWARE),
     # An incident notification presupposes the incident.
     (FactKind.INCIDENT_NOTIFICATION_SUBMITTED, FactKind.INCIDENT_AWARE),
+    # A reply acknowledges a report that came in.
+    (FactKind.REPORTER_ACKNOWLEDGED, FactKind.REPORTED),
 )
 
 

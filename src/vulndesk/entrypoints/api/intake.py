@@ -246,6 +246,7 @@ def build_router(container: Container) -> APIRouter:
                     {"author": m.author, "body": m.body, "at": m.at.isoformat()}
                     for m in status.messages
                 ],
+                "acknowledgement": _acknowledgement_json(status.acknowledge),
             }
         )
 
@@ -357,6 +358,16 @@ def build_router(container: Container) -> APIRouter:
         return _status_page(container, request, status, tracking, None)
 
     return router
+
+
+def _acknowledgement_json(ack: intake.Acknowledgement | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {
+        "due": ack.due.isoformat() if ack.due else None,
+        "status": ack.status,
+        "acknowledged_at": ack.acknowledged_at.isoformat() if ack.acknowledged_at else None,
+    }
 
 
 def _status_page(

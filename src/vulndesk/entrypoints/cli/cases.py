@@ -315,7 +315,7 @@ def case_record_fact(
     key: str,
     fact: str = typer.Argument(
         ...,
-        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published",
+        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published, reported, reporter_acknowledged",
     ),
     at: str | None = typer.Option(None, "--at", help="ISO 8601 instant with offset; default now"),
     evidence: str = typer.Option(..., "--evidence", help="How it is known"),
