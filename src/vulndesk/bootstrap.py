@@ -6,11 +6,11 @@ import datetime as dt
 import hmac
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -27,19 +27,28 @@ from vulndesk.adapters.storage.shared import SqlSharedTransactions
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
-from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.advisory import Publisher
 from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import advisories, escalations, exposure_alerts, notifications, worker
+from vulndesk.services import (
+    advisories,
+    audit_tools,
+    escalations,
+    exposure_alerts,
+    notifications,
+    worker,
+)
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
+
+if TYPE_CHECKING:
+    from vulndesk.adapters.storage.backup import BackupSummary
 
 HQ_SUBJECT = "[vulndesk] headquarters notice"
 
@@ -94,27 +103,17 @@ def notice_delivery(settings: Settings) -> NoticeDelivery:
 
     A unit's on-call webhook is signed with the secret under `unit:<unit id>`.
     """
-    extra = settings.extra
-    try:
-        secrets = json.loads(extra.get("WEBHOOK_SECRETS", "{}"))
-    except ValueError:
-        secrets = None
-    if not isinstance(secrets, dict):
-        raise InvalidInput(
-            "VULNDESK_WEBHOOK_SECRETS", "is not a JSON object", '{"party-id": "secret"}'
-        )
-    yes = {"1", "true", "yes"}
     return NoticeDelivery(
         SmtpSettings(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
-            extra.get("SMTP_STARTTLS", "").lower() in yes,
-            extra.get("SMTP_USERNAME") or None,
-            extra.get("SMTP_PASSWORD") or None,
+            settings.smtp_starttls,
+            settings.smtp_username or None,
+            settings.smtp_password or None,
         ),
         frozenset(settings.webhook_hosts),
-        {str(k): str(v).encode() for k, v in secrets.items()},
+        {k: v.encode() for k, v in settings.webhook_secrets.items()},
         settings.webhook_allow_loopback,
     )
 
@@ -161,22 +160,21 @@ class Container:
         s = self.settings
         contact = s.security_contact.removeprefix("mailto:")
         publisher = Publisher(s.org_name, s.public_url.rstrip("/"), contact=contact)
-        return advisories.Setup(publisher, s.extra.get("CVE_ORG_ID", ""))
+        return advisories.Setup(publisher, s.cve_org_id)
 
     @cached_property
     def advisory_site(self) -> FileCsafSite:
         """The published site under VULNDESK_CSAF_DIR (default: HOME/site), signed by the key
         VULNDESK_CSAF_KEY names in the GnuPG home VULNDESK_GNUPGHOME (default: gpg's own)."""
         s = self.settings
-        root = Path(s.extra.get("CSAF_DIR", "") or s.home / "site")
-        home = s.extra.get("GNUPGHOME", "")
-        signer = GpgSigner(Path(home) if home else None, s.extra.get("CSAF_KEY", ""))
+        root = s.csaf_dir or s.home / "site"
+        signer = GpgSigner(s.gnupghome, s.csaf_key)
         setup = self.advisory_setup
         info = ProviderInfo(s.public_url, csaf_publisher(setup.publisher), signer.fingerprint)
         return FileCsafSite(root, info, signer)
 
     def site_root(self) -> Path:
-        return Path(self.settings.extra.get("CSAF_DIR", "") or self.settings.home / "site")
+        return self.settings.csaf_dir or self.settings.home / "site"
 
     def read_site(self, area: str, path: str) -> tuple[bytes, bool]:
         """A published file (or folder listing) of the site: `csaf`, `osv` or `cve`; reading
@@ -262,6 +260,38 @@ class Container:
         from vulndesk.adapters.storage import migrate
 
         return migrate.current_revisions(self.engine) == migrate.head_revisions(self.engine)
+
+    def backup(self, target: Path) -> BackupSummary:
+        """A consistent snapshot of the database, still encrypted, with the newest checkpoint."""
+        from vulndesk.adapters.storage import backup
+
+        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
+        cp = None if newest is None else asdict(newest)
+        return backup.write(self.engine, target, cp, self.clock.now())
+
+    def restore(self, source: Path) -> BackupSummary:
+        """Migrate the (empty) database, load the backup, and put its checkpoint in place."""
+        from vulndesk.adapters.storage import backup_restore
+
+        backup_restore.read_header(source)  # a broken file is refused before anything is made
+        self.migrate()
+        summary = backup_restore.restore(self.engine, source)
+        if summary.checkpoint is not None:
+            cp = audit_tools.load_checkpoint(json.dumps(summary.checkpoint))
+            audit_tools.write_checkpoint(cp, self.settings.effective_checkpoint_dir)
+        return summary
+
+    def operations_figures(self) -> dict[str, float]:
+        """What /metrics reports beside the request counters (read at each scrape)."""
+        from vulndesk.adapters.storage import operations
+
+        now = self.clock.now()
+        found = operations.figures(self.engine, now)
+        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
+        if newest is not None:
+            at = dt.datetime.fromisoformat(newest.at)
+            found["checkpoint_age_seconds"] = max(0.0, (now - at).total_seconds())
+        return found
 
     def close(self) -> None:
         if "engine" in self.__dict__:

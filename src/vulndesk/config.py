@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
+from vulndesk.services.intake_receipts import Rate, parse_rate
 
 PREFIX = "VULNDESK_"
+INTAKE_RATE = Rate(30, 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,33 @@ class Settings:
     exposure_alert_days: int = 30
     # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
     log_file: Path | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    # Log lines as JSON objects (with the request id) or uvicorn's plain text.
+    log_format: str = "json"
+    # Party id (or `unit:<unit id>`) -> secret each webhook delivery is signed with.
+    webhook_secrets: Mapping[str, str] = field(default_factory=dict)
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # Public reports per client address: `N/seconds`.
+    intake_rate: Rate = INTAKE_RATE
+    # The unit public reports are filed under (default: the intake service's choice).
+    intake_unit: str | None = None
+    # Reporters' follow-up limits; None keeps the intake service's defaults.
+    intake_token_failures: Rate | None = None
+    intake_message_rate: Rate | None = None
+    intake_message_source_rate: Rate | None = None
+    # The `Policy:` of security.txt (default <public_url>/report).
+    security_policy_url: str = ""
+    # A bearer secret that may read /metrics (besides admin tokens and loopback clients).
+    metrics_token: str = ""
+    # The published CSAF provider tree (default <home>/site), the GnuPG home and key that sign
+    # advisories, and the CVE numbering authority's organisation id for CVE records.
+    csaf_dir: Path | None = None
+    gnupghome: Path | None = None
+    csaf_key: str = ""
+    cve_org_id: str = ""
+    # VULNDESK_* variables that name no setting: reported at start-up (a typo is not silent).
+    unknown: tuple[str, ...] = ()
 
     @property
     def effective_database_url(self) -> str:
@@ -78,7 +107,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `VULNDESK_*` variables; unknown ones are kept in `extra` for adapters."""
+        """Read `VULNDESK_*` variables; a bad value stops here, naming the variable."""
         env = os.environ if env is None else env
 
         def get(name: str, default: str = "") -> str:
@@ -154,7 +183,23 @@ class Settings:
             "BACKDATE_LIMIT_HOURS",
             "EXPOSURE_ALERT_DAYS",
             "LOG_FILE",
-        }
+            "LOG_FORMAT",
+            "WEBHOOK_SECRETS",
+            "SMTP_STARTTLS",
+            "SMTP_USERNAME",
+            "SMTP_PASSWORD",
+            "INTAKE_RATE",
+            "INTAKE_UNIT",
+            "INTAKE_TOKEN_FAILURES",
+            "INTAKE_MESSAGE_RATE",
+            "INTAKE_MESSAGE_SOURCE_RATE",
+            "SECURITY_POLICY_URL",
+            "METRICS_TOKEN",
+            "CSAF_DIR",
+            "GNUPGHOME",
+            "CSAF_KEY",
+            "CVE_ORG_ID",
+        } | _NOT_SETTINGS
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
                 raise InvalidInput(
@@ -163,11 +208,10 @@ class Settings:
                     "remove it; list receivers in VULNDESK_WEBHOOK_HOSTS "
                     "(VULNDESK_WEBHOOK_ALLOW_LOOPBACK=1 for a test receiver on this machine)",
                 )
-        extra = {
-            k[len(PREFIX) :]: v
-            for k, v in env.items()
-            if k.startswith(PREFIX) and k[len(PREFIX) :] not in known
-        }
+        unknown = tuple(
+            sorted(k for k in env if k.startswith(PREFIX) and k[len(PREFIX) :] not in known)
+        )
+        yes = {"1", "true", "yes"}
         return cls(
             home=home,
             database_url=get("DATABASE_URL"),
@@ -197,7 +241,23 @@ class Settings:
             backdate_limit_hours=int(backdate),
             exposure_alert_days=int(alert_days),
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
-            extra=extra,
+            log_format=_choice("VULNDESK_LOG_FORMAT", get("LOG_FORMAT", "json"), ("json", "text")),
+            webhook_secrets=_secrets(get("WEBHOOK_SECRETS")),
+            smtp_starttls=get("SMTP_STARTTLS").lower() in yes,
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            intake_rate=parse_rate("VULNDESK_INTAKE_RATE", get("INTAKE_RATE"), INTAKE_RATE),
+            intake_unit=get("INTAKE_UNIT") or None,
+            intake_token_failures=_rate("TOKEN_FAILURES", get),
+            intake_message_rate=_rate("MESSAGE_RATE", get),
+            intake_message_source_rate=_rate("MESSAGE_SOURCE_RATE", get),
+            security_policy_url=_url("VULNDESK_SECURITY_POLICY_URL", get("SECURITY_POLICY_URL")),
+            metrics_token=get("METRICS_TOKEN"),
+            csaf_dir=Path(get("CSAF_DIR")) if get("CSAF_DIR") else None,
+            gnupghome=Path(get("GNUPGHOME")) if get("GNUPGHOME") else None,
+            csaf_key=get("CSAF_KEY"),
+            cve_org_id=get("CVE_ORG_ID"),
+            unknown=unknown,
         )
 
 
@@ -281,4 +341,50 @@ def _webhook(text: str) -> str:
         raise InvalidInput(
             "VULNDESK_CHECKPOINT_WEBHOOK", f"{text[:64]!r} is not an http(s) URL", "https://..."
         )
+    return text
+
+
+# Variables the test and benchmark harnesses read themselves; no setting, never reported.
+_NOT_SETTINGS = {
+    "REQUIRE_POSTGRES",
+    "REQUIRE_BROWSER",
+    "BENCH_FULL",
+    "UPDATE_GOLDEN",
+    "CRASH_TRIALS",
+    "CRASH_SEED",
+    "CRASH_WORKERS",
+    "CRASH_ROUND",
+    "CRASH_CLIENTS",
+}
+
+
+def _choice(name: str, text: str, allowed: tuple[str, ...]) -> str:
+    if text not in allowed:
+        raise InvalidInput(name, f"{text[:64]!r} is not one of {', '.join(allowed)}", allowed[0])
+    return text
+
+
+def _secrets(text: str) -> dict[str, str]:
+    """VULNDESK_WEBHOOK_SECRETS: a JSON object of party id -> secret."""
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        found = None
+    if not isinstance(found, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in found.items()
+    ):
+        raise InvalidInput(
+            "VULNDESK_WEBHOOK_SECRETS", "is not a JSON object of secrets", '{"party-id": "secret"}'
+        )
+    return found
+
+
+def _rate(name: str, get: Callable[[str], str]) -> Rate | None:
+    text = get("INTAKE_" + name)
+    return parse_rate(f"VULNDESK_INTAKE_{name}", text, Rate(1, 1)) if text else None
+
+
+def _url(name: str, text: str) -> str:
+    if text and not text.startswith(("https://", "http://")):
+        raise InvalidInput(name, f"{text[:64]!r} is not an http(s) URL", "https://...")
     return text

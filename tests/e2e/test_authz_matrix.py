@@ -63,6 +63,7 @@ NO_ROLE_CHECK = {
     ("GET", "/api/v1/intake/{tracking}/messages"): "the reporter's follow-up token",
     ("POST", "/api/v1/intake/{tracking}/messages"): "the reporter's follow-up token",
     ("POST", "/api/v1/session"): "sign-in",
+    ("POST", "/api/v1/cli/sign-in"): "the CLI's sign-in at a server (test_cli_server_sign_in)",
     ("DELETE", "/api/v1/session"): "sign-out of one's own session",
     ("POST", "/api/v1/tokens"): "one's own token, from a session (test_accounts_auth)",
     ("DELETE", "/api/v1/tokens/{token_id}"): "one's own token (test_accounts_auth)",

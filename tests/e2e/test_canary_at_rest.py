@@ -4,8 +4,9 @@ One unique string goes into every secret field and attachment through each way i
 intake API (JSON and multipart), the intake web form and its status page, the case API
 (details, edits, facts), the console's case forms, and the command line. The follow-up
 tokens and the API token handed out on the way are secrets too. Then every table of the
-database (through SQL), SQLite's main and WAL files, and the served log file are searched
-for each in clear, UTF-16, base64 and hex. The desk still reads the canary back.
+database (through SQL), SQLite's main and WAL files, the served log file and the file of
+an online `vulndesk backup` are searched for each in clear, UTF-16, base64 and hex. The
+desk still reads the canary back.
 """
 
 from __future__ import annotations
@@ -181,10 +182,14 @@ def test_a_canary_through_every_entry_point_is_nowhere_at_rest(
         assert shown.json()["details"]["trigger_location"] == f"trigger_location {CANARY}"
         # Read while the server holds its connections: SQLite's WAL still has its frames.
         places = _at_rest(container, db_url, log)
+        backup = tmp_path / "desk.vdbackup"
+        cli.run("backup", str(backup))  # an online backup, taken while the server runs
+        places["backup file"] = backup.read_bytes()
     hunted = [CANARY, api_token, *[r["token"] for r in reports]]
     assert found_anywhere(places, hunted) == []
     # The search looks where the data is: what is not secret is there in plain view.
     assert b"POST /api/v1/intake" in places["server log"]
+    assert reports[0]["tracking"].encode() in places["backup file"]
     assert reports[0]["tracking"].encode() in places["table intake_reports"]
     assert places["table idempotency_keys"].count(b"intake:api:") >= 2
     if db_url.startswith("sqlite"):

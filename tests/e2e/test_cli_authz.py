@@ -93,6 +93,8 @@ OPERATOR = {
     "audit verify": "checks the chain with the database and the key at hand",
     "audit checkpoint": "signs the chain's head with the key file",
     "audit public-key": "prints the public half of the key file",
+    "backup": "an online snapshot of the database, fields still encrypted",
+    "restore": "loads a backup into a new, empty database",
     "user add": "account administration: the first administrator is made this way",
     "user list": "account administration (no API)",
     "user set-password": "account administration (no API)",

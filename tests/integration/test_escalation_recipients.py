@@ -192,7 +192,7 @@ def test_on_call_webhook_is_signed_and_recorded(
         smtp,
         webhook_hosts=(host,),
         webhook_allow_loopback=True,
-        extra={"WEBHOOK_SECRETS": json.dumps({"unit:cn": secret.decode()})},
+        webhook_secrets={"unit:cn": secret.decode()},
     )
     try:
         deps = d.deps()

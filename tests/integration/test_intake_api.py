@@ -15,6 +15,7 @@ from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
+from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import CaseFilter
 
 with warnings.catch_warnings():
@@ -140,7 +141,7 @@ def test_rate_limit_gives_429_with_retry_after(container: Container, actor: Acto
             home=container.settings.home,
             database_url=container.settings.database_url,
             keys_json=container.settings.keys_json,
-            extra={"INTAKE_RATE": "2/60"},
+            intake_rate=Rate(2, 60),
         ),
         container.clock,
     )

@@ -148,7 +148,7 @@ def desk(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp) -> Itera
         smtp_sender="psirt@acme.example",
         webhook_hosts=("127.0.0.1",),
         webhook_allow_loopback=True,
-        extra={"WEBHOOK_SECRETS": json.dumps({"telco": SECRET.decode()})},
+        webhook_secrets={"telco": SECRET.decode()},
     )
     d = Desk(settings, clock)
     yield d

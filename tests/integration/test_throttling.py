@@ -18,6 +18,7 @@ from tests.e2e.test_api_support import PASSWORD, World, world
 from tests.integration.test_intake_api import REPORT
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
+from vulndesk.config import Settings
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
@@ -32,7 +33,10 @@ REPORTER, ATTACKER = "198.51.100.7", "203.0.113.66"
 
 
 def _clients(container: Container, **extra: str) -> tuple[Container, TestClient, TestClient]:
-    settings = dataclasses.replace(container.settings, extra=extra)
+    typed = Settings.from_env({f"VULNDESK_{k}": v for k, v in extra.items()})
+    chosen = {f.name: getattr(typed, f.name) for f in dataclasses.fields(typed)}
+    changed = {k.lower(): chosen[k.lower()] for k in extra}
+    settings = dataclasses.replace(container.settings, **changed)
     limited = Container(settings, container.clock)
     app = FastAPI()
     app.include_router(build_router(limited))

@@ -8,7 +8,6 @@ row for good, with its reason, and is never retried.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -118,10 +117,8 @@ def test_a_refusal_when_sending_is_permanent(
     make: Make, clock: SettableClock, actor: Actor, hook: str
 ) -> None:
     host = hook.split("/")[2]
-    secrets = json.dumps({"telco": "telco-webhook-secret"})
-    entered = make(
-        webhook_hosts=(host,), webhook_allow_loopback=True, extra={"WEBHOOK_SECRETS": secrets}
-    )
+    secrets = {"telco": "telco-webhook-secret"}
+    entered = make(webhook_hosts=(host,), webhook_allow_loopback=True, webhook_secrets=secrets)
     seed_reference(entered, actor)
     reference.add_party(
         entered, actor, id="telco", name="Telco", kind="customer", country="CN",
@@ -132,7 +129,7 @@ def test_a_refusal_when_sending_is_permanent(
     notifications.send(entered, actor, key, recipient="telco")
 
     # The allow-list changed since the URL was entered: the worker refuses, once and for all.
-    later = make(extra={"WEBHOOK_SECRETS": secrets})
+    later = make(webhook_secrets=secrets)
     _, first = worker.run_once(later, WORKER)
     assert (first.sent, first.retried, first.failed) == (0, 0, 1)
     with later.uow() as uow:

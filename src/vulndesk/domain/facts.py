@@ -28,6 +28,10 @@ class FactKind(StrEnum):
     ENDANGERS_NATIONAL_SECURITY = "endangers_national_security"
     INCIDENT_HANDLED = "incident_handled"
     CRIME_SUSPECTED = "crime_suspected"
+    # A report came in from an outside reporter (intake): starts the acknowledgement clock.
+    REPORTED = "reported"
+    # The team first replied to that reporter (ISO/IEC 29147 acknowledgement).
+    REPORTER_ACKNOWLEDGED = "reporter_acknowledged"
 
     @classmethod
     def parse(cls, field: str, value: str) -> FactKind:
@@ -91,6 +95,8 @@ REQUIRED_ORDER: tuple[tuple[FactKind, FactKind], ...] = (
     # An incident is classified, or its handling ends, only once it is known.
     (FactKind.MAJOR_INCIDENT_CLASSIFIED, FactKind.INCIDENT_AWARE),
     (FactKind.INCIDENT_HANDLED, FactKind.INCIDENT_AWARE),
+    # A reply acknowledges a report that came in.
+    (FactKind.REPORTER_ACKNOWLEDGED, FactKind.REPORTED),
 )
 
 

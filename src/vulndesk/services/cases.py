@@ -140,7 +140,13 @@ def plan_open(
         members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
         intake_id=req.intake_id,
         options=dict(req.options),
-        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),),
+        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),)
+        + (
+            # A report from outside starts the acknowledgement clock (house-sla/acknowledge).
+            (FactRecord(FactKind.REPORTED, aware, actor.name, now, evidence),)
+            if req.intake_id
+            else ()
+        ),
     )
     obligations = clocks.evaluate_new(deps, uow, case, unit, products, now)
     return CasePlan(req, actor, now, version, case, tuple(obligations))
@@ -240,6 +246,27 @@ def record_fact(
         clocks.recompute(deps, uow, saved, now)
         uow.commit()
     return saved
+
+
+def acknowledge_reporter(
+    deps: Deps, uow: UnitOfWork, actor: Actor, key: CaseKey, now: dt.datetime
+) -> bool:
+    """Record the first reply to the reporter as `reporter_acknowledged`, in the caller's
+    transaction; later replies change nothing. True when the fact was recorded now."""
+    case = uow.cases.get(key)
+    if FactKind.REPORTED not in case.instants or FactKind.REPORTER_ACKNOWLEDGED in case.instants:
+        return False
+    record = FactRecord(
+        FactKind.REPORTER_ACKNOWLEDGED, now, actor.name, now, "first reply to the reporter"
+    )
+    saved = uow.cases.save(case.with_fact(record), now)
+    uow.audit.append(
+        actor.event(
+            now, AuditTag.CASE_FACT_RECORDED, "case", key, (FactKind.REPORTER_ACKNOWLEDGED.value,)
+        )
+    )
+    clocks.recompute(deps, uow, saved, now)
+    return True
 
 
 def transition(

@@ -19,7 +19,13 @@ from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.domain.intake import IntakeRecord
 from vulndesk.domain.products import Product
 from vulndesk.services.accounts_auth import Throttled
-from vulndesk.services.cases import CasePlan, OpenCase, plan_open, store_open
+from vulndesk.services.cases import (
+    CasePlan,
+    OpenCase,
+    acknowledge_reporter,
+    plan_open,
+    store_open,
+)
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
@@ -106,6 +112,31 @@ class ReportStatus:
     state: str
     received_at: dt.datetime
     messages: list[IntakeMessage]
+    # The acknowledgement the team owes the reporter (house-sla/acknowledge), when in force.
+    acknowledge: Acknowledgement | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """What the reporter sees of the acknowledgement clock: due by, and when it was met."""
+
+    due: dt.datetime | None
+    status: str
+    acknowledged_at: dt.datetime | None
+
+
+ACKNOWLEDGE = "house-sla/acknowledge"
+
+
+def _acknowledgement(uow: UnitOfWork, case_key: str | None) -> Acknowledgement | None:
+    if case_key is None:
+        return None
+    for o in uow.obligations.for_case(CaseKey(case_key)):
+        if o.id == ACKNOWLEDGE:
+            due = o.due.astimezone(dt.UTC) if o.due else None
+            met = o.met_at.astimezone(dt.UTC) if o.met_at else None
+            return Acknowledgement(due, o.status.value, met)
+    return None
 
 
 def token_hash(token: str) -> str:
@@ -323,13 +354,14 @@ def read_status(
             return found
         record, state = found
         messages = uow.intake.messages(tracking)
+        acknowledge = _acknowledgement(uow, record.case_key)
         uow.audit.append(
             Actor("reporter", "intake").event(
                 now, AuditTag.INTAKE_MESSAGES_READ, "intake", tracking
             )
         )
         uow.commit()
-    return ReportStatus(tracking, state, record.received_at, messages)
+    return ReportStatus(tracking, state, record.received_at, messages, acknowledge)
 
 
 def report_status(
@@ -394,9 +426,11 @@ def reply(deps: Deps, actor: Actor, tracking: str, body: str) -> None:
     text = values.long_text("body", body, max_len=20_000)
     now = deps.clock.now()
     with deps.uow() as uow:
-        uow.intake.get(tracking)
+        record = uow.intake.get(tracking)
         uow.intake.add_message(tracking, "team", text, now)
         uow.audit.append(actor.event(now, AuditTag.INTAKE_MESSAGE_REPLIED, "intake", tracking))
+        if record.case_key is not None:  # the first reply meets house-sla/acknowledge
+            acknowledge_reporter(deps, uow, actor, CaseKey(record.case_key), now)
         uow.commit()
 
 

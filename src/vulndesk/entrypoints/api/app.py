@@ -14,6 +14,7 @@ from vulndesk.entrypoints import web
 from vulndesk.entrypoints.api import (
     errors,
     intake,
+    observability,
     public_site,
     routes_admin,
     routes_advisories,
@@ -65,6 +66,8 @@ def create_app(container: Container) -> FastAPI:
     # Added last = outermost: security headers wrap the body guard, so refusals carry them.
     app.add_middleware(errors.BodyGuard)
     app.add_middleware(errors.SecurityHeaders)
+    # Outermost of all: every answer, refusals included, carries its request id and is counted.
+    observability.install(app, container)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:

@@ -19,7 +19,7 @@ from vulndesk.exporters.csaf_provider import METADATA, security_txt_line
 from vulndesk.services import intake, intake_receive
 from vulndesk.services.accounts_auth import Throttled
 from vulndesk.services.context import run_joined
-from vulndesk.services.intake_receipts import Rate, parse_rate
+from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports_intake import Upload
 
 FIELDS = ("product", "version", "description", "steps", "impact", "contact", "language")
@@ -31,8 +31,7 @@ def client(request: Request) -> str:
 
 def intake_rate(container: Container) -> Rate:
     """How many reports one client address may send per window (VULNDESK_INTAKE_RATE)."""
-    limit, _, window = container.settings.extra.get("INTAKE_RATE", "30/60").partition("/")
-    return Rate(int(limit), int(window or 60))
+    return container.settings.intake_rate
 
 
 def _csaf_line(container: Container, base: str) -> str:
@@ -110,7 +109,7 @@ def _receive(
 ) -> JSONResponse:
     """The shared write path, run in a worker thread: the planning needs no writer lock, and
     the event loop keeps reading other requests while this one waits for its shared commit."""
-    unit = container.settings.extra.get("INTAKE_UNIT")
+    unit = container.settings.intake_unit
     try:
         got = intake_receive.receive(container.deps(), req, sent, intake_rate(container), unit=unit)
     except intake_receive.KeyReused as exc:
@@ -144,19 +143,11 @@ def client_scope(container: Container, request: Request, channel: str) -> str:
 
 def follow_up_limits(container: Container) -> intake.FollowUpLimits:
     """The reporters' follow-up limits, from settings (`N/seconds` each) or the defaults."""
-    extra, d = container.settings.extra, intake.LIMITS
+    s, d = container.settings, intake.LIMITS
     return intake.FollowUpLimits(
-        parse_rate(
-            "VULNDESK_INTAKE_TOKEN_FAILURES", extra.get("INTAKE_TOKEN_FAILURES"), d.token_failures
-        ),
-        parse_rate(
-            "VULNDESK_INTAKE_MESSAGE_RATE", extra.get("INTAKE_MESSAGE_RATE"), d.messages_per_report
-        ),
-        parse_rate(
-            "VULNDESK_INTAKE_MESSAGE_SOURCE_RATE",
-            extra.get("INTAKE_MESSAGE_SOURCE_RATE"),
-            d.messages_per_source,
-        ),
+        s.intake_token_failures or d.token_failures,
+        s.intake_message_rate or d.messages_per_report,
+        s.intake_message_source_rate or d.messages_per_source,
     )
 
 
@@ -210,6 +201,7 @@ def build_router(container: Container) -> APIRouter:
                     {"author": m.author, "body": m.body, "at": m.at.isoformat()}
                     for m in status.messages
                 ],
+                "acknowledgement": _acknowledgement_json(status.acknowledge),
             }
         )
 
@@ -244,8 +236,18 @@ def build_router(container: Container) -> APIRouter:
             f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
             "Preferred-Languages: en, zh-CN\n"
             f"Canonical: {base}/.well-known/security.txt\n"
-            f"Policy: {s.extra.get('SECURITY_POLICY_URL', base + '/report')}\n"
+            f"Policy: {s.security_policy_url or base + '/report'}\n"
             f"{_csaf_line(container, base)}"
         )
 
     return router
+
+
+def _acknowledgement_json(ack: intake.Acknowledgement | None) -> dict[str, Any] | None:
+    if ack is None:
+        return None
+    return {
+        "due": ack.due.isoformat() if ack.due else None,
+        "status": ack.status,
+        "acknowledged_at": ack.acknowledged_at.isoformat() if ack.acknowledged_at else None,
+    }

@@ -87,6 +87,41 @@ def login(body: LoginIn, request: Request, response: Response, d: CurrentDeps) -
     )
 
 
+class CliSignInOut(BaseModel):
+    id: str
+    token: str
+    user: str
+    roles: list[str]
+    unit: str | None
+    scopes: list[str]
+    expires_at: dt.datetime
+
+
+@router.post("/cli/sign-in", response_model=CliSignInOut, status_code=201)
+def cli_sign_in(body: LoginIn, request: Request, d: CurrentDeps) -> CliSignInOut:
+    """Exchange name, password and one-time code for a read+write API token that expires
+    after VULNDESK_CLI_TOKEN_HOURS: what `vulndesk login --server URL` keeps. Throttled and
+    audited like every sign-in; revoke it with DELETE /api/v1/tokens/{id}. A one-time code
+    is good once, so there is no Idempotency-Key: a repeated request is a new sign-in."""
+    c = container(request)
+    issued = accounts_auth.sign_in_token(
+        d,
+        c.passwords,
+        (body.name, body.password, body.totp),
+        source(request),
+        dt.timedelta(hours=c.settings.cli_token_hours),
+    )
+    return CliSignInOut(
+        id=issued.id,
+        token=issued.secret,
+        user=issued.user.name,
+        roles=sorted(issued.user.roles),
+        unit=issued.user.unit,
+        scopes=sorted(accounts_auth.SCOPES),
+        expires_at=issued.expires_at,
+    )
+
+
 @router.delete("/session", status_code=204)
 def logout(
     d: CurrentDeps, vd_session: Annotated[str | None, Cookie(max_length=100)] = None

@@ -74,22 +74,33 @@ class _OwnSocketProcess(_supervisor.Process):
         super().target(own_sockets(sockets or []))
 
 
-def log_config(path: Path) -> dict[str, Any]:
-    """uvicorn's logging, written to `path` (made 0600 in a 0700 directory) instead of stderr.
+def log_config(path: Path | None, fmt: str = "text") -> dict[str, Any]:
+    """uvicorn's logging, to `path` (made 0600 in a 0700 directory) or stderr when None.
 
-    Every server process appends to the same file; each line is one write.
+    Every server process appends to the same file; each line is one write. With `fmt` "json"
+    every line is a JSON object (observability.JsonFormatter) carrying the request id, and
+    vulndesk's own access line (method, path, status, duration) replaces uvicorn's.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     config = copy.deepcopy(LOGGING_CONFIG)
     for formatter in config["formatters"].values():
         formatter["use_colors"] = False
-    for name, handler in config["handlers"].items():
-        config["handlers"][name] = {
-            "class": "logging.FileHandler",
-            "formatter": handler["formatter"],
-            "filename": str(path),
-            "encoding": "utf-8",
+    if path is not None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        for name, handler in config["handlers"].items():
+            config["handlers"][name] = {
+                "class": "logging.FileHandler",
+                "formatter": handler["formatter"],
+                "filename": str(path),
+                "encoding": "utf-8",
+            }
+    if fmt == "json":
+        json_formatter = {"()": "vulndesk.entrypoints.api.observability.JsonFormatter"}
+        config["formatters"] = {"default": json_formatter, "access": dict(json_formatter)}
+        config["loggers"]["vulndesk"] = {
+            "handlers": ["default"],
+            "level": "INFO",
+            "propagate": False,
         }
     return config
 

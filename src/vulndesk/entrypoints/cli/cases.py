@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 import typer
 
@@ -12,6 +13,7 @@ from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.domain.values import timezone as check_zone
+from vulndesk.entrypoints.cli import cases_remote, remote
 from vulndesk.entrypoints.cli.common import (
     actor,
     allowed,
@@ -123,6 +125,11 @@ def case_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the cases you may see (no sensitive details)."""
+    if remote.active():
+        params: dict[str, Any] = {"state": state, "unit": unit, "product": product}
+        params |= {"sort": sort, "limit": limit, "offset": offset}
+        cases_remote.case_list({k: v for k, v in params.items() if v is not None}, as_json)
+        return
     who = allowed(access.CASE_READERS)
     with errors():
         flt = CaseFilter(
@@ -209,6 +216,9 @@ def case_show(
     ),
 ) -> None:
     """Show a case with facts, history and clocks. The read is audited."""
+    if remote.active():
+        cases_remote.case_show(key, as_json)
+        return
     key = case_allowed(key, access.CASE_READERS)
     with errors():
         zone = check_zone("tz", tz or container().settings.timezone)
@@ -306,7 +316,7 @@ def case_record_fact(
     key: str,
     fact: str = typer.Argument(
         ...,
-        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published, breach_aware, major_incident_classified, materiality_determined, endangers_national_security, incident_handled, crime_suspected",
+        help="aware, verified, exploitation_aware, fix_available, measures_taken, incident_aware, incident_notification_submitted, published, breach_aware, major_incident_classified, materiality_determined, endangers_national_security, incident_handled, crime_suspected, reported, reporter_acknowledged",
     ),
     at: str | None = typer.Option(None, "--at", help="ISO 8601 instant with offset; default now"),
     evidence: str = typer.Option(..., "--evidence", help="How it is known"),
@@ -314,6 +324,11 @@ def case_record_fact(
     retract: bool = typer.Option(False, "--retract", help="Retract a fact recorded in error"),
 ) -> None:
     """Record, correct or retract a fact; the case's clocks are recomputed at once."""
+    if remote.active():
+        mode = "retract" if retract else "correct" if correct else "record"
+        body = {"kind": fact, "at": at, "evidence": evidence, "mode": mode}
+        cases_remote.case_record_fact(key, body)
+        return
     key = case_allowed(key, access.CASE_WRITERS, "write")
     with errors():
         case = cases.record_fact(

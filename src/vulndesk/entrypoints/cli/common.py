@@ -58,6 +58,14 @@ def deps() -> Deps:
 def signed_in() -> Principal:
     """The account signed in for this home and database, or exit telling how to sign in."""
     with errors():
+        server = credentials.active_server(container().settings)
+    if server is not None:
+        # Acting on the local database now would act as someone else than the server sign-in.
+        fail(
+            f"signed in at {server}: this command does not act through a server yet (see"
+            " docs/cli-sign-in.md); run `vulndesk logout` to act on the local database"
+        )
+    with errors():
         stored = credentials.load(credentials.path_for(container().settings))
         found = accounts_auth.token_holder(deps(), stored.token) if stored else None
     if stored is None:

@@ -34,6 +34,8 @@ class Stored:
     expires_at: str
     database: str
     home: str
+    # The server URL for a sign-in at a running vulndesk (`vulndesk login --server URL`).
+    server: str = ""
 
 
 def where(settings: Settings) -> str:
@@ -94,7 +96,8 @@ def load(path: Path) -> Stored | None:
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Stored(**{k: str(data[k]) for k in Stored.__dataclass_fields__})
+        fields = {k: str(data[k]) for k in Stored.__dataclass_fields__ if k != "server"}
+        return Stored(**fields, server=str(data.get("server", "")))
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(
             "credentials", f"{path} is not a vulndesk sign-in", "run `vulndesk login` again"
@@ -120,3 +123,47 @@ def stored_for(
         where(settings),
         str(settings.home.expanduser().resolve()),
     )
+
+
+# -- sign-ins at a server: one file per server URL, and which server the CLI acts through
+
+ACTIVE = "server.json"
+
+
+def path_for_server(settings: Settings, server: str) -> Path:
+    """One file per server URL: signing in at another server never replaces this one."""
+    tag = hashlib.sha256(server.encode()).hexdigest()[:16]
+    return settings.config_dir / f"server-{tag}.json"
+
+
+def active_server(settings: Settings) -> str | None:
+    """The server human commands act through, or None to act on the local database."""
+    path = settings.config_dir / ACTIVE
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if mode & 0o077:
+        raise InvalidInput(
+            "credentials", f"{path} may be read by other users (mode {mode:04o})", "chmod 600 it"
+        )
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["server"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(
+            "credentials", f"{path} does not name a server", "run `vulndesk logout`"
+        ) from exc
+
+
+def set_active_server(settings: Settings, server: str | None) -> None:
+    """Act through `server` from now on (None: on the local database again)."""
+    path = settings.config_dir / ACTIVE
+    if server is None:
+        remove(path)
+        return
+    _private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"server": server}, fh)
+    os.replace(tmp, path)

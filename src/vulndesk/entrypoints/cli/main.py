@@ -16,6 +16,7 @@ from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli import accounts as accounts_cli
 from vulndesk.entrypoints.cli import advisory as advisory_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
+from vulndesk.entrypoints.cli import backup as backup_cli
 from vulndesk.entrypoints.cli import exposure as exposure_cli
 from vulndesk.entrypoints.cli import idempotency as idempotency_cli
 from vulndesk.entrypoints.cli import intake as intake_cli
@@ -69,6 +70,7 @@ exposure_cli.register(reports_cli.report_app)
 advisory_cli.register(app)
 worker_cli.register(app)
 signin_cli.register(app)
+backup_cli.register(app)
 
 
 @app.command("init")
@@ -199,8 +201,12 @@ def serve(
         "forwarded_allow_ips": trusted or None,
         "server_header": False,
     }
-    if c.settings.log_file is not None:
-        options["log_config"] = log_config(c.settings.log_file)
+    if c.settings.log_file is not None or c.settings.log_format == "json":
+        options["log_config"] = log_config(c.settings.log_file, c.settings.log_format)
+    # In JSON, vulndesk writes the access line itself, with the request id and duration.
+    options["access_log"] = c.settings.log_format != "json"
+    for name in c.settings.unknown:
+        typer.echo(f"warning: {name} names no setting and is ignored (see README)", err=True)
     if n == 1:
         # `kill -USR1 <pid>` writes every thread's stack to stderr: how to see where it hangs.
         faulthandler.register(signal.SIGUSR1, all_threads=True)

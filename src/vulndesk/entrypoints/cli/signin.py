@@ -1,18 +1,21 @@
 """`vulndesk login`, `logout` and `whoami`: the account the CLI acts as.
 
 Login checks name, password and one-time code against the database through the same service
-as the API and console sign-in (with its throttling), and stores the token it receives.
+as the API and console sign-in (with its throttling), and stores the token it receives. With
+`--server URL` it posts them to that server's API instead (`POST /api/v1/cli/sign-in`) and the
+CLI then acts through that server (cli/remote.py) until `vulndesk logout`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 import typer
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli import credentials
+from vulndesk.entrypoints.cli import credentials, remote
 from vulndesk.entrypoints.cli.common import (
     EXIT_SIGNED_OUT,
     SIGN_IN,
@@ -51,9 +54,15 @@ def login(
         "--password-stdin",
         help="Read the password (first line) and the one-time code (second line) from stdin",
     ),
+    server: str | None = typer.Option(
+        None, "--server", help="Sign in at a running vulndesk server (https://…) and act through it"
+    ),
 ) -> None:
     """Sign in; later commands act as this account until `vulndesk logout` or expiry."""
     c = container()
+    if server is not None:
+        with errors():
+            url = remote.server_url(server)
     if password_stdin:
         if not name:
             fail("give the account name with --password-stdin, e.g. vulndesk login li.na")
@@ -62,6 +71,9 @@ def login(
         user = name
     else:
         user, password, code = _prompted(name)
+    if server is not None:
+        _login_at(url, user, password, code)
+        return
     path = credentials.path_for(c.settings)
     with errors():
         previous = credentials.load(path)
@@ -85,8 +97,65 @@ def login(
     )
 
 
+def _login_at(server: str, user: str, password: str, code: str) -> None:
+    """Exchange the credentials for a token at `server`, keep it, and act through it."""
+    settings = container().settings
+    body = {"name": user, "password": password, "totp": code or None}
+    answer = remote.send(server, "POST", "/api/v1/cli/sign-in", body, None, {})
+    remote.check(answer)
+    got = answer.json()
+    path = credentials.path_for_server(settings, server)
+    with errors():
+        previous = credentials.load(path)
+        stored = credentials.Stored(
+            got["token"], got["id"], got["user"], got["expires_at"], server, "", server
+        )
+        credentials.save(path, stored)
+        credentials.set_active_server(settings, server)
+    if previous is not None:  # the sign-in it replaces ends at the server too
+        remote.send(
+            server,
+            "DELETE",
+            f"/api/v1/tokens/{previous.id}",
+            None,
+            None,
+            {"Authorization": f"Bearer {previous.token}"},
+        )
+    expires = dt.datetime.fromisoformat(got["expires_at"]).isoformat(timespec="seconds")
+    typer.echo(f"signed in as {got['user']} at {server} until {expires}")
+
+
+def _logout_at(server: str) -> None:
+    settings = container().settings
+    path = credentials.path_for_server(settings, server)
+    with errors():
+        stored = credentials.load(path)
+    if stored is not None:
+        found = remote.send(
+            server,
+            "DELETE",
+            f"/api/v1/tokens/{stored.id}",
+            None,
+            None,
+            {"Authorization": f"Bearer {stored.token}"},
+        )
+        if found.status_code not in {204, 401, 404}:  # 401/404: already ended there
+            remote.check(found)
+    credentials.remove(path)
+    with errors():
+        credentials.set_active_server(settings, None)
+    who = f" {stored.user}" if stored else ""
+    typer.echo(f"signed out{who} at {server}")
+
+
 def logout() -> None:
-    """Revoke the stored token in the database and delete the credentials file."""
+    """Revoke the stored token (at the server signed in to, else in the database) and delete
+    the credentials file."""
+    with errors():
+        server = remote.active()
+    if server is not None:
+        _logout_at(server)
+        return
     path = credentials.path_for(container().settings)
     with errors():
         stored = credentials.load(path)
@@ -100,6 +169,11 @@ def logout() -> None:
 
 def whoami(as_json: bool = typer.Option(False, "--json")) -> None:
     """The signed-in account: name, roles, unit, scopes and when the sign-in expires."""
+    with errors():
+        server = remote.active()
+    if server is not None:
+        _show(_whoami_at(server), as_json)
+        return
     path = credentials.path_for(container().settings)
     with errors():
         stored = credentials.load(path)
@@ -118,6 +192,24 @@ def whoami(as_json: bool = typer.Option(False, "--json")) -> None:
         "database": stored.database,
         "credentials": str(path),
     }
+    _show(row, as_json)
+
+
+def _whoami_at(server: str) -> dict[str, Any]:
+    at = remote.signed_in()
+    me = at.call("GET", "/api/v1/me")
+    return {
+        "name": me["name"],
+        "roles": sorted(me["roles"]),
+        "unit": me["unit"],
+        "scopes": sorted(me["scopes"]),
+        "expires_at": dt.datetime.fromisoformat(at.stored.expires_at),
+        "server": server,
+        "credentials": str(credentials.path_for_server(container().settings, server)),
+    }
+
+
+def _show(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(row)
         return

@@ -54,7 +54,7 @@ def _valid_key(idem: str) -> bool:
 def _receive(
     container: Container, req: intake.IntakeRequest, sent: intake_receive.Submission
 ) -> intake_receive.Received:
-    unit = container.settings.extra.get("INTAKE_UNIT")
+    unit = container.settings.intake_unit
     rate = api.intake_rate(container)
     try:
         return intake_receive.receive(container.deps(), req, sent, rate, unit=unit)
