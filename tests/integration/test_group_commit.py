@@ -254,7 +254,7 @@ def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
         assert locked.wait(30)
         return base.uow()
 
-    gated = Deps(uow_after_lock, base.clock, base.evaluate, base.options, base.read)
+    gated = Deps(uow_after_lock, base.clock, base.evaluate, base.read)
     group = GroupCommit(gated)
     leader = threading.Thread(target=group.run, args=(_unit(0),))
     leader.start()
@@ -285,7 +285,7 @@ def test_a_transaction_that_cannot_begin_fails_its_batch_and_the_next_leader_goe
             raise RuntimeError("database unavailable")
         return base.uow()
 
-    group = GroupCommit(Deps(uow_or_fail, base.clock, base.evaluate, base.options, base.read))
+    group = GroupCommit(Deps(uow_or_fail, base.clock, base.evaluate, base.read))
     with pytest.raises(RuntimeError, match="database unavailable"):
         group.run(_unit(0))
     assert group.waiting == 0 and group.run(_unit(1)) == "u1"
