@@ -11,12 +11,17 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pyotp
 import pytest
 
 from tests.e2e.cli import VULNDESK, Cli
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -141,7 +146,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -151,28 +156,28 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def submit(page: object, target: object) -> None:
+def submit(page: Page, target: str | Locator) -> None:
     """Click something that navigates and wait until the new page has loaded.
 
     A bare ``click`` returns once the click is dispatched; the next read could then see the
     old page. Waiting for the navigation makes every read after a form post see its answer.
     """
-    with page.expect_navigation():  # type: ignore[attr-defined]
+    with page.expect_navigation():
         if isinstance(target, str):
-            page.click(target)  # type: ignore[attr-defined]
+            page.click(target)
         else:
-            target.click()  # type: ignore[attr-defined]
+            target.click()
 
 
-def sign_in(page: object, server: Server, user: str) -> None:
-    page.goto(server.base + "/login")  # type: ignore[attr-defined]
-    page.fill("input[name=name]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.fill("input[name=totp]", server.code(user))  # type: ignore[attr-defined]
+def sign_in(page: Page, server: Server, user: str) -> None:
+    page.goto(server.base + "/login")
+    page.fill("input[name=name]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=totp]", server.code(user))
     submit(page, "button[type=submit]")
-    page.wait_for_url(server.base + "/")  # type: ignore[attr-defined]
+    page.wait_for_url(server.base + "/")

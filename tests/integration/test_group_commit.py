@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from fastapi import HTTPException
 from tests.builders import statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.ids import UnitId
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
 from vulndesk.services.context import Actor, Deps
@@ -34,7 +36,7 @@ def _unit(i: int) -> Callable[[Deps], str]:
 def _held_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[Any]:
     """Run `works` from one thread each, all queued behind a first piece of work that waits
     until they are, so they share one transaction. Returns each result or exception."""
-    return _held(group, [lambda w=w: group.run(w) for w in works])
+    return _held(group, [functools.partial(group.run, w) for w in works])
 
 
 def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
@@ -113,7 +115,7 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
     with container.uow() as uow:
         assert sorted(str(u.id) for u in uow.units.list()) == ["u1", "u2", "u3"]
         with pytest.raises(NotFound):
-            uow.units.get("u99")  # type: ignore[arg-type]
+            uow.units.get(UnitId("u99"))
     verdict = audit_tools.verify(container.deps())
     assert verdict.ok
     with container.uow() as uow:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, text
@@ -108,8 +109,8 @@ def _rows(path: Path) -> list[tuple[str, int]]:
 
 def _no_busy_wait(engine: Engine) -> Engine:
     @event.listens_for(engine, "connect")
-    def _zero(dbapi_conn: object, _record: object) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=0")  # type: ignore[attr-defined]
+    def _zero(dbapi_conn: Any, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=0")
 
     return engine
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,8 +62,8 @@ def make(db_url: str, tmp_path: Path, clock: SettableClock) -> Iterator[Make]:
     """Deps on the test database with the given settings; every container closed afterwards."""
     made: list[Container] = []
 
-    def deps(**kw: object) -> Deps:
-        settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)  # type: ignore[arg-type]
+    def deps(**kw: Any) -> Deps:
+        settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)
         made.append(build(settings, clock))
         return made[-1].deps()
 
