@@ -18,6 +18,7 @@ import pyotp
 import pytest
 
 from tests.e2e.cli import VULNDESK, Cli
+from tests.waiting import SHUTDOWN, STARTUP
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -124,7 +125,7 @@ def start_server(home: Path, *, demo: bool = True) -> Server:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP
     while True:
         try:
             httpx.get(base + "/healthz", timeout=2)
@@ -142,7 +143,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(tmp_path_factory.mktemp("console"))
     yield srv
     srv.proc.terminate()
-    srv.proc.communicate(timeout=20)
+    srv.proc.communicate(timeout=SHUTDOWN)
 
 
 @pytest.fixture(scope="module")

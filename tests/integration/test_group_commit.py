@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from fastapi import HTTPException
 
 from tests.builders import statements_sent
+from tests.waiting import MEET, until
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import UnitId
@@ -42,10 +42,11 @@ def _held_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[
 def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
     """Each call (which runs one piece of work through `group`) from its own thread, queued
     behind a gate so that all of them land in one batch."""
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
 
     def gate(deps: Deps) -> str:
-        release.wait(30)
+        entered.set()
+        release.wait(MEET)
         return "gate"
 
     out: list[Any] = [None] * len(calls)
@@ -58,14 +59,12 @@ def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
 
     first = threading.Thread(target=group.run, args=(gate,))
     first.start()
-    while group.waiting:  # the gate's leader has taken it into its batch
-        time.sleep(0.005)
+    # The gate runs once its leader has taken it into a batch: the queue is empty again.
+    assert entered.wait(MEET), "the gate's batch did not begin"
     threads = [threading.Thread(target=call, args=(i, f)) for i, f in enumerate(calls)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 30
-    while group.waiting < len(calls) and time.monotonic() < deadline:
-        time.sleep(0.005)
+    until(lambda: group.waiting >= len(calls), "every call queued behind the gate")
     assert group.waiting == len(calls)
     release.set()
     for t in [first, *threads]:
@@ -264,9 +263,7 @@ def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
     others = [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
     for t in others:
         t.start()
-    deadline = time.monotonic() + 30
-    while group.waiting < 4 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    until(lambda: group.waiting >= 4, "four pieces of work queued")
     assert group.waiting == 4  # the leader's own work too: nothing is taken before the lock
     locked.set()
     for t in [leader, *others]:
@@ -306,13 +303,11 @@ def test_a_leader_waiting_for_another_writer_takes_what_queued_meanwhile(
         holder.wait_turn()
         threads = [threading.Thread(target=group.run, args=(_unit(0),))]
         threads[0].start()
-        time.sleep(0.2)  # the leader is waiting for its turn
+        until(lambda: group.waiting >= 1, "the leader queued and waits for its turn")
         threads += [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
         for t in threads[1:]:
             t.start()
-        deadline = time.monotonic() + 30
-        while group.waiting < 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        until(lambda: group.waiting >= 4, "four pieces of work queued")
         assert group.waiting == 4 and group.batches == 0
     for t in threads:
         t.join(30)
