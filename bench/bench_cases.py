@@ -28,17 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 from sqlalchemy import func, select
 
 from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
 from bench.engines import make_durable, on_postgres, on_sqlite
-from vulndesk.adapters.passwords import Argon2Hasher
+from bench.harness import coordinator_token, served, spread, sweep
 from vulndesk.adapters.storage.tables import cases
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
-from vulndesk.services import accounts, accounts_auth
-from vulndesk.services.context import Actor
 
 RESULTS = Path(__file__).parent / "results" / "cases.json"
 # BENCH_CASES overrides the size, for a quick look.
@@ -60,27 +57,6 @@ FILTERS = [
     "product={product}",
     "state=remediating&product={product}",
 ]
-
-
-def _token(c: Container, unit: str = "cn") -> str:
-    """A coordinator's API token (all-case access), made the way an administrator makes one."""
-    c.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)  # bench, not prod
-    deps, admin = c.deps(), Actor("bench", "bench")
-    name = f"benchcoord{int(time.time())}"  # a kept database already has earlier ones
-    accounts.add_user(
-        deps,
-        admin,
-        c.passwords,
-        name=name,
-        email=f"{name}@example.org",
-        roles=["coordinator"],
-        unit=unit,
-        password="correct horse battery staple",  # noqa: S106 - a throwaway bench account
-    )
-    secret, _ = accounts.enroll_totp(deps, admin, name)
-    code = pyotp.TOTP(secret).at(c.clock.now())
-    issued = accounts_auth.create_token(deps, admin, name, frozenset({"read", "write"}), 30, code)
-    return issued.secret
 
 
 async def _timed(call: Callable[[], Awaitable[httpx.Response]], runs: int) -> list[float]:
@@ -166,7 +142,7 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
         generate_cases(c.engine, CASES - stored, PER_CASE)
         gen_s = time.perf_counter() - t0
-    token = _token(c)
+    token = coordinator_token(c)
     m = asyncio.run(_measure(c, token))
     served = _served_reads(c, token)
 
@@ -235,9 +211,8 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
 
 def _served_reads(c: Container, token: str) -> dict[str, float]:
     """GET /api/v1/cases/{key} for random generated cases from server processes as
-    `vulndesk serve --workers 2` runs them, at each of `bench_intake.CLIENT_LEVELS` keep-alive
+    `vulndesk serve --workers 2` runs them, at each of `harness.CLIENT_LEVELS` keep-alive
     clients (the best rate is the headline), beside a bare route."""
-    from bench.bench_intake import served, spread, sweep
     from bench.loadgen import build_request, drive
 
     url = c.settings.effective_database_url

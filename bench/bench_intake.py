@@ -2,7 +2,8 @@
 
 Starts uvicorn in a subprocess on 127.0.0.1 with a temporary SQLite home, then on a throwaway
 PostgreSQL (fsync on) when its binaries are installed (`BENCH_ENGINES` picks engines), drives
-keep-alive clients (spread equally over the server processes, see `bench.loadgen`) for a bounded time, and compares with a bare FastAPI route (`{}`) served by
+keep-alive clients (spread equally over the server processes, see `bench.loadgen`) for a
+bounded time, and compares with a bare FastAPI route (`{}`) served by
 the same process in the same run. Every intake report is durable (SQLite WAL,
 synchronous=FULL; PostgreSQL fsync and synchronous_commit on), encrypted and audited. Two
 kinds of reads follow, on the cases the reports opened: reporters reading their report's
@@ -19,37 +20,22 @@ Writes bench/results/intake.json. Run: .venv/bin/python -m bench.bench_intake
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
-
-from bench.bench_cases import _token
 from bench.engines import make_durable
-from bench.loadgen import Outcome, Spread, build_request, drive
+from bench.harness import P99_TARGET_MS, SECONDS, Level, coordinator_token, served, spread
+from bench.harness import sweep as sweep_levels
+from bench.loadgen import build_request, drive
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake.json"
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))  # for the bare baseline
-# Each phase runs at each of these numbers of keep-alive clients: the headline is the highest
-# rate served within the latency target (the rate a deployment can sustain at that latency).
-CLIENT_LEVELS = tuple(int(n) for n in os.environ.get("BENCH_CLIENT_LEVELS", "8,16,24").split(","))
-P99_TARGET_MS = 100.0
-# Server processes, as `vulndesk serve --workers 2` runs them on a 2-core machine.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))  # per phase and level
 ENGINES = "sqlite,postgresql"
 REPORT = {
     "product": "router",
@@ -59,30 +45,6 @@ REPORT = {
     "impact": "remote code execution",
     "contact": "reporter@example.org",
 }
-
-
-def app_factory() -> FastAPI:
-    """The real application, plus the bare baseline route, built from VULNDESK_* variables."""
-    from vulndesk.bootstrap import build
-    from vulndesk.entrypoints.api.app import create_app
-
-    app = create_app(build())
-
-    @app.get("/bench/bare")
-    def bare() -> dict[str, Any]:
-        return {}
-
-    @app.get("/bench/process")
-    def process() -> dict[str, Any]:
-        """Which server process answers: the load generator spreads its connections by it."""
-        return {"pid": os.getpid()}
-
-    return app
-
-
-def spread(host: str, workers: int = WORKERS) -> Spread:
-    """Connections kept equally on the `served` app's processes (see `bench.loadgen`)."""
-    return Spread(build_request("GET", "/bench/process", host), workers)
 
 
 def _seed(env: dict[str, str]) -> str:
@@ -107,68 +69,9 @@ def _seed(env: dict[str, str]) -> str:
             markets=("CN",),
         ),
     )
-    token = _token(c, unit="hq")
+    token = coordinator_token(c, unit="hq")
     c.close()
     return token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Level:
-    """One phase at one number of clients."""
-
-    clients: int
-    outcome: Outcome
-
-    @property
-    def qualifies(self) -> bool:
-        """Served within the latency target, with no unexpected answer."""
-        return self.outcome.percentile(99) <= P99_TARGET_MS and not self.outcome.errors
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """A phase run at each number of clients in `CLIENT_LEVELS`. `best` is the headline: the
-    highest rate among the levels within the latency target (else the highest rate) when the
-    phase has a latency target (intake), the highest rate when it has none (reads)."""
-
-    levels: tuple[Level, ...]
-    latency_bound: bool = True
-
-    @property
-    def best(self) -> Level:
-        within = [lv for lv in self.levels if lv.qualifies or not self.latency_bound]
-        return max(within or self.levels, key=lambda lv: lv.outcome.rate)
-
-    @property
-    def bodies(self) -> list[bytes]:
-        return [b for lv in self.levels for b in lv.outcome.bodies]
-
-    @property
-    def errors(self) -> int:
-        return sum(sum(lv.outcome.errors.values()) for lv in self.levels)
-
-
-async def sweep(
-    run: Callable[..., Any],
-    make: Callable[[int, int], bytes],
-    *,
-    expect: int,
-    keep: bool = False,
-    latency_bound: bool = True,
-) -> Sweep:
-    """`make` driven by `run` (a `drive` with its host, port and spread bound) at each of
-    `CLIENT_LEVELS` clients; also used by `bench_cases` for its served reads."""
-    levels = []
-    for clients in CLIENT_LEVELS:
-        out = await run(make, clients=clients, seconds=SECONDS, expect=expect, keep_bodies=keep)
-        levels.append(Level(clients, out))
-    return Sweep(tuple(levels), latency_bound)
 
 
 async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) -> dict[str, Any]:
@@ -185,7 +88,7 @@ async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) ->
     run = functools.partial(drive, "127.0.0.1", port, spread=spread(host))
     await run(bare, clients=CLIENTS, seconds=1.0, expect=200)  # warm-up: imports, caches
     bare_out = await run(bare, clients=CLIENTS, seconds=min(SECONDS, 5.0), expect=200)
-    posted = await sweep(run, post, expect=201, keep=True)
+    posted = await sweep_levels(run, post, expect=201, keep=True)
     receipts = [json.loads(b) for b in posted.bodies]
     reads = [
         build_request(
@@ -200,14 +103,14 @@ async def _measure(port: int, token: str, case_keys: Callable[[], list[str]]) ->
     def read(n: int, i: int) -> bytes:
         return reads[(n * 7919 + i) % len(reads)]
 
-    read_out = await sweep(run, read, expect=200, latency_bound=False)
+    read_out = await sweep_levels(run, read, expect=200, latency_bound=False)
     auth = {"Authorization": f"Bearer {token}"}
     pages = [build_request("GET", f"/api/v1/cases/{k}", host, headers=auth) for k in case_keys()]
 
     def page(n: int, i: int) -> bytes:
         return pages[(n * 7919 + i) % len(pages)]
 
-    page_out = await sweep(run, page, expect=200, latency_bound=False)
+    page_out = await sweep_levels(run, page, expect=200, latency_bound=False)
     return {
         "bare_rps": bare_out.rate,
         "bare_p99": bare_out.percentile(99),
@@ -233,20 +136,6 @@ def _durable(env: dict[str, str], posted: int) -> tuple[int, bool]:
     return stored, ok
 
 
-def wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 180.0) -> None:
-    """Until the server answers; a loaded machine can take many seconds to import it."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with status {server.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer {url} within {seconds:.0f} s")
-
-
 def _case_keys(env: dict[str, str]) -> list[str]:
     """The keys of the cases stored so far (the ones the reports opened)."""
     from sqlalchemy import select
@@ -260,30 +149,6 @@ def _case_keys(env: dict[str, str]) -> list[str]:
         keys = [str(k) for k in conn.execute(select(cases.c.key).limit(5000)).scalars()]
     c.close()
     return keys
-
-
-@contextlib.contextmanager
-def served(env: dict[str, str], workers: int = WORKERS) -> Iterator[int]:
-    """The benchmark app (`app_factory`) served on a free port, as `vulndesk serve --workers N`
-    runs it, until the block ends; yields the port."""
-    port = free_port()
-    if workers == 1:
-        cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
-        cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    else:
-        script = (
-            "from vulndesk.entrypoints.api.serving import run_processes; "
-            f"run_processes('bench.bench_intake:app_factory', {workers}, host='127.0.0.1', "
-            f"port={port}, log_level='warning')"
-        )
-        cmd = [sys.executable, "-c", script]
-    server = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", server)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 BASELINE_SRC = os.environ.get("BENCH_BASELINE_SRC", "")

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pyotp
 
-from bench.bench_intake import free_port, wait_ready
+from bench.harness import free_port, wait_ready
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pages.json"
 VULNDESK = Path(sys.executable).parent / "vulndesk"
@@ -126,8 +126,8 @@ def main() -> list[dict[str, Any]]:
         }
         totp_secret = _prepare(env)
         port = free_port()
-        # The application `vulndesk serve` runs, plus the bare baseline route of bench_intake.
-        cmd = [sys.executable, "-m", "uvicorn", "bench.bench_intake:app_factory", "--factory"]
+        # The application `vulndesk serve` runs, plus the bare baseline route of bench.harness.
+        cmd = [sys.executable, "-m", "uvicorn", "bench.harness:app_factory", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
         server = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, event
 
@@ -79,7 +80,7 @@ def seed_reference(deps: Deps, actor: Actor) -> None:
     )
 
 
-def open_case(deps: Deps, actor: Actor, **kw: object) -> Case:
+def open_case(deps: Deps, actor: Actor, **kw: Any) -> Case:
     req = cases.OpenCase(
         **(
             {
@@ -90,7 +91,7 @@ def open_case(deps: Deps, actor: Actor, **kw: object) -> Case:
             }
             | kw
         )
-    )  # type: ignore[arg-type]
+    )
     return cases.open_case(deps, actor, req)
 
 

@@ -47,8 +47,8 @@ def database_rows(engine: Engine) -> dict[str, bytes]:
                 rows = conn.exec_driver_sql(query).scalars().all()
                 out[name] = "\n".join(rows).encode()
             return out
-        names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
-        for name in list(names.scalars()):
+        tables = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+        for name in list(tables.scalars()):
             rows = conn.exec_driver_sql(f'SELECT * FROM "{name}"').all()  # noqa: S608 - catalogue
             out[name] = b"\n".join(_value(v) for row in rows for v in row)
     return out

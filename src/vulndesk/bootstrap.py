@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
-from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, send_message
+from vulndesk.adapters.mail import SmtpSettings, build_message, send_message
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
@@ -27,6 +27,7 @@ from vulndesk.adapters.storage.shared import SqlSharedTransactions
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.advisory import Publisher
 from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
@@ -40,10 +41,15 @@ from vulndesk.services import (
     notifications,
     worker,
 )
-from vulndesk.services.context import Deps, Evaluator
+from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
-from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
+from vulndesk.services.ports_notifications import (
+    DeliveryFailed,
+    DeliveryRefused,
+    NoticeSender,
+    OutgoingMail,
+)
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
 
@@ -70,9 +76,13 @@ class NoticeDelivery:
         elif m.kind == escalations.ESCALATION:
             fixed = escalations.subject(m.case)  # the case key and a fixed label
         kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
-        msg = build_message(
-            self.smtp, [m.to], m.case, kind, m.language, m.text, m.html, m.from_name, m.from_address
-        )
+        try:
+            msg = build_message(
+                self.smtp, [m.to], m.case, kind, m.language, m.text, m.html,
+                m.from_name, m.from_address,
+            )  # fmt: skip
+        except InvalidInput as exc:  # a malformed address stays malformed: never retried
+            raise DeliveryRefused(str(exc)) from exc
         if fixed:
             msg.replace_header("Subject", fixed)
         # The same delivery always has the same Message-ID, so a resend can be recognised.
@@ -88,10 +98,13 @@ class NoticeDelivery:
     def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
         from vulndesk.adapters import webhook  # httpx is slow to import; only the worker needs it
 
-        secret = self.webhook_secrets.get(party)
-        if secret is None:
-            raise DeliveryError(f"no webhook secret for party {party!r} (VULNDESK_WEBHOOK_SECRETS)")
         policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_loopback)
+        webhook.admit(url, policy)  # a refused host is refused for good, whatever else is missing
+        secret = self.webhook_secrets.get(party)
+        if secret is None:  # configuration an operator can add: retried meanwhile
+            raise DeliveryFailed(
+                f"no webhook secret for party {party!r} (VULNDESK_WEBHOOK_SECRETS)"
+            )
         delivery = {"X-Vulndesk-Delivery": str(body["delivery"])} if "delivery" in body else {}
         return webhook.send_notice(
             webhook.WebhookTarget(url, secret), body, now, policy, extra_headers=delivery
@@ -199,11 +212,29 @@ class Container:
             self.uow_factory,
             self.clock,
             self.evaluator,
-            self.rule_options,
             lambda: self.uow(readonly=True),
             self.shared_transactions,
             self.webhook_rules,
             dt.timedelta(hours=self.settings.backdate_limit_hours),
+            self.outbox_routes,
+        )
+
+    @cached_property
+    def outbox_routes(self) -> OutboxRoutes:
+        """This container's outbox handlers and producers; each handler resolves the
+        container's ports when a message is handled, not now."""
+
+        def sender() -> NoticeSender:
+            return self.notice_sender
+
+        return worker.routes(
+            notifications.handlers(self.deps, sender) | escalations.handlers(sender),
+            {
+                "exposure-alerts": lambda d, a: exposure_alerts.sweep(
+                    d, a, dt.timedelta(days=self.settings.exposure_alert_days)
+                ),
+                "hq-notices": notifications.queue_hq_notices,
+            },
         )
 
     @cached_property
@@ -244,10 +275,6 @@ class Container:
             return evaluate(situation, rule_sets, options, calendars)
 
         return evaluate_situation
-
-    @property
-    def rule_options(self) -> dict[str, str]:
-        return {}
 
     def migrate(self) -> None:
         from vulndesk.adapters.storage import (
@@ -300,16 +327,4 @@ class Container:
 
 def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
     """Build the container from settings (read from the environment when not given)."""
-    container = Container(settings or Settings.from_env(), clock or SystemClock())
-    # Delivery handlers resolve this container's ports when a message is handled, not now.
-    worker.register(
-        notifications.handlers(container.deps, lambda: container.notice_sender)
-        | escalations.handlers(lambda: container.notice_sender),
-        {
-            "exposure-alerts": lambda d, a: exposure_alerts.sweep(
-                d, a, dt.timedelta(days=container.settings.exposure_alert_days)
-            ),
-            "hq-notices": notifications.queue_hq_notices,
-        },
-    )
-    return container
+    return Container(settings or Settings.from_env(), clock or SystemClock())

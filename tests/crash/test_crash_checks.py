@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.xdist_group("crash")
 def _submit(stack: Stack, key: str) -> str:
     c = stack.container()
     try:
-        body = report_body(key)
+        body: dict[str, Any] = report_body(key)
         req = intake.IntakeRequest(**body, channel="api", source_address="127.0.0.1")
         return intake.submit_report(c.deps(), req, unit="hq").tracking
     finally:

@@ -11,12 +11,18 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pyotp
 import pytest
 
 from tests.e2e.cli import VULNDESK, Cli
+from tests.waiting import SHUTDOWN, STARTUP
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -119,7 +125,7 @@ def start_server(home: Path, *, demo: bool = True) -> Server:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP
     while True:
         try:
             httpx.get(base + "/healthz", timeout=2)
@@ -137,11 +143,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(tmp_path_factory.mktemp("console"))
     yield srv
     srv.proc.terminate()
-    srv.proc.communicate(timeout=20)
+    srv.proc.communicate(timeout=SHUTDOWN)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -151,28 +157,28 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def screenshot(page: object, name: str) -> None:
+def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def submit(page: object, target: object) -> None:
+def submit(page: Page, target: str | Locator) -> None:
     """Click something that navigates and wait until the new page has loaded.
 
     A bare ``click`` returns once the click is dispatched; the next read could then see the
     old page. Waiting for the navigation makes every read after a form post see its answer.
     """
-    with page.expect_navigation():  # type: ignore[attr-defined]
+    with page.expect_navigation():
         if isinstance(target, str):
-            page.click(target)  # type: ignore[attr-defined]
+            page.click(target)
         else:
-            target.click()  # type: ignore[attr-defined]
+            target.click()
 
 
-def sign_in(page: object, server: Server, user: str) -> None:
-    page.goto(server.base + "/login")  # type: ignore[attr-defined]
-    page.fill("input[name=name]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.fill("input[name=totp]", server.code(user))  # type: ignore[attr-defined]
+def sign_in(page: Page, server: Server, user: str) -> None:
+    page.goto(server.base + "/login")
+    page.fill("input[name=name]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=totp]", server.code(user))
     submit(page, "button[type=submit]")
-    page.wait_for_url(server.base + "/")  # type: ignore[attr-defined]
+    page.wait_for_url(server.base + "/")

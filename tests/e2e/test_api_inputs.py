@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 from tests.e2e.test_api_support import World, world
@@ -69,7 +70,7 @@ def test_a_huge_declared_body_is_refused_without_reading_it(world: World) -> Non
 
 def test_a_streamed_body_is_cut_off_at_the_limit() -> None:
     """Without Content-Length the guard stops reading at the limit, not at the end."""
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
     reads = 0
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -80,7 +81,7 @@ def test_a_streamed_body_is_cut_off_at_the_limit() -> None:
         reads += 1
         return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"application/json")]}

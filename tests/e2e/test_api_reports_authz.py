@@ -131,9 +131,9 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     """The support world plus a draft, a decision and a ledger entry on each case."""
     w = build_world(container, clock)
     deps, setup = container.deps(), w.admin_actor
-    w.decisions = {}  # type: ignore[attr-defined]
-    w.pdecisions = {}  # type: ignore[attr-defined]
-    w.waivers = {}  # type: ignore[attr-defined]
+    w.decisions = {}
+    w.pdecisions = {}
+    w.waivers = {}
     # Decisions are proposed by a real approver account outside the matrix of tested users.
     second = Actor("second", "test")
     accounts_for(deps, setup, second)
@@ -142,14 +142,14 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
         found = approvals.record_decision(
             deps, setup, "exception", key, "nvdb", "a reason", ("scope_of_impact",)
         )
-        w.decisions[key] = found.id  # type: ignore[attr-defined]
+        w.decisions[key] = found.id
         proposed = publication.decide(deps, setup, key, "no_operator_details", "", "reviewed")
-        w.pdecisions[key] = proposed.id  # type: ignore[attr-defined]
+        w.pdecisions[key] = proposed.id
         # A waiver proposed by the coordinator waits for a second person (an approver).
         waiver = waivers.propose(
             deps, Actor("coordinator", "test"), key, "cn-rmsv-2021/report-to-nvdb", "n/a"
         )
-        w.waivers[key] = waiver.id  # type: ignore[attr-defined]
+        w.waivers[key] = waiver.id
         advisories.draft(deps, SETUP_PRINCIPAL, key, {"texts": {"summary": "A flaw."}})
     # Telling a regulator needs two people's approval: a release decision.
     release = approvals.record_decision(deps, setup, "release", w.foreign, "nvdb", "duty call")
@@ -275,11 +275,11 @@ def test_preview_of_the_embargoed_draft_is_audited(rworld: World) -> None:
 
 def test_a_decision_of_another_case_answers_like_a_missing_one(rworld: World) -> None:
     w = rworld
-    foreign_decision = w.decisions[w.foreign]  # type: ignore[attr-defined]
+    foreign_decision = w.decisions[w.foreign]
     base = f"/api/v1/cases/{w.own}/decisions"
     missing = call(w, "approver", "POST", f"{base}/999999/approvals", None)
     crossed = call(w, "approver", "POST", f"{base}/{foreign_decision}/approvals", None)
     assert (crossed.status_code, crossed.content) == (404, missing.content)
     assert missing.json()["error"]["message"] == "decision not found"
-    own = call(w, "approver", "POST", f"{base}/{w.decisions[w.own]}/approvals", None)  # type: ignore[attr-defined]
+    own = call(w, "approver", "POST", f"{base}/{w.decisions[w.own]}/approvals", None)
     assert own.status_code == 201 and own.json()["approved"] is True

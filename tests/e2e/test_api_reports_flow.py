@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from tests.e2e.test_api_support import World, world
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services import access, accounts, accounts_auth
 
 __all__ = ["world"]
@@ -28,7 +29,7 @@ def _second_approver(w: World) -> None:
     w.tokens["approver2"] = accounts_auth.create_token(
         deps, w.admin_actor, "approver2", frozenset({"read", "write"}), 30, w.totp("approver2")
     ).secret
-    access.set_member(deps, w.admin_actor, w.own, "approver2", True)  # type: ignore[arg-type]
+    access.set_member(deps, w.admin_actor, CaseKey(w.own), "approver2", True)
 
 
 def post(w: World, user: str, path: str, body: Any = None, key: str | None = None) -> Any:

@@ -39,6 +39,10 @@ class World:
     secrets: dict[str, str] = field(default_factory=dict)
     admin_actor: Actor = field(default_factory=lambda: Actor("setup", "test"))
     used_steps: dict[str, int] = field(default_factory=dict)
+    # Per-case ids of records some suites add (decisions, publication decisions, waivers).
+    decisions: dict[str, int] = field(default_factory=dict)
+    pdecisions: dict[str, int] = field(default_factory=dict)
+    waivers: dict[str, int] = field(default_factory=dict)
 
     def headers(self, user: str, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}", **extra}

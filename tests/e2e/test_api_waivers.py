@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from fastapi import FastAPI
 
 from tests.e2e.test_api_support import PASSWORD, World, world
 from vulndesk.services import accounts_auth
@@ -104,7 +105,7 @@ def test_the_same_person_twice_and_a_non_member_approver_are_refused(world: Worl
 
 
 def test_the_openapi_documents_the_two_steps(world: World) -> None:
-    spec = world.client.app.openapi()
+    spec = cast(FastAPI, world.client.app).openapi()
     body = spec["components"]["schemas"]["WaiverIn"]
     assert set(body["properties"]) == {"obligation", "reason"}
     assert body.get("additionalProperties") is False

@@ -14,9 +14,10 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 
 from tests.e2e import (
     test_api_admin_authz,
@@ -106,7 +107,7 @@ def _matrix_calls() -> list[tuple[str, str]]:
 
 
 def test_every_api_route_is_in_the_matrix(world: World) -> None:
-    paths = world.client.app.openapi()["paths"]
+    paths = cast(FastAPI, world.client.app).openapi()["paths"]
     routes = {
         (method.upper(), path)
         for path, ops in paths.items()
@@ -122,7 +123,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
 
 def test_every_console_page_is_in_the_matrix() -> None:
     pages = {
-        ("GET", route.path)
+        ("GET", cast(Any, route).path)
         for router in ROUTERS
         for route in router.routes
         if "GET" in getattr(route, "methods", set())
@@ -221,7 +222,7 @@ def test_the_oversight_page_given_to_the_auditor_turns_the_matrix_red(
 
     allowed = {"admin", "hqoversight"}
     test_console_authz.check_page(cworld, "/oversight", allowed)
-    widen(monkeypatch, pages_oversight.OVERSIGHT, AccountRole.AUDITOR)
+    widen(monkeypatch, vars(pages_oversight)["OVERSIGHT"], AccountRole.AUDITOR)
     with pytest.raises(AssertionError, match="auditor"):
         test_console_authz.check_page(cworld, "/oversight", allowed)
 

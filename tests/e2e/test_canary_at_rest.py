@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from tests.builders import seed_reference
 from tests.canary import database_rows, found_anywhere
 from tests.e2e.cli import Cli, free_port, wait_healthy
+from tests.waiting import SHUTDOWN, STARTUP
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
@@ -67,12 +68,12 @@ def _served(cli: Cli) -> Iterator[httpx.Client]:
     proc = cli.serve("--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base, proc, 30)
+        wait_healthy(base, proc, STARTUP)
         with httpx.Client(base_url=base, timeout=30) as client:
             yield client
     finally:
         proc.terminate()
-        proc.communicate(timeout=20)
+        proc.communicate(timeout=SHUTDOWN)
 
 
 def _hidden(page: str, name: str) -> str:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.e2e.browser import Server, screenshot, submit
 from tests.e2e.test_console_reports import close, sign_in_demo, untranslated
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -18,7 +23,7 @@ ALLOWED = {"English", "SHA-256"}
 
 
 def test_users_secrets_are_shown_once_and_accounts_can_be_changed(
-    server: Server, browser: object
+    server: Server, browser: Browser
 ) -> None:
     page = sign_in_demo(browser, server, "admin")
     page.goto(server.base + "/admin")
@@ -61,7 +66,7 @@ def test_users_secrets_are_shown_once_and_accounts_can_be_changed(
     close(page)
 
 
-def test_reference_policies_rules_and_blackouts(server: Server, browser: object) -> None:
+def test_reference_policies_rules_and_blackouts(server: Server, browser: Browser) -> None:
     page = sign_in_demo(browser, server, "admin")
     page.goto(server.base + "/admin/reference")
     form = page.locator("form[action='/admin/parties']")
@@ -119,7 +124,7 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: object)
     close(page)
 
 
-def test_unit_reporting_entity_and_on_call_address(server: Server, browser: object) -> None:
+def test_unit_reporting_entity_and_on_call_address(server: Server, browser: Browser) -> None:
     page = sign_in_demo(browser, server, "admin")
     page.goto(server.base + "/admin/reference")
     form = page.locator("form[action='/admin/units/contact']")
@@ -153,11 +158,11 @@ def test_unit_reporting_entity_and_on_call_address(server: Server, browser: obje
     close(page)
 
 
-def test_every_admin_page_in_chinese(server: Server, browser: object) -> None:
+def test_every_admin_page_in_chinese(server: Server, browser: Browser) -> None:
     page = sign_in_demo(browser, server, "admin", locale="zh-CN")
     for path in SECTIONS:
         response = page.goto(server.base + path)
-        assert response.status == 200
+        assert response is not None and response.status == 200
         assert page.locator("main > h1").inner_text() == "系统管理"
         assert untranslated(page, LABELS, ALLOWED) == [], path
     page.goto(server.base + "/admin")
@@ -167,11 +172,11 @@ def test_every_admin_page_in_chinese(server: Server, browser: object) -> None:
     close(page)
 
 
-def test_admin_pages_are_a_404_for_an_analyst(server: Server, browser: object) -> None:
+def test_admin_pages_are_a_404_for_an_analyst(server: Server, browser: Browser) -> None:
     page = sign_in_demo(browser, server, "analyst-cn")
     for path in SECTIONS:
         response = page.goto(server.base + path)
-        assert response.status == 404, path
+        assert response is not None and response.status == 404, path
     token = page.locator("input[name=csrf]").first.get_attribute("value")
     refused = page.request.post(
         server.base + "/admin/users",

@@ -6,12 +6,16 @@ import datetime as dt
 import re
 import secrets
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -43,8 +47,8 @@ def world(server: Server) -> dict[str, Any]:
     return {"plain": plain, "evil": evil}
 
 
-def _page(browser: object, lang: str = "en-US") -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(locale=lang)  # type: ignore[attr-defined]
+def _page(browser: Browser, lang: str = "en-US") -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(locale=lang)
     page = context.new_page()
     errors: list[str] = []
     # Refused forms answer 409/422 and hidden cases 404 on purpose; only other errors count.
@@ -60,7 +64,7 @@ def _page(browser: object, lang: str = "en-US") -> tuple[Any, Any, list[str]]:
 
 
 def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
-    server: Server, world: dict[str, Any], browser: object
+    server: Server, world: dict[str, Any], browser: Browser
 ) -> None:
     key = world["plain"]["case"]
     context, page, errors = _page(browser)
@@ -117,7 +121,7 @@ def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
 
 
 def test_script_payload_is_text_everywhere(
-    server: Server, world: dict[str, Any], browser: object
+    server: Server, world: dict[str, Any], browser: Browser
 ) -> None:
     evil = world["evil"]
     context, page, errors = _page(browser)
@@ -142,7 +146,7 @@ def test_script_payload_is_text_everywhere(
 
 
 def test_case_list_filters_and_pages(
-    server: Server, world: dict[str, Any], browser: object
+    server: Server, world: dict[str, Any], browser: Browser
 ) -> None:
     context, page, errors = _page(browser)
     sign_in(page, server, "coord")
@@ -180,7 +184,7 @@ def test_case_list_filters_and_pages(
 
 
 def test_outsider_gets_the_same_404_for_hidden_and_missing_cases(
-    server: Server, world: dict[str, Any], browser: object
+    server: Server, world: dict[str, Any], browser: Browser
 ) -> None:
     context, page, _errors = _page(browser)
     sign_in(page, server, "outsider")
@@ -198,7 +202,7 @@ def test_outsider_gets_the_same_404_for_hidden_and_missing_cases(
 
 
 def test_every_case_page_has_chinese_labels(
-    server: Server, world: dict[str, Any], browser: object
+    server: Server, world: dict[str, Any], browser: Browser
 ) -> None:
     context, page, errors = _page(browser, "zh-CN")
     sign_in(page, server, "reader")

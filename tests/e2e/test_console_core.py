@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -15,13 +21,14 @@ def users(server: Server) -> Server:
     return server
 
 
-def test_sign_in_and_dashboard_in_both_languages(users: Server, browser: object) -> None:
-    context = browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+def test_sign_in_and_dashboard_in_both_languages(users: Server, browser: Browser) -> None:
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     resp = page.goto(users.base + "/")
     assert "/login" in page.url
+    assert resp is not None
     assert "unsafe-inline" not in (resp.headers.get("content-security-policy") or "unsafe-inline")
     sign_in(page, users, "hq-admin")
     assert page.locator("h1").inner_text() == "Dashboard"
@@ -37,9 +44,9 @@ def test_sign_in_and_dashboard_in_both_languages(users: Server, browser: object)
 
 
 def test_wrong_code_is_refused_and_open_redirects_are_not_followed(
-    users: Server, browser: object
+    users: Server, browser: Browser
 ) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser.new_context()
     page = context.new_page()
     page.goto(users.base + "/login?next=//evil.example/x")
     page.fill("input[name=name]", "hq-admin")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -46,13 +50,13 @@ def team(server: Server) -> Server:
 class Browsers:
     """One browser context per person, with every console error any of them sees."""
 
-    def __init__(self, browser: object) -> None:
+    def __init__(self, browser: Browser) -> None:
         self.browser = browser
         self.errors: list[str] = []
         self.pages: list[Any] = []
 
     def open(self) -> Any:
-        context = self.browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+        context = self.browser.new_context(locale="en-US")
         page = context.new_page()
         # The refused second approval answers 409 on purpose; any other error counts.
         page.on(
@@ -212,7 +216,7 @@ def record_submission(
     assert cli_clock(server, key)["status"] == "met"
 
 
-def test_public_report_to_nvdb_submission_seen_by_hq(team: Server, browser: object) -> None:
+def test_public_report_to_nvdb_submission_seen_by_hq(team: Server, browser: Browser) -> None:
     people = Browsers(browser)
     marker = f"flow-{dt.datetime.now(dt.UTC):%H%M%S%f}"
     tracking = file_report(people.open(), team, marker)

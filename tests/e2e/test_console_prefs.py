@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -23,8 +27,8 @@ def users(server: Server) -> Server:
     return server
 
 
-def _page(browser: object, locale: str) -> tuple[Any, list[str]]:
-    context = browser.new_context(locale=locale)  # type: ignore[attr-defined]
+def _page(browser: Browser, locale: str) -> tuple[Any, list[str]]:
+    context = browser.new_context(locale=locale)
     page = context.new_page()
     errors: list[str] = []
     # The refused form answers 422 on purpose; only other errors count.
@@ -47,7 +51,7 @@ def _shown_in(page: Any, selector: str, zone: str) -> tuple[str, str]:
     return element.inner_text(), f"{local:%Y-%m-%d %H:%M %Z}"
 
 
-def test_own_zone_and_language_apply_to_that_user_only(users: Server, browser: object) -> None:
+def test_own_zone_and_language_apply_to_that_user_only(users: Server, browser: Browser) -> None:
     page, errors = _page(browser, "en-US")
     sign_in(page, users, "shanghai-coord")
     submit(page, "header a.who")
@@ -98,7 +102,7 @@ def test_own_zone_and_language_apply_to_that_user_only(users: Server, browser: o
 
 
 def test_the_header_switch_saves_the_language_over_the_browsers(
-    users: Server, browser: object
+    users: Server, browser: Browser
 ) -> None:
     page, errors = _page(browser, "en-US")
     sign_in(page, users, "plain-coord")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from tests.e2e.browser import Server, screenshot, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PAYLOAD = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
 
 
-def test_reporter_submits_reads_status_and_writes_back(server: Server, browser: object) -> None:
-    context = browser.new_context(locale="zh-CN")  # type: ignore[attr-defined]
+def test_reporter_submits_reads_status_and_writes_back(server: Server, browser: Browser) -> None:
+    context = browser.new_context(locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -51,8 +57,8 @@ def test_reporter_submits_reads_status_and_writes_back(server: Server, browser: 
     context.close()
 
 
-def test_security_txt_points_to_the_form(server: Server, browser: object) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
+def test_security_txt_points_to_the_form(server: Server, browser: Browser) -> None:
+    context = browser.new_context()
     page = context.new_page()
     resp = page.goto(server.base + "/.well-known/security.txt")
     assert resp is not None and resp.status == 200

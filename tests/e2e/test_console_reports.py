@@ -10,10 +10,15 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.e2e.browser import Server, fresh_code, screenshot, submit
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, FilePayload, Page
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -33,9 +38,9 @@ def demo_credentials(server: Server) -> dict[str, tuple[str, str]]:
     return found
 
 
-def sign_in_demo(browser: object, server: Server, user: str, locale: str = "en-US") -> object:
+def sign_in_demo(browser: Browser, server: Server, user: str, locale: str = "en-US") -> Page:
     password, secret = demo_credentials(server)[user]
-    context = browser.new_context(locale=locale)  # type: ignore[attr-defined]
+    context = browser.new_context(locale=locale)
     page = context.new_page()
     page.goto(server.base + "/login")
     page.fill("input[name=name]", user)
@@ -46,20 +51,20 @@ def sign_in_demo(browser: object, server: Server, user: str, locale: str = "en-U
     return page
 
 
-def untranslated(page: object, selector: str, allowed: set[str]) -> list[str]:
+def untranslated(page: Page, selector: str, allowed: set[str]) -> list[str]:
     """Visible labels without a Chinese character (codes, ids and formats are allowed)."""
-    texts = [t.strip() for t in page.locator(selector).all_inner_texts()]  # type: ignore[attr-defined]
+    texts = [t.strip() for t in page.locator(selector).all_inner_texts()]
     return [
         t for t in texts if t and not CJK.search(t) and t not in allowed and not CODE.fullmatch(t)
     ]
 
 
-def close(page: object) -> None:
-    page.context.close()  # type: ignore[attr-defined]
+def close(page: Page) -> None:
+    page.context.close()
 
 
 def test_draft_preview_two_person_approval_submission_and_oversight(
-    server: Server, browser: object
+    server: Server, browser: Browser
 ) -> None:
     analyst = sign_in_demo(browser, server, "analyst-cn")
     analyst.goto(f"{server.base}/cases/{CASE}/reports")
@@ -99,10 +104,8 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
 
     analyst.goto(draft_url)
     analyst.fill("input[name=receipt]", "NVDB-2026-04711")
-    analyst.set_input_files(
-        "input[name=screenshot]",
-        files=[{"name": "portal.png", "mimeType": "image/png", "buffer": b"\x89PNG portal"}],
-    )
+    png: FilePayload = {"name": "portal.png", "mimeType": "image/png", "buffer": b"\x89PNG portal"}
+    analyst.set_input_files("input[name=screenshot]", files=[png])
     submit(analyst, "text=记录报送")
     analyst.wait_for_url(re.compile(r".*\?done=submitted$"))
     assert analyst.locator(".receipt").inner_text() == "NVDB-2026-04711"
@@ -133,7 +136,7 @@ def test_draft_preview_two_person_approval_submission_and_oversight(
 
 
 def test_hidden_and_missing_cases_and_oversight_give_the_same_404(
-    server: Server, browser: object
+    server: Server, browser: Browser
 ) -> None:
     analyst = sign_in_demo(browser, server, "analyst-cn")
     bodies = []
@@ -145,7 +148,7 @@ def test_hidden_and_missing_cases_and_oversight_give_the_same_404(
         "/oversight",
     ):
         response = analyst.goto(server.base + path)
-        assert response.status == 404, path
+        assert response is not None and response.status == 404, path
         bodies.append(analyst.locator("main").inner_text())
     assert len(set(bodies)) == 1
     close(analyst)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.cli import Cli, free_port, wait_healthy
+from tests.waiting import SHUTDOWN, STARTUP
 from vulndesk.adapters.storage.engine import make_engine
 
 
@@ -56,7 +57,7 @@ def test_a_served_home_and_its_log_file_are_private(tmp_path: Path) -> None:
     proc = cli.serve("--port", str(port))
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, proc, 30)
+        wait_healthy(base, proc, STARTUP)
         body = {"product": "router", "description": "Overflow in the parser."}
         headers = {"Idempotency-Key": secrets.token_hex(8)}
         created = httpx.post(base + "/api/v1/intake", json=body, headers=headers, timeout=20)
@@ -67,7 +68,7 @@ def test_a_served_home_and_its_log_file_are_private(tmp_path: Path) -> None:
         assert _private(home) == {}
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=20)[0]
+        output = proc.communicate(timeout=SHUTDOWN)[0]
     assert "POST /api/v1/intake" in log.read_text(encoding="utf-8"), output
     assert _mode(log) == 0o600 and _mode(log.parent) == 0o700
 

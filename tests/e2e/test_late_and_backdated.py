@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from typing import Any
 
 import httpx
 
@@ -43,7 +44,7 @@ def older_case(w: World) -> str:
     return key
 
 
-def disclosure(w: World, at: dt.datetime, **extra: object) -> dict[str, object]:
+def disclosure(w: World, at: dt.datetime, **extra: Any) -> dict[str, object]:
     return {"recipient": "nvdb", "kind": "other", "at": at.isoformat(), "said": "a call"} | extra
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.cli import Cli, free_port, wait_healthy
+from tests.waiting import SHUTDOWN, STARTUP
 
 
 @contextlib.contextmanager
@@ -18,11 +19,11 @@ def _serving(cli: Cli, port: int, output: list[str]) -> Iterator[str]:
     proc = cli.serve("--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base, proc, 30)
+        wait_healthy(base, proc, STARTUP)
         yield base
     finally:
         proc.terminate()
-        output.append(proc.communicate(timeout=20)[0])
+        output.append(proc.communicate(timeout=SHUTDOWN)[0])
 
 
 def test_serve_answers_healthz_on_a_fresh_home(tmp_path: Path) -> None:

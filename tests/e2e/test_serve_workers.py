@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.cli import Cli, free_port, wait_healthy
+from tests.waiting import STARTUP
 
 REPORT = {
     "product": "ax-router",
@@ -46,7 +47,7 @@ def test_two_processes_take_concurrent_reports_and_stop_on_sigterm(tmp_path: Pat
     proc = cli.serve("--workers", "2", "--host", "127.0.0.1", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        health = wait_healthy(base, proc, 90)
+        health = wait_healthy(base, proc, STARTUP)
         assert health.status_code == 200
         assert health.json()["schema_current"] is True
         with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:

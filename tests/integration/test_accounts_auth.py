@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pyotp
 import pytest
 from sqlalchemy import text
@@ -15,15 +16,17 @@ from vulndesk.services import accounts, accounts_auth
 __all__ = ["world"]
 
 
-def login(w: World, name: str, password: str = PASSWORD, totp: str | None = "auto") -> object:
+def login(
+    w: World, name: str, password: str = PASSWORD, totp: str | None = "auto"
+) -> httpx.Response:
     code = w.totp(name) if totp == "auto" else totp
     return w.client.post("/api/v1/session", json={"name": name, "password": password, "totp": code})
 
 
 def test_login_sets_a_strict_cookie_and_the_session_works(world: World) -> None:
     r = login(world, "analyst")
-    assert r.status_code == 200  # type: ignore[attr-defined]
-    cookie = r.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert r.status_code == 200
+    cookie = r.headers["set-cookie"]
     for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/"):
         assert attribute.lower() in cookie.lower()
     assert world.client.get("/api/v1/me").json()["name"] == "analyst"
@@ -54,8 +57,8 @@ def test_sessions_expire_when_idle_and_absolutely(world: World) -> None:
 def test_unknown_user_and_wrong_password_look_the_same(world: World) -> None:
     wrong = login(world, "analyst", password="not the password at all")
     unknown = login(world, "nobody-here", password="not the password at all", totp="123456")
-    assert wrong.status_code == unknown.status_code == 401  # type: ignore[attr-defined]
-    assert wrong.content == unknown.content  # type: ignore[attr-defined]
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.content == unknown.content
 
 
 @pytest.mark.parametrize(
@@ -73,12 +76,12 @@ def test_names_no_account_can_have_are_refused_like_unknown_ones(
         "/api/v1/session", content=body, headers={"content-type": "application/json"}
     )
     assert odd.status_code == 401, odd.text
-    assert odd.content == unknown.content  # type: ignore[attr-defined]
+    assert odd.content == unknown.content
 
 
 def test_totp_is_required_for_case_data_accounts(world: World) -> None:
-    assert login(world, "analyst", totp=None).status_code == 401  # type: ignore[attr-defined]
-    assert login(world, "analyst", totp="000000").status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=None).status_code == 401
+    assert login(world, "analyst", totp="000000").status_code == 401
     deps = world.container.deps()
     with pytest.raises(Forbidden, match="one-time code"):
         accounts_auth.create_token(deps, world.admin_actor, "analyst", frozenset({"read"}), 1, None)
@@ -129,16 +132,16 @@ def test_revoked_token_stops_working(world: World) -> None:
 
 def test_login_throttling_per_user_and_per_source(world: World) -> None:
     for _ in range(5):
-        assert login(world, "coordinator", password="wrong password!!").status_code == 401  # type: ignore[attr-defined]
+        assert login(world, "coordinator", password="wrong password!!").status_code == 401
     blocked = login(world, "coordinator")
-    assert blocked.status_code == 429  # type: ignore[attr-defined]
-    assert int(blocked.headers["retry-after"]) > 0  # type: ignore[attr-defined]
-    assert blocked.json()["error"]["code"] == "throttled"  # type: ignore[attr-defined]
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert blocked.json()["error"]["code"] == "throttled"
     for i in range(15):
         login(world, f"ghost{i}", password="wrong password!!", totp="123456")
-    assert login(world, "admin").status_code == 429  # type: ignore[attr-defined]
+    assert login(world, "admin").status_code == 429
     world.clock.advance(dt.timedelta(minutes=16))
-    assert login(world, "coordinator").status_code == 200  # type: ignore[attr-defined]
+    assert login(world, "coordinator").status_code == 200
 
 
 def test_secrets_are_stored_hashed_or_encrypted(world: World) -> None:
@@ -166,19 +169,19 @@ def _code(w: World, user: str, steps_from_now: int) -> str:
 def test_a_totp_code_signs_in_once(world: World) -> None:
     world.clock.advance(dt.timedelta(minutes=5))  # past the steps used to set the world up
     code = _code(world, "analyst", 0)
-    assert login(world, "analyst", totp=code).status_code == 200  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=code).status_code == 200
     replay = login(world, "analyst", totp=code)
-    assert replay.status_code == 401  # type: ignore[attr-defined]
+    assert replay.status_code == 401
     # An older step inside the window is refused once a newer one was used ...
-    assert login(world, "analyst", totp=_code(world, "analyst", -1)).status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=_code(world, "analyst", -1)).status_code == 401
     # ... and the next step's code is accepted, once.
     following = _code(world, "analyst", 1)
-    assert login(world, "analyst", totp=following).status_code == 200  # type: ignore[attr-defined]
-    assert login(world, "analyst", totp=following).status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=following).status_code == 200
+    assert login(world, "analyst", totp=following).status_code == 401
     world.clock.advance(dt.timedelta(seconds=30))
-    assert login(world, "analyst", totp=following).status_code == 401  # type: ignore[attr-defined]
-    assert login(world, "analyst", totp=_code(world, "analyst", 1)).status_code == 200  # type: ignore[attr-defined]
-    assert login(world, "analyst", totp="１２３４５６").status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst", totp=following).status_code == 401
+    assert login(world, "analyst", totp=_code(world, "analyst", 1)).status_code == 200
+    assert login(world, "analyst", totp="１２３４５６").status_code == 401
     with world.container.uow() as uow:
         stored = uow.accounts.get_user("analyst").last_totp_step
     assert stored == pyotp.TOTP(world.secrets["analyst"]).timecode(world.clock.now()) + 1
@@ -197,10 +200,10 @@ def test_a_totp_code_issues_one_api_token(world: World) -> None:
     accounts_auth.create_token(deps, admin, "approver", read, 1, _code(world, "approver", 1))
     # A code used for a token cannot then start a session, and the other way round.
     login_code = _code(world, "approver", 1)
-    assert login(world, "approver", totp=login_code).status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "approver", totp=login_code).status_code == 401
     world.clock.advance(dt.timedelta(seconds=30))
     login_code = _code(world, "approver", 1)
-    assert login(world, "approver", totp=login_code).status_code == 200  # type: ignore[attr-defined]
+    assert login(world, "approver", totp=login_code).status_code == 200
     with pytest.raises(Forbidden, match="one-time code"):
         accounts_auth.create_token(deps, admin, "approver", read, 1, login_code)
 
@@ -208,7 +211,7 @@ def test_a_totp_code_issues_one_api_token(world: World) -> None:
 def test_disabled_accounts_lose_every_credential(world: World) -> None:
     accounts.grant(world.container.deps(), world.admin_actor, "analyst", disabled=True)
     assert world.client.get("/api/v1/me", headers=world.headers("analyst")).status_code == 401
-    assert login(world, "analyst").status_code == 401  # type: ignore[attr-defined]
+    assert login(world, "analyst").status_code == 401
 
 
 def test_a_command_line_sign_in_is_a_scoped_expiring_revocable_token(world: World) -> None:

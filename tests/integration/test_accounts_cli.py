@@ -56,7 +56,9 @@ def test_user_lifecycle_from_the_command_line(
     refused = cli.run("user", "token-create", "alice", "--scope", "read", ok=False)
     assert refused.returncode == 2 and "one-time code" in refused.stderr
     enrolled = cli.run("user", "totp-enroll", "alice").stdout
-    secret = re.search(r"secret: (\S+)", enrolled).group(1)  # type: ignore[union-attr]
+    found = re.search(r"secret: (\S+)", enrolled)
+    assert found is not None
+    secret = found.group(1)
     assert "otpauth://totp/" in enrolled
     code = pyotp.TOTP(secret).now()
     made = cli.run(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -94,7 +95,7 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
     return World(container, case.key, entry.id)
 
 
-def _sql(container: Container, *statements: str, **params: object) -> None:
+def _sql(container: Container, *statements: str, **params: Any) -> None:
     with container.engine.begin() as conn:
         for stmt in statements:
             conn.execute(text(stmt), params)

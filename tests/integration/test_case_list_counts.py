@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from bench.datagen import PRODUCTS, generate_cases
 from sqlalchemy import event, insert, select, update
@@ -46,7 +47,7 @@ def test_counts_and_orders_match_the_cases_read_one_by_one(container: Container)
         )
 
 
-def _fields(flt: CaseFilter) -> dict[str, object]:
+def _fields(flt: CaseFilter) -> dict[str, Any]:
     return {
         "states": flt.states,
         "unit": flt.unit,

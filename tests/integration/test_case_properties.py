@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,14 +13,14 @@ from hypothesis import strategies as st
 from tests.builders import open_case, seed_reference
 from tests.conftest import START, TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.bootstrap import build
+from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain import lifecycle
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import REQUIRED_ORDER, FactKind
 from vulndesk.services import cases
-from vulndesk.services.context import Actor
+from vulndesk.services.context import Actor, Deps
 
 ACTOR = Actor("prop", "test")
 command = st.one_of(
@@ -39,20 +40,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, SettableClo
     return c, clock
 
 
-def _run(deps: object, key: str, cmd: tuple[object, ...]) -> None:
+def _run(deps: Deps, key: str, cmd: tuple[Any, ...]) -> None:
     try:
         if cmd[0] == "move":
-            state: CaseState = cmd[1]  # type: ignore[assignment]
+            state: CaseState = cmd[1]
             cases.transition(
                 deps, ACTOR, key, state.value, "prop", key if state is CaseState.DUPLICATE else None
-            )  # type: ignore[arg-type]
+            )
         elif cmd[0] == "fact":
-            kind: FactKind = cmd[1]  # type: ignore[assignment]
-            at = START + dt.timedelta(hours=int(cmd[2]))  # type: ignore[call-overload]
-            cases.record_fact(deps, ACTOR, key, kind.value, at, "prop", correct=bool(cmd[3]))  # type: ignore[arg-type]
+            kind: FactKind = cmd[1]
+            at = START + dt.timedelta(hours=int(cmd[2]))
+            cases.record_fact(deps, ACTOR, key, kind.value, at, "prop", correct=bool(cmd[3]))
         else:
-            kind = cmd[1]  # type: ignore[assignment]
-            cases.record_fact(deps, ACTOR, key, kind.value, None, "prop", retract=True)  # type: ignore[arg-type]
+            kind = cmd[1]
+            cases.record_fact(deps, ACTOR, key, kind.value, None, "prop", retract=True)
     except (GuardFailed, InvalidInput):
         pass
 
@@ -62,10 +63,10 @@ def _run(deps: object, key: str, cmd: tuple[object, ...]) -> None:
 )
 @given(st.lists(command, max_size=12))
 def test_service_commands_never_leave_an_inconsistent_case(
-    world: tuple[object, SettableClock], cmds: list[tuple[object, ...]]
+    world: tuple[Container, SettableClock], cmds: list[tuple[Any, ...]]
 ) -> None:
     container, clock = world
-    deps = container.deps()  # type: ignore[attr-defined]
+    deps = container.deps()
     clock.set(START + dt.timedelta(hours=4))
     key = open_case(deps, ACTOR, aware=START).key
     for cmd in cmds:

@@ -8,6 +8,8 @@ database (5.3 ms per read at 3,000 cases, 1.5 ms at 300).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from sqlalchemy.dialects import sqlite
 
@@ -27,7 +29,8 @@ def test_a_case_read_searches_its_children_by_index(container: Container, actor:
     cases.transition(deps, actor, made[0].key, "triage", "looks real")
     compiled = _GET_CASE.statement.compile(dialect=sqlite.dialect())
     values = compiled.construct_params({"wanted": str(made[0].key)})
-    args = tuple(values[name] for name in compiled.positiontup or ())
+    assert values is not None
+    args = tuple(values[name] for name in cast(Any, compiled).positiontup or ())
     with container.engine.connect() as conn:
         plan = [
             str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from vulndesk.domain.audit import verify_chain
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.services import cases, reference
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import CaseFilter
@@ -122,7 +124,7 @@ def test_bad_input_writes_nothing(deps: Deps, actor: Actor, container: Container
     seed_reference(deps, actor)
     with container.engine.connect() as conn:
         before = conn.execute(text("select count(*) from audit_events")).scalar_one()
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"unit": "nope"},
         {"products": {"router": ["9.9"]}},
         {"products": {"ghost": []}},
@@ -174,8 +176,8 @@ def test_list_filters_and_paginates(deps: Deps, actor: Actor, clock: SettableClo
         )
     page, total = cases.list_cases(deps, CaseFilter(limit=3))
     assert total == 7 and [c.title for c in page] == ["case 6", "case 5", "case 4"]
-    assert cases.list_cases(deps, CaseFilter(unit="cn"))[1] == 3
-    assert cases.list_cases(deps, CaseFilter(product="cloud"))[1] == 3
+    assert cases.list_cases(deps, CaseFilter(unit=UnitId("cn")))[1] == 3
+    assert cases.list_cases(deps, CaseFilter(product=ProductId("cloud")))[1] == 3
     with pytest.raises(InvalidInput, match="sort"):
         cases.list_cases(deps, CaseFilter(order="title; drop table cases"))
 

@@ -9,15 +9,17 @@ import pytest
 
 from tests.builders import accounts_for, open_case, seed_reference
 from vulndesk.bootstrap import Container
+from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import approvals, audit_tools, cases, obligations_admin, waivers
 from vulndesk.services.context import Actor, Deps
 
 
-def _nvdb(deps: Deps, key: str) -> dict[str, object]:
+def _nvdb(deps: Deps, key: str) -> dict[str, CaseObligation]:
     with deps.uow() as uow:
-        return {o.id: o for o in uow.obligations.for_case(key)}  # type: ignore[arg-type]
+        return {o.id: o for o in uow.obligations.for_case(CaseKey(key))}
 
 
 LEAD = Actor("lead-a", "test", unit="cn")
@@ -43,7 +45,7 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
         ("lead-a",),
     )
     # Until a second person approves, the obligation keeps its status.
-    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN
     # A coordinator cannot approve at all; an administrator cannot approve their own proposal.
     with pytest.raises(Forbidden, match="roles"):
         waivers.approve(deps, LEAD, key, OID)
@@ -54,12 +56,12 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
         waivers.approve(deps, boss, key, str(mine.id))
     with pytest.raises(Conflict, match="pending"):
         waivers.propose(deps, LEAD, key, OID, "again")
-    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN
     assert sorted(waivers.pending(deps, key)) == [
         "cn-rmsv-2021/report-to-nvdb",
         "cn-rmsv-2021/verify",
     ]
-    assert _nvdb(deps, key)["cn-rmsv-2021/verify"].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    assert _nvdb(deps, key)["cn-rmsv-2021/verify"].status is ObligationStatus.OPEN
 
 
 def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Actor) -> None:
@@ -73,7 +75,7 @@ def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Act
     # An approver who is not a member of the case does not know it exists.
     with pytest.raises(NotFound):
         waivers.approve(deps, Actor("approver-x", "test"), key, str(proposed.id))
-    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
+    assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN
     # An approver account cannot propose: proposing is a coordinator's or admin's act.
     with pytest.raises(Forbidden):
         waivers.propose(deps, SECOND, key, "cn-rmsv-2021/verify", "n/a")
@@ -93,9 +95,9 @@ def test_the_second_real_approver_waives_it_and_it_survives_recompute(
         waivers.approve(deps, SECOND, key, OID)
     cases.record_fact(deps, actor, key, "verified", None, "lab repro")
     got = _nvdb(deps, key)[OID]
-    assert got.status is ObligationStatus.WAIVED  # type: ignore[attr-defined]
-    assert got.waived_by == ("lead-a", "approver-b")  # type: ignore[attr-defined]
-    assert got.waived_reason == "not our product"  # type: ignore[attr-defined]
+    assert got.status is ObligationStatus.WAIVED
+    assert got.waived_by == ("lead-a", "approver-b")
+    assert got.waived_reason == "not our product"
     with deps.uow() as uow:
         events = [e.event for e in uow.audit.for_object("case", key)]
     mine = {e.tag: e for e in events if e.tag.startswith("case:obligation:waive")}
@@ -113,14 +115,15 @@ def test_org_option_is_checked_and_recomputes_open_cases(
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     oid = "cn-rmsv-2021/report-to-nvdb"
-    before = _nvdb(deps, case.key)[oid].due  # type: ignore[attr-defined]
+    before = _nvdb(deps, case.key)[oid].due
+    assert before is not None
     with pytest.raises(InvalidInput):
         obligations_admin.set_option(deps, actor, container.rule_sets, "cn-rmsv-2021.nope", "x")
     n = obligations_admin.set_option(
         deps, actor, container.rule_sets, "cn-rmsv-2021.report_window", "2wd"
     )
     assert n == 1
-    after = _nvdb(deps, case.key)[oid].due  # type: ignore[attr-defined]
+    after = _nvdb(deps, case.key)[oid].due
     assert after != before
     assert [o.key for o in obligations_admin.list_options(deps)] == ["cn-rmsv-2021.report_window"]
 
@@ -134,12 +137,13 @@ def test_calendar_override_moves_working_day_deadlines(
     )
     case = open_case(deps, actor)
     oid = "cn-rmsv-2021/report-to-nvdb"
-    before = _nvdb(deps, case.key)[oid].due  # type: ignore[attr-defined]
+    before = _nvdb(deps, case.key)[oid].due
+    assert before is not None
     # The period ends at midnight after its last working day: take that day off.
     tz_due = (before - dt.timedelta(seconds=1)).astimezone(ZoneInfo("Asia/Shanghai")).date()
     obligations_admin.set_calendar_day(deps, actor, "cn", tz_due.isoformat(), False, "typhoon")
-    after = _nvdb(deps, case.key)[oid].due  # type: ignore[attr-defined]
-    assert after > before
+    after = _nvdb(deps, case.key)[oid].due
+    assert after is not None and after > before
     assert [o.note for o in obligations_admin.list_calendar(deps, "CN")] == ["typhoon"]
     with pytest.raises(InvalidInput, match="country"):
         obligations_admin.set_calendar_day(deps, actor, "XX", "2027-01-01", False, "")

@@ -7,6 +7,7 @@ import datetime as dt
 from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import cases
 from vulndesk.services.context import Actor, Deps
@@ -17,7 +18,7 @@ EARLY_WARNING = "eu-cra-2024/early-warning"
 
 def _status(container: Container, key: str, ob: str) -> ObligationStatus | None:
     with container.uow() as uow:
-        found = {o.id: o.status for o in uow.obligations.for_case(key)}  # type: ignore[arg-type]
+        found = {o.id: o.status for o in uow.obligations.for_case(CaseKey(key))}
     return found.get(ob)
 
 

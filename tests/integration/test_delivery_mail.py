@@ -13,10 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.unit.reports.report_fixtures import context, make_case, party
-from vulndesk.adapters.mail import DeliveryError, SmtpSettings, send_notice
+from vulndesk.adapters.mail import SmtpSettings, send_notice
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.parties import PartyKind
 from vulndesk.exporters.notices import NoticeKind, build_notice
+from vulndesk.services.ports_notifications import DeliveryFailed
 
 HOSTILE = "Overflow\r\nBcc: leak@evil.example\r\n<script>alert(1)</script> NIGHTJAR"
 
@@ -82,5 +83,5 @@ def test_unreachable_server_is_a_delivery_error() -> None:
     case = make_case()
     notice = build_notice(context(case, party(PartyKind.CUSTOMER)), NoticeKind.USERS)
     settings = SmtpSettings("127.0.0.1", 1, "psirt@acme.example", timeout=2)
-    with pytest.raises(DeliveryError, match=r"127\.0\.0\.1:1"):
+    with pytest.raises(DeliveryFailed, match=r"127\.0\.0\.1:1"):
         send_notice(settings, ["ops@customer.example"], case.key, notice)

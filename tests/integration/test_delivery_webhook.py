@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from vulndesk.adapters.mail import DeliveryError
 from vulndesk.adapters.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -21,6 +20,7 @@ from vulndesk.adapters.webhook import (
     send_notice,
     verify,
 )
+from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
 
 SECRET = b"shared-webhook-secret"
 NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -35,6 +35,7 @@ class Receiver(BaseHTTPRequestHandler):
     """Verifies the signature as a real receiver would and answers 204 or 401."""
 
     received: list[tuple[bool, dict[str, object]]] = []  # noqa: RUF012 - shared by the server's handler instances
+    answer: int | None = None  # a status to answer a correctly signed request with instead
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -42,7 +43,7 @@ class Receiver(BaseHTTPRequestHandler):
             SECRET, self.headers[TIMESTAMP_HEADER], body, self.headers[SIGNATURE_HEADER], NOW
         )
         self.received.append((ok, json.loads(body)))
-        self.send_response(204 if ok else 401)
+        self.send_response((self.answer or 204) if ok else 401)
         self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -51,7 +52,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    Receiver.received = []
+    Receiver.received, Receiver.answer = [], None
     httpd = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -71,11 +72,28 @@ def test_signed_payload_verifies_on_the_receiving_side(server: str) -> None:
 
 
 def test_wrong_secret_is_rejected_by_the_receiver(server: str) -> None:
-    with pytest.raises(DeliveryError, match="401"):
+    with pytest.raises(DeliveryRefused, match="401"):
         send_notice(
             WebhookTarget(server, b"other"), {"case": "VD-2026-0001"}, NOW, loopback(server)
         )
     assert [ok for ok, _ in Receiver.received] == [False]
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [(404, DeliveryRefused), (410, DeliveryRefused), (429, DeliveryFailed), (408, DeliveryFailed),
+     (500, DeliveryFailed), (503, DeliveryFailed), (302, DeliveryFailed)],
+)  # fmt: skip
+def test_an_answer_is_refused_for_good_or_worth_retrying(
+    server: str, status: int, outcome: type[Exception]
+) -> None:
+    Receiver.answer = status
+    with pytest.raises(outcome, match=str(status)) as caught:
+        send_notice(WebhookTarget(server, SECRET), {"case": "VD-2026-0001"}, NOW, loopback(server))
+    # The two outcomes never overlap: a refusal is not also a retryable failure.
+    assert not isinstance(
+        caught.value, DeliveryFailed if outcome is DeliveryRefused else DeliveryRefused
+    )
 
 
 def test_old_timestamp_fails_verification() -> None:

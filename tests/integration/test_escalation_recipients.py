@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import Timing
 from vulndesk.services import accounts, escalations, notifications, reference, worker
 from vulndesk.services.context import Actor, Deps
@@ -45,7 +47,7 @@ class Desk:
         return c.deps()
 
 
-def desk_for(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp, **kw: object) -> Desk:
+def desk_for(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp, **kw: Any) -> Desk:
     settings = Settings(
         home=tmp_path,
         database_url=db_url,
@@ -53,7 +55,7 @@ def desk_for(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp, **kw
         smtp_host="127.0.0.1",
         smtp_port=smtp.port,
         smtp_sender="vulndesk@acme.example",
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
     return Desk(settings, clock)
 
@@ -79,10 +81,10 @@ def _first_deadline_at(deps: Deps, key: str, pct: int) -> dt.datetime:
     with deps.uow() as uow:
         obs = [
             o
-            for o in uow.obligations.for_case(key)  # type: ignore[arg-type]
+            for o in uow.obligations.for_case(CaseKey(key))
             if o.obligation.timing is Timing.DEADLINE and o.due is not None
         ]
-    first = min(obs, key=lambda o: o.due)  # type: ignore[arg-type,return-value]
+    first = min(obs, key=lambda o: o.due or dt.datetime.max.replace(tzinfo=dt.UTC))
     assert first.due is not None
     return worker.threshold_at(first.obligation.trigger_at, first.due, pct)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -12,11 +12,13 @@ import pytest
 from fastapi import HTTPException
 
 from tests.builders import statements_sent
+from tests.waiting import MEET, until
 from vulndesk.adapters.storage.group_commit import _Item
 from vulndesk.adapters.storage.shared import SqlSharedTransactions
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.ids import UnitId
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
 from vulndesk.services.context import Actor, Deps, joined, run_joined
@@ -71,16 +73,17 @@ def _unit(i: int) -> Callable[[Deps], str]:
 def _held_batch(group: GroupCommit, works: list[Callable[[Deps], Any]]) -> list[Any]:
     """Run `works` from one thread each, all queued behind a first piece of work that waits
     until they are, so they share one transaction. Returns each result or exception."""
-    return _held(group, [lambda w=w: group.run(w) for w in works])
+    return _held(group, [functools.partial(group.run, w) for w in works])
 
 
 def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
     """Each call (which runs one piece of work through `group`) from its own thread, queued
     behind a gate so that all of them land in one batch."""
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
 
     def gate(deps: Deps) -> str:
-        release.wait(30)
+        entered.set()
+        release.wait(MEET)
         return "gate"
 
     out: list[Any] = [None] * len(calls)
@@ -93,14 +96,12 @@ def _held(group: GroupCommit, calls: list[Callable[[], Any]]) -> list[Any]:
 
     first = threading.Thread(target=group.run, args=(gate,))
     first.start()
-    while group.waiting:  # the gate's leader has taken it into its batch
-        time.sleep(0.005)
+    # The gate runs once its leader has taken it into a batch: the queue is empty again.
+    assert entered.wait(MEET), "the gate's batch did not begin"
     threads = [threading.Thread(target=call, args=(i, f)) for i, f in enumerate(calls)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 30
-    while group.waiting < len(calls) and time.monotonic() < deadline:
-        time.sleep(0.005)
+    until(lambda: group.waiting >= len(calls), "every call queued behind the gate")
     assert group.waiting == len(calls)
     release.set()
     for t in [first, *threads]:
@@ -150,7 +151,7 @@ def test_a_failing_piece_is_undone_alone(container: Container) -> None:
     with container.uow() as uow:
         assert sorted(str(u.id) for u in uow.units.list()) == ["u1", "u2", "u3"]
         with pytest.raises(NotFound):
-            uow.units.get("u99")  # type: ignore[arg-type]
+            uow.units.get(UnitId("u99"))
     verdict = audit_tools.verify(container.deps())
     assert verdict.ok
     with container.uow() as uow:
@@ -302,9 +303,7 @@ def test_work_queued_while_the_leader_waits_for_the_database_joins_its_batch(
     others = [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
     for t in others:
         t.start()
-    deadline = time.monotonic() + 30
-    while group.waiting < 4 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    until(lambda: group.waiting >= 4, "four pieces of work queued")
     assert group.waiting == 4  # the leader's own work too: nothing is taken before the lock
     locked.set()
     for t in [leader, *others]:
@@ -343,13 +342,11 @@ def test_a_leader_waiting_for_another_writer_takes_what_queued_meanwhile(
         holder.wait_turn()
         threads = [threading.Thread(target=group.run, args=(_unit(0),))]
         threads[0].start()
-        time.sleep(0.2)  # the leader is waiting for its turn
+        until(lambda: group.waiting >= 1, "the leader queued and waits for its turn")
         threads += [threading.Thread(target=group.run, args=(_unit(i),)) for i in (1, 2, 3)]
         for t in threads[1:]:
             t.start()
-        deadline = time.monotonic() + 30
-        while group.waiting < 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        until(lambda: group.waiting >= 4, "four pieces of work queued")
         assert group.waiting == 4 and group.batches == 0
     for t in threads:
         t.join(30)

@@ -210,7 +210,7 @@ def _multipart(files: list[tuple[str, bytes]]) -> dict[str, object]:
 def test_attachment_names_cannot_traverse(
     client: TestClient, container: Container, name: str
 ) -> None:
-    r = client.post("/api/v1/intake", **_multipart([(name, PNG)]))  # type: ignore[arg-type]
+    r = client.post("/api/v1/intake", **_multipart([(name, PNG)]))
     assert r.status_code == 201, r.text
     with container.uow() as uow:
         [stored] = uow.intake.attachments(r.json()["tracking"])
@@ -222,13 +222,13 @@ def test_attachment_names_cannot_traverse(
 
 def test_oversized_attachment_is_413(client: TestClient) -> None:
     big = b"%PDF-" + b"0" * (10 * 1024 * 1024)
-    r = client.post("/api/v1/intake", **_multipart([("big.pdf", big)]))  # type: ignore[arg-type]
+    r = client.post("/api/v1/intake", **_multipart([("big.pdf", big)]))
     assert r.status_code == 413
 
 
 @pytest.mark.parametrize("content", [b"MZ\x90\x00\x03" + b"\x00" * 20, b"\x7fELF\x02\x01\x00\x00"])
 def test_disallowed_magic_bytes_are_415(client: TestClient, content: bytes) -> None:
-    r = client.post("/api/v1/intake", **_multipart([("report.png", content)]))  # type: ignore[arg-type]
+    r = client.post("/api/v1/intake", **_multipart([("report.png", content)]))
     assert r.status_code == 415
     assert json.loads(r.text)["detail"]["field"] == "attachments[0]"
 

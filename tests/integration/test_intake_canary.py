@@ -19,6 +19,7 @@ from tests.canary import database_rows, found_anywhere
 from vulndesk.adapters.crypto import KeyringError
 from vulndesk.adapters.storage.tables import cases
 from vulndesk.bootstrap import Container
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services import intake
 from vulndesk.services.context import Actor
 from vulndesk.services.ports_intake import Upload
@@ -98,7 +99,7 @@ def test_secret_fields_decrypt_for_the_desk(container: Container, actor: Actor) 
     _flow(container, actor)
     with container.uow() as uow:
         [record] = uow.intake.recent(1)
-        case = uow.cases.get(record.case_key)  # type: ignore[arg-type]
+        case = uow.cases.get(CaseKey(record.case_key))
         assert CANARY in case.details["proof_of_concept"]
         assert uow.intake.messages(record.tracking)[0].body == f"follow-up {CANARY}"
 

@@ -25,6 +25,7 @@ from vulndesk.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import GuardFailed
+from vulndesk.domain.ids import parse_case_key
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import (
     approvals,
@@ -190,7 +191,7 @@ def raw_headers(msg: EmailMessage) -> str:
 
 def status_of(deps: Deps, case: str, obligation: str) -> ObligationStatus:
     with deps.uow() as uow:
-        found = {o.id: o for o in uow.obligations.for_case(notifications.parse_case_key(case))}
+        found = {o.id: o for o in uow.obligations.for_case(parse_case_key(case))}
     return found[obligation].status
 
 
@@ -340,7 +341,8 @@ def test_headquarters_notices_are_mailed_to_subscribers_once(
     assert msg["Subject"] == "[vulndesk] headquarters notice"
     assert msg["X-Vulndesk-Delivery"].startswith("hq-notice/")
     text = raw.decode("utf-8", "replace")
-    assert key in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    plain = msg.get_body(("plain",))
+    assert plain is not None and key in plain.get_content()
     for planted in ("NIGHTJAR", "Heap overflow", CANARY):
         assert planted not in text
 

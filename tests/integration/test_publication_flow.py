@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +22,8 @@ from vulndesk.services.ports_publication import FILING_FIELDS
 READY = {"summary": "Heap overflow in httpd.", "remediation": "Update to 2.0."}
 
 
-def _results(deps: Deps, actor: Actor, key: str, **kw: object) -> dict[str, Result]:
-    gate = publication.check(deps, actor, publication.CheckRequest(key, **kw))  # type: ignore[arg-type]
+def _results(deps: Deps, actor: Actor, key: str, **kw: Any) -> dict[str, Result]:
+    gate = publication.check(deps, actor, publication.CheckRequest(key, **kw))
     return {c.article: c.result for c in gate.checks}
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from tests.crash import checks
 from tests.crash.harness import IntakeLoad, Service, Stack
 from tests.pg import PgServer
+from tests.waiting import STARTUP
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("crash")]
 
@@ -68,9 +69,9 @@ def test_two_apps_two_workers_send_each_escalation_once(pg_stack: Stack) -> None
         checks.check_replay([a.base for a in apps], load.acked)
         at = dt.datetime.now(dt.UTC)
         assert checks.crossed(pg_stack, at) >= 50
-        missing = _wait_swept(pg_stack, at, timeout=30)
+        missing = _wait_swept(pg_stack, at, timeout=STARTUP)
         assert not missing, missing[:10]
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STARTUP
         while True:
             try:
                 delivered = checks.check_outbox(pg_stack)

@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.e2e.cli import free_port
+from tests.waiting import STARTUP
 from vulndesk.entrypoints.api.serving import own_sockets, reuse_port_socket, tcp_labelled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ async def _pids_of_simultaneous_connections(port: int, count: int) -> list[int]:
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[str], workers: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP
     while len(set(asyncio.run(_pids_or_none(port)))) < workers:
         assert proc.poll() is None, proc.communicate()[0]
         assert time.monotonic() < deadline, "the server processes did not all start"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,8 +61,8 @@ def make(db_url: str, tmp_path: Path, clock: SettableClock) -> Iterator[Make]:
     """Deps on the test database with the given settings; every container closed afterwards."""
     made: list[Container] = []
 
-    def deps(**kw: object) -> Deps:
-        settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)  # type: ignore[arg-type]
+    def deps(**kw: Any) -> Deps:
+        settings = Settings(home=tmp_path, database_url=db_url, keys_json=TEST_KEYS, **kw)
         made.append(build(settings, clock))
         return made[-1].deps()
 

@@ -9,6 +9,7 @@ from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus, Timing
 from vulndesk.services import worker
 from vulndesk.services.context import Actor, Deps
@@ -18,15 +19,19 @@ W1 = Actor("worker-1", "worker")
 W2 = Actor("worker-2", "worker")
 
 
-def _deadlines(deps: Deps, key: str) -> list[CaseObligation]:
+def _deadlines(deps: Deps, key: CaseKey) -> list[CaseObligation]:
     with deps.uow() as uow:
-        obs = uow.obligations.for_case(key)  # type: ignore[arg-type]
+        obs = uow.obligations.for_case(key)
     return [o for o in obs if o.obligation.timing is Timing.DEADLINE and o.due is not None]
 
 
-def _at(o: CaseObligation, pct: int) -> dt.datetime:
+def _due(o: CaseObligation) -> dt.datetime:
     assert o.due is not None
-    return worker.threshold_at(o.obligation.trigger_at, o.due, pct)
+    return o.due
+
+
+def _at(o: CaseObligation, pct: int) -> dt.datetime:
+    return worker.threshold_at(o.obligation.trigger_at, _due(o), pct)
 
 
 def _queued(deps: Deps) -> list[str]:
@@ -36,7 +41,7 @@ def _queued(deps: Deps) -> list[str]:
 
 def _expected(obs: list[CaseObligation], now: dt.datetime) -> list[str]:
     return sorted(
-        f"{o.case}/{o.id}/{o.due.astimezone(dt.UTC).isoformat()}/{p}"  # type: ignore[union-attr]
+        f"{o.case}/{o.id}/{_due(o).astimezone(dt.UTC).isoformat()}/{p}"
         for o in obs
         for p in worker.THRESHOLDS
         if _at(o, p) <= now
@@ -48,7 +53,7 @@ def test_thresholds_queue_once_each(deps: Deps, actor: Actor, clock: SettableClo
     case = open_case(deps, actor)
     obs = _deadlines(deps, case.key)
     assert obs, "the seeded case must carry deadlines"
-    first = min(obs, key=lambda o: o.due)  # type: ignore[arg-type,return-value]
+    first = min(obs, key=_due)
     assert worker.sweep(deps, W1).queued == 0
     for pct in worker.THRESHOLDS:
         clock.set(_at(first, pct) + dt.timedelta(seconds=1))
@@ -64,7 +69,7 @@ def test_restart_and_catch_up_queue_nothing_twice(
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     obs = _deadlines(deps, case.key)
-    first = min(obs, key=lambda o: o.due)  # type: ignore[arg-type,return-value]
+    first = min(obs, key=_due)
     clock.set(_at(first, 60))
     worker.run_once(deps, W1)
     before = _queued(deps)
@@ -77,7 +82,7 @@ def test_restart_and_catch_up_queue_nothing_twice(
         assert set(before) <= set(after)
         assert after == _expected(obs, clock.now())
         assert len(after) == len(set(after))
-        assert f"{case.key}/{first.id}/{first.due.astimezone(dt.UTC).isoformat()}/80" in after  # type: ignore[union-attr]
+        assert f"{case.key}/{first.id}/{_due(first).astimezone(dt.UTC).isoformat()}/80" in after
         assert report.queued == len(after) - len(before)
         # No member and no on-call address: each is handled once, as undeliverable.
         assert (sent.sent, sent.failed) == (0, report.queued)
@@ -92,8 +97,8 @@ def test_overdue_marking_is_audited(deps: Deps, actor: Actor, clock: SettableClo
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     obs = _deadlines(deps, case.key)
-    first = min(obs, key=lambda o: o.due)  # type: ignore[arg-type,return-value]
-    clock.set(first.due + dt.timedelta(minutes=1))  # type: ignore[operator]
+    first = min(obs, key=_due)
+    clock.set(_due(first) + dt.timedelta(minutes=1))
     report = worker.sweep(deps, W1)
     assert report.overdue >= 1
     with deps.uow() as uow:

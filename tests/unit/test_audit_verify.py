@@ -44,7 +44,8 @@ class _NoExactCheck:
 
 def _stored(events: list[AuditEvent]) -> list[tuple[object, ...]]:
     """Rows as the storage reader hands them out: JSON as SQLAlchemy stores it, not canonical."""
-    rows, prev = [], GENESIS
+    rows: list[tuple[object, ...]] = []
+    prev = GENESIS
     for seq, e in enumerate(events, start=1):
         digest = chain_hash(seq, e, prev)
         at = e.at.astimezone(dt.UTC).isoformat(timespec="microseconds")

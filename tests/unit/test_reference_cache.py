@@ -11,6 +11,7 @@ import pytest
 from vulndesk.adapters.storage import joined
 from vulndesk.adapters.storage.joined import ReferenceCache
 from vulndesk.domain.errors import NotFound
+from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.services.ports import UnitOfWork
 
 
@@ -47,16 +48,16 @@ class _Uow:
 
 
 def _use(view: UnitOfWork) -> None:
-    view.units.get("cn")  # type: ignore[arg-type]
+    view.units.get(UnitId("cn"))
     view.units.list()
     with pytest.raises(NotFound):
-        view.products.get("unknown-1")  # type: ignore[arg-type]
+        view.products.get(ProductId("unknown-1"))
     view.org_settings.options()
     view.calendar.overrides()
 
 
 def test_views_of_one_version_read_each_thing_once() -> None:
-    cache, reads = ReferenceCache(), []
+    cache, reads = ReferenceCache(), list[str]()
     for _ in range(3):
         _use(cache.view(cast(UnitOfWork, _Uow(reads)), 7))
     assert sorted(reads) == sorted(
@@ -65,7 +66,7 @@ def test_views_of_one_version_read_each_thing_once() -> None:
 
 
 def test_a_newer_version_reads_afresh_and_an_older_one_reads_for_itself() -> None:
-    cache, reads = ReferenceCache(), []
+    cache, reads = ReferenceCache(), list[str]()
     _use(cache.view(cast(UnitOfWork, _Uow(reads)), 7))
     reads.clear()
     _use(cache.view(cast(UnitOfWork, _Uow(reads)), 8))
@@ -86,14 +87,16 @@ def test_callers_get_copies_they_may_change() -> None:
     again = cache.view(cast(UnitOfWork, _Uow([])), 1)
     assert again.org_settings.options() == {"rules.in_force": "eu-cra-2024"}
     assert again.calendar.overrides() == {"CN": {dt.date(2026, 10, 10): True}}
-    assert again.ledger == "the transaction's own"  # everything else is the transaction's
+    assert (
+        cast(Any, again).ledger == "the transaction's own"
+    )  # everything else is the transaction's
 
 
 def test_free_text_names_cannot_grow_the_cache_without_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(joined, "CACHE_LIMIT", 3)
-    cache, reads = ReferenceCache(), []
+    cache, reads = ReferenceCache(), list[str]()
     view: Any = cache.view(cast(UnitOfWork, _Uow(reads)), 1)
     for n in range(10):
         with pytest.raises(NotFound):

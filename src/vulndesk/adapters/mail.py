@@ -1,6 +1,8 @@
 """SMTP delivery of notices: fixed subjects, plain-text and HTML bodies, nothing else in headers.
 
-Errors: smtplib and socket failures become DeliveryError, which an outbox handler retries.
+Errors (the delivery contract, decision 0021): a server's permanent (5xx) refusal of the sender,
+a recipient or the message becomes `DeliveryRefused` (never retried); every other smtplib or
+socket failure becomes `DeliveryFailed`, which the outbox retries with backoff.
 """
 
 from __future__ import annotations
@@ -16,10 +18,7 @@ from email.utils import formatdate, make_msgid
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.exporters.notices import Notice, NoticeKind, subject
-
-
-class DeliveryError(Exception):
-    """The message did not reach the server; safe to retry."""
+from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +84,8 @@ def build_message(
 
 
 def send_message(settings: SmtpSettings, msg: EmailMessage) -> str:
+    """Hand `msg` to the server; returns its Message-ID."""
+    where = f"{settings.host}:{settings.port}"
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
             if settings.starttls:
@@ -93,10 +94,21 @@ def send_message(settings: SmtpSettings, msg: EmailMessage) -> str:
                 smtp.login(settings.username, settings.password or "")
             smtp.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(
-            f"SMTP delivery to {settings.host}:{settings.port} failed: {exc}"
-        ) from exc
+        if _permanent(exc):
+            raise DeliveryRefused(f"SMTP server {where} refused the message: {exc}") from exc
+        raise DeliveryFailed(f"SMTP delivery to {where} failed: {exc}") from exc
     return str(msg["Message-ID"])
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A 5xx answer about this message's sender, recipients or content: sending it again
+    cannot help. Sign-in and connection failures are the relay's state and stay retryable."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
 
 
 def send_notice(settings: SmtpSettings, to: Sequence[str], case_key: str, notice: Notice) -> str:

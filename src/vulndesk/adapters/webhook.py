@@ -3,8 +3,10 @@
 The allow-list is mandatory: with no hosts listed nothing is sent. The URL is checked with the
 same rules as when it was entered (`domain.egress`), then every address the host resolves to.
 
-Errors: EgressRefused (the address is not allowed; a permanent failure, never retried) and
-DeliveryError (network or non-2xx; retried by the outbox).
+Errors (the delivery contract, decision 0021): `DeliveryRefused` for a permanent failure, never
+retried: `EgressRefused` (the address is not allowed), a reserved extra header, or a 4xx answer
+other than 408, 425 and 429; `DeliveryFailed` for what may pass later (DNS, network, timeouts,
+408/425/429, 5xx), which the outbox retries with backoff.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vulndesk.adapters.mail import DeliveryError
 from vulndesk.domain.egress import WebhookRules, address_problem, check_url
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.ports_notifications import DeliveryRefused
+from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
 
 SIGNATURE_HEADER = "X-Vulndesk-Signature"
 TIMESTAMP_HEADER = "X-Vulndesk-Timestamp"
+# Client errors that say "not now" rather than "never": timeout, too early, too many requests.
+RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 class EgressRefused(DeliveryRefused):
@@ -71,21 +74,26 @@ def verify(
     return hmac.compare_digest(signature(secret, int(timestamp), body), header)
 
 
-def resolve(url: str, policy: EgressPolicy) -> tuple[str, str]:
-    """The host and the one checked IP address to connect to (pinned against DNS rebinding)."""
+def admit(url: str, policy: EgressPolicy) -> None:
+    """Refuse (`EgressRefused`) a URL the egress rules do not allow, before anything else."""
     try:
         check_url("webhook", url, policy.rules)
     except InvalidInput as exc:
         raise EgressRefused(str(exc)) from exc
+
+
+def resolve(url: str, policy: EgressPolicy) -> tuple[str, str]:
+    """The host and the one checked IP address to connect to (pinned against DNS rebinding)."""
+    admit(url, policy)
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except OSError as exc:
-        raise DeliveryError(f"{host!r} does not resolve: {exc}") from exc
+        raise DeliveryFailed(f"{host!r} does not resolve: {exc}") from exc
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise DeliveryError(f"{host!r} has no address")
+        raise DeliveryFailed(f"{host!r} has no address")
     for a in addresses:
         problem = address_problem(a, policy.allow_loopback)
         if problem:
@@ -117,7 +125,7 @@ def send_notice(
     }
     for name, value in (extra_headers or {}).items():
         if name.lower() in {k.lower() for k in headers} or any(c in value for c in "\r\n"):
-            raise DeliveryError(f"header {name!r} is reserved or contains a line break")
+            raise DeliveryRefused(f"header {name!r} is reserved or contains a line break")
         headers[name] = value
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
@@ -125,7 +133,10 @@ def send_notice(
                 pinned, content=body, headers=headers, extensions={"sni_hostname": host}
             )
     except httpx.HTTPError as exc:
-        raise DeliveryError(f"webhook to {host!r} failed: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"webhook to {host!r} answered {response.status_code}")
-    return response.status_code
+        raise DeliveryFailed(f"webhook to {host!r} failed: {exc}") from exc
+    status = response.status_code
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:
+        raise DeliveryRefused(f"webhook to {host!r} answered {status}")
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"webhook to {host!r} answered {status}")
+    return status

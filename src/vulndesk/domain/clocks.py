@@ -46,16 +46,6 @@ class CaseObligation:
             return None
         return self.due - now
 
-    def fraction_elapsed(self, now: dt.datetime) -> float | None:
-        """0.0 at the trigger, 1.0 at the due instant."""
-        due = self.due
-        if due is None:
-            return None
-        window = (due - self.obligation.trigger_at).total_seconds()
-        if window <= 0:
-            return 1.0
-        return (now - self.obligation.trigger_at).total_seconds() / window
-
 
 def met_status(ob: Obligation, at: dt.datetime) -> ObligationStatus:
     """Met on time when at or before the due instant (or when the law sets no number)."""

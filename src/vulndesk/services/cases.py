@@ -326,17 +326,6 @@ def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
     return CaseView(case, obligations)
 
 
-def show_visible_case(deps: Deps, who: Principal, actor: Actor, key: str) -> CaseView:
-    """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
-
-    A member's visible cases are read before the case, so a case the caller may not see costs
-    what a missing one costs.
-    """
-    view = read_visible_case(deps, who, key)
-    record_case_read(deps, actor, view.case)
-    return view
-
-
 def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
     """The case with its clocks if `who` may see it, from a read-only transaction; the same
     NotFound for a case that is missing and one the caller may not see.

@@ -139,7 +139,7 @@ def _in_force_obligations(
     if deps.evaluate is None:
         return []
     org = org_options(uow)
-    options = {k: v for k, v in {**deps.options, **org, **case.options}.items() if k != IN_FORCE}
+    options = {k: v for k, v in {**org, **case.options}.items() if k != IN_FORCE}
     evaluated = deps.evaluate(situation_of(case, unit, products), options, uow.calendar.overrides())
     return [ob for ob in evaluated if in_force(ob.id.partition("/")[0], org)]
 

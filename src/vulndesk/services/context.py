@@ -12,6 +12,7 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.services.ports import Clock, SharedTransactions, UnitOfWork
+from vulndesk.services.ports_worker import OutboxMessage
 
 T = TypeVar("T")
 
@@ -51,6 +52,21 @@ class Actor:
         return AuditEvent(at, self.name, tag, object_type, object_id, fields, self.source, detail)
 
 
+# An outbox handler returns None when its work is done, or why it can never be done.
+Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], str | None]
+# A step that queues outbox rows before each dispatch; returns how many it queued.
+Producer = Callable[["Deps", Actor], int]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRoutes:
+    """The worker's outbox handlers by kind and its producers by name, as a container built
+    them (one set per container, so two containers in one process never share them)."""
+
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    producers: Mapping[str, Producer] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Deps:
     """Ports for use cases. `evaluate` is optional so reference-data tools work without rules."""
@@ -58,7 +74,6 @@ class Deps:
     uow: Callable[[], UnitOfWork]
     clock: Clock
     evaluate: Evaluator | None = None
-    options: Mapping[str, str] = field(default_factory=dict)
     # A read-only unit of work: reads that never wait for (or hold) the writer lock.
     read: Callable[[], UnitOfWork] | None = None
     # Shared transactions for the hot small writes (group commit, cached planning reads).
@@ -68,6 +83,8 @@ class Deps:
     # A disclosure claimed longer than this before it is recorded is backdated: it needs a
     # justification approved by a second person (`VULNDESK_BACKDATE_LIMIT_HOURS`).
     backdate_limit: dt.timedelta = dt.timedelta(hours=24)
+    # What the worker does with each outbox kind, and what it queues before dispatching.
+    outbox: OutboxRoutes = field(default_factory=OutboxRoutes)
 
     def reader(self) -> UnitOfWork:
         """A read-only unit of work when one is configured, else an ordinary one."""

@@ -69,9 +69,15 @@ class NotificationRepository(Protocol):
     def hq_notice(self, notice_id: int) -> HqNotice: ...
 
 
+class DeliveryFailed(Exception):
+    """The message did not get through this time (network, timeout, a 5xx or SMTP 4xx answer):
+    the outbox retries it with backoff."""
+
+
 class DeliveryRefused(Exception):
-    """The sender refused the target (e.g. a webhook host off the allow-list): a permanent
-    failure, recorded with its reason and never retried."""
+    """The sender or the receiver refused the message for good (a webhook host off the
+    allow-list, a malformed address, SMTP 5xx, HTTP 4xx): recorded with its reason after one
+    attempt and never retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,8 @@ class OutgoingMail:
 
 
 class NoticeSender(Protocol):
-    """Mail and webhook delivery; failures raise and the outbox retries with backoff."""
+    """Mail and webhook delivery. A failure raises `DeliveryFailed` (the outbox retries it with
+    backoff) or `DeliveryRefused` (the outbox records it as refused and never retries it)."""
 
     def mail(self, message: OutgoingMail) -> str:
         """Send; returns the Message-ID."""

@@ -2,22 +2,27 @@
 
 Escalations go through the outbox under a unique dedupe key, so a sweep may run any number
 of times, after any downtime, on any number of workers, and each escalation is queued once;
-`escalations.py` sends each to its recipients. A handler that returns a reason, or a sender
-that refuses its target (`DeliveryRefused`), fails the row for good with that reason.
+`escalations.py` sends each to its recipients. The handlers and producers come from the
+container (`Deps.outbox`), never from module state.
+
+The delivery contract (decision 0021): a handler that returns a reason, or a sender that raises
+`DeliveryRefused`, fails the row for good after that one attempt, its reason starting with
+`refused: `; `DeliveryFailed` (and any unexpected error) is retried with exponential backoff
+until `max_attempts`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import escalations
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Deps, Handler, OutboxRoutes, Producer
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_notifications import DeliveryRefused
+from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
 from vulndesk.services.ports_worker import LiveDeadline, OutboxMessage
 
 THRESHOLDS = (50, 80, 100)
@@ -25,9 +30,6 @@ SWEEP = "deadline-sweep"
 _LIVE = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 # Rows recomputed by a transaction that committed late may carry an earlier updated_at.
 SYNC_OVERLAP = dt.timedelta(minutes=5)
-
-# A handler returns None when its work is done, or why it can never be done (not retried).
-Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,18 +153,11 @@ def deliver_escalation(
     return escalations.fan_out(uow, msg, now, actor)
 
 
-# The registry of outbox handlers by kind; the composition root adds the delivery handlers.
-HANDLERS: dict[str, Handler] = {"escalation": deliver_escalation}
-# Steps that queue outbox rows before each dispatch (e.g. headquarters notice mail).
-PRODUCERS: dict[str, Callable[[Deps, Actor], int]] = {}
-
-
-def register(
-    handlers: Mapping[str, Handler], producers: Mapping[str, Callable[[Deps, Actor], int]]
-) -> None:
-    """Add handlers by outbox kind and producers by name (a later registration replaces one)."""
-    HANDLERS.update(handlers)
-    PRODUCERS.update(producers)
+def routes(
+    handlers: Mapping[str, Handler], producers: Mapping[str, Producer] | None = None
+) -> OutboxRoutes:
+    """The worker's routes: the escalation fan-out plus the given handlers and producers."""
+    return OutboxRoutes({"escalation": deliver_escalation, **handlers}, dict(producers or {}))
 
 
 def backoff(attempts: int, base: dt.timedelta = dt.timedelta(seconds=30)) -> dt.timedelta:
@@ -173,13 +168,15 @@ def backoff(attempts: int, base: dt.timedelta = dt.timedelta(seconds=30)) -> dt.
 def dispatch(
     deps: Deps,
     actor: Actor,
-    handlers: Mapping[str, Handler] = HANDLERS,
+    handlers: Mapping[str, Handler] | None = None,
     *,
     lease: dt.timedelta = dt.timedelta(minutes=5),
     batch: int = 50,
     max_attempts: int = 8,
 ) -> DispatchReport:
-    """Claim due outbox rows and hand each to its kind's handler; sent in the same transaction."""
+    """Claim due outbox rows and hand each to its kind's handler (`deps.outbox` unless given);
+    a sent row is marked sent in the handler's transaction."""
+    handlers = deps.outbox.handlers if handlers is None else handlers
     now = deps.clock.now()
     with deps.uow() as uow:
         claimed = uow.outbox.claim(actor.name, now, now + lease, batch)
@@ -209,16 +206,23 @@ def _deliver(
             return "sent"
     except DeliveryRefused as exc:
         return _fail(deps, actor, msg, f"refused: {exc}", now)
-    except Exception as exc:  # noqa: BLE001 - any handler failure is retried, not fatal to the loop
-        failed = msg.attempts >= max_attempts
-        with deps.uow() as uow:
-            if uow.outbox.lock_claimed(msg.id, actor.name) is None:
-                return "lost"
-            uow.outbox.mark_retry(
-                msg.id, f"{type(exc).__name__}: {exc}", now + backoff(msg.attempts), failed=failed
-            )
-            uow.commit()
-        return "failed" if failed else "retried"
+    except DeliveryFailed as exc:
+        return _retry(deps, actor, msg, str(exc), now, max_attempts)
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure is retried, not fatal to the loop
+        return _retry(deps, actor, msg, f"{type(exc).__name__}: {exc}", now, max_attempts)
+
+
+def _retry(
+    deps: Deps, actor: Actor, msg: OutboxMessage, reason: str, now: dt.datetime, max_attempts: int
+) -> str:
+    """A failure that may pass: tried again after `backoff`, failed for good at `max_attempts`."""
+    failed = msg.attempts >= max_attempts
+    with deps.uow() as uow:
+        if uow.outbox.lock_claimed(msg.id, actor.name) is None:
+            return "lost"
+        uow.outbox.mark_retry(msg.id, reason, now + backoff(msg.attempts), failed=failed)
+        uow.commit()
+    return "failed" if failed else "retried"
 
 
 def _fail(deps: Deps, actor: Actor, msg: OutboxMessage, reason: str, now: dt.datetime) -> str:
@@ -241,7 +245,7 @@ def _handler(handlers: Mapping[str, Handler], kind: str) -> Handler:
 def run_once(deps: Deps, actor: Actor) -> tuple[SweepReport, DispatchReport]:
     """One sweep, then dispatch until the outbox has nothing ready."""
     swept = sweep(deps, actor)
-    for produce in list(PRODUCERS.values()):
+    for produce in deps.outbox.producers.values():
         produce(deps, actor)
     total = DispatchReport()
     while True:

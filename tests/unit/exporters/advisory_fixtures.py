@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from csaf.csaf.v20 import validate as csaf_validate  # type: ignore[import-untyped]
+from csaf.csaf.v20 import validate as csaf_validate
 
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity

@@ -285,7 +285,7 @@ def test_filename_follows_the_csaf_rule() -> None:
 
 
 def test_validation_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
+    def refuse(*args: object, **kwargs: Any) -> None:
         raise AssertionError("schema validation tried to open a network connection")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
@@ -314,9 +314,10 @@ def test_ten_thousand_product_versions_build_fast() -> None:
         affected.append(AffectedProduct(pid, versions[:-1], versions[-1:]))
     case: Case = router_case(products=tuple(affected))
     advisory: AdvisoryInput = router_advisory(case=case, products=tuple(products), ranges=())
-    start = time.perf_counter()
+    # This process's CPU time, not the wall clock: other processes on a busy machine do not count.
+    start = time.process_time()
     doc = build_csaf(advisory)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < 5.0
     status = _vulnerability(doc)["product_status"]
     assert len(status["known_affected"]) == 9_900

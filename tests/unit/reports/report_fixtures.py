@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role
 from vulndesk.domain.facts import FactKind, FactRecord
@@ -93,7 +94,7 @@ def _fact(kind: FactKind, at: dt.datetime) -> FactRecord:
     return FactRecord(kind, at, "analyst", at, f"recorded {kind.value}")
 
 
-def make_case(details: Mapping[str, str] | None = None, **changes: object) -> Case:
+def make_case(details: Mapping[str, str] | None = None, **changes: Any) -> Case:
     """The fixture case; `details` replaces the detail texts, `changes` any other attribute."""
     case = Case(
         key=CaseKey("VD-2026-0007"),
@@ -125,7 +126,7 @@ def make_case(details: Mapping[str, str] | None = None, **changes: object) -> Ca
         details=dict(DETAILS if details is None else details),
         options={"gbt30279_class": "code_issue", "suspected_malicious": "yes"},
     )
-    return replace(case, **changes)  # type: ignore[arg-type]
+    return replace(case, **changes)
 
 
 def party(kind: PartyKind, language: str = "en") -> Party:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from tests.unit.reports.report_fixtures import UNIT, context, make_case, party
 from vulndesk.domain.parties import PartyKind
+from vulndesk.domain.units import OrgUnit
 from vulndesk.exporters.enisa import EnisaKind, build_enisa
 from vulndesk.exporters.notices import NoticeKind, build_notice
 from vulndesk.exporters.nvdb import build_nvdb
@@ -16,9 +17,9 @@ BARE = replace(UNIT, contact_person=None, contact_email=None, contact_phone=None
 LEGAL = replace(UNIT, legal_name="星河网络科技股份有限公司 (Xinghe Networks Holdings Ltd.)")
 
 
-def _with(unit: object, kind: PartyKind) -> Ctx:
+def _with(unit: OrgUnit, kind: PartyKind) -> Ctx:
     ctx = context(make_case(), party(kind))
-    return replace(ctx, unit=unit, contact=contact_of(unit))  # type: ignore[arg-type]
+    return replace(ctx, unit=unit, contact=contact_of(unit))
 
 
 def _entity(report: Report, section: str) -> dict[str, tuple[str, ...]]:

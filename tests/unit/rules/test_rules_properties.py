@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,9 @@ from vulndesk.rules.calendars import default_calendars
 from vulndesk.rules.engine import evaluate
 from vulndesk.rules.loader import builtin_rule_sets
 from vulndesk.rules.periods import Period, Unit, due_instant, last_working_day
+
+# Hundreds of generated examples each: `make test` runs them, `make check` leaves them out.
+pytestmark = pytest.mark.slow
 
 ZONES = [
     "UTC",

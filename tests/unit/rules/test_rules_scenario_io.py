@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -216,7 +216,7 @@ def test_load_reports_json_syntax_with_its_position(tmp_path: Path) -> None:
 def test_rendering_shows_instants_in_the_rule_sets_zone() -> None:
     scenario = parse(mutate("events/exploitation_aware", "2026-10-24T22:30:00Z"))
     output = render_obligations(run_scenario(scenario, builtin_rule_sets()))
-    rows = {row["id"]: row for row in output["obligations"]}  # type: ignore[attr-defined]
+    rows = {row["id"]: row for row in cast(list[dict[str, Any]], output["obligations"])}
     report = rows["cn-rmsv-2021/report-to-nvdb"]
     assert report["due"] == "2026-03-13T00:00:00+08:00"
     assert report["trigger_at"] == "2026-03-10T15:00:00+08:00"

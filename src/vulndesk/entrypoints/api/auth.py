@@ -45,7 +45,7 @@ def principal(
     if bearer is not None:
         # A token lookup only reads: a read-only transaction never waits for SQLite's writer.
         c = container(request)
-        reader = Deps(lambda: c.uow(readonly=True), d.clock, d.evaluate, d.options)
+        reader = Deps(lambda: c.uow(readonly=True), d.clock, d.evaluate)
         found = accounts_auth.token_principal(reader, bearer.credentials)
     elif cookie:
         found = accounts_auth.session_principal(d, cookie)

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from vulndesk.entrypoints.web import (
     pages_account,
     pages_admin,
+    pages_admin_reference,
     pages_cases,
     pages_cases_forms,
     pages_core,
@@ -25,7 +26,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 # Page routers of the console areas; each area adds its module here.
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
-ROUTERS += [pages_account.router, pages_exposure.router]
+ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 
 
 def install(app: FastAPI) -> None:

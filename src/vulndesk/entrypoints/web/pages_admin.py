@@ -1,4 +1,5 @@
-"""Console administration: users, reference data, disclosure policies, rule sets, blackouts.
+"""Console administration: users, disclosure policies, rule sets, blackouts (reference data
+forms are in `pages_admin_reference`).
 
 Administrators only; anyone else gets the same page as for a missing address. Secrets (a new
 user's password, a TOTP secret) are shown once in the response to the form that made them.
@@ -38,7 +39,8 @@ Text = Annotated[str, Form(max_length=500)]
 Many = Annotated[list[str] | None, Form()]
 
 
-def _split(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
+    """A form field of comma- or line-separated items, without blanks."""
     return [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
 
 
@@ -107,7 +109,7 @@ def admin_section(request: Request, section: str, who: CurrentViewer) -> Respons
     return _page(request, who, section)
 
 
-def _do(
+def admin_form(
     request: Request, who: Viewer, section: str, action: Callable[[], dict[str, Any] | None]
 ) -> Response:
     """Run one admin form; show its secrets once, or go back to the section."""
@@ -148,7 +150,7 @@ def add_user(
         )
         return {"created": user.name, "password": password}
 
-    return _do(request, who, "users", run)
+    return admin_form(request, who, "users", run)
 
 
 @router.post("/admin/users/{name}/disabled")
@@ -156,7 +158,7 @@ def set_disabled(request: Request, name: str, who: CurrentViewer, disabled: Text
     def run() -> None:
         accounts.grant(who.deps, who.actor(request), name, disabled=disabled == "1")
 
-    return _do(request, who, "users", run)
+    return admin_form(request, who, "users", run)
 
 
 @router.post("/admin/users/{name}/roles")
@@ -167,7 +169,7 @@ def change_roles(
         plus, minus = ([role], []) if op == "add" else ([], [role])
         accounts.grant(who.deps, who.actor(request), name, add=plus, remove=minus)
 
-    return _do(request, who, "users", run)
+    return admin_form(request, who, "users", run)
 
 
 @router.post("/admin/users/{name}/totp")
@@ -176,136 +178,7 @@ def reset_totp(request: Request, name: str, who: CurrentViewer) -> Response:
         secret, uri = accounts.enroll_totp(who.deps, who.actor(request), name)
         return {"totp_user": name, "totp_secret": secret, "otpauth": uri}
 
-    return _do(request, who, "users", run)
-
-
-@router.post("/admin/units")
-def add_unit(
-    request: Request,
-    who: CurrentViewer,
-    id: Text = "",
-    name: Text = "",
-    country: Text = "",
-    timezone: Text = "",
-    parent: Text = "",
-) -> Response:
-    def run() -> None:
-        reference.add_unit(
-            who.deps,
-            who.actor(request),
-            id=id,
-            name=name,
-            country=country,
-            timezone=timezone,
-            parent=parent or None,
-        )
-
-    return _do(request, who, "reference", run)
-
-
-@router.post("/admin/units/contact")
-def set_unit_contact(
-    request: Request,
-    who: CurrentViewer,
-    unit: Text = "",
-    legal_name: Text = "",
-    contact_person: Text = "",
-    contact_email: Text = "",
-    contact_phone: Text = "",
-    on_call_email: Text = "",
-    on_call_webhook: Text = "",
-) -> Response:
-    def run() -> None:
-        given = (
-            legal_name, contact_person, contact_email, contact_phone, on_call_email,
-            on_call_webhook,
-        )  # fmt: skip
-        # A form cannot tell "leave" from "clear": empty fields are left as they are.
-        change = reference.UnitContact(*(v if v.strip() else None for v in given))
-        reference.set_unit_contact(who.deps, who.actor(request), unit, change)
-
-    return _do(request, who, "reference", run)
-
-
-@router.post("/admin/units/regimes")
-def set_unit_regimes(
-    request: Request,
-    who: CurrentViewer,
-    unit: Text = "",
-    eu_main_establishment_timezone: Text = "",
-    nis2_entity: Text = "",
-    financial_entity: Text = "",
-    cn_operator_class: Text = "",
-) -> Response:
-    def run() -> None:
-        # Empty is "leave as it is"; "-" clears (a zone is cleared by typing "-").
-        given = (eu_main_establishment_timezone, nis2_entity, financial_entity, cn_operator_class)
-        change = regimes.UnitRegimes(
-            *(None if not v.strip() else "" if v.strip() == "-" else v for v in given)
-        )
-        regimes.set_unit_regimes(who.deps, who.principal, unit, change, "web")
-
-    return _do(request, who, "reference", run)
-
-
-@router.post("/admin/products")
-def add_product(
-    request: Request,
-    who: CurrentViewer,
-    id: Text = "",
-    vendor: Text = "",
-    name: Text = "",
-    model: Text = "",
-    kind: Text = "product",
-    versions: Text = "",
-    markets: Text = "",
-    suppliers: Text = "",
-    owner_unit: Text = "",
-) -> Response:
-    def run() -> None:
-        reference.add_product(
-            who.deps,
-            who.actor(request),
-            reference.ProductInput(
-                id=id,
-                vendor=vendor,
-                name=name,
-                model=model,
-                kind=kind,
-                versions=_split(versions),
-                markets=_split(markets),
-                suppliers=_split(suppliers),
-                owner_unit=owner_unit or None,
-            ),
-        )
-
-    return _do(request, who, "reference", run)
-
-
-@router.post("/admin/parties")
-def add_party(
-    request: Request,
-    who: CurrentViewer,
-    id: Text = "",
-    name: Text = "",
-    kind: Text = "",
-    country: Text = "",
-    channels: Text = "",
-    language: Text = "en",
-) -> Response:
-    def run() -> None:
-        reference.add_party(
-            who.deps,
-            who.actor(request),
-            id=id,
-            name=name,
-            kind=kind,
-            country=country,
-            channels=_split(channels),
-            language=language,
-        )
-
-    return _do(request, who, "reference", run)
+    return admin_form(request, who, "users", run)
 
 
 @router.post("/admin/policies")
@@ -321,7 +194,7 @@ def set_override(
             who.deps, who.actor(request), party, tuple(classes or ()), tuple(fields or ())
         )
 
-    return _do(request, who, "policies", run)
+    return admin_form(request, who, "policies", run)
 
 
 @router.post("/admin/rules/in-force")
@@ -331,7 +204,7 @@ def set_in_force(request: Request, who: CurrentViewer, rule_sets: Many = None) -
             who.deps, who.actor(request), who.container.rule_sets, rule_sets or []
         )
 
-    return _do(request, who, "rules", run)
+    return admin_form(request, who, "rules", run)
 
 
 @router.post("/admin/rules/options")
@@ -341,7 +214,7 @@ def set_option(request: Request, who: CurrentViewer, key: Text = "", value: Text
             who.deps, who.actor(request), who.container.rule_sets, key, value or None
         )
 
-    return _do(request, who, "rules", run)
+    return admin_form(request, who, "rules", run)
 
 
 @router.post("/admin/blackouts")
@@ -364,4 +237,4 @@ def add_blackout(
             note,
         )
 
-    return _do(request, who, "blackouts", run)
+    return admin_form(request, who, "blackouts", run)

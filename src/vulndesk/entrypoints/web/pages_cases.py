@@ -56,6 +56,34 @@ def _checked(state: str, product: str, sort: str, known: set[str]) -> tuple[Case
     return (CaseState.parse("state", state),) if state else ()
 
 
+def _case_filter(
+    who: Viewer, chosen: dict[str, str], known: set[str], page: int
+) -> tuple[CaseFilter, dict[str, str]]:
+    """The list's filter from the query, and what was wrong in it by field (a wrong field is
+    dropped from `chosen` and ignored)."""
+    deps, p = who.deps, who.principal
+    errors: dict[str, str] = {}
+    keys: tuple[CaseKey, ...] | None = None
+    if chosen["regime"]:
+        keys = case_views.cases_under(deps, p, chosen["regime"])
+    if chosen["due"] in DUE_WINDOWS:
+        keys = _intersect(keys, case_views.cases_due_within(deps, p, DUE_WINDOWS[chosen["due"]]))
+    try:
+        states = _checked(chosen["state"], chosen["product"], chosen["sort"], known)
+    except InvalidInput as exc:
+        errors[exc.field] = exc.problem
+        states, chosen[exc.field] = (), ""
+    flt = CaseFilter(
+        states=states,
+        product=ProductId(chosen["product"]) if chosen["product"] else None,
+        keys=keys,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        order=chosen["sort"] or "-updated",
+    )
+    return flt, errors
+
+
 @router.get("/cases")
 def case_list(
     request: Request,
@@ -70,26 +98,8 @@ def case_list(
     deps, p = who.deps, who.principal
     chosen = {"state": state, "product": product, "regime": regime, "due": due, "sort": sort}
     products = reference.list_products(deps)
-    errors: dict[str, str] = {}
-    keys: tuple[CaseKey, ...] | None = None
-    if regime:
-        keys = case_views.cases_under(deps, p, regime)
-    if due in DUE_WINDOWS:
-        keys = _intersect(keys, case_views.cases_due_within(deps, p, DUE_WINDOWS[due]))
-    try:
-        states = _checked(state, product, sort, {str(x.id) for x in products})
-    except InvalidInput as exc:
-        errors[exc.field] = exc.problem
-        states, chosen[exc.field] = (), ""
     page = max(page, 1)
-    flt = CaseFilter(
-        states=states,
-        product=ProductId(chosen["product"]) if chosen["product"] else None,
-        keys=keys,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        order=chosen["sort"] or "-updated",
-    )
+    flt, errors = _case_filter(who, chosen, {str(x.id) for x in products}, page)
     rows, total = cases.list_cases(deps, access.case_filter(deps, p, flt))
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in chosen.items() if v}
