@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from vulndesk.domain.accounts import User
 from vulndesk.domain.audit import GENESIS, AuditEvent, ChainedEvent, chain_hash
@@ -568,7 +568,7 @@ class FakeAccountRepository:
         self.s.users[user.name] = user
 
     def member_cases(self, user: str) -> tuple[CaseKey, ...]:
-        return tuple(sorted(k for k, (c, _) in self.s.cases.items() if user in c.members))
+        return tuple(sorted(CaseKey(k) for k, (c, _) in self.s.cases.items() if user in c.members))
 
     def delete_sessions_of(self, user: str) -> None:
         return None
@@ -684,7 +684,7 @@ class FakeWorld:
         return FakeUnitOfWork(self.state)
 
     def deps(self) -> Deps:
-        return Deps(self.uow, self.clock, self.evaluate, self.options, self.uow)
+        return Deps(cast(Any, self.uow), self.clock, self.evaluate, read=cast(Any, self.uow))
 
     def tags(self) -> list[str]:
         """The audit tags recorded so far, in order."""

@@ -10,6 +10,7 @@ import pytest
 
 from tests.crash import checks
 from tests.crash.harness import Stack, report_body
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.services import intake
 from vulndesk.services.context import Actor
 
@@ -55,7 +56,7 @@ def test_check_outbox_finds_unsent_and_twice_audited(tmp_path: Path) -> None:
             for _ in range(2):
                 uow.audit.append(
                     Actor("w", "worker").event(
-                        now, "worker:escalation:delivered", "case", "c", obligation="o"
+                        now, AuditTag.WORKER_ESCALATION_DELIVERED, "case", "c", obligation="o"
                     )
                 )
             uow.commit()

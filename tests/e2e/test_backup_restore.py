@@ -24,6 +24,7 @@ from tests.pg import PgServer
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services import intake
 from vulndesk.services.context import Actor
 from vulndesk.services.ports_intake import Upload
@@ -87,7 +88,7 @@ def _read_back(container: Container, key: str, tracking: str) -> None:
         assert [m.body for m in uow.intake.messages(tracking)] == [f"follow-up {CANARY}"]
         reported = uow.intake.get(tracking)
         assert reported.case_key is not None
-        assert f"overflow {CANARY}" in str(uow.cases.get(reported.case_key).details)
+        assert f"overflow {CANARY}" in str(uow.cases.get(CaseKey(reported.case_key)).details)
 
 
 def test_backup_and_restore_round_trip(

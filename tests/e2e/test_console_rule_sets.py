@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Browser, Locator, Page
 
 from tests.e2e.browser import Server, screenshot, submit
 from tests.e2e.test_console_reports import close, sign_in_demo
@@ -12,12 +13,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 CASE = "VD-2026-0002"
 
 
-def _row(page: object, rule_set: str, unit: str) -> object:
-    return page.locator(f"#rs-{rule_set} tr[data-unit='{unit}']")  # type: ignore[attr-defined]
+def _row(page: Page, rule_set: str, unit: str) -> Locator:
+    return page.locator(f"#rs-{rule_set} tr[data-unit='{unit}']")
 
 
 def test_applicability_follows_the_recorded_unit_attributes(
-    server: Server, browser: object
+    server: Server, browser: Browser
 ) -> None:
     page = sign_in_demo(browser, server, "admin")
     page.goto(server.base + "/admin/rules")

@@ -51,7 +51,7 @@ def test_the_exposure_page_and_board_report_in_both_languages(
     assert "justification" in unequal
     assert "CNY 50,000-500,000" in page.locator("table.late").inner_text()
     screenshot(page, "exposure-en")
-    pdf = page.request.get(server.base + "/oversight/exposure/report?format=pdf")  # type: ignore[attr-defined]
+    pdf = page.request.get(server.base + "/oversight/exposure/report?format=pdf")
     assert pdf.status == 200 and pdf.body()[:4] == b"%PDF"
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True
@@ -66,5 +66,5 @@ def test_the_exposure_page_and_board_report_in_both_languages(
     page = other.new_page()
     sign_in(page, server, "exp-analyst")
     resp = page.goto(server.base + "/oversight/exposure")
-    assert resp.status == 404  # type: ignore[union-attr]
+    assert resp is not None and resp.status == 404
     other.close()

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 
 from tests.e2e.cli import Cli, free_port, wait_healthy
-from tests.e2e.test_api_support import TestClient, World, world
+from tests.e2e.test_api_support import World, world
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
 

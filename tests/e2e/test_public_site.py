@@ -13,9 +13,9 @@ from typing import Any
 
 import gnupg
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.builders import accounts_for, open_case, seed_reference
-from tests.e2e.test_api_support import TestClient
 from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.bootstrap import Container
@@ -74,7 +74,7 @@ def _publish(container: Container, signing_key: tuple[Path, str]) -> tuple[str, 
     case = open_case(deps, actor, unit="de", products={"router": ["1.0"]}, details=DETAILS)
     key = str(case.key)
     for name in ("approver-a", "approver-b"):
-        access.set_member(deps, actor, key, name, True)
+        access.set_member(deps, actor, case.key, name, True)
     cases.record_fact(deps, a, key, "fix_available", None, "Firmware 2.0 released.")
     coordinator = who("coord", "coordinator")
     advisories.draft(deps, coordinator, key, {"title": "Router heap overflow"})

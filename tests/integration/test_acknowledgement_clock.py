@@ -21,6 +21,7 @@ from tests.integration.test_intake_api import REPORT
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.services import audit_tools, intake
 from vulndesk.services.context import Actor
@@ -63,7 +64,7 @@ def test_the_first_team_reply_meets_the_acknowledgement(
     with container.uow() as uow:
         case_key = uow.intake.get(tracking).case_key
         assert case_key is not None
-        assert FactKind.REPORTED in uow.cases.get(case_key).instants
+        assert FactKind.REPORTED in uow.cases.get(CaseKey(case_key)).instants
     assert _ack(container, case_key) == ("open", DUE, None)
     assert first.acknowledge is not None and first.acknowledge.due == DUE.astimezone(dt.UTC)
 

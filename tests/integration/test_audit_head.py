@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.builders import open_case, seed_reference, statements_sent
 from vulndesk.adapters.storage.tables import audit_head
 from vulndesk.bootstrap import Container
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.services import audit_tools
 from vulndesk.services.context import Actor
 
@@ -32,7 +33,9 @@ def _moves(statements: list[str]) -> list[str]:
 
 def _events(container: Container, n: int, name: str) -> list[Any]:
     at = container.clock.now()
-    return [ACTOR.event(at, "test:event:head", "case", f"{name}-{i}") for i in range(n)]
+    return [
+        ACTOR.event(at, cast(AuditTag, "test:event:head"), "case", f"{name}-{i}") for i in range(n)
+    ]
 
 
 def _append_and_fail(uow: Any, events: list[Any]) -> None:

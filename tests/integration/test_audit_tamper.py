@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from tests.builders import open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import ChainedEvent
+from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.services import audit_tools
 from vulndesk.services.context import Actor
 
@@ -96,7 +98,9 @@ def test_truncated_tail_is_found_only_with_a_checkpoint(
     # Two events that bind no evidence row, so only the chain's end tells they are gone.
     at = container.clock.now()
     with container.uow() as uow:
-        uow.audit.append_many([Actor("t", "test").event(at, "test:event:tail", "case", "x")] * 2)
+        uow.audit.append_many(
+            [Actor("t", "test").event(at, cast(AuditTag, "test:event:tail"), "case", "x")] * 2
+        )
         uow.commit()
     key = tmp_path / "checkpoint.key"
     trusted = audit_tools.init_signing_key(key)
@@ -229,7 +233,9 @@ def test_events_appended_together_chain_like_single_ones_whoever_moved_the_head(
 
     actor = Actor("auditor-test", "test")
     at = container.clock.now()
-    batch = [actor.event(at, "test:event:many", "case", f"VD-{n}") for n in range(3)]
+    batch = [
+        actor.event(at, cast(AuditTag, "test:event:many"), "case", f"VD-{n}") for n in range(3)
+    ]
     with container.uow() as uow:
         first = uow.audit.append_many(batch)
         uow.commit()

@@ -164,7 +164,7 @@ def test_the_form_and_the_api_share_one_write_path_and_one_rate(
             home=container.settings.home,
             database_url=container.settings.database_url,
             keys_json=container.settings.keys_json,
-            extra={"INTAKE_RATE": "3/60"},
+            intake_rate=Rate(3, 60),
         ),
         container.clock,
     )

@@ -27,7 +27,7 @@ def _literal_tags(path: Path) -> list[str]:
         if isinstance(node, ast.JoinedStr) and node.values:
             head = node.values[0]
             if isinstance(head, ast.Constant) and LEADING.match(str(head.value)):
-                found.append(f"{path.name}:{node.lineno}: f-string {head.value}…")
+                found.append(f"{path.name}:{node.lineno}: f-string {head.value!r}…")
     return found
 
 

@@ -14,6 +14,7 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case, CaseState
 from vulndesk.domain.drafts import DraftStatus
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import accounts, approvals, cases, ledger, oversight, reference, reports
 from vulndesk.services import waivers as waiver_service
@@ -59,12 +60,14 @@ def _open(w: FakeWorld) -> Case:
         products={"router": ["1.0"]},
         cvss31=V31_CRIT,
         details=DETAILS,
-    )  # type: ignore[arg-type]
+    )
     return cases.open_case(w.deps(), A, req)
 
 
 def _nvdb(w: FakeWorld, key: str) -> ObligationStatus:
-    found = [o for o in w.uow().obligations.for_case(key) if o.id.endswith("report-to-nvdb")]
+    found = [
+        o for o in w.uow().obligations.for_case(CaseKey(key)) if o.id.endswith("report-to-nvdb")
+    ]
     assert len(found) == 1
     return found[0].status
 
@@ -85,7 +88,7 @@ def test_open_case_refuses_an_unknown_unit_and_stores_nothing(world: FakeWorld) 
         cases.open_case(
             world.deps(),
             A,
-            cases.OpenCase(title="x", unit="nowhere", products={"router": ["1.0"]}),  # type: ignore[arg-type]
+            cases.OpenCase(title="x", unit="nowhere", products={"router": ["1.0"]}),
         )
     assert world.state.cases == {}
     assert len(world.state.events) == before
