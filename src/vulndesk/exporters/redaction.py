@@ -22,7 +22,15 @@ from vulndesk.domain.severity import Severity
 # Case options the report forms read (chosen by the analyst, not free text).
 VULN_CLASS_OPTION = "gbt30279_class"
 SUSPECTED_MALICIOUS_OPTION = "suspected_malicious"
-REPORT_OPTIONS = (VULN_CLASS_OPTION, SUSPECTED_MALICIOUS_OPTION)
+# The incident's grade under the CAC grading guide and its type (incident reports).
+INCIDENT_GRADE_OPTION = "incident_grade"
+INCIDENT_TYPE_OPTION = "incident_type"
+REPORT_OPTIONS = (
+    VULN_CLASS_OPTION,
+    SUSPECTED_MALICIOUS_OPTION,
+    INCIDENT_GRADE_OPTION,
+    INCIDENT_TYPE_OPTION,
+)
 
 
 @dataclass(frozen=True, slots=True)

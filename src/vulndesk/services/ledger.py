@@ -20,6 +20,7 @@ from typing import Any
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.exporters import report_kinds
 from vulndesk.services import claims, clocks, disclosure_guard
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
@@ -27,20 +28,9 @@ from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_reports import DraftRecord, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports import load_draft, sha256
 
-# The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
-DISCLOSURE_KINDS = {
-    "nvdb": "nvdb-report",
-    "enisa.vulnerability_early_warning": "enisa-early-warning",
-    "enisa.vulnerability_notification": "enisa-vulnerability-notification",
-    "enisa.vulnerability_final_report": "enisa-final-report",
-    "enisa.incident_early_warning": "enisa-incident-early-warning",
-    "enisa.incident_notification": "enisa-incident-notification",
-    "enisa.incident_final_report": "enisa-incident-final-report",
-    "notice.users": "user-notice",
-    "notice.upstream": "upstream-notice",
-    "notice.downstream": "downstream-notice",
-    "notice.csirt": "csirt-notice",
-}
+# The disclosure kind each draft kind records (from the registry of report kinds); these
+# names are the rule files' `satisfied_by`.
+DISCLOSURE_KINDS = report_kinds.DISCLOSURE_KINDS
 MANUAL_KINDS = (*DISCLOSURE_KINDS.values(), "public-advisory", "other")
 CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "other")
 
