@@ -168,7 +168,11 @@ def outputs(ctx: ReportContext) -> Iterator[Output]:
     tag = f"{ctx.recipient.kind.value}-{ctx.recipient.language}"
     renders = (("json", to_json), ("md", to_markdown), ("html", to_html))
     # Built through the registry of report kinds, as the services build them.
-    staged = (("nvdb", "nvdb"), ("cac.incident", "cac-incident"), ("gdpr.breach_notification", "gdpr"))
+    staged = (
+        ("nvdb", "nvdb"),
+        ("cac.incident", "cac-incident"),
+        ("gdpr.breach_notification", "gdpr"),
+    )
     for name, prefix in staged:
         for stage in KINDS[name].stages:
             report = KINDS[name].build(ctx, stage)
