@@ -17,10 +17,10 @@ from vulndesk.exporters.incident_fields import (
     INCIDENT_AWARE,
     INCIDENT_HANDLED,
     OPERATOR_CLASSES,
+    given,
     instant,
     not_recorded,
     option_field,
-    given,
     unit_field,
 )
 from vulndesk.exporters.redaction import (

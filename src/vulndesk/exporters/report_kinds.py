@@ -109,7 +109,7 @@ REGISTRY: tuple[ReportKind, ...] = (
         "nvdb-report",
         nvdb.build_nvdb,
         _UPDATES,
-    ),  # fmt: skip
+    ),
     _enisa(_E.VULNERABILITY_EARLY_WARNING, "enisa-early-warning", "被积极利用漏洞预警"),
     _enisa(_E.VULNERABILITY_NOTIFICATION, "enisa-vulnerability-notification", "漏洞通报"),
     _enisa(_E.VULNERABILITY_FINAL_REPORT, "enisa-final-report", "漏洞最终报告"),
@@ -128,7 +128,7 @@ REGISTRY: tuple[ReportKind, ...] = (
         "cac-incident-report",
         cac.build_cac_incident,
         cac.STAGES,
-    ),  # fmt: skip
+    ),
     _nis2(Nis2Kind.EARLY_WARNING, "nis2-early-warning", "early warning", "预警"),
     _nis2(Nis2Kind.NOTIFICATION, "nis2-incident-notification", "incident notification", "事件通报"),
     _nis2(Nis2Kind.FINAL_REPORT, "nis2-final-report", "final report", "最终报告"),
@@ -140,7 +140,7 @@ REGISTRY: tuple[ReportKind, ...] = (
         "gdpr-breach-notification",
         gdpr.build_gdpr_breach,
         gdpr.STAGES,
-    ),  # fmt: skip
+    ),
 )
 KINDS: dict[str, ReportKind] = {k.name: k for k in REGISTRY}
 NAMES: tuple[str, ...] = tuple(KINDS)

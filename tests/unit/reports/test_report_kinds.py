@@ -91,7 +91,7 @@ def test_incident_attributes_are_read_where_present_and_not_provided_otherwise()
                 context(make_case(), party(PartyKind.REGULATOR)), Stage.FINAL
             )
         )
-    )  # noqa: E501
+    )
     for key in ("incident_grade", "incident_type", "cn_operator_class", "incident_handled_at"):
         assert bare[key] == ["未提供 / not provided"], key
 

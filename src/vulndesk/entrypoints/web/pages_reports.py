@@ -19,9 +19,9 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.exporters.report_kinds import KINDS as REPORT_KINDS
 from vulndesk.exporters.report_kinds import REGISTRY, fitting
-from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services import access, approvals, ledger, reference, reports
 from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.ports_reports import DraftRecord
