@@ -217,3 +217,17 @@ def test_third_party_vendor_tracking(world: World) -> None:
         {"kind": "mps_consent", "subject": "Summit", "note": "MPS agreed by letter"},
     )
     assert decided.status_code == 201 and decided.json()["by"] == "approver"
+
+
+def test_a_kind_the_recipient_does_not_fit_is_refused_naming_the_field_and_the_fix(
+    world: World,
+) -> None:
+    case = world.own
+    body = {"kind": "nvdb", "recipient": "openssl"}
+    r = post(world, "analyst", f"/api/v1/cases/{case}/drafts", body)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "recipient"
+    assert "regulator party as recipient" in error["message"]
+    assert "notice.upstream" in error["message"]
+    assert get(world, "analyst", f"/api/v1/cases/{case}/drafts").json() == []

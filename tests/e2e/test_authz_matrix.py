@@ -57,6 +57,9 @@ COVERED_BY_OWN_TEST = {
     ("POST", "/api/v1/ledger/{entry}/backdate-approval"): (
         "test_late_and_backdated::test_the_api_refuses_bad_claims_and_holds_a_backdated_entry"
     ),
+    ("POST", "/api/v1/rules/what-if"): (
+        "test_api_whatif::test_case_readers_see_their_own_open_cases_only_and_nothing_is_stored"
+    ),
 }
 # Routes with no role to check: public intake and sign-in, and the caller's own credentials.
 NO_ROLE_CHECK = {

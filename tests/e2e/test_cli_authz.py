@@ -153,6 +153,7 @@ MEMBERS = {"analyst", "approver"}
 MISSING = "VD-2026-9999"
 MISSING_ID = "999999"
 CANARY = "CANARY-5d1e0b"
+WHAT_IF = Path(__file__).parents[2] / "docs" / "examples" / "what-if-cn-24h.toml"
 PASSWORD = "correct horse battery staple"
 
 
@@ -256,6 +257,12 @@ ROWS: list[Row] = [
     Row("case waivers", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/waivers"),
     Row("due", ("--within", "52w", "--json"), CASE_READERS, "GET /api/v1/obligations/due"),
     Row("escalations", ("--json",), CASE_READERS, "no API route: the case readers' clocks"),
+    Row(
+        "rules what-if",
+        ("{dir}/what-if.toml", "--json"),
+        CASE_READERS,
+        "POST /api/v1/rules/what-if",
+    ),
     # -- reports (routes_reports)
     Row(
         "report draft",
@@ -812,6 +819,7 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
     shutil.copyfile(csaf, w.home / "advisory.json")
     (w.home / "bom.json").write_text(json.dumps(SBOM), encoding="utf-8")
     (w.home / "filing.json").write_text(json.dumps(FILING), encoding="utf-8")
+    shutil.copyfile(WHAT_IF, w.home / "what-if.toml")
 
 
 def sign_in(w: CliWorld, c: bootstrap.Container, ident: str) -> None:

@@ -142,3 +142,17 @@ def test_a_backdated_disclosure_waits_for_a_second_person_on_the_command_line(cl
     assert "second person" in own
     assert "li-na, wang-fang" in _as(cli, "wang-fang", "ledger", "approve-backdate", str(row["id"]))
     assert "backdated (approved)" in cli.run("ledger", "list").stdout
+
+
+def test_a_kind_the_recipient_does_not_fit_is_refused(cli: Cli) -> None:
+    _seed(cli)
+    case = cli.json(
+        "case", "open", "--title", "Overflow", "--unit", "cn", "--product", "router@1.0"
+    )["key"]
+    refused = cli.run(
+        "report", "draft", case, "--kind", "notice.upstream", "--recipient", "nvdb", ok=False
+    ).stderr
+    assert refused.startswith("error: recipient:")
+    assert "upstream_supplier party as recipient" in refused and "the kind nvdb" in refused
+    made = cli.json("report", "draft", case, "--kind", "nvdb", "--recipient", "nvdb")
+    assert made["ref"] == f"{case}/nvdb/nvdb/v1"

@@ -275,3 +275,32 @@ def test_per_recipient_override_narrows_and_refuses_secret(deps: Deps, actor: Ac
         reports.set_override(deps, actor, "cncert", ("public",), ("proof_of_concept",))
     with pytest.raises(InvalidInput, match="classes"):
         reports.set_override(deps, actor, "cncert", ("secret",))
+
+
+@pytest.mark.parametrize(
+    ("kind", "recipient", "disclosure"),
+    [
+        ("cac.incident", "cncert", "cac-incident-report"),
+        ("nis2.early_warning", "enisa", "nis2-early-warning"),
+        ("gdpr.breach_notification", "nvdb", "gdpr-breach-notification"),
+    ],
+)
+def test_incident_reports_pass_the_guard_and_record_their_disclosure_kind(
+    deps: Deps, actor: Actor, clock: SettableClock, kind: str, recipient: str, disclosure: str
+) -> None:
+    seed(deps, actor)
+    case = open_case(deps, actor, details={**DETAILS, "trigger_location": "parser.c:1"})
+    draft = reports.draft_report(deps, A, case.key, kind, recipient)
+    assert "trigger_location" not in draft.draft.fields  # secret: withheld by the policy
+    assert "parser.c:1" not in draft.draft.content
+    if recipient == "enisa":  # RMSV Art. 9(7): abroad only on an approved decision
+        with pytest.raises(GuardFailed, match=r"Art\. 9\(7\)"):
+            approvals.approve(deps, A, draft.ref)
+        why = "NIS2 Art. 23 requires notifying the CSIRT"
+        decision = approvals.record_decision(deps, A, "cross-border", case.key, recipient, why)
+        approvals.approve_decision(deps, B, decision.id)
+    approvals.approve(deps, A, draft.ref)
+    approvals.approve(deps, B, draft.ref)
+    entry = ledger.record_submission(deps, A, draft.ref, clock.now(), "R-1")
+    assert entry.entry.disclosure_kind == disclosure
+    assert entry.entry.sha256 == draft.draft.sha256

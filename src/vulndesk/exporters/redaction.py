@@ -22,7 +22,15 @@ from vulndesk.domain.severity import Severity
 # Case options the report forms read (chosen by the analyst, not free text).
 VULN_CLASS_OPTION = "gbt30279_class"
 SUSPECTED_MALICIOUS_OPTION = "suspected_malicious"
-REPORT_OPTIONS = (VULN_CLASS_OPTION, SUSPECTED_MALICIOUS_OPTION)
+# The incident's grade under the CAC grading guide and its type (incident reports).
+INCIDENT_GRADE_OPTION = "incident_grade"
+INCIDENT_TYPE_OPTION = "incident_type"
+REPORT_OPTIONS = (
+    VULN_CLASS_OPTION,
+    SUSPECTED_MALICIOUS_OPTION,
+    INCIDENT_GRADE_OPTION,
+    INCIDENT_TYPE_OPTION,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,8 @@ def redact(case: Case, allowed_fields: frozenset[str]) -> RedactedCase:
         )
     details = {name: text for name, text in case.details.items() if name in allowed_fields and text}
     options = {name: case.options[name] for name in REPORT_OPTIONS if name in case.options}
+    if case.incident_grade is not None:  # the recorded grade wins over an option's text
+        options[INCIDENT_GRADE_OPTION] = str(case.incident_grade)
     return RedactedCase(
         key=case.key,
         title=case.title,

@@ -162,6 +162,9 @@ class ObligationRule:
     action_zh: str = ""
     period_by: PeriodChoice | None = None
     when: Conditions = Conditions()
+    # Case detail fields the report must carry (`content`), e.g. a rule that demands the
+    # trigger location; the what-if compares them with what recipients receive today.
+    content: tuple[str, ...] = ()
 
     @property
     def option_names(self) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.obligations import Satisfier
@@ -39,6 +40,7 @@ OBLIGATION_KEYS = (
     "period_by",
     "when",
     "satisfied_by",
+    "content",
 )
 WHEN_KEYS = (
     "product_kind",
@@ -127,7 +129,19 @@ def _obligation(
         satisfied_by=_satisfier(node),
         period_by=_period_by(node, options),
         when=_conditions(node),
+        content=_content(node),
     )
+
+
+def _content(node: Node) -> tuple[str, ...]:
+    """The case detail fields the report must carry, in the file's order."""
+    if not node.has("content"):
+        return ()
+    found = tuple(dict.fromkeys(node.texts("content")))
+    for name in found:
+        if name not in DETAIL_FIELDS:
+            node.fail("content", f"{name!r} is not a case detail field", ", ".join(DETAIL_FIELDS))
+    return found
 
 
 def _trigger(node: Node, options: Mapping[str, OptionSpec]) -> str:

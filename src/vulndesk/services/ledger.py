@@ -24,26 +24,16 @@ from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
+from vulndesk.exporters import report_kinds
 from vulndesk.services import claims, clocks, disclosure_guard, exposure_alerts
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import load_draft, sha256
 
-# The disclosure kind each draft kind records; these names are the rule files' `satisfied_by`.
-DISCLOSURE_KINDS = {
-    "nvdb": "nvdb-report",
-    "enisa.vulnerability_early_warning": "enisa-early-warning",
-    "enisa.vulnerability_notification": "enisa-vulnerability-notification",
-    "enisa.vulnerability_final_report": "enisa-final-report",
-    "enisa.incident_early_warning": "enisa-incident-early-warning",
-    "enisa.incident_notification": "enisa-incident-notification",
-    "enisa.incident_final_report": "enisa-incident-final-report",
-    "notice.users": "user-notice",
-    "notice.upstream": "upstream-notice",
-    "notice.downstream": "downstream-notice",
-    "notice.csirt": "csirt-notice",
-}
+# The disclosure kind each draft kind records (from the registry of report kinds); these
+# names are the rule files' `satisfied_by`.
+DISCLOSURE_KINDS = report_kinds.DISCLOSURE_KINDS
 MANUAL_KINDS = (*DISCLOSURE_KINDS.values(), "public-advisory", "other")
 CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "website", "other")
 

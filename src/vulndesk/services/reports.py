@@ -1,8 +1,9 @@
 """Regulator report drafts: build for one recipient under its disclosure policy, version, preview, diff.
 
 A draft is named `CASE/KIND/RECIPIENT/vN`, e.g. `VD-2026-0001/nvdb/miit-nvdb/v2`; without the
-`/vN` part the newest version is meant. Kinds: `nvdb`, `enisa.<kind>` (six CRA Art. 14 kinds)
-and `notice.<users|downstream|upstream|csirt>`.
+`/vN` part the newest version is meant. The kinds, and which recipients each is written for,
+are the registry in `exporters.report_kinds`; a kind addressed to a recipient it does not fit
+is refused.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from vulndesk.domain.policy import (
     allowed_fields,
 )
 from vulndesk.domain.products import Product
-from vulndesk.exporters.enisa import EnisaKind, build_enisa
-from vulndesk.exporters.notices import NoticeKind, build_notice
-from vulndesk.exporters.nvdb import build_nvdb
 from vulndesk.exporters.redaction import redact
+from vulndesk.exporters.report_kinds import NAMES, check_recipient, report_kind
 from vulndesk.exporters.reports import (
     Report,
     ReportContext,
@@ -47,11 +46,7 @@ from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 
 NVDB = "nvdb"
-KINDS: tuple[str, ...] = (
-    NVDB,
-    *(f"enisa.{k.value}" for k in EnisaKind),
-    *(f"notice.{k.value}" for k in NoticeKind),
-)
+KINDS: tuple[str, ...] = NAMES
 FORMATS = ("json", "md", "html", "pdf")
 # Decision kinds stored with decision records.
 EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
@@ -70,11 +65,7 @@ class PdfRenderer(Protocol):
 
 
 def parse_kind(value: str) -> str:
-    wanted = value.strip().lower().replace("-", "_")
-    for kind in KINDS:
-        if kind == wanted:
-            return kind
-    raise InvalidInput("kind", f"{value!r} is not a report kind", ", ".join(KINDS))
+    return report_kind(value).name
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +109,8 @@ def policy_for(uow: UnitOfWork, case: CaseKey) -> DisclosurePolicy:
 
 
 def build(ctx: ReportContext, kind: str, stage: Stage | None) -> Report:
-    if kind == NVDB:
-        return build_nvdb(ctx, stage or Stage.INITIAL)
-    family, _, name = kind.partition(".")
-    if family == "enisa":
-        return build_enisa(ctx, EnisaKind(name))
-    return build_notice(ctx, NoticeKind(name), stage or Stage.INITIAL).report
+    found = report_kind(kind)
+    return found.build(ctx, found.stage(stage))
 
 
 def _stage(value: str | None) -> Stage | None:
@@ -132,7 +119,8 @@ def _stage(value: str | None) -> Stage | None:
     try:
         return Stage(value.strip().lower())
     except ValueError as exc:
-        raise InvalidInput("stage", f"{value!r} is not a stage", "initial, update") from exc
+        accepted = ", ".join(s.value for s in Stage)
+        raise InvalidInput("stage", f"{value!r} is not a stage", accepted) from exc
 
 
 def sha256(text: str) -> str:
@@ -148,6 +136,7 @@ def draft_report(
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
+        check_recipient(report_kind(kind), party.kind, party.id)
         unit = uow.units.get(found.unit)
         products: dict[ProductId, Product] = {
             a.product: uow.products.get(a.product) for a in found.products

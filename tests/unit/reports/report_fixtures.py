@@ -17,10 +17,10 @@ from vulndesk.domain.policy import DisclosurePolicy, allowed_fields
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.severity import CnGrade, Severity
 from vulndesk.domain.units import OrgUnit
-from vulndesk.exporters.enisa import EnisaKind, build_enisa
+from vulndesk.exporters.enisa import EnisaKind
 from vulndesk.exporters.notices import NoticeKind, build_notice
-from vulndesk.exporters.nvdb import build_nvdb
 from vulndesk.exporters.redaction import redact
+from vulndesk.exporters.report_kinds import KINDS
 from vulndesk.exporters.reports import (
     ReportContext,
     Stage,
@@ -167,14 +167,26 @@ class Output:
 def outputs(ctx: ReportContext) -> Iterator[Output]:
     """Every builder in every format for one recipient."""
     tag = f"{ctx.recipient.kind.value}-{ctx.recipient.language}"
-    for stage in (Stage.INITIAL, Stage.UPDATE):
-        report = build_nvdb(ctx, stage)
-        for ext, render in (("json", to_json), ("md", to_markdown), ("html", to_html)):
-            yield Output(f"nvdb-{stage.value}-{tag}.{ext}", render(report))
+    renders = (("json", to_json), ("md", to_markdown), ("html", to_html))
+    # Built through the registry of report kinds, as the services build them.
+    staged = (
+        ("nvdb", "nvdb"),
+        ("cac.incident", "cac-incident"),
+        ("gdpr.breach_notification", "gdpr"),
+    )
+    for name, prefix in staged:
+        for stage in KINDS[name].stages:
+            report = KINDS[name].build(ctx, stage)
+            for ext, render in renders:
+                yield Output(f"{prefix}-{stage.value}-{tag}.{ext}", render(report))
     for kind in EnisaKind:
-        report = build_enisa(ctx, kind)
-        for ext, render in (("json", to_json), ("md", to_markdown), ("html", to_html)):
+        report = KINDS[f"enisa.{kind.value}"].build(ctx, Stage.INITIAL)
+        for ext, render in renders:
             yield Output(f"enisa-{kind.value}-{tag}.{ext}", render(report))
+    for name in ("early_warning", "notification", "final_report"):
+        report = KINDS[f"nis2.{name}"].build(ctx, Stage.INITIAL)
+        for ext, render in renders:
+            yield Output(f"nis2-{name}-{tag}.{ext}", render(report))
     for notice_kind in NoticeKind:
         notice = build_notice(ctx, notice_kind)
         base = f"notice-{notice_kind.value}-{tag}"

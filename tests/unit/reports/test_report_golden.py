@@ -26,6 +26,9 @@ GOLDEN_SETS = (
     (PartyKind.UPSTREAM_SUPPLIER, "zh-CN", "notice-upstream-"),
     (PartyKind.CSIRT, "en", "notice-csirt-"),
     (PartyKind.CSIRT, "zh-CN", "notice-csirt-"),
+    (PartyKind.REGULATOR, "zh-CN", "cac-incident-"),
+    (PartyKind.CSIRT, "en", "nis2-"),
+    (PartyKind.REGULATOR, "en", "gdpr-"),
 )
 
 
@@ -52,6 +55,9 @@ def test_every_kind_and_format_has_a_golden_file() -> None:
         "nvdb-initial",
         "nvdb-update",
         *(f"notice-{k}" for k in ("users", "downstream", "upstream", "csirt")),
+        *(f"cac-incident-{s}" for s in ("initial", "update", "final")),
+        *(f"nis2-{k}" for k in ("early_warning", "notification", "final_report")),
+        *(f"gdpr-{s}" for s in ("initial", "update")),
     }
     kinds |= {
         f"enisa-{k}"

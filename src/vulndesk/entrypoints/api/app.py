@@ -26,6 +26,7 @@ from vulndesk.entrypoints.api import (
     routes_reference,
     routes_regimes,
     routes_reports,
+    routes_rules,
     routes_waivers,
 )
 from vulndesk.entrypoints.web import public_form
@@ -96,6 +97,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_exposure.router)
     app.include_router(routes_advisories.router)
     app.include_router(routes_regimes.router)
+    app.include_router(routes_rules.router)
     web.install(app)
     return app
 

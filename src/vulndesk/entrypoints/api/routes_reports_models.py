@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.ledger import LedgerEntry
+from vulndesk.services import reports
 from vulndesk.services.approvals import CaseConflict
 from vulndesk.services.reports import DraftDiff
 
@@ -22,9 +23,13 @@ AT = (
 
 
 class DraftIn(BaseModel):
-    kind: str = Field(max_length=40, description="nvdb, enisa.<kind> or notice.<kind>")
-    recipient: str = Field(max_length=63, description="Party id")
-    stage: Literal["initial", "update"] | None = None
+    kind: str = Field(max_length=40, description="A report kind: " + ", ".join(reports.KINDS))
+    recipient: str = Field(
+        max_length=63, description="Party id; its kind must be one the report kind is written for"
+    )
+    stage: Literal["initial", "update", "final"] | None = Field(
+        default=None, description="initial or update (NVDB, notices, GDPR); final: CAC summary"
+    )
 
 
 class ApprovalIn(BaseModel):

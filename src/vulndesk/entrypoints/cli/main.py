@@ -26,6 +26,7 @@ from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
 from vulndesk.entrypoints.cli import signin as signin_cli
+from vulndesk.entrypoints.cli import whatif as whatif_cli  # noqa: F401 - registers `rules what-if`
 from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
 from vulndesk.entrypoints.cli.common import (

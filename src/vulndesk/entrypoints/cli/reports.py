@@ -86,7 +86,9 @@ def draft(
     case: str = typer.Argument(..., help="Case id, e.g. VD-2026-0001"),
     kind: str = typer.Option(..., "--kind", help=", ".join(reports.KINDS)),
     recipient: str = typer.Option(..., "--recipient", help="Party id"),
-    stage: str | None = typer.Option(None, "--stage", help="initial or update (NVDB, notices)"),
+    stage: str | None = typer.Option(
+        None, "--stage", help="initial or update (NVDB, notices, GDPR); final (CAC summary report)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Build the next version of a draft, with only the fields the recipient may receive."""

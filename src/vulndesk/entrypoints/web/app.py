@@ -18,6 +18,7 @@ from vulndesk.entrypoints.web import (
     pages_exposure,
     pages_oversight,
     pages_reports,
+    pages_rules,
 )
 from vulndesk.entrypoints.web.session import SignInRequired
 
@@ -27,6 +28,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
+ROUTERS += [pages_rules.router]
 
 
 def install(app: FastAPI) -> None:

@@ -21,13 +21,15 @@ from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
+from vulndesk.exporters.report_kinds import KINDS as REPORT_KINDS
+from vulndesk.exporters.report_kinds import REGISTRY, fitting
 from vulndesk.services import access, approvals, ledger, reference, reports
 from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 
 router = APIRouter(include_in_schema=False)
 
 READERS = CASE_READERS
-STAGES = ("initial", "update")
+STAGES = ("initial", "update", "final")
 MAX_SCREENSHOT = 5 * 1024 * 1024
 _MEDIA = {
     "json": "application/json",
@@ -74,18 +76,22 @@ def _list_page(
     request: Request, who: Viewer, key: CaseKey, status: int = 200, **extra: Any
 ) -> Response:
     deps = who.deps
+    chosen: dict[str, str] = extra.pop("chosen", {})
+    kind = REPORT_KINDS.get(chosen.get("kind", ""), REGISTRY[0])
     return render(
         request,
         "console/reports/list.html",
         status=status,
         case=key,
         drafts=list(reversed(reports.list_drafts(deps, key))),
-        kinds=reports.KINDS,
+        kinds=REGISTRY,
+        kind=kind,
         stages=STAGES,
         parties=reference.list_parties(deps),
+        fitting=fitting,
         may_draft=who.principal.has(DRAFTERS),
         error=extra.pop("error", None),
-        chosen=extra.pop("chosen", {}),
+        chosen=chosen,
         **extra,
     )
 

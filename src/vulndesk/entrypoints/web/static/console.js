@@ -17,3 +17,30 @@
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 1000); });
   document.addEventListener("htmx:afterSwap", tick);
 })();
+
+// A select with data-narrows="a b" offers, in the selects named a and b, only the options whose
+// data-kinds lists its value (report kind -> fitting recipients and stages). A select left
+// with no fitting option is disabled, so the form does not send it.
+(function () {
+  "use strict";
+  function narrow(source) {
+    var value = source.value;
+    (source.getAttribute("data-narrows") || "").split(" ").forEach(function (name) {
+      var target = source.form && source.form.querySelector("select[name=" + name + "]");
+      if (!target) { return; }
+      var first = null;
+      Array.prototype.forEach.call(target.options, function (o) {
+        var fits = (o.getAttribute("data-kinds") || "").split(" ").indexOf(value) >= 0;
+        o.disabled = !fits; o.hidden = !fits;
+        if (fits && first === null) { first = o; }
+      });
+      target.disabled = first === null;
+      var picked = target.options[target.selectedIndex];
+      if (first !== null && (!picked || picked.disabled)) { first.selected = true; }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches("select[data-narrows]")) { narrow(el); }
+  });
+})();
