@@ -39,6 +39,16 @@ class ReportKind:
     disclosure: str
     build: Build
     stages: tuple[Stage, ...] = (Stage.INITIAL,)
+    # A stage whose submission meets a duty of its own records this disclosure kind instead.
+    stage_disclosures: tuple[tuple[Stage, str], ...] = ()
+
+    def disclosure_of(self, stage: str | None) -> str:
+        """The disclosure kind a submission at `stage` records (what `satisfied_by` names)."""
+        return (
+            dict(self.stage_disclosures).get(Stage(stage), self.disclosure)
+            if stage
+            else self.disclosure
+        )
 
     def fits(self, recipient: PartyKind) -> bool:
         return recipient in self.recipients
@@ -128,6 +138,8 @@ REGISTRY: tuple[ReportKind, ...] = (
         "cac-incident-report",
         cac.build_cac_incident,
         cac.STAGES,
+        # Art. 7's supplementary report and Art. 8's summary each meet their own obligation.
+        ((Stage.UPDATE, "cac-incident-supplement"), (Stage.FINAL, "cac-incident-summary")),
     ),
     _nis2(Nis2Kind.EARLY_WARNING, "nis2-early-warning", "early warning", "预警"),
     _nis2(Nis2Kind.NOTIFICATION, "nis2-incident-notification", "incident notification", "事件通报"),
@@ -146,6 +158,17 @@ KINDS: dict[str, ReportKind] = {k.name: k for k in REGISTRY}
 NAMES: tuple[str, ...] = tuple(KINDS)
 # The ledger's disclosure kind of each report kind (what rule files name in `satisfied_by`).
 DISCLOSURE_KINDS: dict[str, str] = {k.name: k.disclosure for k in REGISTRY}
+# Every disclosure kind a submission may record, stage-specific ones included.
+ALL_DISCLOSURES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [k.disclosure for k in REGISTRY] + [d for k in REGISTRY for _, d in k.stage_disclosures]
+    )
+)
+
+
+def disclosure_of(kind: str, stage: str | None) -> str:
+    """The disclosure kind a submitted draft of `kind` at `stage` records in the ledger."""
+    return KINDS[kind].disclosure_of(stage)
 
 
 def report_kind(value: str) -> ReportKind:

@@ -34,7 +34,7 @@ from vulndesk.services.reports import load_draft, sha256
 # The disclosure kind each draft kind records (from the registry of report kinds); these
 # names are the rule files' `satisfied_by`.
 DISCLOSURE_KINDS = report_kinds.DISCLOSURE_KINDS
-MANUAL_KINDS = (*DISCLOSURE_KINDS.values(), "public-advisory", "other")
+MANUAL_KINDS = (*report_kinds.ALL_DISCLOSURES, "public-advisory", "other")
 CHANNELS = ("portal", "email", "phone", "meeting", "post", "webhook", "website", "other")
 
 
@@ -115,13 +115,14 @@ def record_submission(
         d = record.draft
         # The claimed instant is input: checked before what may leave.
         approved_at = max((a.at for a in record.approvals), default=None)
-        claims.check_claim(uow, uow.cases.get(d.case), DISCLOSURE_KINDS[d.kind], when, approved_at)
+        disclosure = report_kinds.disclosure_of(d.kind, d.stage)
+        claims.check_claim(uow, uow.cases.get(d.case), disclosure, when, approved_at)
         reason = claims.backdate_reason(deps, now, when, justification)
         disclosure_guard.require(uow, _outgoing(uow, record))
         entry = NewLedgerEntry(
             case=d.case,
             unit=d.unit,
-            disclosure_kind=DISCLOSURE_KINDS[d.kind],
+            disclosure_kind=disclosure,
             recipient=d.recipient,
             recipient_kind=d.recipient_kind,
             channel="portal" if d.recipient_kind in ("regulator", "csirt") else "email",
