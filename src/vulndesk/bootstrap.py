@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from email.message import EmailMessage
+from email.utils import formatdate
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,14 @@ from sqlalchemy import Engine
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
-from vulndesk.adapters.mail import DeliveryError, SmtpSettings, build_message, send_message
-from vulndesk.adapters.openpgp import GpgSigner
+from vulndesk.adapters.mail import (
+    DeliveryError,
+    SmtpSettings,
+    build_message,
+    send_message,
+    sender_header,
+)
+from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
@@ -33,7 +41,14 @@ from vulndesk.exporters.advisory import Publisher
 from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import advisories, escalations, exposure_alerts, notifications, worker
+from vulndesk.services import (
+    advisories,
+    escalations,
+    exposure_alerts,
+    intake_mail,
+    notifications,
+    worker,
+)
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
@@ -55,6 +70,8 @@ class NoticeDelivery:
 
     def mail(self, message: OutgoingMail) -> str:
         m = message
+        if m.kind == intake_mail.ACK:
+            return self._ack(m)
         fixed = None
         if m.kind == notifications.HQ_NOTICE:
             fixed = HQ_SUBJECT
@@ -74,6 +91,23 @@ class NoticeDelivery:
         # Keys have no spaces to fold at; a longer line keeps the header plain ASCII.
         msg.policy = msg.policy.clone(max_line_length=998)
         msg["X-Vulndesk-Delivery"] = m.delivery
+        return send_message(self.smtp, msg)
+
+    def _ack(self, m: OutgoingMail) -> str:
+        """The plain-text acknowledgement of a mailed report: the tracking id (no free text)
+        in the subject and in the Message-ID, so a reply finds its thread."""
+        msg = EmailMessage()
+        label = "报告已收到" if m.language == "zh-CN" else "Report received"
+        msg["Subject"] = f"[{m.case}] {label}"
+        msg["From"], _ = sender_header(self.smtp)
+        msg["To"] = m.to
+        msg["Date"] = formatdate(usegmt=True)
+        domain = self.smtp.sender.rsplit("@", 1)[-1]
+        digest = sha256(m.delivery.encode()).hexdigest()[:24]
+        msg["Message-ID"] = f"<{m.case}.{digest}.vulndesk@{domain}>"
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Vulndesk-Delivery"] = m.delivery
+        msg.set_content(m.text, charset="utf-8")
         return send_message(self.smtp, msg)
 
     def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
@@ -169,11 +203,16 @@ class Container:
         VULNDESK_CSAF_KEY names in the GnuPG home VULNDESK_GNUPGHOME (default: gpg's own)."""
         s = self.settings
         root = Path(s.extra.get("CSAF_DIR", "") or s.home / "site")
-        home = s.extra.get("GNUPGHOME", "")
-        signer = GpgSigner(Path(home) if home else None, s.extra.get("CSAF_KEY", ""))
+        signer = GpgSigner(s.gnupghome, s.extra.get("CSAF_KEY", ""))
         setup = self.advisory_setup
         info = ProviderInfo(s.public_url, csaf_publisher(setup.publisher), signer.fingerprint)
         return FileCsafSite(root, info, signer)
+
+    @cached_property
+    def intake_crypto(self) -> GpgIntakeKey | None:
+        """The organisation's intake key (VULNDESK_INTAKE_KEY in VULNDESK_GNUPGHOME), if set."""
+        s = self.settings
+        return GpgIntakeKey(s.gnupghome, s.intake_key) if s.intake_key else None
 
     def site_root(self) -> Path:
         return Path(self.settings.extra.get("CSAF_DIR", "") or self.settings.home / "site")
@@ -281,5 +320,13 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
             ),
             "hq-notices": notifications.queue_hq_notices,
         },
+    )
+    worker.register(
+        {
+            intake_mail.ACK: lambda uow, msg, now, actor: intake_mail.deliver_ack(
+                container.notice_sender, container.intake_crypto, uow, msg, now, actor
+            )
+        },
+        {},
     )
     return container

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +14,23 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
 
 PREFIX = "VULNDESK_"
+_FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    """The mailbox the worker reads public reports from (VULNDESK_IMAP_*).
+
+    `security` is `ssl` (port 993), `starttls` or `none` (a loopback test server only).
+    """
+
+    host: str
+    user: str
+    password: str = field(repr=False)
+    port: int = 993
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    security: str = "ssl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +79,12 @@ class Settings:
     exposure_alert_days: int = 30
     # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
     log_file: Path | None = None
+    # The mailbox read for e-mail reports; None: no mail intake.
+    imap: ImapSettings | None = None
+    # The GnuPG home with the organisation's keys (default: gpg's own).
+    gnupghome: Path | None = None
+    # Fingerprint of the key reporters encrypt to (security.txt `Encryption:`); "" for none.
+    intake_key: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +177,9 @@ class Settings:
             "BACKDATE_LIMIT_HOURS",
             "EXPOSURE_ALERT_DAYS",
             "LOG_FILE",
+            "GNUPGHOME",
+            "INTAKE_KEY",
+            *IMAP_VARIABLES,
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -197,6 +223,9 @@ class Settings:
             backdate_limit_hours=int(backdate),
             exposure_alert_days=int(alert_days),
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
+            imap=imap_settings(get),
+            gnupghome=Path(get("GNUPGHOME")) if get("GNUPGHOME") else None,
+            intake_key=_fingerprint("VULNDESK_INTAKE_KEY", get("INTAKE_KEY")),
             extra=extra,
         )
 
@@ -282,3 +311,50 @@ def _webhook(text: str) -> str:
             "VULNDESK_CHECKPOINT_WEBHOOK", f"{text[:64]!r} is not an http(s) URL", "https://..."
         )
     return text
+
+
+IMAP_VARIABLES = (
+    "IMAP_HOST",
+    "IMAP_PORT",
+    "IMAP_USER",
+    "IMAP_PASSWORD",
+    "IMAP_FOLDER",
+    "IMAP_PROCESSED_FOLDER",
+    "IMAP_SECURITY",
+)
+
+
+def imap_settings(get: Callable[[str, str], str]) -> ImapSettings | None:
+    """The mailbox settings when VULNDESK_IMAP_HOST is set; each bad one named."""
+    host = get("IMAP_HOST", "").strip()
+    if not host:
+        return None
+    security = get("IMAP_SECURITY", "ssl").strip().lower()
+    if security not in {"ssl", "starttls", "none"}:
+        raise InvalidInput("VULNDESK_IMAP_SECURITY", f"{security[:20]!r} is unknown", "ssl, starttls or none")
+    port = get("IMAP_PORT", "993" if security == "ssl" else "143").strip()
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise InvalidInput("VULNDESK_IMAP_PORT", f"{port[:20]!r} is not a port", "1-65535, e.g. 993")
+    for name in ("IMAP_USER", "IMAP_PASSWORD"):
+        if not get(name, ""):
+            raise InvalidInput(
+                PREFIX + name, "is not set while VULNDESK_IMAP_HOST is", "the mailbox's login"
+            )
+    folder = get("IMAP_FOLDER", "INBOX").strip() or "INBOX"
+    done = get("IMAP_PROCESSED_FOLDER", "Processed").strip()
+    if not done or done == folder:
+        raise InvalidInput(
+            "VULNDESK_IMAP_PROCESSED_FOLDER",
+            f"{done[:40]!r} is not a folder apart from VULNDESK_IMAP_FOLDER",
+            "another folder, e.g. Processed",
+        )
+    return ImapSettings(
+        host, get("IMAP_USER", ""), get("IMAP_PASSWORD", ""), int(port), folder, done, security
+    )
+
+
+def _fingerprint(name: str, text: str) -> str:
+    value = text.replace(" ", "").upper()
+    if value and not _FINGERPRINT.match(value):
+        raise InvalidInput(name, f"{text[:60]!r} is not a key fingerprint", "40 hex digits")
+    return value
