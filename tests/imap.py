@@ -122,7 +122,7 @@ namespace inbox {{
 """
     )
     (root / "state").mkdir(exist_ok=True)
-    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stderr=subprocess.PIPE)
+    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stderr=subprocess.DEVNULL)
     try:
         _wait(port, proc)
         yield ImapServer("127.0.0.1", port, USER, PASSWORD)
