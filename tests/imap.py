@@ -67,13 +67,11 @@ def dovecot(root: Path) -> Iterator[ImapServer]:
     (home / "Maildir").mkdir(parents=True, exist_ok=True)
     run = root / "run"
     run.mkdir(exist_ok=True)
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 - Dovecot's own users must reach the config
     for path in (home, home / "Maildir"):
         os.chown(path, mail_user.pw_uid, mail_user.pw_gid)
     users = root / "users"
-    users.write_text(
-        f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{home}\n"
-    )
+    users.write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{home}\n")
     conf = root / "dovecot.conf"
     conf.write_text(
         f"""

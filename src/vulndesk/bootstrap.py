@@ -7,9 +7,9 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
 from typing import Any

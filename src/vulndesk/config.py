@@ -331,10 +331,14 @@ def imap_settings(get: Callable[[str, str], str]) -> ImapSettings | None:
         return None
     security = get("IMAP_SECURITY", "ssl").strip().lower()
     if security not in {"ssl", "starttls", "none"}:
-        raise InvalidInput("VULNDESK_IMAP_SECURITY", f"{security[:20]!r} is unknown", "ssl, starttls or none")
+        raise InvalidInput(
+            "VULNDESK_IMAP_SECURITY", f"{security[:20]!r} is unknown", "ssl, starttls or none"
+        )
     port = get("IMAP_PORT", "993" if security == "ssl" else "143").strip()
     if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
-        raise InvalidInput("VULNDESK_IMAP_PORT", f"{port[:20]!r} is not a port", "1-65535, e.g. 993")
+        raise InvalidInput(
+            "VULNDESK_IMAP_PORT", f"{port[:20]!r} is not a port", "1-65535, e.g. 993"
+        )
     for name in ("IMAP_USER", "IMAP_PASSWORD"):
         if not get(name, ""):
             raise InvalidInput(

@@ -19,9 +19,8 @@ from imap_tools.mailbox import MailBoxUnencrypted
 from tests import imap
 from tests.builders import seed_reference
 from tests.canary import database_rows, leaks
-from tests.conftest import TEST_KEYS
 from vulndesk.bootstrap import Container, build
-from vulndesk.config import ImapSettings, Settings
+from vulndesk.config import ImapSettings
 from vulndesk.entrypoints.cli.mailbox import read_mailbox
 from vulndesk.services import intake_mail
 from vulndesk.services.context import Actor
@@ -34,9 +33,11 @@ SENDER = "finder@example.org"
 @pytest.fixture(scope="module")
 def server() -> Iterator[imap.ImapServer]:
     # Not under pytest's private temporary tree: Dovecot's own users must reach its files.
-    with tempfile.TemporaryDirectory(prefix="vulndesk-dovecot-") as root:
-        with imap.dovecot(Path(root)) as running:
-            yield running
+    with (
+        tempfile.TemporaryDirectory(prefix="vulndesk-dovecot-") as root,
+        imap.dovecot(Path(root)) as running,
+    ):
+        yield running
 
 
 @pytest.fixture(scope="module")

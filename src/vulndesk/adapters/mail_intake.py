@@ -24,7 +24,8 @@ _IDS = re.compile(r"<[^<>\s]+>")
 
 def _message(raw: bytes) -> EmailMessage:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
+    if not isinstance(msg, EmailMessage):
+        raise InvalidInput("message", "is not a mail message", "an RFC 5322 message")
     return msg
 
 
