@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
@@ -238,3 +239,26 @@ def test_the_rate_limit_applies_and_defers_the_rest(
     assert [o.kind for o in got] == ["report"] * 3 + ["deferred"]
     assert c.settings.imap is not None
     assert _count(c, server, c.settings.imap.folder) == 1  # kept for a later window
+
+
+def test_security_txt_names_the_served_intake_key(
+    mail_container: Container, org_key: tuple[Path, str]
+) -> None:
+    from fastapi import FastAPI
+
+    from vulndesk.entrypoints.api.intake import KEY_PATH, build_router
+
+    with warnings.catch_warnings():
+        # Starlette deprecates httpx in favour of httpx2, which is not installed here.
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    app = FastAPI()
+    app.include_router(build_router(mail_container))
+    client = TestClient(app)
+    txt = client.get("/.well-known/security.txt").text
+    assert f"Encryption: {mail_container.settings.public_url}{KEY_PATH}\n" in txt
+    served = client.get(KEY_PATH)
+    assert served.status_code == 200 and "BEGIN PGP PUBLIC KEY BLOCK" in served.text
+    gpg = gnupg.GPG(gnupghome=str(org_key[0]))
+    assert gpg.import_keys(served.text).fingerprints == [org_key[1]]
