@@ -186,8 +186,18 @@ def test_follow_up_by_tracking_id_lands_in_the_thread_and_ack_is_encrypted(
     assert [(o.kind, o.tracking == tracking) for o in got] == [
         ("follow-up", True), ("report", False)
     ]  # fmt: skip
+    by_header = EmailMessage()
+    by_header["From"], by_header["Subject"] = SENDER, "Re: your mail"
+    by_header["Message-ID"] = "<f4@example.org>"
+    by_header["In-Reply-To"] = f"<{tracking}.0a1b2c.vulndesk@example.com>"
+    by_header.set_content("And the API too")
+    _deliver(c, server, by_header.as_bytes())
+    assert [(o.kind, o.tracking) for o in read_mailbox(c)] == [("follow-up", tracking)]
     with c.uow() as uow:
-        assert [m.body for m in uow.intake.messages(tracking)] == ["More detail: also in /users"]
+        assert [m.body for m in uow.intake.messages(tracking)] == [
+            "More detail: also in /users",
+            "And the API too",
+        ]
     sent: list[OutgoingMail] = []
 
     class Recorder:
@@ -262,3 +272,40 @@ def test_security_txt_names_the_served_intake_key(
     assert served.status_code == 200 and "BEGIN PGP PUBLIC KEY BLOCK" in served.text
     gpg = gnupg.GPG(gnupghome=str(org_key[0]))
     assert gpg.import_keys(served.text).fingerprints == [org_key[1]]
+
+
+def test_the_worker_reads_the_mailbox_and_mails_the_acknowledgement(
+    mail_container: Container, server: imap.ImapServer, db_url: str, tmp_path: Path
+) -> None:
+    from tests.e2e.cli import Cli
+    from tests.integration.test_notify_flow import Smtp
+
+    c, imap_settings = mail_container, mail_container.settings.imap
+    assert imap_settings is not None
+    _deliver(c, server, _plain("Product: router\nRCE via upload", "<w1@example.org>"))
+    smtp = Smtp()
+    smtp.start()
+    try:
+        cli = Cli(tmp_path, db_url)
+        cli.env |= {
+            "VULNDESK_SMTP_PORT": str(smtp.port),
+            "VULNDESK_SMTP_SENDER": "security@example.com",
+            "VULNDESK_IMAP_HOST": server.host,
+            "VULNDESK_IMAP_PORT": str(server.port),
+            "VULNDESK_IMAP_USER": server.user,
+            "VULNDESK_IMAP_PASSWORD": server.password,
+            "VULNDESK_IMAP_SECURITY": "none",
+            "VULNDESK_IMAP_FOLDER": imap_settings.folder,
+            "VULNDESK_IMAP_PROCESSED_FOLDER": imap_settings.processed_folder,
+        }
+        assert "mailbox: reports 1" in cli.run("worker", "--once").stdout
+        cli.run("worker", "--once")  # the outbox round that sends the acknowledgement
+    finally:
+        smtp.stop()
+    with c.uow() as uow:
+        (tracking,) = [r.tracking for r in uow.intake.recent(5)]
+    assert [r for r, _ in smtp.inbox.messages] == [[SENDER]]
+    ack = smtp.inbox.parsed(0)
+    assert ack["Subject"] == f"[{tracking}] Report received"
+    assert str(ack["Message-ID"]).startswith(f"<{tracking}.")
+    assert tracking in ack.get_content()
