@@ -6,6 +6,7 @@ import datetime as dt
 import hmac
 import json
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -52,6 +53,7 @@ from vulndesk.services import (
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
+from vulndesk.services.ports_mail import InboundMail, Mailbox
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
@@ -213,6 +215,24 @@ class Container:
         """The organisation's intake key (VULNDESK_INTAKE_KEY in VULNDESK_GNUPGHOME), if set."""
         s = self.settings
         return GpgIntakeKey(s.gnupghome, s.intake_key) if s.intake_key else None
+
+    def mailbox(self) -> AbstractContextManager[Mailbox]:
+        """A session on the intake mailbox (VULNDESK_IMAP_*); call only when it is set."""
+        from vulndesk.adapters.imap_mailbox import ImapAccount, ImapMailbox  # the worker's only
+
+        s = self.settings.imap
+        if s is None:
+            raise InvalidInput("VULNDESK_IMAP_HOST", "is not set", "the intake mailbox's host")
+        account = ImapAccount(
+            s.host, s.port, s.user, s.password, s.folder, s.processed_folder, s.security
+        )
+        return ImapMailbox(account)
+
+    def parse_mail(self, raw: bytes) -> InboundMail:
+        """A received mail as a report, decrypted with the intake key when it is set."""
+        from vulndesk.adapters.mail_intake import parse
+
+        return parse(raw, self.intake_crypto)
 
     def site_root(self) -> Path:
         return Path(self.settings.extra.get("CSAF_DIR", "") or self.settings.home / "site")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from types import TracebackType
 
 from imap_tools.mailbox import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.query import AND
 
-from vulndesk.config import ImapSettings
+
+@dataclass(frozen=True, slots=True)
+class ImapAccount:
+    """Where the mailbox is (`security`: ssl, starttls or none) and its two folders."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    security: str = "ssl"
 
 
 class ImapMailbox:
     """One logged-in session; use as a context manager."""
 
-    def __init__(self, settings: ImapSettings, timeout: float = 30.0) -> None:
-        self.settings = settings
+    def __init__(self, account: ImapAccount, timeout: float = 30.0) -> None:
+        self.settings = account
         self._timeout = timeout
         self._box: BaseMailBox | None = None
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
-from vulndesk.adapters.imap_mailbox import ImapMailbox
-from vulndesk.adapters.mail_intake import parse
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import follow_up_limits, intake_rate
 from vulndesk.services import intake_mail
@@ -16,14 +13,13 @@ def read_mailbox(
     container: Container, committed: Callable[[intake_mail.Outcome], None] | None = None
 ) -> list[intake_mail.Outcome]:
     """One pass over VULNDESK_IMAP_FOLDER with the same limits as the form and the API."""
-    settings = container.settings.imap
-    if settings is None:
+    if container.settings.imap is None:
         return []
-    with ImapMailbox(settings) as box:
+    with container.mailbox() as box:
         return intake_mail.poll(
             container.deps(),
             box,
-            partial(parse, crypto=container.intake_crypto),
+            container.parse_mail,
             intake_rate(container),
             unit=container.settings.extra.get("INTAKE_UNIT"),
             limits=follow_up_limits(container),
