@@ -6,7 +6,10 @@ import datetime as dt
 import hmac
 import json
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
 from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
@@ -17,8 +20,13 @@ from sqlalchemy import Engine
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
-from vulndesk.adapters.mail import SmtpSettings, build_message, send_message
-from vulndesk.adapters.openpgp import GpgSigner
+from vulndesk.adapters.mail import (
+    SmtpSettings,
+    build_message,
+    send_message,
+    sender_header,
+)
+from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
@@ -38,12 +46,14 @@ from vulndesk.services import (
     audit_tools,
     escalations,
     exposure_alerts,
+    intake_mail,
     notifications,
     worker,
 )
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.ports import Clock
 from vulndesk.services.ports_accounts import PasswordHasher
+from vulndesk.services.ports_mail import InboundMail, Mailbox
 from vulndesk.services.ports_notifications import (
     DeliveryFailed,
     DeliveryRefused,
@@ -70,6 +80,8 @@ class NoticeDelivery:
 
     def mail(self, message: OutgoingMail) -> str:
         m = message
+        if m.kind == intake_mail.ACK:
+            return self._ack(m)
         fixed = None
         if m.kind == notifications.HQ_NOTICE:
             fixed = HQ_SUBJECT
@@ -93,6 +105,23 @@ class NoticeDelivery:
         # Keys have no spaces to fold at; a longer line keeps the header plain ASCII.
         msg.policy = msg.policy.clone(max_line_length=998)
         msg["X-Vulndesk-Delivery"] = m.delivery
+        return send_message(self.smtp, msg)
+
+    def _ack(self, m: OutgoingMail) -> str:
+        """The plain-text acknowledgement of a mailed report: the tracking id (no free text)
+        in the subject and in the Message-ID, so a reply finds its thread."""
+        msg = EmailMessage()
+        label = "报告已收到" if m.language == "zh-CN" else "Report received"
+        msg["Subject"] = f"[{m.case}] {label}"
+        msg["From"], _ = sender_header(self.smtp)
+        msg["To"] = m.to
+        msg["Date"] = formatdate(usegmt=True)
+        domain = self.smtp.sender.rsplit("@", 1)[-1]
+        digest = sha256(m.delivery.encode()).hexdigest()[:24]
+        msg["Message-ID"] = f"<{m.case}.{digest}.vulndesk@{domain}>"
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Vulndesk-Delivery"] = m.delivery
+        msg.set_content(m.text, charset="utf-8")
         return send_message(self.smtp, msg)
 
     def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
@@ -186,6 +215,30 @@ class Container:
         info = ProviderInfo(s.public_url, csaf_publisher(setup.publisher), signer.fingerprint)
         return FileCsafSite(root, info, signer)
 
+    @cached_property
+    def intake_crypto(self) -> GpgIntakeKey | None:
+        """The organisation's intake key (VULNDESK_INTAKE_KEY in VULNDESK_GNUPGHOME), if set."""
+        s = self.settings
+        return GpgIntakeKey(s.gnupghome, s.intake_key) if s.intake_key else None
+
+    def mailbox(self) -> AbstractContextManager[Mailbox]:
+        """A session on the intake mailbox (VULNDESK_IMAP_*); call only when it is set."""
+        from vulndesk.adapters.imap_mailbox import ImapAccount, ImapMailbox  # the worker's only
+
+        s = self.settings.imap
+        if s is None:
+            raise InvalidInput("VULNDESK_IMAP_HOST", "is not set", "the intake mailbox's host")
+        account = ImapAccount(
+            s.host, s.port, s.user, s.password, s.folder, s.processed_folder, s.security
+        )
+        return ImapMailbox(account)
+
+    def parse_mail(self, raw: bytes) -> InboundMail:
+        """A received mail as a report, decrypted with the intake key when it is set."""
+        from vulndesk.adapters.mail_intake import parse
+
+        return parse(raw, self.intake_crypto)
+
     def site_root(self) -> Path:
         return self.settings.csaf_dir or self.settings.home / "site"
 
@@ -228,7 +281,13 @@ class Container:
             return self.notice_sender
 
         return worker.routes(
-            notifications.handlers(self.deps, sender) | escalations.handlers(sender),
+            notifications.handlers(self.deps, sender)
+            | escalations.handlers(sender)
+            | {
+                intake_mail.ACK: lambda uow, msg, now, actor: intake_mail.deliver_ack(
+                    self.notice_sender, self.intake_crypto, uow, msg, now, actor
+                )
+            },
             {
                 "exposure-alerts": lambda d, a: exposure_alerts.sweep(
                     d, a, dt.timedelta(days=self.settings.exposure_alert_days)

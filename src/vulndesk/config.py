@@ -17,6 +17,23 @@ from vulndesk.services.intake_receipts import Rate, parse_rate
 
 PREFIX = "VULNDESK_"
 INTAKE_RATE = Rate(30, 60)
+_FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    """The mailbox the worker reads public reports from (VULNDESK_IMAP_*).
+
+    `security` is `ssl` (port 993), `starttls` or `none` (a loopback test server only).
+    """
+
+    host: str
+    user: str
+    password: str = field(repr=False)
+    port: int = 993
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    security: str = "ssl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,10 @@ class Settings:
     csaf_key: str = ""
     cve_org_id: str = ""
     # VULNDESK_* variables that name no setting: reported at start-up (a typo is not silent).
+    # The mailbox read for e-mail reports; None: no mail intake.
+    imap: ImapSettings | None = None
+    # Fingerprint of the key reporters encrypt to (security.txt `Encryption:`); "" for none.
+    intake_key: str = ""
     unknown: tuple[str, ...] = ()
 
     @property
@@ -199,6 +220,8 @@ class Settings:
             "GNUPGHOME",
             "CSAF_KEY",
             "CVE_ORG_ID",
+            "INTAKE_KEY",
+            *IMAP_VARIABLES,
         } | _NOT_SETTINGS
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -257,6 +280,8 @@ class Settings:
             gnupghome=Path(get("GNUPGHOME")) if get("GNUPGHOME") else None,
             csaf_key=get("CSAF_KEY"),
             cve_org_id=get("CVE_ORG_ID"),
+            imap=imap_settings(get),
+            intake_key=_fingerprint("VULNDESK_INTAKE_KEY", get("INTAKE_KEY")),
             unknown=unknown,
         )
 
@@ -388,3 +413,54 @@ def _url(name: str, text: str) -> str:
     if text and not text.startswith(("https://", "http://")):
         raise InvalidInput(name, f"{text[:64]!r} is not an http(s) URL", "https://...")
     return text
+
+
+IMAP_VARIABLES = (
+    "IMAP_HOST",
+    "IMAP_PORT",
+    "IMAP_USER",
+    "IMAP_PASSWORD",
+    "IMAP_FOLDER",
+    "IMAP_PROCESSED_FOLDER",
+    "IMAP_SECURITY",
+)
+
+
+def imap_settings(get: Callable[[str, str], str]) -> ImapSettings | None:
+    """The mailbox settings when VULNDESK_IMAP_HOST is set; each bad one named."""
+    host = get("IMAP_HOST", "").strip()
+    if not host:
+        return None
+    security = get("IMAP_SECURITY", "ssl").strip().lower()
+    if security not in {"ssl", "starttls", "none"}:
+        raise InvalidInput(
+            "VULNDESK_IMAP_SECURITY", f"{security[:20]!r} is unknown", "ssl, starttls or none"
+        )
+    port = get("IMAP_PORT", "993" if security == "ssl" else "143").strip()
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+        raise InvalidInput(
+            "VULNDESK_IMAP_PORT", f"{port[:20]!r} is not a port", "1-65535, e.g. 993"
+        )
+    for name in ("IMAP_USER", "IMAP_PASSWORD"):
+        if not get(name, ""):
+            raise InvalidInput(
+                PREFIX + name, "is not set while VULNDESK_IMAP_HOST is", "the mailbox's login"
+            )
+    folder = get("IMAP_FOLDER", "INBOX").strip() or "INBOX"
+    done = get("IMAP_PROCESSED_FOLDER", "Processed").strip()
+    if not done or done == folder:
+        raise InvalidInput(
+            "VULNDESK_IMAP_PROCESSED_FOLDER",
+            f"{done[:40]!r} is not a folder apart from VULNDESK_IMAP_FOLDER",
+            "another folder, e.g. Processed",
+        )
+    return ImapSettings(
+        host, get("IMAP_USER", ""), get("IMAP_PASSWORD", ""), int(port), folder, done, security
+    )
+
+
+def _fingerprint(name: str, text: str) -> str:
+    value = text.replace(" ", "").upper()
+    if value and not _FINGERPRINT.match(value):
+        raise InvalidInput(name, f"{text[:60]!r} is not a key fingerprint", "40 hex digits")
+    return value

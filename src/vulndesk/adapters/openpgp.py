@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import gnupg
@@ -31,6 +32,42 @@ class GpgSigner:
         if not result or not str(result).startswith("-----BEGIN PGP SIGNATURE-----"):
             raise SigningError(f"gpg could not sign with {self.fingerprint}: {result.status}")
         return str(result)
+
+    def public_key(self) -> str:
+        armored = str(self._gpg.export_keys(self.fingerprint))
+        if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
+            raise SigningError(f"gpg has no public key {self.fingerprint}")
+        return armored
+
+
+class GpgIntakeKey:
+    """The organisation's intake key in a GnuPG home: decrypts reports, encrypts replies."""
+
+    def __init__(self, home: Path | None, fingerprint: str) -> None:
+        self._gpg = gnupg.GPG(gnupghome=str(home) if home else None)
+        self.fingerprint = fingerprint.replace(" ", "").upper()
+
+    def decrypt(self, data: bytes) -> bytes:
+        result = self._gpg.decrypt(data)
+        if not result.ok:
+            raise InvalidInput(
+                "message", f"could not be decrypted ({result.status})", "mail to the intake key"
+            )
+        return bytes(result.data)
+
+    def encrypt(self, text: str, address: str, keys: Sequence[str]) -> str | None:
+        for armored in keys:
+            imported = self._gpg.import_keys(armored)
+            for fp in imported.fingerprints:
+                got = self._gpg.encrypt(text, fp, always_trust=True, armor=True)
+                if got.ok:
+                    return str(got)
+        known = [k["fingerprint"] for k in self._gpg.list_keys(keys=[address]) if address]
+        for fp in known:
+            got = self._gpg.encrypt(text, fp, always_trust=True, armor=True)
+            if got.ok:
+                return str(got)
+        return None
 
     def public_key(self) -> str:
         armored = str(self._gpg.export_keys(self.fingerprint))

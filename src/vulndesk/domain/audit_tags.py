@@ -75,6 +75,7 @@ class AuditTag(StrEnum):
     INTAKE_MESSAGE_REPLIED = "intake:message:replied"
     INTAKE_DUPLICATES_COMPARED = "intake:duplicates:compared"
     INTAKE_RECEIPTS_PURGED = "intake:receipts:purged"
+    INTAKE_REPORT_ACKNOWLEDGED = "intake:report:acknowledged"
     # imports, third-party mode, publication
     IMPORT_CASE_OPENED = "import:case:opened"
     IMPORT_CASE_UPDATED = "import:case:updated"

@@ -22,6 +22,7 @@ from vulndesk.services.context import run_joined
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports_intake import Upload
 
+KEY_PATH = "/.well-known/openpgp-intake-key.asc"
 FIELDS = ("product", "version", "description", "steps", "impact", "contact", "language")
 
 
@@ -238,7 +239,15 @@ def build_router(container: Container) -> APIRouter:
             f"Canonical: {base}/.well-known/security.txt\n"
             f"Policy: {s.security_policy_url or base + '/report'}\n"
             f"{_csaf_line(container, base)}"
+            + (f"Encryption: {base}{KEY_PATH}\n" if container.intake_crypto else "")
         )
+
+    @router.get(KEY_PATH, response_class=PlainTextResponse)
+    def intake_key() -> str:
+        """The organisation's OpenPGP key that reporters encrypt mail to (404 if none)."""
+        if container.intake_crypto is None:
+            raise HTTPException(404, "not found")
+        return container.intake_crypto.public_key()
 
     return router
 

@@ -55,11 +55,30 @@ def worker_command(
             f"swept: queued {swept.queued}, overdue {swept.overdue}; "
             f"dispatched: sent {sent.sent}, retried {sent.retried}, failed {sent.failed}"
         )
+        if settings.imap is not None:
+            _read_mailbox()
         if settings.checkpoint_key is not None:
             _checkpoint(settings, settings.checkpoint_key)
         if once:
             return
         time.sleep(interval)
+
+
+def _read_mailbox() -> None:
+    """Turn new mail into reports (entrypoints/cli/mailbox.py); a failure is reported and the
+    next round tries again (unmoved messages are read again, never doubled)."""
+    from vulndesk.entrypoints.cli.mailbox import read_mailbox
+
+    try:
+        got = read_mailbox(container())
+    except (VulndeskError, OSError) as exc:
+        typer.echo(f"mailbox failed: {exc}", err=True)
+        return
+    kinds = [o.kind for o in got]
+    typer.echo(
+        f"mailbox: reports {kinds.count('report')}, follow-ups {kinds.count('follow-up')}, "
+        f"refused {kinds.count('refused')}, deferred {kinds.count('deferred')}"
+    )
 
 
 def _checkpoint(settings: Settings, key: Path) -> None:
