@@ -206,7 +206,8 @@ def test_publication_decision_needs_a_second_person(
     with pytest.raises(GuardFailed, match="second person"):
         publication.approve_decision(deps, A, key, decided.id)
     analyst = Actor("analyst-c", "api:test", frozenset({"analyst"}), "cn")
-    with pytest.raises(Forbidden, match="approver"):
+    accounts_for(deps, analyst, role="analyst")  # a real account, but not an approver
+    with pytest.raises(Forbidden, match="roles do not allow"):
         publication.approve_decision(deps, analyst, key, decided.id)
     assert _gate(deps, actor, key, during)["RMSV 9(6)"] is Result.FAIL
     done = publication.approve_decision(deps, B, key, decided.id)

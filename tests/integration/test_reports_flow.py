@@ -9,10 +9,10 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import (
+    access,
     accounts,
     approvals,
     cases,
-    clocks_query,
     ledger,
     oversight,
     reference,
@@ -75,7 +75,8 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     assert entry.entry.disclosure_kind == "nvdb-report"
     assert entry.entry.sha256 == draft.draft.sha256
     assert nvdb_obligation(deps, case.key) is ObligationStatus.MET
-    due = clocks_query.due_soon(deps, __import__("datetime").timedelta(days=30))
+    reader = access.person("coordinator-cn", {"coordinator"}, "cn")
+    due = access.due_soon(deps, reader, __import__("datetime").timedelta(days=30), None, 100)
     assert not [o for o in due if o.case == case.key and o.id.endswith("report-to-nvdb")]
     with pytest.raises(GuardFailed):
         ledger.record_submission(deps, B, draft.ref, clock.now(), "NVDB-again")

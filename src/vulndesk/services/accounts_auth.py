@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import pyotp
 
 from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
-from vulndesk.services.access import Principal
+from vulndesk.services.access import Credential, Principal
 from vulndesk.services.accounts import needs_totp
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -201,8 +201,8 @@ def revoke_own_token(deps: Deps, secret: str, source: str) -> bool:
     return revoke_token(deps, Actor(user.name, source), user.name, token.id)
 
 
-def _principal(user: User, scopes: frozenset[str], credential: str) -> Principal:
-    return Principal(user.name, user.roles, user.unit, scopes, credential)
+def _principal(user: User, scopes: frozenset[str], credential: str, kind: Credential) -> Principal:
+    return Principal(user.name, user.roles, user.unit, scopes, credential, kind)
 
 
 def session_principal(deps: Deps, secret: str) -> Principal | None:
@@ -220,7 +220,7 @@ def session_principal(deps: Deps, secret: str) -> Principal | None:
             return None
         uow.accounts.touch_session(session.token_hash, now)
         uow.commit()
-    return _principal(user, SCOPES, f"session:{session.token_hash[:12]}")
+    return _principal(user, SCOPES, f"session:{session.token_hash[:12]}", Credential.SESSION)
 
 
 def token_holds(token: ApiToken, user: User, now: dt.datetime) -> bool:
@@ -253,7 +253,7 @@ def token_holder(deps: Deps, secret: str) -> tuple[Principal, dt.datetime] | Non
     token, user = found
     if not token_holds(token, user, now):
         return None
-    return _principal(user, token.scopes, f"token:{token.id}"), token.expires_at
+    return _principal(user, token.scopes, f"token:{token.id}", Credential.TOKEN), token.expires_at
 
 
 def logout(deps: Deps, secret: str) -> None:

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 
 from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
-from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
+from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party
 from vulndesk.domain.policy import compare_disclosure
-from vulndesk.services import disclosure_guard
-from vulndesk.services.access import APPROVERS
+from vulndesk.services import approvers, disclosure_guard
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure_guard import received_by_others, recipient_of
 from vulndesk.services.ports import UnitOfWork
@@ -123,24 +122,12 @@ def require_hq(uow: UnitOfWork) -> bool:
 
 def _is_hq(uow: UnitOfWork, name: str) -> bool:
     """Whether the account `name` belongs to a top-level (headquarters) unit, as stored."""
-    user = uow.accounts.find_user(name)
-    if user is None or not user.unit:
-        return False
-    return any(u.id == user.unit and u.parent is None for u in uow.units.list())
+    return approvers.is_headquarters(uow, uow.accounts.find_user(name))
 
 
 def approving_account(uow: UnitOfWork, actor: Actor) -> User:
-    """The stored account behind `actor`, if it is active and holds an approving role.
-
-    Roles and unit come from the database, never from the caller: an approval counts only
-    for a real account that may approve.
-    """
-    user = uow.accounts.find_user(actor.name)
-    if user is None or user.disabled:
-        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in as an approver")
-    if not user.roles & APPROVERS:
-        raise Forbidden("your roles do not allow this")
-    return user
+    """The stored account behind `actor`, if it is active and holds an approving role."""
+    return approvers.approving_account(uow, actor.name)
 
 
 def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
@@ -275,8 +262,8 @@ def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
 def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
     """A second (third…) person approves a decision; the same person twice is refused."""
     now = deps.clock.now()
-    disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
+        disclosure_guard.require_approver(uow, actor)
         decision = uow.reports.get_decision(decision_id)
         if decision.kind == BACKDATE:
             # Approving a backdate also recomputes the case's clocks: one way in, in the ledger.

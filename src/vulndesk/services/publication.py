@@ -203,8 +203,8 @@ def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: s
 def approve_decision(deps: Deps, actor: Actor, case: str, decision_id: int) -> Decision:
     """A second (third...) different person approves a publication decision."""
     now = deps.clock.now()
-    disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
+        disclosure_guard.require_approver(uow, actor)
         key = uow.cases.get(parse_case_key(case)).key
         found = uow.publication.decision(key, decision_id)
         if actor.name in found.approvers:

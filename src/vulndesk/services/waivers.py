@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
 from vulndesk.domain.clocks import CaseObligation
-from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.access import ALL_CASES, WAIVERS
-from vulndesk.services.approvals import approving_account
+from vulndesk.services.approvers import approving_account
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_accounts import User
@@ -62,13 +62,6 @@ def _waiver(d: Decision) -> Waiver:
     )
 
 
-def _account(uow: UnitOfWork, actor: Actor) -> User:
-    user = uow.accounts.find_user(actor.name)
-    if user is None or user.disabled:
-        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in first")
-    return user
-
-
 def _sees(uow: UnitOfWork, user: User, key: CaseKey) -> None:
     """Need-to-know from the stored account: all-case roles, or members of the case."""
     if user.roles & ALL_CASES or key in uow.accounts.member_cases(user.name):
@@ -96,9 +89,7 @@ def propose(deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str
     key = parse_case_key(case)
     now = deps.clock.now()
     with deps.uow() as uow:
-        user = _account(uow, actor)
-        if not user.roles & WAIVERS:
-            raise Forbidden("your roles do not allow this")
+        user = approving_account(uow, actor.name, WAIVERS)
         _sees(uow, user, key)
         found = _obligation(uow, key, obligation_id)
         if found.status not in WAIVABLE:
@@ -154,7 +145,7 @@ def approve(deps: Deps, actor: Actor, case: str, ref: str) -> Waiver:
     key = parse_case_key(case)
     now = deps.clock.now()
     with deps.uow() as uow:
-        user = approving_account(uow, actor)
+        user = approving_account(uow, actor.name)
         _sees(uow, user, key)
         waiver = _find(uow, key, ref.strip())
         if waiver.approved:
