@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pyotp
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
@@ -37,7 +37,7 @@ class World:
     foreign: str = ""  # an embargoed case with canaries; only all-case roles see it
     tokens: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
-    admin_actor: Actor = field(default_factory=lambda: Actor("setup", "test"))
+    admin_actor: Actor = field(default_factory=lambda: as_person("setup", "test"))
     used_steps: dict[str, int] = field(default_factory=dict)
 
     def headers(self, user: str, **extra: str) -> dict[str, str]:
@@ -67,7 +67,7 @@ def build_world(container: Container, clock: SettableClock) -> World:
     # Real argon2id with small costs: the production cost (~0.5 s a hash) is for attackers.
     container.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)
     deps = container.deps()
-    admin = Actor("setup", "test")
+    admin = as_person("setup", "test")
     seed_reference(deps, admin)
     world = World(
         container, clock, TestClient(create_app(container), base_url="https://testserver")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.obligations import ObligationStatus
@@ -20,15 +20,15 @@ def _nvdb(deps: Deps, key: str) -> dict[str, object]:
         return {o.id: o for o in uow.obligations.for_case(key)}  # type: ignore[arg-type]
 
 
-LEAD = Actor("lead-a", "test", unit="cn")
-SECOND = Actor("approver-b", "test", unit="cn")
+LEAD = as_person("lead-a", "test", unit="cn")
+SECOND = as_person("approver-b", "test", unit="cn")
 OID = "cn-rmsv-2021/report-to-nvdb"
 
 
 def _waiver_case(deps: Deps, actor: Actor) -> str:
     seed_reference(deps, actor)
     accounts_for(deps, LEAD, role="coordinator")
-    accounts_for(deps, SECOND, Actor("approver-x", "test"))
+    accounts_for(deps, SECOND, as_person("approver-x", "test"))
     return open_case(deps, actor, members=["approver-b"]).key
 
 
@@ -47,7 +47,7 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
     # A coordinator cannot approve at all; an administrator cannot approve their own proposal.
     with pytest.raises(Forbidden, match="roles"):
         waivers.approve(deps, LEAD, key, OID)
-    boss = Actor("boss-a", "test")
+    boss = as_person("boss-a", "test")
     accounts_for(deps, boss, role="admin")
     mine = waivers.propose(deps, boss, key, "cn-rmsv-2021/verify", "done elsewhere")
     with pytest.raises(GuardFailed, match="second person"):
@@ -55,7 +55,7 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
     with pytest.raises(Conflict, match="pending"):
         waivers.propose(deps, LEAD, key, OID, "again")
     assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
-    assert sorted(waivers.pending(deps, key)) == [
+    assert sorted(waivers.pending(deps, LEAD, key)) == [
         "cn-rmsv-2021/report-to-nvdb",
         "cn-rmsv-2021/verify",
     ]
@@ -66,13 +66,13 @@ def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Act
     key = _waiver_case(deps, actor)
     proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
     with pytest.raises(Forbidden, match="not an active account"):
-        waivers.approve(deps, Actor("lead-b", "test"), key, OID)
-    accounts_for(deps, Actor("lead-c", "test"), role="coordinator")
+        waivers.approve(deps, as_person("lead-b", "test"), key, OID)
+    accounts_for(deps, as_person("lead-c", "test"), role="coordinator")
     with pytest.raises(Forbidden, match="roles"):
-        waivers.approve(deps, Actor("lead-c", "test"), key, OID)
+        waivers.approve(deps, as_person("lead-c", "test"), key, OID)
     # An approver who is not a member of the case does not know it exists.
     with pytest.raises(NotFound):
-        waivers.approve(deps, Actor("approver-x", "test"), key, str(proposed.id))
+        waivers.approve(deps, as_person("approver-x", "test"), key, str(proposed.id))
     assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
     # An approver account cannot propose: proposing is a coordinator's or admin's act.
     with pytest.raises(Forbidden):

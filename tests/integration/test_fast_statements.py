@@ -31,7 +31,7 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.intake import SqlIdempotencyStore
@@ -257,7 +257,7 @@ def test_with_echo_the_normal_path_runs_and_answers_the_same(db_url: str) -> Non
 
 
 def _seeded(deps: Deps) -> Actor:
-    actor = Actor("analyst-a", "test")
+    actor = as_person("analyst-a", "test")
     seed_reference(deps, actor)
     return actor
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import seed_reference
+from tests.builders import as_person, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services import cases, imports
@@ -38,7 +38,7 @@ def _with_purl_vulns(base: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def _count(deps: Deps) -> int:
-    return cases.list_cases(deps, CaseFilter())[1]
+    return cases.list_cases(deps, as_person("reader"), CaseFilter())[1]
 
 
 def test_every_sample_imports(

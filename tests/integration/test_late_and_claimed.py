@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.builders import accounts_for, open_case
+from tests.builders import accounts_for, as_person, open_case
 from tests.integration.test_reports_flow import DETAILS
 from tests.integration.test_reports_flow import seed as seed_reports
 from vulndesk.adapters.clock import SettableClock
@@ -26,8 +26,8 @@ from vulndesk.services import approvals, case_views, cases, claims, ledger, repo
 from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 
-A = Actor("analyst-a", "test", unit="de")
-B = Actor("approver-b", "test", unit="de")
+A = as_person("analyst-a", "test", unit="de")
+B = as_person("approver-b", "test", unit="de")
 BERLIN = dt.timezone(dt.timedelta(hours=2))  # CEST: every instant below is before 25 October
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 FINAL = "eu-cra-2024/final-report"
@@ -227,7 +227,7 @@ def test_a_backdated_submission_waits_for_a_second_person(
     )
     row = ledger.export_row(ledger.list_entries(deps, key)[0])
     assert (row["backdated"], row["backdate_status"]) == (True, "approved")
-    third = Actor("third", "test", unit="de")
+    third = as_person("third", "test", unit="de")
     accounts_for(deps, third)
     with pytest.raises(GuardFailed, match="already"):
         claims.approve_backdate(deps, third, entry.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
@@ -41,7 +41,7 @@ def test_gate_reads_facts_blackouts_decisions_and_shares(
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL
     consent = publication.decide(deps, actor, key, "mps_consent", "summit", "MPS letter 2026-17")
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL  # one person
-    second = Actor("second", "test")
+    second = as_person("second", "test")
     accounts_for(deps, second)  # the second person is a real approver account
     publication.approve_decision(deps, second, key, consent.id)
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.PASS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
@@ -20,9 +20,9 @@ from vulndesk.services import (
 )
 from vulndesk.services.context import Actor, Deps
 
-A = Actor("analyst-a", "test", unit="cn")
-B = Actor("analyst-b", "test", unit="cn")
-HQ = Actor("officer-hq", "test", unit="hq")
+A = as_person("analyst-a", "test", unit="cn")
+B = as_person("analyst-b", "test", unit="cn")
+HQ = as_person("officer-hq", "test", unit="hq")
 DETAILS = {
     "summary": "Heap overflow in the web server.",
     "harm": "Remote code execution.",
@@ -64,7 +64,9 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     assert draft.ref == f"{case.key}/nvdb/nvdb/v1"
     approvals.approve(deps, A, draft.ref)
     with pytest.raises(GuardFailed, match="already approved"):
-        approvals.approve(deps, Actor("analyst-a", "web", unit="cn", session="other"), draft.ref)
+        approvals.approve(
+            deps, as_person("analyst-a", "web", unit="cn", session="other"), draft.ref
+        )
     with pytest.raises(GuardFailed, match="only approved"):
         ledger.record_submission(deps, A, draft.ref, clock.now(), "NVDB-1")
     done = approvals.approve(deps, B, draft.ref)
@@ -123,35 +125,35 @@ def test_headquarters_approver_rule(deps: Deps, actor: Actor) -> None:
 def test_approvals_count_only_for_active_approver_accounts(deps: Deps, actor: Actor) -> None:
     """Issue 14, observation 1: identity, role and headquarters unit come from the database."""
     seed(deps, actor)
-    accounts_for(deps, Actor("drafter-cn", "test", unit="cn"), role="analyst")
-    accounts_for(deps, Actor("gone-hq", "test", unit="hq"))
+    accounts_for(deps, as_person("drafter-cn", "test", unit="cn"), role="analyst")
+    accounts_for(deps, as_person("gone-hq", "test", unit="hq"))
     accounts.grant(deps, actor, "gone-hq", [], [], True)
     case = open_case(deps, actor, details=DETAILS)
     draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
     oversight.set_require_hq(deps, actor, True)
-    for who in (Actor("anyone", "cli", unit="hq"), Actor("gone-hq", "cli", unit="hq")):
+    for who in (as_person("anyone", "cli", unit="hq"), as_person("gone-hq", "cli", unit="hq")):
         with pytest.raises(Forbidden, match="not an active account"):
             approvals.approve(deps, who, draft.ref)
     with pytest.raises(Forbidden, match="roles do not allow"):
         approvals.approve(
-            deps, Actor("drafter-cn", "cli", roles=frozenset({"approver"})), draft.ref
+            deps, as_person("drafter-cn", "cli", roles=frozenset({"approver"})), draft.ref
         )
     approvals.approve(deps, A, draft.ref)
     # B claims headquarters; the account says cn, so the rule still wants an HQ approver.
     with pytest.raises(GuardFailed, match="headquarters"):
-        approvals.approve(deps, Actor(B.name, "cli", unit="hq"), draft.ref)
-    done = approvals.approve(deps, Actor(HQ.name, "cli", unit="cn"), draft.ref)
+        approvals.approve(deps, as_person(B.name, "cli", unit="hq"), draft.ref)
+    done = approvals.approve(deps, as_person(HQ.name, "cli", unit="cn"), draft.ref)
     assert done.status == "approved"
     assert [(a.actor, a.unit) for a in done.approvals] == [(A.name, "cn"), (HQ.name, "hq")]
     with pytest.raises(Forbidden, match="not an active account"):
         approvals.record_decision(
-            deps, Actor("anyone", "cli"), "exception", case.key, "nvdb", "r", ("summary",)
+            deps, as_person("anyone", "cli"), "exception", case.key, "nvdb", "r", ("summary",)
         )
     decision = approvals.record_decision(
         deps, A, "exception", case.key, "nvdb", "a reason", ("scope_of_impact",)
     )
     with pytest.raises(Forbidden, match="roles do not allow"):
-        approvals.approve_decision(deps, Actor("drafter-cn", "cli"), decision.id)
+        approvals.approve_decision(deps, as_person("drafter-cn", "cli"), decision.id)
     with pytest.raises(GuardFailed, match="second person"):
         approvals.approve_decision(deps, A, decision.id)
     assert approvals.approve_decision(deps, B, decision.id).approved

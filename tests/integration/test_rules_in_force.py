@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey
@@ -13,7 +13,7 @@ from vulndesk.services.context import Actor, Deps
 
 
 def _rule_sets_of(deps: Deps, key: CaseKey) -> set[str]:
-    return {o.id.partition("/")[0] for o in access.case_obligations(deps, key)}
+    return {o.id.partition("/")[0] for o in access.case_obligations(deps, as_person("reader"), key)}
 
 
 def test_default_leaves_out_the_2019_draft_and_a_choice_applies_to_open_cases(

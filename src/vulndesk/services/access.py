@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, UnitId, UserId, parse_case_key
@@ -82,6 +83,18 @@ class Principal:
     def acting(self) -> Actor:
         """The audit trail's actor for this principal at its own source."""
         return self.actor(self.source or self.kind.value)
+
+    def event(
+        self,
+        at: dt.datetime,
+        tag: str,
+        object_type: str,
+        object_id: str,
+        fields: tuple[str, ...] = (),
+        **detail: str,
+    ) -> AuditEvent:
+        """An audit event by this principal at its own source (as `Actor.event`)."""
+        return self.acting().event(at, tag, object_type, object_id, fields, **detail)
 
     def via(self, source: str, kind: Credential | None = None) -> Principal:
         """The same principal calling from `source` (and authenticated as `kind`)."""
@@ -166,10 +179,11 @@ def case_filter(deps: Deps, p: Principal, flt: CaseFilter) -> CaseFilter:
 
 
 def due_soon(
-    deps: Deps, p: Principal, within: dt.timedelta, unit: UnitId | None, limit: int
+    deps: Deps, principal: Principal, within: dt.timedelta, unit: UnitId | None, limit: int
 ) -> list[CaseObligation]:
     """Open and overdue deadlines in the principal's visible cases, soonest first."""
-    p.require(CASE_READERS)
+    principal.require(CASE_READERS)
+    p = principal
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit", f"{limit} is out of range", "1-1000")
     until = deps.clock.now() + within
@@ -178,8 +192,14 @@ def due_soon(
         return uow.obligations.due(DueFilter(until=until, unit=unit, cases=keys, limit=limit))
 
 
-def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool) -> tuple[str, ...]:
-    """Add or remove a case member; returns the members afterwards."""
+def set_member(
+    deps: Deps, principal: Principal, key: str, user: str, present: bool
+) -> tuple[str, ...]:
+    """Add or remove a case member (a coordinator's or administrator's act on a case they
+    see); returns the members afterwards."""
+    key = check_case(deps, principal, key)
+    principal.require(MEMBER_MANAGERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         if present and uow.accounts.find_user(user) is None:
@@ -195,12 +215,16 @@ def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool)
     return tuple(saved.members)
 
 
-def case_obligations(deps: Deps, key: CaseKey) -> list[CaseObligation]:
+def case_obligations(deps: Deps, principal: Principal, key: str) -> list[CaseObligation]:
+    """The clocks of a case the principal may see."""
+    key = check_case(deps, principal, key)
     with deps.uow() as uow:
         uow.cases.get(key)
         return uow.obligations.for_case(key)
 
 
-def case_members(deps: Deps, key: CaseKey) -> tuple[str, ...]:
+def case_members(deps: Deps, principal: Principal, key: str) -> tuple[str, ...]:
+    """The members of a case the principal may see."""
+    key = check_case(deps, principal, key)
     with deps.uow() as uow:
         return tuple(uow.cases.get(key).members)

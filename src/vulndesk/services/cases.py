@@ -168,8 +168,15 @@ def store_open(
     return case
 
 
-def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
-    """Open a case with its `aware` fact; clocks start in the same transaction."""
+def open_case(deps: Deps, principal: Principal, req: OpenCase) -> Case:
+    """Open a case with its `aware` fact; clocks start in the same transaction.
+
+    An opener without access to every case becomes a member, so the case stays visible to them.
+    """
+    principal.require(access.CASE_OPENERS, "write")
+    if not principal.has(access.ALL_CASES) and principal.name not in req.members:
+        req = replace(req, members=(*req.members, principal.name))
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         case = store_open(deps, uow, plan_open(deps, uow, actor, req, now))
@@ -188,7 +195,7 @@ def _require(field_: str, get: Callable[[], T]) -> T:
 
 def record_fact(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     key: str,
     kind: str,
     at: str | dt.datetime | None,
@@ -198,9 +205,11 @@ def record_fact(
     correct: bool = False,
 ) -> Case:
     """Record a fact, or correct it (a new revision; the old value stays in history)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     fact = FactKind.parse("fact", kind)
-    case_key = parse_case_key(key)
     evidence = values.long_text("evidence", evidence, max_len=10_000)
     if not evidence.strip():
         raise InvalidInput(
@@ -241,9 +250,19 @@ def record_fact(
 
 
 def transition(
-    deps: Deps, actor: Actor, key: str, to: str, reason: str, duplicate_of: str | None = None
+    deps: Deps,
+    principal: Principal,
+    key: str,
+    to: str,
+    reason: str,
+    duplicate_of: str | None = None,
 ) -> Case:
     """Move a case along its lifecycle; guards name what is missing."""
+    key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    if duplicate_of:
+        access.check_case(deps, principal, duplicate_of)
+    actor = principal.acting()
     now = deps.clock.now()
     target = CaseState.parse("to", to)
     dup = parse_case_key(duplicate_of) if duplicate_of else None
@@ -284,11 +303,14 @@ def sensitive_fields(case: Case) -> tuple[str, ...]:
     return tuple(sorted(k for k in case.details if DETAIL_FIELDS[k] is not Sensitivity.PUBLIC))
 
 
-def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
-    """Read a case with its details; the read of sensitive fields is audited."""
+def show_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """Read a case the principal may see, with its details; the read of sensitive fields is
+    audited."""
+    case_key = access.check_case(deps, principal, key)
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
-        case = uow.cases.get(parse_case_key(key))
+        case = uow.cases.get(case_key)
         obligations = uow.obligations.for_case(case.key)
         uow.audit.append(
             actor.event(now, "case:details:read", "case", case.key, sensitive_fields(case))
@@ -297,18 +319,18 @@ def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
     return CaseView(case, obligations)
 
 
-def show_visible_case(deps: Deps, who: Principal, actor: Actor, key: str) -> CaseView:
+def show_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
     """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
 
     A member's visible cases are read before the case, so a case the caller may not see costs
     what a missing one costs.
     """
-    view = read_visible_case(deps, who, key)
-    record_case_read(deps, actor, view.case)
+    view = read_visible_case(deps, principal, key)
+    record_case_read(deps, principal.acting(), view.case)
     return view
 
 
-def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
+def read_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
     """The case with its clocks if `who` may see it, from a read-only transaction; the same
     NotFound for a case that is missing and one the caller may not see.
 
@@ -317,10 +339,10 @@ def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
     of the shared writing transaction, which then only appends the audit event.
     """
     case_key = parse_case_key(key)
-    if not who.has(access.CASE_READERS):
+    if not principal.has(access.CASE_READERS):
         raise NotFound("case", case_key)
     with deps.reader() as uow:
-        keys = access.visible_cases(uow, who)
+        keys = access.visible_cases(uow, principal)
         if keys is not None and case_key not in keys:
             raise NotFound("case", case_key)
         case = uow.cases.get(case_key)
@@ -338,7 +360,10 @@ def record_case_read(deps: Deps, actor: Actor, case: Case) -> None:
         uow.commit()
 
 
-def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+    """The cases the principal may see that match `flt`; no sensitive details."""
+    principal.require(access.CASE_READERS)
+    flt = access.case_filter(deps, principal, flt)
     if flt.limit < 1 or flt.limit > 500:
         raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
     if flt.offset < 0:
@@ -350,11 +375,14 @@ def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
         return uow.cases.list(flt), uow.cases.count(flt)
 
 
-def update_case(deps: Deps, actor: Actor, key: str, **changes: object) -> Case:
+def update_case(deps: Deps, principal: Principal, key: str, **changes: object) -> Case:
     """Edit descriptive fields (title, cwe, scores, details, members, options)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
-        case = uow.cases.get(parse_case_key(key))
+        case = uow.cases.get(case_key)
         new = replace(case)
         if "title" in changes:
             new = replace(new, title=values.text("title", str(changes["title"]), max_len=300))

@@ -13,18 +13,16 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
-    case_allowed,
     console,
     container,
     deps,
     errors,
     print_json,
+    signed_in,
     table,
     to_jsonable,
 )
-from vulndesk.services import access, approvals, cases, waivers
+from vulndesk.services import approvals, cases, waivers
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -83,12 +81,12 @@ def case_open(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open a case; its clocks start from `aware`."""
-    allowed(access.CASE_OPENERS, "write")
+    who = signed_in()
     with errors():
         opts = _details(option)
         case = cases.open_case(
             deps(),
-            actor(),
+            who,
             cases.OpenCase(
                 title=title,
                 unit=unit,
@@ -122,7 +120,7 @@ def case_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List the cases you may see (no sensitive details)."""
-    who = allowed(access.CASE_READERS)
+    who = signed_in()
     with errors():
         flt = CaseFilter(
             states=tuple(CaseState.parse("state", s) for s in state),
@@ -132,7 +130,7 @@ def case_list(
             offset=offset,
             order=sort,
         )
-        items, total = cases.list_cases(deps(), access.case_filter(deps(), who, flt))
+        items, total = cases.list_cases(deps(), who, flt)
     if as_json:
         print_json({"total": total, "cases": items})
         return
@@ -208,14 +206,15 @@ def case_show(
     ),
 ) -> None:
     """Show a case with facts, history and clocks. The read is audited."""
-    key = case_allowed(key, access.CASE_READERS)
+    who = signed_in()
     with errors():
+        view = cases.show_case(deps(), who, key)
+        key = view.case.key
         zone = check_zone("tz", tz or container().settings.timezone)
-        view = cases.show_case(deps(), actor(), key)
     now = container().clock.now()
     with errors():
         conflicts = approvals.case_conflicts(deps(), key)
-        proposed = waivers.pending(deps(), key)
+        proposed = waivers.pending(deps(), who, key)
     if as_json:
         print_json(
             {
@@ -313,10 +312,10 @@ def case_record_fact(
     retract: bool = typer.Option(False, "--retract", help="Retract a fact recorded in error"),
 ) -> None:
     """Record, correct or retract a fact; the case's clocks are recomputed at once."""
-    key = case_allowed(key, access.CASE_WRITERS, "write")
+    who = signed_in()
     with errors():
         case = cases.record_fact(
-            deps(), actor(), key, fact, at, evidence, retract=retract, correct=correct
+            deps(), who, key, fact, at, evidence, retract=retract, correct=correct
         )
     typer.echo(f"{case.key}: {fact} {'retracted' if retract else 'recorded'}")
 
@@ -329,9 +328,7 @@ def case_transition(
     duplicate_of: str | None = typer.Option(None, "--duplicate-of"),
 ) -> None:
     """Move a case to another state; guards say what is missing."""
-    key = case_allowed(key, access.CASE_WRITERS, "write")
-    if duplicate_of is not None:
-        duplicate_of = case_allowed(duplicate_of, access.CASE_READERS)
+    who = signed_in()
     with errors():
-        case = cases.transition(deps(), actor(), key, to, reason, duplicate_of)
+        case = cases.transition(deps(), who, key, to, reason, duplicate_of)
     typer.echo(f"{case.key}: now {case.state.value}")

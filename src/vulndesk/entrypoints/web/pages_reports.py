@@ -136,7 +136,7 @@ def _met_by(who: Viewer, record: DraftRecord) -> list[Any]:
     kind = ledger.DISCLOSURE_KINDS.get(record.draft.kind)
     return [
         o
-        for o in access.case_obligations(who.deps, record.draft.case)
+        for o in access.case_obligations(who.deps, who.principal, record.draft.case)
         if o.obligation.satisfied_by.disclosure == kind
     ]
 
