@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import verify_chain
@@ -172,12 +172,12 @@ def test_list_filters_and_paginates(deps: Deps, actor: Actor, clock: SettableClo
             unit="cn" if i % 2 else "de",
             products={"router": []} if i % 3 else {"cloud": []},
         )
-    page, total = cases.list_cases(deps, CaseFilter(limit=3))
+    page, total = cases.list_cases(deps, as_person("reader"), CaseFilter(limit=3))
     assert total == 7 and [c.title for c in page] == ["case 6", "case 5", "case 4"]
-    assert cases.list_cases(deps, CaseFilter(unit="cn"))[1] == 3
-    assert cases.list_cases(deps, CaseFilter(product="cloud"))[1] == 3
+    assert cases.list_cases(deps, as_person("reader"), CaseFilter(unit="cn"))[1] == 3
+    assert cases.list_cases(deps, as_person("reader"), CaseFilter(product="cloud"))[1] == 3
     with pytest.raises(InvalidInput, match="sort"):
-        cases.list_cases(deps, CaseFilter(order="title; drop table cases"))
+        cases.list_cases(deps, as_person("reader"), CaseFilter(order="title; drop table cases"))
 
 
 def test_every_write_is_audited_in_a_valid_chain(

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
-from tests.builders import statements_sent
+from tests.builders import as_person, statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.group_commit import GroupCommit, _Item
 
-ACTOR = Actor("coordinator", "test")
+ACTOR = as_person("coordinator", "test")
 
 
 def _unit(i: int) -> Callable[[Deps], str]:

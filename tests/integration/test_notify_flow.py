@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -306,7 +306,7 @@ def test_an_existing_notice_draft_must_be_approved_first(
         notifications.send(deps, actor, key, recipient="bank-cn")
     assert notifications.plan(deps, key)[0].blocked is not None
 
-    approvers = (Actor("approver-b", "test"), Actor("approver-c", "test"))
+    approvers = (as_person("approver-b", "test"), as_person("approver-c", "test"))
     accounts_for(deps, *approvers)
     for who in approvers:
         approvals.approve(deps, who, draft.ref)
@@ -317,7 +317,7 @@ def test_an_existing_notice_draft_must_be_approved_first(
     (entry,) = ledger.list_entries(deps, key)
     assert entry.entry.draft_ref == draft.ref
     assert set(entry.entry.approvers) == {"approver-b", "approver-c"}
-    assert reports.get_draft(deps, draft.ref).status == "submitted"
+    assert reports.get_draft(deps, as_person("reader"), draft.ref).status == "submitted"
     assert len(smtp.inbox.messages) == 1
 
 
@@ -376,7 +376,7 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
     # A CSIRT is a government: two people approve what it is told (a release decision).
     with pytest.raises(GuardFailed, match="two-person"):
         notifications.send(deps, actor, key, kind="csirt")
-    proposer, second = Actor("approver-a", "test"), Actor("approver-b", "test")
+    proposer, second = as_person("approver-a", "test"), as_person("approver-b", "test")
     accounts_for(deps, proposer, second)  # decisions count only for real approver accounts
     release = approvals.record_decision(deps, proposer, "release", key, "cncert", "CNCERT duty")
     approvals.approve_decision(deps, second, release.id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import open_case
+from tests.builders import as_person, open_case
 from tests.canary import database_rows, found_anywhere
 from tests.integration.test_reports_flow import DETAILS, A, B, seed
 from vulndesk.adapters.clock import SettableClock
@@ -49,7 +49,7 @@ def test_canary_in_every_secret_field_never_leaves(
     approvals.approve(deps, A, nvdb.ref)
     approvals.approve(deps, B, nvdb.ref)
     ledger.record_submission(deps, A, nvdb.ref, clock.now(), "NVDB-1")
-    for record in reports.list_drafts(deps, key):
+    for record in reports.list_drafts(deps, as_person("reader"), key):
         assert CANARY not in record.draft.content
     exported = [json.dumps(ledger.export_row(e)) for e in ledger.list_entries(deps)]
     assert exported and not [line for line in exported if CANARY in line]

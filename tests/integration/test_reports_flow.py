@@ -104,7 +104,7 @@ def test_redrafting_invalidates_approvals(deps: Deps, actor: Actor) -> None:
     assert second.approvals == ()
     with pytest.raises(GuardFailed, match="superseded"):
         approvals.approve(deps, B, first.ref)
-    assert reports.get_draft(deps, first.ref).status == "superseded"
+    assert reports.get_draft(deps, A, first.ref).status == "superseded"
     diff = reports.diff_draft(deps, A, second.ref)[0]
     assert diff.left == first.ref
     assert "update" in diff.unified
@@ -165,7 +165,7 @@ def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> No
     draft = reports.draft_report(deps, A, case.key, "enisa.vulnerability_notification", "enisa")
     with pytest.raises(GuardFailed, match=r"Art\. 9\(7\)"):
         approvals.approve(deps, A, draft.ref)
-    [conflict] = approvals.case_conflicts(deps, case.key)
+    [conflict] = approvals.case_conflicts(deps, A, case.key)
     assert (conflict.rule, conflict.resolved_by) == ("cross-border", None)
 
     decision = approvals.record_decision(
@@ -176,7 +176,7 @@ def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> No
     with pytest.raises(GuardFailed, match="second person"):
         approvals.approve_decision(deps, A, decision.id)
     assert approvals.approve_decision(deps, B, decision.id).approved
-    assert approvals.case_conflicts(deps, case.key)[0].resolved_by == decision.id
+    assert approvals.case_conflicts(deps, A, case.key)[0].resolved_by == decision.id
     approvals.approve(deps, A, draft.ref)
     assert approvals.approve(deps, B, draft.ref).status == "approved"
 
@@ -213,7 +213,7 @@ def test_equal_dissemination_needs_a_justification(
     # The second person seconds the justification, so their approval now counts.
     approvals.approve(deps, B, draft.ref, justification="The regulator needs the technical detail")
     assert approvals.approve(deps, A, draft.ref).status == "approved"
-    [justification] = approvals.list_decisions(deps, case.key)
+    [justification] = approvals.list_decisions(deps, A, case.key)
     assert justification.approvers == ("analyst-a", "analyst-b")
 
 
@@ -262,7 +262,7 @@ def test_manual_ledger_record_and_bad_input(deps: Deps, actor: Actor, clock: Set
     with pytest.raises(InvalidInput, match="kind"):
         ledger.record_disclosure(deps, A, case.key, "nvdb", "gossip", clock.now(), "x")
     with pytest.raises(InvalidInput, match="draft"):
-        reports.get_draft(deps, "VD-2026-0001/nvdb")
+        reports.get_draft(deps, A, "VD-2026-0001/nvdb")
     with pytest.raises(InvalidInput, match="kind"):
         reports.draft_report(deps, A, case.key, "csaf", "nvdb")
 

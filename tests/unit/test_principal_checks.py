@@ -69,6 +69,8 @@ def arguments(fn: Callable[..., Any]) -> dict[str, Any]:
             continue
         if name in {"key", "case"}:
             out[name] = CASE
+        elif name in {"ref", "draft"}:
+            out[name] = f"{CASE}/nvdb/miit-nvdb/v1"
         elif param.default is not param.empty:
             continue
         else:
@@ -96,6 +98,19 @@ EXPECTED = {
     "cases.show_visible_case",
     "cases.transition",
     "cases.update_case",
+    "approvals.approve",
+    "approvals.approve_decision",
+    "approvals.case_conflicts",
+    "approvals.justify",
+    "approvals.list_decisions",
+    "approvals.record_decision",
+    "ledger.record_submission",
+    "reports.diff_draft",
+    "reports.draft_report",
+    "reports.get_draft",
+    "reports.list_drafts",
+    "reports.preview",
+    "reports.visible_ref",
     "waivers.approve",
     "waivers.list_waivers",
     "waivers.pending",

@@ -20,7 +20,8 @@ from typing import Any
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
-from vulndesk.services import claims, clocks, disclosure_guard
+from vulndesk.services import access, claims, clocks, disclosure_guard, reports
+from vulndesk.services.access import Principal
 from vulndesk.services.approvals import check_current
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -88,7 +89,7 @@ def _outgoing(uow: UnitOfWork, record: DraftRecord) -> disclosure_guard.Outgoing
 
 def record_submission(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     ref: str,
     at: str | dt.datetime,
     receipt: str,
@@ -100,6 +101,9 @@ def record_submission(
     `at` is the instant claimed; `justification` is needed when it is older than the backdate
     limit (the entry then waits for a second person before it meets an obligation).
     """
+    reports.visible_ref(deps, principal, ref)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     if not receipt.strip():
         raise InvalidInput(
             "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"

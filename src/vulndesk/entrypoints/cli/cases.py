@@ -213,7 +213,7 @@ def case_show(
         zone = check_zone("tz", tz or container().settings.timezone)
     now = container().clock.now()
     with errors():
-        conflicts = approvals.case_conflicts(deps(), key)
+        conflicts = approvals.case_conflicts(deps(), who, key)
         proposed = waivers.pending(deps(), who, key)
     if as_json:
         print_json(
