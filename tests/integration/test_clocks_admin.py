@@ -72,7 +72,9 @@ def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Act
         waivers.approve(deps, as_person("lead-c", "test"), key, OID)
     # An approver who is not a member of the case does not know it exists.
     with pytest.raises(NotFound):
-        waivers.approve(deps, as_person("approver-x", "test"), key, str(proposed.id))
+        waivers.approve(
+            deps, as_person("approver-x", "test", roles={"approver"}), key, str(proposed.id)
+        )
     assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN  # type: ignore[attr-defined]
     # An approver account cannot propose: proposing is a coordinator's or admin's act.
     with pytest.raises(Forbidden):

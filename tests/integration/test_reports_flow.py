@@ -136,7 +136,10 @@ def test_approvals_count_only_for_active_approver_accounts(deps: Deps, actor: Ac
             approvals.approve(deps, who, draft.ref)
     with pytest.raises(Forbidden, match="roles do not allow"):
         approvals.approve(
-            deps, as_person("drafter-cn", "cli", roles=frozenset({"approver"})), draft.ref
+            # The credential claims every right; the stored account is an analyst's.
+            deps,
+            as_person("drafter-cn", "cli", roles=frozenset({"admin"})),
+            draft.ref,
         )
     approvals.approve(deps, A, draft.ref)
     # B claims headquarters; the account says cn, so the rule still wants an HQ approver.
