@@ -19,7 +19,7 @@ def is_headquarters(uow: UnitOfWork, user: User | None) -> bool:
 def approving_account(
     uow: UnitOfWork,
     name: str,
-    roles: frozenset[AccountRole] = APPROVERS,
+    roles: frozenset[AccountRole] | None = None,
     *,
     headquarters: bool = False,
 ) -> User:
@@ -29,6 +29,7 @@ def approving_account(
     Roles and unit come from the database, never from the caller: an approval (or a proposal
     that counts as one) is made only by a real account that may make it.
     """
+    roles = APPROVERS if roles is None else roles  # read now: the role set may be replaced
     user = uow.accounts.find_user(name)
     if user is None or user.disabled:
         raise Forbidden(f"{name[:63]!r} is not an active account; sign in with your own account")

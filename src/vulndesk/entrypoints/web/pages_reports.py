@@ -221,6 +221,18 @@ def _act(request: Request, who: Viewer, draft_id: str, action: Any, done: str) -
     return RedirectResponse(_link(record.ref, done=done), status_code=303)
 
 
+# Registered before `…/approve`: that route's `{draft_id:path}` would take this address.
+@router.post("/reports/{draft_id:path}/decisions/{decision}/approve")
+def approve_decision(
+    request: Request, draft_id: str, decision: int, who: CurrentViewer
+) -> Response:
+    def run(record: DraftRecord) -> None:
+        # A decision of another case answers like a missing one.
+        approvals.approve_decision(who.deps, who.principal, decision, record.draft.case)
+
+    return _act(request, who, draft_id, run, "decided")
+
+
 @router.post("/reports/{draft_id:path}/approve")
 def approve(request: Request, draft_id: str, who: CurrentViewer) -> Response:
     def run(record: DraftRecord) -> None:
@@ -248,17 +260,6 @@ def propose_decision(
         approvals.record_decision(
             who.deps, p, kind, d.case, d.recipient, reason, tuple(fields or ())
         )
-
-    return _act(request, who, draft_id, run, "decided")
-
-
-@router.post("/reports/{draft_id:path}/decisions/{decision}/approve")
-def approve_decision(
-    request: Request, draft_id: str, decision: int, who: CurrentViewer
-) -> Response:
-    def run(record: DraftRecord) -> None:
-        # A decision of another case answers like a missing one.
-        approvals.approve_decision(who.deps, who.principal, decision, record.draft.case)
 
     return _act(request, who, draft_id, run, "decided")
 
