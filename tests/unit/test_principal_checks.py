@@ -105,6 +105,8 @@ EXPECTED = {
     "approvals.list_decisions",
     "approvals.record_decision",
     "ledger.record_submission",
+    "ledger.record_disclosure",
+    "claims.approve_backdate",
     "reports.diff_draft",
     "reports.draft_report",
     "reports.get_draft",

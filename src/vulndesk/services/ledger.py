@@ -155,7 +155,7 @@ def record_submission(
 
 def record_disclosure(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     case: str,
     recipient: str,
     kind: str,
@@ -169,6 +169,9 @@ def record_disclosure(
 
     `at` is the instant claimed; see `record_submission` for `justification`.
     """
+    key = access.check_case(deps, principal, case)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     if kind not in MANUAL_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
     if channel not in CHANNELS:
@@ -182,7 +185,6 @@ def record_disclosure(
         )
     now = deps.clock.now()
     when = claims.claimed_instant(at, now)
-    key = parse_case_key(case)
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
