@@ -10,13 +10,14 @@ from sqlalchemy import Engine, event
 
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.domain.cases import Case
-from vulndesk.services import accounts, cases, reference
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services import access, accounts, cases, reference
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Actor, Acts, Deps
 
 V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 
-def seed_reference(deps: Deps, actor: Actor) -> None:
+def seed_reference(deps: Deps, actor: Acts) -> None:
     reference.add_unit(
         deps, actor, id="hq", name="Acme Inc.", country="US", timezone="America/Los_Angeles"
     )
@@ -80,7 +81,7 @@ def seed_reference(deps: Deps, actor: Actor) -> None:
     )
 
 
-def open_case(deps: Deps, actor: Actor, **kw: Any) -> Case:
+def open_case(deps: Deps, actor: Actor | Principal, **kw: Any) -> Case:
     req = cases.OpenCase(
         **(
             {
@@ -92,10 +93,29 @@ def open_case(deps: Deps, actor: Actor, **kw: Any) -> Case:
             | kw
         )
     )
-    return cases.open_case(deps, actor, req)
+    who = (
+        actor
+        if isinstance(actor, Principal)
+        else as_person(actor.name, actor.source, actor.roles, actor.unit)
+    )
+    return cases.open_case(deps, who, req)
 
 
-def accounts_for(deps: Deps, *actors: Actor, role: str = "approver") -> None:
+def as_person(
+    name: str,
+    source: str = "test",
+    roles: frozenset[str] | set[str] = frozenset(),
+    unit: str | None = None,
+    session: str = "",
+) -> Principal:
+    """A person's principal, spelled as an `Actor` used to be: the use cases a person performs
+    check it. Without roles it is an administrator (every case, every act); stored accounts
+    (`accounts_for`) still decide approvals."""
+    del session
+    return access.person(name, frozenset(roles) or {"admin"}, unit, source)
+
+
+def accounts_for(deps: Deps, *actors: Acts, role: str = "approver") -> None:
     """Real accounts behind `actors` (with their units): approvals count only for those."""
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
     for a in actors:

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.builders import as_person
 from tests.pg import PgServer, find_pg_bin, start_server
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -119,5 +121,6 @@ def deps(container: Container) -> Deps:
 
 
 @pytest.fixture
-def actor() -> Actor:
-    return Actor("analyst-a", "test")
+def actor() -> Principal:
+    """A person acting in a test: an administrator named analyst-a (see `as_person`)."""
+    return as_person("analyst-a")

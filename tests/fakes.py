@@ -32,7 +32,7 @@ from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.rules import Calendars, default_calendars, evaluate, load_rule_sets
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor, Deps, Evaluator
+from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.ports import CaseFilter, CaseSummary, DueFilter
 from vulndesk.services.ports_notifications import OutgoingMail
 from vulndesk.services.ports_reports import HqNotice, Subscriber
@@ -55,9 +55,9 @@ def principal(
     return Principal(name, frozenset(roles), unit, scopes, f"session:{name}")
 
 
-def actor_for(name: str, *roles: str, unit: str | None = None, source: str = "test") -> Actor:
-    """The audit actor of `principal(name, *roles, unit=unit)`: for use cases taking an Actor."""
-    return principal(name, *roles, unit=unit).actor(source)
+def actor_for(name: str, *roles: str, unit: str | None = None, source: str = "test") -> Principal:
+    """A person acting on use cases: `principal(name, *roles)`, an administrator without roles."""
+    return principal(name, *(roles or ("admin",)), unit=unit)
 
 
 # ---------------------------------------------------------------- outside world

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.builders import accounts_for
+from tests.builders import accounts_for, as_person
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.services import advisories, approvals, ledger, publication, reports, waivers
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor
 
 MISSING = "VD-2026-9999"
 USERS = (
@@ -135,7 +134,7 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
     w.pdecisions = {}
     w.waivers = {}
     # Decisions are proposed by a real approver account outside the matrix of tested users.
-    second = Actor("second", "test")
+    second = as_person("second", "test")
     accounts_for(deps, setup, second)
     for key in (w.own, w.foreign):
         reports.draft_report(deps, setup, key, "nvdb", "nvdb")
@@ -147,7 +146,7 @@ def rworld(container: Container, clock: SettableClock) -> Iterator[World]:
         w.pdecisions[key] = proposed.id
         # A waiver proposed by the coordinator waits for a second person (an approver).
         waiver = waivers.propose(
-            deps, Actor("coordinator", "test"), key, "cn-rmsv-2021/report-to-nvdb", "n/a"
+            deps, as_person("coordinator", "test"), key, "cn-rmsv-2021/report-to-nvdb", "n/a"
         )
         w.waivers[key] = waiver.id
         advisories.draft(deps, SETUP_PRINCIPAL, key, {"texts": {"summary": "A flaw."}})

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 import pyotp
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
 from vulndesk.services import accounts, accounts_auth, cases
-from vulndesk.services.context import Actor
+from vulndesk.services.access import Principal
 
 with warnings.catch_warnings():
     # Starlette deprecates httpx in favour of httpx2, which is not installed here.
@@ -37,7 +37,7 @@ class World:
     foreign: str = ""  # an embargoed case with canaries; only all-case roles see it
     tokens: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
-    admin_actor: Actor = field(default_factory=lambda: Actor("setup", "test"))
+    admin_actor: Principal = field(default_factory=lambda: as_person("setup", "test"))
     used_steps: dict[str, int] = field(default_factory=dict)
     # Per-case ids of records some suites add (decisions, publication decisions, waivers).
     decisions: dict[str, int] = field(default_factory=dict)
@@ -71,7 +71,7 @@ def build_world(container: Container, clock: SettableClock) -> World:
     # Real argon2id with small costs: the production cost (~0.5 s a hash) is for attackers.
     container.__dict__["passwords"] = Argon2Hasher(time_cost=1, memory_cost=1024)
     deps = container.deps()
-    admin = Actor("setup", "test")
+    admin = as_person("setup", "test")
     seed_reference(deps, admin)
     world = World(
         container, clock, TestClient(create_app(container), base_url="https://testserver")

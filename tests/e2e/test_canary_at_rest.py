@@ -21,7 +21,7 @@ import httpx
 import pyotp
 from sqlalchemy.engine import make_url
 
-from tests.builders import seed_reference
+from tests.builders import as_person, seed_reference
 from tests.canary import database_rows, found_anywhere
 from tests.e2e.cli import Cli, free_port, wait_healthy
 from tests.waiting import SHUTDOWN, STARTUP
@@ -30,7 +30,6 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.entrypoints.web import csrf
 from vulndesk.services import accounts, accounts_auth
-from vulndesk.services.context import Actor
 
 CANARY = "CANARY-" + secrets.token_hex(6) + "-at-rest"
 PASSWORD = "correct horse battery staple"
@@ -47,7 +46,7 @@ REPORT = {
 
 def _coordinator(container: Container) -> tuple[str, str]:
     """An account for the API and console: its API token and TOTP secret."""
-    deps, admin = container.deps(), Actor("setup", "test")
+    deps, admin = container.deps(), as_person("setup", "test")
     seed_reference(deps, admin)
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
     accounts.add_user(

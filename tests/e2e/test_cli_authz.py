@@ -33,7 +33,7 @@ import typer.testing
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from tests.conftest import SHARED, TEST_KEYS
 from tests.e2e.test_authz_matrix import widen
 from vulndesk import bootstrap
@@ -75,7 +75,6 @@ from vulndesk.services.access import (
     WAIVERS,
 )
 from vulndesk.services.accounts import AccountRole
-from vulndesk.services.context import Actor
 
 Roles = frozenset[AccountRole]
 
@@ -725,7 +724,7 @@ SBOM = {
 
 def _seed(c: bootstrap.Container, w: CliWorld) -> None:
     """Reference data, an account per identity, two cases and a record of each kind on each."""
-    deps, setup, second = c.deps(), Actor("setup", "test"), Actor("second", "test")
+    deps, setup, second = c.deps(), as_person("setup", "test"), as_person("second", "test")
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
     seed_reference(deps, setup)
     parties = ("miit", "regulator"), ("cnvd", "regulator"), ("customer", "customer")
@@ -826,7 +825,7 @@ def sign_in(w: CliWorld, c: bootstrap.Container, ident: str) -> None:
     """`vulndesk login IDENT --password-stdin` with a one-time code when the account needs one."""
     code = ""
     if IDENTITIES[ident] != "reporter":
-        secret, _ = accounts.enroll_totp(c.deps(), Actor("setup", "test"), ident)
+        secret, _ = accounts.enroll_totp(c.deps(), as_person("setup", "test"), ident)
         code = pyotp.TOTP(secret).now()
     r = w.run(ident, ["login", ident, "--password-stdin"], f"{PASSWORD}\n{code}\n")
     assert r.exit_code == 0, (ident, r.stdout, r.stderr)

@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 
-from tests.builders import open_case
+from tests.builders import as_person, open_case
 from tests.e2e.test_api_support import PASSWORD, World, world
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.services import accounts_auth, approvals, cases, ledger, reports
-from vulndesk.services.context import Actor
 
 __all__ = ["world"]
 
@@ -38,9 +37,9 @@ def older_case(w: World) -> str:
     deps = w.container.deps()
     key = open_case(deps, w.admin_actor, aware=aware, members=["analyst", "approver"]).key
     # The disclosure guard: nothing reaches a regulator without two people's approval.
-    admin = Actor("admin", "test", frozenset({"admin"}), "cn")
+    admin = as_person("admin", "test", frozenset({"admin"}), "cn")
     release = approvals.record_decision(deps, admin, "release", key, "nvdb", "duty call")
-    approvals.approve_decision(deps, Actor("approver", "test"), release.id)
+    approvals.approve_decision(deps, as_person("approver", "test"), release.id)
     return key
 
 
@@ -157,15 +156,15 @@ def sign_in(w: World, user: str) -> None:
     w.client.cookies.set("vd_session", signed.secret)
 
 
-ANALYST = Actor("analyst", "test", frozenset({"analyst"}), "cn")
+ANALYST = as_person("analyst", "test", frozenset({"analyst"}), "cn")
 
 
 def approved_nvdb(w: World, key: str) -> str:
     deps = w.container.deps()
-    approver = Actor("approver", "test", frozenset({"approver"}), "cn")
+    approver = as_person("approver", "test", frozenset({"approver"}), "cn")
     draft = reports.draft_report(deps, ANALYST, key, "nvdb", "nvdb")
     # Only approving accounts approve: the admin and the approver.
-    approvals.approve(deps, Actor("admin", "test", frozenset({"admin"}), "cn"), draft.ref)
+    approvals.approve(deps, as_person("admin", "test", frozenset({"admin"}), "cn"), draft.ref)
     approvals.approve(deps, approver, draft.ref)
     return draft.ref
 

@@ -15,7 +15,7 @@ import gnupg
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.bootstrap import Container
@@ -24,7 +24,6 @@ from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.validation import validate_csaf, validate_osv, validate_provider_metadata
 from vulndesk.services import access, advisories, advisory_publish, cases, reference
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor
 
 BASE = "http://127.0.0.1:8000"  # the default VULNDESK_PUBLIC_URL of the test container
 CANARY = "CANARY-SITE-POC-7e21"
@@ -64,7 +63,11 @@ def client(container: Container) -> TestClient:
 def _publish(container: Container, signing_key: tuple[Path, str]) -> tuple[str, str]:
     """A case's advisory drafted, approved by two approvers and published to the site root."""
     deps, setup = container.deps(), container.advisory_setup
-    actor, a, b = Actor("setup", "test"), Actor("approver-a", "test"), Actor("approver-b", "test")
+    actor, a, b = (
+        as_person("setup", "test"),
+        as_person("approver-a", "test"),
+        as_person("approver-b", "test"),
+    )
     seed_reference(deps, actor)
     accounts_for(deps, a, b)
     reference.add_party(

@@ -12,11 +12,11 @@ from tests.builders import open_case, seed_reference
 from tests.e2e.cli import VULNDESK, Cli
 from vulndesk.bootstrap import Container
 from vulndesk.services import cases
-from vulndesk.services.context import Actor
+from vulndesk.services.access import Principal
 
 
 def test_user_lifecycle_from_the_command_line(
-    container: Container, db_url: str, tmp_path: Path, actor: Actor
+    container: Container, db_url: str, tmp_path: Path, actor: Principal
 ) -> None:
     deps = container.deps()
     seed_reference(deps, actor)

@@ -10,7 +10,7 @@ from pathlib import Path
 import gnupg
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
@@ -24,7 +24,7 @@ from vulndesk.exporters.validation import (
 )
 from vulndesk.services import access, advisories, advisory_publish, cases, ledger, reference
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 
 CANARY = "CANARY-POC-SECRET-51c9"
 DETAILS = {
@@ -38,8 +38,8 @@ DETAILS = {
 }
 SETUP = advisories.Setup(Publisher("Acme Inc.", "https://psirt.example.com"))
 BASE = "https://psirt.example.com"
-A = Actor("approver-a", "test", unit="de")
-B = Actor("approver-b", "test", unit="de")
+A = as_person("approver-a", "test", unit="de")
+B = as_person("approver-b", "test", unit="de")
 
 
 def who(name: str, *roles: str) -> Principal:
@@ -75,7 +75,7 @@ def site(tmp_path: Path, gpg_home: tuple[Path, str]) -> FileCsafSite:
 
 
 @pytest.fixture
-def key(deps: Deps, actor: Actor) -> str:
+def key(deps: Deps, actor: Principal) -> str:
     seed_reference(deps, actor)
     accounts_for(deps, A, B)
     reference.add_party(

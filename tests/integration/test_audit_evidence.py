@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy import text
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import VerifyResult
@@ -34,9 +34,9 @@ from vulndesk.services import (
 )
 from vulndesk.services.context import Actor, Deps
 
-A = Actor("analyst-a", "test", unit="cn")
-B = Actor("analyst-b", "test", unit="cn")
-LEAD = Actor("lead-c", "test", unit="cn")
+A = as_person("analyst-a", "test", unit="cn")
+B = as_person("analyst-b", "test", unit="cn")
+LEAD = as_person("lead-c", "test", unit="cn")
 DETAILS = {
     "summary": "Heap overflow in the web server.",
     "harm": "Remote code execution.",
@@ -89,7 +89,7 @@ def world(container: Container, actor: Actor, clock: SettableClock) -> World:
     publication.record_share(deps, A, case.key, "Partner Ltd", "CN", note="NDA 7")
     notifications.send(deps, A, case.key, kind="users")
     clock.advance(dt.timedelta(days=4))
-    worker.run_once(deps, Actor("worker-test", "worker"))
+    worker.run_once(deps, as_person("worker-test", "worker"))
     result = audit_tools.verify(deps)
     assert result.ok, result.problem
     return World(container, case.key, entry.id)

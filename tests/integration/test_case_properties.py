@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from tests.conftest import START, TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
@@ -20,9 +20,9 @@ from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import REQUIRED_ORDER, FactKind
 from vulndesk.services import cases
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 
-ACTOR = Actor("prop", "test")
+ACTOR = as_person("prop", "test")
 command = st.one_of(
     st.tuples(st.just("move"), st.sampled_from(list(CaseState))),
     st.tuples(st.just("fact"), st.sampled_from(list(FactKind)), st.integers(-3, 3), st.booleans()),

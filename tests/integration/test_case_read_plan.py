@@ -17,10 +17,10 @@ from tests.builders import open_case, seed_reference
 from vulndesk.adapters.storage.cases import _GET_CASE
 from vulndesk.bootstrap import Container
 from vulndesk.services import cases
-from vulndesk.services.context import Actor
+from vulndesk.services.access import Principal
 
 
-def test_a_case_read_searches_its_children_by_index(container: Container, actor: Actor) -> None:
+def test_a_case_read_searches_its_children_by_index(container: Container, actor: Principal) -> None:
     if container.engine.dialect.name != "sqlite":
         pytest.skip("the plan is SQLite's; PostgreSQL plans a join through the union itself")
     deps = container.deps()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import verify_chain
@@ -17,11 +17,12 @@ from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.services import cases, reference
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 
 
-def test_open_case_assigns_keys_and_scores(deps: Deps, actor: Actor) -> None:
+def test_open_case_assigns_keys_and_scores(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     first = open_case(deps, actor)
     second = open_case(deps, actor, title="Second")
@@ -32,7 +33,7 @@ def test_open_case_assigns_keys_and_scores(deps: Deps, actor: Actor) -> None:
     assert view.case.instants[FactKind.AWARE] == dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
 
 
-def test_fact_correction_keeps_history(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_fact_correction_keeps_history(deps: Deps, actor: Principal, clock: SettableClock) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor, aware="2026-11-01T10:00:00+08:00")
     clock.advance(dt.timedelta(hours=1))
@@ -56,7 +57,7 @@ def test_fact_correction_keeps_history(deps: Deps, actor: Actor, clock: Settable
     assert got.instants[FactKind.AWARE] == dt.datetime(2026, 11, 1, 1, 0, tzinfo=dt.UTC)
 
 
-def test_facts_cannot_precede_awareness_or_lie_in_future(deps: Deps, actor: Actor) -> None:
+def test_facts_cannot_precede_awareness_or_lie_in_future(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor, aware="2026-11-01T10:00:00+00:00")
     with pytest.raises(InvalidInput, match="earlier than aware"):
@@ -66,7 +67,7 @@ def test_facts_cannot_precede_awareness_or_lie_in_future(deps: Deps, actor: Acto
     assert FactKind.VERIFIED not in cases.show_case(deps, actor, case.key).case.instants
 
 
-def test_facts_that_may_predate_awareness_are_accepted(deps: Deps, actor: Actor) -> None:
+def test_facts_that_may_predate_awareness_are_accepted(deps: Deps, actor: Principal) -> None:
     """An upstream fix already out, or an incident seen before the flaw behind it, is not an
     error; exploitation known before the flaw itself is."""
     seed_reference(deps, actor)
@@ -92,7 +93,7 @@ def test_facts_that_may_predate_awareness_are_accepted(deps: Deps, actor: Actor)
     assert FactKind.EXPLOITATION_AWARE not in got
 
 
-def test_lifecycle_guards_name_missing_facts(deps: Deps, actor: Actor) -> None:
+def test_lifecycle_guards_name_missing_facts(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     cases.transition(deps, actor, case.key, "triage", "looking")
@@ -109,7 +110,7 @@ def test_lifecycle_guards_name_missing_facts(deps: Deps, actor: Actor) -> None:
         cases.transition(deps, actor, case.key, "remediating", "  ")
 
 
-def test_duplicate_needs_existing_case(deps: Deps, actor: Actor) -> None:
+def test_duplicate_needs_existing_case(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     a, b = open_case(deps, actor), open_case(deps, actor)
     with pytest.raises(GuardFailed, match="duplicate-of"):
@@ -120,7 +121,7 @@ def test_duplicate_needs_existing_case(deps: Deps, actor: Actor) -> None:
     assert moved.duplicate_of == a.key
 
 
-def test_bad_input_writes_nothing(deps: Deps, actor: Actor, container: Container) -> None:
+def test_bad_input_writes_nothing(deps: Deps, actor: Principal, container: Container) -> None:
     seed_reference(deps, actor)
     with container.engine.connect() as conn:
         before = conn.execute(text("select count(*) from audit_events")).scalar_one()
@@ -143,7 +144,7 @@ def test_bad_input_writes_nothing(deps: Deps, actor: Actor, container: Container
         assert conn.execute(text("select count(*) from audit_events")).scalar_one() == before
 
 
-def test_stale_write_is_refused(deps: Deps, actor: Actor, container: Container) -> None:
+def test_stale_write_is_refused(deps: Deps, actor: Principal, container: Container) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     now = deps.clock.now()
@@ -154,7 +155,7 @@ def test_stale_write_is_refused(deps: Deps, actor: Actor, container: Container) 
         uow.cases.save(stale, now)
 
 
-def test_details_are_encrypted_at_rest(deps: Deps, actor: Actor, container: Container) -> None:
+def test_details_are_encrypted_at_rest(deps: Deps, actor: Principal, container: Container) -> None:
     seed_reference(deps, actor)
     canary = "CANARY-7f3a9c"
     open_case(deps, actor, details={"proof_of_concept": canary, "summary": "x"})
@@ -163,7 +164,7 @@ def test_details_are_encrypted_at_rest(deps: Deps, actor: Actor, container: Cont
     assert canary.encode() not in bytes(blob)
 
 
-def test_list_filters_and_paginates(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_list_filters_and_paginates(deps: Deps, actor: Principal, clock: SettableClock) -> None:
     seed_reference(deps, actor)
     for i in range(7):
         clock.advance(dt.timedelta(minutes=1))
@@ -174,16 +175,18 @@ def test_list_filters_and_paginates(deps: Deps, actor: Actor, clock: SettableClo
             unit="cn" if i % 2 else "de",
             products={"router": []} if i % 3 else {"cloud": []},
         )
-    page, total = cases.list_cases(deps, CaseFilter(limit=3))
+    page, total = cases.list_cases(deps, as_person("reader"), CaseFilter(limit=3))
     assert total == 7 and [c.title for c in page] == ["case 6", "case 5", "case 4"]
-    assert cases.list_cases(deps, CaseFilter(unit=UnitId("cn")))[1] == 3
-    assert cases.list_cases(deps, CaseFilter(product=ProductId("cloud")))[1] == 3
+    assert cases.list_cases(deps, as_person("reader"), CaseFilter(unit=UnitId("cn")))[1] == 3
+    assert (
+        cases.list_cases(deps, as_person("reader"), CaseFilter(product=ProductId("cloud")))[1] == 3
+    )
     with pytest.raises(InvalidInput, match="sort"):
-        cases.list_cases(deps, CaseFilter(order="title; drop table cases"))
+        cases.list_cases(deps, as_person("reader"), CaseFilter(order="title; drop table cases"))
 
 
 def test_every_write_is_audited_in_a_valid_chain(
-    deps: Deps, actor: Actor, container: Container
+    deps: Deps, actor: Principal, container: Container
 ) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)
@@ -199,7 +202,7 @@ def test_every_write_is_audited_in_a_valid_chain(
     assert verify_chain(events).ok
 
 
-def test_reference_validation(deps: Deps, actor: Actor) -> None:
+def test_reference_validation(deps: Deps, actor: Principal) -> None:
     with pytest.raises(InvalidInput, match="country"):
         reference.add_unit(deps, actor, id="x", name="X", country="China", timezone="UTC")
     with pytest.raises(InvalidInput, match="timezone"):

@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import approvals, audit_tools, cases, obligations_admin, waivers
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 
 
 def _nvdb(deps: Deps, key: str) -> dict[str, CaseObligation]:
@@ -22,19 +23,19 @@ def _nvdb(deps: Deps, key: str) -> dict[str, CaseObligation]:
         return {o.id: o for o in uow.obligations.for_case(CaseKey(key))}
 
 
-LEAD = Actor("lead-a", "test", unit="cn")
-SECOND = Actor("approver-b", "test", unit="cn")
+LEAD = as_person("lead-a", "test", unit="cn")
+SECOND = as_person("approver-b", "test", unit="cn")
 OID = "cn-rmsv-2021/report-to-nvdb"
 
 
-def _waiver_case(deps: Deps, actor: Actor) -> str:
+def _waiver_case(deps: Deps, actor: Principal) -> str:
     seed_reference(deps, actor)
     accounts_for(deps, LEAD, role="coordinator")
-    accounts_for(deps, SECOND, Actor("approver-x", "test"))
+    accounts_for(deps, SECOND, as_person("approver-x", "test"))
     return open_case(deps, actor, members=["approver-b"]).key
 
 
-def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -> None:
+def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Principal) -> None:
     key = _waiver_case(deps, actor)
     with pytest.raises(InvalidInput, match="reason"):
         waivers.propose(deps, LEAD, key, OID, " ")
@@ -49,7 +50,7 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
     # A coordinator cannot approve at all; an administrator cannot approve their own proposal.
     with pytest.raises(Forbidden, match="roles"):
         waivers.approve(deps, LEAD, key, OID)
-    boss = Actor("boss-a", "test")
+    boss = as_person("boss-a", "test")
     accounts_for(deps, boss, role="admin")
     mine = waivers.propose(deps, boss, key, "cn-rmsv-2021/verify", "done elsewhere")
     with pytest.raises(GuardFailed, match="second person"):
@@ -57,24 +58,26 @@ def test_one_person_cannot_waive_an_obligation_alone(deps: Deps, actor: Actor) -
     with pytest.raises(Conflict, match="pending"):
         waivers.propose(deps, LEAD, key, OID, "again")
     assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN
-    assert sorted(waivers.pending(deps, key)) == [
+    assert sorted(waivers.pending(deps, LEAD, key)) == [
         "cn-rmsv-2021/report-to-nvdb",
         "cn-rmsv-2021/verify",
     ]
     assert _nvdb(deps, key)["cn-rmsv-2021/verify"].status is ObligationStatus.OPEN
 
 
-def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Actor) -> None:
+def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Principal) -> None:
     key = _waiver_case(deps, actor)
     proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
     with pytest.raises(Forbidden, match="not an active account"):
-        waivers.approve(deps, Actor("lead-b", "test"), key, OID)
-    accounts_for(deps, Actor("lead-c", "test"), role="coordinator")
+        waivers.approve(deps, as_person("lead-b", "test"), key, OID)
+    accounts_for(deps, as_person("lead-c", "test"), role="coordinator")
     with pytest.raises(Forbidden, match="roles"):
-        waivers.approve(deps, Actor("lead-c", "test"), key, OID)
+        waivers.approve(deps, as_person("lead-c", "test"), key, OID)
     # An approver who is not a member of the case does not know it exists.
     with pytest.raises(NotFound):
-        waivers.approve(deps, Actor("approver-x", "test"), key, str(proposed.id))
+        waivers.approve(
+            deps, as_person("approver-x", "test", roles={"approver"}), key, str(proposed.id)
+        )
     assert _nvdb(deps, key)[OID].status is ObligationStatus.OPEN
     # An approver account cannot propose: proposing is a coordinator's or admin's act.
     with pytest.raises(Forbidden):
@@ -85,7 +88,7 @@ def test_a_made_up_or_unqualified_approver_does_not_count(deps: Deps, actor: Act
 
 
 def test_the_second_real_approver_waives_it_and_it_survives_recompute(
-    deps: Deps, actor: Actor
+    deps: Deps, actor: Principal
 ) -> None:
     key = _waiver_case(deps, actor)
     proposed = waivers.propose(deps, LEAD, key, OID, "not our product")
@@ -110,7 +113,7 @@ def test_the_second_real_approver_waives_it_and_it_survives_recompute(
 
 
 def test_org_option_is_checked_and_recomputes_open_cases(
-    container: Container, deps: Deps, actor: Actor
+    container: Container, deps: Deps, actor: Principal
 ) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)
@@ -129,7 +132,7 @@ def test_org_option_is_checked_and_recomputes_open_cases(
 
 
 def test_calendar_override_moves_working_day_deadlines(
-    container: Container, deps: Deps, actor: Actor
+    container: Container, deps: Deps, actor: Principal
 ) -> None:
     seed_reference(deps, actor)
     obligations_admin.set_option(
@@ -150,7 +153,7 @@ def test_calendar_override_moves_working_day_deadlines(
 
 
 def test_rule_options_coexist_with_other_settings(
-    deps: Deps, actor: Actor, container: Container
+    deps: Deps, actor: Principal, container: Container
 ) -> None:
     """Settings of other areas in the same table (reports.*) do not block rule options."""
     from vulndesk.services import oversight

@@ -10,7 +10,8 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import cases
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import DueFilter
 
 EARLY_WARNING = "eu-cra-2024/early-warning"
@@ -23,7 +24,7 @@ def _status(container: Container, key: str, ob: str) -> ObligationStatus | None:
 
 
 def test_retracted_trigger_leaves_the_obligation_on_record(
-    deps: Deps, actor: Actor, container: Container, clock: SettableClock
+    deps: Deps, actor: Principal, container: Container, clock: SettableClock
 ) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor, aware="2026-11-01T08:00:00+00:00")

@@ -25,7 +25,7 @@ def test_the_demo_files_one_nvdb_report_on_time_and_one_late(
         assert sorted(entry.entry.approvers) == ["approver-cn", "approver-hq"]
         [clock] = [
             o
-            for o in cases.show_case(deps, demo.ACTOR, entry.entry.case).obligations
+            for o in cases.show_case(deps, demo.LOADER, entry.entry.case).obligations
             if o.id == NVDB
         ]
         statuses[entry.entry.case] = clock

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
@@ -23,8 +23,8 @@ from vulndesk.services import (
 )
 from vulndesk.services.context import Actor, Deps
 
-A = Actor("analyst-a", "test", unit="cn")
-B = Actor("approver-b", "test", unit="cn")
+A = as_person("analyst-a", "test", unit="cn")
+B = as_person("approver-b", "test", unit="cn")
 DETAILS = {
     "summary": "Heap overflow in the web server.",
     "harm": "Remote code execution.",
@@ -205,8 +205,9 @@ def test_publication_decision_needs_a_second_person(
     assert _gate(deps, actor, key, during)["RMSV 9(6)"] is Result.FAIL
     with pytest.raises(GuardFailed, match="second person"):
         publication.approve_decision(deps, A, key, decided.id)
-    analyst = Actor("analyst-c", "api:test", frozenset({"analyst"}), "cn")
-    with pytest.raises(Forbidden, match="approver"):
+    analyst = as_person("analyst-c", "api:test", frozenset({"analyst"}), "cn")
+    accounts_for(deps, analyst, role="analyst")  # a real account, but not an approver
+    with pytest.raises(Forbidden, match="roles do not allow"):
         publication.approve_decision(deps, analyst, key, decided.id)
     assert _gate(deps, actor, key, during)["RMSV 9(6)"] is Result.FAIL
     done = publication.approve_decision(deps, B, key, decided.id)

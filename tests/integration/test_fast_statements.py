@@ -31,7 +31,7 @@ from sqlalchemy.exc import (
     StatementError,
 )
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.intake import SqlIdempotencyStore
@@ -52,7 +52,8 @@ from vulndesk.domain.errors import NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
 from vulndesk.services import cases
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 
@@ -256,8 +257,8 @@ def test_with_echo_the_normal_path_runs_and_answers_the_same(db_url: str) -> Non
 # -- the reads moved to fast statements answer as the normal path does
 
 
-def _seeded(deps: Deps) -> Actor:
-    actor = Actor("analyst-a", "test")
+def _seeded(deps: Deps) -> Principal:
+    actor = as_person("analyst-a", "test")
     seed_reference(deps, actor)
     return actor
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
-from tests.builders import statements_sent
+from tests.builders import as_person, statements_sent
 from tests.waiting import MEET, until
 from vulndesk.adapters.storage.group_commit import _Item
 from vulndesk.adapters.storage.shared import SqlSharedTransactions
@@ -21,10 +21,10 @@ from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import UnitId
 from vulndesk.entrypoints.api.idempotency import run_idempotent
 from vulndesk.services import audit_tools, reference
-from vulndesk.services.context import Actor, Deps, joined, run_joined
+from vulndesk.services.context import Deps, joined, run_joined
 from vulndesk.services.ports import UnitOfWork
 
-ACTOR = Actor("coordinator", "test")
+ACTOR = as_person("coordinator", "test")
 
 
 class GroupCommit:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.builders import seed_reference
+from tests.builders import as_person, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services import cases, imports
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 
 
@@ -38,11 +39,11 @@ def _with_purl_vulns(base: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def _count(deps: Deps) -> int:
-    return cases.list_cases(deps, CaseFilter())[1]
+    return cases.list_cases(deps, as_person("reader"), CaseFilter())[1]
 
 
 def test_every_sample_imports(
-    deps: Deps, actor: Actor, container: Container, shared_dir: Path
+    deps: Deps, actor: Principal, container: Container, shared_dir: Path
 ) -> None:
     seed_reference(deps, actor)
     total = 0
@@ -57,7 +58,7 @@ def test_every_sample_imports(
 
 
 def test_reimport_updates_and_links_products_by_purl(
-    deps: Deps, actor: Actor, container: Container, shared_dir: Path
+    deps: Deps, actor: Principal, container: Container, shared_dir: Path
 ) -> None:
     seed_reference(deps, actor)
     sbom = {
@@ -89,7 +90,7 @@ def test_reimport_updates_and_links_products_by_purl(
 
 
 def test_broken_vulnerability_in_the_middle_stores_nothing(
-    deps: Deps, actor: Actor, container: Container, shared_dir: Path
+    deps: Deps, actor: Principal, container: Container, shared_dir: Path
 ) -> None:
     seed_reference(deps, actor)
     doc = _with_purl_vulns(_doc(shared_dir), 3)
@@ -102,7 +103,7 @@ def test_broken_vulnerability_in_the_middle_stores_nothing(
 
 
 def test_schema_errors_name_the_path(
-    deps: Deps, actor: Actor, container: Container, shared_dir: Path
+    deps: Deps, actor: Principal, container: Container, shared_dir: Path
 ) -> None:
     seed_reference(deps, actor)
     doc = _doc(shared_dir)

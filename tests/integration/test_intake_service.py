@@ -13,7 +13,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.services import cases, intake, intake_duplicates, intake_receipts, reference
-from vulndesk.services.context import Actor
+from vulndesk.services.access import Principal
 
 
 def _report(container: Container, **kw: str) -> intake.IntakeReceipt:
@@ -29,7 +29,7 @@ def _report(container: Container, **kw: str) -> intake.IntakeReceipt:
 
 
 @pytest.fixture
-def seeded(container: Container, actor: Actor) -> Container:
+def seeded(container: Container, actor: Principal) -> Container:
     seed_reference(container.deps(), actor)
     return container
 
@@ -47,7 +47,7 @@ def test_receipt_logs_time_channel_keyed_source_hash_size(seeded: Container) -> 
 
 
 def test_purge_refuses_entries_younger_than_six_shanghai_months(
-    seeded: Container, actor: Actor, clock: SettableClock
+    seeded: Container, actor: Principal, clock: SettableClock
 ) -> None:
     _report(seeded)
     clock.set(dt.datetime(2027, 5, 1, 17, 0, tzinfo=dt.UTC))  # 2027-05-02 01:00 in Shanghai
@@ -77,7 +77,7 @@ def test_retention_floor_counts_calendar_months_in_shanghai(now: dt.datetime, fl
     )
 
 
-def test_duplicate_suggestion_finds_the_similar_case(seeded: Container, actor: Actor) -> None:
+def test_duplicate_suggestion_finds_the_similar_case(seeded: Container, actor: Principal) -> None:
     deps = seeded.deps()
     similar = open_case(
         deps,
@@ -99,7 +99,7 @@ def test_duplicate_suggestion_finds_the_similar_case(seeded: Container, actor: A
     assert suggestions[0].score >= 0.5
 
 
-def test_messages_need_the_token(seeded: Container, actor: Actor) -> None:
+def test_messages_need_the_token(seeded: Container, actor: Principal) -> None:
     got = _report(seeded)
     intake.reply(seeded.deps(), actor, got.tracking, "Thanks, we are looking")
     status = intake.report_status(seeded.deps(), got.tracking, got.token)
@@ -115,7 +115,7 @@ def test_unknown_unit_or_language_is_refused(seeded: Container) -> None:
 
 
 def test_a_report_is_filed_under_the_unit_that_makes_the_product(
-    seeded: Container, actor: Actor
+    seeded: Container, actor: Principal
 ) -> None:
     """The maker's unit carries the duty to act; unknown products go to the intake unit."""
     reference.add_product(

@@ -18,7 +18,7 @@ from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.services import audit_tools, cases, intake, keys
-from vulndesk.services.context import Actor
+from vulndesk.services.access import Principal
 from vulndesk.services.ports_intake import StoredResponse, Upload
 
 
@@ -32,7 +32,7 @@ def keyed(db_url: str, tmp_path: Path, clock: SettableClock) -> Iterator[Contain
     c.close()
 
 
-def _populate(c: Container, actor: Actor) -> list[str]:
+def _populate(c: Container, actor: Principal) -> list[str]:
     deps = c.deps()
     seed_reference(deps, actor)
     keys_ = [open_case(deps, actor, title=f"Case {n}").key for n in range(6)]
@@ -48,7 +48,7 @@ def _populate(c: Container, actor: Actor) -> list[str]:
     return [*keys_, got.case_key]
 
 
-def test_rotation_while_reading_then_drop_old(keyed: Container, actor: Actor) -> None:
+def test_rotation_while_reading_then_drop_old(keyed: Container, actor: Principal) -> None:
     case_keys = _populate(keyed, actor)
     failures: list[BaseException] = []
     reads = 0
@@ -97,7 +97,7 @@ def test_rotation_while_reading_then_drop_old(keyed: Container, actor: Actor) ->
     fresh.close()
 
 
-def test_drop_old_refuses_while_old_ciphertexts_remain(keyed: Container, actor: Actor) -> None:
+def test_drop_old_refuses_while_old_ciphertexts_remain(keyed: Container, actor: Principal) -> None:
     _populate(keyed, actor)
     with keyed.uow() as uow:
         uow.keys.rotate_file(str(keyed.settings.effective_key_file))
@@ -112,7 +112,7 @@ def test_drop_old_refuses_while_old_ciphertexts_remain(keyed: Container, actor: 
 
 
 def test_rotation_covers_accounts_and_ledger_written_by_their_repositories(
-    keyed: Container, actor: Actor
+    keyed: Container, actor: Principal
 ) -> None:
     case_keys = _populate(keyed, actor)
     now = keyed.clock.now()

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.builders import accounts_for, open_case
+from tests.builders import accounts_for, as_person, open_case
 from tests.integration.test_reports_flow import DETAILS
 from tests.integration.test_reports_flow import seed as seed_reports
 from vulndesk.adapters.clock import SettableClock
@@ -24,10 +24,10 @@ from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import approvals, case_views, cases, claims, ledger, reports
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 
-A = Actor("analyst-a", "test", unit="de")
-B = Actor("approver-b", "test", unit="de")
+A = as_person("analyst-a", "test", unit="de")
+B = as_person("approver-b", "test", unit="de")
 BERLIN = dt.timezone(dt.timedelta(hours=2))  # CEST: every instant below is before 25 October
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 FINAL = "eu-cra-2024/final-report"
@@ -37,7 +37,7 @@ COORDINATOR = Principal(
 )
 
 
-def seed(deps: Deps, actor: Actor) -> None:
+def seed(deps: Deps, actor: Principal) -> None:
     """The reports flow's organisation, and real accounts behind this file's two people."""
     seed_reports(deps, actor)
     accounts_for(deps, B)  # analyst-a has its account from the reports flow
@@ -49,7 +49,7 @@ def obligation(deps: Deps, key: str, wanted: str) -> CaseObligation:
     return found[0]
 
 
-def exploited_case(deps: Deps, actor: Actor, clock: SettableClock) -> str:
+def exploited_case(deps: Deps, actor: Principal, clock: SettableClock) -> str:
     """A German unit's exploited and fixed vulnerability: the CRA final report falls due
     at 2026-10-16 00:00 Brussels (14 days after the fix's local date)."""
     clock.set(dt.datetime(2026, 9, 14, 9, 0, tzinfo=BERLIN))
@@ -78,7 +78,9 @@ def approved_final_report(deps: Deps, key: str) -> str:
     return draft.ref
 
 
-def test_a_claim_in_the_future_is_refused(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_a_claim_in_the_future_is_refused(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     key = exploited_case(deps, actor, clock)
     ref = approved_final_report(deps, key)
     with pytest.raises(InvalidInput) as caught:
@@ -91,7 +93,7 @@ def test_a_claim_in_the_future_is_refused(deps: Deps, actor: Actor, clock: Setta
 
 
 def test_a_claim_before_the_drafts_approval_is_refused(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
     clock.advance(dt.timedelta(seconds=30))  # approved at 12:00:30
@@ -111,7 +113,7 @@ def test_a_claim_before_the_drafts_approval_is_refused(
 
 
 def test_a_claim_before_aware_or_before_the_trigger_is_refused(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
     before_aware = dt.datetime(2026, 9, 13, 12, 0, tzinfo=BERLIN)
@@ -128,7 +130,7 @@ def test_a_claim_before_aware_or_before_the_trigger_is_refused(
 
 
 def test_a_cra_final_report_six_days_late_is_met_late(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
     clock.set(dt.datetime(2026, 10, 21, 23, 0, tzinfo=BERLIN))
@@ -145,7 +147,7 @@ def test_a_cra_final_report_six_days_late_is_met_late(
 
 
 def test_a_house_sla_twelve_days_late_is_met_late(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, aware=dt.datetime(2026, 9, 20, tzinfo=SHANGHAI))
@@ -166,7 +168,7 @@ def test_a_house_sla_twelve_days_late_is_met_late(
 
 
 def test_the_on_time_rate_counts_met_late_as_missed(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     seed(deps, actor)
     week_dates = [dt.datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI)] * 2
@@ -185,7 +187,7 @@ def test_the_on_time_rate_counts_met_late_as_missed(
 
 
 def test_a_backdated_submission_waits_for_a_second_person(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
     clock.set(dt.datetime(2026, 10, 21, 23, 0, tzinfo=BERLIN))
@@ -227,14 +229,14 @@ def test_a_backdated_submission_waits_for_a_second_person(
     )
     row = ledger.export_row(ledger.list_entries(deps, key)[0])
     assert (row["backdated"], row["backdate_status"]) == (True, "approved")
-    third = Actor("third", "test", unit="de")
+    third = as_person("third", "test", unit="de")
     accounts_for(deps, third)
     with pytest.raises(GuardFailed, match="already"):
         claims.approve_backdate(deps, third, entry.id)
 
 
 def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = exploited_case(deps, actor, clock)
     clock.advance(dt.timedelta(hours=30))
@@ -255,7 +257,7 @@ def test_a_recent_claim_needs_no_justification_and_an_old_one_names_the_limit(
 
 
 def test_migration_0012_turns_stored_late_meetings_into_met_late(
-    container: Container, actor: Actor, clock: SettableClock
+    container: Container, actor: Principal, clock: SettableClock
 ) -> None:
     deps = container.deps()
     seed(deps, actor)
@@ -275,7 +277,7 @@ def test_migration_0012_turns_stored_late_meetings_into_met_late(
 
 
 def test_a_claim_in_the_same_minute_as_aware_stands(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     """The console's form gives the instant to the minute; a report filed at 15:42:01 and a
     disclosure claimed at 15:42 (the same minute) is not "before the vulnerability was known"."""

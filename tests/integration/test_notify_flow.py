@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -36,6 +36,7 @@ from vulndesk.services import (
     reports,
     worker,
 )
+from vulndesk.services.access import Principal
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.ports_worker import OutboxStatus
 
@@ -157,7 +158,7 @@ def desk(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp) -> Itera
         c.close()
 
 
-def seed(deps: Deps, actor: Actor, hook_url: str | None = None) -> str:
+def seed(deps: Deps, actor: Principal, hook_url: str | None = None) -> str:
     seed_reference(deps, actor)
     reference.add_party(
         deps, actor, id="bank-cn", name="Bank of Shenzhen", kind="customer", country="CN",
@@ -196,7 +197,7 @@ def status_of(deps: Deps, case: str, obligation: str) -> ObligationStatus:
 
 
 def test_full_flow_mail_and_webhook_once_across_restart(
-    desk: Desk, smtp: Smtp, hook: str, actor: Actor
+    desk: Desk, smtp: Smtp, hook: str, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -268,7 +269,7 @@ def test_full_flow_mail_and_webhook_once_across_restart(
 
 
 def test_smtp_down_is_retried_with_backoff_then_delivered_once(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     deps = desk.deps()
     key = seed(deps, actor)
@@ -297,7 +298,7 @@ def test_smtp_down_is_retried_with_backoff_then_delivered_once(
 
 
 def test_an_existing_notice_draft_must_be_approved_first(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -307,7 +308,7 @@ def test_an_existing_notice_draft_must_be_approved_first(
         notifications.send(deps, actor, key, recipient="bank-cn")
     assert notifications.plan(deps, key)[0].blocked is not None
 
-    approvers = (Actor("approver-b", "test"), Actor("approver-c", "test"))
+    approvers = (as_person("approver-b", "test"), as_person("approver-c", "test"))
     accounts_for(deps, *approvers)
     for who in approvers:
         approvals.approve(deps, who, draft.ref)
@@ -318,12 +319,12 @@ def test_an_existing_notice_draft_must_be_approved_first(
     (entry,) = ledger.list_entries(deps, key)
     assert entry.entry.draft_ref == draft.ref
     assert set(entry.entry.approvers) == {"approver-b", "approver-c"}
-    assert reports.get_draft(deps, draft.ref).status == "submitted"
+    assert reports.get_draft(deps, as_person("reader"), draft.ref).status == "submitted"
     assert len(smtp.inbox.messages) == 1
 
 
 def test_headquarters_notices_are_mailed_to_subscribers_once(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -348,7 +349,7 @@ def test_headquarters_notices_are_mailed_to_subscribers_once(
 
 
 def test_upstream_and_csirt_notices_carry_no_secret_fields(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -378,7 +379,7 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
     # A CSIRT is a government: two people approve what it is told (a release decision).
     with pytest.raises(GuardFailed, match="two-person"):
         notifications.send(deps, actor, key, kind="csirt")
-    proposer, second = Actor("approver-a", "test"), Actor("approver-b", "test")
+    proposer, second = as_person("approver-a", "test"), as_person("approver-b", "test")
     accounts_for(deps, proposer, second)  # decisions count only for real approver accounts
     release = approvals.record_decision(deps, proposer, "release", key, "cncert", "CNCERT duty")
     approvals.approve_decision(deps, second, release.id)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bench.datagen import bench_key, generate_audit, generate_cases
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey, UnitId
 from vulndesk.services import audit_tools
-from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
 
 
@@ -33,7 +32,7 @@ def test_generated_audit_chain_verifies_and_the_application_continues_it(
     generate_audit(container.engine, 1_234, batch=500)
     result = audit_tools.verify(container.deps())
     assert result.ok and result.checked == 1_234, result
-    actor = Actor("bench", "test")
+    actor = as_person("bench", "test")
     seed_reference(container.deps(), actor)  # the generator adds only units it lacks
     generate_cases(container.engine, 5, per_case=1)
     open_case(container.deps(), actor)  # ids continue after the generated rows

@@ -9,26 +9,27 @@ from typing import Any
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.rules.publication import Attachment, Result, Share
 from vulndesk.services import cases, publication, reference, thirdparty
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports_publication import FILING_FIELDS
 
 READY = {"summary": "Heap overflow in httpd.", "remediation": "Update to 2.0."}
 
 
-def _results(deps: Deps, actor: Actor, key: str, **kw: Any) -> dict[str, Result]:
+def _results(deps: Deps, actor: Principal, key: str, **kw: Any) -> dict[str, Result]:
     gate = publication.check(deps, actor, publication.CheckRequest(key, **kw))
     return {c.article: c.result for c in gate.checks}
 
 
 def test_gate_reads_facts_blackouts_decisions_and_shares(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     seed_reference(deps, actor)
     key = open_case(deps, actor, details=READY).key
@@ -42,7 +43,9 @@ def test_gate_reads_facts_blackouts_decisions_and_shares(
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL
     consent = publication.decide(deps, actor, key, "mps_consent", "summit", "MPS letter 2026-17")
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.FAIL  # one person
-    publication.approve_decision(deps, Actor("second", "test"), key, consent.id)
+    second = as_person("second", "test")
+    accounts_for(deps, second)  # the second person is a real approver account
+    publication.approve_decision(deps, second, key, consent.id)
     assert _results(deps, actor, key, at=during)["RMSV 9(6)"] is Result.PASS
 
     # A share abroad is refused by the disclosure guard; one recorded before it existed
@@ -69,7 +72,7 @@ def test_gate_reads_facts_blackouts_decisions_and_shares(
 
 
 def test_blackout_names_are_unique_and_spans_valid(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     now = clock.now()
     publication.add_blackout(deps, actor, "games", now, now + dt.timedelta(days=1))
@@ -80,7 +83,7 @@ def test_blackout_names_are_unique_and_spans_valid(
     assert [w.name for w in publication.list_blackouts(deps)] == ["games"]
 
 
-def test_cli_exit_codes_and_json(deps: Deps, actor: Actor, db_url: str, tmp_path: Path) -> None:
+def test_cli_exit_codes_and_json(deps: Deps, actor: Principal, db_url: str, tmp_path: Path) -> None:
     seed_reference(deps, actor)
     key = open_case(deps, actor, details=READY, aware="2026-11-01T00:00:00+00:00").key
     cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
@@ -116,7 +119,7 @@ def test_cli_exit_codes_and_json(deps: Deps, actor: Actor, db_url: str, tmp_path
     assert cli.run("publication", "check", key, "--kind", "tweet", ok=False).returncode == 2
 
 
-def test_third_party_case_vendor_tracking(deps: Deps, actor: Actor) -> None:
+def test_third_party_case_vendor_tracking(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     reference.add_party(
         deps,
@@ -143,7 +146,9 @@ def test_third_party_case_vendor_tracking(deps: Deps, actor: Actor) -> None:
     assert set(_results(deps, actor, case.key).values()) == {Result.PASS}
 
 
-def test_filing_stored_and_exported(deps: Deps, actor: Actor, db_url: str, tmp_path: Path) -> None:
+def test_filing_stored_and_exported(
+    deps: Deps, actor: Principal, db_url: str, tmp_path: Path
+) -> None:
     with pytest.raises(NotFound):
         thirdparty.filing(deps, actor)
     with pytest.raises(InvalidInput, match=r"filing\.colour"):

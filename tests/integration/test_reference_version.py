@@ -6,11 +6,11 @@ import itertools
 
 from sqlalchemy import text
 
+from tests.builders import as_person
 from vulndesk.bootstrap import Container
 from vulndesk.services import obligations_admin, reference
-from vulndesk.services.context import Actor
 
-ACTOR = Actor("admin", "test")
+ACTOR = as_person("admin", "test")
 TABLES = ("org_units", "products", "org_settings", "calendar_overrides")
 
 

@@ -9,7 +9,8 @@ import pytest
 from tests.builders import open_case, seed_reference
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services import notifications, reference, reports
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 
 ENTITY = reference.UnitContact(
     legal_name="艾克米（深圳）科技有限公司 (Acme Shenzhen Technology Co., Ltd.)",
@@ -20,14 +21,14 @@ ENTITY = reference.UnitContact(
 FIELDS = ("organisation", "contact_name", "contact_email", "contact_phone")
 
 
-def _seed(deps: Deps, actor: Actor) -> str:
+def _seed(deps: Deps, actor: Principal) -> str:
     seed_reference(deps, actor)
     reference.add_party(deps, actor, id="enisa", name="ENISA", kind="csirt", country="GR")
     return open_case(deps, actor, upstream_component=True).key
 
 
 def _entity_fields(
-    deps: Deps, actor: Actor, key: str, kind: str, recipient: str
+    deps: Deps, actor: Principal, key: str, kind: str, recipient: str
 ) -> dict[str, list[str]]:
     record = reports.draft_report(deps, actor, key, kind, recipient)
     doc = json.loads(record.draft.content)
@@ -35,7 +36,7 @@ def _entity_fields(
     return {f["key"]: f["values"] for f in doc["fields"] if f["section"] == section}
 
 
-def _notice_text(deps: Deps, actor: Actor, key: str) -> str:
+def _notice_text(deps: Deps, actor: Principal, key: str) -> str:
     """The newest frozen upstream notice mail's plain text, as it would be sent."""
     (queued,) = notifications.send(deps, actor, key, kind="upstream")
     with deps.uow() as uow:
@@ -48,7 +49,7 @@ def _notice_text(deps: Deps, actor: Actor, key: str) -> str:
     ("kind", "recipient"), [("nvdb", "nvdb"), ("enisa.vulnerability_notification", "enisa")]
 )
 def test_regulator_reports_name_the_reporting_entity_once_set(
-    deps: Deps, actor: Actor, kind: str, recipient: str
+    deps: Deps, actor: Principal, kind: str, recipient: str
 ) -> None:
     key = _seed(deps, actor)
     before = _entity_fields(deps, actor, key, kind, recipient)
@@ -73,7 +74,7 @@ def test_regulator_reports_name_the_reporting_entity_once_set(
 
 
 def test_notices_carry_the_contact_and_not_provided_only_when_unset(
-    deps: Deps, actor: Actor
+    deps: Deps, actor: Principal
 ) -> None:
     key = _seed(deps, actor)
     unset = _notice_text(deps, actor, key)
@@ -90,7 +91,7 @@ def test_notices_carry_the_contact_and_not_provided_only_when_unset(
     assert "not provided" not in text.split("Contact:")[-1]
 
 
-def test_contact_fields_are_validated_by_name(deps: Deps, actor: Actor) -> None:
+def test_contact_fields_are_validated_by_name(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     bad = {
         "contact_email": reference.UnitContact(contact_email="psirt at acme"),
@@ -109,7 +110,7 @@ def test_contact_fields_are_validated_by_name(deps: Deps, actor: Actor) -> None:
     assert reference.get_unit(deps, "cn").contact_email is None
 
 
-def test_contact_is_kept_cleared_and_audited(deps: Deps, actor: Actor) -> None:
+def test_contact_is_kept_cleared_and_audited(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     reference.set_unit_contact(deps, actor, "cn", ENTITY)
     reference.set_unit_contact(deps, actor, "cn", reference.UnitContact(contact_phone=""))

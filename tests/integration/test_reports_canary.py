@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import open_case
+from tests.builders import as_person, open_case
 from tests.canary import database_rows, found_anywhere
 from tests.integration.test_reports_flow import DETAILS, A, B, seed
 from vulndesk.adapters.clock import SettableClock
@@ -21,7 +21,8 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.parties import PartyKind
 from vulndesk.exporters.report_kinds import REGISTRY
 from vulndesk.services import approvals, ledger, reports
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 
 CANARY = "CANARY-7f3e9a-SECRET"
 RECIPIENTS = {
@@ -35,13 +36,13 @@ RECIPIENTS = {
 }
 
 
-def _secret_case(deps: Deps, actor: Actor) -> str:
+def _secret_case(deps: Deps, actor: Principal) -> str:
     secrets = {f: f"{CANARY} in {f}" for f, c in DETAIL_FIELDS.items() if c is Sensitivity.SECRET}
     return open_case(deps, actor, details={**DETAILS, **secrets}).key
 
 
 def test_canary_in_every_secret_field_never_leaves(
-    deps: Deps, actor: Actor, container: Container, clock: SettableClock, db_url: str
+    deps: Deps, actor: Principal, container: Container, clock: SettableClock, db_url: str
 ) -> None:
     seed(deps, actor)
     key = _secret_case(deps, actor)
@@ -61,7 +62,7 @@ def test_canary_in_every_secret_field_never_leaves(
     approvals.approve(deps, A, nvdb.ref)
     approvals.approve(deps, B, nvdb.ref)
     ledger.record_submission(deps, A, nvdb.ref, clock.now(), "NVDB-1")
-    for record in reports.list_drafts(deps, key):
+    for record in reports.list_drafts(deps, as_person("reader"), key):
         assert CANARY not in record.draft.content
     exported = [json.dumps(ledger.export_row(e)) for e in ledger.list_entries(deps)]
     assert exported and not [line for line in exported if CANARY in line]
@@ -91,7 +92,7 @@ def _has_cjk_font() -> bool:
 @pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning")
 @pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font installed (fonts-noto-cjk)")
 def test_pdf_preview_of_nvdb_draft_has_chinese_labels_and_no_secret(
-    deps: Deps, actor: Actor, container: Container, caplog: pytest.LogCaptureFixture
+    deps: Deps, actor: Principal, container: Container, caplog: pytest.LogCaptureFixture
 ) -> None:
     from pypdf import PdfReader
 

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import accounts_for, open_case, seed_reference
+from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import (
+    access,
     accounts,
     approvals,
     cases,
-    clocks_query,
     ledger,
     oversight,
     reference,
     reports,
 )
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 
-A = Actor("analyst-a", "test", unit="cn")
-B = Actor("analyst-b", "test", unit="cn")
-HQ = Actor("officer-hq", "test", unit="hq")
+A = as_person("analyst-a", "test", unit="cn")
+B = as_person("analyst-b", "test", unit="cn")
+HQ = as_person("officer-hq", "test", unit="hq")
 DETAILS = {
     "summary": "Heap overflow in the web server.",
     "harm": "Remote code execution.",
@@ -31,7 +32,7 @@ DETAILS = {
 }
 
 
-def seed(deps: Deps, actor: Actor) -> None:
+def seed(deps: Deps, actor: Principal) -> None:
     """The builders' organisation, one recipient of every kind, and the approvers' accounts."""
     seed_reference(deps, actor)
     accounts_for(deps, A, B, HQ)
@@ -55,7 +56,7 @@ def nvdb_obligation(deps: Deps, key: str) -> ObligationStatus:
 
 
 def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
@@ -64,7 +65,9 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     assert draft.ref == f"{case.key}/nvdb/nvdb/v1"
     approvals.approve(deps, A, draft.ref)
     with pytest.raises(GuardFailed, match="already approved"):
-        approvals.approve(deps, Actor("analyst-a", "web", unit="cn", session="other"), draft.ref)
+        approvals.approve(
+            deps, as_person("analyst-a", "web", unit="cn", session="other"), draft.ref
+        )
     with pytest.raises(GuardFailed, match="only approved"):
         ledger.record_submission(deps, A, draft.ref, clock.now(), "NVDB-1")
     done = approvals.approve(deps, B, draft.ref)
@@ -75,7 +78,8 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     assert entry.entry.disclosure_kind == "nvdb-report"
     assert entry.entry.sha256 == draft.draft.sha256
     assert nvdb_obligation(deps, case.key) is ObligationStatus.MET
-    due = clocks_query.due_soon(deps, __import__("datetime").timedelta(days=30))
+    reader = access.person("coordinator-cn", {"coordinator"}, "cn")
+    due = access.due_soon(deps, reader, __import__("datetime").timedelta(days=30), None, 100)
     assert not [o for o in due if o.case == case.key and o.id.endswith("report-to-nvdb")]
     with pytest.raises(GuardFailed):
         ledger.record_submission(deps, B, draft.ref, clock.now(), "NVDB-again")
@@ -91,7 +95,7 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     ]
 
 
-def test_redrafting_invalidates_approvals(deps: Deps, actor: Actor) -> None:
+def test_redrafting_invalidates_approvals(deps: Deps, actor: Principal) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
     first = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
@@ -101,13 +105,13 @@ def test_redrafting_invalidates_approvals(deps: Deps, actor: Actor) -> None:
     assert second.approvals == ()
     with pytest.raises(GuardFailed, match="superseded"):
         approvals.approve(deps, B, first.ref)
-    assert reports.get_draft(deps, first.ref).status == "superseded"
+    assert reports.get_draft(deps, A, first.ref).status == "superseded"
     diff = reports.diff_draft(deps, A, second.ref)[0]
     assert diff.left == first.ref
     assert "update" in diff.unified
 
 
-def test_headquarters_approver_rule(deps: Deps, actor: Actor) -> None:
+def test_headquarters_approver_rule(deps: Deps, actor: Principal) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
     draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
@@ -119,50 +123,53 @@ def test_headquarters_approver_rule(deps: Deps, actor: Actor) -> None:
     assert approvals.approve(deps, HQ, draft.ref).status == "approved"
 
 
-def test_approvals_count_only_for_active_approver_accounts(deps: Deps, actor: Actor) -> None:
+def test_approvals_count_only_for_active_approver_accounts(deps: Deps, actor: Principal) -> None:
     """Issue 14, observation 1: identity, role and headquarters unit come from the database."""
     seed(deps, actor)
-    accounts_for(deps, Actor("drafter-cn", "test", unit="cn"), role="analyst")
-    accounts_for(deps, Actor("gone-hq", "test", unit="hq"))
+    accounts_for(deps, as_person("drafter-cn", "test", unit="cn"), role="analyst")
+    accounts_for(deps, as_person("gone-hq", "test", unit="hq"))
     accounts.grant(deps, actor, "gone-hq", [], [], True)
     case = open_case(deps, actor, details=DETAILS)
     draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
     oversight.set_require_hq(deps, actor, True)
-    for who in (Actor("anyone", "cli", unit="hq"), Actor("gone-hq", "cli", unit="hq")):
+    for who in (as_person("anyone", "cli", unit="hq"), as_person("gone-hq", "cli", unit="hq")):
         with pytest.raises(Forbidden, match="not an active account"):
             approvals.approve(deps, who, draft.ref)
     with pytest.raises(Forbidden, match="roles do not allow"):
         approvals.approve(
-            deps, Actor("drafter-cn", "cli", roles=frozenset({"approver"})), draft.ref
+            # The credential claims every right; the stored account is an analyst's.
+            deps,
+            as_person("drafter-cn", "cli", roles=frozenset({"admin"})),
+            draft.ref,
         )
     approvals.approve(deps, A, draft.ref)
     # B claims headquarters; the account says cn, so the rule still wants an HQ approver.
     with pytest.raises(GuardFailed, match="headquarters"):
-        approvals.approve(deps, Actor(B.name, "cli", unit="hq"), draft.ref)
-    done = approvals.approve(deps, Actor(HQ.name, "cli", unit="cn"), draft.ref)
+        approvals.approve(deps, as_person(B.name, "cli", unit="hq"), draft.ref)
+    done = approvals.approve(deps, as_person(HQ.name, "cli", unit="cn"), draft.ref)
     assert done.status == "approved"
     assert [(a.actor, a.unit) for a in done.approvals] == [(A.name, "cn"), (HQ.name, "hq")]
     with pytest.raises(Forbidden, match="not an active account"):
         approvals.record_decision(
-            deps, Actor("anyone", "cli"), "exception", case.key, "nvdb", "r", ("summary",)
+            deps, as_person("anyone", "cli"), "exception", case.key, "nvdb", "r", ("summary",)
         )
     decision = approvals.record_decision(
         deps, A, "exception", case.key, "nvdb", "a reason", ("scope_of_impact",)
     )
     with pytest.raises(Forbidden, match="roles do not allow"):
-        approvals.approve_decision(deps, Actor("drafter-cn", "cli"), decision.id)
+        approvals.approve_decision(deps, as_person("drafter-cn", "cli"), decision.id)
     with pytest.raises(GuardFailed, match="second person"):
         approvals.approve_decision(deps, A, decision.id)
     assert approvals.approve_decision(deps, B, decision.id).approved
 
 
-def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> None:
+def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Principal) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
     draft = reports.draft_report(deps, A, case.key, "enisa.vulnerability_notification", "enisa")
     with pytest.raises(GuardFailed, match=r"Art\. 9\(7\)"):
         approvals.approve(deps, A, draft.ref)
-    [conflict] = approvals.case_conflicts(deps, case.key)
+    [conflict] = approvals.case_conflicts(deps, A, case.key)
     assert (conflict.rule, conflict.resolved_by) == ("cross-border", None)
 
     decision = approvals.record_decision(
@@ -173,7 +180,7 @@ def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> No
     with pytest.raises(GuardFailed, match="second person"):
         approvals.approve_decision(deps, A, decision.id)
     assert approvals.approve_decision(deps, B, decision.id).approved
-    assert approvals.case_conflicts(deps, case.key)[0].resolved_by == decision.id
+    assert approvals.case_conflicts(deps, A, case.key)[0].resolved_by == decision.id
     approvals.approve(deps, A, draft.ref)
     assert approvals.approve(deps, B, draft.ref).status == "approved"
 
@@ -191,7 +198,7 @@ def test_cross_border_needs_an_approved_decision(deps: Deps, actor: Actor) -> No
 
 
 def test_equal_dissemination_needs_a_justification(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
@@ -210,11 +217,11 @@ def test_equal_dissemination_needs_a_justification(
     # The second person seconds the justification, so their approval now counts.
     approvals.approve(deps, B, draft.ref, justification="The regulator needs the technical detail")
     assert approvals.approve(deps, A, draft.ref).status == "approved"
-    [justification] = approvals.list_decisions(deps, case.key)
+    [justification] = approvals.list_decisions(deps, A, case.key)
     assert justification.approvers == ("analyst-a", "analyst-b")
 
 
-def test_secret_field_leaves_only_by_approved_exception(deps: Deps, actor: Actor) -> None:
+def test_secret_field_leaves_only_by_approved_exception(deps: Deps, actor: Principal) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details={**DETAILS, "trigger_location": "parser.c:212"})
     before = reports.draft_report(deps, A, case.key, "notice.upstream", "openssl")
@@ -235,7 +242,9 @@ def test_secret_field_leaves_only_by_approved_exception(deps: Deps, actor: Actor
         )
 
 
-def test_manual_ledger_record_and_bad_input(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_manual_ledger_record_and_bad_input(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
     # A regulator is told nothing without two people's approval: a release decision.
@@ -259,12 +268,12 @@ def test_manual_ledger_record_and_bad_input(deps: Deps, actor: Actor, clock: Set
     with pytest.raises(InvalidInput, match="kind"):
         ledger.record_disclosure(deps, A, case.key, "nvdb", "gossip", clock.now(), "x")
     with pytest.raises(InvalidInput, match="draft"):
-        reports.get_draft(deps, "VD-2026-0001/nvdb")
+        reports.get_draft(deps, A, "VD-2026-0001/nvdb")
     with pytest.raises(InvalidInput, match="kind"):
         reports.draft_report(deps, A, case.key, "csaf", "nvdb")
 
 
-def test_per_recipient_override_narrows_and_refuses_secret(deps: Deps, actor: Actor) -> None:
+def test_per_recipient_override_narrows_and_refuses_secret(deps: Deps, actor: Principal) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details=DETAILS)
     reports.set_override(deps, actor, "cncert", ("public",))
@@ -286,7 +295,7 @@ def test_per_recipient_override_narrows_and_refuses_secret(deps: Deps, actor: Ac
     ],
 )
 def test_incident_reports_pass_the_guard_and_record_their_disclosure_kind(
-    deps: Deps, actor: Actor, clock: SettableClock, kind: str, recipient: str, disclosure: str
+    deps: Deps, actor: Principal, clock: SettableClock, kind: str, recipient: str, disclosure: str
 ) -> None:
     seed(deps, actor)
     case = open_case(deps, actor, details={**DETAILS, "trigger_location": "parser.c:1"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey
@@ -17,7 +17,7 @@ def _rule_sets_of(deps: Deps, key: CaseKey) -> set[str]:
     """Rule sets with a live obligation on the case (a dropped one stays, not applicable)."""
     return {
         o.id.partition("/")[0]
-        for o in access.case_obligations(deps, key)
+        for o in access.case_obligations(deps, as_person("reader"), key)
         if o.status is not ObligationStatus.NOT_APPLICABLE
     }
 

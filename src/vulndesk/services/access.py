@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from vulndesk.domain.audit_tags import member_tag
+from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.audit_tags import AuditTag, member_tag
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, UnitId, UserId, parse_case_key
@@ -51,28 +53,102 @@ ADVISORY_WRITERS = DRAFTERS
 ADVISORY_PUBLISHERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.APPROVER})
 
 
+class Credential(StrEnum):
+    """How a principal authenticated."""
+
+    SESSION = "session"  # a console or API session cookie (password + TOTP)
+    TOKEN = "token"  # an API token  # noqa: S105 - a kind, not a secret
+    CLI_LOGIN = "cli-login"  # the token stored by `vulndesk login`
+    SYSTEM = "system"  # no person: the worker, public intake, operator commands
+
+
+HUMAN_SCOPES = frozenset({"read", "write"})
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller: roles from the account, scopes from the credential."""
+    """An authenticated caller: roles from the account, scopes from the credential, and how
+    and where from it authenticated. Every use case a person performs takes one and checks it.
+    """
 
     name: str
     roles: frozenset[str]
     unit: str | None
     scopes: frozenset[str]
     credential: str  # "session:<hash prefix>" or "token:<id>", for the audit trail
+    kind: Credential = Credential.TOKEN
+    source: str = ""  # the channel as the audit trail records it: "api:<host>", "web:<host>", "cli"
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind is Credential.SYSTEM
 
     def actor(self, source: str) -> Actor:
         return Actor(self.name, source, self.roles, self.unit, self.credential)
 
+    def acting(self) -> Actor:
+        """The audit trail's actor for this principal at its own source."""
+        return self.actor(self.source or self.kind.value)
+
+    def event(
+        self,
+        at: dt.datetime,
+        tag: AuditTag,
+        object_type: str,
+        object_id: str,
+        fields: tuple[str, ...] = (),
+        **detail: str,
+    ) -> AuditEvent:
+        """An audit event by this principal at its own source (as `Actor.event`)."""
+        return self.acting().event(at, tag, object_type, object_id, fields, **detail)
+
+    def via(self, source: str, kind: Credential | None = None) -> Principal:
+        """The same principal calling from `source` (and authenticated as `kind`)."""
+        return replace(self, source=source, kind=self.kind if kind is None else kind)
+
     def has(self, roles: frozenset[AccountRole]) -> bool:
-        return bool(self.roles & roles)
+        return not self.is_system and bool(self.roles & roles)
 
     def require(self, roles: frozenset[AccountRole], scope: str = "read") -> None:
         """Object-independent permission check; never used to hide a case (that is a 404)."""
+        if self.is_system:
+            raise Forbidden("this is a person's act; a system principal may not perform it")
         if scope not in self.scopes:
             raise Forbidden(f"this credential lacks the {scope!r} scope")
         if not self.has(roles):
             raise Forbidden("your roles do not allow this")
+
+
+def system(name: str, source: str) -> Principal:
+    """A principal for work no person does (the worker, public intake, an operator command):
+    no roles, no scopes, refused by every use case a person performs."""
+    return Principal(
+        name, frozenset(), None, frozenset(), f"system:{name}", Credential.SYSTEM, source
+    )
+
+
+def worker_principal(name: str) -> Principal:
+    return system(name, "worker")
+
+
+INTAKE = system("intake", "intake")
+
+
+def operator_principal(name: str) -> Principal:
+    return system(f"operator:{name}", "cli")
+
+
+def person(
+    name: str,
+    roles: frozenset[str] | set[str] | tuple[str, ...],
+    unit: str | None = None,
+    source: str = "test",
+    kind: Credential = Credential.TOKEN,
+) -> Principal:
+    """A person's principal with read and write scope (tests, the demo loader, benches)."""
+    return Principal(
+        name, frozenset(roles), unit, HUMAN_SCOPES, f"{kind.value}:{name}", kind, source
+    )
 
 
 def visible_cases(uow: UnitOfWork, p: Principal) -> tuple[CaseKey, ...] | None:
@@ -109,9 +185,11 @@ def case_filter(deps: Deps, p: Principal, flt: CaseFilter) -> CaseFilter:
 
 
 def due_soon(
-    deps: Deps, p: Principal, within: dt.timedelta, unit: UnitId | None, limit: int
+    deps: Deps, principal: Principal, within: dt.timedelta, unit: UnitId | None, limit: int
 ) -> list[CaseObligation]:
     """Open and overdue deadlines in the principal's visible cases, soonest first."""
+    principal.require(CASE_READERS)
+    p = principal
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit", f"{limit} is out of range", "1-1000")
     until = deps.clock.now() + within
@@ -120,8 +198,14 @@ def due_soon(
         return uow.obligations.due(DueFilter(until=until, unit=unit, cases=keys, limit=limit))
 
 
-def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool) -> tuple[str, ...]:
-    """Add or remove a case member; returns the members afterwards."""
+def set_member(
+    deps: Deps, principal: Principal, key: str, user: str, present: bool
+) -> tuple[str, ...]:
+    """Add or remove a case member (a coordinator's or administrator's act on a case they
+    see); returns the members afterwards."""
+    key = check_case(deps, principal, key)
+    principal.require(MEMBER_MANAGERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         if present and uow.accounts.find_user(user) is None:
@@ -137,12 +221,16 @@ def set_member(deps: Deps, actor: Actor, key: CaseKey, user: str, present: bool)
     return tuple(saved.members)
 
 
-def case_obligations(deps: Deps, key: CaseKey) -> list[CaseObligation]:
+def case_obligations(deps: Deps, principal: Principal, key: str) -> list[CaseObligation]:
+    """The clocks of a case the principal may see."""
+    key = check_case(deps, principal, key)
     with deps.uow() as uow:
         uow.cases.get(key)
         return uow.obligations.for_case(key)
 
 
-def case_members(deps: Deps, key: CaseKey) -> tuple[str, ...]:
+def case_members(deps: Deps, principal: Principal, key: str) -> tuple[str, ...]:
+    """The members of a case the principal may see."""
+    key = check_case(deps, principal, key)
     with deps.uow() as uow:
         return tuple(uow.cases.get(key).members)

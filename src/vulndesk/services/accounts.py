@@ -14,7 +14,7 @@ from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId, slug
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_accounts import PasswordHasher
 
@@ -83,7 +83,7 @@ def _email(value: str) -> str:
 
 def add_user(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     hasher: PasswordHasher,
     *,
     name: str,
@@ -119,7 +119,7 @@ def add_user(
 
 
 def set_password(
-    deps: Deps, actor: Actor, hasher: PasswordHasher, name: str, password: str | None = None
+    deps: Deps, actor: Acts, hasher: PasswordHasher, name: str, password: str | None = None
 ) -> str:
     """Replace a password and end the user's sessions and tokens; returns the new password."""
     now = deps.clock.now()
@@ -133,7 +133,7 @@ def set_password(
     return secret
 
 
-def enroll_totp(deps: Deps, actor: Actor, name: str, issuer: str = "vulndesk") -> tuple[str, str]:
+def enroll_totp(deps: Deps, actor: Acts, name: str, issuer: str = "vulndesk") -> tuple[str, str]:
     """Give the user a new TOTP secret (sessions and tokens end); returns (secret, URI), once."""
     now = deps.clock.now()
     secret = pyotp.random_base32()
@@ -148,7 +148,7 @@ def enroll_totp(deps: Deps, actor: Actor, name: str, issuer: str = "vulndesk") -
 
 def grant(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     name: str,
     add: Sequence[str] = (),
     remove: Sequence[str] = (),

@@ -13,9 +13,9 @@ import pyotp
 from vulndesk.domain.accounts import ApiToken, Session, User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput, VulndeskError
-from vulndesk.services.access import Principal
+from vulndesk.services.access import Credential, Principal
 from vulndesk.services.accounts import needs_totp
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_accounts import PasswordHasher
 
@@ -208,8 +208,8 @@ def revoke_own_token(deps: Deps, secret: str, source: str) -> bool:
     return revoke_token(deps, Actor(user.name, source), user.name, token.id)
 
 
-def _principal(user: User, scopes: frozenset[str], credential: str) -> Principal:
-    return Principal(user.name, user.roles, user.unit, scopes, credential)
+def _principal(user: User, scopes: frozenset[str], credential: str, kind: Credential) -> Principal:
+    return Principal(user.name, user.roles, user.unit, scopes, credential, kind)
 
 
 def session_principal(deps: Deps, secret: str) -> Principal | None:
@@ -227,7 +227,7 @@ def session_principal(deps: Deps, secret: str) -> Principal | None:
             return None
         uow.accounts.touch_session(session.token_hash, now)
         uow.commit()
-    return _principal(user, SCOPES, f"session:{session.token_hash[:12]}")
+    return _principal(user, SCOPES, f"session:{session.token_hash[:12]}", Credential.SESSION)
 
 
 def token_holds(token: ApiToken, user: User, now: dt.datetime) -> bool:
@@ -260,7 +260,7 @@ def token_holder(deps: Deps, secret: str) -> tuple[Principal, dt.datetime] | Non
     token, user = found
     if not token_holds(token, user, now):
         return None
-    return _principal(user, token.scopes, f"token:{token.id}"), token.expires_at
+    return _principal(user, token.scopes, f"token:{token.id}", Credential.TOKEN), token.expires_at
 
 
 def logout(deps: Deps, secret: str) -> None:
@@ -270,7 +270,7 @@ def logout(deps: Deps, secret: str) -> None:
 
 
 def create_token(
-    deps: Deps, actor: Actor, name: str, scopes: frozenset[str], days: int, totp: str | None
+    deps: Deps, actor: Acts, name: str, scopes: frozenset[str], days: int, totp: str | None
 ) -> Issued:
     """Issue an API token for `name`; a TOTP code is required when the account needs one."""
     now = deps.clock.now()
@@ -313,7 +313,7 @@ def create_token(
     return Issued(secret, user, expires, token_id)
 
 
-def revoke_token(deps: Deps, actor: Actor, name: str, token_id: str) -> bool:
+def revoke_token(deps: Deps, actor: Acts, name: str, token_id: str) -> bool:
     now = deps.clock.now()
     with deps.uow() as uow:
         done = uow.accounts.revoke_token(token_id, name, now)

@@ -26,13 +26,13 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.drafts import Approval, DraftRecord
-from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
+from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party
 from vulndesk.domain.policy import compare_disclosure
-from vulndesk.services import disclosure_guard
-from vulndesk.services.access import APPROVERS
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services import access, approvers, disclosure_guard, reports
+from vulndesk.services.access import APPROVERS, Principal
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.disclosure_guard import received_by_others, recipient_of
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import (
@@ -101,9 +101,10 @@ def conflicts_for_draft(uow: UnitOfWork, record: DraftRecord) -> list[CaseConfli
     return out
 
 
-def case_conflicts(deps: Deps, case: str) -> list[CaseConflict]:
+def case_conflicts(deps: Deps, principal: Principal, case: str) -> list[CaseConflict]:
     """Conflicts of the newest draft to each recipient of the case (for `case show` and the API)."""
-    key = parse_case_key(case)
+    key = access.check_case(deps, principal, case)
+    principal.require(access.CASE_READERS)
     with deps.uow() as uow:
         newest: dict[tuple[str, str], DraftRecord] = {}
         for d in uow.reports.drafts_for_case(key):
@@ -131,18 +132,9 @@ def hq_rule(uow: UnitOfWork, record: DraftRecord, approval: Approval) -> drafts.
     return drafts.HqRule(units, top)
 
 
-def approving_account(uow: UnitOfWork, actor: Actor) -> User:
-    """The stored account behind `actor`, if it is active and holds an approving role.
-
-    Roles and unit come from the database, never from the caller: an approval counts only
-    for a real account that may approve.
-    """
-    user = uow.accounts.find_user(actor.name)
-    if user is None or user.disabled:
-        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in as an approver")
-    if not user.roles & APPROVERS:
-        raise Forbidden("your roles do not allow this")
-    return user
+def approving_account(uow: UnitOfWork, actor: Acts) -> User:
+    """The stored account behind `actor`, if it is active and holds an approving role."""
+    return approvers.approving_account(uow, actor.name)
 
 
 def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
@@ -152,10 +144,15 @@ def check_current(uow: UnitOfWork, record: DraftRecord) -> None:
         raise GuardFailed("current-version", f"{record.ref} was superseded by v{latest}")
 
 
-def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None) -> DraftRecord:
-    """Add `actor`'s approval; the second different person makes the draft approved."""
+def approve(
+    deps: Deps, principal: Principal, ref: str, justification: str | None = None
+) -> DraftRecord:
+    """Add the principal's approval; the second different person makes the draft approved."""
+    reports.visible_ref(deps, principal, ref)
+    principal.require(APPROVERS, "write")
+    actor = principal.acting()
     if justification:
-        justify(deps, actor, ref, justification)
+        justify(deps, principal, ref, justification)
     now = deps.clock.now()
     with deps.uow() as uow:
         record = load_draft(uow, ref)
@@ -185,7 +182,7 @@ def approve(deps: Deps, actor: Actor, ref: str, justification: str | None = None
 
 def record_decision(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     kind: str,
     case: str,
     recipient: str,
@@ -193,7 +190,13 @@ def record_decision(
     fields: tuple[str, ...] = (),
     draft: str | None = None,
 ) -> Decision:
-    """Record a decision proposed by `actor` (its first approver); a second person approves it."""
+    """Record a decision proposed by the principal (its first approver); a second person
+    approves it."""
+    access.check_case(deps, principal, case)
+    if draft is not None:
+        reports.visible_ref(deps, principal, draft)
+    principal.require(APPROVERS, "write")
+    actor = principal.acting()
     if kind not in DECISION_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not a decision kind", ", ".join(DECISION_KINDS))
     if not reason.strip():
@@ -242,8 +245,11 @@ def record_decision(
     return decision
 
 
-def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
+def justify(deps: Deps, principal: Principal, ref: str, reason: str) -> Decision:
     """Record (or second) the equal-dissemination justification for one draft version."""
+    reports.visible_ref(deps, principal, ref)
+    principal.require(APPROVERS, "write")
+    actor = principal.acting()
     with deps.uow() as uow:
         record = load_draft(uow, ref)
         open_ones = [
@@ -253,14 +259,14 @@ def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
         ]
     for d in open_ones:
         if actor.name not in d.approvers:
-            return approve_decision(deps, actor, d.id)
+            return approve_decision(deps, principal, d.id)
         if d.approved:
             return d
     if open_ones:
         return open_ones[0]
     return record_decision(
         deps,
-        actor,
+        principal,
         JUSTIFICATION,
         record.draft.case,
         record.draft.recipient,
@@ -269,11 +275,32 @@ def justify(deps: Deps, actor: Actor, ref: str, reason: str) -> Decision:
     )
 
 
-def approve_decision(deps: Deps, actor: Actor, decision_id: int) -> Decision:
-    """A second (third…) person approves a decision; the same person twice is refused."""
+def approve_decision(
+    deps: Deps, principal: Principal, decision_id: int, case: str | None = None
+) -> Decision:
+    """A second (third…) person approves a decision; the same person twice is refused.
+
+    With `case`, a decision of another case answers like a missing one; without it, the
+    decision's own case must be visible to the principal.
+    """
+    if case is not None:
+        key = access.check_case(deps, principal, case)
+        principal.require(APPROVERS, "write")
+        if decision_id not in {d.id for d in _decisions(deps, key)}:
+            raise NotFound("decision", str(decision_id))
+    else:
+        # Visibility first: a decision of a hidden case answers like a missing one.
+        if not principal.has(access.CASE_READERS):
+            raise NotFound("decision", str(decision_id))
+        try:
+            access.check_case(deps, principal, decision_case(deps, decision_id))
+        except NotFound:
+            raise NotFound("decision", str(decision_id)) from None
+        principal.require(APPROVERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
-    disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
+        disclosure_guard.require_approver(uow, actor)
         decision = uow.reports.get_decision(decision_id)
         if decision.kind == BACKDATE:
             # Approving a backdate also recomputes the case's clocks: one way in, in the ledger.
@@ -317,6 +344,13 @@ def decision_case(deps: Deps, decision_id: int) -> CaseKey:
         return uow.reports.get_decision(decision_id).case
 
 
-def list_decisions(deps: Deps, case: str) -> list[Decision]:
+def list_decisions(deps: Deps, principal: Principal, case: str) -> list[Decision]:
+    """The decisions of a case the principal may see."""
+    key = access.check_case(deps, principal, case)
+    principal.require(access.CASE_READERS)
+    return _decisions(deps, key)
+
+
+def _decisions(deps: Deps, key: CaseKey) -> list[Decision]:
     with deps.uow() as uow:
-        return uow.reports.decisions_for(parse_case_key(case))
+        return uow.reports.decisions_for(key)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports_intake import IntakeMessage, StoredAttachment
 
 
@@ -20,7 +20,7 @@ class Thread:
     attachments: list[StoredAttachment]
 
 
-def thread(deps: Deps, actor: Actor, key: CaseKey) -> Thread | None:
+def thread(deps: Deps, actor: Acts, key: CaseKey) -> Thread | None:
     """The intake thread of a case (None if it did not come from intake); the read is audited."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -36,7 +36,7 @@ def thread(deps: Deps, actor: Actor, key: CaseKey) -> Thread | None:
 
 
 def attachment(
-    deps: Deps, actor: Actor, key: CaseKey, sha256: str
+    deps: Deps, actor: Acts, key: CaseKey, sha256: str
 ) -> tuple[StoredAttachment, bytes]:
     """One attachment of the case's report, with its content; the download is audited."""
     now = deps.clock.now()

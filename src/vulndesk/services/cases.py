@@ -26,7 +26,7 @@ from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_k
 from vulndesk.rules.scoring import assess
 from vulndesk.services import access, clocks
 from vulndesk.services.access import Principal
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ class CasePlan:
     """
 
     request: OpenCase
-    actor: Actor
+    actor: Acts
     now: dt.datetime
     version: int | None
     case: Case
@@ -92,7 +92,7 @@ class CasePlan:
 def plan_open(
     deps: Deps,
     uow: UnitOfWork,
-    actor: Actor,
+    actor: Acts,
     req: OpenCase,
     now: dt.datetime,
     version: int | None = None,
@@ -176,8 +176,15 @@ def store_open(
     return case
 
 
-def open_case(deps: Deps, actor: Actor, req: OpenCase) -> Case:
-    """Open a case with its `aware` fact; clocks start in the same transaction."""
+def open_case(deps: Deps, principal: Principal, req: OpenCase) -> Case:
+    """Open a case with its `aware` fact; clocks start in the same transaction.
+
+    An opener without access to every case becomes a member, so the case stays visible to them.
+    """
+    principal.require(access.CASE_OPENERS, "write")
+    if not principal.has(access.ALL_CASES) and principal.name not in req.members:
+        req = replace(req, members=(*req.members, principal.name))
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         case = store_open(deps, uow, plan_open(deps, uow, actor, req, now))
@@ -196,7 +203,7 @@ def _require(field_: str, get: Callable[[], T]) -> T:
 
 def record_fact(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     key: str,
     kind: str,
     at: str | dt.datetime | None,
@@ -206,9 +213,11 @@ def record_fact(
     correct: bool = False,
 ) -> Case:
     """Record a fact, or correct it (a new revision; the old value stays in history)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     fact = FactKind.parse("fact", kind)
-    case_key = parse_case_key(key)
     evidence = values.long_text("evidence", evidence, max_len=10_000)
     if not evidence.strip():
         raise InvalidInput(
@@ -249,7 +258,7 @@ def record_fact(
 
 
 def acknowledge_reporter(
-    deps: Deps, uow: UnitOfWork, actor: Actor, key: CaseKey, now: dt.datetime
+    deps: Deps, uow: UnitOfWork, actor: Acts, key: CaseKey, now: dt.datetime
 ) -> bool:
     """Record the first reply to the reporter as `reporter_acknowledged`, in the caller's
     transaction; later replies change nothing. True when the fact was recorded now."""
@@ -270,9 +279,19 @@ def acknowledge_reporter(
 
 
 def transition(
-    deps: Deps, actor: Actor, key: str, to: str, reason: str, duplicate_of: str | None = None
+    deps: Deps,
+    principal: Principal,
+    key: str,
+    to: str,
+    reason: str,
+    duplicate_of: str | None = None,
 ) -> Case:
     """Move a case along its lifecycle; guards name what is missing."""
+    key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    if duplicate_of:
+        access.check_case(deps, principal, duplicate_of)
+    actor = principal.acting()
     now = deps.clock.now()
     target = CaseState.parse("to", to)
     dup = parse_case_key(duplicate_of) if duplicate_of else None
@@ -313,11 +332,14 @@ def sensitive_fields(case: Case) -> tuple[str, ...]:
     return tuple(sorted(k for k in case.details if DETAIL_FIELDS[k] is not Sensitivity.PUBLIC))
 
 
-def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
-    """Read a case with its details; the read of sensitive fields is audited."""
+def show_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """Read a case the principal may see, with its details; the read of sensitive fields is
+    audited."""
+    case_key = access.check_case(deps, principal, key)
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
-        case = uow.cases.get(parse_case_key(key))
+        case = uow.cases.get(case_key)
         obligations = uow.obligations.for_case(case.key)
         uow.audit.append(
             actor.event(now, AuditTag.CASE_DETAILS_READ, "case", case.key, sensitive_fields(case))
@@ -326,7 +348,18 @@ def show_case(deps: Deps, actor: Actor, key: str) -> CaseView:
     return CaseView(case, obligations)
 
 
-def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
+def show_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
+
+    A member's visible cases are read before the case, so a case the caller may not see costs
+    what a missing one costs.
+    """
+    view = read_visible_case(deps, principal, key)
+    record_case_read(deps, principal.acting(), view.case)
+    return view
+
+
+def read_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
     """The case with its clocks if `who` may see it, from a read-only transaction; the same
     NotFound for a case that is missing and one the caller may not see.
 
@@ -335,10 +368,10 @@ def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
     of the shared writing transaction, which then only appends the audit event.
     """
     case_key = parse_case_key(key)
-    if not who.has(access.CASE_READERS):
+    if not principal.has(access.CASE_READERS):
         raise NotFound("case", case_key)
     with deps.reader() as uow:
-        keys = access.visible_cases(uow, who)
+        keys = access.visible_cases(uow, principal)
         if keys is not None and case_key not in keys:
             raise NotFound("case", case_key)
         case = uow.cases.get(case_key)
@@ -346,7 +379,7 @@ def read_visible_case(deps: Deps, who: Principal, key: str) -> CaseView:
     return CaseView(case, obligations)
 
 
-def record_case_read(deps: Deps, actor: Actor, case: Case) -> None:
+def record_case_read(deps: Deps, actor: Acts, case: Case) -> None:
     """The audit event of a read of `case`'s details, naming the sensitive fields read."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -356,7 +389,10 @@ def record_case_read(deps: Deps, actor: Actor, case: Case) -> None:
         uow.commit()
 
 
-def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+    """The cases the principal may see that match `flt`; no sensitive details."""
+    principal.require(access.CASE_READERS)
+    flt = access.case_filter(deps, principal, flt)
     if flt.limit < 1 or flt.limit > 500:
         raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
     if flt.offset < 0:
@@ -368,11 +404,14 @@ def list_cases(deps: Deps, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
         return uow.cases.list(flt), uow.cases.count(flt)
 
 
-def update_case(deps: Deps, actor: Actor, key: str, **changes: object) -> Case:
+def update_case(deps: Deps, principal: Principal, key: str, **changes: object) -> Case:
     """Edit descriptive fields (title, cwe, scores, details, members, options)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
-        case = uow.cases.get(parse_case_key(key))
+        case = uow.cases.get(case_key)
         new = replace(case)
         if "title" in changes:
             new = replace(new, title=values.text("title", str(changes["title"]), max_len=300))

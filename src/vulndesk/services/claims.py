@@ -19,13 +19,14 @@ from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.decisions import Decision
-from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import clocks
+from vulndesk.services import access, clocks
+from vulndesk.services.access import Principal
 from vulndesk.services.approvals import approving_account
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import BACKDATE
 
@@ -105,7 +106,7 @@ def backdate_reason(
 
 
 def record_backdate(
-    actor: Actor,
+    actor: Acts,
     uow: UnitOfWork,
     entry: NewLedgerEntry,
     draft_id: int | None,
@@ -138,11 +139,33 @@ def record_backdate(
     return decision.id
 
 
-def approve_backdate(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
+def approve_backdate(
+    deps: Deps, principal: Principal, entry_id: int, case: str | None = None
+) -> LedgerEntry:
     """A second person approves a backdated entry's justification; its clocks are recomputed.
 
-    The recorder approved it by recording it; the same person again is refused.
+    The recorder approved it by recording it; the same person again is refused. An entry of a
+    case the principal may not see (or, with `case`, of another case) answers like a missing
+    one; then only approvers approve.
     """
+    missing = NotFound("ledger entry", str(entry_id))
+    if not principal.has(access.CASE_READERS):
+        raise missing
+    if case is not None:
+        key = access.check_case(deps, principal, case)
+        principal.require(access.APPROVERS, "write")
+        with deps.uow() as uow:
+            if uow.ledger.get(entry_id).entry.case != key:
+                raise missing
+    else:
+        with deps.uow() as uow:
+            of = uow.ledger.get(entry_id).entry.case
+        try:
+            access.check_case(deps, principal, of)
+        except NotFound:
+            raise missing from None
+        principal.require(access.APPROVERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         approving_account(uow, actor)

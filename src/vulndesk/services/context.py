@@ -30,6 +30,30 @@ class Evaluator(Protocol):
         ...
 
 
+class Acts(Protocol):
+    """Whoever an act is recorded for: an `Actor` (the worker, intake, an operator) or an
+    authenticated `Principal` (`services.access`), which use cases also check."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def roles(self) -> frozenset[str]: ...
+    @property
+    def unit(self) -> str | None: ...
+
+    def event(
+        self,
+        at: dt.datetime,
+        tag: AuditTag,
+        object_type: str,
+        object_id: str,
+        fields: tuple[str, ...] = (),
+        **detail: str,
+    ) -> AuditEvent: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts: a user name (or `cli`, `worker`, `intake`) and where from."""
@@ -53,9 +77,9 @@ class Actor:
 
 
 # An outbox handler returns None when its work is done, or why it can never be done.
-Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], str | None]
+Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Acts], str | None]
 # A step that queues outbox rows before each dispatch; returns how many it queued.
-Producer = Callable[["Deps", Actor], int]
+Producer = Callable[["Deps", Acts], int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,14 @@ from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.services import access, accounts, cases, reference
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.ports_accounts import PasswordHasher
 
 ACTOR = Actor("demo-loader", "demo")
+# The demo's cases are opened and moved by use cases a person performs: the loader acts as the
+# demo's administrator for them (it is an operator command on a fresh, local database).
+LOADER = access.person("demo-loader", {"admin"}, source="demo")
 
 UNITS = [
     ("acme-hq", "Acme Networks Inc.", "US", "America/Los_Angeles", None),
@@ -692,7 +695,7 @@ def load(deps: Deps, *, only_if_empty: bool = False) -> int:
         aware = now - dt.timedelta(days=aware_ago)
         case = cases.open_case(
             deps,
-            ACTOR,
+            LOADER,
             cases.OpenCase(
                 title=title,
                 unit=unit,
@@ -715,15 +718,15 @@ def load(deps: Deps, *, only_if_empty: bool = False) -> int:
         )
         for fact, ago in sorted(facts.items(), key=lambda kv: -kv[1]):
             at = max(now - dt.timedelta(days=ago), aware)
-            cases.record_fact(deps, ACTOR, case.key, fact, at, "demo data")
+            cases.record_fact(deps, LOADER, case.key, fact, at, "demo data")
         for state in path:
             dup = opened[1] if state == "duplicate" else None
-            cases.transition(deps, ACTOR, case.key, state, "demo workflow", dup)
+            cases.transition(deps, LOADER, case.key, state, "demo workflow", dup)
         opened.append(case.key)
     dup_case = next(k for k, c in zip(opened, CASES, strict=True) if c[0].startswith("Duplicate"))
     cases.transition(
         deps,
-        ACTOR,
+        LOADER,
         dup_case,
         CaseState.DUPLICATE.value,
         "same flaw as the diagnostics report",
@@ -759,7 +762,7 @@ class DemoAccount:
     otpauth: str
 
 
-def users(deps: Deps, actor: Actor, hasher: PasswordHasher) -> list[DemoAccount]:
+def users(deps: Deps, actor: Acts, hasher: PasswordHasher) -> list[DemoAccount]:
     """Create the demo accounts that do not exist yet; returns those created, with secrets."""
     with deps.uow() as uow:
         existing = {u.name for u in uow.accounts.list_users()}
@@ -784,5 +787,5 @@ def users(deps: Deps, actor: Actor, hasher: PasswordHasher) -> list[DemoAccount]
             with deps.uow() as uow:
                 keys = [c.key for c in uow.cases.list(CaseFilter(unit=UnitId(joined), limit=1000))]
             for key in keys:
-                access.set_member(deps, actor, key, name, True)
+                access.set_member(deps, LOADER, key, name, True)
     return created

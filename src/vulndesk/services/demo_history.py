@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import approvals, ledger, reports
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services import access, approvals, ledger, reports
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 
 
@@ -27,8 +28,15 @@ FILINGS = (
     Filing("Stack overflow in AX Router web admin", "NVDB-2026-100231"),
     Filing("Default credentials on IP camera telnet", "NVDB-2026-100232"),
 )
-DRAFTER = Actor("analyst-cn", "demo")
-APPROVERS = (Actor("approver-cn", "demo"), Actor("approver-hq", "demo"))
+DRAFTER = "analyst-cn"
+APPROVERS = ("approver-cn", "approver-hq")
+
+
+def _as(deps: Deps, name: str) -> Principal:
+    """The demo account `name` as a principal, with its stored roles and unit."""
+    with deps.uow() as uow:
+        user = uow.accounts.get_user(name)
+    return access.person(user.name, user.roles, user.unit, source="demo")
 
 
 def _case_by_title(deps: Deps, title: str) -> CaseKey:
@@ -90,10 +98,11 @@ def load(deps: Deps) -> int:
     """Draft, approve (two people, one from headquarters) and record each demo filing."""
     for filing in FILINGS:
         key = _case_by_title(deps, filing.title)
-        draft = reports.draft_report(deps, DRAFTER, key, "nvdb", "miit-nvdb")
+        drafter = _as(deps, DRAFTER)
+        draft = reports.draft_report(deps, drafter, key, "nvdb", "miit-nvdb")
         for approver in APPROVERS:
-            approvals.approve(deps, approver, draft.ref)
-        ledger.record_submission(deps, DRAFTER, draft.ref, deps.clock.now(), filing.receipt)
+            approvals.approve(deps, _as(deps, approver), draft.ref)
+        ledger.record_submission(deps, drafter, draft.ref, deps.clock.now(), filing.receipt)
     for notice in NOTICES:
         _notice(deps, notice)
     return len(FILINGS)
@@ -103,12 +112,12 @@ def _notice(deps: Deps, notice: Notice) -> None:
     key = _case_by_title(deps, notice.title)
     for kind, fields, reason in notice.decisions:
         decision = approvals.record_decision(
-            deps, APPROVERS[0], kind, key, notice.recipient, reason, fields
+            deps, _as(deps, APPROVERS[0]), kind, key, notice.recipient, reason, fields
         )
-        approvals.approve_decision(deps, APPROVERS[1], decision.id)
+        approvals.approve_decision(deps, _as(deps, APPROVERS[1]), decision.id)
     ledger.record_disclosure(
         deps,
-        DRAFTER,
+        _as(deps, DRAFTER),
         key,
         notice.recipient,
         notice.kind,

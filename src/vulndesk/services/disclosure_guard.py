@@ -28,13 +28,14 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.drafts import DraftRecord, DraftStatus
-from vulndesk.domain.errors import Forbidden, GuardFailed
+from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.parties import Party, PartyKind
 from vulndesk.domain.policy import allowed_fields, compare_disclosure, compare_timing
 from vulndesk.rules.publication import DecisionKind
+from vulndesk.services import approvers
 from vulndesk.services.accounts import AccountRole
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import (
     CROSS_BORDER,
@@ -315,14 +316,9 @@ def require(uow: UnitOfWork, out: Outgoing) -> Verdict:
     return check(uow, out).require()
 
 
-def require_approver(actor: Actor) -> None:
-    """The second person of a decision holds an approver role.
-
-    Roles come with a signed-in account (API, console). An actor without any role (the
-    command line until it signs in as an account) is judged by the entry point.
-    """
-    if actor.roles and not actor.roles & DECISION_APPROVERS:
-        raise Forbidden("approving a decision needs the approver or admin role")
+def require_approver(uow: UnitOfWork, actor: Acts) -> None:
+    """The second person of a decision is a stored, active account with an approver role."""
+    approvers.approving_account(uow, actor.name, DECISION_APPROVERS)
 
 
 def check_party(

@@ -24,7 +24,7 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.domain.units import OrgUnit
-from vulndesk.services.context import Actor
+from vulndesk.services.context import Acts
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_notifications import NoticeSender, OutgoingMail
 from vulndesk.services.ports_worker import Escalation, OutboxMessage
@@ -32,7 +32,7 @@ from vulndesk.services.ports_worker import Escalation, OutboxMessage
 ESCALATION = "escalation"
 MAIL, WEBHOOK = "escalation.mail", "escalation.webhook"
 DELIVERED, UNDELIVERABLE = "delivered", "undeliverable: no recipient"
-Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], str | None]
+Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Acts], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def recipients(uow: UnitOfWork, key: CaseKey) -> list[Recipient]:
     return list(unique.values())
 
 
-def _record(msg: OutboxMessage, now: dt.datetime, actor: Actor, **how: str | None) -> Escalation:
+def _record(msg: OutboxMessage, now: dt.datetime, actor: Acts, **how: str | None) -> Escalation:
     p = msg.payload
     return Escalation(
         msg.dedupe_key,
@@ -87,7 +87,7 @@ def _record(msg: OutboxMessage, now: dt.datetime, actor: Actor, **how: str | Non
     )
 
 
-def fan_out(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor) -> str | None:
+def fan_out(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts) -> str | None:
     """Queue the escalation once per recipient; the reason it fails when there is none."""
     p = msg.payload
     case = CaseKey(str(p["case"]))
@@ -144,7 +144,7 @@ def _unit(uow: UnitOfWork, case: CaseKey) -> OrgUnit | None:
 
 
 def deliver(
-    sender: NoticeSender, uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor
+    sender: NoticeSender, uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts
 ) -> None:
     """Send one recipient's escalation, then record it with its recipient (same transaction)."""
     p = dict(msg.payload)
@@ -176,7 +176,7 @@ def deliver(
 def handlers(sender: Callable[[], NoticeSender]) -> dict[str, Handler]:
     """The per-recipient outbox handlers; the sender is fetched when a message is handled."""
 
-    def send(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor) -> None:
+    def send(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts) -> None:
         deliver(sender(), uow, msg, now, actor)
 
     return {MAIL: send, WEBHOOK: send}

@@ -14,7 +14,7 @@ from vulndesk.domain.exposure import CaseEnds, exposures, inequalities
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId
 from vulndesk.domain.ledger import LedgerEntry
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.exposure import disclosure_of
 from vulndesk.services.ports import UnitOfWork
 
@@ -44,7 +44,7 @@ def after_disclosure(uow: UnitOfWork, saved: LedgerEntry) -> None:
             uow.oversight.add_notice(at, saved.entry.case, UNEQUAL, ref, PartyId(item.government))
 
 
-def sweep(deps: Deps, actor: Actor, threshold: dt.timedelta = DEFAULT_THRESHOLD) -> int:
+def sweep(deps: Deps, actor: Acts, threshold: dt.timedelta = DEFAULT_THRESHOLD) -> int:
     """Worker producer: one notice per government disclosure whose window, still open, has
     run longer than `threshold`. Returns the number of new notices."""
     now = deps.clock.now()

@@ -24,7 +24,7 @@ from vulndesk.rules.matching import (
 )
 from vulndesk.rules.scoring import assess
 from vulndesk.services import clocks
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_publication import (
     DocumentReaders,
@@ -76,7 +76,7 @@ def _link_products(uow: UnitOfWork, purls: tuple[str, ...]) -> tuple[AffectedPro
 
 def _new_case(
     uow: UnitOfWork,
-    actor: Actor,
+    actor: Acts,
     v: UpstreamVulnerability,
     a: SupplierAdvisory,
     unit: UnitId,
@@ -120,7 +120,7 @@ def _merge(case: Case, v: UpstreamVulnerability, products: tuple[AffectedProduct
 def _store(
     deps: Deps,
     uow: UnitOfWork,
-    actor: Actor,
+    actor: Acts,
     a: SupplierAdvisory,
     v: UpstreamVulnerability,
     unit: UnitId,
@@ -157,7 +157,7 @@ def _store(
 
 
 def import_csaf(
-    deps: Deps, actor: Actor, readers: DocumentReaders, data: bytes, unit: str
+    deps: Deps, actor: Acts, readers: DocumentReaders, data: bytes, unit: str
 ) -> list[ImportedCase]:
     """Open or update one upstream case per vulnerability; any error stores nothing."""
     advisory = readers.csaf(data)
@@ -179,7 +179,7 @@ def import_csaf(
 
 def import_sbom(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     readers: DocumentReaders,
     product: str,
     data: bytes,

@@ -26,7 +26,7 @@ from vulndesk.services.cases import (
     plan_open,
     store_open,
 )
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_intake import IntakeMessage, Upload
@@ -421,7 +421,7 @@ def _count_message(
     return Refused(tracking, wait, "too many follow-up messages") if wait else None
 
 
-def reply(deps: Deps, actor: Actor, tracking: str, body: str) -> None:
+def reply(deps: Deps, actor: Acts, tracking: str, body: str) -> None:
     """The team writes to the reporter."""
     text = values.long_text("body", body, max_len=20_000)
     now = deps.clock.now()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.ids import CaseKey, ProductId
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import CaseFilter
 
 MIN_SIMILARITY = 0.4  # a shared product alone (0.3) is not enough to call a duplicate
@@ -32,7 +32,7 @@ class Suggestion:
 
 
 def suggest_duplicates(
-    deps: Deps, actor: Actor, tracking: str, *, candidates: int = 50, limit: int = 5
+    deps: Deps, actor: Acts, tracking: str, *, candidates: int = 50, limit: int = 5
 ) -> list[Suggestion]:
     """Existing cases with a similar product and text; bounded to the newest `candidates`."""
     now = deps.clock.now()

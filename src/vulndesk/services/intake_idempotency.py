@@ -6,12 +6,12 @@ import datetime as dt
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 
 MIN_HOURS = 24
 
 
-def purge_keys(deps: Deps, actor: Actor, older_than_hours: int = MIN_HOURS) -> int:
+def purge_keys(deps: Deps, actor: Acts, older_than_hours: int = MIN_HOURS) -> int:
     """Delete stored idempotent responses older than the given age; at least 24 hours are kept.
 
     A request retried with its key after the purge is treated as new, so the floor is the

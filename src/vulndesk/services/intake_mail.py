@@ -18,7 +18,7 @@ from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services import intake_receive
 from vulndesk.services.accounts_auth import Throttled
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.intake import LIMITS, FollowUpLimits, IntakeRequest, _count_message
 from vulndesk.services.intake_receipts import Rate
 from vulndesk.services.ports import UnitOfWork
@@ -180,7 +180,7 @@ def deliver_ack(
     uow: UnitOfWork,
     msg: OutboxMessage,
     now: dt.datetime,
-    actor: Actor,
+    actor: Acts,
 ) -> str | None:
     """Send the acknowledgement, encrypted to the reporter's key when one is attached to the
     report or in the keyring; audited with whether it was encrypted."""

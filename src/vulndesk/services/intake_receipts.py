@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports_intake import Receipt
 
 RETENTION_MONTHS = 6
@@ -83,7 +83,7 @@ def retention_floor(now: dt.datetime) -> dt.datetime:
     return floor.astimezone(dt.UTC)
 
 
-def purge_receipts(deps: Deps, actor: Actor, before: dt.date) -> int:
+def purge_receipts(deps: Deps, actor: Acts, before: dt.date) -> int:
     """Delete receipt-log entries before `before` (Shanghai midnight), never younger than 6 months."""
     now = deps.clock.now()
     cutoff = dt.datetime.combine(before, dt.time(), SHANGHAI).astimezone(dt.UTC)

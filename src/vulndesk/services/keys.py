@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import GuardFailed
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +18,7 @@ class RotationResult:
 
 
 def rotate(
-    deps: Deps, actor: Actor, key_file: str, *, batch: int = 200, drop_old: bool = False
+    deps: Deps, actor: Acts, key_file: str, *, batch: int = 200, drop_old: bool = False
 ) -> RotationResult:
     """Rotate, re-encrypt batch by batch (each its own transaction), optionally drop old keys."""
     with deps.uow() as uow:

@@ -25,9 +25,10 @@ from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.exporters import report_kinds
-from vulndesk.services import claims, clocks, disclosure_guard, exposure_alerts
+from vulndesk.services import access, claims, clocks, disclosure_guard, exposure_alerts, reports
+from vulndesk.services.access import Principal
 from vulndesk.services.approvals import check_current
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import load_draft, sha256
 
@@ -45,7 +46,7 @@ def classes_of(fields: Sequence[str]) -> tuple[str, ...]:
 
 def _add(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     uow: UnitOfWork,
     entry: NewLedgerEntry,
     backdate: tuple[str, int | None] | None = None,
@@ -73,7 +74,7 @@ def _add(
     return saved
 
 
-def add_entry(deps: Deps, actor: Actor, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
+def add_entry(deps: Deps, actor: Acts, uow: UnitOfWork, entry: NewLedgerEntry) -> LedgerEntry:
     """Store an entry another use case judged and built (a published advisory), in its
     transaction: audited, and the case's clocks recomputed."""
     return _add(deps, actor, uow, entry)
@@ -88,7 +89,7 @@ def _outgoing(uow: UnitOfWork, record: DraftRecord) -> disclosure_guard.Outgoing
 
 def record_submission(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     ref: str,
     at: str | dt.datetime,
     receipt: str,
@@ -100,6 +101,9 @@ def record_submission(
     `at` is the instant claimed; `justification` is needed when it is older than the backdate
     limit (the entry then waits for a second person before it meets an obligation).
     """
+    reports.visible_ref(deps, principal, ref)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     if not receipt.strip():
         raise InvalidInput(
             "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
@@ -149,7 +153,7 @@ def record_submission(
 
 def record_disclosure(
     deps: Deps,
-    actor: Actor,
+    principal: Principal,
     case: str,
     recipient: str,
     kind: str,
@@ -163,6 +167,9 @@ def record_disclosure(
 
     `at` is the instant claimed; see `record_submission` for `justification`.
     """
+    key = access.check_case(deps, principal, case)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
     if kind not in MANUAL_KINDS:
         raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
     if channel not in CHANNELS:
@@ -176,7 +183,6 @@ def record_disclosure(
         )
     now = deps.clock.now()
     when = claims.claimed_instant(at, now)
-    key = parse_case_key(case)
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
@@ -218,7 +224,7 @@ def list_entries(deps: Deps, case: str | None = None) -> list[LedgerEntry]:
         return uow.ledger.list(parse_case_key(case) if case else None)
 
 
-def show_entry(deps: Deps, actor: Actor, entry_id: int) -> LedgerEntry:
+def show_entry(deps: Deps, actor: Acts, entry_id: int) -> LedgerEntry:
     """One entry with the exact content sent; reading it is audited."""
     now = deps.clock.now()
     with deps.uow() as uow:

@@ -35,7 +35,7 @@ from vulndesk.exporters.notices import Notice, NoticeKind, build_notice
 from vulndesk.exporters.redaction import redact
 from vulndesk.exporters.reports import ReportContext, contact_of, to_json
 from vulndesk.services import clocks, disclosure_guard, exposure_alerts
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.disclosure_guard import recipient_of
 from vulndesk.services.ledger import DISCLOSURE_KINDS, classes_of
 from vulndesk.services.oversight import address_ref
@@ -50,7 +50,7 @@ ROLES = {"customer": NoticeKind.USERS, "downstream_maker": NoticeKind.DOWNSTREAM
 _ORDER = tuple(NoticeKind)
 _CHANNELS = (ChannelKind.EMAIL, ChannelKind.WEBHOOK)
 _LIVE = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
-Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Actor], None]
+Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Acts], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ def parse_kind(value: str) -> NoticeKind:
 
 def subscribe(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     product: str,
     party: str,
     versions: Sequence[str] = (),
@@ -291,7 +291,7 @@ def plan(deps: Deps, case: str) -> list[Planned]:
 
 
 def send(
-    deps: Deps, actor: Actor, case: str, kind: str | None = None, recipient: str | None = None
+    deps: Deps, actor: Acts, case: str, kind: str | None = None, recipient: str | None = None
 ) -> list[Queued]:
     """Freeze and queue the notices; blocked recipients are reported, the others queued."""
     key = parse_case_key(case)
@@ -322,7 +322,7 @@ def send(
 
 def _queue(
     uow: UnitOfWork,
-    actor: Actor,
+    actor: Acts,
     case: Case,
     t: Target,
     notice: Notice,
@@ -374,7 +374,7 @@ def deliver_notice(
     uow: UnitOfWork,
     msg: OutboxMessage,
     now: dt.datetime,
-    actor: Actor,
+    actor: Acts,
 ) -> None:
     """Send one frozen notice, then ledger entry, clocks and (by the caller) outbox sent: one commit."""
     m = uow.notifications.get_message(str(msg.payload["delivery"]))
@@ -415,7 +415,7 @@ def deliver_notice(
     clocks.recompute(deps, uow, uow.cases.get(m.case), now)
 
 
-def queue_hq_notices(deps: Deps, actor: Actor, batch: int = 200) -> int:
+def queue_hq_notices(deps: Deps, actor: Acts, batch: int = 200) -> int:
     """Queue one mail per new headquarters notice and subscriber (the worker runs this)."""
     now = deps.clock.now()
     queued = 0
@@ -449,7 +449,7 @@ def hq_text(case: str, event: str, draft: str, recipient: str, at: dt.datetime) 
 
 
 def deliver_hq_notice(
-    sender: NoticeSender, uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor
+    sender: NoticeSender, uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts
 ) -> None:
     n = uow.notifications.hq_notice(int(msg.payload["notice"]))
     text = hq_text(n.case, n.event, n.draft_ref, n.recipient, n.created_at)
@@ -471,10 +471,10 @@ def deliver_hq_notice(
 def handlers(deps: Callable[[], Deps], sender: Callable[[], NoticeSender]) -> dict[str, Handler]:
     """Outbox handlers by kind; dependencies are fetched when a message is handled."""
 
-    def notice(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor) -> None:
+    def notice(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts) -> None:
         deliver_notice(deps(), sender(), uow, msg, now, actor)
 
-    def hq(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor) -> None:
+    def hq(uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts) -> None:
         deliver_hq_notice(sender(), uow, msg, now, actor)
 
     return {NOTICE: notice, HQ_NOTICE: hq}

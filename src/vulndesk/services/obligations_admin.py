@@ -12,7 +12,7 @@ from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.rules import RuleSet, check_options
 from vulndesk.rules.calendars import supported_country
 from vulndesk.services import clocks
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import CaseFilter, UnitOfWork
 from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
 
@@ -36,7 +36,7 @@ def recompute_open_cases(deps: Deps, uow: UnitOfWork, now: dt.datetime) -> int:
 
 
 def set_option(
-    deps: Deps, actor: Actor, catalogue: Mapping[str, RuleSet], key: str, value: str | None
+    deps: Deps, actor: Acts, catalogue: Mapping[str, RuleSet], key: str, value: str | None
 ) -> int:
     """Set (or with None clear) an organisation option; returns how many cases were recomputed."""
     now = deps.clock.now()
@@ -70,7 +70,7 @@ def list_options(deps: Deps) -> list[OrgSetting]:
 
 
 def set_calendar_day(
-    deps: Deps, actor: Actor, country: str, day: str, working: bool, note: str
+    deps: Deps, actor: Acts, country: str, day: str, working: bool, note: str
 ) -> int:
     """Declare a date a working day or not in one country; returns cases recomputed."""
     code = country.strip().upper()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services.approvals import REQUIRE_HQ, require_hq
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports_reports import HqNotice, Subscriber
 from vulndesk.services.ports_worker import OrgSetting
 
@@ -77,7 +77,7 @@ def address_ref(address: str) -> str:
     return "sha256:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
 
 
-def subscribe(deps: Deps, actor: Actor, name: str, email: str) -> Subscriber:
+def subscribe(deps: Deps, actor: Acts, name: str, email: str) -> Subscriber:
     """Add a headquarters subscriber to draft and submission notices."""
     if not name.strip():
         raise InvalidInput("name", "is empty", "the subscriber's name")
@@ -103,7 +103,7 @@ def subscribers(deps: Deps) -> list[Subscriber]:
         return uow.oversight.subscribers()
 
 
-def set_require_hq(deps: Deps, actor: Actor, required: bool) -> None:
+def set_require_hq(deps: Deps, actor: Acts, required: bool) -> None:
     """Whether one of a draft's two approvers must belong to headquarters."""
     now = deps.clock.now()
     with deps.uow() as uow:

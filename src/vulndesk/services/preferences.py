@@ -8,7 +8,7 @@ from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden
 from vulndesk.services.accounts import AccountRole
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 
 # The command line runs on the host with the database and its keys: it is the installation's
 # operator and administers every account, as `vulndesk user grant` does.
@@ -23,7 +23,7 @@ class Preferences:
     language: str | None = None
 
 
-def _may_change(actor: Actor, name: str) -> bool:
+def _may_change(actor: Acts, name: str) -> bool:
     return actor.name == name or AccountRole.ADMIN in actor.roles or actor.source == OPERATOR_SOURCE
 
 
@@ -45,7 +45,7 @@ def preferences_of(deps: Deps, name: str) -> Preferences:
 
 
 def set_preferences(
-    deps: Deps, actor: Actor, name: str, timezone: str | None, language: str | None
+    deps: Deps, actor: Acts, name: str, timezone: str | None, language: str | None
 ) -> Preferences:
     """Save a user's zone and language; a user changes their own, an administrator anyone's.
 

@@ -32,7 +32,7 @@ from vulndesk.rules.publication import (
     check_publication,
 )
 from vulndesk.services import disclosure_guard
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 
 _SHARE_FIELDS = ("recipient", "country", "at", "is_provider")
@@ -115,7 +115,7 @@ def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> P
     )
 
 
-def check(deps: Deps, actor: Actor, req: CheckRequest) -> GateResult:
+def check(deps: Deps, actor: Acts, req: CheckRequest) -> GateResult:
     """Run the gate; the check reads sensitive fields to judge them, so it is audited."""
     now = deps.clock.now()
     at = now if req.at is None else values.instant("at", req.at)
@@ -139,7 +139,7 @@ def check(deps: Deps, actor: Actor, req: CheckRequest) -> GateResult:
 
 def add_blackout(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     name: str,
     start: str | dt.datetime,
     end: str | dt.datetime,
@@ -168,7 +168,7 @@ def list_blackouts(deps: Deps) -> list[Blackout]:
         return uow.publication.blackouts()
 
 
-def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: str) -> Decision:
+def decide(deps: Deps, actor: Acts, case: str, kind: str, subject: str, note: str) -> Decision:
     """Propose a decision that lifts a check (early publication, MPS consent, an exception).
 
     `actor` is its first approver; it takes effect once a second person approves it.
@@ -203,11 +203,11 @@ def decide(deps: Deps, actor: Actor, case: str, kind: str, subject: str, note: s
     return saved
 
 
-def approve_decision(deps: Deps, actor: Actor, case: str, decision_id: int) -> Decision:
+def approve_decision(deps: Deps, actor: Acts, case: str, decision_id: int) -> Decision:
     """A second (third...) different person approves a publication decision."""
     now = deps.clock.now()
-    disclosure_guard.require_approver(actor)
     with deps.uow() as uow:
+        disclosure_guard.require_approver(uow, actor)
         key = uow.cases.get(parse_case_key(case)).key
         found = uow.publication.decision(key, decision_id)
         if actor.name in found.approvers:
@@ -239,7 +239,7 @@ def decisions(deps: Deps, case: str) -> list[Decision]:
 
 def record_share(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     case: str,
     recipient: str,
     country: str,

@@ -13,7 +13,7 @@ from vulndesk.domain.ids import PartyId, ProductId, UnitId, slug
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.units import OrgUnit
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def _apply(unit: OrgUnit, changed: dict[str, str | None]) -> OrgUnit:
 
 def add_unit(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     *,
     id: str,
     name: str,
@@ -83,7 +83,7 @@ def add_unit(
     return unit
 
 
-def set_unit_contact(deps: Deps, actor: Actor, unit_id: str, change: UnitContact) -> OrgUnit:
+def set_unit_contact(deps: Deps, actor: Acts, unit_id: str, change: UnitContact) -> OrgUnit:
     """Set or clear a unit's reporting entity and on-call address (the audit names the fields)."""
     changed = _checked(deps, change)
     if not changed:
@@ -140,7 +140,7 @@ def check_purl(field: str, value: str) -> str:
     return value
 
 
-def add_product(deps: Deps, actor: Actor, req: ProductInput) -> Product:
+def add_product(deps: Deps, actor: Acts, req: ProductInput) -> Product:
     if req.installed_base is not None and req.installed_base < 0:
         raise InvalidInput("installed_base", "must not be negative", "a whole number >= 0")
     product = Product(
@@ -193,7 +193,7 @@ def _channel(text: str, webhooks: egress.WebhookRules) -> Channel:
 
 def add_party(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     *,
     id: str,
     name: str,

@@ -42,7 +42,9 @@ from vulndesk.exporters.reports import (
     to_json,
     to_markdown,
 )
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services import access
+from vulndesk.services.access import Principal
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
 
 NVDB = "nvdb"
@@ -127,11 +129,25 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def visible_ref(deps: Deps, principal: Principal, ref: str) -> str:
+    """`ref` if the principal may see its case; the missing case's NotFound otherwise."""
+    access.check_case(deps, principal, parse_ref(ref).case)
+    return ref
+
+
 def draft_report(
-    deps: Deps, actor: Actor, case: str, kind: str, recipient: str, stage: str | None = None
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    kind: str,
+    recipient: str,
+    stage: str | None = None,
 ) -> DraftRecord:
     """Build and store the next version of the draft `kind` for `recipient`."""
-    key, kind, wanted = parse_case_key(case), parse_kind(kind), _stage(stage)
+    key = access.check_case(deps, principal, case)
+    principal.require(access.DRAFTERS, "write")
+    actor = principal.acting()
+    kind, wanted = parse_kind(kind), _stage(stage)
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.cases.get(key)
@@ -183,12 +199,18 @@ def draft_report(
     return record
 
 
-def get_draft(deps: Deps, ref: str) -> DraftRecord:
+def get_draft(deps: Deps, principal: Principal, ref: str) -> DraftRecord:
+    """A draft of a case the principal may see (metadata and content)."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
     with deps.uow() as uow:
         return load_draft(uow, ref)
 
 
-def list_drafts(deps: Deps, case: str) -> list[DraftRecord]:
+def list_drafts(deps: Deps, principal: Principal, case: str) -> list[DraftRecord]:
+    """Every draft version of a case the principal may see, oldest first."""
+    case = access.check_case(deps, principal, case)
+    principal.require(access.CASE_READERS)
     with deps.uow() as uow:
         return uow.reports.drafts_for_case(parse_case_key(case))
 
@@ -241,9 +263,12 @@ def render(record: DraftRecord, recipient: Party, fmt: str, pdf: PdfRenderer | N
 
 
 def preview(
-    deps: Deps, actor: Actor, ref: str, fmt: str = "md", pdf: PdfRenderer | None = None
+    deps: Deps, principal: Principal, ref: str, fmt: str = "md", pdf: PdfRenderer | None = None
 ) -> bytes:
     """Render a draft; reading it is audited since it may carry restricted fields."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         record = load_draft(uow, ref)
@@ -305,9 +330,17 @@ def _diff(left: DraftRecord, right: DraftRecord, parties: Mapping[PartyId, Party
 
 
 def diff_draft(
-    deps: Deps, actor: Actor, ref: str, against: int | None = None, *, recipients: bool = False
+    deps: Deps,
+    principal: Principal,
+    ref: str,
+    against: int | None = None,
+    *,
+    recipients: bool = False,
 ) -> list[DraftDiff]:
     """Compare with an earlier version (default: the one before) or with other recipients' drafts."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         record = load_draft(uow, ref)
@@ -337,7 +370,7 @@ def diff_draft(
 
 
 def set_override(
-    deps: Deps, actor: Actor, party: str, classes: tuple[str, ...], fields: tuple[str, ...] = ()
+    deps: Deps, actor: Acts, party: str, classes: tuple[str, ...], fields: tuple[str, ...] = ()
 ) -> Grant:
     """Replace a party's kind-wide grant with its own; secret classes and fields are refused."""
     try:

@@ -9,7 +9,7 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.rules import RuleSet
 from vulndesk.services import clocks
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.obligations_admin import recompute_open_cases
 from vulndesk.services.ports_worker import OrgSetting
 
@@ -43,7 +43,7 @@ def rule_sets(deps: Deps, catalogue: Mapping[str, RuleSet]) -> list[RuleSetView]
 
 
 def set_in_force(
-    deps: Deps, actor: Actor, catalogue: Mapping[str, RuleSet], ids: Sequence[str]
+    deps: Deps, actor: Acts, catalogue: Mapping[str, RuleSet], ids: Sequence[str]
 ) -> int:
     """Choose the rule sets live cases are held to; every open case is recomputed."""
     chosen = sorted({i.strip() for i in ids if i.strip()})

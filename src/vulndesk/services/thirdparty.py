@@ -14,7 +14,7 @@ from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_r
 from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.rules.publication import Share
 from vulndesk.services import clocks, disclosure_guard
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports_publication import FILING_FIELDS, Filing, VendorTracking
 
 
@@ -27,7 +27,7 @@ def _instant(field: str, at: str | dt.datetime | None, now: dt.datetime) -> dt.d
     return when
 
 
-def track_vendor(deps: Deps, actor: Actor, case: str, vendor: str) -> VendorTracking:
+def track_vendor(deps: Deps, actor: Acts, case: str, vendor: str) -> VendorTracking:
     """Name the vendor of a third-party case; the case must carry the third_party role."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -55,7 +55,7 @@ def track_vendor(deps: Deps, actor: Actor, case: str, vendor: str) -> VendorTrac
 
 
 def vendor_notified(
-    deps: Deps, actor: Actor, case: str, at: str | dt.datetime | None, evidence: str
+    deps: Deps, actor: Acts, case: str, at: str | dt.datetime | None, evidence: str
 ) -> VendorTracking:
     """The vendor was told: a share with the provider, which Art. 9(7) allows in any country."""
     now = deps.clock.now()
@@ -85,7 +85,7 @@ def vendor_notified(
 
 
 def vendor_fixed(
-    deps: Deps, actor: Actor, case: str, at: str | dt.datetime | None, evidence: str
+    deps: Deps, actor: Acts, case: str, at: str | dt.datetime | None, evidence: str
 ) -> VendorTracking:
     """The vendor shipped a fix: kept on the tracking and as the case's fix_available fact."""
     now = deps.clock.now()
@@ -127,7 +127,7 @@ def vendor_status(deps: Deps, case: str) -> VendorTracking | None:
         return uow.publication.vendor(parse_case_key(case))
 
 
-def set_filing(deps: Deps, actor: Actor, fields: Mapping[str, object]) -> Filing:
+def set_filing(deps: Deps, actor: Acts, fields: Mapping[str, object]) -> Filing:
     """Store the collection platform's filing content; unknown fields are refused by name."""
     now = deps.clock.now()
     unknown = sorted(set(fields) - set(FILING_FIELDS))
@@ -164,7 +164,7 @@ def set_filing(deps: Deps, actor: Actor, fields: Mapping[str, object]) -> Filing
     return filing
 
 
-def filing(deps: Deps, actor: Actor) -> Filing:
+def filing(deps: Deps, actor: Acts) -> Filing:
     """The stored filing; sponsor identity numbers are personal data, so the read is audited."""
     now = deps.clock.now()
     with deps.uow() as uow:

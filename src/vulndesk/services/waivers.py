@@ -14,16 +14,16 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
-from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.decisions import Decision
-from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
-from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
+from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.ids import CaseKey, PartyId
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services.access import ALL_CASES, WAIVERS
-from vulndesk.services.approvals import approving_account
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services import access
+from vulndesk.services.access import APPROVERS, WAIVERS, Principal
+from vulndesk.services.approvers import approving_account
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports import WAIVER
 
@@ -63,21 +63,6 @@ def _waiver(d: Decision) -> Waiver:
     )
 
 
-def _account(uow: UnitOfWork, actor: Actor) -> User:
-    user = uow.accounts.find_user(actor.name)
-    if user is None or user.disabled:
-        raise Forbidden(f"{actor.name[:63]!r} is not an active account; sign in first")
-    return user
-
-
-def _sees(uow: UnitOfWork, user: User, key: CaseKey) -> None:
-    """Need-to-know from the stored account: all-case roles, or members of the case."""
-    if user.roles & ALL_CASES or key in uow.accounts.member_cases(user.name):
-        uow.cases.get(key)
-        return
-    raise NotFound("case", key)
-
-
 def _obligation(uow: UnitOfWork, key: CaseKey, obligation_id: str) -> CaseObligation:
     found = next((o for o in uow.obligations.for_case(key) if o.id == obligation_id), None)
     if found is None:
@@ -89,18 +74,17 @@ def _waivers(uow: UnitOfWork, key: CaseKey) -> list[Waiver]:
     return [_waiver(d) for d in uow.reports.decisions_for(key) if d.kind == WAIVER]
 
 
-def propose(deps: Deps, actor: Actor, case: str, obligation_id: str, reason: str) -> Waiver:
+def propose(deps: Deps, principal: Principal, case: str, obligation_id: str, reason: str) -> Waiver:
     """Propose waiving an open or overdue obligation; it takes effect once a second approves."""
+    key = access.check_case(deps, principal, case)
+    principal.require(WAIVERS, "write")
+    actor = principal.acting()
     text = values.long_text("reason", reason.strip(), max_len=10_000)
     if not text:
         raise InvalidInput("reason", "is empty", "why the obligation does not apply")
-    key = parse_case_key(case)
     now = deps.clock.now()
     with deps.uow() as uow:
-        user = _account(uow, actor)
-        if not user.roles & WAIVERS:
-            raise Forbidden("your roles do not allow this")
-        _sees(uow, user, key)
+        user = approving_account(uow, actor.name, WAIVERS)
         found = _obligation(uow, key, obligation_id)
         if found.status not in WAIVABLE:
             raise InvalidInput("obligation", f"is {found.status.value}", "an open or overdue one")
@@ -149,14 +133,15 @@ def _find(uow: UnitOfWork, key: CaseKey, ref: str) -> Waiver:
     return pending[-1] if pending else chosen[-1]
 
 
-def approve(deps: Deps, actor: Actor, case: str, ref: str) -> Waiver:
+def approve(deps: Deps, principal: Principal, case: str, ref: str) -> Waiver:
     """A second, different approver approves a waiver (named by id or by its obligation's id);
     the obligation is then waived. The proposer, or anyone twice, is refused."""
-    key = parse_case_key(case)
+    key = access.check_case(deps, principal, case)
+    principal.require(APPROVERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
-        user = approving_account(uow, actor)
-        _sees(uow, user, key)
+        user = approving_account(uow, actor.name)
         waiver = _find(uow, key, ref.strip())
         if waiver.approved:
             raise GuardFailed("pending", f"waiver {waiver.id} was already approved")
@@ -194,12 +179,14 @@ def approve(deps: Deps, actor: Actor, case: str, ref: str) -> Waiver:
     return replace(waiver, approvers=approvers, approved=True)
 
 
-def list_waivers(deps: Deps, case: str) -> list[Waiver]:
-    """Every waiver proposed on the case, oldest first."""
+def list_waivers(deps: Deps, principal: Principal, case: str) -> list[Waiver]:
+    """Every waiver proposed on a case the principal may see, oldest first."""
+    key = access.check_case(deps, principal, case)
+    principal.require(access.CASE_READERS)
     with deps.uow() as uow:
-        return _waivers(uow, parse_case_key(case))
+        return _waivers(uow, key)
 
 
-def pending(deps: Deps, case: str) -> dict[str, Waiver]:
+def pending(deps: Deps, principal: Principal, case: str) -> dict[str, Waiver]:
     """The waivers awaiting a second person, by obligation id."""
-    return {w.obligation: w for w in list_waivers(deps, case) if not w.approved}
+    return {w.obligation: w for w in list_waivers(deps, principal, case) if not w.approved}

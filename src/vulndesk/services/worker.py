@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services import escalations
-from vulndesk.services.context import Actor, Deps, Handler, OutboxRoutes, Producer
+from vulndesk.services.context import Acts, Deps, Handler, OutboxRoutes, Producer
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
 from vulndesk.services.ports_worker import LiveDeadline, OutboxMessage
@@ -70,7 +70,7 @@ def dedupe_key(item: LiveDeadline, due: dt.datetime, pct: int) -> str:
     return f"{item.case}/{item.obligation_id}/{due.astimezone(dt.UTC).isoformat()}/{pct}"
 
 
-def sweep(deps: Deps, actor: Actor, *, batch: int = 1000) -> SweepReport:
+def sweep(deps: Deps, actor: Acts, *, batch: int = 1000) -> SweepReport:
     """One pass: schedule recomputed deadlines, queue crossed thresholds, mark overdue."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -126,7 +126,7 @@ def _enqueue_crossed(
     return added
 
 
-def _mark_overdue(uow: UnitOfWork, actor: Actor, now: dt.datetime, batch: int) -> int:
+def _mark_overdue(uow: UnitOfWork, actor: Acts, now: dt.datetime, batch: int) -> int:
     total = 0
     while True:
         items = uow.sweep.past_due_open(now, batch)
@@ -147,7 +147,7 @@ def _mark_overdue(uow: UnitOfWork, actor: Actor, now: dt.datetime, batch: int) -
 
 
 def deliver_escalation(
-    uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Actor
+    uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts
 ) -> str | None:
     """Queue the escalation to each of its recipients, or record it undeliverable."""
     return escalations.fan_out(uow, msg, now, actor)
@@ -167,7 +167,7 @@ def backoff(attempts: int, base: dt.timedelta = dt.timedelta(seconds=30)) -> dt.
 
 def dispatch(
     deps: Deps,
-    actor: Actor,
+    actor: Acts,
     handlers: Mapping[str, Handler] | None = None,
     *,
     lease: dt.timedelta = dt.timedelta(minutes=5),
@@ -188,7 +188,7 @@ def dispatch(
 
 
 def _deliver(
-    deps: Deps, actor: Actor, handlers: Mapping[str, Handler], msg: OutboxMessage, max_attempts: int
+    deps: Deps, actor: Acts, handlers: Mapping[str, Handler], msg: OutboxMessage, max_attempts: int
 ) -> str:
     now = deps.clock.now()
     try:
@@ -213,7 +213,7 @@ def _deliver(
 
 
 def _retry(
-    deps: Deps, actor: Actor, msg: OutboxMessage, reason: str, now: dt.datetime, max_attempts: int
+    deps: Deps, actor: Acts, msg: OutboxMessage, reason: str, now: dt.datetime, max_attempts: int
 ) -> str:
     """A failure that may pass: tried again after `backoff`, failed for good at `max_attempts`."""
     failed = msg.attempts >= max_attempts
@@ -225,7 +225,7 @@ def _retry(
     return "failed" if failed else "retried"
 
 
-def _fail(deps: Deps, actor: Actor, msg: OutboxMessage, reason: str, now: dt.datetime) -> str:
+def _fail(deps: Deps, actor: Acts, msg: OutboxMessage, reason: str, now: dt.datetime) -> str:
     """A permanent failure: recorded with its reason, never retried."""
     with deps.uow() as uow:
         if uow.outbox.lock_claimed(msg.id, actor.name) is None:
@@ -242,7 +242,7 @@ def _handler(handlers: Mapping[str, Handler], kind: str) -> Handler:
     return found
 
 
-def run_once(deps: Deps, actor: Actor) -> tuple[SweepReport, DispatchReport]:
+def run_once(deps: Deps, actor: Acts) -> tuple[SweepReport, DispatchReport]:
     """One sweep, then dispatch until the outbox has nothing ready."""
     swept = sweep(deps, actor)
     for produce in deps.outbox.producers.values():

@@ -128,7 +128,7 @@ def test_draft_report_versions_and_supersedes(world: FakeWorld) -> None:
     assert world.tags()[-1] == AuditTag.CASE_REPORT_DRAFTED
     second = reports.draft_report(world.deps(), A, case.key, "nvdb", "nvdb", stage="update")
     assert second.draft.version == 2
-    assert reports.get_draft(world.deps(), first.ref).status is DraftStatus.SUPERSEDED
+    assert reports.get_draft(world.deps(), A, first.ref).status is DraftStatus.SUPERSEDED
     assert [(n.event, n.draft_ref) for n in oversight.notices(world.deps())] == [
         ("draft-created", first.ref),
         ("draft-created", second.ref),
@@ -163,7 +163,7 @@ def test_record_submission_freezes_an_approved_draft_and_meets_the_obligation(
     entry = ledger.record_submission(world.deps(), A, draft.ref, world.clock.now(), "NVDB-2")
     assert entry.entry.sha256 == draft.draft.sha256
     assert entry.entry.approvers == ("analyst-a", "analyst-b")
-    assert reports.get_draft(world.deps(), draft.ref).status is DraftStatus.SUBMITTED
+    assert reports.get_draft(world.deps(), A, draft.ref).status is DraftStatus.SUBMITTED
     assert _nvdb(world, case.key) is ObligationStatus.MET
     assert AuditTag.CASE_LEDGER_RECORDED in world.tags()
     with pytest.raises(GuardFailed):

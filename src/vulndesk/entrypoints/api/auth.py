@@ -51,7 +51,7 @@ def principal(
         found = accounts_auth.session_principal(d, cookie)
     if found is None:
         raise accounts_auth.AuthFailed("sign in or present a valid API token")
-    return found
+    return found.via(source(request))
 
 
 # Dependencies that only compute are `async def`: FastAPI runs a plain `def` dependency in a

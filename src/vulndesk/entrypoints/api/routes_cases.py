@@ -1,7 +1,7 @@
 """Case routes: list, open, read (audited), edit, members, facts, transitions, obligations.
 
-Every route naming a case checks visibility first: a case the caller may not see gives the
-same 404 as a case that does not exist. Role checks for writing come after that.
+The routes only authenticate: each use case checks visibility first (a case the caller may
+not see gives the same 404 as a case that does not exist), then the caller's roles.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from vulndesk.domain.cases import CaseState
-from vulndesk.domain.ids import ProductId, UnitId
+from vulndesk.domain.ids import ProductId, UnitId, parse_case_key
 from vulndesk.entrypoints.api.auth import (
     CurrentActor,
     CurrentDeps,
@@ -38,13 +38,9 @@ from vulndesk.entrypoints.api.routes_cases_models import (
 )
 from vulndesk.services import access, cases
 from vulndesk.services.access import (
-    ALL_CASES,
-    CASE_OPENERS,
-    CASE_READERS,
-    CASE_WRITERS,
-    MEMBER_MANAGERS,
+    Principal,
 )
-from vulndesk.services.context import Actor, Deps, run_joined
+from vulndesk.services.context import Deps, run_joined
 from vulndesk.services.ports import CaseFilter
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
@@ -52,9 +48,9 @@ CaseKeyPath = Annotated[str, Path(max_length=32)]
 UserPath = Annotated[str, Path(max_length=63)]
 
 
-def _view(d: Deps, actor: Actor, key: str) -> CaseOut:
+def _view(d: Deps, who: Principal, key: str) -> CaseOut:
     """The case as a response; responses carry details, so this read is audited too."""
-    view = cases.show_case(d, actor, key)
+    view = cases.show_case(d, who, key)
     return CaseOut.model_validate(case_out(view.case, view.obligations))
 
 
@@ -70,7 +66,6 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Cases the caller may see, newest change first; no sensitive details."""
-    who.require(CASE_READERS)
     flt = CaseFilter(
         states=tuple(CaseState.parse("state", s) for s in state),
         unit=UnitId(unit) if unit else None,
@@ -79,7 +74,7 @@ def list_cases(
         offset=offset,
         order=sort,
     )
-    items, total = cases.list_cases(d, access.case_filter(d, who, flt))
+    items, total = cases.list_cases(d, who, flt)
     return {"total": total, "cases": [summary_out(c) for c in items]}
 
 
@@ -88,19 +83,14 @@ def open_case(
     body: CaseIn,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     key: IdempotencyKey,
 ) -> JSONResponse:
     """Open a case; an opener without all-case access becomes a member so it stays visible."""
-    who.require(CASE_OPENERS, "write")
-    members = list(body.members)
-    if not who.has(ALL_CASES) and who.name not in members:
-        members.append(who.name)
-    req = cases.OpenCase(**(body.model_dump() | {"members": members}))
+    req = cases.OpenCase(**body.model_dump())
 
     def create(j: Deps) -> CaseOut:
-        case = cases.open_case(j, actor, req)
-        return _view(j, actor, case.key)
+        case = cases.open_case(j, who, req)
+        return _view(j, who, case.key)
 
     return idempotent(request, who, key, body, create)
 
@@ -120,41 +110,33 @@ def show_case(
 
 @router.patch("/cases/{key}", response_model=CaseOut)
 def update_case(
-    key: CaseKeyPath, body: CasePatch, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+    key: CaseKeyPath, body: CasePatch, who: CurrentPrincipal, d: CurrentDeps
 ) -> dict[str, Any]:
     """Edit descriptive fields (title, CWE, scores, details)."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
-    cases.update_case(d, actor, case_key, **body.model_dump(exclude_unset=True))
-    return _view(d, actor, case_key).model_dump()
+    case = cases.update_case(d, who, key, **body.model_dump(exclude_unset=True))
+    return _view(d, who, case.key).model_dump()
 
 
 @router.get("/cases/{key}/members", response_model=MembersOut)
 def list_members(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> MembersOut:
-    case_key = access.check_case(d, who, key)
-    return MembersOut(case=case_key, members=list(access.case_members(d, case_key)))
+    members = access.case_members(d, who, key)
+    return MembersOut(case=parse_case_key(key), members=list(members))
 
 
 @router.put("/cases/{key}/members/{user}", response_model=MembersOut)
 def add_member(
-    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, d: CurrentDeps
 ) -> MembersOut:
-    case_key = access.check_case(d, who, key)
-    who.require(MEMBER_MANAGERS, "write")
-    return MembersOut(
-        case=case_key, members=list(access.set_member(d, actor, case_key, user, True))
-    )
+    members = access.set_member(d, who, key, user, True)
+    return MembersOut(case=parse_case_key(key), members=list(members))
 
 
 @router.delete("/cases/{key}/members/{user}", response_model=MembersOut)
 def remove_member(
-    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+    key: CaseKeyPath, user: UserPath, who: CurrentPrincipal, d: CurrentDeps
 ) -> MembersOut:
-    case_key = access.check_case(d, who, key)
-    who.require(MEMBER_MANAGERS, "write")
-    return MembersOut(
-        case=case_key, members=list(access.set_member(d, actor, case_key, user, False))
-    )
+    members = access.set_member(d, who, key, user, False)
+    return MembersOut(case=parse_case_key(key), members=list(members))
 
 
 @router.post("/cases/{key}/facts", response_model=CaseOut, status_code=201)
@@ -163,26 +145,22 @@ def record_fact(
     body: FactIn,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
-    d: CurrentDeps,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Record, correct or retract a fact; clocks are recomputed in the same transaction."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
 
     def create(j: Deps) -> CaseOut:
-        cases.record_fact(
+        case = cases.record_fact(
             j,
-            actor,
-            case_key,
+            who,
+            key,
             body.kind,
             body.at,
             body.evidence,
             retract=body.mode == "retract",
             correct=body.mode == "correct",
         )
-        return _view(j, actor, case_key)
+        return _view(j, who, case.key)
 
     return idempotent(request, who, idem, body, create)
 
@@ -193,19 +171,13 @@ def transition(
     body: TransitionIn,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
-    d: CurrentDeps,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Move the case along its lifecycle; guards name what is missing."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
-    if body.duplicate_of:
-        access.check_case(d, who, body.duplicate_of)
 
     def create(j: Deps) -> CaseOut:
-        cases.transition(j, actor, case_key, body.to, body.reason, body.duplicate_of)
-        return _view(j, actor, case_key)
+        case = cases.transition(j, who, key, body.to, body.reason, body.duplicate_of)
+        return _view(j, who, case.key)
 
     return idempotent(request, who, idem, body, create)
 
@@ -214,7 +186,7 @@ def transition(
 def case_obligations(
     key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps
 ) -> list[dict[str, Any]]:
-    return [obligation_out(o) for o in access.case_obligations(d, access.check_case(d, who, key))]
+    return [obligation_out(o) for o in access.case_obligations(d, who, key)]
 
 
 @router.get("/obligations/due", response_model=list[ObligationOut])
@@ -226,7 +198,6 @@ def due_soon(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Open and overdue deadlines in the caller's visible cases, soonest first."""
-    who.require(CASE_READERS)
     items = access.due_soon(
         d, who, dt.timedelta(hours=within_hours), UnitId(unit) if unit else None, limit
     )

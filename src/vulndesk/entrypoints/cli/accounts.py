@@ -7,13 +7,12 @@ import sys
 import typer
 
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    case_allowed,
     container,
     deps,
     errors,
     operator,
     print_json,
+    signed_in,
     table,
 )
 from vulndesk.services import access, accounts, accounts_auth, preferences
@@ -149,16 +148,14 @@ def user_token_create(
 @member_app.command("add")
 def member_add(case: str, user: str) -> None:
     """Make USER a member of CASE."""
-    key = case_allowed(case, access.MEMBER_MANAGERS, "write")
     with errors():
-        members = access.set_member(deps(), actor(), key, user, True)
+        members = access.set_member(deps(), signed_in(), case, user, True)
     typer.echo(f"{case.upper()} members: {', '.join(members)}")
 
 
 @member_app.command("remove")
 def member_remove(case: str, user: str) -> None:
     """Remove USER from CASE."""
-    key = case_allowed(case, access.MEMBER_MANAGERS, "write")
     with errors():
-        members = access.set_member(deps(), actor(), key, user, False)
+        members = access.set_member(deps(), signed_in(), case, user, False)
     typer.echo(f"{case.upper()} members: {', '.join(members) or '-'}")

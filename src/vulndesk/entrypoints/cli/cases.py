@@ -15,9 +15,6 @@ from vulndesk.domain.ids import ProductId, UnitId
 from vulndesk.domain.values import timezone as check_zone
 from vulndesk.entrypoints.cli import cases_remote, remote
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
-    case_allowed,
     console,
     container,
     deps,
@@ -27,7 +24,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
     to_jsonable,
 )
-from vulndesk.services import access, approvals, cases, regimes, waivers
+from vulndesk.services import approvals, cases, regimes, waivers
 from vulndesk.services.ports import CaseFilter
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
@@ -86,12 +83,12 @@ def case_open(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open a case; its clocks start from `aware`."""
-    allowed(access.CASE_OPENERS, "write")
+    who = signed_in()
     with errors():
         opts = _details(option)
         case = cases.open_case(
             deps(),
-            actor(),
+            who,
             cases.OpenCase(
                 title=title,
                 unit=unit,
@@ -130,7 +127,7 @@ def case_list(
         params |= {"sort": sort, "limit": limit, "offset": offset}
         cases_remote.case_list({k: v for k, v in params.items() if v is not None}, as_json)
         return
-    who = allowed(access.CASE_READERS)
+    who = signed_in()
     with errors():
         flt = CaseFilter(
             states=tuple(CaseState.parse("state", s) for s in state),
@@ -140,7 +137,7 @@ def case_list(
             offset=offset,
             order=sort,
         )
-        items, total = cases.list_cases(deps(), access.case_filter(deps(), who, flt))
+        items, total = cases.list_cases(deps(), who, flt)
     if as_json:
         print_json({"total": total, "cases": items})
         return
@@ -219,14 +216,15 @@ def case_show(
     if remote.active():
         cases_remote.case_show(key, as_json)
         return
-    key = case_allowed(key, access.CASE_READERS)
+    who = signed_in()
     with errors():
+        view = cases.show_case(deps(), who, key)
+        key = view.case.key
         zone = check_zone("tz", tz or container().settings.timezone)
-        view = cases.show_case(deps(), actor(), key)
     now = container().clock.now()
     with errors():
-        conflicts = approvals.case_conflicts(deps(), key)
-        proposed = waivers.pending(deps(), key)
+        conflicts = approvals.case_conflicts(deps(), who, key)
+        proposed = waivers.pending(deps(), who, key)
     if as_json:
         print_json(
             {
@@ -329,10 +327,10 @@ def case_record_fact(
         body = {"kind": fact, "at": at, "evidence": evidence, "mode": mode}
         cases_remote.case_record_fact(key, body)
         return
-    key = case_allowed(key, access.CASE_WRITERS, "write")
+    who = signed_in()
     with errors():
         case = cases.record_fact(
-            deps(), actor(), key, fact, at, evidence, retract=retract, correct=correct
+            deps(), who, key, fact, at, evidence, retract=retract, correct=correct
         )
     typer.echo(f"{case.key}: {fact} {'retracted' if retract else 'recorded'}")
 
@@ -345,7 +343,6 @@ def case_incident_grade(
     ),
 ) -> None:
     """Record the incident grade (CAC grading guide); the case's clocks are recomputed."""
-    case_allowed(key, access.CASE_WRITERS, "write")
     with errors():
         case = regimes.set_incident_grade(deps(), signed_in(), key, grade, "cli")
     typer.echo(f"{case.key}: incident_grade={case.incident_grade or '-'}")
@@ -359,9 +356,7 @@ def case_transition(
     duplicate_of: str | None = typer.Option(None, "--duplicate-of"),
 ) -> None:
     """Move a case to another state; guards say what is missing."""
-    key = case_allowed(key, access.CASE_WRITERS, "write")
-    if duplicate_of is not None:
-        duplicate_of = case_allowed(duplicate_of, access.CASE_READERS)
+    who = signed_in()
     with errors():
-        case = cases.transition(deps(), actor(), key, to, reason, duplicate_of)
+        case = cases.transition(deps(), who, key, to, reason, duplicate_of)
     typer.echo(f"{case.key}: now {case.state.value}")

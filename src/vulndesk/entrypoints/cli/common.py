@@ -28,7 +28,7 @@ from vulndesk.domain.errors import Conflict, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.cli import credentials
 from vulndesk.services import access, accounts_auth
-from vulndesk.services.access import Principal
+from vulndesk.services.access import Credential, Principal
 from vulndesk.services.accounts import AccountRole
 from vulndesk.services.context import Actor, Deps
 
@@ -72,7 +72,7 @@ def signed_in() -> Principal:
         fail(f"not signed in: {SIGN_IN}", EXIT_SIGNED_OUT)
     if found is None:
         fail(f"your sign-in has expired or was revoked: {SIGN_IN}", EXIT_SIGNED_OUT)
-    return found[0]
+    return found[0].via("cli", Credential.CLI_LOGIN)
 
 
 def actor() -> Actor:

@@ -17,17 +17,17 @@ from vulndesk.entrypoints.cli.cases import case_app
 from vulndesk.entrypoints.cli.common import (
     actor,
     allowed,
-    case_allowed,
     container,
     deps,
     errors,
     fail,
     print_json,
+    signed_in,
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
 from vulndesk.services import access, audit_tools, obligations_admin, waivers, worker
-from vulndesk.services.access import ADMINS, APPROVERS, CASE_READERS, WAIVERS
+from vulndesk.services.access import ADMINS, CASE_READERS
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.waivers import Waiver
@@ -154,11 +154,12 @@ def case_waive(
             "--approver: a waiver no longer names its approvers; the second person approves "
             f"with their own account: `vulndesk case waive-approve {key} {obligation}`"
         )
-    key = case_allowed(key, WAIVERS, "write")
     with errors():
-        found = waivers.propose(deps(), actor(), key, obligation, reason)
+        found = waivers.propose(deps(), signed_in(), key, obligation, reason)
     _waiver_out(
-        found, as_json, f"; a second approver runs `vulndesk case waive-approve {key} {found.id}`"
+        found,
+        as_json,
+        f"; a second approver runs `vulndesk case waive-approve {found.case} {found.id}`",
     )
 
 
@@ -170,17 +171,16 @@ def case_waive_approve(
 ) -> None:
     """Approve a pending waiver as its second person (an approver or administrator who did not
     propose it); the obligation is then waived."""
-    key = case_allowed(key, APPROVERS, "write")
     with errors():
-        found = waivers.approve(deps(), actor(), key, waiver)
+        found = waivers.approve(deps(), signed_in(), key, waiver)
     _waiver_out(found, as_json, f"; {found.obligation} is waived")
 
 
 @case_app.command("waivers")
 def case_waivers(key: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """The case's waivers, pending and approved."""
-    key = case_allowed(key, CASE_READERS)
-    items = waivers.list_waivers(deps(), key)
+    with errors():
+        items = waivers.list_waivers(deps(), signed_in(), key)
     if as_json:
         print_json({"waivers": [_waiver_json(w) for w in items]})
         return

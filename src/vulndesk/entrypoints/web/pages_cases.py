@@ -100,7 +100,8 @@ def case_list(
     products = reference.list_products(deps)
     page = max(page, 1)
     flt, errors = _case_filter(who, chosen, {str(x.id) for x in products}, page)
-    rows, total = cases.list_cases(deps, access.case_filter(deps, p, flt))
+    # A role that reads no case content (an auditor) sees an empty list, not a refusal.
+    rows, total = cases.list_cases(deps, p, flt) if p.has(access.CASE_READERS) else ([], 0)
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in chosen.items() if v}
 
@@ -135,8 +136,7 @@ def case_page(
 ) -> Response:
     """The case page; `errors` (field -> problem) and `form` re-show a refused submission."""
     deps = who.deps
-    actor = who.actor(request)
-    view = cases.show_case(deps, actor, key)
+    view = cases.show_case(deps, who.principal, key)
     case = view.case
     with deps.uow() as uow:
         trail = uow.audit.for_object("case", key)
@@ -151,16 +151,16 @@ def case_page(
         history=history,
         fact_kinds=list(FactKind),
         next_states=sorted(lifecycle.TRANSITIONS.get(case.state, frozenset())),
-        thread=case_intake.thread(deps, actor, key),
-        drafts=reports.list_drafts(deps, key),
+        thread=case_intake.thread(deps, who.actor(request), key),
+        drafts=reports.list_drafts(deps, who.principal, key),
         entries=ledger.list_entries(deps, key),
-        conflicts=approvals.case_conflicts(deps, key),
+        conflicts=approvals.case_conflicts(deps, who.principal, key),
         trail=list(reversed(trail)),
         may_write=who.principal.has(access.CASE_WRITERS),
         may_manage=who.principal.has(access.MEMBER_MANAGERS),
         may_approve=who.principal.has(BACKDATE_APPROVERS),
         may_waive=who.principal.has(access.WAIVERS),
-        pending_waivers=waivers.pending(deps, key),
+        pending_waivers=waivers.pending(deps, who.principal, key),
         viewer=who.principal.name,
         errors=errors or {},
         form=form or {},

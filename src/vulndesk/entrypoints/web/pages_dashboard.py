@@ -81,7 +81,8 @@ def compliance_svg(series: dict[str, list[WeekRate]], gettext: Callable[..., str
 def page(request: Request, who: Viewer) -> Response:
     deps, p = who.deps, who.principal
     now = who.container.clock.now()
-    due = access.due_soon(deps, p, dt.timedelta(hours=72), None, 300)
+    readers = p.has(access.CASE_READERS)  # an auditor's dashboard has no case deadlines
+    due = access.due_soon(deps, p, dt.timedelta(hours=72), None, 300) if readers else []
     overdue = [o for o in due if o.status is ObligationStatus.OVERDUE or (o.due and o.due < now)]
     soon = [o for o in due if o not in overdue]
     day = [o for o in soon if o.due and o.due <= now + dt.timedelta(hours=24)]
@@ -89,7 +90,7 @@ def page(request: Request, who: Viewer) -> Response:
     keys = tuple(sorted({o.case for o in due}))
     titles: dict[str, str] = {}
     if keys:
-        rows, _n = cases.list_cases(deps, CaseFilter(keys=keys, limit=500))
+        rows, _n = cases.list_cases(deps, p, CaseFilter(keys=keys, limit=500))
         titles = {str(r.key): r.title for r in rows}
     with deps.uow() as uow:
         visible = access.visible_cases(uow, p)

@@ -62,7 +62,7 @@ def _visible_draft(who: Viewer, draft_id: str) -> DraftRecord | None:
         name = reports.parse_ref(draft_id)
         if _case(who, name.case) is None or not who.principal.has(READERS):
             return None
-        return reports.get_draft(who.deps, draft_id)
+        return reports.get_draft(who.deps, who.principal, draft_id)
     except (NotFound, InvalidInput):
         return None
 
@@ -83,7 +83,7 @@ def _list_page(
         "console/reports/list.html",
         status=status,
         case=key,
-        drafts=list(reversed(reports.list_drafts(deps, key))),
+        drafts=list(reversed(reports.list_drafts(deps, who.principal, key))),
         kinds=REGISTRY,
         kind=kind,
         stages=STAGES,
@@ -118,9 +118,8 @@ def create_draft(
         return not_found(request)
     chosen = {"kind": kind, "recipient": recipient, "stage": stage}
     try:
-        who.principal.require(DRAFTERS, "write")
         record = reports.draft_report(
-            who.deps, who.actor(request), case_key, kind, recipient, stage or None
+            who.deps, who.principal, case_key, kind, recipient, stage or None
         )
     except VulndeskError as exc:
         return _list_page(request, who, case_key, 422, error=error_text(exc), chosen=chosen)
@@ -130,11 +129,11 @@ def create_draft(
 def _diffs(
     who: Viewer, request: Request, record: DraftRecord, against: int | None
 ) -> dict[str, Any]:
-    actor, deps = who.actor(request), who.deps
+    p, deps = who.principal, who.deps
     versions = []
     if record.draft.version > 1:
-        versions = reports.diff_draft(deps, actor, record.ref, against)
-    others = reports.diff_draft(deps, actor, record.ref, recipients=True)
+        versions = reports.diff_draft(deps, p, record.ref, against)
+    others = reports.diff_draft(deps, p, record.ref, recipients=True)
     return {"version_diffs": versions, "recipient_diffs": others}
 
 
@@ -142,7 +141,7 @@ def _met_by(who: Viewer, record: DraftRecord) -> list[Any]:
     kind = ledger.DISCLOSURE_KINDS.get(record.draft.kind)
     return [
         o
-        for o in access.case_obligations(who.deps, record.draft.case)
+        for o in access.case_obligations(who.deps, who.principal, record.draft.case)
         if o.obligation.satisfied_by.disclosure == kind
     ]
 
@@ -156,12 +155,13 @@ def _draft_page(
     against: int | None = None,
 ) -> Response:
     deps, d = who.deps, record.draft
-    preview = reports.preview(deps, who.actor(request), record.ref, "md").decode("utf-8")
-    latest = reports.get_draft(deps, f"{d.case}/{d.kind}/{d.recipient}")
-    conflicts = [c for c in approvals.case_conflicts(deps, d.case) if c.draft == record.ref]
+    p = who.principal
+    preview = reports.preview(deps, p, record.ref, "md").decode("utf-8")
+    latest = reports.get_draft(deps, p, f"{d.case}/{d.kind}/{d.recipient}")
+    conflicts = [c for c in approvals.case_conflicts(deps, p, d.case) if c.draft == record.ref]
     decisions = [
         x
-        for x in approvals.list_decisions(deps, d.case)
+        for x in approvals.list_decisions(deps, p, d.case)
         if x.recipient == d.recipient and x.kind != reports.BACKDATE  # shown with the entry
     ]
     zone = zoneinfo.ZoneInfo(who.zone)
@@ -199,7 +199,7 @@ def download(request: Request, draft_id: str, fmt: str, who: CurrentViewer) -> R
     if record is None or fmt not in reports.FORMATS:
         return not_found(request)
     renderer = who.container.pdf_renderer if fmt == "pdf" else None
-    data = reports.preview(who.deps, who.actor(request), record.ref, fmt, renderer)
+    data = reports.preview(who.deps, who.principal, record.ref, fmt, renderer)
     name = record.ref.replace("/", "-") + "." + fmt
     return Response(
         data,
@@ -222,16 +222,27 @@ def _act(request: Request, who: Viewer, draft_id: str, action: Any, done: str) -
         action(record)
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
-        fresh = reports.get_draft(who.deps, record.ref)
+        fresh = reports.get_draft(who.deps, who.principal, record.ref)
         return _draft_page(request, who, fresh, status=code, error=error_text(exc))
     return RedirectResponse(_link(record.ref, done=done), status_code=303)
+
+
+# Registered before `…/approve`: that route's `{draft_id:path}` would take this address.
+@router.post("/reports/{draft_id:path}/decisions/{decision}/approve")
+def approve_decision(
+    request: Request, draft_id: str, decision: int, who: CurrentViewer
+) -> Response:
+    def run(record: DraftRecord) -> None:
+        # A decision of another case answers like a missing one.
+        approvals.approve_decision(who.deps, who.principal, decision, record.draft.case)
+
+    return _act(request, who, draft_id, run, "decided")
 
 
 @router.post("/reports/{draft_id:path}/approve")
 def approve(request: Request, draft_id: str, who: CurrentViewer) -> Response:
     def run(record: DraftRecord) -> None:
-        who.principal.require(APPROVERS, "write")
-        approvals.approve(who.deps, who.actor(request), record.ref)
+        approvals.approve(who.deps, who.principal, record.ref)
 
     return _act(request, who, draft_id, run, "approved")
 
@@ -248,28 +259,13 @@ def propose_decision(
     """Propose a justification, cross-border permission or exception; a second person approves."""
 
     def run(record: DraftRecord) -> None:
-        who.principal.require(APPROVERS, "write")
-        d, actor = record.draft, who.actor(request)
+        d, p = record.draft, who.principal
         if kind == reports.JUSTIFICATION:
-            approvals.justify(who.deps, actor, record.ref, reason)
+            approvals.justify(who.deps, p, record.ref, reason)
             return
         approvals.record_decision(
-            who.deps, actor, kind, d.case, d.recipient, reason, tuple(fields or ())
+            who.deps, p, kind, d.case, d.recipient, reason, tuple(fields or ())
         )
-
-    return _act(request, who, draft_id, run, "decided")
-
-
-@router.post("/reports/{draft_id:path}/decisions/{decision}/approve")
-def approve_decision(
-    request: Request, draft_id: str, decision: int, who: CurrentViewer
-) -> Response:
-    def run(record: DraftRecord) -> None:
-        who.principal.require(APPROVERS, "write")
-        # A decision of another case answers like a missing one.
-        if decision not in {x.id for x in approvals.list_decisions(who.deps, record.draft.case)}:
-            raise NotFound("decision", str(decision))
-        approvals.approve_decision(who.deps, who.actor(request), decision)
 
     return _act(request, who, draft_id, run, "decided")
 
@@ -301,12 +297,11 @@ async def record_submission(
             shot = (screenshot.filename[:200], hashlib.sha256(content).hexdigest())
 
     def run(record: DraftRecord) -> None:
-        who.principal.require(CASE_WRITERS, "write")
         if len(content) > MAX_SCREENSHOT:
             raise InvalidInput("screenshot", "is larger than 5 MiB", "an image up to 5 MiB")
         when = local_instant("at", at, who.zone)
         ledger.record_submission(
-            who.deps, who.actor(request), record.ref, when, receipt, shot, justification or None
+            who.deps, who.principal, record.ref, when, receipt, shot, justification or None
         )
 
     return _act(request, who, draft_id, run, "submitted")

@@ -62,6 +62,7 @@ def signed_in(request: Request) -> Viewer | None:
     found = accounts_auth.session_principal(container.deps(), secret) if secret else None
     if found is None:
         return None
+    found = found.via(f"web:{request.client.host if request.client else 'unknown'}")
     chosen = preferences.preferences_of(container.deps(), found.name)
     page = page_context(request)
     page.user = found

@@ -1,0 +1,181 @@
+"""Every use case that takes a principal checks it before it touches anything.
+
+The walk finds each public function of `vulndesk.services` with a `principal` parameter and
+calls it as a principal without roles and as a system principal (the worker, public intake),
+with storage and the clock booby-trapped: the only acceptable answer is a refusal (Forbidden,
+or the NotFound a hidden case gives). A use case whose check was removed reaches for storage
+or its arguments first and fails here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from typing import Any, cast
+
+import pytest
+
+import vulndesk.services
+from vulndesk.domain.errors import Forbidden, NotFound
+from vulndesk.services import access, cases, waivers
+from vulndesk.services.access import Credential, Principal
+from vulndesk.services.context import Deps
+
+CASE = "VD-2026-0001"
+
+
+class Untouchable(AssertionError):
+    """Raised when a use case reaches for storage, the clock or an argument before checking."""
+
+
+class _Trap:
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __call__(self, *_a: object, **_k: object) -> Any:
+        raise Untouchable(f"{self._what} used before the principal was checked")
+
+    def __getattr__(self, name: str) -> Any:
+        raise Untouchable(f"{self._what}.{name} used before the principal was checked")
+
+
+def trapped_deps() -> Deps:
+    return Deps(
+        uow=cast(Any, _Trap("storage")),
+        clock=cast(Any, _Trap("clock")),
+        read=cast(Any, _Trap("storage")),
+    )
+
+
+def use_cases() -> list[tuple[str, Callable[..., Any]]]:
+    """(module.name, function) for every public services function taking `principal`."""
+    found = []
+    for info in pkgutil.iter_modules(vulndesk.services.__path__):
+        module = importlib.import_module(f"vulndesk.services.{info.name}")
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn):
+                continue
+            if fn.__module__ != module.__name__:
+                continue  # imported from elsewhere: checked where it is defined
+            params = list(inspect.signature(fn).parameters)
+            if len(params) >= 2 and params[:2] == ["deps", "principal"]:
+                found.append((f"{info.name}.{name}", fn))
+    return sorted(found, key=lambda item: item[0])
+
+
+def arguments(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Values for the parameters after (deps, principal): case keys look real, the rest trap."""
+    out: dict[str, Any] = {}
+    for name, param in list(inspect.signature(fn).parameters.items())[2:]:
+        if param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        if name in {"key", "case"}:
+            out[name] = CASE
+        elif name in {"ref", "draft"}:
+            out[name] = f"{CASE}/nvdb/miit-nvdb/v1"
+        elif param.default is not param.empty:
+            continue
+        else:
+            out[name] = _Trap(f"argument {name!r}")
+    return out
+
+
+ROLELESS = access.person("nobody", frozenset(), "cn")
+SYSTEMS = (
+    access.worker_principal("worker@test"),
+    access.INTAKE,
+    access.operator_principal("root"),
+)
+# The walk must find at least these; a use case that stops taking a principal fails here.
+EXPECTED = {
+    "access.case_members",
+    "access.case_obligations",
+    "access.due_soon",
+    "access.set_member",
+    "cases.list_cases",
+    "cases.open_case",
+    "cases.read_visible_case",
+    "cases.record_fact",
+    "cases.show_case",
+    "cases.show_visible_case",
+    "cases.transition",
+    "cases.update_case",
+    "approvals.approve",
+    "approvals.approve_decision",
+    "approvals.case_conflicts",
+    "approvals.justify",
+    "approvals.list_decisions",
+    "approvals.record_decision",
+    "ledger.record_submission",
+    "ledger.record_disclosure",
+    "claims.approve_backdate",
+    "reports.diff_draft",
+    "reports.draft_report",
+    "reports.get_draft",
+    "reports.list_drafts",
+    "reports.preview",
+    "reports.visible_ref",
+    "waivers.approve",
+    "waivers.list_waivers",
+    "waivers.pending",
+    "waivers.propose",
+}
+
+
+def test_the_walk_finds_the_use_cases() -> None:
+    names = {name for name, _fn in use_cases()}
+    assert names >= EXPECTED, sorted(EXPECTED - names)
+
+
+@pytest.mark.parametrize(("name", "fn"), use_cases(), ids=[n for n, _f in use_cases()])
+@pytest.mark.parametrize("who", [ROLELESS, *SYSTEMS], ids=lambda p: p.name)
+def test_a_principal_without_rights_is_refused(
+    name: str, fn: Callable[..., Any], who: Principal
+) -> None:
+    with pytest.raises((Forbidden, NotFound)):
+        fn(trapped_deps(), who, **arguments(fn))
+
+
+def test_system_principals_hold_no_person_right() -> None:
+    for who in SYSTEMS:
+        assert who.is_system and who.kind is Credential.SYSTEM
+        assert not who.roles and not who.scopes
+        assert not who.has(access.ACCOUNT_HOLDERS)
+        with pytest.raises(Forbidden, match="system principal"):
+            who.require(access.ACCOUNT_HOLDERS)
+
+
+def test_a_system_principal_given_roles_is_still_refused() -> None:
+    """Roles smuggled onto a system principal grant nothing: the kind decides."""
+    from dataclasses import replace
+
+    sneaky = replace(access.INTAKE, roles=frozenset({"admin"}), scopes=access.HUMAN_SCOPES)
+    with pytest.raises(Forbidden, match="system principal"):
+        sneaky.require(access.ADMINS, "write")
+    with pytest.raises(NotFound):
+        cases.show_case(trapped_deps(), sneaky, CASE)
+
+
+def test_the_old_signatures_still_work() -> None:
+    p = access.person("ana", {"analyst"}, "cn", source="api:10.0.0.1")
+    assert p.actor("cli").source == "cli" and p.actor("cli").name == "ana"
+    assert p.acting().source == "api:10.0.0.1"
+    assert p.has(access.CASE_WRITERS) and not p.has(access.ADMINS)
+    p.require(access.CASE_WRITERS, "write")
+    with pytest.raises(Forbidden):
+        p.require(access.ADMINS)
+    read_only = access.Principal("ro", frozenset({"admin"}), None, frozenset({"read"}), "token:x")
+    with pytest.raises(Forbidden, match="scope"):
+        read_only.require(access.ADMINS, "write")
+
+
+def test_removing_a_check_turns_the_walk_red(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test of the test: without its checks a use case reaches storage and is caught."""
+    monkeypatch.setattr(access, "check_case", lambda _d, _p, key: key)
+    monkeypatch.setattr(Principal, "require", lambda *_a, **_k: None)
+    with pytest.raises(Untouchable):
+        waivers.list_waivers(trapped_deps(), ROLELESS, CASE)
+    with pytest.raises(Untouchable):
+        cases.record_fact(trapped_deps(), ROLELESS, CASE, "verified", None, "lab")
