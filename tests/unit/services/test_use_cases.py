@@ -20,8 +20,8 @@ from vulndesk.services import accounts, approvals, cases, ledger, oversight, ref
 from vulndesk.services import waivers as waiver_service
 
 ADMIN = actor_for("setup", "admin")
-A = actor_for("analyst-a", "approver", unit="cn")
-B = actor_for("analyst-b", "approver", unit="cn")
+A = actor_for("analyst-a", "analyst", "approver", unit="cn")
+B = actor_for("analyst-b", "analyst", "approver", unit="cn")
 HQ = actor_for("officer-hq", "approver", unit="hq")
 COORD = actor_for("coord", "coordinator", unit="cn")
 ADM1 = actor_for("admin-1", "admin", unit="hq")
@@ -60,6 +60,7 @@ def _open(w: FakeWorld) -> Case:
         products={"router": ["1.0"]},
         cvss31=V31_CRIT,
         details=DETAILS,
+        members=["analyst-a", "analyst-b", "officer-hq"],
     )
     return cases.open_case(w.deps(), A, req)
 
@@ -148,7 +149,7 @@ def test_approve_needs_two_people_and_the_hq_rule_when_on(world: FakeWorld) -> N
     assert done.status is DraftStatus.APPROVED
     assert done.approvers == ("analyst-a", "officer-hq")
     with pytest.raises(Forbidden, match="not an active account"):
-        approvals.approve(world.deps(), actor_for("nobody", "approver"), draft.ref)
+        approvals.approve(world.deps(), actor_for("nobody", "admin"), draft.ref)
 
 
 def test_record_submission_freezes_an_approved_draft_and_meets_the_obligation(
