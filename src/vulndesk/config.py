@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
+from vulndesk.services.sso import SsoPolicy, parse_role_map
 
 PREFIX = "VULNDESK_"
 
@@ -60,6 +61,10 @@ class Settings:
     backdate_limit_hours: int = 24
     # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
     log_file: Path | None = None
+    # OpenID Connect sign-in (VULNDESK_OIDC_*); None: only local accounts sign in.
+    oidc: SsoPolicy | None = None
+    # VULNDESK_LOCAL_LOGIN=0: no password sign-in (console, API, `vulndesk login`).
+    local_login: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -144,6 +149,8 @@ class Settings:
             "CHECKPOINT_WEBHOOK",
             "BACKDATE_LIMIT_HOURS",
             "LOG_FILE",
+            "LOCAL_LOGIN",
+            *OIDC_VARIABLES,
         }
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -186,8 +193,69 @@ class Settings:
             checkpoint_webhook=_webhook(get("CHECKPOINT_WEBHOOK")),
             backdate_limit_hours=int(backdate),
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
+            oidc=oidc_policy(env),
+            local_login=_flag("VULNDESK_LOCAL_LOGIN", get("LOCAL_LOGIN", "1")),
             extra=extra,
         )
+
+
+OIDC_VARIABLES = (
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_GROUPS_CLAIM",
+    "OIDC_ROLE_MAP",
+    "OIDC_ACCEPT_PROVIDER_MFA",
+    "OIDC_NAME",
+)
+
+
+def _flag(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value not in {"1", "true", "yes", "0", "false", "no"}:
+        raise InvalidInput(name, f"{text[:64]!r} is not a yes/no value", "1 or 0")
+    return value in {"1", "true", "yes"}
+
+
+def oidc_policy(env: Mapping[str, str]) -> SsoPolicy | None:
+    """VULNDESK_OIDC_*: all three of issuer, client id and secret, or none of them."""
+    issuer = env.get(PREFIX + "OIDC_ISSUER", "").strip()
+    client_id = env.get(PREFIX + "OIDC_CLIENT_ID", "").strip()
+    secret = env.get(PREFIX + "OIDC_CLIENT_SECRET", "")
+    if not (issuer or client_id or secret):
+        for rest in OIDC_VARIABLES:
+            if env.get(PREFIX + rest):
+                raise InvalidInput(
+                    PREFIX + rest, "is set but no provider is", "set VULNDESK_OIDC_ISSUER too"
+                )
+        return None
+    parts = urlsplit(issuer)
+    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise InvalidInput(
+            "VULNDESK_OIDC_ISSUER",
+            f"{issuer[:64]!r} is not an https URL",
+            "the provider's issuer, e.g. https://login.example.com/realms/psirt",
+        )
+    for name, value in (("OIDC_CLIENT_ID", client_id), ("OIDC_CLIENT_SECRET", secret)):
+        if not value:
+            raise InvalidInput(PREFIX + name, "is empty", "the client registered at the provider")
+    claim = env.get(PREFIX + "OIDC_GROUPS_CLAIM", "groups").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_:./-]{1,100}", claim):
+        raise InvalidInput(
+            "VULNDESK_OIDC_GROUPS_CLAIM", f"{claim[:64]!r} is not a claim name", "e.g. groups"
+        )
+    return SsoPolicy(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret,
+        groups_claim=claim,
+        role_map=parse_role_map("VULNDESK_OIDC_ROLE_MAP", env.get(PREFIX + "OIDC_ROLE_MAP", "")),
+        accept_provider_mfa=_flag(
+            "VULNDESK_OIDC_ACCEPT_PROVIDER_MFA", env.get(PREFIX + "OIDC_ACCEPT_PROVIDER_MFA", "0")
+        ),
+        name=env.get(PREFIX + "OIDC_NAME", "").strip()[:60] or (parts.hostname or "provider"),
+    )
 
 
 def _config_dir(env: Mapping[str, str]) -> Path:

@@ -16,6 +16,7 @@ from vulndesk.entrypoints.web import (
     pages_core,
     pages_oversight,
     pages_reports,
+    pages_sso,
 )
 from vulndesk.entrypoints.web.session import SignInRequired
 
@@ -24,7 +25,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 # Page routers of the console areas; each area adds its module here.
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
-ROUTERS += [pages_account.router]
+ROUTERS += [pages_account.router, pages_sso.router]
 
 
 def install(app: FastAPI) -> None:
