@@ -57,8 +57,9 @@ NO_ROLE_CHECK = {
     ("POST", "/api/v1/tokens"): "one's own token, from a session (test_accounts_auth)",
     ("DELETE", "/api/v1/tokens/{token_id}"): "one's own token (test_accounts_auth)",
 }
-# Console pages every visitor may see; forms (POST) are not pages.
-CONSOLE_PUBLIC = {"/login", "/lang/{lang}"}
+# Console pages every visitor may see; forms (POST) are not pages. The two OpenID Connect
+# routes are sign-in itself: they check the provider's answer, not a role (test_oidc_sign_in).
+CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:

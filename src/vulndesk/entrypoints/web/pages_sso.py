@@ -58,7 +58,7 @@ def start(request: Request, next: str = "/") -> Response:
     container = container_of(request)
     provider = container.identity_provider
     if provider is None:
-        return login_page(request, 404, "/", "sso_off")
+        return RedirectResponse("/login", status_code=303)  # no provider is configured
     try:
         pending, url = sso.begin(container.deps(), provider, safe_next(next))
     except (VulndeskError, OSError, ValueError):
@@ -83,7 +83,7 @@ def callback(request: Request, state: str = "", code: str = "") -> Response:
     container = container_of(request)
     provider, policy = container.identity_provider, container.settings.oidc
     if provider is None or policy is None:
-        return login_page(request, 404, "/", "sso_off")
+        return RedirectResponse("/login", status_code=303)  # no provider is configured
     host = request.client.host if request.client else "unknown"
     try:
         pending = _unseal(container, request.cookies.get(PENDING_COOKIE))
