@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tests.builders import open_case, seed_reference
 from tests.conftest import TEST_KEYS
+from tests.e2e.cli import Cli
 from tests.e2e.oidc import CLIENT_ID, CLIENT_SECRET, CONSOLE, REDIRECT, Idp, idp_pair, query
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage.tables import audit_events
@@ -262,3 +263,16 @@ def test_local_sign_in_can_be_turned_off(strict: Console) -> None:
     assert "Sign in with Acme SSO" in page.text and 'name="password"' not in page.text
     form = {"name": "admin", "password": "whatever-password", "totp": ""}
     assert strict.client.post("/login", data=form).status_code == 403
+    body = {"name": "admin", "password": "whatever-password"}
+    assert strict.client.post("/api/v1/session", json=body).status_code == 403
+
+
+def test_the_command_line_refuses_password_sign_in_when_turned_off(tmp_path: Path) -> None:
+    cli = Cli(tmp_path)
+    cli.run("init")
+    cli.add_user("admin", "admin")
+    cli.env["VULNDESK_LOCAL_LOGIN"] = "0"
+    out = cli.run("login", "admin", "--password-stdin", ok=False, input_text="x\n")
+    assert out.returncode != 0 and "VULNDESK_LOCAL_LOGIN=0" in out.stderr
+    cli.env["VULNDESK_LOCAL_LOGIN"] = "1"
+    cli.sign_in("admin")  # the same account signs in when password sign-in is on

@@ -54,6 +54,11 @@ def login(
 ) -> None:
     """Sign in; later commands act as this account until `vulndesk logout` or expiry."""
     c = container()
+    if not c.settings.local_login:
+        fail(
+            "password sign-in is turned off here (VULNDESK_LOCAL_LOGIN=0): "
+            "sign in through the identity provider in the console"
+        )
     if password_stdin:
         if not name:
             fail("give the account name with --password-stdin, e.g. vulndesk login li.na")
