@@ -22,6 +22,8 @@ from vulndesk.services.ports_accounts import Session, User
 MFA_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sc", "fpt", "face", "iris", "retina", "vbm"})
 # A pending sign-in (state, nonce, verifier) is good this long; an ID token no older.
 PENDING = dt.timedelta(minutes=10)
+# The organisation setting that holds the stored role map, in VULNDESK_OIDC_ROLE_MAP notation.
+STORED_KEY = "sso.role_map"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
@@ -99,6 +101,13 @@ def begin(deps: Deps, provider: IdentityProvider, next_path: str) -> tuple[Pendi
     return pending, provider.authorization_url(pending)
 
 
+def with_stored(uow: UnitOfWork, policy: SsoPolicy) -> SsoPolicy:
+    """The policy with the rows administrators stored (`vulndesk sso map`) after the configured."""
+    text = uow.org_settings.options().get(STORED_KEY, "")
+    extra = tuple(row for row in parse_role_map(STORED_KEY, text) if row not in policy.role_map)
+    return replace(policy, role_map=policy.role_map + extra)
+
+
 def derive(policy: SsoPolicy, claims: Mapping[str, Any]) -> tuple[frozenset[str], str | None]:
     """Roles and unit from the groups claim; the first mapped unit in map order wins."""
     raw = claims.get(policy.groups_claim, [])
@@ -158,9 +167,9 @@ def complete(
     except AuthFailed:
         raise _refuse(deps, source, "(oidc)", "id-token") from None
     name = account_name(claims)
-    roles, unit = derive(policy, claims)
     used = "oidc-nonce:" + digest(pending.nonce)
     with deps.uow() as uow:
+        roles, unit = derive(with_stored(uow, policy), claims)
         found = uow.accounts.find_user(name)
         user = _account(found, name, claims, roles, unit, now)
         reason = _refusal(uow, policy, claims, found, user, used, now)

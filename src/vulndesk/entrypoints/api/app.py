@@ -21,6 +21,7 @@ from vulndesk.entrypoints.api import (
     routes_publication,
     routes_reference,
     routes_reports,
+    routes_sso,
     routes_waivers,
 )
 
@@ -83,6 +84,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_publication.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_waivers.router)
+    app.include_router(routes_sso.router)
     web.install(app)
     return app
 
