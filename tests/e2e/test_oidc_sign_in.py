@@ -22,10 +22,12 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage.tables import audit_events
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
+from vulndesk.domain.errors import Forbidden
 from vulndesk.entrypoints.api.app import create_app
 from vulndesk.entrypoints.web import csrf
 from vulndesk.entrypoints.web.pages_sso import PENDING_COOKIE, _unseal
-from vulndesk.services import accounts_auth, reference, sso
+from vulndesk.services import accounts_auth, reference, sso, sso_map
+from vulndesk.services.access import Principal
 from vulndesk.services.accounts_auth import AuthFailed
 from vulndesk.services.context import Actor
 from vulndesk.services.ports_accounts import User
@@ -141,6 +143,23 @@ def test_groups_become_roles_and_a_removed_group_drops_its_role(console: Console
     assert user is not None and user.roles == {"auditor"} and user.unit is None
     assert accounts_auth.session_principal(console.container.deps(), first) is None
     assert ("account:roles:changed", {"roles": "auditor", "via": "oidc"}) in console.audit_tags()
+
+
+def test_a_stored_mapping_applies_at_the_next_sign_in(console: Console) -> None:
+    assert console.sign_in("chen.jie", ["release-team"]) == 200
+    assert (user := console.user("chen.jie")) is not None and user.roles == frozenset()
+    admin = Principal("root", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")
+    sso_map.set_row(console.container.deps(), admin, "test", "release-team", "auditor", None)
+    assert console.sign_in("chen.jie", ["release-team"]) == 200
+    assert (user := console.user("chen.jie")) is not None and user.roles == {"auditor"}
+    sso_map.remove_row(console.container.deps(), admin, "test", "release-team", "auditor")
+    assert console.sign_in("chen.jie", ["release-team"]) == 200
+    assert (user := console.user("chen.jie")) is not None and user.roles == frozenset()
+    tags = [t for t, _ in console.audit_tags()]
+    assert "sso:map:set" in tags and "sso:map:removed" in tags
+    analyst = dataclasses.replace(admin, roles=frozenset({"analyst"}))
+    with pytest.raises(Forbidden):
+        sso_map.set_row(console.container.deps(), analyst, "test", "x", "admin", None)
 
 
 def test_sign_out_ends_the_session(console: Console) -> None:
