@@ -518,6 +518,12 @@ ROWS: list[Row] = [
         "PUT /api/v1/admin/sso/role-map/{group}/{role}",
     ),
     Row(
+        "sso map remove",
+        ("nobody-{n}", "auditor"),
+        ADMINS,
+        "DELETE /api/v1/admin/sso/role-map/{group}/{role}",
+    ),
+    Row(
         "calendar set",
         ("CN", "2027-12-05", "--on", "--note", "make-up"),
         ADMINS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vulndesk.domain import values
-from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId, slug
 from vulndesk.services.access import ADMINS, Principal
 from vulndesk.services.accounts import AccountRole
@@ -64,7 +64,7 @@ def _change(
         rows = stored(uow)
         kept = tuple(r for r in rows if (r.group, r.role) != (name, parsed))
         if not present and kept == rows:
-            raise NotFound("stored mapping", f"{name}={parsed}")
+            return rows  # nothing stored to remove: nothing changes, nothing to record
         if present and place is not None:
             uow.units.get(UnitId(place))
         new = kept + ((RoleMapping(name, parsed, place),) if present else ())
