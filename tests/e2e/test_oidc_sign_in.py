@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.builders import open_case, seed_reference
 from tests.conftest import TEST_KEYS
-from tests.e2e.cli import Cli
+from tests.e2e.cli import Cli, free_port
 from tests.e2e.oidc import CLIENT_ID, CLIENT_SECRET, CONSOLE, REDIRECT, Idp, idp_pair, query
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage.tables import audit_events
@@ -295,3 +295,12 @@ def test_the_command_line_refuses_password_sign_in_when_turned_off(tmp_path: Pat
     assert out.returncode != 0 and "VULNDESK_LOCAL_LOGIN=0" in out.stderr
     cli.env["VULNDESK_LOCAL_LOGIN"] = "1"
     cli.sign_in("admin")  # the same account signs in when password sign-in is on
+
+
+def test_an_unreachable_provider_gives_the_sign_in_page(
+    db_url: str, tmp_path: Path, idp_pair: tuple[Idp, Idp]
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    for console in make(db_url, tmp_path, idp_pair, VULNDESK_OIDC_ISSUER=closed):
+        out = console.client.get("/login/oidc")
+        assert out.status_code == 502 and 'name="password"' in out.text

@@ -34,6 +34,12 @@ class OidcProvider:
 
     def metadata(self) -> dict[str, Any]:
         """The discovery document; its `issuer` must be exactly the configured issuer."""
+        try:
+            return self._discover()
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            raise AuthFailed(f"the identity provider did not answer: {type(exc).__name__}") from exc
+
+    def _discover(self) -> dict[str, Any]:
         with self._lock:
             if self._metadata is None:
                 url = self.policy.issuer.rstrip("/") + "/.well-known/openid-configuration"
@@ -47,7 +53,10 @@ class OidcProvider:
         jwks_uri = self.metadata()["jwks_uri"]
         with self._lock:
             if self._keys is None or refresh:
-                data = httpx.get(jwks_uri, timeout=TIMEOUT).raise_for_status().json()
+                try:
+                    data = httpx.get(jwks_uri, timeout=TIMEOUT).raise_for_status().json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    raise AuthFailed("the identity provider's keys could not be read") from exc
                 self._keys = KeySet.import_key_set(data)
             return self._keys
 
@@ -67,7 +76,19 @@ class OidcProvider:
 
     def redeem(self, code: str, pending: Pending, now: dt.datetime) -> Mapping[str, Any]:
         """Exchange the code (with the PKCE verifier) and check the ID token it brings."""
-        reply = httpx.post(
+        try:
+            reply = self._exchange(code, pending)
+            token = reply.json().get("id_token") if reply.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise AuthFailed("the provider's token endpoint did not answer") from exc
+        if reply.status_code != 200:
+            raise AuthFailed("the provider refused the authorization code")
+        if not isinstance(token, str):
+            raise AuthFailed("the provider sent no ID token")
+        return self.check_id_token(token, pending.nonce, now)
+
+    def _exchange(self, code: str, pending: Pending) -> httpx.Response:
+        return httpx.post(
             self.metadata()["token_endpoint"],
             data={
                 "grant_type": "authorization_code",
@@ -78,12 +99,6 @@ class OidcProvider:
             auth=(self.policy.client_id, self.policy.client_secret),
             timeout=TIMEOUT,
         )
-        if reply.status_code != 200:
-            raise AuthFailed("the provider refused the authorization code")
-        token = reply.json().get("id_token")
-        if not isinstance(token, str):
-            raise AuthFailed("the provider sent no ID token")
-        return self.check_id_token(token, pending.nonce, now)
 
     def check_id_token(self, token: str, nonce: str, now: dt.datetime) -> Mapping[str, Any]:
         """The claims of a signed ID token for this client, this issuer, this nonce, now."""

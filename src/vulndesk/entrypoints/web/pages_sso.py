@@ -87,7 +87,7 @@ def callback(request: Request, state: str = "", code: str = "") -> Response:
     host = request.client.host if request.client else "unknown"
     try:
         pending = _unseal(container, request.cookies.get(PENDING_COOKIE))
-    except ValueError:
+    except (ValueError, TypeError):  # sealed by this server, so only after a key change
         pending = None
     try:
         issued = sso.complete(
