@@ -62,6 +62,7 @@ from vulndesk.services.ports_notifications import (
 )
 from vulndesk.services.ports_publication import DocumentReaders
 from vulndesk.services.reports import PdfRenderer
+from vulndesk.services.sso import IdentityProvider
 
 if TYPE_CHECKING:
     from vulndesk.adapters.storage.backup import BackupSummary
@@ -181,6 +182,16 @@ class Container:
     @cached_property
     def passwords(self) -> PasswordHasher:
         return Argon2Hasher()
+
+    @cached_property
+    def identity_provider(self) -> IdentityProvider | None:
+        """The OpenID Connect provider of VULNDESK_OIDC_*, or None when none is configured."""
+        from vulndesk.adapters.oidc import OidcProvider
+
+        policy = self.settings.oidc
+        if policy is None:
+            return None
+        return OidcProvider(policy, self.settings.public_url.rstrip("/") + "/login/oidc/callback")
 
     @cached_property
     def document_readers(self) -> DocumentReaders:

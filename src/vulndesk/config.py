@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
 from vulndesk.services.intake_receipts import Rate, parse_rate
+from vulndesk.services.sso import SsoPolicy, parse_role_map
 
 PREFIX = "VULNDESK_"
 INTAKE_RATE = Rate(30, 60)
@@ -107,11 +108,15 @@ class Settings:
     gnupghome: Path | None = None
     csaf_key: str = ""
     cve_org_id: str = ""
-    # VULNDESK_* variables that name no setting: reported at start-up (a typo is not silent).
     # The mailbox read for e-mail reports; None: no mail intake.
     imap: ImapSettings | None = None
     # Fingerprint of the key reporters encrypt to (security.txt `Encryption:`); "" for none.
     intake_key: str = ""
+    # OpenID Connect sign-in (VULNDESK_OIDC_*); None: only local accounts sign in.
+    oidc: SsoPolicy | None = None
+    # VULNDESK_LOCAL_LOGIN=0: no password sign-in (console, API, `vulndesk login`).
+    local_login: bool = True
+    # VULNDESK_* variables that name no setting: reported at start-up (a typo is not silent).
     unknown: tuple[str, ...] = ()
 
     @property
@@ -222,6 +227,8 @@ class Settings:
             "CVE_ORG_ID",
             "INTAKE_KEY",
             *IMAP_VARIABLES,
+            "LOCAL_LOGIN",
+            *OIDC_VARIABLES,
         } | _NOT_SETTINGS
         for gone in ("WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_HTTP"):
             if PREFIX + gone in env:
@@ -282,8 +289,69 @@ class Settings:
             cve_org_id=get("CVE_ORG_ID"),
             imap=imap_settings(get),
             intake_key=_fingerprint("VULNDESK_INTAKE_KEY", get("INTAKE_KEY")),
+            oidc=oidc_policy(env),
+            local_login=_flag("VULNDESK_LOCAL_LOGIN", get("LOCAL_LOGIN", "1")),
             unknown=unknown,
         )
+
+
+OIDC_VARIABLES = (
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_GROUPS_CLAIM",
+    "OIDC_ROLE_MAP",
+    "OIDC_ACCEPT_PROVIDER_MFA",
+    "OIDC_NAME",
+)
+
+
+def _flag(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value not in {"1", "true", "yes", "0", "false", "no"}:
+        raise InvalidInput(name, f"{text[:64]!r} is not a yes/no value", "1 or 0")
+    return value in {"1", "true", "yes"}
+
+
+def oidc_policy(env: Mapping[str, str]) -> SsoPolicy | None:
+    """VULNDESK_OIDC_*: all three of issuer, client id and secret, or none of them."""
+    issuer = env.get(PREFIX + "OIDC_ISSUER", "").strip()
+    client_id = env.get(PREFIX + "OIDC_CLIENT_ID", "").strip()
+    secret = env.get(PREFIX + "OIDC_CLIENT_SECRET", "")
+    if not (issuer or client_id or secret):
+        for rest in OIDC_VARIABLES:
+            if env.get(PREFIX + rest):
+                raise InvalidInput(
+                    PREFIX + rest, "is set but no provider is", "set VULNDESK_OIDC_ISSUER too"
+                )
+        return None
+    parts = urlsplit(issuer)
+    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise InvalidInput(
+            "VULNDESK_OIDC_ISSUER",
+            f"{issuer[:64]!r} is not an https URL",
+            "the provider's issuer, e.g. https://login.example.com/realms/psirt",
+        )
+    for name, value in (("OIDC_CLIENT_ID", client_id), ("OIDC_CLIENT_SECRET", secret)):
+        if not value:
+            raise InvalidInput(PREFIX + name, "is empty", "the client registered at the provider")
+    claim = env.get(PREFIX + "OIDC_GROUPS_CLAIM", "groups").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_:./-]{1,100}", claim):
+        raise InvalidInput(
+            "VULNDESK_OIDC_GROUPS_CLAIM", f"{claim[:64]!r} is not a claim name", "e.g. groups"
+        )
+    return SsoPolicy(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret,
+        groups_claim=claim,
+        role_map=parse_role_map("VULNDESK_OIDC_ROLE_MAP", env.get(PREFIX + "OIDC_ROLE_MAP", "")),
+        accept_provider_mfa=_flag(
+            "VULNDESK_OIDC_ACCEPT_PROVIDER_MFA", env.get(PREFIX + "OIDC_ACCEPT_PROVIDER_MFA", "0")
+        ),
+        name=env.get(PREFIX + "OIDC_NAME", "").strip()[:60] or (parts.hostname or "provider"),
+    )
 
 
 def _config_dir(env: Mapping[str, str]) -> Path:

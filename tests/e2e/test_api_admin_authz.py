@@ -58,6 +58,9 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("PUT", "/api/v1/admin/options/cn-rmsv-2021.report_window", {"value": "2d"}, ADMIN),
     ("DELETE", "/api/v1/admin/options/cn-rmsv-2021.report_window", None, ADMIN),
     ("GET", "/api/v1/admin/calendar?country=CN", None, ADMIN),
+    ("GET", "/api/v1/admin/sso/role-map", None, ADMIN),
+    ("PUT", "/api/v1/admin/sso/role-map/psirt/analyst", {"unit": "cn"}, ADMIN),
+    ("DELETE", "/api/v1/admin/sso/role-map/auditors/auditor", None, ADMIN),
     ("PUT", "/api/v1/admin/calendar/CN/2026-12-05", {"working": True, "note": "make-up"}, ADMIN),
     ("GET", "/api/v1/audit/verify", None, {"admin", "auditor"}),
     ("PUT", "/api/v1/admin/policies/openssl", {"classes": ["public"]}, ADMIN),
@@ -75,8 +78,27 @@ def _filing(w: World) -> None:
     thirdparty.set_filing(w.container.deps(), w.admin_actor, FILING)
 
 
-# Routes whose success needs a record first (a read of the filing needs a filing).
-SETUP = {"/api/v1/admin/filing": _filing}
+def _stored_row(w: World) -> None:
+    from vulndesk.services import sso_map
+
+    admin = w.container.deps()
+    sso_map.set_row(admin, _admin(w), "test", "auditors", "auditor", None)
+
+
+def _admin(w: World) -> Any:
+    from vulndesk.services import accounts_auth
+
+    found = accounts_auth.token_principal(w.container.deps(), w.tokens["admin"])
+    assert found is not None
+    return found
+
+
+# Routes whose success needs a record first (a read of the filing needs a filing, a removal
+# of a stored role mapping a stored row).
+SETUP = {
+    "/api/v1/admin/filing": _filing,
+    "/api/v1/admin/sso/role-map/auditors/auditor": _stored_row,
+}
 _keys = itertools.count()
 
 

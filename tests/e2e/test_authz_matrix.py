@@ -77,8 +77,9 @@ NO_ROLE_CHECK = {
 }
 # Public routes outside /api/ that are checked like API routes: the published advisory site.
 PUBLIC_SITE = ("/.well-known/csaf/", "/advisories/")
-# Console pages every visitor may see; forms (POST) are not pages.
-CONSOLE_PUBLIC = {"/login", "/lang/{lang}"}
+# Console pages every visitor may see; forms (POST) are not pages. The two OpenID Connect
+# routes are sign-in itself: they check the provider's answer, not a role (test_oidc_sign_in).
+CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:

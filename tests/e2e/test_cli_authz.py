@@ -600,6 +600,19 @@ ROWS: list[Row] = [
         "PUT /api/v1/admin/options/{key}",
     ),
     Row("calendar list", ("--json",), ADMINS, "GET /api/v1/admin/calendar"),
+    Row("sso map list", ("--json",), ADMINS, "GET /api/v1/admin/sso/role-map"),
+    Row(
+        "sso map set",
+        ("psirt-{n}", "analyst", "--unit", "cn"),
+        ADMINS,
+        "PUT /api/v1/admin/sso/role-map/{group}/{role}",
+    ),
+    Row(
+        "sso map remove",
+        ("nobody-{n}", "auditor"),
+        ADMINS,
+        "DELETE /api/v1/admin/sso/role-map/{group}/{role}",
+    ),
     Row(
         "calendar set",
         ("CN", "2027-12-05", "--on", "--note", "make-up"),

@@ -73,7 +73,7 @@ def missing(page: str) -> str:
 
 
 # Pages every visitor may see, signed in or not.
-PUBLIC_PAGES = ("/login", "/lang/{lang}")
+PUBLIC_PAGES = ("/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback")
 
 
 @dataclass

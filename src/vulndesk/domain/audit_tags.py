@@ -100,6 +100,9 @@ class AuditTag(StrEnum):
     # regulatory attributes of units and cases
     REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"
     CASE_INCIDENT_GRADE_SET = "case:incident-grade:set"
+    # single sign-on
+    SSO_MAP_SET = "sso:map:set"
+    SSO_MAP_REMOVED = "sso:map:removed"
     # advisories
     CASE_ADVISORY_DRAFTED = "case:advisory:drafted"
     CASE_ADVISORY_EDITED = "case:advisory:edited"

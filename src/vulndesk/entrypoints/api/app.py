@@ -27,6 +27,7 @@ from vulndesk.entrypoints.api import (
     routes_regimes,
     routes_reports,
     routes_rules,
+    routes_sso,
     routes_waivers,
 )
 from vulndesk.entrypoints.web import public_form
@@ -98,6 +99,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_advisories.router)
     app.include_router(routes_regimes.router)
     app.include_router(routes_rules.router)
+    app.include_router(routes_sso.router)
     web.install(app)
     return app
 

@@ -66,10 +66,18 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime
 
 
+LOCAL_OFF = (
+    "password sign-in is turned off here (VULNDESK_LOCAL_LOGIN=0): "
+    "sign in through the identity provider in the console"
+)
+
+
 @router.post("/session", response_model=SessionOut)
 def login(body: LoginIn, request: Request, response: Response, d: CurrentDeps) -> SessionOut:
     """Sign in with name, password and one-time code; sets an HttpOnly session cookie."""
     c = container(request)
+    if not c.settings.local_login:
+        raise Forbidden(LOCAL_OFF)
     issued = accounts_auth.login(
         d, c.passwords, body.name, body.password, body.totp, source(request)
     )

@@ -26,6 +26,7 @@ from vulndesk.entrypoints.cli import obligations as obligations_cli
 from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
 from vulndesk.entrypoints.cli import signin as signin_cli
+from vulndesk.entrypoints.cli import sso as sso_cli
 from vulndesk.entrypoints.cli import whatif as whatif_cli  # noqa: F401 - registers `rules what-if`
 from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
@@ -60,6 +61,7 @@ app.add_typer(
 app.add_typer(obligations_cli.rules_app, name="rules", help="Rule sets: list and lint rule files.")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.add_typer(keys_cli.keys_app, name="keys")
+app.add_typer(sso_cli.sso_app, name="sso")
 app.add_typer(intake_cli.intake_app, name="intake")
 app.add_typer(idempotency_cli.idempotency_app, name="idempotency")
 app.add_typer(reports_cli.report_app, name="report")

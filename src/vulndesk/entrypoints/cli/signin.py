@@ -60,6 +60,11 @@ def login(
 ) -> None:
     """Sign in; later commands act as this account until `vulndesk logout` or expiry."""
     c = container()
+    if not c.settings.local_login:
+        fail(
+            "password sign-in is turned off here (VULNDESK_LOCAL_LOGIN=0): "
+            "sign in through the identity provider in the console"
+        )
     if server is not None:
         with errors():
             url = remote.server_url(server)

@@ -19,6 +19,7 @@ from vulndesk.entrypoints.web import (
     pages_oversight,
     pages_reports,
     pages_rules,
+    pages_sso,
 )
 from vulndesk.entrypoints.web.session import SignInRequired
 
@@ -29,6 +30,7 @@ ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router]
+ROUTERS += [pages_sso.router]
 
 
 def install(app: FastAPI) -> None:

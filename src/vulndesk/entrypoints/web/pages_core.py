@@ -30,9 +30,25 @@ def safe_next(target: str | None) -> str:
     return "/" if parts.scheme or parts.netloc else target
 
 
+def login_page(
+    request: Request, status: int = 200, next: str = "/", error: str | None = None
+) -> Response:
+    """The sign-in page: the password form unless local accounts are off, the provider's button."""
+    settings = container_of(request).settings
+    return render(
+        request,
+        "console/login.html",
+        status=status,
+        next=safe_next(next),
+        error=error,
+        sso_name=settings.oidc.name if settings.oidc else None,
+        local_login=settings.local_login,
+    )
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
-    return render(request, "console/login.html", next=safe_next(next), error=None)
+    return login_page(request, next=next)
 
 
 @router.post("/login")
@@ -44,15 +60,15 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     container = container_of(request)
+    if not container.settings.local_login:
+        return login_page(request, 403, next, "local_off")
     host = request.client.host if request.client else "unknown"
     try:
         issued = accounts_auth.login(
             container.deps(), container.passwords, name, password, totp or None, f"web:{host}"
         )
     except VulndeskError:
-        return render(
-            request, "console/login.html", status=401, next=safe_next(next), error="sign_in_failed"
-        )
+        return login_page(request, 401, next, "sign_in_failed")
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
