@@ -23,6 +23,7 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.api.intake import build_router
+from vulndesk.entrypoints.web import public_form
 from vulndesk.services import audit_tools, intake
 from vulndesk.services.context import Actor
 
@@ -46,6 +47,7 @@ def _ack(container: Container, key: str) -> tuple[str, dt.datetime | None, dt.da
 def _client(container: Container) -> TestClient:
     app = FastAPI()
     app.include_router(build_router(container))
+    app.include_router(public_form.build_router(container))
     return TestClient(app, base_url="https://testserver")
 
 
