@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from vulndesk.entrypoints.web import (
     pages_account,
+    pages_advisories,
     pages_admin,
     pages_cases,
     pages_cases_forms,
@@ -25,7 +26,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 # Page routers of the console areas; each area adds its module here.
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
-ROUTERS += [pages_account.router, pages_exposure.router]
+ROUTERS += [pages_account.router, pages_exposure.router, pages_advisories.router]
 
 
 def install(app: FastAPI) -> None:
