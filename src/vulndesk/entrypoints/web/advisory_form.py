@@ -178,6 +178,14 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Fill in how and when the reporter agreed, or leave the credit empty.",
     ),
     "changes": ("Nothing was changed.", "Change at least one field."),
+    "statuses": (
+        "The product versions are missing or not written as PRODUCT:VERSION:STATE.",
+        "Write one line per version, e.g. router:2.0:fixed, in a new revision.",
+    ),
+    "case.products": (
+        "A product of the case has no version in the advisory.",
+        "Add a line PRODUCT:VERSION:STATE for it under product versions, in a new revision.",
+    ),
 }
 
 
