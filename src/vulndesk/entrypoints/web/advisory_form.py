@@ -28,7 +28,7 @@ _LONG = 20_000
 
 
 class AdvisoryForm(BaseModel):
-    """Every field of `vulndesk advisory draft/edit`, as the console form posts them."""
+    """Every field of `vulndesk advisory draft/edit` (and the CWE name), as the form posts them."""
 
     title: str = Field(default="", max_length=300)
     summary: str = Field(default="", max_length=_LONG)
@@ -46,6 +46,7 @@ class AdvisoryForm(BaseModel):
     tlp: str = Field(default="WHITE", max_length=10)
     cve: str = Field(default="", max_length=40)
     cwe: str = Field(default="", max_length=20)
+    cwe_name: str = Field(default="", max_length=200)
     cvss31: str = Field(default="", max_length=200)
     cvss40: str = Field(default="", max_length=300)
     references: str = Field(default="", max_length=_LONG)
@@ -58,6 +59,7 @@ def values_of(c: AdvisoryContent) -> dict[str, Any]:
     """The form's fields filled from a revision's content."""
     out: dict[str, Any] = {name: c.texts.get(name, "") for name in (*TEXTS, *RESTRICTED)}
     out |= {"title": c.title, "tlp": c.tlp, "cve": c.cve or "", "cwe": c.cwe or ""}
+    out["cwe_name"] = c.cwe_name or ""
     out |= {"cvss31": c.cvss31 or "", "cvss40": c.cvss40 or "", "include": list(c.include)}
     out["statuses"] = "\n".join(":".join(s) for s in c.statuses)
     out["references"] = "\n".join(f"{u} {s}".strip() for u, s in c.references)
@@ -85,6 +87,7 @@ def changes(form: AdvisoryForm, base: AdvisoryContent) -> dict[str, Any]:
         "tlp": form.tlp.strip().upper(),
         "cve": form.cve.strip() or None,
         "cwe": form.cwe.strip() or None,
+        "cwe_name": form.cwe_name.strip() or None,
         "cvss31": form.cvss31.strip() or None,
         "cvss40": form.cvss40.strip() or None,
         "include": tuple(sorted(n for n in form.include if n)),
@@ -178,6 +181,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "Fill in how and when the reporter agreed, or leave the credit empty.",
     ),
     "changes": ("Nothing was changed.", "Change at least one field."),
+    "cwe_name": (
+        "CSAF needs the name of the CWE.",
+        "Fill in the CWE name from the CWE catalogue, e.g. Out-of-bounds Write.",
+    ),
     "statuses": (
         "The product versions are missing or not written as PRODUCT:VERSION:STATE.",
         "Write one line per version, e.g. router:2.0:fixed, in a new revision.",
