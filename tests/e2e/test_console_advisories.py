@@ -10,13 +10,10 @@ import re
 
 import pytest
 
-from tests.e2e.test_console_authz import (  # noqa: F401 - cworld is the fixture
-    MISSING,
-    ConsoleWorld,
-    _sans_path,
-    cworld,
-)
+from tests.e2e.test_console_authz import MISSING, SETUP, ConsoleWorld, _sans_path, cworld
 from vulndesk.services import advisories
+
+__all__ = ["cworld"]
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 FORM = {
@@ -78,7 +75,7 @@ def test_draft_edit_approve_and_a_refused_publication(cworld: ConsoleWorld) -> N
     assert "leave the credit empty" in r.text and 'value="Jane"' in r.text  # type: ignore[attr-defined]
     r = _post(cworld, "coordinator", f"/cases/{key}/advisory", FORM | {"title": "New title"})
     assert r.status_code == 303  # type: ignore[attr-defined]
-    revs = advisories.revisions(cworld.world.container.deps(), _admin(), key)
+    revs = advisories.revisions(cworld.world.container.deps(), SETUP, key)
     assert [(x.number, x.status) for x in revs] == [(1, "superseded"), (2, "draft")]
     # One person approves once; publishing before the second approval is refused in words.
     assert _post(cworld, "admin", f"/cases/{key}/advisory/approvals", {}).status_code == 303  # type: ignore[attr-defined]
@@ -88,11 +85,7 @@ def test_draft_edit_approve_and_a_refused_publication(cworld: ConsoleWorld) -> N
     assert refused.status_code == 409  # type: ignore[attr-defined]
     assert "Two different approvers must approve" in refused.text  # type: ignore[attr-defined]
     page = cworld.world.client.get(f"/cases/{key}/advisory", headers=cworld.cookies["admin"])
-    assert 'role="region"' in page.text and 'tabindex="0"' in page.text, re.findall(r'class="warning">(.*?)</p>', page.text)
+    assert 'role="region"' in page.text and 'tabindex="0"' in page.text, re.findall(
+        r'class="warning">(.*?)</p>', page.text
+    )
     assert '+    "title": "New title"' in page.text.replace("&#34;", '"')
-
-
-def _admin() -> object:
-    from tests.e2e.test_console_authz import SETUP
-
-    return SETUP

@@ -82,10 +82,14 @@ def test_draft_two_approvals_publish_and_the_provider_tree(
     submit(analyst, f"#advisory a[href='/cases/{CASE}/advisory']")
     assert analyst.locator("main > h1").inner_text().startswith("Advisory")
     analyst.fill("input[name=title]", "Switch SNMP community string disclosure")
-    analyst.fill("input[name=cwe_name]", "Exposure of Sensitive Information to an Unauthorized Actor")
+    analyst.fill(
+        "input[name=cwe_name]", "Exposure of Sensitive Information to an Unauthorized Actor"
+    )
     analyst.fill("textarea[name=remediation]", "Update switch-core to 12.3.")
     analyst.fill("textarea[name=workaround]", "Disable SNMP v1 and v2c.")
-    analyst.fill("textarea[name=statuses]", "switch-core:12.1:known_affected\nswitch-core:12.3:fixed")
+    analyst.fill(
+        "textarea[name=statuses]", "switch-core:12.1:known_affected\nswitch-core:12.3:fixed"
+    )
     submit(analyst, "#save-advisory")
     assert analyst.url.endswith("?done=drafted#history")
     assert analyst.locator(".advisory-status").inner_text() == "draft"
@@ -95,7 +99,11 @@ def test_draft_two_approvals_publish_and_the_provider_tree(
     assert region.get_attribute("aria-label")
     assert json.loads(region.inner_text())["document"]["tracking"]["id"] == CASE
     assert _scrolls_by_keyboard(analyst, "pre.advisory-preview")
-    for name, marker in (("CSAF VEX", "csaf_vex"), ("OSV", f"x_{CASE}"), ("CycloneDX VEX", "bomFormat")):
+    for name, marker in (
+        ("CSAF VEX", "csaf_vex"),
+        ("OSV", f"x_{CASE}"),
+        ("CycloneDX VEX", "bomFormat"),
+    ):
         submit(analyst, f".advisory-formats >> text={name}")
         assert marker in analyst.locator("pre.advisory-preview").inner_text(), name
     # No approve or publish button for an analyst.

@@ -10,8 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from vulndesk.entrypoints.web import (
     pages_account,
-    pages_advisories,
     pages_admin,
+    pages_advisories,
     pages_cases,
     pages_cases_forms,
     pages_core,

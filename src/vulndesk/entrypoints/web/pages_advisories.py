@@ -73,9 +73,7 @@ def _base(who: Viewer, request: Request, key: CaseKey, revs: list[AdvisoryRecord
     return from_case(cases.show_case(who.deps, who.actor(request), key).case)
 
 
-def _shown(
-    who: Viewer, key: CaseKey, fmt: str, number: int | None, lang: str
-) -> dict[str, Any]:
+def _shown(who: Viewer, key: CaseKey, fmt: str, number: int | None, lang: str) -> dict[str, Any]:
     """The preview of one revision in one format and its diff, or why they cannot be shown."""
     _ = i18n.translator(lang)
     setup = who.container.advisory_setup
@@ -124,7 +122,9 @@ def _page(
         error=error,
         done=request.query_params.get("done") if request.query_params.get("done") in DONE else None,
         may_write=p.has(access.ADVISORY_WRITERS),
-        may_approve=p.has(access.APPROVERS) and latest is not None and p.name not in latest.approvers,
+        may_approve=p.has(access.APPROVERS)
+        and latest is not None
+        and p.name not in latest.approvers,
         may_publish=p.has(access.ADVISORY_PUBLISHERS),
         **shown,
     )
