@@ -108,9 +108,10 @@ class Server:
         self.totp[name] = secret
 
 
-def start_server(home: Path, *, demo: bool = True) -> Server:
+def start_server(home: Path, *, demo: bool = True, env: dict[str, str] | None = None) -> Server:
     cli = Cli(home)
     cli.env["VULNDESK_COOKIE_SECURE"] = "0"
+    cli.env |= env or {}
     cli.run("init")
     if demo:
         cli.run("demo", "--if-empty")

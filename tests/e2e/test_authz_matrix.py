@@ -132,7 +132,12 @@ def test_every_console_page_is_in_the_matrix() -> None:
         for route in router.routes
         if "GET" in getattr(route, "methods", set())
     }
-    fill = {"own": "VD-2026-0001", "foreign": "VD-2026-0002", "intake": "VD-2026-0003"}
+    fill = {
+        "own": "VD-2026-0001",
+        "foreign": "VD-2026-0002",
+        "intake": "VD-2026-0003",
+        "fresh": "VD-2026-0003",
+    }
     calls = [("GET", p.format(**fill, sha="a" * 64)) for p, _ in test_console_authz.PAGES]
     in_matrix = _covered(pages, calls)
     public = {("GET", p) for p in CONSOLE_PUBLIC}

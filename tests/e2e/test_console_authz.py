@@ -16,7 +16,8 @@ import pytest
 from tests.e2e.test_api_support import CANARY, PASSWORD, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import reports
+from vulndesk.services import advisories, reports
+from vulndesk.services.access import Principal
 
 USERS = (
     "admin",
@@ -46,6 +47,9 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cases/{foreign}", ALL_CASES),
     ("/cases/{own}/reports", ALL_CASES | MEMBERS),
     ("/cases/{foreign}/reports", ALL_CASES),
+    ("/cases/{own}/advisory", ALL_CASES | MEMBERS),
+    ("/cases/{foreign}/advisory?format=osv&revision=1", ALL_CASES),
+    ("/cases/{fresh}/advisory", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
     ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),
@@ -63,13 +67,14 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
 ]
 MISSING = "VD-2026-9999"
+SETUP = Principal("setup", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")
 
 
 def missing(page: str) -> str:
     """The same kind of page for something that does not exist (a case, or an admin area)."""
     if "{" not in page:
         return "/admin/nowhere"
-    return page.format(own=MISSING, foreign=MISSING, intake=MISSING, sha="0" * 64)
+    return page.format(own=MISSING, foreign=MISSING, intake=MISSING, fresh=MISSING, sha="0" * 64)
 
 
 # Pages every visitor may see, signed in or not.
@@ -124,9 +129,12 @@ def cworld(container: Container, clock: SettableClock) -> Iterator[ConsoleWorld]
     deps = container.deps()
     for key in (w.own, w.foreign):
         reports.draft_report(deps, w.admin_actor, key, "nvdb", "nvdb")
+        advisories.draft(deps, SETUP, key, {})
     with w.client:
         intake_key, sha = _intake(w)
-        cw = ConsoleWorld(w, {"own": w.own, "foreign": w.foreign, "intake": intake_key})
+        # The intake case has no advisory yet: its page offers the first draft.
+        keys = {"own": w.own, "foreign": w.foreign, "intake": intake_key, "fresh": intake_key}
+        cw = ConsoleWorld(w, keys)
         cw.keys["sha"] = sha
         cw.cookies = {user: sign_in(w, user) for user in USERS}
         yield cw
@@ -134,7 +142,8 @@ def cworld(container: Container, clock: SettableClock) -> Iterator[ConsoleWorld]
 
 def _sans_path(page: str, path: str) -> str:
     """The page without what names its own address (language links, the current menu item)."""
-    return page.replace(f"back={path}", "back=").replace(' aria-current="page"', " ")
+    bare = path.split("?", 1)[0]  # the language links go back to the page without its query
+    return page.replace(f"back={bare}", "back=").replace(' aria-current="page"', " ")
 
 
 def _diff(a: str, b: str) -> str:

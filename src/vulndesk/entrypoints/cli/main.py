@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.values import timezone as check_zone
@@ -39,7 +40,8 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
-from vulndesk.services import access, demo, demo_history, reference
+from vulndesk.services import access, demo, demo_advisory, demo_history, reference
+from vulndesk.services.ports_advisories import AdvisorySite
 
 app = typer.Typer(
     help="vulndesk: a vulnerability disclosure desk with regulatory clocks.",
@@ -96,14 +98,23 @@ def demo_cmd(
         loaded = demo.load(deps(), only_if_empty=if_empty)
         created = demo.users(deps(), demo.ACTOR, c.passwords) if loaded else []
         filed = demo_history.load(deps()) if loaded else 0
+        advised = demo_advisory.load(deps(), c.advisory_setup, _signing_site(c)) if loaded else ""
     typer.echo(
-        f"demo loaded: {loaded} cases, {filed} regulator filings"
+        f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}"
         if loaded
         else "database not empty: demo not loaded"
     )
     if created:
         path = _write_demo_credentials(c.settings.home, created)
         typer.echo(f"demo accounts: {len(created)}; passwords and TOTP secrets are in {path}")
+
+
+def _signing_site(c: Container) -> AdvisorySite | None:
+    """The advisory site when a signing key is configured; the demo never publishes unsigned."""
+    try:
+        return c.advisory_site
+    except InvalidInput:
+        return None
 
 
 def _write_demo_credentials(home: Path, created: list[demo.DemoAccount]) -> Path:

@@ -12,6 +12,7 @@ from vulndesk.entrypoints.web import (
     pages_account,
     pages_admin,
     pages_admin_reference,
+    pages_advisories,
     pages_cases,
     pages_cases_forms,
     pages_core,
@@ -30,7 +31,7 @@ ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router]
-ROUTERS += [pages_sso.router]
+ROUTERS += [pages_sso.router, pages_advisories.router]
 
 
 def install(app: FastAPI) -> None:
