@@ -19,7 +19,8 @@ from typing import Any
 from bench.datagen import generate_audit, scale
 from bench.engines import on_postgres, on_sqlite
 from vulndesk.bootstrap import Container
-from vulndesk.services import audit_tools, audit_verify
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.audit import verify as audit_verify
 
 RESULTS = Path(__file__).parent / "results" / "audit.json"
 # BENCH_EVENTS overrides the size, for a quick look.

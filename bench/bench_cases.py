@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from bench.datagen import PRODUCTS, bench_key, generate_cases, scale
 from bench.engines import make_durable, on_postgres, on_sqlite
 from bench.harness import coordinator_token, served, spread, sweep
-from vulndesk.adapters.storage.tables import cases
+from vulndesk.adapters.storage.tables.core import cases
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
 

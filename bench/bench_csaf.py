@@ -18,8 +18,14 @@ from vulndesk.domain.cases import AffectedProduct, Case, Role
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.domain.products import Product, ProductKind
 from vulndesk.domain.severity import Severity
-from vulndesk.exporters.advisory import AdvisoryInput, Publisher, Revision, Tracking, TrackingStatus
-from vulndesk.exporters.csaf import build_csaf
+from vulndesk.exporters.advisories.advisory import (
+    AdvisoryInput,
+    Publisher,
+    Revision,
+    Tracking,
+    TrackingStatus,
+)
+from vulndesk.exporters.advisories.csaf import build_csaf
 from vulndesk.exporters.validation import validate_csaf
 
 RESULTS = Path(__file__).resolve().parent / "results" / "csaf.json"

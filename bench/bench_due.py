@@ -21,7 +21,7 @@ from bench.engines import on_postgres, on_sqlite
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import UnitId
-from vulndesk.services import access
+from vulndesk.services.access import rights as access
 
 RESULTS = Path(__file__).parent / "results" / "due.json"
 RUNS = 500

@@ -18,8 +18,9 @@ from typing import Any
 from bench.engines import on_postgres, on_sqlite
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import imports, reference
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor
+from vulndesk.services.publication import imports
 
 RESULTS = Path(__file__).parent / "results" / "import.json"
 ITEMS = 10_000

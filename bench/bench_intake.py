@@ -50,7 +50,7 @@ REPORT = {
 def _seed(env: dict[str, str]) -> str:
     from vulndesk.bootstrap import build
     from vulndesk.config import Settings
-    from vulndesk.services import reference
+    from vulndesk.services.cases import reference
     from vulndesk.services.context import Actor
 
     c = build(Settings.from_env(env))
@@ -125,7 +125,7 @@ def _durable(env: dict[str, str], posted: int) -> tuple[int, bool]:
     """Cases stored and whether the audit chain verifies, read back from disk."""
     from vulndesk.bootstrap import build
     from vulndesk.config import Settings
-    from vulndesk.services import audit_tools
+    from vulndesk.services.audit import checkpoints as audit_tools
     from vulndesk.services.ports import CaseFilter
 
     c = build(Settings.from_env(env))
@@ -140,7 +140,7 @@ def _case_keys(env: dict[str, str]) -> list[str]:
     """The keys of the cases stored so far (the ones the reports opened)."""
     from sqlalchemy import select
 
-    from vulndesk.adapters.storage.tables import cases
+    from vulndesk.adapters.storage.tables.core import cases
     from vulndesk.bootstrap import build
     from vulndesk.config import Settings
 

@@ -24,7 +24,8 @@ _CHILD = """
 import sys, tempfile, time
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
-from vulndesk.services import intake, reference
+from vulndesk.services.intake import public as intake
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor
 
 with tempfile.TemporaryDirectory() as home:

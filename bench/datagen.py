@@ -20,8 +20,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.audit import SqlAuditLog
-from vulndesk.adapters.storage.tables import audit_head, cases, obligations, org_units, products
+from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
+from vulndesk.adapters.storage.tables.core import (
+    audit_head,
+    cases,
+    obligations,
+    org_units,
+    products,
+)
 from vulndesk.domain.audit import GENESIS, AuditEvent, chain_hash
 
 UNITS = [

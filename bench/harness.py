@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from bench.loadgen import Outcome, Spread, build_request
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
-from vulndesk.services import accounts, accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 from vulndesk.services.context import Actor
 
 # Each phase runs at each of these numbers of keep-alive clients: the headline is the highest

@@ -10,8 +10,11 @@ from sqlalchemy import Engine, event
 
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.domain.cases import Case
-from vulndesk.services import access, accounts, cases, reference
-from vulndesk.services.access import Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Acts, Deps
 
 V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"

@@ -18,7 +18,7 @@ from tests.pg import PgServer, find_pg_bin, start_server
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
 
 REPO = Path(__file__).resolve().parents[1]

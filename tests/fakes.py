@@ -31,12 +31,12 @@ from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.rules import Calendars, default_calendars, evaluate, load_rule_sets
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.background.ports import CalendarOverride, OrgSetting
 from vulndesk.services.context import Deps, Evaluator
+from vulndesk.services.notify.ports import OutgoingMail
 from vulndesk.services.ports import CaseFilter, CaseSummary, DueFilter
-from vulndesk.services.ports_notifications import OutgoingMail
-from vulndesk.services.ports_reports import HqNotice, Subscriber
-from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
 GOVERNMENT_KINDS = ("regulator", "csirt")

@@ -23,6 +23,17 @@ A report's way through: intake -> case -> facts -> rules engine -> obligations w
 instants -> drafts redacted by disclosure policy -> two-person approval -> delivery -> ledger
 -> audit chain.
 
+Inside each layer, modules are grouped by feature (decision 0030):
+
+| layer | feature packages |
+|---|---|
+| `services/` | `access`, `accounts`, `intake`, `cases`, `clocks`, `disclosure`, `reports`, `notify`, `publication`, `advisories`, `audit`, `background`, `demo`; `context.py` and `ports.py` on top |
+| `exporters/` | `reports` (one registry of report kinds, a builder per regulator), `advisories` (CSAF, VEX, CVE, OSV, CycloneDX, the provider tree) |
+| `adapters/` | `delivery` (mail, webhooks), `storage` with `tables/` and `repositories/` per feature |
+| `entrypoints/` | `api/`, `web/`, `cli/`, one module per area |
+
+To add a regulator, follow `docs/contributing-a-regulator.md`.
+
 Regenerate this file with `python tools/architecture_doc.py` after adding a module;
 `tests/unit/test_docs.py` fails when a module is missing here.
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
-from vulndesk.adapters.mail import (
+from vulndesk.adapters.delivery.mail import (
     SmtpSettings,
     build_message,
     send_message,
@@ -30,39 +30,37 @@ from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
-from vulndesk.adapters.storage.intake import source_key
+from vulndesk.adapters.storage.repositories.intake import source_key
 from vulndesk.adapters.storage.shared import SqlSharedTransactions
 from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.config import Settings
 from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
-from vulndesk.exporters.advisory import Publisher
-from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
-from vulndesk.exporters.notices import NoticeKind
+from vulndesk.exporters.advisories.advisory import Publisher
+from vulndesk.exporters.advisories.provider import ProviderInfo, csaf_publisher
+from vulndesk.exporters.reports.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
-from vulndesk.services import (
-    advisories,
-    audit_tools,
-    escalations,
-    exposure_alerts,
-    intake_mail,
-    notifications,
-    worker,
-)
+from vulndesk.services.accounts.ports import PasswordHasher
+from vulndesk.services.accounts.sso import IdentityProvider
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.background import worker
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
-from vulndesk.services.ports import Clock
-from vulndesk.services.ports_accounts import PasswordHasher
-from vulndesk.services.ports_mail import InboundMail, Mailbox
-from vulndesk.services.ports_notifications import (
+from vulndesk.services.disclosure import exposure_alerts
+from vulndesk.services.intake import mail as intake_mail
+from vulndesk.services.intake.mail_ports import InboundMail, Mailbox
+from vulndesk.services.notify import escalations
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.notify.ports import (
     DeliveryFailed,
     DeliveryRefused,
     NoticeSender,
     OutgoingMail,
 )
-from vulndesk.services.ports_publication import DocumentReaders
-from vulndesk.services.reports import PdfRenderer
-from vulndesk.services.sso import IdentityProvider
+from vulndesk.services.ports import Clock
+from vulndesk.services.publication.ports import DocumentReaders
+from vulndesk.services.reports.drafts import PdfRenderer
 
 if TYPE_CHECKING:
     from vulndesk.adapters.storage.backup import BackupSummary
@@ -126,7 +124,7 @@ class NoticeDelivery:
         return send_message(self.smtp, msg)
 
     def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
-        from vulndesk.adapters import webhook  # httpx is slow to import; only the worker needs it
+        from vulndesk.adapters.delivery import webhook  # httpx is slow to import; only the worker needs it
 
         policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_loopback)
         webhook.admit(url, policy)  # a refused host is refused for good, whatever else is missing
@@ -380,7 +378,7 @@ class Container:
 
     def operations_figures(self) -> dict[str, float]:
         """What /metrics reports beside the request counters (read at each scrape)."""
-        from vulndesk.adapters.storage import operations
+        from vulndesk.adapters.storage.repositories import operations
 
         now = self.clock.now()
         found = operations.figures(self.engine, now)

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.values import timezone
-from vulndesk.services.intake_receipts import Rate, parse_rate
-from vulndesk.services.sso import SsoPolicy, parse_role_map
+from vulndesk.services.accounts.sso import SsoPolicy, parse_role_map
+from vulndesk.services.intake.receipts import Rate, parse_rate
 
 PREFIX = "VULNDESK_"
 INTAKE_RATE = Rate(30, 60)

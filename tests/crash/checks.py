@@ -12,20 +12,20 @@ from sqlalchemy import Connection, func, select, text
 
 from tests.crash.harness import Stack, report_body
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.adapters.storage.intake import response_context
-from vulndesk.adapters.storage.tables import audit_events, audit_head, cases, obligations
-from vulndesk.adapters.storage.tables_intake import (
+from vulndesk.adapters.storage.repositories.intake import response_context
+from vulndesk.adapters.storage.tables.background import escalations, outbox
+from vulndesk.adapters.storage.tables.core import audit_events, audit_head, cases, obligations
+from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
     intake_receipts,
     intake_reports,
 )
-from vulndesk.adapters.storage.tables_worker import escalations, outbox
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import escalations as escalations_service
-from vulndesk.services import worker
+from vulndesk.services.background import worker
 from vulndesk.services.context import Actor
+from vulndesk.services.notify import escalations as escalations_service
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 PREFIX = "crash-test "

@@ -11,8 +11,8 @@ import pytest
 from tests.crash import checks
 from tests.crash.harness import Stack, report_body
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.services import intake
 from vulndesk.services.context import Actor
+from vulndesk.services.intake import public as intake
 
 pytestmark = pytest.mark.xdist_group("crash")
 

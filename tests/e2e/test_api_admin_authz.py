@@ -73,20 +73,20 @@ REFERENCE_WRITERS = {"admin", "coordinator"}
 
 
 def _filing(w: World) -> None:
-    from vulndesk.services import thirdparty
+    from vulndesk.services.publication import thirdparty
 
     thirdparty.set_filing(w.container.deps(), w.admin_actor, FILING)
 
 
 def _stored_row(w: World) -> None:
-    from vulndesk.services import sso_map
+    from vulndesk.services.accounts import sso_map
 
     admin = w.container.deps()
     sso_map.set_row(admin, _admin(w), "test", "auditors", "auditor", None)
 
 
 def _admin(w: World) -> Any:
-    from vulndesk.services import accounts_auth
+    from vulndesk.services.accounts import signin as accounts_auth
 
     found = accounts_auth.token_principal(w.container.deps(), w.tokens["admin"])
     assert found is not None

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 )
 
 from tests.e2e.test_api_support import World, world
-from vulndesk.services import reports
+from vulndesk.services.reports import drafts as reports
 
 __all__ = ["world"]
 OURS = {"reports", "ledger", "oversight", "publication", "admin", "audit"}

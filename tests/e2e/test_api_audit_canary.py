@@ -16,7 +16,7 @@ from typing import Any
 
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.audit import canonical
-from vulndesk.services import intake
+from vulndesk.services.intake import public as intake
 
 __all__ = ["world"]
 

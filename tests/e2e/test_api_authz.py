@@ -208,7 +208,7 @@ def test_case_reads_are_audited_with_the_client_address(world: World) -> None:
 
 
 def test_read_only_token_cannot_write(world: World) -> None:
-    from vulndesk.services import accounts_auth
+    from vulndesk.services.accounts import signin as accounts_auth
 
     token = accounts_auth.create_token(
         world.container.deps(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.e2e.test_api_reports_flow import _second_approver, get, post
 from tests.e2e.test_api_support import World, world
-from vulndesk.services import reference
+from vulndesk.services.cases import reference
 
 __all__ = ["world"]
 

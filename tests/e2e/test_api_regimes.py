@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.e2e.test_api_support import World, world
-from vulndesk.services import access
+from vulndesk.services.access import rights as access
 
 __all__ = ["world"]
 ALL = ("admin", "coordinator", "analyst", "approver", "auditor", "hqoversight", "reporter")

@@ -18,8 +18,13 @@ from tests.builders import accounts_for, as_person
 from tests.e2e.test_api_support import CANARY, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import advisories, approvals, ledger, publication, reports, waivers
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.clocks import waivers
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 MISSING = "VD-2026-9999"
 USERS = (

@@ -7,7 +7,9 @@ from typing import Any
 
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import access, accounts, accounts_auth
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 
 __all__ = ["world"]
 _keys = itertools.count()

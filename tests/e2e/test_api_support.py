@@ -15,8 +15,10 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
-from vulndesk.services import accounts, accounts_auth, cases
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.cases import lifecycle as cases
 
 with warnings.catch_warnings():
     # Starlette deprecates httpx in favour of httpx2, which is not installed here.

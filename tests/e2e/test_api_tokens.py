@@ -11,7 +11,8 @@ import pytest
 
 from tests.e2e.test_api_support import PASSWORD, World, world
 from vulndesk.domain.errors import Forbidden
-from vulndesk.services import accounts, accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 
 __all__ = ["world"]
 

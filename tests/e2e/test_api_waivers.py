@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.e2e.test_api_support import PASSWORD, World, world
-from vulndesk.services import accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
 
 __all__ = ["world"]
 

@@ -29,8 +29,8 @@ from tests.e2e.test_api_reports_authz import rworld
 from tests.e2e.test_api_support import World, world
 from tests.e2e.test_console_authz import ConsoleWorld, cworld
 from vulndesk.entrypoints.web.app import ROUTERS
-from vulndesk.services import access
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts.users import AccountRole
 
 __all__ = ["cworld", "rworld", "world"]
 

@@ -25,9 +25,9 @@ from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import intake
 from vulndesk.services.context import Actor
-from vulndesk.services.ports_intake import Upload
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake.ports import Upload
 
 CANARY = "CANARY-" + secrets.token_hex(6) + "-backup"
 SECRET_FIELDS = [f for f, c in DETAIL_FIELDS.items() if c is Sensitivity.SECRET]

@@ -29,7 +29,8 @@ from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.entrypoints.web import csrf
-from vulndesk.services import accounts, accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 
 CANARY = "CANARY-" + secrets.token_hex(6) + "-at-rest"
 PASSWORD = "correct horse battery staple"

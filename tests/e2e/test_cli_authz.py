@@ -41,19 +41,8 @@ from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.config import Settings
 from vulndesk.entrypoints.cli import common
 from vulndesk.entrypoints.cli.main import app
-from vulndesk.services import (
-    access,
-    accounts,
-    approvals,
-    cases,
-    ledger,
-    notifications,
-    publication,
-    reference,
-    reports,
-    thirdparty,
-)
-from vulndesk.services.access import (
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
     ADMINS,
     ADVISORY_PUBLISHERS,
     ADVISORY_WRITERS,
@@ -74,7 +63,16 @@ from vulndesk.services.access import (
     REFERENCE_WRITERS,
     WAIVERS,
 )
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.publication import thirdparty
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 Roles = frozenset[AccountRole]
 

@@ -20,7 +20,7 @@ import sqlalchemy
 from tests.conftest import TEST_KEYS
 from tests.e2e.cli import Cli
 from tests.e2e.test_cli import _seed
-from vulndesk.adapters.storage.tables_accounts import api_tokens
+from vulndesk.adapters.storage.tables.accounts import api_tokens
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
 from vulndesk.entrypoints.api.app import create_app

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pytest
 
 from tests.e2e.test_console_authz import MISSING, SETUP, ConsoleWorld, _sans_path, cworld
-from vulndesk.services import advisories
+from vulndesk.services.advisories import revisions as advisories
 
 __all__ = ["cworld"]
 

@@ -16,8 +16,9 @@ import pytest
 from tests.e2e.test_api_support import CANARY, PASSWORD, World, build_world
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
-from vulndesk.services import advisories, reports
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.reports import drafts as reports
 
 USERS = (
     "admin",

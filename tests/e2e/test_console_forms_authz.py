@@ -27,8 +27,8 @@ from tests.e2e.test_console_authz import (
 )
 from vulndesk.entrypoints.web import csrf
 from vulndesk.entrypoints.web.app import ROUTERS
-from vulndesk.services import access
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts.users import AccountRole
 
 ADMIN = {"admin"}
 WRITERS = {"admin", "coordinator", "analyst", "approver"}

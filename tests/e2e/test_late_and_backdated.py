@@ -18,7 +18,11 @@ import httpx
 from tests.builders import as_person, open_case
 from tests.e2e.test_api_support import PASSWORD, World, world
 from vulndesk.domain.clocks import CaseObligation
-from vulndesk.services import accounts_auth, approvals, cases, ledger, reports
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 __all__ = ["world"]
 

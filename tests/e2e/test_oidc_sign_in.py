@@ -19,7 +19,7 @@ from tests.conftest import TEST_KEYS
 from tests.e2e.cli import Cli, free_port
 from tests.e2e.oidc import CLIENT_ID, CLIENT_SECRET, CONSOLE, REDIRECT, Idp, idp_pair, query
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.adapters.storage.tables import audit_events
+from vulndesk.adapters.storage.tables.core import audit_events
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.accounts import User
@@ -27,9 +27,11 @@ from vulndesk.domain.errors import Forbidden
 from vulndesk.entrypoints.api.app import create_app
 from vulndesk.entrypoints.web import csrf
 from vulndesk.entrypoints.web.pages_sso import PENDING_COOKIE, _unseal
-from vulndesk.services import accounts_auth, reference, sso, sso_map
-from vulndesk.services.access import Principal
-from vulndesk.services.accounts_auth import AuthFailed
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import sso, sso_map
+from vulndesk.services.accounts.signin import AuthFailed
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor
 
 with warnings.catch_warnings():

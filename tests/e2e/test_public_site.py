@@ -20,10 +20,14 @@ from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
-from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
+from vulndesk.exporters.advisories.provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.validation import validate_csaf, validate_osv, validate_provider_metadata
-from vulndesk.services import access, advisories, advisory_publish, cases, reference
-from vulndesk.services.access import Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.advisories import publish as advisory_publish
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 
 BASE = "http://127.0.0.1:8000"  # the default VULNDESK_PUBLIC_URL of the test container
 CANARY = "CANARY-SITE-POC-7e21"

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from tests.e2e.test_api_support import PASSWORD, World, world
 from vulndesk.domain.errors import Forbidden, InvalidInput
-from vulndesk.services import accounts, accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 
 __all__ = ["world"]
 
@@ -246,7 +247,7 @@ def test_a_command_line_sign_in_is_a_scoped_expiring_revocable_token(world: Worl
 def test_the_audit_trail_keeps_no_typed_name_or_subscriber_address(world: World) -> None:
     """A name typed at a failed sign-in may be anything (a password typed into the wrong
     field); a subscriber's address is personal data: the trail names accounts and digests."""
-    from vulndesk.services import oversight
+    from vulndesk.services.reports import oversight
 
     deps = world.container.deps()
     typed = "hunter2-typed-into-the-name-field"

@@ -11,8 +11,8 @@ import pyotp
 from tests.builders import open_case, seed_reference
 from tests.e2e.cli import VULNDESK, Cli
 from vulndesk.bootstrap import Container
-from vulndesk.services import cases
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
 
 
 def test_user_lifecycle_from_the_command_line(

@@ -24,8 +24,9 @@ from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
-from vulndesk.services import audit_tools, intake
+from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.context import Actor
+from vulndesk.services.intake import public as intake
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")

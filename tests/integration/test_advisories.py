@@ -15,16 +15,21 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
-from vulndesk.exporters.advisory import Publisher
-from vulndesk.exporters.csaf_provider import ProviderInfo, csaf_publisher
+from vulndesk.exporters.advisories.advisory import Publisher
+from vulndesk.exporters.advisories.provider import ProviderInfo, csaf_publisher
 from vulndesk.exporters.validation import (
     validate_csaf,
     validate_osv,
     validate_provider_metadata,
 )
-from vulndesk.services import access, advisories, advisory_publish, cases, ledger, reference
-from vulndesk.services.access import Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.advisories import publish as advisory_publish
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import ledger
 
 CANARY = "CANARY-POC-SECRET-51c9"
 DETAILS = {

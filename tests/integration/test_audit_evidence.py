@@ -20,19 +20,17 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import VerifyResult
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import (
-    approvals,
-    audit_tools,
-    cases,
-    ledger,
-    notifications,
-    publication,
-    reference,
-    reports,
-    waivers,
-    worker,
-)
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.background import worker
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
+from vulndesk.services.clocks import waivers
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 A = as_person("analyst-a", "test", unit="cn")
 B = as_person("analyst-b", "test", unit="cn")
@@ -303,7 +301,7 @@ def test_an_encrypted_column_is_bound_by_its_ciphertext(world: World) -> None:
 
 def test_the_upgrade_step_binds_every_stored_row_as_it_stands(world: World) -> None:
     from vulndesk.adapters.storage import evidence
-    from vulndesk.adapters.storage.audit import SqlAuditLog
+    from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
 
     before = _verify(world).checked
     with world.container.engine.begin() as conn:

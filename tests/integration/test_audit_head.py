@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import open_case, seed_reference, statements_sent
-from vulndesk.adapters.storage.tables import audit_head
+from vulndesk.adapters.storage.tables.core import audit_head
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.services import audit_tools
+from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.context import Actor
 
 ACTOR = Actor("auditor-test", "test")

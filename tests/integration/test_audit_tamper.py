@@ -17,7 +17,7 @@ from tests.builders import open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import ChainedEvent
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.services import audit_tools
+from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.context import Actor
 
 
@@ -211,9 +211,9 @@ def test_events_the_application_writes_pass_the_fast_check(
 ) -> None:
     # A row that misses the fast check is re-read and checked the slow way: correct, but a
     # reader that made every row miss (JSON parsed by the driver, say) would be slow.
-    from vulndesk.adapters.storage.audit import SqlAuditLog
+    from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
     from vulndesk.domain.audit import GENESIS
-    from vulndesk.services.audit_verify import check_rows
+    from vulndesk.services.audit.verify import check_rows
 
     class NoExactCheck(SqlAuditLog):
         def events(self, start: int = 1, end: int | None = None) -> list[ChainedEvent]:
@@ -228,7 +228,7 @@ def test_events_the_application_writes_pass_the_fast_check(
 def test_events_appended_together_chain_like_single_ones_whoever_moved_the_head(
     container: Container, chain: int
 ) -> None:
-    from vulndesk.adapters.storage import audit as audit_adapter
+    from vulndesk.adapters.storage.repositories import audit as audit_adapter
     from vulndesk.domain.audit import chain_hash
 
     actor = Actor("auditor-test", "test")

@@ -9,7 +9,7 @@ from typing import Any
 from bench.datagen import PRODUCTS, generate_cases
 from sqlalchemy import event, insert, select, update
 
-from vulndesk.adapters.storage.tables import case_products, cases
+from vulndesk.adapters.storage.tables.core import case_products, cases
 from vulndesk.bootstrap import Container
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId

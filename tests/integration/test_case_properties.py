@@ -19,7 +19,7 @@ from vulndesk.domain import lifecycle
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import REQUIRED_ORDER, FactKind
-from vulndesk.services import cases
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
 
 ACTOR = as_person("prop", "test")

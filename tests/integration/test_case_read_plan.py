@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.dialects import sqlite
 
 from tests.builders import open_case, seed_reference
-from vulndesk.adapters.storage.cases import _GET_CASE
+from vulndesk.adapters.storage.repositories.cases import _GET_CASE
 from vulndesk.bootstrap import Container
-from vulndesk.services import cases
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
 
 
 def test_a_case_read_searches_its_children_by_index(container: Container, actor: Principal) -> None:

@@ -16,8 +16,9 @@ from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import ProductId, UnitId
-from vulndesk.services import cases, reference
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 

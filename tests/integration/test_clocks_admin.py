@@ -13,9 +13,13 @@ from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import approvals, audit_tools, cases, obligations_admin, waivers
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.clocks import options as obligations_admin
+from vulndesk.services.clocks import waivers
 from vulndesk.services.context import Deps
+from vulndesk.services.reports import approvals
 
 
 def _nvdb(deps: Deps, key: str) -> dict[str, CaseObligation]:
@@ -156,7 +160,7 @@ def test_rule_options_coexist_with_other_settings(
     deps: Deps, actor: Principal, container: Container
 ) -> None:
     """Settings of other areas in the same table (reports.*) do not block rule options."""
-    from vulndesk.services import oversight
+    from vulndesk.services.reports import oversight
 
     oversight.set_require_hq(deps, actor, True)
     obligations_admin.set_option(

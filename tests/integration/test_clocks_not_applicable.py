@@ -9,8 +9,8 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import cases
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import DueFilter
 

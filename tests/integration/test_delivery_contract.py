@@ -19,9 +19,10 @@ from tests.conftest import TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
-from vulndesk.services import escalations, worker
+from vulndesk.services.background import worker
+from vulndesk.services.background.ports import OutboxMessage, OutboxStatus
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_worker import OutboxMessage, OutboxStatus
+from vulndesk.services.notify import escalations
 
 WORKER = Actor("worker@contract", "worker")
 

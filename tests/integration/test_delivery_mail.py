@@ -13,11 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.unit.reports.report_fixtures import context, make_case, party
-from vulndesk.adapters.mail import SmtpSettings, send_notice
+from vulndesk.adapters.delivery.mail import SmtpSettings, send_notice
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.parties import PartyKind
-from vulndesk.exporters.notices import NoticeKind, build_notice
-from vulndesk.services.ports_notifications import DeliveryFailed
+from vulndesk.exporters.reports.notices import NoticeKind, build_notice
+from vulndesk.services.notify.ports import DeliveryFailed
 
 HOSTILE = "Overflow\r\nBcc: leak@evil.example\r\n<script>alert(1)</script> NIGHTJAR"
 

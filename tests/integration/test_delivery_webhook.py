@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from vulndesk.adapters.webhook import (
+from vulndesk.adapters.delivery.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     EgressPolicy,
@@ -20,7 +20,7 @@ from vulndesk.adapters.webhook import (
     send_notice,
     verify,
 )
-from vulndesk.services.ports_notifications import DeliveryFailed, DeliveryRefused
+from vulndesk.services.notify.ports import DeliveryFailed, DeliveryRefused
 
 SECRET = b"shared-webhook-secret"
 NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -98,7 +98,7 @@ def test_an_answer_is_refused_for_good_or_worth_retrying(
 
 def test_old_timestamp_fails_verification() -> None:
     body = b'{"a":1}'
-    from vulndesk.adapters.webhook import signature
+    from vulndesk.adapters.delivery.webhook import signature
 
     stamp = int(NOW.timestamp())
     header = signature(SECRET, stamp, body)

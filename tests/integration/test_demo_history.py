@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from vulndesk.bootstrap import Container
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import audit_tools, cases, demo, demo_history
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
+from vulndesk.services.demo import history as demo_history
+from vulndesk.services.demo import organisation as demo
 
 NVDB = "cn-rmsv-2021/report-to-nvdb"
 

@@ -12,16 +12,14 @@ from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
 from vulndesk.rules.publication import Result
-from vulndesk.services import (
-    approvals,
-    disclosure_guard,
-    ledger,
-    notifications,
-    publication,
-    reference,
-    reports,
-)
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.disclosure import guard as disclosure_guard
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 A = as_person("analyst-a", "test", unit="cn")
 B = as_person("approver-b", "test", unit="cn")

@@ -23,9 +23,13 @@ from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import Timing
-from vulndesk.services import accounts, escalations, notifications, reference, worker
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.background import worker
+from vulndesk.services.background.ports import Escalation, OutboxStatus
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_worker import Escalation, OutboxStatus
+from vulndesk.services.notify import escalations
+from vulndesk.services.notify import notices as notifications
 
 __all__ = ["hook", "smtp"]
 WORKER = Actor("worker@test", "worker")

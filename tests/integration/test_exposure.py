@@ -17,9 +17,11 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import Forbidden
 from vulndesk.domain.facts import FactKind
-from vulndesk.services import demo, demo_history, exposure, exposure_alerts
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.demo import history as demo_history
+from vulndesk.services.demo import organisation as demo
+from vulndesk.services.disclosure import exposure, exposure_alerts
 
 GOVERNMENT = ("regulator", "csirt")
 

@@ -34,28 +34,28 @@ from sqlalchemy.exc import (
 from tests.builders import as_person, open_case, seed_reference
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.fast import FastStatement
-from vulndesk.adapters.storage.intake import SqlIdempotencyStore
-from vulndesk.adapters.storage.obligations import _row
-from vulndesk.adapters.storage.repositories import _product, _unit
-from vulndesk.adapters.storage.tables import (
+from vulndesk.adapters.storage.repositories.intake import SqlIdempotencyStore
+from vulndesk.adapters.storage.repositories.obligations import _row
+from vulndesk.adapters.storage.repositories.reference import _product, _unit
+from vulndesk.adapters.storage.tables.core import (
     audit_events,
     case_counters,
     obligations,
     org_units,
     products,
 )
-from vulndesk.adapters.storage.tables import cases as cases_table
+from vulndesk.adapters.storage.tables.core import cases as cases_table
 from vulndesk.bootstrap import Container
 from vulndesk.domain.accounts import ApiToken, User
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
-from vulndesk.services import cases
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.background.ports import CalendarOverride, OrgSetting
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
-from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
-from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+from vulndesk.services.intake.ports import IdempotencyKeyTaken, StoredResponse
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=SHANGHAI)

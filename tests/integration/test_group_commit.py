@@ -20,7 +20,8 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import UnitId
 from vulndesk.entrypoints.api.idempotency import run_idempotent
-from vulndesk.services import audit_tools, reference
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps, joined, run_joined
 from vulndesk.services.ports import UnitOfWork
 

@@ -18,8 +18,8 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
-from vulndesk.services import intake_idempotency
 from vulndesk.services.context import Actor
+from vulndesk.services.intake import idempotency as intake_idempotency
 from vulndesk.services.ports import CaseFilter
 
 with warnings.catch_warnings():

@@ -22,8 +22,8 @@ from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
+from vulndesk.services.intake.ports import StoredResponse
 from vulndesk.services.ports import CaseFilter
-from vulndesk.services.ports_intake import StoredResponse
 
 with warnings.catch_warnings():
     # Starlette deprecates httpx in favour of httpx2, which is not installed here.

@@ -12,10 +12,11 @@ import pytest
 from tests.builders import as_person, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import cases, imports
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
+from vulndesk.services.publication import imports
 
 
 def _samples(shared: Path) -> list[Path]:

@@ -11,8 +11,8 @@ from tests.builders import seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import imports
 from vulndesk.services.context import Actor, Deps
+from vulndesk.services.publication import imports
 
 
 def _sbom(*purls: str, version: str | None = "2.0") -> bytes:

@@ -15,7 +15,7 @@ from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import build_router
 from vulndesk.entrypoints.web import public_form
 from vulndesk.services.context import Actor
-from vulndesk.services.intake_receipts import Rate
+from vulndesk.services.intake.receipts import Rate
 from vulndesk.services.ports import CaseFilter
 
 with warnings.catch_warnings():

@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 from tests.builders import open_case, seed_reference
 from tests.canary import database_rows, found_anywhere
 from vulndesk.adapters.crypto import KeyringError
-from vulndesk.adapters.storage.tables import cases
+from vulndesk.adapters.storage.tables.core import cases
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import intake
 from vulndesk.services.context import Actor
-from vulndesk.services.ports_intake import Upload
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake.ports import Upload
 
 CANARY = "CANARY-7f3a9e21-do-not-leak"
 

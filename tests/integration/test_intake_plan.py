@@ -10,8 +10,10 @@ from typing import TypeVar
 from tests.builders import seed_reference, statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import intake, reference, rules_in_force
+from vulndesk.services.cases import reference
+from vulndesk.services.clocks import rules_in_force
 from vulndesk.services.context import Actor
+from vulndesk.services.intake import public as intake
 
 T = TypeVar("T")
 REQ = intake.IntakeRequest(

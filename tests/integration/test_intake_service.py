@@ -12,8 +12,12 @@ from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.services import cases, intake, intake_duplicates, intake_receipts, reference
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
+from vulndesk.services.intake import duplicates as intake_duplicates
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake import receipts as intake_receipts
 
 
 def _report(container: Container, **kw: str) -> intake.IntakeReceipt:

@@ -14,8 +14,8 @@ from tests.builders import open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
-from vulndesk.services import intake
 from vulndesk.services.context import Actor
+from vulndesk.services.intake import public as intake
 
 CLI = str(Path(sys.executable).parent / "vulndesk")
 

@@ -17,9 +17,12 @@ from vulndesk.domain.accounts import User
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.domain.ledger import NewLedgerEntry
-from vulndesk.services import audit_tools, cases, intake, keys
-from vulndesk.services.access import Principal
-from vulndesk.services.ports_intake import StoredResponse, Upload
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.audit import keys
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake.ports import StoredResponse, Upload
 
 
 @pytest.fixture

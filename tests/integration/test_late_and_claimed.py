@@ -22,9 +22,13 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import approvals, case_views, cases, claims, ledger, reports
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import views as case_views
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import claims, ledger
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 A = as_person("analyst-a", "test", unit="de")
 B = as_person("approver-b", "test", unit="de")

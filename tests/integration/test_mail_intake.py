@@ -24,10 +24,10 @@ from tests.canary import database_rows, leaks
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import ImapSettings
 from vulndesk.entrypoints.cli.mailbox import read_mailbox
-from vulndesk.services import intake_mail
 from vulndesk.services.context import Actor
-from vulndesk.services.intake_receipts import Rate
-from vulndesk.services.ports_notifications import OutgoingMail
+from vulndesk.services.intake import mail as intake_mail
+from vulndesk.services.intake.receipts import Rate
+from vulndesk.services.notify.ports import OutgoingMail
 
 pytestmark = pytest.mark.skipif(not imap.available(), reason="dovecot-imapd is not installed")
 SENDER = "finder@example.org"

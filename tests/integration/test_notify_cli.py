@@ -8,7 +8,7 @@ from tests.builders import open_case, seed_reference
 from tests.e2e.cli import Cli
 from tests.integration.test_notify_flow import Smtp
 from vulndesk.bootstrap import Container
-from vulndesk.services import reference
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor
 
 

@@ -21,24 +21,21 @@ from aiosmtpd.controller import Controller
 from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from vulndesk.adapters.clock import SettableClock
-from vulndesk.adapters.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from vulndesk.adapters.delivery.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import parse_case_key
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import (
-    approvals,
-    ledger,
-    notifications,
-    oversight,
-    reference,
-    reports,
-    worker,
-)
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.background import worker
+from vulndesk.services.background.ports import OutboxStatus
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_worker import OutboxStatus
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.reports import approvals, oversight
+from vulndesk.services.reports import drafts as reports
 
 # Titles are single lines; Unicode line breaks (U+2028, NEL) and markup still get planted.
 HOSTILE = "Overflow\u2028Bcc: leak@evil.example\x85<script>alert(1)</script> NIGHTJAR"

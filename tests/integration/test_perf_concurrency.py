@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import AuditEvent
-from vulndesk.services import audit_tools
+from vulndesk.services.audit import checkpoints as audit_tools
 
 AT = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
 THREADS, EACH = 4, 15

@@ -7,7 +7,7 @@ from bench.datagen import bench_key, generate_audit, generate_cases
 from tests.builders import as_person, open_case, seed_reference
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey, UnitId
-from vulndesk.services import audit_tools
+from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.ports import CaseFilter
 
 

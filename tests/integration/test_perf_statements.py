@@ -17,7 +17,7 @@ import pytest
 from tests.builders import open_case, statements_sent
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services import cases
+from vulndesk.services.cases import lifecycle as cases
 
 __all__ = ["world"]
 BUDGET = 10

@@ -10,7 +10,8 @@ import pytest
 from tests.e2e.cli import Cli
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
-from vulndesk.services import accounts_auth, preferences
+from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.context import Actor
 
 __all__ = ["world"]

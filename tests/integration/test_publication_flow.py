@@ -15,10 +15,13 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.rules.publication import Attachment, Result, Share
-from vulndesk.services import cases, publication, reference, thirdparty
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
-from vulndesk.services.ports_publication import FILING_FIELDS
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.publication import thirdparty
+from vulndesk.services.publication.ports import FILING_FIELDS
 
 READY = {"summary": "Heap overflow in httpd.", "remediation": "Update to 2.0."}
 

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from tests.builders import as_person
 from vulndesk.bootstrap import Container
-from vulndesk.services import obligations_admin, reference
+from vulndesk.services.cases import reference
+from vulndesk.services.clocks import options as obligations_admin
 
 ACTOR = as_person("admin", "test")
 TABLES = ("org_units", "products", "org_settings", "calendar_overrides")

@@ -11,9 +11,9 @@ import pytest
 
 from tests.unit.reports.report_fixtures import context, make_case, party
 from vulndesk.domain.parties import PartyKind
-from vulndesk.exporters.enisa import EnisaKind, build_enisa
-from vulndesk.exporters.nvdb import build_nvdb
-from vulndesk.exporters.reports import to_html
+from vulndesk.exporters.reports.enisa import EnisaKind, build_enisa
+from vulndesk.exporters.reports.model import to_html
+from vulndesk.exporters.reports.nvdb import build_nvdb
 
 
 def _has_cjk_font() -> bool:

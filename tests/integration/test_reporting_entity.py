@@ -8,9 +8,11 @@ import pytest
 
 from tests.builders import open_case, seed_reference
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import notifications, reference, reports
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
+from vulndesk.services.notify import notices as notifications
+from vulndesk.services.reports import drafts as reports
 
 ENTITY = reference.UnitContact(
     legal_name="艾克米（深圳）科技有限公司 (Acme Shenzhen Technology Co., Ltd.)",

@@ -19,10 +19,12 @@ from vulndesk.adapters.storage.schema import metadata
 from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.parties import PartyKind
-from vulndesk.exporters.report_kinds import REGISTRY
-from vulndesk.services import approvals, ledger, reports
-from vulndesk.services.access import Principal
+from vulndesk.exporters.reports.kinds import REGISTRY
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 CANARY = "CANARY-7f3e9a-SECRET"
 RECIPIENTS = {

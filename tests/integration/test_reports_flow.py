@@ -8,18 +8,15 @@ from tests.builders import accounts_for, as_person, open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import (
-    access,
-    accounts,
-    approvals,
-    cases,
-    ledger,
-    oversight,
-    reference,
-    reports,
-)
-from vulndesk.services.access import Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals, oversight
+from vulndesk.services.reports import drafts as reports
 
 A = as_person("analyst-a", "test", unit="cn")
 B = as_person("analyst-b", "test", unit="cn")

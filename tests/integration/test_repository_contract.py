@@ -29,8 +29,8 @@ from vulndesk.domain.ids import CaseKey, PartyId, UnitId, UserId
 from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.domain.parties import Party, PartyKind
 from vulndesk.domain.units import OrgUnit
+from vulndesk.services.background.ports import OrgSetting
 from vulndesk.services.ports import CaseFilter
-from vulndesk.services.ports_worker import OrgSetting
 
 Uow = Callable[[], Any]
 AT = START

@@ -9,7 +9,9 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import access, clocks, rules_in_force
+from vulndesk.services.access import rights as access
+from vulndesk.services.clocks import live as clocks
+from vulndesk.services.clocks import rules_in_force
 from vulndesk.services.context import Actor, Deps
 
 

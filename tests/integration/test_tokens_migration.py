@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, select
 
 from vulndesk.adapters.storage import migrate
-from vulndesk.adapters.storage.tables_accounts import api_tokens, users
+from vulndesk.adapters.storage.tables.accounts import api_tokens, users
 
 AT = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 

@@ -21,9 +21,11 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import notifications, reference, worker
+from vulndesk.services.background import worker
+from vulndesk.services.background.ports import OutboxStatus
+from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_worker import OutboxStatus
+from vulndesk.services.notify import notices as notifications
 
 __all__ = ["hook"]
 WORKER = Actor("worker@test", "worker")

@@ -11,9 +11,9 @@ from vulndesk.bootstrap import Container, build
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus, Timing
-from vulndesk.services import worker
+from vulndesk.services.background import worker
+from vulndesk.services.background.ports import OutboxStatus
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.ports_worker import OutboxStatus
 
 W1 = Actor("worker-1", "worker")
 W2 = Actor("worker-2", "worker")

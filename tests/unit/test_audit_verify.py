@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vulndesk.domain.audit import GENESIS, AuditEvent, ChainedEvent, chain_hash, verify_chain
-from vulndesk.services.audit_verify import check_rows
+from vulndesk.services.audit.verify import check_rows
 
 _text = st.text(max_size=20)
 _events = st.builds(

@@ -6,7 +6,7 @@ import pytest
 
 from vulndesk.config import Settings
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services import sso
+from vulndesk.services.accounts import sso
 
 GOOD = {
     "VULNDESK_OIDC_ISSUER": "https://login.example.com/realms/psirt",

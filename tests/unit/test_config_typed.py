@@ -6,7 +6,7 @@ import pytest
 
 from vulndesk.config import Settings
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.intake_receipts import Rate
+from vulndesk.services.intake.receipts import Rate
 
 
 def test_the_former_extra_keys_are_typed_fields() -> None:

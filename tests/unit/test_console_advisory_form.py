@@ -13,7 +13,7 @@ from vulndesk.entrypoints.web.advisory_form import (
     refusal,
     values_of,
 )
-from vulndesk.services.advisory_content import AdvisoryContent
+from vulndesk.services.advisories.content import AdvisoryContent
 
 BASE = AdvisoryContent(
     title="VD-2026-0001: security advisory",

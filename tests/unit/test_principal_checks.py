@@ -19,8 +19,10 @@ import pytest
 
 import vulndesk.services
 from vulndesk.domain.errors import Forbidden, NotFound
-from vulndesk.services import access, cases, waivers
-from vulndesk.services.access import Credential, Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Credential, Principal
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.clocks import waivers
 from vulndesk.services.context import Deps
 
 CASE = "VD-2026-0001"
@@ -52,8 +54,10 @@ def trapped_deps() -> Deps:
 def use_cases() -> list[tuple[str, Callable[..., Any]]]:
     """(module.name, function) for every public services function taking `principal`."""
     found = []
-    for info in pkgutil.iter_modules(vulndesk.services.__path__):
-        module = importlib.import_module(f"vulndesk.services.{info.name}")
+    prefix = "vulndesk.services."
+    for info in pkgutil.walk_packages(vulndesk.services.__path__, prefix):
+        module = importlib.import_module(info.name)
+        short = info.name.removeprefix(prefix)
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn):
                 continue
@@ -61,7 +65,7 @@ def use_cases() -> list[tuple[str, Callable[..., Any]]]:
                 continue  # imported from elsewhere: checked where it is defined
             params = list(inspect.signature(fn).parameters)
             if len(params) >= 2 and params[:2] == ["deps", "principal"]:
-                found.append((f"{info.name}.{name}", fn))
+                found.append((f"{short}.{name}", fn))
     return sorted(found, key=lambda item: item[0])
 
 
@@ -90,37 +94,37 @@ SYSTEMS = (
 )
 # The walk must find at least these; a use case that stops taking a principal fails here.
 EXPECTED = {
-    "access.case_members",
-    "access.case_obligations",
-    "access.due_soon",
-    "access.set_member",
-    "cases.list_cases",
-    "cases.open_case",
-    "cases.read_visible_case",
-    "cases.record_fact",
-    "cases.show_case",
-    "cases.show_visible_case",
-    "cases.transition",
-    "cases.update_case",
-    "approvals.approve",
-    "approvals.approve_decision",
-    "approvals.case_conflicts",
-    "approvals.justify",
-    "approvals.list_decisions",
-    "approvals.record_decision",
-    "ledger.record_submission",
-    "ledger.record_disclosure",
-    "claims.approve_backdate",
-    "reports.diff_draft",
-    "reports.draft_report",
-    "reports.get_draft",
-    "reports.list_drafts",
-    "reports.preview",
-    "reports.visible_ref",
-    "waivers.approve",
-    "waivers.list_waivers",
-    "waivers.pending",
-    "waivers.propose",
+    "access.rights.case_members",
+    "access.rights.case_obligations",
+    "access.rights.due_soon",
+    "access.rights.set_member",
+    "cases.lifecycle.list_cases",
+    "cases.lifecycle.open_case",
+    "cases.lifecycle.read_visible_case",
+    "cases.lifecycle.record_fact",
+    "cases.lifecycle.show_case",
+    "cases.lifecycle.show_visible_case",
+    "cases.lifecycle.transition",
+    "cases.lifecycle.update_case",
+    "reports.approvals.approve",
+    "reports.approvals.approve_decision",
+    "reports.approvals.case_conflicts",
+    "reports.approvals.justify",
+    "reports.approvals.list_decisions",
+    "reports.approvals.record_decision",
+    "disclosure.ledger.record_submission",
+    "disclosure.ledger.record_disclosure",
+    "disclosure.claims.approve_backdate",
+    "reports.drafts.diff_draft",
+    "reports.drafts.draft_report",
+    "reports.drafts.get_draft",
+    "reports.drafts.list_drafts",
+    "reports.drafts.preview",
+    "reports.drafts.visible_ref",
+    "clocks.waivers.approve",
+    "clocks.waivers.list_waivers",
+    "clocks.waivers.pending",
+    "clocks.waivers.propose",
 }
 
 

@@ -14,8 +14,8 @@ import hashlib
 from sqlalchemy import Connection, insert, select
 
 from vulndesk.adapters.crypto import FieldCipher
-from vulndesk.adapters.storage.tables_intake import intake_attachments
-from vulndesk.services.ports_intake import StoredAttachment, Upload
+from vulndesk.adapters.storage.tables.intake import intake_attachments
+from vulndesk.services.intake.ports import StoredAttachment, Upload
 
 
 def attachment_context(tracking: str, sha256: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from vulndesk.adapters.sbom import load_json
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.exporters.validation import validate_csaf
-from vulndesk.services.ports_publication import (
+from vulndesk.services.publication.ports import (
     ProductRef,
     SbomDocument,
     SupplierAdvisory,

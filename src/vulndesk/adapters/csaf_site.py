@@ -18,8 +18,8 @@ from pathlib import Path
 
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.domain.errors import InvalidInput, NotFound
-from vulndesk.exporters import csaf_provider as cp
-from vulndesk.exporters.advisory_support import to_json
+from vulndesk.exporters.advisories import provider as cp
+from vulndesk.exporters.advisories.support import to_json
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 

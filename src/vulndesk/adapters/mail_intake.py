@@ -14,9 +14,9 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.intake import check_upload
-from vulndesk.services.ports_intake import Upload
-from vulndesk.services.ports_mail import InboundMail, MailCrypto
+from vulndesk.services.intake.mail_ports import InboundMail, MailCrypto
+from vulndesk.services.intake.ports import Upload
+from vulndesk.services.intake.public import check_upload
 
 _ARMOR = "-----BEGIN PGP MESSAGE-----"
 _IDS = re.compile(r"<[^<>\s]+>")

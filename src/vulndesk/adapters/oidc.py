@@ -14,8 +14,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from vulndesk.services.accounts_auth import AuthFailed
-from vulndesk.services.sso import PENDING, Pending, SsoPolicy
+from vulndesk.services.accounts.signin import AuthFailed
+from vulndesk.services.accounts.sso import PENDING, Pending, SsoPolicy
 
 TIMEOUT = 10.0
 # Asymmetric algorithms only: a provider's ID token is never signed with a shared secret here.

@@ -11,7 +11,7 @@ from cyclonedx.model.component import Component
 from packageurl import PackageURL
 
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.ports_publication import SbomDocument
+from vulndesk.services.publication.ports import SbomDocument
 
 MAX_BYTES = 64 * 1024 * 1024
 _SPECS = {"1.2", "1.3", "1.4", "1.5", "1.6"}

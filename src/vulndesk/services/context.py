@@ -11,8 +11,8 @@ from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.egress import WebhookRules
 from vulndesk.domain.obligations import Obligation, Situation
+from vulndesk.services.background.ports import OutboxMessage
 from vulndesk.services.ports import Clock, SharedTransactions, UnitOfWork
-from vulndesk.services.ports_worker import OutboxMessage
 
 T = TypeVar("T")
 

@@ -20,22 +20,22 @@ from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
-from vulndesk.services.ports_accounts import AccountRepository
-from vulndesk.services.ports_advisories import AdvisoryRepository
-from vulndesk.services.ports_intake import IdempotencyStore, IntakeRepository, KeyMaintenance
-from vulndesk.services.ports_notifications import NotificationRepository
-from vulndesk.services.ports_publication import ComponentRepository, PublicationRepository
-from vulndesk.services.ports_reports import (
-    LedgerRepository,
-    OversightRepository,
-    ReportRepository,
-)
-from vulndesk.services.ports_worker import (
+from vulndesk.services.accounts.ports import AccountRepository
+from vulndesk.services.advisories.ports import AdvisoryRepository
+from vulndesk.services.background.ports import (
     CalendarRepository,
     EscalationRepository,
     OrgSettingsRepository,
     OutboxRepository,
     SweepRepository,
+)
+from vulndesk.services.intake.ports import IdempotencyStore, IntakeRepository, KeyMaintenance
+from vulndesk.services.notify.ports import NotificationRepository
+from vulndesk.services.publication.ports import ComponentRepository, PublicationRepository
+from vulndesk.services.reports.ports import (
+    LedgerRepository,
+    OversightRepository,
+    ReportRepository,
 )
 
 

@@ -16,7 +16,7 @@ from vulndesk.domain.facts import FactKind, FactRecord
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.domain.products import Product, ProductKind
 from vulndesk.domain.severity import Severity
-from vulndesk.exporters.advisory import (
+from vulndesk.exporters.advisories.advisory import (
     Acknowledgment,
     AdvisoryInput,
     Justification,
@@ -32,7 +32,7 @@ from vulndesk.exporters.advisory import (
     VersionRange,
     VersionStatus,
 )
-from vulndesk.exporters.advisory_support import to_json
+from vulndesk.exporters.advisories.support import to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("VULNDESK_UPDATE_GOLDEN") == "1"

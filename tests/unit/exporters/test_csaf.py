@@ -34,7 +34,7 @@ from vulndesk.domain.ids import ProductId
 from vulndesk.domain.products import Product, ProductKind
 from vulndesk.domain.severity import Severity
 from vulndesk.exporters import validation
-from vulndesk.exporters.advisory import (
+from vulndesk.exporters.advisories.advisory import (
     AdvisoryInput,
     Justification,
     ProductState,
@@ -43,8 +43,8 @@ from vulndesk.exporters.advisory import (
     TrackingStatus,
     VersionStatus,
 )
-from vulndesk.exporters.advisory_support import to_json
-from vulndesk.exporters.csaf import build_csaf, build_csaf_vex, csaf_filename
+from vulndesk.exporters.advisories.csaf import build_csaf, build_csaf_vex, csaf_filename
+from vulndesk.exporters.advisories.support import to_json
 from vulndesk.exporters.validation import validate_csaf
 
 SAMPLES = sorted(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tests.unit.exporters.advisory_fixtures import router_advisory
 
-from vulndesk.exporters import advisory_support
-from vulndesk.exporters import csaf_provider as cp
-from vulndesk.exporters.advisory import Publisher
-from vulndesk.exporters.csaf import build_csaf, csaf_filename
+from vulndesk.exporters.advisories import provider as cp
+from vulndesk.exporters.advisories import support as advisory_support
+from vulndesk.exporters.advisories.advisory import Publisher
+from vulndesk.exporters.advisories.csaf import build_csaf, csaf_filename
 from vulndesk.exporters.validation import validate_csaf, validate_provider_metadata
 
 NOW = dt.datetime(2026, 3, 20, 8, 0, tzinfo=dt.UTC)
@@ -26,7 +26,7 @@ INFO = cp.ProviderInfo(
 def test_advisory_support_does_not_import_the_advisory_model() -> None:
     tree = ast.parse(Path(advisory_support.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert "vulndesk.exporters.advisory" not in imported
+    assert "vulndesk.exporters.advisories.advisory" not in imported
 
 
 def _entry() -> tuple[dict[str, object], cp.TreeEntry]:

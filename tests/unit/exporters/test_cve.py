@@ -19,15 +19,15 @@ from advisory_fixtures import (
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.severity import Severity
-from vulndesk.exporters.advisory import (
+from vulndesk.exporters.advisories.advisory import (
     ProductState,
     PublisherCategory,
     VersionRange,
     VersionScheme,
     VersionStatus,
 )
-from vulndesk.exporters.advisory_support import to_json
-from vulndesk.exporters.cve import CVE_DATA_VERSION, build_cve_cna, build_cve_record
+from vulndesk.exporters.advisories.cve import CVE_DATA_VERSION, build_cve_cna, build_cve_record
+from vulndesk.exporters.advisories.support import to_json
 from vulndesk.exporters.validation import validate_cve, validate_cve_cna
 
 

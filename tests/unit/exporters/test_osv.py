@@ -19,9 +19,9 @@ from advisory_fixtures import (
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId
 from vulndesk.domain.products import Product, ProductKind
-from vulndesk.exporters.advisory import VersionRange, VersionScheme
-from vulndesk.exporters.advisory_support import to_json
-from vulndesk.exporters.osv import OSV_SCHEMA_VERSION, build_osv, osv_package
+from vulndesk.exporters.advisories.advisory import VersionRange, VersionScheme
+from vulndesk.exporters.advisories.osv import OSV_SCHEMA_VERSION, build_osv, osv_package
+from vulndesk.exporters.advisories.support import to_json
 from vulndesk.exporters.validation import validate_osv
 
 OSV_ID = "x_ACME-SA-2026-0001"

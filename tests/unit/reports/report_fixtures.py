@@ -17,11 +17,9 @@ from vulndesk.domain.policy import DisclosurePolicy, allowed_fields
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.severity import CnGrade, Severity
 from vulndesk.domain.units import OrgUnit
-from vulndesk.exporters.enisa import EnisaKind
-from vulndesk.exporters.notices import NoticeKind, build_notice
-from vulndesk.exporters.redaction import redact
-from vulndesk.exporters.report_kinds import KINDS
-from vulndesk.exporters.reports import (
+from vulndesk.exporters.reports.enisa import EnisaKind
+from vulndesk.exporters.reports.kinds import KINDS
+from vulndesk.exporters.reports.model import (
     ReportContext,
     Stage,
     contact_of,
@@ -29,6 +27,8 @@ from vulndesk.exporters.reports import (
     to_json,
     to_markdown,
 )
+from vulndesk.exporters.reports.notices import NoticeKind, build_notice
+from vulndesk.exporters.reports.redaction import redact
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = dt.datetime(2026, 3, 21, 2, 30, tzinfo=dt.UTC)

@@ -17,11 +17,11 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId
 from vulndesk.domain.parties import Party, PartyKind
 from vulndesk.domain.units import OrgUnit
-from vulndesk.exporters.enisa import SPECS, EnisaKind, build_enisa, member_states
-from vulndesk.exporters.notices import NoticeKind, build_notice, subject
-from vulndesk.exporters.nvdb import VulnClass, build_nvdb
-from vulndesk.exporters.redaction import redact
-from vulndesk.exporters.reports import Contact, ReportContext, Stage, to_json
+from vulndesk.exporters.reports.enisa import SPECS, EnisaKind, build_enisa, member_states
+from vulndesk.exporters.reports.model import Contact, ReportContext, Stage, to_json
+from vulndesk.exporters.reports.notices import NoticeKind, build_notice, subject
+from vulndesk.exporters.reports.nvdb import VulnClass, build_nvdb
+from vulndesk.exporters.reports.redaction import redact
 
 NAMES = sorted(DETAIL_FIELDS)
 

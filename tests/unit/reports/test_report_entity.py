@@ -7,11 +7,11 @@ from dataclasses import replace
 from tests.unit.reports.report_fixtures import UNIT, context, make_case, party
 from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.units import OrgUnit
-from vulndesk.exporters.enisa import EnisaKind, build_enisa
-from vulndesk.exporters.notices import NoticeKind, build_notice
-from vulndesk.exporters.nvdb import build_nvdb
-from vulndesk.exporters.reports import NOT_PROVIDED, Report, contact_of, to_markdown
-from vulndesk.exporters.reports import ReportContext as Ctx
+from vulndesk.exporters.reports.enisa import EnisaKind, build_enisa
+from vulndesk.exporters.reports.model import NOT_PROVIDED, Report, contact_of, to_markdown
+from vulndesk.exporters.reports.model import ReportContext as Ctx
+from vulndesk.exporters.reports.notices import NoticeKind, build_notice
+from vulndesk.exporters.reports.nvdb import build_nvdb
 
 BARE = replace(UNIT, contact_person=None, contact_email=None, contact_phone=None)
 LEGAL = replace(UNIT, legal_name="星河网络科技股份有限公司 (Xinghe Networks Holdings Ltd.)")

@@ -20,8 +20,8 @@ from tests.unit.reports.report_fixtures import (
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.policy import DisclosurePolicy, allowed_fields
-from vulndesk.exporters.redaction import redact
-from vulndesk.exporters.reports import ReportContext
+from vulndesk.exporters.reports.model import ReportContext
+from vulndesk.exporters.reports.redaction import redact
 
 PAYLOADS = (
     "<script>alert(1)</script>",

@@ -14,7 +14,7 @@ from tests.unit.reports.report_fixtures import UNIT, context, make_case, party
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.units import OrgUnit
-from vulndesk.exporters.report_kinds import (
+from vulndesk.exporters.reports.kinds import (
     DISCLOSURE_KINDS,
     KINDS,
     REGISTRY,
@@ -22,7 +22,7 @@ from vulndesk.exporters.report_kinds import (
     fitting,
     report_kind,
 )
-from vulndesk.exporters.reports import Stage, to_json
+from vulndesk.exporters.reports.model import Stage, to_json
 
 
 def test_every_kind_is_listed_once_with_labels_and_a_distinct_disclosure_kind() -> None:

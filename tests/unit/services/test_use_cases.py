@@ -16,8 +16,13 @@ from vulndesk.domain.drafts import DraftStatus
 from vulndesk.domain.errors import Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services import accounts, approvals, cases, ledger, oversight, reference, reports
-from vulndesk.services import waivers as waiver_service
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
+from vulndesk.services.clocks import waivers as waiver_service
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals, oversight
+from vulndesk.services.reports import drafts as reports
 
 ADMIN = actor_for("setup", "admin")
 A = actor_for("analyst-a", "analyst", "approver", unit="cn")

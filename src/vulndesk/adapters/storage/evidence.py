@@ -18,22 +18,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
-from vulndesk.adapters.storage.tables import case_facts, case_transitions, obligations
-from vulndesk.adapters.storage.tables_advisories import advisory_approvals, advisory_revisions
-from vulndesk.adapters.storage.tables_notifications import notify_messages
-from vulndesk.adapters.storage.tables_publication import (
+from vulndesk.adapters.storage.tables.advisories import advisory_approvals, advisory_revisions
+from vulndesk.adapters.storage.tables.background import escalations
+from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
+from vulndesk.adapters.storage.tables.notify import notify_messages
+from vulndesk.adapters.storage.tables.publication import (
     case_shares,
     publication_approvals,
     publication_decisions,
 )
-from vulndesk.adapters.storage.tables_reports import (
+from vulndesk.adapters.storage.tables.reports import (
     decision_approvals,
     decision_records,
     ledger_entries,
     report_approvals,
     report_drafts,
 )
-from vulndesk.adapters.storage.tables_worker import escalations
 from vulndesk.domain.evidence import row_digest
 
 # table -> its evidential columns; the primary key `id` names the row in its binding.

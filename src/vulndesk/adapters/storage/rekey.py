@@ -17,18 +17,18 @@ from sqlalchemy import Connection, Table, and_, func, select, update
 from vulndesk.adapters.attachments import attachment_context
 from vulndesk.adapters.crypto import MAGIC, FieldCipher, Keyring, save_keyring
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.intake import message_context, response_context
+from vulndesk.adapters.storage.repositories.intake import message_context, response_context
 from vulndesk.adapters.storage.schema import metadata
-from vulndesk.adapters.storage.tables import case_facts, cases
-from vulndesk.adapters.storage.tables_accounts import users
-from vulndesk.adapters.storage.tables_advisories import advisory_revisions
-from vulndesk.adapters.storage.tables_intake import (
+from vulndesk.adapters.storage.tables.accounts import users
+from vulndesk.adapters.storage.tables.advisories import advisory_revisions
+from vulndesk.adapters.storage.tables.core import case_facts, cases
+from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
     intake_attachments,
     intake_messages,
 )
-from vulndesk.adapters.storage.tables_notifications import notify_messages
-from vulndesk.adapters.storage.tables_reports import ledger_entries, report_drafts
+from vulndesk.adapters.storage.tables.notify import notify_messages
+from vulndesk.adapters.storage.tables.reports import ledger_entries, report_drafts
 from vulndesk.domain.drafts import draft_ref
 
 

@@ -12,30 +12,43 @@ from sqlalchemy import Connection, Engine, RootTransaction, select, text
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.accounts import SqlAccountRepository
-from vulndesk.adapters.storage.advisories import SqlAdvisoryRepository
-from vulndesk.adapters.storage.audit import SqlAuditLog
-from vulndesk.adapters.storage.cases import SqlCaseRepository
 from vulndesk.adapters.storage.fast import FastStatement
-from vulndesk.adapters.storage.intake import TURN_HELD, SqlIdempotencyStore, SqlIntakeRepository
-from vulndesk.adapters.storage.notifications import SqlNotificationRepository
-from vulndesk.adapters.storage.obligations import SqlObligationRepository
-from vulndesk.adapters.storage.outbox import SqlEscalationRepository, SqlOutboxRepository
-from vulndesk.adapters.storage.publication import SqlComponentRepository, SqlPublicationRepository
 from vulndesk.adapters.storage.rekey import SqlKeyMaintenance
-from vulndesk.adapters.storage.reports import (
-    SqlLedgerRepository,
-    SqlOversightRepository,
-    SqlReportRepository,
+from vulndesk.adapters.storage.repositories.accounts import SqlAccountRepository
+from vulndesk.adapters.storage.repositories.advisories import SqlAdvisoryRepository
+from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
+from vulndesk.adapters.storage.repositories.cases import SqlCaseRepository
+from vulndesk.adapters.storage.repositories.intake import (
+    TURN_HELD,
+    SqlIdempotencyStore,
+    SqlIntakeRepository,
 )
-from vulndesk.adapters.storage.repositories import (
+from vulndesk.adapters.storage.repositories.notify import SqlNotificationRepository
+from vulndesk.adapters.storage.repositories.obligations import SqlObligationRepository
+from vulndesk.adapters.storage.repositories.outbox import (
+    SqlEscalationRepository,
+    SqlOutboxRepository,
+)
+from vulndesk.adapters.storage.repositories.publication import (
+    SqlComponentRepository,
+    SqlPublicationRepository,
+)
+from vulndesk.adapters.storage.repositories.reference import (
     SqlPartyRepository,
     SqlProductRepository,
     SqlUnitRepository,
 )
-from vulndesk.adapters.storage.settings_repo import SqlCalendarRepository, SqlOrgSettingsRepository
-from vulndesk.adapters.storage.sweep import SqlSweepRepository
-from vulndesk.adapters.storage.tables import reference_version
+from vulndesk.adapters.storage.repositories.reports import (
+    SqlLedgerRepository,
+    SqlOversightRepository,
+    SqlReportRepository,
+)
+from vulndesk.adapters.storage.repositories.settings import (
+    SqlCalendarRepository,
+    SqlOrgSettingsRepository,
+)
+from vulndesk.adapters.storage.repositories.sweep import SqlSweepRepository
+from vulndesk.adapters.storage.tables.core import reference_version
 
 _REFERENCE_VERSION = FastStatement(select(reference_version.c.n).where(reference_version.c.id == 1))
 # Savepoints as plain statements: the same SQL `Connection.begin_nested` sends, without the

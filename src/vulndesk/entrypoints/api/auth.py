@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api import idempotency
-from vulndesk.services import accounts_auth
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.context import Actor, Deps
 
 SESSION_COOKIE = "vd_session"

@@ -37,7 +37,7 @@ from vulndesk.domain.errors import (
     NotFound,
     VulndeskError,
 )
-from vulndesk.services.accounts_auth import AuthFailed, Throttled
+from vulndesk.services.accounts.signin import AuthFailed, Throttled
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

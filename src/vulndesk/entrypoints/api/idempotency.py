@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse
 
 from vulndesk.bootstrap import Container
 from vulndesk.services.context import Deps, joined
+from vulndesk.services.intake.ports import IdempotencyKeyTaken, StoredResponse
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.ports_intake import IdempotencyKeyTaken, StoredResponse
 
 HEADER = "Idempotency-Key"
 RETENTION_NOTE = (

@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import Conflict, InvalidInput, NotFound
 from vulndesk.entrypoints.api.idempotency import HEADER, request_hash, require_key
-from vulndesk.exporters.csaf_provider import METADATA, security_txt_line
-from vulndesk.services import intake, intake_receive
-from vulndesk.services.accounts_auth import Throttled
+from vulndesk.exporters.advisories.provider import METADATA, security_txt_line
+from vulndesk.services.accounts.signin import Throttled
 from vulndesk.services.context import run_joined
-from vulndesk.services.intake_receipts import Rate
-from vulndesk.services.ports_intake import Upload
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake import receive as intake_receive
+from vulndesk.services.intake.ports import Upload
+from vulndesk.services.intake.receipts import Rate
 
 KEY_PATH = "/.well-known/openpgp-intake-key.asc"
 FIELDS = ("product", "version", "description", "steps", "impact", "contact", "language")

@@ -34,7 +34,7 @@ from prometheus_client.registry import Collector
 
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import NotFound
-from vulndesk.services import accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from vulndesk.bootstrap import Container
-from vulndesk.exporters.csaf_provider import WELL_KNOWN
+from vulndesk.exporters.advisories.provider import WELL_KNOWN
 
 # Media types by file ending; a folder listing is plain text.
 _TYPES = {

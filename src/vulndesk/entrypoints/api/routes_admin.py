@@ -34,10 +34,14 @@ from vulndesk.entrypoints.api.routes_admin_models import (
     VerifyOut,
 )
 from vulndesk.entrypoints.api.routes_ledger import case_exists
-from vulndesk.services import access, audit_tools, obligations_admin, reports, thirdparty
-from vulndesk.services.access import ADMINS, AUDIT_READERS, CASE_READERS
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import ADMINS, AUDIT_READERS, CASE_READERS
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.background.ports import CalendarOverride, OrgSetting
+from vulndesk.services.clocks import options as obligations_admin
 from vulndesk.services.context import Deps
-from vulndesk.services.ports_worker import CalendarOverride, OrgSetting
+from vulndesk.services.publication import thirdparty
+from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
 

@@ -24,11 +24,12 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.exporters.csaf_provider import TreeEntry
-from vulndesk.services import advisories, advisory_publish
-from vulndesk.services.advisory_content import FORMATS
+from vulndesk.exporters.advisories.provider import TreeEntry
+from vulndesk.services.advisories import publish as advisory_publish
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.advisories.content import FORMATS
+from vulndesk.services.advisories.ports import AdvisoryRecord
 from vulndesk.services.context import Deps
-from vulndesk.services.ports_advisories import AdvisoryRecord
 
 router = APIRouter(prefix="/api/v1", tags=["advisories"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]

@@ -18,8 +18,9 @@ from vulndesk.entrypoints.api.auth import (
     source,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import accounts_auth, preferences
-from vulndesk.services.access import ACCOUNT_HOLDERS, Principal
+from vulndesk.services.access.rights import ACCOUNT_HOLDERS, Principal
+from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import signin as accounts_auth
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 # Every account may keep its own settings; only the credential's scope limits that.

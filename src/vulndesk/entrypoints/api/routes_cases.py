@@ -36,10 +36,11 @@ from vulndesk.entrypoints.api.routes_cases_models import (
     obligation_out,
     summary_out,
 )
-from vulndesk.services import access, cases
-from vulndesk.services.access import (
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
     Principal,
 )
+from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps, run_joined
 from vulndesk.services.ports import CaseFilter
 

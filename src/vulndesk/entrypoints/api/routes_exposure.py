@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal, container
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.exporters import exposure as exposure_export
-from vulndesk.services import exposure
+from vulndesk.exporters.reports import exposure as exposure_export
+from vulndesk.services.disclosure import exposure
 
 router = APIRouter(prefix="/api/v1", tags=["exposure"], responses=ERROR_RESPONSES)
 Text = Annotated[str | None, Query(max_length=40)]

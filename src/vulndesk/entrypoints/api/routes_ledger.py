@@ -29,9 +29,11 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     LedgerRowOut,
     ledger_row,
 )
-from vulndesk.services import access_ledger, claims, ledger, oversight
-from vulndesk.services.access import OVERSIGHT
+from vulndesk.services.access import ledger as access_ledger
+from vulndesk.services.access.rights import OVERSIGHT
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import claims, ledger
+from vulndesk.services.reports import oversight
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=ERROR_RESPONSES)
 CaseQuery = Annotated[str | None, Query(max_length=32)]

@@ -35,8 +35,8 @@ from vulndesk.entrypoints.api.routes_publication_models import (
     VendorIn,
     VendorOut,
 )
-from vulndesk.services import access, imports, publication, thirdparty
-from vulndesk.services.access import (
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
     BLACKOUT_KEEPERS,
     CASE_READERS,
     CASE_WRITERS,
@@ -45,6 +45,8 @@ from vulndesk.services.access import (
     REFERENCE_WRITERS,
 )
 from vulndesk.services.context import Deps
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.publication import imports, thirdparty
 
 router = APIRouter(prefix="/api/v1", tags=["publication"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]

@@ -23,8 +23,8 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import reference
-from vulndesk.services.access import REFERENCE_READERS, REFERENCE_WRITERS
+from vulndesk.services.access.rights import REFERENCE_READERS, REFERENCE_WRITERS
+from vulndesk.services.cases import reference
 
 router = APIRouter(prefix="/api/v1", tags=["reference"], responses=ERROR_RESPONSES)
 Text = Field(max_length=500)

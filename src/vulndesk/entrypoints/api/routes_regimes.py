@@ -11,8 +11,8 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.units import OrgUnit
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import reference, regimes
-from vulndesk.services.access import REFERENCE_READERS
+from vulndesk.services.access.rights import REFERENCE_READERS
+from vulndesk.services.cases import reference, regimes
 
 router = APIRouter(prefix="/api/v1", tags=["regimes"], responses=ERROR_RESPONSES)
 

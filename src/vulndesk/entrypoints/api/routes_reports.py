@@ -40,8 +40,10 @@ from vulndesk.entrypoints.api.routes_reports_models import (
     draft_out,
     ledger_row,
 )
-from vulndesk.services import approvals, ledger, reports
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]

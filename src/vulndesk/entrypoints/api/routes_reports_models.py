@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.ledger import LedgerEntry
-from vulndesk.services import reports
-from vulndesk.services.approvals import CaseConflict
-from vulndesk.services.reports import DraftDiff
+from vulndesk.services.reports import drafts as reports
+from vulndesk.services.reports.approvals import CaseConflict
+from vulndesk.services.reports.drafts import DraftDiff
 
 Reason = Field(max_length=10_000)
 AT = (

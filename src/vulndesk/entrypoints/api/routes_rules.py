@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal, container
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import whatif
+from vulndesk.services.clocks import whatif
 
 router = APIRouter(prefix="/api/v1", tags=["rules"], responses=ERROR_RESPONSES)
 

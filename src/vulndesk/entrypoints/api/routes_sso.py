@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal, source
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services import sso_map
-from vulndesk.services.sso import RoleMapping
+from vulndesk.services.accounts import sso_map
+from vulndesk.services.accounts.sso import RoleMapping
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
 

@@ -19,10 +19,11 @@ from vulndesk.entrypoints.api.auth import (
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.entrypoints.api.routes_admin_models import WaiverIn, WaiverOut
-from vulndesk.services import access, waivers
-from vulndesk.services.access import Principal
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.clocks import waivers
+from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.context import Deps
-from vulndesk.services.waivers import Waiver
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]

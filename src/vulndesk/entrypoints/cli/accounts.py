@@ -15,7 +15,10 @@ from vulndesk.entrypoints.cli.common import (
     signed_in,
     table,
 )
-from vulndesk.services import access, accounts, accounts_auth, preferences
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts import users as accounts
 
 # Account administration is an operator's bootstrap work on the local database (there is no
 # API for it): it acts as the local operator, with no sign-in. Membership is a human act.

@@ -14,9 +14,10 @@ from typing import Any
 import typer
 
 from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, signed_in, table
-from vulndesk.exporters.csaf_provider import TreeEntry
-from vulndesk.services import advisories, advisory_publish
-from vulndesk.services.advisory_content import FORMATS
+from vulndesk.exporters.advisories.provider import TreeEntry
+from vulndesk.services.advisories import publish as advisory_publish
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.advisories.content import FORMATS
 
 advisory_app = typer.Typer(
     help="A case's public advisory (CSAF 2.0, CSAF VEX, CVE, OSV, CycloneDX VEX).",

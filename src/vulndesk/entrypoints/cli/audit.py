@@ -9,8 +9,8 @@ import typer
 from vulndesk.domain.audit import VerifyResult
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import allowed, container, deps, errors, print_json, table
-from vulndesk.services import audit_tools
-from vulndesk.services.access import AUDIT_READERS
+from vulndesk.services.access.rights import AUDIT_READERS
+from vulndesk.services.audit import checkpoints as audit_tools
 
 audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 

@@ -24,8 +24,11 @@ from vulndesk.entrypoints.cli.common import (
     table,
     to_jsonable,
 )
-from vulndesk.services import approvals, cases, regimes, waivers
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import regimes
+from vulndesk.services.clocks import waivers
 from vulndesk.services.ports import CaseFilter
+from vulndesk.services.reports import approvals
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
 

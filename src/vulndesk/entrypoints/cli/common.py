@@ -27,9 +27,10 @@ from vulndesk import bootstrap
 from vulndesk.domain.errors import Conflict, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.cli import credentials
-from vulndesk.services import access, accounts_auth
-from vulndesk.services.access import Credential, Principal
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Credential, Principal
+from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.context import Actor, Deps
 
 console = Console()

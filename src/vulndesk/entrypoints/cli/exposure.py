@@ -10,8 +10,8 @@ import typer
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import container, deps, errors, fail, signed_in
-from vulndesk.exporters import exposure as exposure_export
-from vulndesk.services import exposure
+from vulndesk.exporters.reports import exposure as exposure_export
+from vulndesk.services.disclosure import exposure
 
 FORMATS = ("json", "csv", "html", "pdf")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from vulndesk.entrypoints.cli.common import deps, errors, operator
-from vulndesk.services import intake_idempotency
+from vulndesk.services.intake import idempotency as intake_idempotency
 
 idempotency_app = typer.Typer(
     help="Idempotency keys of API requests (kept at least 24 hours).", no_args_is_help=True

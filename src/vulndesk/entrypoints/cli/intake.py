@@ -16,8 +16,10 @@ from vulndesk.entrypoints.cli.common import (
     print_json,
     table,
 )
-from vulndesk.services import intake, intake_duplicates, intake_receipts
-from vulndesk.services.access import ALL_CASES
+from vulndesk.services.access.rights import ALL_CASES
+from vulndesk.services.intake import duplicates as intake_duplicates
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake import receipts as intake_receipts
 
 intake_app = typer.Typer(
     help="Public vulnerability reports and the receipt log.", no_args_is_help=True

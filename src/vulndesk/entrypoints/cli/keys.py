@@ -8,7 +8,8 @@ import typer
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import container, deps, errors, operator, print_json
-from vulndesk.services import audit_tools, keys
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.audit import keys
 
 keys_app = typer.Typer(
     help="The field-encryption keyring and the checkpoint signing key.", no_args_is_help=True

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.intake import follow_up_limits, intake_rate
-from vulndesk.services import intake_mail
+from vulndesk.services.intake import mail as intake_mail
 
 
 def read_mailbox(

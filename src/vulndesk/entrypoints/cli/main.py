@@ -40,8 +40,12 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
-from vulndesk.services import access, demo, demo_advisory, demo_history, reference
-from vulndesk.services.ports_advisories import AdvisorySite
+from vulndesk.services.access import rights as access
+from vulndesk.services.advisories.ports import AdvisorySite
+from vulndesk.services.cases import reference
+from vulndesk.services.demo import advisory as demo_advisory
+from vulndesk.services.demo import history as demo_history
+from vulndesk.services.demo import organisation as demo
 
 app = typer.Typer(
     help="vulndesk: a vulnerability disclosure desk with regulatory clocks.",

@@ -15,13 +15,13 @@ from vulndesk.entrypoints.cli.common import (
     print_json,
     table,
 )
-from vulndesk.services import notifications
-from vulndesk.services.access import (
+from vulndesk.services.access.rights import (
     CASE_READERS,
     CASE_WRITERS,
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
+from vulndesk.services.notify import notices as notifications
 
 notify_app = typer.Typer(
     help="Notices to users, downstream makers, upstream suppliers and CSIRTs.",

@@ -24,8 +24,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.rules.publication import Attachment, Result
-from vulndesk.services import imports, publication, thirdparty
-from vulndesk.services.access import (
+from vulndesk.services.access.rights import (
     ADMINS,
     BLACKOUT_KEEPERS,
     CASE_READERS,
@@ -34,7 +33,9 @@ from vulndesk.services.access import (
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
-from vulndesk.services.ports_publication import FILING_FIELDS
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.publication import imports, thirdparty
+from vulndesk.services.publication.ports import FILING_FIELDS
 
 publication_app = typer.Typer(help="RMSV Art. 9 publication gate.", no_args_is_help=True)
 blackout_app = typer.Typer(

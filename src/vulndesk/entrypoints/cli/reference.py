@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from vulndesk.entrypoints.cli.common import actor, allowed, deps, errors, print_json, table
-from vulndesk.services import reference, regimes
-from vulndesk.services.access import REFERENCE_READERS, REFERENCE_WRITERS
+from vulndesk.services.access.rights import REFERENCE_READERS, REFERENCE_WRITERS
+from vulndesk.services.cases import reference, regimes
 
 org_app = typer.Typer(
     help="Organisation units (legal entities: headquarters and subsidiaries).", no_args_is_help=True

@@ -31,8 +31,12 @@ from vulndesk.entrypoints.cli.common import (
     signed_in,
     table,
 )
-from vulndesk.services import access, access_ledger, approvals, claims, ledger, oversight, reports
-from vulndesk.services.access import OVERSIGHT
+from vulndesk.services.access import ledger as access_ledger
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import OVERSIGHT
+from vulndesk.services.disclosure import claims, ledger
+from vulndesk.services.reports import approvals, oversight
+from vulndesk.services.reports import drafts as reports
 
 report_app = typer.Typer(
     help="Regulator reports and notices: draft, preview, approve, submit.", no_args_is_help=True

@@ -25,7 +25,7 @@ from vulndesk.entrypoints.cli.common import (
     fail,
     print_json,
 )
-from vulndesk.services import accounts_auth
+from vulndesk.services.accounts import signin as accounts_auth
 
 SOURCE = "cli"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from vulndesk.entrypoints.cli.common import deps, errors, print_json, signed_in, table
-from vulndesk.services import sso_map
-from vulndesk.services.sso import RoleMapping
+from vulndesk.services.accounts import sso_map
+from vulndesk.services.accounts.sso import RoleMapping
 
 sso_app = typer.Typer(help="Sign-in through an identity provider (OpenID Connect).")
 map_app = typer.Typer(help="Which provider groups give which roles and unit (stored, audited).")

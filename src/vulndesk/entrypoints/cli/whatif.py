@@ -17,7 +17,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services import whatif
+from vulndesk.services.clocks import whatif
 
 
 @rules_app.command("what-if")

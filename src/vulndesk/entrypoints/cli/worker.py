@@ -26,11 +26,15 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services import access, audit_tools, obligations_admin, waivers, worker
-from vulndesk.services.access import ADMINS, CASE_READERS
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import ADMINS, CASE_READERS
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.background import worker
+from vulndesk.services.clocks import options as obligations_admin
+from vulndesk.services.clocks import waivers
+from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.context import Actor
 from vulndesk.services.ports import CaseFilter
-from vulndesk.services.waivers import Waiver
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
 

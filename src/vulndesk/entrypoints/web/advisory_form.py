@@ -20,7 +20,7 @@ from vulndesk.domain.errors import (
     NotFound,
     VulndeskError,
 )
-from vulndesk.services.advisory_content import TEXTS, AdvisoryContent
+from vulndesk.services.advisories.content import TEXTS, AdvisoryContent
 
 RESTRICTED = tuple(n for n, s in DETAIL_FIELDS.items() if s is Sensitivity.RESTRICTED)
 TLPS = ("WHITE", "GREEN", "AMBER", "RED")

@@ -13,7 +13,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import preferences
+from vulndesk.services.accounts import preferences
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,17 +21,14 @@ from vulndesk.domain.products import ProductKind
 from vulndesk.entrypoints.web.pages_reports import local_instant, not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import (
-    accounts,
-    obligations_admin,
-    publication,
-    reference,
-    regimes,
-    reports,
-    rules_in_force,
-)
-from vulndesk.services.access import ADMINS
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access.rights import ADMINS
+from vulndesk.services.accounts import users as accounts
+from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import reference, regimes
+from vulndesk.services.clocks import options as obligations_admin
+from vulndesk.services.clocks import rules_in_force
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = ("users", "reference", "policies", "rules", "blackouts")

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from vulndesk.entrypoints.web.pages_admin import Text, admin_form, split_list
 from vulndesk.entrypoints.web.session import CurrentViewer
-from vulndesk.services import reference, regimes
+from vulndesk.services.cases import reference, regimes
 
 router = APIRouter(include_in_schema=False)
 

@@ -29,10 +29,13 @@ from vulndesk.entrypoints.web.advisory_form import (
 from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
 from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.exporters.csaf_provider import TreeEntry
-from vulndesk.services import access, advisories, advisory_publish, cases
-from vulndesk.services.advisory_content import FORMATS, TEXTS, AdvisoryContent, from_case
-from vulndesk.services.ports_advisories import AdvisoryRecord
+from vulndesk.exporters.advisories.provider import TreeEntry
+from vulndesk.services.access import rights as access
+from vulndesk.services.advisories import publish as advisory_publish
+from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.advisories.content import FORMATS, TEXTS, AdvisoryContent, from_case
+from vulndesk.services.advisories.ports import AdvisoryRecord
+from vulndesk.services.cases import lifecycle as cases
 
 router = APIRouter(include_in_schema=False)
 

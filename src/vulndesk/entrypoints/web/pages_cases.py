@@ -16,19 +16,17 @@ from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import (
-    access,
-    approvals,
-    case_intake,
-    case_views,
-    cases,
-    ledger,
-    reference,
-    reports,
-    waivers,
-)
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import reference
+from vulndesk.services.cases import views as case_views
+from vulndesk.services.clocks import waivers
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.intake import thread as case_intake
 from vulndesk.services.ports import CaseFilter
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,16 +19,14 @@ from vulndesk.entrypoints.web.pages_cases import (
     visible_key,
 )
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import (
-    access,
-    case_intake,
-    cases,
-    claims,
-    intake,
-    regimes,
-    waivers,
-)
-from vulndesk.services.accounts import AccountRole
+from vulndesk.services.access import rights as access
+from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import regimes
+from vulndesk.services.clocks import waivers
+from vulndesk.services.disclosure import claims
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake import thread as case_intake
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,7 +17,8 @@ from vulndesk.entrypoints.web.session import (
     container_of,
     signed_in,
 )
-from vulndesk.services import accounts_auth, preferences
+from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import signin as accounts_auth
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,8 +13,11 @@ from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import Viewer
-from vulndesk.services import access, case_views, cases, ledger
-from vulndesk.services.case_views import WeekRate
+from vulndesk.services.access import rights as access
+from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import views as case_views
+from vulndesk.services.cases.views import WeekRate
+from vulndesk.services.disclosure import ledger
 from vulndesk.services.ports import CaseFilter
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 240, 48, 170, 16, 36

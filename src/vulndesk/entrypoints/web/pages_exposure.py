@@ -11,9 +11,10 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web.pages_reports import not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer
-from vulndesk.exporters import exposure as exposure_export
-from vulndesk.services import exposure, reference
-from vulndesk.services.access import EXPOSURE_READERS
+from vulndesk.exporters.reports import exposure as exposure_export
+from vulndesk.services.access.rights import EXPOSURE_READERS
+from vulndesk.services.cases import reference
+from vulndesk.services.disclosure import exposure
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=40)]

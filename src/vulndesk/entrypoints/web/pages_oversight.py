@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from vulndesk.entrypoints.web.pages_reports import not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer
-from vulndesk.services import oversight
-from vulndesk.services.access import OVERSIGHT
+from vulndesk.services.access.rights import OVERSIGHT
+from vulndesk.services.reports import oversight
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,10 +21,14 @@ from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.exporters.report_kinds import KINDS as REPORT_KINDS
-from vulndesk.exporters.report_kinds import REGISTRY, fitting
-from vulndesk.services import access, approvals, ledger, reference, reports
-from vulndesk.services.access import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
+from vulndesk.exporters.reports.kinds import KINDS as REPORT_KINDS
+from vulndesk.exporters.reports.kinds import REGISTRY, fitting
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
+from vulndesk.services.cases import reference
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals
+from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
 

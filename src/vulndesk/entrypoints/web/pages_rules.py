@@ -16,8 +16,8 @@ from vulndesk.domain.errors import InvalidInput, VulndeskError
 from vulndesk.entrypoints.web.pages_reports import not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services import whatif
-from vulndesk.services.access import CASE_READERS
+from vulndesk.services.access.rights import CASE_READERS
+from vulndesk.services.clocks import whatif
 
 router = APIRouter(include_in_schema=False)
 PAGE = "console/rules/what_if.html"

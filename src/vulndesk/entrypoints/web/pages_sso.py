@@ -16,8 +16,8 @@ from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.web.pages_core import login_page, safe_next
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import SESSION_COOKIE, container_of
-from vulndesk.services import sso
-from vulndesk.services.accounts_auth import ABSOLUTE
+from vulndesk.services.accounts import sso
+from vulndesk.services.accounts.signin import ABSOLUTE
 
 router = APIRouter(include_in_schema=False)
 PENDING_COOKIE = "vd_oidc"

@@ -20,8 +20,9 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import Conflict, InvalidInput, NotFound
 from vulndesk.entrypoints.api import intake as api
 from vulndesk.entrypoints.web import csrf
-from vulndesk.services import intake, intake_receive
-from vulndesk.services.accounts_auth import Throttled
+from vulndesk.services.accounts.signin import Throttled
+from vulndesk.services.intake import public as intake
+from vulndesk.services.intake import receive as intake_receive
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 CSRF_COOKIE = csrf.PUBLIC_COOKIE

@@ -11,8 +11,9 @@ from fastapi import Depends, HTTPException, Request
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.web import csrf
 from vulndesk.entrypoints.web.render import page_context
-from vulndesk.services import accounts_auth, preferences
-from vulndesk.services.access import Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.context import Actor, Deps
 
 SESSION_COOKIE = "vd_session"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.audit import SqlAuditLog
+from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
 
 revision = "0013"
 down_revision = "0018"

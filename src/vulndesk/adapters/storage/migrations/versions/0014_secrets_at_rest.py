@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context, op
 
-from vulndesk.adapters.storage.intake import response_context
+from vulndesk.adapters.storage.repositories.intake import response_context
 
 revision = "0014"
 down_revision = "0016"

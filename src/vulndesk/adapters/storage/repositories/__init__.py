@@ -1,0 +1,1 @@
+"""SQL repositories, one module per feature, composed by the unit of work."""

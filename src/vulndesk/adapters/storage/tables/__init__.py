@@ -1,0 +1,1 @@
+"""SQLAlchemy table definitions, one module per feature; `schema.metadata` collects them."""

@@ -1,0 +1,75 @@
+"""Account tables: users, sessions, API tokens and failed-login records for throttling."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    false,
+)
+
+from vulndesk.adapters.storage.tables.core import ID, metadata
+from vulndesk.adapters.storage.types import UTCDateTime
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("unit_id", String(63), ForeignKey("org_units.id"), nullable=True),
+    Column("roles", JSON, nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("totp_enc", LargeBinary, nullable=True),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # Personal display settings; NULL means "use the organisation's zone / the browser's language".
+    Column("timezone", String(64), nullable=True),
+    Column("language", String(8), nullable=True),
+    # The 30-second TOTP step last accepted, so one code cannot be used twice.
+    Column("last_totp_step", BigInteger, nullable=True),
+    # Moved by password, TOTP, deactivation and TOTP-requiring grants; tokens keep the value
+    # they were issued under and are refused once it differs.
+    Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
+)
+
+# Only SHA-256 digests of session and token secrets are stored, so a database copy grants nothing.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_name", String(63), ForeignKey("users.name"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("source", String(200), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_name", String(63), ForeignKey("users.name"), nullable=False, index=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
+    Column("with_totp", Boolean, nullable=False, server_default=false()),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_login_failures_key_at", login_failures.c.key, login_failures.c.at)

@@ -1,0 +1,1 @@
+"""Regulator reports and notices: one registry of kinds, a builder per regulator, redaction by policy."""

@@ -1,0 +1,1 @@
+"""Advisories: versioned revisions of a case's advisory, two-person approval and publishing."""

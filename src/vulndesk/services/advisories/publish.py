@@ -1,0 +1,166 @@
+"""Publishing an approved advisory: the Art. 9 gate, the disclosure guard, the site, the ledger.
+
+In one transaction: the newest revision must be approved by two different approver accounts
+and intact (its SHA-256); the RMSV Art. 9 publication gate must pass; the disclosure guard
+judges telling the public the published fields (the revision's approvers are its two people).
+Then the site is written (CSAF document, hashes, signature, index, feed; OSV and CVE files),
+the `published` fact recorded, and a `public-advisory` ledger entry added, which recomputes
+the clocks: rule sets that accept a public advisory for the user notice count it as met.
+If the site cannot be written, nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.drafts import MIN_APPROVERS
+from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
+from vulndesk.domain.ledger import NewLedgerEntry
+from vulndesk.domain.parties import Party, PartyKind
+from vulndesk.exporters.advisories.advisory import Tlp
+from vulndesk.rules.publication import Result, check_publication
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import ADVISORY_PUBLISHERS, Principal
+from vulndesk.services.advisories.content import AdvisoryContent
+from vulndesk.services.advisories.ports import AdvisoryRecord, AdvisorySite
+from vulndesk.services.advisories.revisions import SOURCE, Setup, latest, release_of, render_record
+from vulndesk.services.context import Deps
+from vulndesk.services.disclosure import guard as disclosure_guard
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.publication import gate as publication
+from vulndesk.services.reports.drafts import sha256
+
+KIND = "public-advisory"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    record: AdvisoryRecord
+    path: str
+    version: str
+    ledger_ref: str
+
+
+def public_party(uow: UnitOfWork) -> Party:
+    for party in uow.parties.list():
+        if party.kind is PartyKind.PUBLIC:
+            return party
+    raise InvalidInput(
+        "parties",
+        "no party of kind public is defined: the public is the recipient of an advisory",
+        "add one, e.g. vulndesk reference add-party --kind public",
+    )
+
+
+def _ready(record: AdvisoryRecord) -> AdvisoryContent:
+    if record.status != "approved" or len(set(record.approvers)) < MIN_APPROVERS:
+        raise GuardFailed(
+            "two-person",
+            f"{record.ref} is {record.status}: two different approvers must approve it first",
+        )
+    if sha256(record.content) != record.sha256:
+        raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
+    content = AdvisoryContent.from_json(record.content)
+    if content.tlp != Tlp.WHITE:
+        raise InvalidInput(
+            "tlp",
+            f"a TLP:{content.tlp} advisory is not published on the public site",
+            "TLP WHITE (CLEAR) to publish; share other labels through reports and notices",
+        )
+    return content
+
+
+def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: str) -> Published:
+    key = access.check_case(deps, p, case)
+    p.require(ADVISORY_PUBLISHERS, "write")
+    now = deps.clock.now()
+    actor = p.actor(SOURCE)
+    with deps.uow() as uow:
+        record = latest(uow, key)
+        content = _ready(record)
+        found = uow.cases.get(key)
+        planned = publication.gather(
+            uow, found, publication.CheckRequest(str(key), "advisory", now, content.include), now
+        )
+        # The gate judges the texts the advisory publishes, not the case's own.
+        gate = check_publication(replace(planned, included=dict(content.texts)))
+        if gate.result is not Result.PASS:
+            blocking = [c for c in gate.checks if c.result is not Result.PASS]
+            raise GuardFailed(
+                blocking[0].id, "; ".join(f"{c.article}: {c.message}" for c in blocking)
+            )
+        public = public_party(uow)
+        fields = frozenset(content.texts)
+        verdict = disclosure_guard.require(
+            uow,
+            disclosure_guard.Outgoing(
+                found,
+                disclosure_guard.recipient_of(public),
+                fields,
+                "advisory",
+                approved_by=record.approvers,
+            ),
+        )
+        release = release_of(uow, key, now)
+        document = render_record(uow, setup, record, "csaf", release)
+        osv = render_record(uow, setup, record, "osv", release)
+        extra = {f"osv/{osv_id_for(str(key))}.json": osv}
+        if content.cve and setup.cve_org:
+            extra[f"cve/{content.cve}.json"] = render_record(uow, setup, record, "cve", release)
+        version = str(len(release.published) + 1)
+        uow.advisories.mark_published(record.id, now, p.name, version)
+        if FactKind.PUBLISHED not in found.instants:
+            fact = FactRecord(
+                FactKind.PUBLISHED,
+                now,
+                p.name,
+                now,
+                f"Advisory {record.ref} published (CSAF version {version})",
+                next_revision(found.facts, FactKind.PUBLISHED),
+            )
+            check_fact_order(found.with_fact(fact).instants)
+            uow.cases.save(found.with_fact(fact), now)
+            uow.audit.append(
+                actor.event(now, AuditTag.CASE_FACT_RECORDED, "case", key, ("published",))
+            )
+        entry = NewLedgerEntry(
+            key,
+            found.unit,
+            KIND,
+            public.id,
+            public.kind.value,
+            "website",
+            now,
+            record.ref,
+            None,
+            None,
+            None,
+            document,
+            sha256(document),
+            tuple(sorted(fields)),
+            ledger.classes_of(tuple(fields)),
+            verdict.approvers,
+            now,
+            p.name,
+        )
+        saved = ledger.add_entry(deps, actor, uow, entry)
+        uow.audit.append(
+            actor.event(
+                now, AuditTag.CASE_ADVISORY_PUBLISHED, "case", key, (), revision=str(record.number)
+            )
+        )
+        # The files go out last: a refusal above leaves the site untouched.
+        tree = site.publish(document, extra, now)
+        uow.commit()
+    done = replace(
+        record, status="published", published_at=now, published_by=p.name, csaf_version=version
+    )
+    return Published(done, tree.path, version, saved.ref)
+
+
+def osv_id_for(case_key: str) -> str:
+    """The stable OSV id of a case's advisory (the tracking id is the case key)."""
+    return f"x_{case_key}"

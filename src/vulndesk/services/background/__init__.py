@@ -1,0 +1,1 @@
+"""Background work: the deadline sweep, escalations and the delivery outbox, run by the worker."""

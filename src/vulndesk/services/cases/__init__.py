@@ -1,0 +1,1 @@
+"""Cases: open, edit, record facts, move through the lifecycle, read and list; reference data and regimes."""

@@ -1,0 +1,457 @@
+"""Use cases for cases: open, record and correct facts, move through the lifecycle, read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TypeVar
+
+from vulndesk.domain import lifecycle, values
+from vulndesk.domain.audit import AuditEvent
+from vulndesk.domain.audit_tags import AuditTag, fact_tag
+from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, check_cwe, check_details
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.facts import (
+    MAX_FUTURE_SKEW,
+    FactKind,
+    FactRecord,
+    check_fact_order,
+    next_revision,
+)
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key
+from vulndesk.rules.scoring import assess
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.clocks import live as clocks
+from vulndesk.services.context import Acts, Deps
+from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """What a person supplies to open a case."""
+
+    title: str
+    unit: str
+    roles: Sequence[str] = ("product_provider",)
+    products: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    aware: str | dt.datetime | None = None
+    cwe: str | None = None
+    cvss31: str | None = None
+    cvss40: str | None = None
+    cn_grade: str | None = None
+    upstream_component: bool = False
+    details: Mapping[str, str] = field(default_factory=dict)
+    members: Sequence[str] = ()
+    intake_id: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
+    evidence: str = "case opened"
+
+
+def _roles(values_: Sequence[str]) -> frozenset[Role]:
+    if not values_:
+        raise InvalidInput("roles", "at least one role is needed", ", ".join(r.value for r in Role))
+    return frozenset(Role.parse("roles", r) for r in values_)
+
+
+def _instant(field_: str, value: str | dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    at = now if value is None else values.instant(field_, value)
+    if at > now + MAX_FUTURE_SKEW:
+        raise InvalidInput(
+            field_, f"{at.isoformat()} is in the future", "an instant at or before now"
+        )
+    return at
+
+
+# The key of a planned case until `store_open` draws the real one under the writer lock.
+_UNDRAWN = CaseKey("VD-0000-0000")
+
+
+@dataclass(frozen=True, slots=True)
+class CasePlan:
+    """A case and its obligations worked out from reference data, not stored yet.
+
+    `version` is the reference version the plan was read at: `store_open` takes the plan only
+    if it has not moved since (`SharedTransactions.unchanged`). None: planned in the very
+    transaction that stores it, so nothing can have moved.
+    """
+
+    request: OpenCase
+    actor: Acts
+    now: dt.datetime
+    version: int | None
+    case: Case
+    obligations: tuple[CaseObligation, ...]
+
+
+def plan_open(
+    deps: Deps,
+    uow: UnitOfWork,
+    actor: Acts,
+    req: OpenCase,
+    now: dt.datetime,
+    version: int | None = None,
+) -> CasePlan:
+    """Check `req` and evaluate the rules for it, reading only: no key is drawn, nothing stored.
+
+    `version` is the stamp of the planning transaction `uow` (`SharedTransactions.planning`),
+    whose reference data is at least as new as it; None when the plan is stored in this same
+    transaction.
+    """
+    title = values.text("title", req.title, max_len=300)
+    roles = _roles(req.roles)
+    severity = assess(req.cvss31, req.cvss40, req.cn_grade)
+    details = check_details(dict(req.details))
+    aware = _instant("aware", req.aware, now)
+    evidence = values.long_text("evidence", req.evidence, max_len=10_000)
+    affected = tuple(
+        AffectedProduct(ProductId(p), tuple(dict.fromkeys(v for v in vs if v.strip())))
+        for p, vs in sorted(req.products.items())
+    )
+    unit = _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+    products = []
+    for ap in affected:
+        product = _require("products", partial(uow.products.get, ap.product))
+        unknown = [v for v in ap.versions if product.versions and v not in product.versions]
+        if unknown:
+            raise InvalidInput(
+                "products",
+                f"{ap.product} has no version {unknown[0]!r}",
+                ", ".join(product.versions),
+            )
+        products.append(product)
+    case = Case(
+        key=_UNDRAWN,
+        title=title,
+        unit=UnitId(req.unit),
+        roles=roles,
+        created_at=now,
+        created_by=actor.name,
+        products=affected,
+        cwe=check_cwe(req.cwe),
+        severity=severity,
+        upstream_component=req.upstream_component,
+        details=details,
+        members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
+        intake_id=req.intake_id,
+        options=dict(req.options),
+        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),)
+        + (
+            # A report from outside starts the acknowledgement clock (house-sla/acknowledge).
+            (FactRecord(FactKind.REPORTED, aware, actor.name, now, evidence),)
+            if req.intake_id
+            else ()
+        ),
+    )
+    obligations = clocks.evaluate_new(deps, uow, case, unit, products, now)
+    return CasePlan(req, actor, now, version, case, tuple(obligations))
+
+
+def store_open(
+    deps: Deps,
+    uow: UnitOfWork,
+    plan: CasePlan,
+    also: Callable[[CaseKey], list[AuditEvent]] | None = None,
+) -> Case:
+    """Store a planned case under a newly drawn key, with its opening audit event and clocks.
+
+    A plan read at another reference version is made again here, in this transaction.
+    `also` gives events (for the drawn key) to append together with the opening one.
+    """
+    if plan.version is not None and not deps.transactions().unchanged(uow, plan.version):
+        plan = plan_open(deps, uow, plan.actor, plan.request, plan.now)
+    now = plan.now
+    key = uow.cases.next_key(now.year)
+    case = replace(plan.case, key=key)
+    uow.cases.add(case, now)
+    opened = plan.actor.event(now, AuditTag.CASE_OPENED, "case", key, tuple(sorted(case.details)))
+    uow.audit.append_many([opened, *(also(key) if also else ())])
+    settled = [replace(o, case=key) for o in plan.obligations]
+    uow.obligations.replace_for_case(key, case.unit, settled, now)
+    return case
+
+
+def open_case(deps: Deps, principal: Principal, req: OpenCase) -> Case:
+    """Open a case with its `aware` fact; clocks start in the same transaction.
+
+    An opener without access to every case becomes a member, so the case stays visible to them.
+    """
+    principal.require(access.CASE_OPENERS, "write")
+    if not principal.has(access.ALL_CASES) and principal.name not in req.members:
+        req = replace(req, members=(*req.members, principal.name))
+    actor = principal.acting()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = store_open(deps, uow, plan_open(deps, uow, actor, req, now))
+        uow.commit()
+    return case
+
+
+def _require(field_: str, get: Callable[[], T]) -> T:
+    try:
+        return get()
+    except NotFound as exc:
+        raise InvalidInput(
+            field_, f"{exc.kind} {exc.key!r} does not exist", f"an existing {exc.kind} id"
+        ) from exc
+
+
+def record_fact(
+    deps: Deps,
+    principal: Principal,
+    key: str,
+    kind: str,
+    at: str | dt.datetime | None,
+    evidence: str,
+    *,
+    retract: bool = False,
+    correct: bool = False,
+) -> Case:
+    """Record a fact, or correct it (a new revision; the old value stays in history)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
+    now = deps.clock.now()
+    fact = FactKind.parse("fact", kind)
+    evidence = values.long_text("evidence", evidence, max_len=10_000)
+    if not evidence.strip():
+        raise InvalidInput(
+            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
+        )
+    with deps.uow() as uow:
+        case = uow.cases.get(case_key)
+        when = None if retract else _instant("at", at, now)
+        if retract and fact not in case.instants:
+            raise InvalidInput(
+                "fact", f"{fact.value} is not recorded on {case_key}", "a recorded fact"
+            )
+        if retract and fact is FactKind.AWARE:
+            raise GuardFailed(
+                "aware-required",
+                "aware starts every clock and cannot be retracted; correct it instead",
+            )
+        if not retract and fact in case.instants and not correct:
+            raise InvalidInput(
+                "fact",
+                f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
+                "--correct to record a correction (the earlier value stays in history)",
+            )
+        record = FactRecord(fact, when, actor.name, now, evidence, next_revision(case.facts, fact))
+        updated = case.with_fact(record)
+        check_fact_order(updated.instants)
+        if not lifecycle.facts_allow(updated.state, set(updated.instants)):
+            raise GuardFailed(
+                f"facts-for-{updated.state.value}",
+                f"retracting {fact.value} would leave state {updated.state.value} without its facts",
+            )
+        saved = uow.cases.save(updated, now)
+        action = "retracted" if retract else ("corrected" if record.revision > 1 else "recorded")
+        uow.audit.append(actor.event(now, fact_tag(action), "case", case_key, (fact.value,)))
+        clocks.recompute(deps, uow, saved, now)
+        uow.commit()
+    return saved
+
+
+def acknowledge_reporter(
+    deps: Deps, uow: UnitOfWork, actor: Acts, key: CaseKey, now: dt.datetime
+) -> bool:
+    """Record the first reply to the reporter as `reporter_acknowledged`, in the caller's
+    transaction; later replies change nothing. True when the fact was recorded now."""
+    case = uow.cases.get(key)
+    if FactKind.REPORTED not in case.instants or FactKind.REPORTER_ACKNOWLEDGED in case.instants:
+        return False
+    record = FactRecord(
+        FactKind.REPORTER_ACKNOWLEDGED, now, actor.name, now, "first reply to the reporter"
+    )
+    saved = uow.cases.save(case.with_fact(record), now)
+    uow.audit.append(
+        actor.event(
+            now, AuditTag.CASE_FACT_RECORDED, "case", key, (FactKind.REPORTER_ACKNOWLEDGED.value,)
+        )
+    )
+    clocks.recompute(deps, uow, saved, now)
+    return True
+
+
+def transition(
+    deps: Deps,
+    principal: Principal,
+    key: str,
+    to: str,
+    reason: str,
+    duplicate_of: str | None = None,
+) -> Case:
+    """Move a case along its lifecycle; guards name what is missing."""
+    key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    if duplicate_of:
+        access.check_case(deps, principal, duplicate_of)
+    actor = principal.acting()
+    now = deps.clock.now()
+    target = CaseState.parse("to", to)
+    dup = parse_case_key(duplicate_of) if duplicate_of else None
+    with deps.uow() as uow:
+        case = uow.cases.get(parse_case_key(key))
+        if dup is not None:
+            if dup == case.key:
+                raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
+            uow.cases.get(dup)
+        moved = lifecycle.transition(
+            case, target, by=actor.name, at=now, reason=reason, duplicate_of=dup
+        )
+        saved = uow.cases.save(moved, now)
+        uow.audit.append(
+            actor.event(
+                now,
+                AuditTag.CASE_STATE_CHANGED,
+                "case",
+                case.key,
+                (),
+                from_state=case.state.value,
+                to_state=target.value,
+            )
+        )
+        uow.commit()
+    return saved
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case as shown to a person, with its clocks."""
+
+    case: Case
+    obligations: list[CaseObligation]
+
+
+def sensitive_fields(case: Case) -> tuple[str, ...]:
+    return tuple(sorted(k for k in case.details if DETAIL_FIELDS[k] is not Sensitivity.PUBLIC))
+
+
+def show_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """Read a case the principal may see, with its details; the read of sensitive fields is
+    audited."""
+    case_key = access.check_case(deps, principal, key)
+    actor = principal.acting()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = uow.cases.get(case_key)
+        obligations = uow.obligations.for_case(case.key)
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_DETAILS_READ, "case", case.key, sensitive_fields(case))
+        )
+        uow.commit()
+    return CaseView(case, obligations)
+
+
+def show_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
+
+    A member's visible cases are read before the case, so a case the caller may not see costs
+    what a missing one costs.
+    """
+    view = read_visible_case(deps, principal, key)
+    record_case_read(deps, principal.acting(), view.case)
+    return view
+
+
+def read_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
+    """The case with its clocks if `who` may see it, from a read-only transaction; the same
+    NotFound for a case that is missing and one the caller may not see.
+
+    Records nothing: the caller must record the read (`record_case_read`) and see it committed
+    before it shows the case to anyone. Reading first keeps the decryption and the reads out
+    of the shared writing transaction, which then only appends the audit event.
+    """
+    case_key = parse_case_key(key)
+    if not principal.has(access.CASE_READERS):
+        raise NotFound("case", case_key)
+    with deps.reader() as uow:
+        keys = access.visible_cases(uow, principal)
+        if keys is not None and case_key not in keys:
+            raise NotFound("case", case_key)
+        case = uow.cases.get(case_key)
+        obligations = uow.obligations.for_case(case.key)
+    return CaseView(case, obligations)
+
+
+def record_case_read(deps: Deps, actor: Acts, case: Case) -> None:
+    """The audit event of a read of `case`'s details, naming the sensitive fields read."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_DETAILS_READ, "case", case.key, sensitive_fields(case))
+        )
+        uow.commit()
+
+
+def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[CaseSummary], int]:
+    """The cases the principal may see that match `flt`; no sensitive details."""
+    principal.require(access.CASE_READERS)
+    flt = access.case_filter(deps, principal, flt)
+    if flt.limit < 1 or flt.limit > 500:
+        raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
+    if flt.offset < 0:
+        raise InvalidInput("offset", "must not be negative", ">= 0")
+    allowed = {"-updated", "updated", "-created", "created", "key", "-key", "-score", "score"}
+    if flt.order not in allowed:
+        raise InvalidInput("sort", f"{flt.order!r} is not a sort order", ", ".join(sorted(allowed)))
+    with deps.uow() as uow:
+        return uow.cases.list(flt), uow.cases.count(flt)
+
+
+def update_case(deps: Deps, principal: Principal, key: str, **changes: object) -> Case:
+    """Edit descriptive fields (title, cwe, scores, details, members, options)."""
+    case_key = access.check_case(deps, principal, key)
+    principal.require(access.CASE_WRITERS, "write")
+    actor = principal.acting()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = uow.cases.get(case_key)
+        new = replace(case)
+        if "title" in changes:
+            new = replace(new, title=values.text("title", str(changes["title"]), max_len=300))
+        if "cwe" in changes:
+            new = replace(new, cwe=check_cwe(str(changes["cwe"]) if changes["cwe"] else None))
+        if {"cvss31", "cvss40", "cn_grade"} & set(changes):
+            sev = case.severity
+            new = replace(
+                new,
+                severity=assess(
+                    _opt(changes, "cvss31", sev.cvss31_vector),
+                    _opt(changes, "cvss40", sev.cvss40_vector),
+                    _opt(changes, "cn_grade", sev.cn_grade.value if sev.cn_grade else None),
+                ),
+            )
+        if "details" in changes:
+            merged = {**case.details, **dict(changes["details"])}  # type: ignore[call-overload]
+            new = replace(new, details=check_details({k: v for k, v in merged.items() if v}))
+        if "members" in changes:
+            new = replace(new, members=tuple(UserId(str(m)) for m in changes["members"]))  # type: ignore[attr-defined]
+        saved = uow.cases.save(new, now)
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_UPDATED, "case", case.key, tuple(sorted(changes)))
+        )
+        clocks.recompute(deps, uow, saved, now)
+        uow.commit()
+    return saved
+
+
+def _opt(changes: Mapping[str, object], name: str, default: str | None) -> str | None:
+    if name not in changes:
+        return default
+    value = changes[name]
+    return str(value) if value else None
+
+
+def case_exists(uow: UnitOfWork, key: CaseKey) -> bool:
+    try:
+        uow.cases.get(key)
+    except NotFound:
+        return False
+    return True

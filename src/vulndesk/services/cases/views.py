@@ -1,0 +1,105 @@
+"""Read models of the console's case pages: regime and due-soon filters, compliance per week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.services.access.rights import Principal, visible_cases
+from vulndesk.services.context import Deps
+from vulndesk.services.ports import DueFilter
+
+# Enough for every clock of a mid-sized organisation; the lists that use it are filters.
+_SCAN_LIMIT = 20_000
+_ALL = (
+    ObligationStatus.OPEN,
+    ObligationStatus.OVERDUE,
+    ObligationStatus.MET,
+    ObligationStatus.MET_LATE,
+    ObligationStatus.WAIVED,
+)
+
+
+def _clocks(
+    deps: Deps, p: Principal, until: dt.datetime, statuses: tuple[ObligationStatus, ...]
+) -> list[CaseObligation]:
+    with deps.uow() as uow:
+        keys = visible_cases(uow, p)
+        flt = DueFilter(until=until, cases=keys, statuses=statuses, limit=_SCAN_LIMIT)
+        return uow.obligations.due(flt)
+
+
+def regulations(deps: Deps, p: Principal) -> list[str]:
+    """The regulations with a dated clock on any case the principal may see."""
+    far = deps.clock.now() + dt.timedelta(days=3650)
+    return sorted({o.obligation.regulation for o in _clocks(deps, p, far, _ALL)})
+
+
+def cases_under(deps: Deps, p: Principal, regulation: str) -> tuple[CaseKey, ...]:
+    """Visible cases with at least one dated clock under `regulation`."""
+    far = deps.clock.now() + dt.timedelta(days=3650)
+    found = {o.case for o in _clocks(deps, p, far, _ALL) if o.obligation.regulation == regulation}
+    return tuple(sorted(found))
+
+
+def cases_due_within(deps: Deps, p: Principal, within: dt.timedelta) -> tuple[CaseKey, ...]:
+    """Visible cases with an open or overdue clock due before now + within."""
+    until = deps.clock.now() + within
+    statuses = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+    return tuple(sorted({o.case for o in _clocks(deps, p, until, statuses)}))
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRate:
+    """Deadlines of one regulation that fell due in one week, how many were met in time, and
+    how many were met late (missed, like the overdue ones)."""
+
+    week_start: dt.date
+    due: int
+    on_time: int
+    late: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def on_time(item: CaseObligation) -> bool:
+    due = item.due
+    return item.met_at is not None and due is not None and item.met_at <= due
+
+
+def compliance(deps: Deps, p: Principal, weeks: int = 12) -> dict[str, list[WeekRate]]:
+    """Met on time / (met + met late + overdue) per regulation per ISO week, for the last
+    `weeks` weeks: a deadline met late was missed.
+
+    Waived clocks and clocks not yet due count in neither part: they were never missed or met.
+    """
+    now = deps.clock.now()
+    today = now.astimezone(dt.UTC).date()
+    first = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
+    starts = [first + dt.timedelta(weeks=i) for i in range(weeks)]
+    counts: dict[str, dict[dt.date, list[int]]] = defaultdict(
+        lambda: {s: [0, 0, 0] for s in starts}
+    )
+    statuses = (ObligationStatus.MET, ObligationStatus.MET_LATE, ObligationStatus.OVERDUE)
+    for item in _clocks(deps, p, now, statuses):
+        due = item.due
+        if due is None:
+            continue
+        day = due.astimezone(dt.UTC).date()
+        week = day - dt.timedelta(days=day.weekday())
+        if week < first:
+            continue
+        cell = counts[item.obligation.regulation][week]
+        cell[0] += 1
+        cell[1] += int(on_time(item))
+        cell[2] += int(item.status is ObligationStatus.MET_LATE)
+    return {
+        reg: [WeekRate(s, c[0], c[1], c[2]) for s, c in sorted(cells.items())]
+        for reg, cells in sorted(counts.items())
+    }

@@ -1,0 +1,1 @@
+"""Clocks: obligations computed from facts, the rules in force, options, waivers and what-if."""

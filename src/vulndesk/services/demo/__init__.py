@@ -1,0 +1,1 @@
+"""The demo organisation: a realistic company, its cases, its disclosure history and an advisory."""

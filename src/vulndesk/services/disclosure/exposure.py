@@ -1,0 +1,517 @@
+"""What each government knows, and for how long: exposure, inequality and penalty exposure.
+
+Built from the disclosure ledger (what was actually told), the cases' `fix_available` and
+`published` facts, and the obligations that are overdue or were met late. Only headquarters
+oversight, auditors and admins may build it. Every build is recorded in the audit trail and
+the report carries that event's sequence number and hash, and a digest of the ledger entries
+it used, so `verify_report` can later show the figures still follow from an intact record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.decisions import Decision
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.exposure import (
+    CaseEnds,
+    Disclosure,
+    Exposure,
+    Inequality,
+    Totals,
+    exposures,
+    inequalities,
+    totals,
+)
+from vulndesk.domain.facts import FactKind
+from vulndesk.domain.ids import CaseKey, UnitId
+from vulndesk.domain.ledger import LedgerEntry
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.rules.model import Penalty, RuleSet
+from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
+from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.context import Deps
+from vulndesk.services.ports import DueFilter, UnitOfWork
+
+SOURCE = "exposure"
+_FAR = dt.timedelta(days=365 * 200)
+_DECISION_KINDS = ("justification", "exception", "cross-border", "release")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Disclosures made in [start, end); either end open."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    unit: UnitId | None = None
+
+    def holds(self, at: dt.datetime) -> bool:
+        return (self.start is None or at >= self.start) and (self.end is None or at < self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyExposure:
+    """An overdue or late obligation and the statutory ranges it exposes its unit to."""
+
+    case: str
+    unit: str
+    obligation: str
+    regulation: str
+    status: str
+    due: dt.datetime | None
+    late_by: dt.timedelta | None
+    penalties: tuple[Penalty, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyTotal:
+    """Per unit and regulation: how many duties are late or overdue, and the sum of the
+    statutory maxima they expose the unit to, per currency (a turnover cap noted apart)."""
+
+    unit: str
+    regulation: str
+    late: int
+    overdue: int
+    maximum: tuple[tuple[str, int], ...]
+    turnover_percent: float | None
+
+
+def penalty_totals(items: Sequence[PenaltyExposure]) -> list[PenaltyTotal]:
+    groups: dict[tuple[str, str], list[PenaltyExposure]] = {}
+    for x in items:
+        groups.setdefault((x.unit, x.regulation), []).append(x)
+    out = []
+    for (unit, regulation), group in sorted(groups.items()):
+        sums: dict[str, int] = {}
+        percent = None
+        for x in group:
+            for p in x.penalties:
+                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
+                percent = max(percent or 0.0, p.turnover_percent or 0.0) or None
+        late = sum(1 for x in group if x.status == "met_late")
+        out.append(
+            PenaltyTotal(
+                unit, regulation, late, len(group) - late, tuple(sorted(sums.items())), percent
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """An inequality with the approved decisions that let the disclosure leave."""
+
+    inequality: Inequality
+    decisions: tuple[Decision, ...]
+    approvers: tuple[str, ...] = ()  # who approved the government's disclosures
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A government submission in the period with who approved it and whether it was late."""
+
+    entry: int
+    case: str
+    unit: str
+    recipient: str
+    country: str
+    at: dt.datetime
+    recorded_at: dt.datetime
+    approvers: tuple[str, ...]
+    classes: tuple[str, ...]
+    backdated: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureReport:
+    """Everything the exposure page and the board report show, with what it was built from."""
+
+    period: Period
+    built_at: dt.datetime
+    built_by: str
+    exposures: tuple[Exposure, ...]
+    governments: tuple[Totals, ...]
+    countries: tuple[Totals, ...]
+    units: tuple[Totals, ...]
+    customers: tuple[Totals, ...]
+    flagged: tuple[Flagged, ...]
+    submissions: tuple[Submission, ...]
+    late: tuple[PenaltyExposure, ...]
+    ledger_digest: str
+    audit_seq: int = 0
+    audit_hash: str = ""
+
+    @property
+    def penalty_totals(self) -> list[PenaltyTotal]:
+        return penalty_totals(self.late)
+
+    @property
+    def government_exposures(self) -> tuple[Exposure, ...]:
+        return tuple(e for e in self.exposures if e.disclosure.government)
+
+
+def disclosure_of(uow: UnitOfWork, e: LedgerEntry) -> Disclosure:
+    """A ledger entry as exposure sees it, with its recipient's name and country."""
+    party = uow.parties.get(e.entry.recipient)
+    return Disclosure(
+        entry=e.id,
+        case=e.entry.case,
+        unit=e.entry.unit,
+        recipient=e.entry.recipient,
+        recipient_name=party.name,
+        country=party.country,
+        recipient_kind=e.entry.recipient_kind,
+        at=e.entry.at,
+        fields=tuple(e.entry.fields),
+        classes=tuple(e.entry.classes),
+        approvers=tuple(e.entry.approvers),
+        sha256=e.entry.sha256,
+    )
+
+
+def ledger_digest(entries: Sequence[LedgerEntry]) -> str:
+    """A digest of the ledger entries a report used: id, claimed instant and content hash."""
+    h = hashlib.sha256()
+    for e in sorted(entries, key=lambda x: x.id):
+        h.update(f"{e.id}|{e.entry.at.isoformat()}|{e.entry.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def _ends(uow: UnitOfWork, cases: set[str]) -> dict[str, CaseEnds]:
+    out = {}
+    for key in cases:
+        instants = uow.cases.get(CaseKey(key)).instants
+        out[key] = CaseEnds(instants.get(FactKind.FIX_AVAILABLE), instants.get(FactKind.PUBLISHED))
+    return out
+
+
+def _late(
+    uow: UnitOfWork, period: Period, catalogue: Mapping[str, RuleSet], now: dt.datetime
+) -> list[PenaltyExposure]:
+    flt = DueFilter(
+        until=now + _FAR,
+        unit=period.unit,
+        statuses=(ObligationStatus.OVERDUE, ObligationStatus.MET_LATE),
+        limit=1_000_000,
+    )
+    return [_penalty(uow, o, catalogue) for o in uow.obligations.due(flt)]
+
+
+def _penalty(
+    uow: UnitOfWork, o: CaseObligation, catalogue: Mapping[str, RuleSet]
+) -> PenaltyExposure:
+    regulation = o.obligation.regulation
+    rule_set = catalogue.get(regulation)
+    local = o.obligation.id.split("/", 1)[-1]
+    penalties = rule_set.penalties_for(local) if rule_set is not None else ()
+    unit = uow.cases.get(o.case).unit
+    return PenaltyExposure(
+        o.case, unit, o.obligation.id, regulation, o.status.value, o.due, o.late_by, penalties
+    )
+
+
+def _flag(uow: UnitOfWork, found: list[Inequality], told: Sequence[Disclosure]) -> list[Flagged]:
+    approvers = {d.entry: d.approvers for d in told}
+    decisions: dict[str, list[Decision]] = {}
+    out = []
+    for item in found:
+        if item.case not in decisions:
+            decisions[item.case] = uow.reports.decisions_for(CaseKey(item.case))
+        allowed = tuple(
+            d
+            for d in decisions[item.case]
+            if d.recipient == item.government and d.kind in _DECISION_KINDS and d.approved
+        )
+        names = sorted({a for e in item.entries for a in approvers.get(e, ())})
+        out.append(Flagged(item, allowed, tuple(names)))
+    return out
+
+
+def build(
+    deps: Deps, principal: Principal, period: Period, catalogue: Mapping[str, RuleSet]
+) -> ExposureReport:
+    """The report for `period`; the build is audited and the report names that event."""
+    principal.require(EXPOSURE_READERS)
+    if period.start and period.end and period.start >= period.end:
+        raise InvalidInput("from", "is not before to", "a period whose start precedes its end")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        if period.unit is not None:
+            uow.units.get(period.unit)
+        entries = [
+            e
+            for e in uow.ledger.list()
+            if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
+        ]
+        told = [disclosure_of(uow, e) for e in entries]
+        windows = exposures(told, _ends(uow, {d.case for d in told}), now)
+        gov = [e for e in windows if e.disclosure.government]
+        customers = [e for e in windows if e.disclosure.customer]
+        report = ExposureReport(
+            period=period,
+            built_at=now,
+            built_by=principal.name,
+            exposures=tuple(windows),
+            governments=tuple(totals(gov, lambda e: e.disclosure.recipient)),
+            countries=tuple(totals(gov, lambda e: e.disclosure.country)),
+            units=tuple(totals(gov, lambda e: e.disclosure.unit)),
+            customers=tuple(totals(customers, lambda e: e.disclosure.recipient)),
+            flagged=tuple(_flag(uow, inequalities(told), told)),
+            submissions=tuple(
+                _submission(e, d) for e, d in zip(entries, told, strict=True) if d.government
+            ),
+            late=tuple(_late(uow, period, catalogue, now)),
+            ledger_digest=ledger_digest(entries),
+        )
+        ident = report_id(report)
+        uow.audit.append(
+            principal.actor(SOURCE).event(
+                now,
+                AuditTag.EXPOSURE_REPORT_BUILT,
+                "exposure-report",
+                ident,
+                entries=str(len(entries)),
+                digest=report.ledger_digest[:16],
+            )
+        )
+        uow.commit()
+    with deps.uow() as uow:
+        built = uow.audit.for_object("exposure-report", ident, limit=1)
+    if built:
+        report = _with_event(report, built[0].seq, built[0].hash)
+    return report
+
+
+def _with_event(report: ExposureReport, seq: int, digest: str) -> ExposureReport:
+    return replace(report, audit_seq=seq, audit_hash=digest)
+
+
+def _submission(e: LedgerEntry, d: Disclosure) -> Submission:
+    return Submission(
+        e.id,
+        d.case,
+        d.unit,
+        d.recipient,
+        d.country,
+        e.entry.at,
+        e.entry.recorded_at,
+        d.approvers,
+        d.classes,
+        e.backdate_status,
+    )
+
+
+def report_id(report: ExposureReport) -> str:
+    p = report.period
+    text = "|".join(
+        str(x) for x in (p.start, p.end, p.unit, report.built_at.isoformat(), report.ledger_digest)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    ok: bool
+    problem: str
+
+
+def verify_report(
+    deps: Deps, principal: Principal, saved: Mapping[str, object] | str
+) -> Verification:
+    """Whether a saved report (its JSON form, or that text) still follows from an intact
+    record: the audit chain verifies, still holds the build event with its hash, and the
+    ledger entries of the period still digest to the same value."""
+    principal.require(EXPOSURE_READERS)
+    try:
+        if isinstance(saved, str):
+            saved = json.loads(saved)
+            assert isinstance(saved, dict)  # noqa: S101 - narrowed; a list is not a report
+        seq = int(str(saved["audit_seq"]))
+        digest = str(saved["audit_hash"])
+        ledger = str(saved["ledger_digest"])
+        period = saved["period"]
+        assert isinstance(period, dict)  # noqa: S101 - narrowed for the type checker
+        start, end, unit = period.get("from"), period.get("to"), period.get("unit")
+    except (KeyError, ValueError, TypeError, AssertionError) as exc:
+        raise InvalidInput(
+            "report", "is not an exposure report", "the JSON vulndesk wrote"
+        ) from exc
+    chain = audit_tools.verify(deps)
+    if not chain.ok:
+        return Verification(
+            False, f"the audit chain does not verify at seq {chain.first_bad}: {chain.problem}"
+        )
+    with deps.uow() as uow:
+        event = uow.audit.events(seq, seq)
+        if not event or event[0].hash != digest:
+            return Verification(
+                False, f"the audit chain no longer holds the report's event at seq {seq}"
+            )
+        p = Period(_instant(start), _instant(end), UnitId(str(unit)) if unit else None)
+        entries = [
+            e
+            for e in uow.ledger.list()
+            if p.holds(e.entry.at) and (p.unit is None or e.entry.unit == p.unit)
+        ]
+    if ledger_digest(entries) != ledger:
+        return Verification(
+            False, "the ledger entries of the period differ from those the report used"
+        )
+    return Verification(
+        True, f"verified against audit event {seq} and {len(entries)} ledger entries"
+    )
+
+
+def _instant(value: object) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(str(value)) if value else None
+
+
+def as_json(report: ExposureReport) -> dict[str, object]:
+    """The report as plain data: what `--format json` writes and `verify_report` reads."""
+    p = report.period
+
+    def tot(items: Sequence[Totals]) -> list[dict[str, object]]:
+        return [
+            {
+                "key": t.key,
+                "cases": list(t.cases),
+                "disclosures": t.disclosures,
+                "secret_disclosures": t.secret_disclosures,
+                "open_windows": t.open_windows,
+                "total_days": t.total_days,
+                "longest_days": t.longest_days,
+                "ledger_entries": list(t.entries),
+            }
+            for t in items
+        ]
+
+    return {
+        "kind": "vulndesk-exposure-report",
+        "period": {
+            "from": p.start.isoformat() if p.start else None,
+            "to": p.end.isoformat() if p.end else None,
+            "unit": p.unit,
+        },
+        "built_at": report.built_at.isoformat(),
+        "built_by": report.built_by,
+        "audit_seq": report.audit_seq,
+        "audit_hash": report.audit_hash,
+        "ledger_digest": report.ledger_digest,
+        "governments": tot(report.governments),
+        "countries": tot(report.countries),
+        "units": tot(report.units),
+        "customers": tot(report.customers),
+        "exposures": [
+            {
+                "ledger_entry": e.disclosure.entry,
+                "case": e.disclosure.case,
+                "unit": e.disclosure.unit,
+                "recipient": e.disclosure.recipient,
+                "recipient_kind": e.disclosure.recipient_kind,
+                "country": e.disclosure.country,
+                "at": e.disclosure.at.isoformat(),
+                "fields": list(e.disclosure.fields),
+                "secret_fields": list(e.disclosure.secret_fields),
+                "ended": e.ended.isoformat() if e.ended else None,
+                "end_reason": e.end_reason,
+                "open": e.open,
+                "days": e.days,
+            }
+            for e in report.exposures
+        ],
+        "inequalities": [
+            {
+                "case": f.inequality.case,
+                "government": f.inequality.government,
+                "compared_with": f.inequality.compared_with,
+                "more_fields": list(f.inequality.more_fields),
+                "earlier_by_hours": (
+                    int(f.inequality.earlier_by.total_seconds() // 3600)
+                    if f.inequality.earlier_by
+                    else None
+                ),
+                "reason": f.inequality.reason,
+                "approved_by": list(f.approvers),
+                "ledger_entries": list(f.inequality.entries),
+                "decisions": [
+                    {"id": d.id, "kind": d.kind, "reason": d.reason, "approvers": list(d.approvers)}
+                    for d in f.decisions
+                ],
+            }
+            for f in report.flagged
+        ],
+        "government_submissions": [
+            {
+                "ledger_entry": s.entry,
+                "case": s.case,
+                "unit": s.unit,
+                "recipient": s.recipient,
+                "country": s.country,
+                "at": s.at.isoformat(),
+                "recorded_at": s.recorded_at.isoformat(),
+                "approvers": list(s.approvers),
+                "classes": list(s.classes),
+                "backdated": s.backdated,
+            }
+            for s in report.submissions
+        ],
+        "late_or_overdue": [
+            {
+                "case": x.case,
+                "unit": x.unit,
+                "obligation": x.obligation,
+                "status": x.status,
+                "due": x.due.isoformat() if x.due else None,
+                "late_by_seconds": int(x.late_by.total_seconds()) if x.late_by else None,
+                "statutory_ranges": [
+                    {
+                        "law": p.law,
+                        "article": p.article,
+                        "currency": p.currency,
+                        "minimum": p.minimum,
+                        "maximum": p.maximum,
+                        "turnover_percent": p.turnover_percent,
+                        "basis": p.basis,
+                    }
+                    for p in x.penalties
+                ],
+            }
+            for x in report.late
+        ],
+        "penalty_totals": [
+            {
+                "unit": t.unit,
+                "regulation": t.regulation,
+                "met_late": t.late,
+                "overdue": t.overdue,
+                "sum_of_maxima": dict(t.maximum),
+                "turnover_percent": t.turnover_percent,
+            }
+            for t in report.penalty_totals
+        ],
+        "penalty_note": "Statutory ranges from the rule files, not legal advice.",
+    }
+
+
+def parse_period(start: str | None, end: str | None, unit: str | None) -> Period:
+    """A period from user text (ISO dates or instants), naming the field on bad input."""
+    return Period(_parse("from", start), _parse("to", end), UnitId(unit) if unit else None)
+
+
+def _parse(name: str, value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            name, f"{value[:40]!r} is not a date", "YYYY-MM-DD or an ISO instant"
+        ) from exc
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)

@@ -1,0 +1,1 @@
+"""Intake: public reports by form, API and mail, their follow-up thread, duplicates, receipts and idempotent retries."""

@@ -1,0 +1,1 @@
+"""Notices and escalations: who must be told, queued per channel, delivered once and recorded."""

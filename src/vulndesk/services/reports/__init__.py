@@ -1,0 +1,1 @@
+"""Regulator reports: drafts per recipient, two-person approval, decisions and headquarters oversight."""

@@ -1,0 +1,391 @@
+"""Regulator report drafts: build for one recipient under its disclosure policy, version, preview, diff.
+
+A draft is named `CASE/KIND/RECIPIENT/vN`, e.g. `VD-2026-0001/nvdb/miit-nvdb/v2`; without the
+`/vN` part the newest version is meant. The kinds, and which recipients each is written for,
+are the registry in `exporters.report_kinds`; a kind addressed to a recipient it does not fit
+is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vulndesk.domain import drafts
+from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.drafts import DraftRecord, NewDraft
+from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
+from vulndesk.domain.parties import Party
+from vulndesk.domain.policy import (
+    DisclosureException,
+    DisclosurePolicy,
+    Grant,
+    allowed_fields,
+)
+from vulndesk.domain.products import Product
+from vulndesk.exporters.reports.kinds import NAMES, check_recipient, report_kind
+from vulndesk.exporters.reports.model import (
+    Report,
+    ReportContext,
+    ReportField,
+    ReportSection,
+    Stage,
+    contact_of,
+    to_html,
+    to_json,
+    to_markdown,
+)
+from vulndesk.exporters.reports.redaction import redact
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.context import Acts, Deps
+from vulndesk.services.ports import UnitOfWork
+
+NVDB = "nvdb"
+KINDS: tuple[str, ...] = NAMES
+FORMATS = ("json", "md", "html", "pdf")
+# Decision kinds stored with decision records.
+EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
+# A two-person approval of a disclosure without a draft to a government or the public.
+RELEASE = "release"
+# The justification of a backdated ledger entry (`services.ledger`), approved there only.
+BACKDATE = "backdate"
+# An obligation's waiver: proposed by one account, in effect once a second approves it.
+WAIVER = "waiver"
+
+
+class PdfRenderer(Protocol):
+    """Turns a standalone HTML document into PDF bytes."""
+
+    def render(self, html: str) -> bytes: ...
+
+
+def parse_kind(value: str) -> str:
+    return report_kind(value).name
+
+
+@dataclass(frozen=True, slots=True)
+class DraftName:
+    case: CaseKey
+    kind: str
+    recipient: PartyId
+    version: int | None
+
+
+def parse_ref(value: str) -> DraftName:
+    """`CASE/KIND/RECIPIENT[/vN]`."""
+    parts = value.strip().split("/")
+    accepted = "CASE/KIND/RECIPIENT[/vN], e.g. VD-2026-0001/nvdb/miit-nvdb/v2"
+    if len(parts) not in (3, 4):
+        raise InvalidInput("draft", f"{value!r} is not a draft id", accepted)
+    version = None
+    if len(parts) == 4:
+        if not parts[3].startswith("v") or not parts[3][1:].isdigit():
+            raise InvalidInput("draft", f"{parts[3]!r} is not a version", accepted)
+        version = int(parts[3][1:])
+    return DraftName(parse_case_key(parts[0]), parse_kind(parts[1]), PartyId(parts[2]), version)
+
+
+def load_draft(uow: UnitOfWork, ref: str) -> DraftRecord:
+    name = parse_ref(ref)
+    return uow.reports.get_draft(name.case, name.kind, name.recipient, name.version)
+
+
+def policy_for(uow: UnitOfWork, case: CaseKey) -> DisclosurePolicy:
+    """Default grants, stored per-party overrides, and approved exceptions for this case."""
+    policy = DisclosurePolicy()
+    for party, (classes, fields) in uow.reports.overrides().items():
+        grant = Grant(frozenset(Sensitivity(c) for c in classes), frozenset(fields))
+        policy = policy.with_override(party, grant)
+    for d in uow.reports.decisions_for(case):
+        if d.kind == EXCEPTION and d.approved:
+            exc = DisclosureException(frozenset(d.fields), d.reason, d.approvers)
+            policy = policy.with_exception(d.recipient, exc)
+    return policy
+
+
+def build(ctx: ReportContext, kind: str, stage: Stage | None) -> Report:
+    found = report_kind(kind)
+    return found.build(ctx, found.stage(stage))
+
+
+def _stage(value: str | None) -> Stage | None:
+    if value is None:
+        return None
+    try:
+        return Stage(value.strip().lower())
+    except ValueError as exc:
+        accepted = ", ".join(s.value for s in Stage)
+        raise InvalidInput("stage", f"{value!r} is not a stage", accepted) from exc
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def visible_ref(deps: Deps, principal: Principal, ref: str) -> str:
+    """`ref` if the principal may see its case; the missing case's NotFound otherwise."""
+    access.check_case(deps, principal, parse_ref(ref).case)
+    return ref
+
+
+def draft_report(
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    kind: str,
+    recipient: str,
+    stage: str | None = None,
+) -> DraftRecord:
+    """Build and store the next version of the draft `kind` for `recipient`."""
+    key = access.check_case(deps, principal, case)
+    principal.require(access.DRAFTERS, "write")
+    actor = principal.acting()
+    kind, wanted = parse_kind(kind), _stage(stage)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        found = uow.cases.get(key)
+        party = uow.parties.get(PartyId(recipient))
+        check_recipient(report_kind(kind), party.kind, party.id)
+        unit = uow.units.get(found.unit)
+        products: dict[ProductId, Product] = {
+            a.product: uow.products.get(a.product) for a in found.products
+        }
+        allowed = allowed_fields(policy_for(uow, key), party)
+        ctx = ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
+        report = build(ctx, kind, wanted)
+        content = to_json(report)
+        latest = uow.reports.latest_version(key, kind, party.id)
+        if latest:
+            previous = uow.reports.get_draft(key, kind, party.id, latest)
+            older = drafts.supersede(previous)
+            if older.status != previous.status:
+                uow.reports.set_status(previous.id, older.status)
+        record = uow.reports.add_draft(
+            NewDraft(
+                key,
+                unit.id,
+                kind,
+                report.stage.value,
+                party.id,
+                party.kind.value,
+                latest + 1,
+                content,
+                sha256(content),
+                tuple(sorted(report.detail_fields)),
+                now,
+                actor.name,
+            )
+        )
+        uow.audit.append(
+            actor.event(
+                now,
+                AuditTag.CASE_REPORT_DRAFTED,
+                "report",
+                record.ref,
+                record.draft.fields,
+                sha256=record.draft.sha256,
+            )
+        )
+        if party.kind.is_government:
+            uow.oversight.add_notice(now, key, "draft-created", record.ref, party.id)
+        uow.commit()
+    return record
+
+
+def get_draft(deps: Deps, principal: Principal, ref: str) -> DraftRecord:
+    """A draft of a case the principal may see (metadata and content)."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
+    with deps.uow() as uow:
+        return load_draft(uow, ref)
+
+
+def list_drafts(deps: Deps, principal: Principal, case: str) -> list[DraftRecord]:
+    """Every draft version of a case the principal may see, oldest first."""
+    case = access.check_case(deps, principal, case)
+    principal.require(access.CASE_READERS)
+    with deps.uow() as uow:
+        return uow.reports.drafts_for_case(parse_case_key(case))
+
+
+def report_from_json(content: str, recipient: Party) -> Report:
+    """The report a stored draft shows, rebuilt from its JSON without adding anything."""
+    doc: dict[str, Any] = json.loads(content)
+    fields: dict[str, list[ReportField]] = {}
+    for f in doc["fields"]:
+        fields.setdefault(f["section"], []).append(
+            ReportField(
+                f["key"],
+                f["label_zh"],
+                f["label_en"],
+                tuple(f["values"]),
+                Sensitivity(f["sensitivity"]),
+            )
+        )
+    found = tuple(
+        ReportSection(s["key"], s["label_zh"], s["label_en"], tuple(fields.get(s["key"], ())))
+        for s in doc["sections"]
+    )
+    return Report(
+        kind=doc["kind"],
+        stage=Stage(doc["stage"]),
+        case=CaseKey(doc["case"]),
+        recipient=recipient,
+        title_zh=doc["title"]["zh-CN"],
+        title_en=doc["title"]["en"],
+        citation=doc["citation"],
+        language=doc["language"],
+        generated_at=dt.datetime.fromisoformat(doc["generated_at"]),
+        withheld=tuple(Sensitivity(s) for s in doc["withheld_classes"]),
+        sections=found,
+    )
+
+
+def render(record: DraftRecord, recipient: Party, fmt: str, pdf: PdfRenderer | None) -> bytes:
+    """The draft in one format, exactly as the recipient would receive it."""
+    if fmt == "json":
+        return record.draft.content.encode("utf-8")
+    report = report_from_json(record.draft.content, recipient)
+    if fmt == "md":
+        return to_markdown(report).encode("utf-8")
+    if fmt == "html":
+        return to_html(report).encode("utf-8")
+    if fmt == "pdf" and pdf is not None:
+        return pdf.render(to_html(report))
+    raise InvalidInput("format", f"{fmt!r} is not a preview format", ", ".join(FORMATS))
+
+
+def preview(
+    deps: Deps, principal: Principal, ref: str, fmt: str = "md", pdf: PdfRenderer | None = None
+) -> bytes:
+    """Render a draft; reading it is audited since it may carry restricted fields."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
+    actor = principal.acting()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        record = load_draft(uow, ref)
+        party = uow.parties.get(record.draft.recipient)
+        out = render(record, party, fmt, pdf)
+        uow.audit.append(
+            actor.event(
+                now,
+                AuditTag.CASE_REPORT_PREVIEWED,
+                "report",
+                record.ref,
+                record.draft.fields,
+                format=fmt,
+            )
+        )
+        uow.commit()
+    return out
+
+
+def field_values(content: str) -> Mapping[str, tuple[str, ...]]:
+    """`section.field` -> values, for field-level comparison."""
+    doc = json.loads(content)
+    return {f"{f['section']}.{f['key']}": tuple(f["values"]) for f in doc["fields"]}
+
+
+def detail_fields_known(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in fields if f in DETAIL_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftDiff:
+    """How `right` differs from `left`: a unified diff of the Markdown and field-level changes."""
+
+    left: str
+    right: str
+    unified: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+
+
+def _diff(left: DraftRecord, right: DraftRecord, parties: Mapping[PartyId, Party]) -> DraftDiff:
+    import difflib
+
+    def md(r: DraftRecord) -> list[str]:
+        text = to_markdown(report_from_json(r.draft.content, parties[r.draft.recipient]))
+        return text.splitlines(keepends=True)
+
+    unified = "".join(difflib.unified_diff(md(left), md(right), left.ref, right.ref))
+    a, b = field_values(left.draft.content), field_values(right.draft.content)
+    return DraftDiff(
+        left.ref,
+        right.ref,
+        unified,
+        tuple(k for k in b if k not in a),
+        tuple(k for k in a if k not in b),
+        tuple(k for k in b if k in a and a[k] != b[k]),
+    )
+
+
+def diff_draft(
+    deps: Deps,
+    principal: Principal,
+    ref: str,
+    against: int | None = None,
+    *,
+    recipients: bool = False,
+) -> list[DraftDiff]:
+    """Compare with an earlier version (default: the one before) or with other recipients' drafts."""
+    visible_ref(deps, principal, ref)
+    principal.require(access.CASE_READERS)
+    actor = principal.acting()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        record = load_draft(uow, ref)
+        d = record.draft
+        if recipients:
+            newest: dict[tuple[str, str], DraftRecord] = {}
+            for other in uow.reports.drafts_for_case(d.case):
+                if other.draft.recipient != d.recipient:
+                    newest[(other.draft.kind, other.draft.recipient)] = other
+            others = list(newest.values())
+        else:
+            version = against if against is not None else d.version - 1
+            if version < 1 or version == d.version:
+                raise InvalidInput(
+                    "against", f"no earlier version {version}", f"1..{d.version - 1}"
+                )
+            others = [uow.reports.get_draft(d.case, d.kind, d.recipient, version)]
+        parties = {
+            p: uow.parties.get(p) for p in {d.recipient, *(o.draft.recipient for o in others)}
+        }
+        diffs = [_diff(other, record, parties) for other in others]
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_REPORT_DIFFED, "report", record.ref, d.fields)
+        )
+        uow.commit()
+    return diffs
+
+
+def set_override(
+    deps: Deps, actor: Acts, party: str, classes: tuple[str, ...], fields: tuple[str, ...] = ()
+) -> Grant:
+    """Replace a party's kind-wide grant with its own; secret classes and fields are refused."""
+    try:
+        grant = Grant(frozenset(Sensitivity(c) for c in classes), frozenset(fields))
+    except ValueError as exc:
+        raise InvalidInput("classes", str(exc), "public, restricted") from exc
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        pid = uow.parties.get(PartyId(party)).id
+        ordered = tuple(sorted((c.value for c in grant.classes), key=lambda v: Sensitivity(v).rank))
+        uow.reports.set_override(pid, ordered, tuple(sorted(grant.fields)), now, actor.name)
+        uow.audit.append(
+            actor.event(
+                now, AuditTag.REF_POLICY_OVERRIDDEN, "party", pid, tuple(sorted(grant.fields))
+            )
+        )
+        uow.commit()
+    return grant
