@@ -124,7 +124,9 @@ class NoticeDelivery:
         return send_message(self.smtp, msg)
 
     def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
-        from vulndesk.adapters.delivery import webhook  # httpx is slow to import; only the worker needs it
+        from vulndesk.adapters.delivery import (
+            webhook,  # httpx is slow to import; only the worker needs it
+        )
 
         policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_loopback)
         webhook.admit(url, policy)  # a refused host is refused for good, whatever else is missing
