@@ -7,7 +7,7 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import cached_property
@@ -26,7 +26,7 @@ from vulndesk.adapters.delivery.mail import (
     send_message,
     sender_header,
 )
-from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner
+from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner, demo_signing_key
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
 from vulndesk.adapters.storage.engine import make_engine
@@ -225,6 +225,16 @@ class Container:
         setup = self.advisory_setup
         info = ProviderInfo(s.public_url, csaf_publisher(setup.publisher), signer.fingerprint)
         return FileCsafSite(root, info, signer)
+
+    def with_demo_signing_key(self) -> Container | None:
+        """This container with the demo's own advisory signing key (made once under HOME), so
+        the demo publishes a signed advisory; None where gpg is not installed."""
+        home = self.settings.home / "demo-gnupg"
+        fingerprint = demo_signing_key(home)
+        if fingerprint is None:
+            return None
+        settings = replace(self.settings, gnupghome=home, csaf_key=fingerprint)
+        return Container(settings, self.clock)
 
     @cached_property
     def intake_crypto(self) -> GpgIntakeKey | None:

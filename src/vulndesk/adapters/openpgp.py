@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +39,31 @@ class GpgSigner:
         if "BEGIN PGP PUBLIC KEY BLOCK" not in armored:
             raise SigningError(f"gpg has no public key {self.fingerprint}")
         return armored
+
+
+def demo_signing_key(home: Path) -> str | None:
+    """A passphrase-less Ed25519 signing key for the demo organisation's advisories, made once
+    in `home` (mode 0700); its fingerprint, or None where gpg is not installed."""
+    if shutil.which("gpg") is None:
+        return None
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home.chmod(0o700)
+    gpg = gnupg.GPG(gnupghome=str(home))
+    found = gpg.list_keys(secret=True)
+    if found:
+        return str(found[0]["fingerprint"])
+    made = gpg.gen_key(
+        gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            key_usage="sign",
+            name_real="Acme PSIRT (vulndesk demo)",
+            name_email="psirt@acme.example",
+            expire_date=0,
+            no_protection=True,
+        )
+    )
+    return str(made.fingerprint) if made.fingerprint else None
 
 
 class GpgIntakeKey:

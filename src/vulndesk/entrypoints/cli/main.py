@@ -102,7 +102,9 @@ def demo_cmd(
         loaded = demo.load(deps(), only_if_empty=if_empty)
         created = demo.users(deps(), demo.ACTOR, c.passwords) if loaded else []
         filed = demo_history.load(deps()) if loaded else 0
-        advised = demo_advisory.load(deps(), c.advisory_setup, _signing_site(c)) if loaded else ""
+        signing = c if _signing_site(c) is not None else c.with_demo_signing_key()
+        site = _signing_site(signing) if signing is not None else None
+        advised = demo_advisory.load(deps(), c.advisory_setup, site) if loaded else ""
     typer.echo(
         f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}"
         if loaded

@@ -113,6 +113,10 @@ def load(deps: Deps) -> int:
 
 def _notice(deps: Deps, notice: Notice) -> None:
     key = _case_by_title(deps, notice.title)
+    # The people who decide and tell must be on the case (need-to-know).
+    staff = access.person("demo-loader", {"admin"}, source="demo")
+    for name in (DRAFTER, *APPROVERS):
+        access.set_member(deps, staff, key, name, True)
     for kind, fields, reason in notice.decisions:
         decision = approvals.record_decision(
             deps, _as(deps, APPROVERS[0]), kind, key, notice.recipient, reason, fields
