@@ -184,3 +184,27 @@ def test_public_pages_need_no_session(cworld: ConsoleWorld, page: str) -> None:
     r = cworld.world.client.get(page.format(lang="en"), follow_redirects=False)
     assert r.status_code in {200, 303}, (page, r.status_code)
     assert CANARY not in r.text
+
+
+def test_the_dashboard_card_of_penalty_totals_is_for_exposure_readers(
+    cworld: ConsoleWorld,
+) -> None:
+    client = cworld.world.client
+    for user in USERS:
+        en = client.get("/", headers=cworld.cookies[user])
+        assert en.status_code == 200, user
+        shown = 'id="h-penalties"' in en.text
+        assert shown == (user in EXPOSURE), user
+        if user not in EXPOSURE:
+            assert "/oversight/exposure" not in en.text, user
+            continue
+        assert "Statutory exposure" in en.text
+        assert '<a href="/oversight/exposure">Open the exposure report</a>' in en.text
+        zh = client.get("/", headers={**cworld.cookies[user], "Accept-Language": "zh-CN"})
+        assert "法定处罚风险" in zh.text and "打开暴露情况报告" in zh.text, user
+    page = client.get("/oversight/exposure", headers=cworld.cookies["auditor"])
+    assert 'id="whatif"' in page.text and "What-if of the rule sets in force" in page.text
+    zh = client.get(
+        "/oversight/exposure", headers={**cworld.cookies["auditor"], "Accept-Language": "zh-CN"}
+    )
+    assert "现行规则集的假设分析" in zh.text

@@ -8,6 +8,7 @@ penalty exposure for late and overdue duties, and the report's verification.
 from __future__ import annotations
 
 import datetime as dt
+from importlib import resources
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +18,11 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import Forbidden
 from vulndesk.domain.facts import FactKind
+from vulndesk.exporters.reports import exposure as exposure_export
+from vulndesk.rules.loader import BUILTIN_PACKAGE
 from vulndesk.services.access.rights import Principal
+from vulndesk.services.clocks import whatif
+from vulndesk.services.clocks.live import NEVER_IN_FORCE
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.demo import history as demo_history
 from vulndesk.services.demo import organisation as demo
@@ -176,3 +181,54 @@ def test_headquarters_is_alerted_once_per_secret_inequality_and_long_window(
         }
     assert exposure_alerts.sweep(demo_org, actor) == len(open_windows) > 0
     assert exposure_alerts.sweep(demo_org, actor) == 0  # once per disclosure
+
+
+def test_the_report_summarises_the_what_if_of_the_rule_sets_in_force(
+    demo_org: Deps, container: Container, clock: SettableClock
+) -> None:
+    clock.set(clock.now() + dt.timedelta(days=2))
+    report = exposure.build(demo_org, principal("auditor"), exposure.Period(), container.rule_sets)
+    # Independently: each shipped rule file in force, run through the what-if as people run it
+    # (an administrator sees every case), its counts summed per unit, regulation and recipient.
+    admin = principal("admin")
+    files = {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in resources.files(BUILTIN_PACKAGE).iterdir()
+        if entry.name.endswith(".toml")
+    }
+    counts: dict[tuple[str, str, str], tuple[int, int]] = {}
+    ran = []
+    for name, body in sorted(files.items()):
+        result = whatif.what_if(demo_org, admin, body, name, known=container.rule_sets)
+        if result.rule_set in NEVER_IN_FORCE:
+            continue
+        ran.append(result.rule_set)
+        for t in result.tallies:
+            counts[(t.unit, t.regulation, t.recipient)] = (t.overdue, t.due_soon)
+    assert report.in_force is not None
+    assert sorted(report.in_force.rule_sets) == sorted(ran)
+    got = {
+        (t.unit, t.regulation, t.recipient): (t.overdue, t.due_soon)
+        for t in report.in_force.tallies
+    }
+    assert got == counts
+    assert any(o for o, _ in counts.values())  # the demo has overdue duties to show
+    data = exposure.as_json(report)["rules_in_force"]
+    assert isinstance(data, dict) and data["window_hours"] == 72
+    rows = data["by_unit_and_regulation"]
+    assert {
+        (r["unit"], r["regulation"], r["recipient"]): (r["overdue"], r["due_soon"]) for r in rows
+    } == counts
+    page = exposure_export.html(exposure.as_json(report))
+    assert "现行规则集的假设分析" in page and "Due soon / 即将到期" in page
+    unit, regulation, _ = next(iter(counts))
+    assert f"<td>{unit}</td><td>{regulation}</td>" in page
+    # A unit's report counts that unit's cases only.
+    cn = exposure.build(
+        demo_org, admin, exposure.parse_period(None, None, "acme-cn"), container.rule_sets
+    )
+    assert cn.in_force is not None
+    assert {t.unit for t in cn.in_force.tallies} <= {"acme-cn"}
+    assert sum(t.overdue for t in cn.in_force.tallies) == sum(
+        o for (u, _, _), (o, _) in counts.items() if u == "acme-cn"
+    )

@@ -17,7 +17,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import views as case_views
 from vulndesk.services.cases.views import WeekRate
-from vulndesk.services.disclosure import ledger
+from vulndesk.services.disclosure import exposure, ledger
 from vulndesk.services.ports import CaseFilter
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 240, 48, 170, 16, 36
@@ -101,6 +101,11 @@ def page(request: Request, who: Viewer) -> Response:
     entries.sort(key=lambda e: e.entry.at, reverse=True)
     series = case_views.compliance(deps, p)
     gettext = i18n.translator(page_context(request).lang)
+    penalties = (
+        exposure.penalty_overview(deps, p, who.container.rule_sets)
+        if p.has(access.EXPOSURE_READERS)
+        else None
+    )
     return render(
         request,
         "console/dashboard.html",
@@ -114,4 +119,5 @@ def page(request: Request, who: Viewer) -> Response:
         chart=compliance_svg(series, gettext) if series else None,
         series=series,
         entries=entries[:15],
+        penalties=penalties,
     )

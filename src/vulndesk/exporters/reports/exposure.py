@@ -50,6 +50,20 @@ LABELS = {
     "obligation": ("Obligation", "义务"),
     "status": ("Status", "状态"),
     "ranges": ("Statutory range", "法定处罚幅度"),
+    "whatif": (
+        "What-if of the rule sets in force: open duties",
+        "现行规则集的假设分析：未履行义务",
+    ),
+    "whatif_intro": (
+        "Open obligations overdue or due within the window, per unit and regulator",
+        "按单位和监管机构统计的已逾期或即将到期的未履行义务",
+    ),
+    "rule_sets": ("Rule sets in force", "现行规则集"),
+    "window": ("Window (hours)", "时间窗口（小时）"),
+    "regulation": ("Regulation", "法规"),
+    "regulator": ("Regulator", "监管机构"),
+    "overdue": ("Overdue", "已逾期"),
+    "due_soon": ("Due soon", "即将到期"),
     "note": (
         "Statutory ranges are quoted from the rule files; they are not legal advice.",
         "法定处罚幅度引自规则文件，不构成法律意见。",
@@ -145,6 +159,12 @@ def html(report: Mapping[str, Any]) -> str:
         for x in report["late_or_overdue"]
     ]
     period = f"{p['from'] or '…'} — {p['to'] or '…'}"
+    whatif = report.get("rules_in_force") or {}
+    tallies = [
+        (t["unit"], t["regulation"], t["recipient"], t["overdue"], t["due_soon"])
+        for t in whatif.get("by_unit_and_regulation", [])
+    ]
+    in_force = ", ".join(whatif.get("rule_sets", [])) or LABELS["none"][0]
     evidence = (
         f"audit event {report['audit_seq']} ({report['audit_hash'][:16]}…), "
         f"ledger digest {report['ledger_digest'][:16]}…"
@@ -177,6 +197,12 @@ def html(report: Mapping[str, Any]) -> str:
         _table(("case", "recipient", "at", "recorded", "approvers", "entries"), subs),
         f"<h2>{_t('late')}</h2>",
         _table(("case", "obligation", "status", "ranges"), late),
+        f"<h2>{_t('whatif')}</h2>",
+        (
+            f"<p>{_t('whatif_intro')}. {_t('rule_sets')}: {escape(in_force)}; "
+            f"{_t('window')}: {escape(str(whatif.get('window_hours', '')))}</p>"
+        ),
+        _table(("unit", "regulation", "regulator", "overdue", "due_soon"), tallies),
         f"<p>{_t('note')}</p></body></html>",
     ]
     return "\n".join(parts)

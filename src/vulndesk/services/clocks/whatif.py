@@ -25,7 +25,7 @@ from vulndesk.rules.loader import parse_rule_text
 from vulndesk.rules.model import RuleSet
 from vulndesk.rules.whatif import WINDOW, CaseInput, Finding, Tally, assess, tally
 from vulndesk.services.access.rights import CASE_READERS, Principal, visible_cases
-from vulndesk.services.clocks.live import org_options, situation_of
+from vulndesk.services.clocks.live import in_force, org_options, situation_of
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter, UnitOfWork
 
@@ -62,9 +62,9 @@ class WhatIf:
     recipients: tuple[RecipientChange, ...]
 
 
-def _inputs(uow: UnitOfWork, principal: Principal) -> Iterator[CaseInput]:
-    """Every open case the principal may see, as the what-if reads it."""
-    keys = visible_cases(uow, principal)
+def _inputs(uow: UnitOfWork, principal: Principal | None) -> Iterator[CaseInput]:
+    """Every open case the principal may see (None: every open case), as the what-if reads it."""
+    keys = visible_cases(uow, principal) if principal is not None else None
     units: dict[UnitId, OrgUnit] = {}
     products: dict[ProductId, Product] = {}
     offset = 0
@@ -173,6 +173,40 @@ def what_if(
         findings,
         tuple(tally(findings)),
         recipients,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InForceSummary:
+    """The what-if of the rule sets in force over every open case: counts, no case detail."""
+
+    rule_sets: tuple[str, ...]
+    window_hours: int
+    cases: int
+    tallies: tuple[Tally, ...]
+
+
+def in_force_summary(
+    uow: UnitOfWork,
+    catalogue: Mapping[str, RuleSet],
+    now: dt.datetime,
+    unit: UnitId | None = None,
+    window: dt.timedelta = WINDOW,
+) -> InForceSummary:
+    """Per unit, regulation and recipient: open obligations overdue or due within `window`
+    under each rule set in force, as `what_if` would count them. The caller checks who may
+    see these organisation-wide figures; nothing is stored."""
+    org = org_options(uow)
+    chosen = [r for _, r in sorted(catalogue.items()) if in_force(r.id, org)]
+    inputs = [c for c in _inputs(uow, None) if unit is None or c.unit == unit]
+    findings = [
+        f for r in chosen for f in assess(r, inputs, now, window=window, options=_options(r, org))
+    ]
+    return InForceSummary(
+        tuple(r.id for r in chosen),
+        int(window.total_seconds() // 3600),
+        len(inputs),
+        tuple(tally(findings)),
     )
 
 

@@ -36,6 +36,8 @@ from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.rules.model import Penalty, RuleSet
 from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
 from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.clocks import whatif
+from vulndesk.services.clocks.whatif import InForceSummary
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import DueFilter, UnitOfWork
 
@@ -147,6 +149,8 @@ class ExposureReport:
     ledger_digest: str
     audit_seq: int = 0
     audit_hash: str = ""
+    # The what-if of the rule sets in force: open duties overdue or due soon per unit.
+    in_force: InForceSummary | None = None
 
     @property
     def penalty_totals(self) -> list[PenaltyTotal]:
@@ -269,6 +273,7 @@ def build(
             ),
             late=tuple(_late(uow, period, catalogue, now)),
             ledger_digest=ledger_digest(entries),
+            in_force=whatif.in_force_summary(uow, catalogue, now, period.unit),
         )
         ident = report_id(report)
         uow.audit.append(
@@ -287,6 +292,17 @@ def build(
     if built:
         report = _with_event(report, built[0].seq, built[0].hash)
     return report
+
+
+def penalty_overview(
+    deps: Deps, principal: Principal, catalogue: Mapping[str, RuleSet]
+) -> list[PenaltyTotal]:
+    """The penalty totals of the whole organisation (the report's `penalty_totals`) for the
+    dashboard card: counts and sums only, no disclosure detail, so no audit event is written;
+    the report itself, with its evidence, is built and audited on the exposure page."""
+    principal.require(EXPOSURE_READERS)
+    with deps.uow() as uow:
+        return penalty_totals(_late(uow, Period(), catalogue, deps.clock.now()))
 
 
 def _with_event(report: ExposureReport, seq: int, digest: str) -> ExposureReport:
@@ -496,7 +512,28 @@ def as_json(report: ExposureReport) -> dict[str, object]:
             }
             for t in report.penalty_totals
         ],
+        "rules_in_force": _in_force_json(report.in_force),
         "penalty_note": "Statutory ranges from the rule files, not legal advice.",
+    }
+
+
+def _in_force_json(summary: InForceSummary | None) -> dict[str, object]:
+    if summary is None:
+        return {"rule_sets": [], "window_hours": 0, "open_cases": 0, "by_unit_and_regulation": []}
+    return {
+        "rule_sets": list(summary.rule_sets),
+        "window_hours": summary.window_hours,
+        "open_cases": summary.cases,
+        "by_unit_and_regulation": [
+            {
+                "unit": t.unit,
+                "regulation": t.regulation,
+                "recipient": t.recipient,
+                "overdue": t.overdue,
+                "due_soon": t.due_soon,
+            }
+            for t in summary.tallies
+        ],
     }
 
 
