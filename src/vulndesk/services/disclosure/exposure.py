@@ -30,9 +30,10 @@ from vulndesk.domain.exposure import (
     totals,
 )
 from vulndesk.domain.facts import FactKind
-from vulndesk.domain.ids import CaseKey, UnitId
+from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.domain.parties import Party
 from vulndesk.rules.model import Penalty, RuleSet
 from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
 from vulndesk.services.audit import checkpoints as audit_tools
@@ -161,9 +162,12 @@ class ExposureReport:
         return tuple(e for e in self.exposures if e.disclosure.government)
 
 
-def disclosure_of(uow: UnitOfWork, e: LedgerEntry) -> Disclosure:
-    """A ledger entry as exposure sees it, with its recipient's name and country."""
-    party = uow.parties.get(e.entry.recipient)
+def disclosure_of(
+    uow: UnitOfWork, e: LedgerEntry, known: Mapping[PartyId, Party] | None = None
+) -> Disclosure:
+    """A ledger entry as exposure sees it, with its recipient's name and country (from
+    `known`, the parties already read, when it holds the recipient)."""
+    party = (known or {}).get(e.entry.recipient) or uow.parties.get(e.entry.recipient)
     return Disclosure(
         entry=e.id,
         case=e.entry.case,
@@ -254,7 +258,8 @@ def build(
             for e in uow.ledger.list()
             if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
         ]
-        told = [disclosure_of(uow, e) for e in entries]
+        known = {p.id: p for p in uow.parties.list()}
+        told = [disclosure_of(uow, e, known) for e in entries]
         windows = exposures(told, _ends(uow, {d.case for d in told}), now)
         gov = [e for e in windows if e.disclosure.government]
         customers = [e for e in windows if e.disclosure.customer]
