@@ -154,8 +154,8 @@ def rolie_feed(info: ProviderInfo, entries: Iterable[TreeEntry], now: dt.datetim
     }
     # Sorted keys like `to_json`, but one entry a line by the C encoder: the indented form of
     # a 10,000-entry feed took most of the time of publishing one advisory.
-    entries = "[\n" + ",\n".join(_compact(item) for item in items) + "\n]" if items else "[]"
-    return _compact(feed).replace('"entry":null', f'"entry":{entries}', 1) + "\n"
+    listed = "[\n" + ",\n".join(_compact(item) for item in items) + "\n]" if items else "[]"
+    return _compact(feed).replace('"entry":null', f'"entry":{listed}', 1) + "\n"
 
 
 def _compact(value: Any) -> str:
