@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -84,3 +85,19 @@ def test_changes_list_newest_first() -> None:
         .splitlines()[0]
         .startswith(f'"{entry.path.removeprefix("clear/")}"')
     )
+
+
+def test_feed_has_one_entry_a_line_and_survives_any_title() -> None:
+    _, entry = _entry()
+    odd = dataclasses.replace(
+        entry, tracking_id="X-2", title='"entry":null ] {', path="clear/2026/x-2.json"
+    )
+    text = cp.rolie_feed(INFO, [entry, odd], NOW)
+    assert text.endswith("}\n") and len(text.splitlines()) == 4  # head, two entries, tail
+    feed = json.loads(text)["feed"]
+    assert {e["id"]: e["title"] for e in feed["entry"]} == {
+        entry.tracking_id: entry.title,
+        "X-2": odd.title,
+    }
+    assert feed["id"] == "csaf-feed-tlp-white" and feed["updated"] == "2026-03-20T08:00:00Z"
+    assert json.loads(cp.rolie_feed(INFO, [], NOW))["feed"]["entry"] == []
