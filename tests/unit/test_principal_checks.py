@@ -115,6 +115,8 @@ EXPECTED = {
     "disclosure.ledger.record_submission",
     "disclosure.ledger.record_disclosure",
     "disclosure.claims.approve_backdate",
+    "access.ledger.entries",
+    "access.ledger.entry",
     "reports.drafts.diff_draft",
     "reports.drafts.draft_report",
     "reports.drafts.get_draft",
