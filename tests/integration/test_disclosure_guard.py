@@ -12,6 +12,7 @@ from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
 from vulndesk.rules.publication import Result
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
@@ -33,7 +34,7 @@ DETAILS = {
 TOLD = ("summary", "technical_characteristics")
 
 
-def seed(deps: Deps, actor: Actor) -> str:
+def seed(deps: Deps, actor: Actor | Principal) -> str:
     """The builders' organisation, a CSIRT at home and one abroad (a market), a customer, and
     the accounts of the two people who propose and approve decisions."""
     seed_reference(deps, actor)
@@ -147,21 +148,23 @@ def test_equal_dissemination_more_and_earlier(
 
 
 def test_notify_send_to_csirts_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
         notifications.send(deps, actor, key, kind="csirt")
     assert "cncert: " in str(refused.value) and "certbund: " in str(refused.value)
     assert "two-person" in str(refused.value) and "RMSV Art. 9(7)" in str(refused.value)
-    blocked = {p.party: p.blocked for p in notifications.plan(deps, key) if p.kind == "csirt"}
+    blocked = {
+        p.party: p.blocked for p in notifications.plan(deps, actor, key) if p.kind == "csirt"
+    }
     assert blocked["certbund"] and "9(7)" in blocked["certbund"]
     assert blocked["cncert"] and "two-person" in blocked["cncert"]
 
     two_person(deps, "release", key, "cncert")
     queued = notifications.send(deps, actor, key, kind="csirt")
     assert {q.party: bool(q.key) for q in queued} == {"cncert": True, "certbund": False}
-    [frozen] = notifications.messages(deps, key)
+    [frozen] = notifications.messages(deps, actor, key)
     assert frozen.approvers == ("analyst-a", "approver-b")  # the release decision's two people
     two_person(deps, "cross-border", key, "certbund")
     queued = notifications.send(deps, actor, key, kind="csirt", recipient="certbund")
