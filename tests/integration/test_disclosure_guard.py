@@ -12,6 +12,7 @@ from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
 from vulndesk.rules.publication import Result
+from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
@@ -65,7 +66,7 @@ def two_person(deps: Deps, kind: str, key: str, to: str, fields: tuple[str, ...]
 
 
 def test_ledger_record_to_a_foreign_csirt_needs_two_person_decisions(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -88,7 +89,7 @@ def test_ledger_record_to_a_foreign_csirt_needs_two_person_decisions(
 
 
 def test_ledger_record_to_a_home_government_needs_a_release_decision(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -110,7 +111,9 @@ def test_ledger_record_to_a_home_government_needs_a_release_decision(
     record(deps, key, "cust-cn", clock.now(), ("summary",))
 
 
-def test_secret_fields_need_an_exception(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_secret_fields_need_an_exception(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     key = seed(deps, actor)
     two_person(deps, "release", key, "cncert")
     with pytest.raises(GuardFailed) as refused:
@@ -121,7 +124,7 @@ def test_secret_fields_need_an_exception(deps: Deps, actor: Actor, clock: Settab
 
 
 def test_equal_dissemination_more_and_earlier(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     record(deps, key, "cust-cn", clock.now(), ("summary",))
@@ -171,12 +174,14 @@ def test_notify_send_to_csirts_passes_the_guard(
     assert [(q.party, bool(q.key)) for q in queued] == [("certbund", True)]
 
 
-def _gate(deps: Deps, actor: Actor, key: str, at: dt.datetime) -> dict[str, Result]:
+def _gate(deps: Deps, actor: Principal, key: str, at: dt.datetime) -> dict[str, Result]:
     req = publication.CheckRequest(key, at=at)
     return {c.article: c.result for c in publication.check(deps, actor, req).checks}
 
 
-def test_publication_gate_reads_the_ledger(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_publication_gate_reads_the_ledger(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     key = seed(deps, actor)
     two_person(deps, "cross-border", key, "certbund")
     record(deps, key, "certbund", clock.now())
@@ -189,13 +194,13 @@ def test_publication_gate_reads_the_ledger(deps: Deps, actor: Actor, clock: Sett
 
     publication.decide(deps, A, key, "overseas_exception", "certbund", "CRA Art. 14 duty")
     assert _gate(deps, actor, key, later)["RMSV 9(7)"] is Result.FAIL  # one person so far
-    [proposed] = publication.decisions(deps, key)
+    [proposed] = publication.decisions(deps, A, key)
     publication.approve_decision(deps, B, key, proposed.id)
     assert _gate(deps, actor, key, later)["RMSV 9(7)"] is Result.PASS
 
 
 def test_publication_decision_needs_a_second_person(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     start = clock.now() + dt.timedelta(days=1)
@@ -208,6 +213,7 @@ def test_publication_decision_needs_a_second_person(
         publication.approve_decision(deps, A, key, decided.id)
     analyst = as_person("analyst-c", "api:test", frozenset({"analyst"}), "cn")
     accounts_for(deps, analyst, role="analyst")  # a real account, but not an approver
+    access.set_member(deps, actor, key, "analyst-c", True)  # who sees the case
     with pytest.raises(Forbidden, match="roles do not allow"):
         publication.approve_decision(deps, analyst, key, decided.id)
     assert _gate(deps, actor, key, during)["RMSV 9(6)"] is Result.FAIL
@@ -220,7 +226,7 @@ def test_publication_decision_needs_a_second_person(
 
 
 def test_publication_share_abroad_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -234,7 +240,7 @@ def test_publication_share_abroad_passes_the_guard(
 
 
 def test_submission_of_an_approved_draft_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     draft = reports.draft_report(deps, A, key, "notice.csirt", "cncert")
@@ -248,7 +254,7 @@ def test_submission_of_an_approved_draft_passes_the_guard(
 
 
 def test_cli_ledger_record_refused_then_allowed(
-    deps: Deps, actor: Actor, db_url: str, tmp_path: Path, clock: SettableClock
+    deps: Deps, actor: Principal, db_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")
