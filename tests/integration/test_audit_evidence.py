@@ -20,12 +20,13 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit import VerifyResult
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.background import worker
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.clocks import waivers
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.disclosure import ledger
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.publication import gate as publication
@@ -50,7 +51,7 @@ class World:
     ledger_id: int
 
 
-def _seed(deps: Deps, actor: Actor) -> None:
+def _seed(deps: Deps, actor: Principal) -> None:
     seed_reference(deps, actor)
     reference.add_party(deps, actor, id="cncert", name="CNCERT", kind="csirt", country="CN")
     reference.add_party(
@@ -61,7 +62,7 @@ def _seed(deps: Deps, actor: Actor) -> None:
 
 
 @pytest.fixture
-def world(container: Container, actor: Actor, clock: SettableClock) -> World:
+def world(container: Container, actor: Principal, clock: SettableClock) -> World:
     """A case with one row of every kind of evidence."""
     deps = container.deps()
     _seed(deps, actor)
@@ -395,7 +396,7 @@ def test_checkpoints_are_written_when_due_and_the_newest_is_checked(
 
 
 def test_cli_worker_posts_each_new_checkpoint_to_the_webhook(
-    container: Container, actor: Actor, db_url: str, tmp_path: Path
+    container: Container, actor: Principal, db_url: str, tmp_path: Path
 ) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("the CLI run needs only one engine")

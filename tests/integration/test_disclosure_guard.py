@@ -12,6 +12,8 @@ from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
 from vulndesk.rules.publication import Result
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
@@ -33,7 +35,7 @@ DETAILS = {
 TOLD = ("summary", "technical_characteristics")
 
 
-def seed(deps: Deps, actor: Actor) -> str:
+def seed(deps: Deps, actor: Actor | Principal) -> str:
     """The builders' organisation, a CSIRT at home and one abroad (a market), a customer, and
     the accounts of the two people who propose and approve decisions."""
     seed_reference(deps, actor)
@@ -64,7 +66,7 @@ def two_person(deps: Deps, kind: str, key: str, to: str, fields: tuple[str, ...]
 
 
 def test_ledger_record_to_a_foreign_csirt_needs_two_person_decisions(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -87,7 +89,7 @@ def test_ledger_record_to_a_foreign_csirt_needs_two_person_decisions(
 
 
 def test_ledger_record_to_a_home_government_needs_a_release_decision(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -109,7 +111,9 @@ def test_ledger_record_to_a_home_government_needs_a_release_decision(
     record(deps, key, "cust-cn", clock.now(), ("summary",))
 
 
-def test_secret_fields_need_an_exception(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_secret_fields_need_an_exception(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     key = seed(deps, actor)
     two_person(deps, "release", key, "cncert")
     with pytest.raises(GuardFailed) as refused:
@@ -120,7 +124,7 @@ def test_secret_fields_need_an_exception(deps: Deps, actor: Actor, clock: Settab
 
 
 def test_equal_dissemination_more_and_earlier(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     record(deps, key, "cust-cn", clock.now(), ("summary",))
@@ -147,33 +151,37 @@ def test_equal_dissemination_more_and_earlier(
 
 
 def test_notify_send_to_csirts_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
         notifications.send(deps, actor, key, kind="csirt")
     assert "cncert: " in str(refused.value) and "certbund: " in str(refused.value)
     assert "two-person" in str(refused.value) and "RMSV Art. 9(7)" in str(refused.value)
-    blocked = {p.party: p.blocked for p in notifications.plan(deps, key) if p.kind == "csirt"}
+    blocked = {
+        p.party: p.blocked for p in notifications.plan(deps, actor, key) if p.kind == "csirt"
+    }
     assert blocked["certbund"] and "9(7)" in blocked["certbund"]
     assert blocked["cncert"] and "two-person" in blocked["cncert"]
 
     two_person(deps, "release", key, "cncert")
     queued = notifications.send(deps, actor, key, kind="csirt")
     assert {q.party: bool(q.key) for q in queued} == {"cncert": True, "certbund": False}
-    [frozen] = notifications.messages(deps, key)
+    [frozen] = notifications.messages(deps, actor, key)
     assert frozen.approvers == ("analyst-a", "approver-b")  # the release decision's two people
     two_person(deps, "cross-border", key, "certbund")
     queued = notifications.send(deps, actor, key, kind="csirt", recipient="certbund")
     assert [(q.party, bool(q.key)) for q in queued] == [("certbund", True)]
 
 
-def _gate(deps: Deps, actor: Actor, key: str, at: dt.datetime) -> dict[str, Result]:
+def _gate(deps: Deps, actor: Principal, key: str, at: dt.datetime) -> dict[str, Result]:
     req = publication.CheckRequest(key, at=at)
     return {c.article: c.result for c in publication.check(deps, actor, req).checks}
 
 
-def test_publication_gate_reads_the_ledger(deps: Deps, actor: Actor, clock: SettableClock) -> None:
+def test_publication_gate_reads_the_ledger(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
     key = seed(deps, actor)
     two_person(deps, "cross-border", key, "certbund")
     record(deps, key, "certbund", clock.now())
@@ -186,13 +194,13 @@ def test_publication_gate_reads_the_ledger(deps: Deps, actor: Actor, clock: Sett
 
     publication.decide(deps, A, key, "overseas_exception", "certbund", "CRA Art. 14 duty")
     assert _gate(deps, actor, key, later)["RMSV 9(7)"] is Result.FAIL  # one person so far
-    [proposed] = publication.decisions(deps, key)
+    [proposed] = publication.decisions(deps, A, key)
     publication.approve_decision(deps, B, key, proposed.id)
     assert _gate(deps, actor, key, later)["RMSV 9(7)"] is Result.PASS
 
 
 def test_publication_decision_needs_a_second_person(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     start = clock.now() + dt.timedelta(days=1)
@@ -205,6 +213,7 @@ def test_publication_decision_needs_a_second_person(
         publication.approve_decision(deps, A, key, decided.id)
     analyst = as_person("analyst-c", "api:test", frozenset({"analyst"}), "cn")
     accounts_for(deps, analyst, role="analyst")  # a real account, but not an approver
+    access.set_member(deps, actor, key, "analyst-c", True)  # who sees the case
     with pytest.raises(Forbidden, match="roles do not allow"):
         publication.approve_decision(deps, analyst, key, decided.id)
     assert _gate(deps, actor, key, during)["RMSV 9(6)"] is Result.FAIL
@@ -217,7 +226,7 @@ def test_publication_decision_needs_a_second_person(
 
 
 def test_publication_share_abroad_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     with pytest.raises(GuardFailed) as refused:
@@ -231,7 +240,7 @@ def test_publication_share_abroad_passes_the_guard(
 
 
 def test_submission_of_an_approved_draft_passes_the_guard(
-    deps: Deps, actor: Actor, clock: SettableClock
+    deps: Deps, actor: Principal, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     draft = reports.draft_report(deps, A, key, "notice.csirt", "cncert")
@@ -245,7 +254,7 @@ def test_submission_of_an_approved_draft_passes_the_guard(
 
 
 def test_cli_ledger_record_refused_then_allowed(
-    deps: Deps, actor: Actor, db_url: str, tmp_path: Path, clock: SettableClock
+    deps: Deps, actor: Principal, db_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     key = seed(deps, actor)
     cli = Cli(tmp_path / "home", db_url).sign_in("cli-tester", "admin")

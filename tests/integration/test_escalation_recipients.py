@@ -23,6 +23,7 @@ from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import Timing
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.background import worker
 from vulndesk.services.background.ports import Escalation, OutboxStatus
@@ -225,7 +226,7 @@ def test_on_call_webhook_is_signed_and_recorded(
     }
 
 
-def test_notice_mail_is_from_the_reporting_entity(desk: Desk, smtp: Smtp, actor: Actor) -> None:
+def test_notice_mail_is_from_the_reporting_entity(desk: Desk, smtp: Smtp, actor: Principal) -> None:
     smtp.start()
     deps = desk.deps()
     seed_reference(deps, actor)

@@ -201,7 +201,7 @@ def test_full_flow_mail_and_webhook_once_across_restart(
     key = seed(deps, actor, hook)
     Receiver.now = desk.clock.now()
 
-    planned = notifications.plan(deps, key)
+    planned = notifications.plan(deps, actor, key)
     users = {p.party: p for p in planned if p.kind == "users"}
     assert set(users) == {"bank-cn", "telco"}
     assert users["bank-cn"].channel == "email" and users["telco"].channel == "webhook"
@@ -251,7 +251,7 @@ def test_full_flow_mail_and_webhook_once_across_restart(
         ("bank-cn", "user-notice", "email"),
         ("telco", "user-notice", "webhook"),
     ]
-    frozen = {m.key: m for m in notifications.messages(deps, key)}
+    frozen = {m.key: m for m in notifications.messages(deps, actor, key)}
     mail_entry = next(e for e in entries if e.entry.channel == "email")
     assert mail_entry.entry.sha256 == frozen[mail_key].sha256 == mail_key.rsplit("/", 1)[1]
     assert status_of(deps, key, "cn-rmsv-2021/notify-users") is ObligationStatus.MET
@@ -303,7 +303,7 @@ def test_an_existing_notice_draft_must_be_approved_first(
     draft = reports.draft_report(deps, actor, key, "notice.users", "bank-cn")
     with pytest.raises(GuardFailed, match="approve it first"):
         notifications.send(deps, actor, key, recipient="bank-cn")
-    assert notifications.plan(deps, key)[0].blocked is not None
+    assert notifications.plan(deps, actor, key)[0].blocked is not None
 
     approvers = (as_person("approver-b", "test"), as_person("approver-c", "test"))
     accounts_for(deps, *approvers)
@@ -368,7 +368,7 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
             "operator_system_details": f"{CANARY} hosts",
         },
     ).key
-    planned = {(p.kind, p.party): p for p in notifications.plan(deps, key)}
+    planned = {(p.kind, p.party): p for p in notifications.plan(deps, actor, key)}
     assert set(planned) == {("users", "bank-cn"), ("upstream", "openssl"), ("csirt", "cncert")}
     assert "cn-rmsv-2021/notify-upstream" in planned[("upstream", "openssl")].obligations
 

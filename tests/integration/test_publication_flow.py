@@ -83,7 +83,7 @@ def test_blackout_names_are_unique_and_spans_valid(
         publication.add_blackout(deps, actor, "games", now, now + dt.timedelta(days=1))
     with pytest.raises(InvalidInput, match="end"):
         publication.add_blackout(deps, actor, "later", now, now)
-    assert [w.name for w in publication.list_blackouts(deps)] == ["games"]
+    assert [w.name for w in publication.list_blackouts(deps, actor)] == ["games"]
 
 
 def test_cli_exit_codes_and_json(deps: Deps, actor: Principal, db_url: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import Settings
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.background import worker
 from vulndesk.services.background.ports import OutboxStatus
 from vulndesk.services.cases import reference
@@ -117,7 +118,7 @@ def test_an_allow_listed_public_https_url_is_accepted(make: Make, actor: Actor) 
 
 
 def test_a_refusal_when_sending_is_permanent(
-    make: Make, clock: SettableClock, actor: Actor, hook: str
+    make: Make, clock: SettableClock, actor: Principal, hook: str
 ) -> None:
     host = hook.split("/")[2]
     secrets = {"telco": "telco-webhook-secret"}

@@ -24,6 +24,7 @@ from vulndesk.services.access.rights import Credential, Principal
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.clocks import waivers
 from vulndesk.services.context import Deps
+from vulndesk.services.publication import gate
 
 CASE = "VD-2026-0001"
 
@@ -77,6 +78,8 @@ def arguments(fn: Callable[..., Any]) -> dict[str, Any]:
             continue
         if name in {"key", "case"}:
             out[name] = CASE
+        elif name == "req":  # a planned publication names its case
+            out[name] = gate.CheckRequest(CASE)
         elif name in {"ref", "draft"}:
             out[name] = f"{CASE}/nvdb/miit-nvdb/v1"
         elif param.default is not param.empty:
@@ -115,6 +118,24 @@ EXPECTED = {
     "disclosure.ledger.record_submission",
     "disclosure.ledger.record_disclosure",
     "disclosure.claims.approve_backdate",
+    "access.ledger.entries",
+    "access.ledger.entry",
+    "notify.notices.messages",
+    "notify.notices.plan",
+    "notify.notices.recipients",
+    "notify.notices.send",
+    "notify.notices.subscribe",
+    "publication.gate.add_blackout",
+    "publication.gate.approve_decision",
+    "publication.gate.check",
+    "publication.gate.decide",
+    "publication.gate.decisions",
+    "publication.gate.list_blackouts",
+    "publication.gate.record_share",
+    "publication.thirdparty.track_vendor",
+    "publication.thirdparty.vendor_fixed",
+    "publication.thirdparty.vendor_notified",
+    "publication.thirdparty.vendor_status",
     "reports.drafts.diff_draft",
     "reports.drafts.draft_report",
     "reports.drafts.get_draft",

@@ -128,10 +128,9 @@ def show_ledger_entry(
     d: CurrentDeps,
 ) -> dict[str, Any]:
     """One disclosure; with its exact content (an audited read) when the case is visible."""
-    found, sees_case = access_ledger.entry(d, who, entry)
+    full, sees_case = access_ledger.entry(d, who, entry)
     if not sees_case:
-        return ledger_row(found) | {"content": None, "backdate_justification": None}
-    full = ledger.show_entry(d, actor, entry)
+        return ledger_row(full) | {"content": None, "backdate_justification": None}
     return ledger_row(full) | {
         "content": full.entry.content,
         "backdate_justification": full.backdate.justification if full.backdate else None,

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.ids import parse_case_key
 from vulndesk.entrypoints.api import idempotency
 from vulndesk.entrypoints.api.auth import (
     CurrentActor,
@@ -37,10 +38,7 @@ from vulndesk.entrypoints.api.routes_publication_models import (
 )
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import (
-    BLACKOUT_KEEPERS,
     CASE_READERS,
-    CASE_WRITERS,
-    DECIDERS,
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
@@ -66,12 +64,10 @@ def publication_check(
     stated_severity: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
     """Run every RMSV Art. 9 check for a planned publication (the check is audited)."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_READERS)
-    req = publication.CheckRequest(case_key, kind, at, tuple(include), (), stated_severity)
-    result = publication.check(d, actor, req)
+    req = publication.CheckRequest(key, kind, at, tuple(include), (), stated_severity)
+    result = publication.check(d, who, req)
     return {
-        "case": case_key,
+        "case": parse_case_key(key),
         "kind": kind,
         "result": result.result.value,
         "checks": [
@@ -88,8 +84,7 @@ def _blackout(b: Any) -> dict[str, Any]:
 @router.get("/blackouts", response_model=list[BlackoutOut])
 def list_blackouts(who: CurrentPrincipal, d: CurrentDeps) -> list[dict[str, Any]]:
     """Major-event blackout windows (RMSV Art. 9(6)); `end` is exclusive."""
-    who.require(REFERENCE_READERS)
-    return [_blackout(b) for b in publication.list_blackouts(d)]
+    return [_blackout(b) for b in publication.list_blackouts(d, who)]
 
 
 @router.post("/blackouts", response_model=BlackoutOut, status_code=201)
@@ -100,10 +95,8 @@ def add_blackout(
     actor: CurrentActor,
     idem: IdempotencyKey,
 ) -> JSONResponse:
-    who.require(BLACKOUT_KEEPERS, "write")
-
     def create(j: Deps) -> BlackoutOut:
-        found = publication.add_blackout(j, actor, body.name, body.start, body.end, body.note)
+        found = publication.add_blackout(j, who, body.name, body.start, body.end, body.note)
         return BlackoutOut.model_validate(_blackout(found))
 
     return idempotent(request, who, idem, body, create)
@@ -218,12 +211,10 @@ def publication_decision(
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Propose a decision that lifts a gate check; it takes effect with a second approver."""
-    case_key = access.check_case(d, who, key)
-    who.require(DECIDERS, "write")
 
     def create(j: Deps) -> PublicationDecisionOut:
-        x = publication.decide(j, actor, case_key, body.kind, body.subject, body.note)
-        return _decision(case_key, x)
+        x = publication.decide(j, who, key, body.kind, body.subject, body.note)
+        return _decision(parse_case_key(key), x)
 
     return idempotent(request, who, idem, body, create)
 
@@ -247,9 +238,8 @@ def publication_decisions(
     key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps
 ) -> list[PublicationDecisionOut]:
     """Publication decisions of the case with their approvers."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_READERS)
-    return [_decision(case_key, x) for x in publication.decisions(d, case_key)]
+    found = publication.decisions(d, who, key)
+    return [_decision(parse_case_key(key), x) for x in found]
 
 
 @router.post(
@@ -267,11 +257,9 @@ def approve_publication_decision(
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Approve a publication decision as its second (different) person."""
-    case_key = access.check_case(d, who, key)
-    who.require(DECIDERS, "write")
 
     def create(j: Deps) -> PublicationDecisionOut:
-        return _decision(case_key, publication.approve_decision(j, actor, case_key, decision))
+        return _decision(parse_case_key(key), publication.approve_decision(j, who, key, decision))
 
     return idempotent(request, who, idem, None, create)
 
@@ -287,14 +275,12 @@ def record_share(
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Record undisclosed information given to a named recipient (Art. 9(7) looks at these)."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
 
     def create(j: Deps) -> ShareOut:
         x = publication.record_share(
             j,
-            actor,
-            case_key,
+            who,
+            key,
             body.recipient,
             body.country,
             at=body.at,
@@ -302,7 +288,7 @@ def record_share(
             note=body.note,
         )
         return ShareOut(
-            case=case_key,
+            case=parse_case_key(key),
             recipient=x.recipient,
             country=x.country,
             at=x.at,
@@ -319,9 +305,7 @@ def _vendor(t: Any) -> VendorOut:
 @router.get("/cases/{key}/vendor", response_model=VendorOut | None)
 def vendor_status(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> VendorOut | None:
     """Third-party mode: the vendor, when it was told and when its fix came (null if unnamed)."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_READERS)
-    found = thirdparty.vendor_status(d, case_key)
+    found = thirdparty.vendor_status(d, who, key)
     return None if found is None else _vendor(found)
 
 
@@ -330,9 +314,7 @@ def name_vendor(
     key: CaseKeyPath, body: VendorIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
 ) -> VendorOut:
     """Name the vendor of a third_party case."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
-    return _vendor(thirdparty.track_vendor(d, actor, case_key, body.vendor))
+    return _vendor(thirdparty.track_vendor(d, who, key, body.vendor))
 
 
 @router.post("/cases/{key}/vendor/{event}", response_model=VendorOut, status_code=201)
@@ -347,11 +329,9 @@ def vendor_event(
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """The vendor was told (a share with the provider) or shipped a fix (a fact)."""
-    case_key = access.check_case(d, who, key)
-    who.require(CASE_WRITERS, "write")
     act = thirdparty.vendor_notified if event == "notified" else thirdparty.vendor_fixed
 
     def create(j: Deps) -> VendorOut:
-        return _vendor(act(j, actor, case_key, body.at, body.evidence))
+        return _vendor(act(j, who, key, body.at, body.evidence))
 
     return idempotent(request, who, idem, body, create)

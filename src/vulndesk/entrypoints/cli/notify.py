@@ -6,21 +6,7 @@ import dataclasses
 
 import typer
 
-from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
-    case_allowed,
-    deps,
-    errors,
-    print_json,
-    table,
-)
-from vulndesk.services.access.rights import (
-    CASE_READERS,
-    CASE_WRITERS,
-    REFERENCE_READERS,
-    REFERENCE_WRITERS,
-)
+from vulndesk.entrypoints.cli.common import deps, errors, print_json, signed_in, table
 from vulndesk.services.notify import notices as notifications
 
 notify_app = typer.Typer(
@@ -37,9 +23,8 @@ def subscribe(
     role: str | None = typer.Option(None, "--role", help="customer or downstream_maker"),
 ) -> None:
     """Tell PARTY (a customer or downstream maker) about vulnerabilities in PRODUCT."""
-    allowed(REFERENCE_WRITERS, "write")
     with errors():
-        rec = notifications.subscribe(deps(), actor(), product, party, versions, role)
+        rec = notifications.subscribe(deps(), signed_in(), product, party, versions, role)
     scope = ", ".join(rec.versions) or "all versions"
     typer.echo(f"{rec.party} ({rec.role}) receives notices about {rec.product} ({scope})")
 
@@ -49,9 +34,8 @@ def recipients(
     product: str | None = typer.Argument(None), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """Subscriptions of customers and downstream makers to products."""
-    allowed(REFERENCE_READERS)
     with errors():
-        items = notifications.recipients(deps(), product)
+        items = notifications.recipients(deps(), signed_in(), product)
     if as_json:
         print_json({"recipients": items})
         return
@@ -65,9 +49,8 @@ def recipients(
 @notify_app.command("plan")
 def plan(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Who must be told of CASE: recipient, channel, notice kind, obligations each would meet."""
-    case_allowed(case, CASE_READERS)
     with errors():
-        items = notifications.plan(deps(), case)
+        items = notifications.plan(deps(), signed_in(), case)
     if as_json:
         print_json({"case": case, "notices": [dataclasses.asdict(p) for p in items]})
         return
@@ -96,9 +79,8 @@ def send(
     recipient: str | None = typer.Option(None, "--recipient", help="One party id"),
 ) -> None:
     """Freeze and queue the notices of CASE; the worker sends them and records each in the ledger."""
-    case_allowed(case, CASE_WRITERS, "write")
     with errors():
-        items = notifications.send(deps(), actor(), case, kind, recipient)
+        items = notifications.send(deps(), signed_in(), case, kind, recipient)
     for q in items:
         if q.blocked:
             typer.echo(f"blocked  {q.kind:<10} {q.party}: {q.blocked}")
@@ -110,9 +92,8 @@ def send(
 @notify_app.command("list")
 def list_messages(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Notices queued for CASE, with when each was sent (content stays in the ledger)."""
-    case_allowed(case, CASE_READERS)
     with errors():
-        items = notifications.messages(deps(), case)
+        items = notifications.messages(deps(), signed_in(), case)
     rows = [
         {
             "kind": m.kind,

@@ -21,15 +21,13 @@ from vulndesk.entrypoints.cli.common import (
     deps,
     errors,
     print_json,
+    signed_in,
     table,
 )
 from vulndesk.rules.publication import Attachment, Result
 from vulndesk.services.access.rights import (
     ADMINS,
-    BLACKOUT_KEEPERS,
     CASE_READERS,
-    CASE_WRITERS,
-    DECIDERS,
     REFERENCE_READERS,
     REFERENCE_WRITERS,
 )
@@ -83,13 +81,12 @@ def check(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every Art. 9 check for a planned publication."""
-    case_allowed(case, CASE_READERS)
     with errors():
         files = [_attachment(a, False) for a in attachment] + [
             _attachment(a, True) for a in exploit
         ]
         req = publication.CheckRequest(case, kind, at, tuple(include), tuple(files), stated)
-        result = publication.check(deps(), actor(), req)
+        result = publication.check(deps(), signed_in(), req)
     rows = [
         {"id": c.id, "article": c.article, "result": c.result.value, "message": c.message}
         for c in result.checks
@@ -119,9 +116,8 @@ def decide(
     ),
 ) -> None:
     """Propose a decision that lifts a check; it takes effect when a second person approves it."""
-    case_allowed(case, DECIDERS, "write")
     with errors():
-        d = publication.decide(deps(), actor(), case, kind, subject, note)
+        d = publication.decide(deps(), signed_in(), case, kind, subject, note)
     typer.echo(
         f"recorded {d.kind.value} on {case.upper()} as decision {d.id}: awaiting a second "
         f"approver (vulndesk publication decision-approve {case.upper()} {d.id})"
@@ -131,9 +127,8 @@ def decide(
 @publication_app.command("decision-approve")
 def decision_approve(case: str, decision_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Approve a publication decision as its second (different) person."""
-    case_allowed(case, DECIDERS, "write")
     with errors():
-        d = publication.approve_decision(deps(), actor(), case, decision_id)
+        d = publication.approve_decision(deps(), signed_in(), case, decision_id)
     state = "in effect" if d.approved else "awaiting a second approver"
     typer.echo(f"decision {d.id} ({d.kind.value}): {state}; approvers: {', '.join(d.approvers)}")
 
@@ -141,9 +136,8 @@ def decision_approve(case: str, decision_id: int = typer.Argument(..., metavar="
 @publication_app.command("decisions")
 def decisions(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Publication decisions of a case, with their approvers."""
-    case_allowed(case, CASE_READERS)
     with errors():
-        found = publication.decisions(deps(), case)
+        found = publication.decisions(deps(), signed_in(), case)
     rows = [
         {
             "id": d.id,
@@ -181,10 +175,9 @@ def share(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Record undisclosed information given to a named recipient."""
-    case_allowed(case, CASE_WRITERS, "write")
     with errors():
         s = publication.record_share(
-            deps(), actor(), case, recipient, country, at=at, is_provider=provider, note=note
+            deps(), signed_in(), case, recipient, country, at=at, is_provider=provider, note=note
         )
     typer.echo(f"recorded share with {s.recipient} ({s.country})")
 
@@ -197,17 +190,15 @@ def blackout_add(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Add a major-event window during which nothing is published without MPS consent."""
-    allowed(BLACKOUT_KEEPERS, "write")
     with errors():
-        w = publication.add_blackout(deps(), actor(), name, start, end, note)
+        w = publication.add_blackout(deps(), signed_in(), name, start, end, note)
     typer.echo(f"blackout {w.name!r}: {w.start.isoformat()} to {w.end.isoformat()}")
 
 
 @blackout_app.command("list")
 def blackout_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    allowed(REFERENCE_READERS)
     with errors():
-        windows = publication.list_blackouts(deps())
+        windows = publication.list_blackouts(deps(), signed_in())
     if as_json:
         print_json(windows)
         return
@@ -322,9 +313,8 @@ def filing_export() -> None:
 @vendor_app.command("set")
 def vendor_set(case: str, vendor: str) -> None:
     """Name the vendor (a party) of a third_party case."""
-    case_allowed(case, CASE_WRITERS, "write")
     with errors():
-        thirdparty.track_vendor(deps(), actor(), case, vendor)
+        thirdparty.track_vendor(deps(), signed_in(), case, vendor)
     typer.echo(f"{case.upper()}: vendor {vendor}")
 
 
@@ -334,9 +324,8 @@ def vendor_notified(
     evidence: str = typer.Option(..., "--evidence"),
     at: str | None = typer.Option(None, "--at"),
 ) -> None:
-    case_allowed(case, CASE_WRITERS, "write")
     with errors():
-        t = thirdparty.vendor_notified(deps(), actor(), case, at, evidence)
+        t = thirdparty.vendor_notified(deps(), signed_in(), case, at, evidence)
     typer.echo(f"{t.case}: vendor notified {t.notified_at}")
 
 
@@ -346,9 +335,8 @@ def vendor_fixed(
     evidence: str = typer.Option(..., "--evidence"),
     at: str | None = typer.Option(None, "--at"),
 ) -> None:
-    case_allowed(case, CASE_WRITERS, "write")
     with errors():
-        t = thirdparty.vendor_fixed(deps(), actor(), case, at, evidence)
+        t = thirdparty.vendor_fixed(deps(), signed_in(), case, at, evidence)
     typer.echo(f"{t.case}: vendor fix {t.fixed_at}")
 
 

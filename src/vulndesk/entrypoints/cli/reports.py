@@ -383,8 +383,6 @@ def ledger_show(
     who = signed_in()
     with errors():
         entry, sees_case = access_ledger.entry(deps(), who, entry_id)
-        if sees_case:
-            entry = ledger.show_entry(deps(), actor(), entry_id)
     row = ledger.export_row(entry) | {
         "content": entry.entry.content if sees_case else None,
         "backdate_justification": (

@@ -73,7 +73,7 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
             "rule_sets": rules_in_force.rule_sets(deps, catalogue),
             "applicability": regimes.applicability(deps, catalogue),
         }
-    return {"blackouts": publication.list_blackouts(deps)}
+    return {"blackouts": publication.list_blackouts(deps, who.principal)}
 
 
 def _page(request: Request, who: Viewer, section: str, status: int = 200, **extra: Any) -> Response:
@@ -227,7 +227,7 @@ def add_blackout(
         zone = who.zone
         publication.add_blackout(
             who.deps,
-            who.actor(request),
+            who.principal,
             name,
             local_instant("start", start, zone),
             local_instant("end", end, zone),

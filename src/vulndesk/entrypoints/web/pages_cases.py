@@ -16,13 +16,13 @@ from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
+from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.cases import views as case_views
 from vulndesk.services.clocks import waivers
-from vulndesk.services.disclosure import ledger
 from vulndesk.services.intake import thread as case_intake
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.reports import approvals
@@ -151,7 +151,7 @@ def case_page(
         next_states=sorted(lifecycle.TRANSITIONS.get(case.state, frozenset())),
         thread=case_intake.thread(deps, who.actor(request), key),
         drafts=reports.list_drafts(deps, who.principal, key),
-        entries=ledger.list_entries(deps, key),
+        entries=access_ledger.entries(deps, who.principal, key),
         conflicts=approvals.case_conflicts(deps, who.principal, key),
         trail=list(reversed(trail)),
         may_write=who.principal.has(access.CASE_WRITERS),

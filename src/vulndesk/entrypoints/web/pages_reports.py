@@ -23,6 +23,7 @@ from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.exporters.reports.kinds import KINDS as REPORT_KINDS
 from vulndesk.exporters.reports.kinds import REGISTRY, fitting
+from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.cases import reference
@@ -184,7 +185,11 @@ def _draft_page(
         decisions=decisions,
         detail_fields=list(DETAIL_FIELDS),
         met_by=_met_by(who, record),
-        entries=[e for e in ledger.list_entries(deps, d.case) if e.entry.draft_ref == record.ref],
+        entries=[
+            e
+            for e in access_ledger.entries(deps, who.principal, d.case)
+            if e.entry.draft_ref == record.ref
+        ],
         formats=reports.FORMATS,
         may_approve=who.principal.has(APPROVERS),
         may_submit=who.principal.has(CASE_WRITERS),

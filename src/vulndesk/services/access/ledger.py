@@ -21,8 +21,9 @@ def case_exists(d: Deps, key: str) -> CaseKey:
     return case_key
 
 
-def entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
-    """The ledger entries `who` may list, of one case or of all, oldest first."""
+def entries(deps: Deps, principal: Principal, case: str | None) -> list[LedgerEntry]:
+    """The ledger entries the principal may list, of one case or of all, oldest first."""
+    d, who = deps, principal
     if case is not None:
         # Visibility before roles, so a hidden case answers like a missing one for everyone.
         if who.has(LEDGER_ALL) and not who.has(CASE_READERS):
@@ -39,8 +40,10 @@ def entries(d: Deps, who: Principal, case: str | None) -> list[LedgerEntry]:
     return found if keys is None else [e for e in found if e.entry.case in keys]
 
 
-def entry(d: Deps, who: Principal, entry_id: int) -> tuple[LedgerEntry, bool]:
-    """One entry and whether `who` may read its content (an audited read, by the caller)."""
+def entry(deps: Deps, principal: Principal, entry_id: int) -> tuple[LedgerEntry, bool]:
+    """One entry and whether the principal may read its content: with need-to-know on its
+    case the entry carries the exact content sent, and reading it is audited."""
+    d, who = deps, principal
     who.require(LEDGER_READERS)
     with d.uow() as uow:
         found = uow.ledger.get(entry_id)
@@ -48,4 +51,6 @@ def entry(d: Deps, who: Principal, entry_id: int) -> tuple[LedgerEntry, bool]:
     sees_case = who.has(CASE_READERS) and (keys is None or found.entry.case in keys)
     if not sees_case and not who.has(LEDGER_ALL):
         raise NotFound("ledger entry", str(entry_id))  # like a missing entry
+    if sees_case:
+        found = ledger.show_entry(d, who.acting(), entry_id)
     return found, sees_case

@@ -26,7 +26,7 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
+from vulndesk.domain.ids import CaseKey, PartyId, ProductId
 from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
@@ -34,6 +34,14 @@ from vulndesk.domain.policy import allowed_fields
 from vulndesk.exporters.reports.model import ReportContext, contact_of, to_json
 from vulndesk.exporters.reports.notices import Notice, NoticeKind, build_notice
 from vulndesk.exporters.reports.redaction import redact
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
+    CASE_READERS,
+    CASE_WRITERS,
+    REFERENCE_READERS,
+    REFERENCE_WRITERS,
+    Principal,
+)
 from vulndesk.services.background.ports import OutboxMessage
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
@@ -102,13 +110,15 @@ def parse_kind(value: str) -> NoticeKind:
 
 def subscribe(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     product: str,
     party: str,
     versions: Sequence[str] = (),
     role: str | None = None,
 ) -> ProductRecipient:
     """Tell `party` (a customer or downstream maker) about vulnerabilities in `product`."""
+    principal.require(REFERENCE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         prod = uow.products.get(ProductId(product))
@@ -135,7 +145,11 @@ def subscribe(
     return rec
 
 
-def recipients(deps: Deps, product: str | None = None) -> list[ProductRecipient]:
+def recipients(
+    deps: Deps, principal: Principal, product: str | None = None
+) -> list[ProductRecipient]:
+    """Subscriptions of customers and downstream makers to products."""
+    principal.require(REFERENCE_READERS)
     with deps.uow() as uow:
         return uow.notifications.recipients(ProductId(product) if product else None)
 
@@ -251,9 +265,10 @@ def _selected(uow: UnitOfWork, case: Case, kind: str | None, party: str | None) 
     return found
 
 
-def plan(deps: Deps, case: str) -> list[Planned]:
+def plan(deps: Deps, principal: Principal, case: str) -> list[Planned]:
     """Who would be told, how, what each notice would meet, and what blocks it."""
-    key = parse_case_key(case)
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.cases.get(key)
@@ -293,10 +308,16 @@ def plan(deps: Deps, case: str) -> list[Planned]:
 
 
 def send(
-    deps: Deps, actor: Acts, case: str, kind: str | None = None, recipient: str | None = None
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    kind: str | None = None,
+    recipient: str | None = None,
 ) -> list[Queued]:
     """Freeze and queue the notices; blocked recipients are reported, the others queued."""
-    key = parse_case_key(case)
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.cases.get(key)
@@ -365,9 +386,12 @@ def _queue(
     return Queued(t.kind.value, t.party.id, channel.kind.value, dkey, new)
 
 
-def messages(deps: Deps, case: str) -> list[NoticeMessage]:
+def messages(deps: Deps, principal: Principal, case: str) -> list[NoticeMessage]:
+    """The notices queued for a case the principal may see."""
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
     with deps.uow() as uow:
-        return uow.notifications.messages(parse_case_key(case))
+        return uow.notifications.messages(key)
 
 
 def deliver_notice(

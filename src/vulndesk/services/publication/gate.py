@@ -31,7 +31,16 @@ from vulndesk.rules.publication import (
     Share,
     check_publication,
 )
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
+    BLACKOUT_KEEPERS,
+    CASE_READERS,
+    CASE_WRITERS,
+    DECIDERS,
+    REFERENCE_READERS,
+    Principal,
+)
+from vulndesk.services.context import Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
 from vulndesk.services.ports import UnitOfWork
 
@@ -115,8 +124,11 @@ def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> P
     )
 
 
-def check(deps: Deps, actor: Acts, req: CheckRequest) -> GateResult:
+def check(deps: Deps, principal: Principal, req: CheckRequest) -> GateResult:
     """Run the gate; the check reads sensitive fields to judge them, so it is audited."""
+    access.check_case(deps, principal, req.case)
+    principal.require(CASE_READERS)
+    actor = principal.acting()
     now = deps.clock.now()
     at = now if req.at is None else values.instant("at", req.at)
     with deps.uow() as uow:
@@ -139,12 +151,14 @@ def check(deps: Deps, actor: Acts, req: CheckRequest) -> GateResult:
 
 def add_blackout(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     name: str,
     start: str | dt.datetime,
     end: str | dt.datetime,
     note: str = "",
 ) -> Blackout:
+    principal.require(BLACKOUT_KEEPERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     window = Blackout(
         values.text("name", name),
@@ -163,16 +177,22 @@ def add_blackout(
     return window
 
 
-def list_blackouts(deps: Deps) -> list[Blackout]:
+def list_blackouts(deps: Deps, principal: Principal) -> list[Blackout]:
+    principal.require(REFERENCE_READERS)
     with deps.uow() as uow:
         return uow.publication.blackouts()
 
 
-def decide(deps: Deps, actor: Acts, case: str, kind: str, subject: str, note: str) -> Decision:
+def decide(
+    deps: Deps, principal: Principal, case: str, kind: str, subject: str, note: str
+) -> Decision:
     """Propose a decision that lifts a check (early publication, MPS consent, an exception).
 
     `actor` is its first approver; it takes effect once a second person approves it.
     """
+    access.check_case(deps, principal, case)
+    principal.require(DECIDERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     decision = Decision(
         DecisionKind.parse("kind", kind),
@@ -203,8 +223,11 @@ def decide(deps: Deps, actor: Acts, case: str, kind: str, subject: str, note: st
     return saved
 
 
-def approve_decision(deps: Deps, actor: Acts, case: str, decision_id: int) -> Decision:
+def approve_decision(deps: Deps, principal: Principal, case: str, decision_id: int) -> Decision:
     """A second (third...) different person approves a publication decision."""
+    access.check_case(deps, principal, case)
+    principal.require(DECIDERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         disclosure_guard.require_approver(uow, actor)
@@ -232,14 +255,16 @@ def approve_decision(deps: Deps, actor: Acts, case: str, decision_id: int) -> De
         return uow.publication.decision(key, decision_id)
 
 
-def decisions(deps: Deps, case: str) -> list[Decision]:
+def decisions(deps: Deps, principal: Principal, case: str) -> list[Decision]:
+    access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
     with deps.uow() as uow:
         return uow.publication.decisions(uow.cases.get(parse_case_key(case)).key)
 
 
 def record_share(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     case: str,
     recipient: str,
     country: str,
@@ -249,6 +274,9 @@ def record_share(
     note: str = "",
 ) -> Share:
     """Record that undisclosed information went to a named recipient (Art. 9(7) looks at these)."""
+    access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     share = Share(
         values.text("recipient", recipient),

@@ -13,6 +13,8 @@ from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
 from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.rules.publication import Share
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
@@ -28,8 +30,11 @@ def _instant(field: str, at: str | dt.datetime | None, now: dt.datetime) -> dt.d
     return when
 
 
-def track_vendor(deps: Deps, actor: Acts, case: str, vendor: str) -> VendorTracking:
+def track_vendor(deps: Deps, principal: Principal, case: str, vendor: str) -> VendorTracking:
     """Name the vendor of a third-party case; the case must carry the third_party role."""
+    access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.cases.get(parse_case_key(case))
@@ -56,9 +61,12 @@ def track_vendor(deps: Deps, actor: Acts, case: str, vendor: str) -> VendorTrack
 
 
 def vendor_notified(
-    deps: Deps, actor: Acts, case: str, at: str | dt.datetime | None, evidence: str
+    deps: Deps, principal: Principal, case: str, at: str | dt.datetime | None, evidence: str
 ) -> VendorTracking:
     """The vendor was told: a share with the provider, which Art. 9(7) allows in any country."""
+    access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     when = _instant("at", at, now)
     with deps.uow() as uow:
@@ -86,9 +94,12 @@ def vendor_notified(
 
 
 def vendor_fixed(
-    deps: Deps, actor: Acts, case: str, at: str | dt.datetime | None, evidence: str
+    deps: Deps, principal: Principal, case: str, at: str | dt.datetime | None, evidence: str
 ) -> VendorTracking:
     """The vendor shipped a fix: kept on the tracking and as the case's fix_available fact."""
+    access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    actor = principal.acting()
     now = deps.clock.now()
     when = _instant("at", at, now)
     if not evidence.strip():
@@ -123,7 +134,9 @@ def vendor_fixed(
     return updated
 
 
-def vendor_status(deps: Deps, case: str) -> VendorTracking | None:
+def vendor_status(deps: Deps, principal: Principal, case: str) -> VendorTracking | None:
+    access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
     with deps.uow() as uow:
         return uow.publication.vendor(parse_case_key(case))
 
