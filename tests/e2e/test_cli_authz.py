@@ -386,13 +386,20 @@ ROWS: list[Row] = [
         refusals=(AGAIN,),
     ),
     # -- exposure (routes_exposure)
-    Row("report exposure", ("--format", "csv"), EXPOSURE_READERS, "GET /api/v1/exposure"),
+    # The exposure view lists every case's government disclosures by key (never their text).
+    Row(
+        "report exposure",
+        ("--out", "{dir}/exposure.json"),
+        EXPOSURE_READERS,
+        "GET /api/v1/exposure",
+        sees=frozenset({"auditor"}),
+    ),
     Row(
         "report exposure-verify",
-        ("{dir}/no-such-report.json",),
+        ("{dir}/exposure.json",),  # written by the row above
         EXPOSURE_READERS,
         "POST /api/v1/exposure/verify",
-        refusals=("is not an exposure report",),
+        sees=frozenset({"auditor"}),
     ),
     # -- headquarters oversight (routes_ledger)
     Row("oversight", ("--json",), OVERSIGHT, "GET /api/v1/oversight/submissions"),

@@ -106,8 +106,8 @@ def set_incident_grade(
     deps: Deps, principal: access.Principal, key: str, grade: str, source: str
 ) -> Case:
     """Record or clear ("") a case's incident grade; the case's clocks are recomputed."""
+    case_key = access.check_case(deps, principal, key)  # a hidden case is a missing one
     principal.require(access.CASE_WRITERS, "write")
-    case_key = access.check_case(deps, principal, key)
     value = regimes.incident_grade("incident_grade", grade) if grade.strip() else None
     now = deps.clock.now()
     with deps.uow() as uow:

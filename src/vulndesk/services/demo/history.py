@@ -113,9 +113,9 @@ def load(deps: Deps) -> int:
 
 def _notice(deps: Deps, notice: Notice) -> None:
     key = _case_by_title(deps, notice.title)
-    # The people who decide and tell must be on the case (need-to-know).
+    # The two who decide, one of whom tells, must be on the case (need-to-know).
     staff = access.person("demo-loader", {"admin"}, source="demo")
-    for name in (DRAFTER, *APPROVERS):
+    for name in APPROVERS:
         access.set_member(deps, staff, key, name, True)
     for kind, fields, reason in notice.decisions:
         decision = approvals.record_decision(
@@ -124,7 +124,7 @@ def _notice(deps: Deps, notice: Notice) -> None:
         approvals.approve_decision(deps, _as(deps, APPROVERS[1]), decision.id)
     ledger.record_disclosure(
         deps,
-        _as(deps, DRAFTER),
+        _as(deps, APPROVERS[0]),
         key,
         notice.recipient,
         notice.kind,
