@@ -40,7 +40,6 @@ DRAFT = "/reports/{case}/nvdb/nvdb/v1"
 REFUSED = re.compile(r"your roles do not allow|may not perform it")
 # (form, body, roles the form allows on a case they see); {case} is own, foreign or missing.
 CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
-    ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
     (
         "/cases/{case}/facts",
         {"fact": "verified", "evidence": "lab", "at": "", "zone": "UTC", "correct": "1"},
@@ -57,6 +56,7 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (DRAFT + "/decisions", {"kind": "exception", "reason": "why", "fields": "summary"}, APPROVERS),
     (DRAFT + "/decisions/999999/approve", {}, APPROVERS),
     (DRAFT + "/submission", {"at": "2026-01-01T00:00", "receipt": "NVDB-1"}, WRITERS),
+    ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
 ]
 # Forms of no case: (form, body, roles allowed). Bodies are refused as input for the allowed,
 # so the matrix changes no account or reference data.
