@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal, container
@@ -42,14 +42,10 @@ def exposure_report(
     c = container(request)
     report = exposure.build(d, who, exposure.parse_period(start, end, unit), c.rule_sets)
     data = exposure.as_json(report)
-    if format == "csv":
-        return Response(exposure_export.csv_text(data), media_type="text/csv; charset=utf-8")
-    if format == "html":
-        return HTMLResponse(exposure_export.html(data))
-    if format == "pdf":
-        pdf = c.pdf_renderer.render(exposure_export.html(data))
-        return Response(pdf, media_type="application/pdf")
-    return JSONResponse(data)
+    if format == "json":
+        return JSONResponse(data)
+    body = exposure_export.render(data, format, c.pdf_renderer.render)
+    return Response(body, media_type=exposure_export.MEDIA_TYPES[format])
 
 
 @router.post("/exposure/verify", response_model=VerificationOut)

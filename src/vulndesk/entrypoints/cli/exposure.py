@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import container, deps, errors, fail, signed_in
 from vulndesk.exporters.reports import exposure as exposure_export
 from vulndesk.services.disclosure import exposure
-
-FORMATS = ("json", "csv", "html", "pdf")
 
 
 def register(report_app: typer.Typer) -> None:
@@ -31,22 +28,15 @@ def exposure_report(
     """What each government was told while no fix was out, inequalities and late filings."""
     who = signed_in()
     with errors():
-        if fmt not in FORMATS:
-            raise InvalidInput("format", f"{fmt!r} is not a format", ", ".join(FORMATS))
+        if fmt not in exposure_export.FORMATS:
+            formats = ", ".join(exposure_export.FORMATS)
+            raise InvalidInput("format", f"{fmt!r} is not a format", formats)
         if fmt == "pdf" and out is None:
             raise InvalidInput("out", "a PDF needs a file", "--out FILE.pdf")
         period = exposure.parse_period(start, end, unit)
         c = container()
         report = exposure.build(deps(), who, period, c.rule_sets)
-        data = exposure.as_json(report)
-        if fmt == "json":
-            body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
-        elif fmt == "csv":
-            body = exposure_export.csv_text(data).encode()
-        elif fmt == "html":
-            body = exposure_export.html(data).encode()
-        else:
-            body = c.pdf_renderer.render(exposure_export.html(data))
+        body = exposure_export.render(exposure.as_json(report), fmt, c.pdf_renderer.render)
     if out is not None:
         out.write_bytes(body)
         typer.echo(f"written: {out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web.pages_reports import not_found
@@ -18,7 +18,6 @@ from vulndesk.services.disclosure import exposure
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=40)]
-FORMATS = {"json", "csv", "html", "pdf"}
 
 
 @router.get("/oversight/exposure")
@@ -59,22 +58,14 @@ def exposure_download(
     fmt: Annotated[str, Query(alias="format", max_length=8)] = "pdf",
 ) -> Response:
     """The board report as a file, in the format asked for."""
-    if not who.principal.has(EXPOSURE_READERS) or fmt not in FORMATS:
+    if not who.principal.has(EXPOSURE_READERS) or fmt not in exposure_export.FORMATS:
         return not_found(request)
     period = exposure.parse_period(start or None, end or None, unit or None)
     data = exposure.as_json(
         exposure.build(who.deps, who.principal, period, who.container.rule_sets)
     )
+    body = exposure_export.render(data, fmt, who.container.pdf_renderer.render)
     name = f'attachment; filename="vulndesk-exposure.{fmt}"'
-    if fmt == "json":
-        return JSONResponse(data, headers={"Content-Disposition": name})
-    if fmt == "csv":
-        body = exposure_export.csv_text(data)
-        return Response(
-            body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": name}
-        )
-    html = exposure_export.html(data)
-    if fmt == "html":
-        return HTMLResponse(html, headers={"Content-Disposition": name})
-    pdf = who.container.pdf_renderer.render(html)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": name})
+    return Response(
+        body, media_type=exposure_export.MEDIA_TYPES[fmt], headers={"Content-Disposition": name}
+    )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -227,3 +228,23 @@ def csv_text(report: Mapping[str, Any]) -> str:
             ]
         )  # fmt: skip
     return buf.getvalue()
+
+
+FORMATS = ("json", "csv", "html", "pdf")
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+def render(report: Mapping[str, Any], fmt: str, pdf: Callable[[str], bytes]) -> bytes:
+    """The report in `fmt` (one of FORMATS); `pdf` turns the standalone HTML into a PDF."""
+    if fmt == "json":
+        return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
+    if fmt == "csv":
+        return csv_text(report).encode()
+    if fmt == "html":
+        return html(report).encode()
+    return pdf(html(report))

@@ -192,7 +192,8 @@ def ledger_digest(entries: Sequence[LedgerEntry]) -> str:
     return h.hexdigest()
 
 
-def _ends(uow: UnitOfWork, cases: set[str]) -> dict[str, CaseEnds]:
+def case_ends(uow: UnitOfWork, cases: set[str]) -> dict[str, CaseEnds]:
+    """When each case's users got a fix and when it became public."""
     out = {}
     for key in cases:
         instants = uow.cases.get(CaseKey(key)).instants
@@ -260,7 +261,7 @@ def build(
         ]
         known = {p.id: p for p in uow.parties.list()}
         told = [disclosure_of(uow, e, known) for e in entries]
-        windows = exposures(told, _ends(uow, {d.case for d in told}), now)
+        windows = exposures(told, case_ends(uow, {d.case for d in told}), now)
         gov = [e for e in windows if e.disclosure.government]
         customers = [e for e in windows if e.disclosure.customer]
         report = ExposureReport(

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.exposure import CaseEnds, exposures, inequalities
-from vulndesk.domain.facts import FactKind
+from vulndesk.domain.exposure import exposures, inequalities
 from vulndesk.domain.ids import CaseKey, PartyId
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.services.context import Acts, Deps
-from vulndesk.services.disclosure.exposure import disclosure_of
+from vulndesk.services.disclosure.exposure import case_ends, disclosure_of
 from vulndesk.services.ports import UnitOfWork
 
 SECRET_TO_GOVERNMENT = "secret-to-government"  # noqa: S105 - an event name
@@ -51,12 +50,7 @@ def sweep(deps: Deps, actor: Acts, threshold: dt.timedelta = DEFAULT_THRESHOLD) 
     added = 0
     with deps.uow() as uow:
         told = [disclosure_of(uow, e) for e in uow.ledger.list(government_only=True)]
-        ends = {}
-        for key in {d.case for d in told}:
-            instants = uow.cases.get(CaseKey(key)).instants
-            ends[key] = CaseEnds(
-                instants.get(FactKind.FIX_AVAILABLE), instants.get(FactKind.PUBLISHED)
-            )
+        ends = case_ends(uow, {d.case for d in told})
         for e in exposures(told, ends, now):
             ref = f"ledger:{e.disclosure.entry}"
             if not e.open or e.window <= threshold:
