@@ -80,7 +80,12 @@ class Server:
     base: str
     cli: Cli
     proc: subprocess.Popen[str]
+    log: Path
     totp: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=SHUTDOWN)
 
     def code(self, user: str) -> str:
         return fresh_code(self.totp[user])
@@ -118,13 +123,17 @@ def start_server(home: Path, *, demo: bool = True, env: dict[str, str] | None = 
     # The tests' own command-line acts (case show, member add, rule options) are an admin's.
     cli = cli.sign_in("cli-tester", "admin")
     port = free_port()
-    proc = subprocess.Popen(
-        [str(VULNDESK), "serve", "--port", str(port)],
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # The server's output goes to a file: a pipe nobody reads fills up after some hundred
+    # requests' access lines, and the server then blocks writing its log.
+    log = home / "serve.log"
+    with log.open("a") as out:
+        proc = subprocess.Popen(
+            [str(VULNDESK), "serve", "--port", str(port)],
+            env=cli.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP
     while True:
@@ -136,15 +145,14 @@ def start_server(home: Path, *, demo: bool = True, env: dict[str, str] | None = 
                 proc.kill()
                 raise
             time.sleep(0.2)
-    return Server(base, cli, proc)
+    return Server(base, cli, proc, log)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(tmp_path_factory.mktemp("console"))
     yield srv
-    srv.proc.terminate()
-    srv.proc.communicate(timeout=SHUTDOWN)
+    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -50,8 +50,7 @@ def provider(
     env = {"VULNDESK_GNUPGHOME": str(signing_key[0]), "VULNDESK_CSAF_KEY": signing_key[1]}
     srv = start_server(tmp_path_factory.mktemp("advisory-console"), env=env)
     yield srv
-    srv.proc.terminate()
-    srv.proc.communicate(timeout=20)
+    srv.stop()
 
 
 def _cross_border_decision(provider: Server) -> None:
