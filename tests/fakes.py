@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self, cast
 
-from vulndesk.domain.accounts import User
+from vulndesk.domain.accounts import SsoLink, User
 from vulndesk.domain.audit import GENESIS, AuditEvent, ChainedEvent, chain_hash
 from vulndesk.domain.cases import Case
 from vulndesk.domain.clocks import CaseObligation
@@ -131,6 +131,7 @@ class State:
     settings: dict[str, OrgSetting] = field(default_factory=dict)
     calendar: dict[tuple[str, dt.date], CalendarOverride] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    sso_links: list[SsoLink] = field(default_factory=list)
     reference_version: int = 0
 
     def snapshot(self) -> State:
@@ -572,6 +573,19 @@ class FakeAccountRepository:
 
     def delete_sessions_of(self, user: str) -> None:
         return None
+
+    def sso_link(self, issuer: str, subject: str) -> SsoLink | None:
+        return next(
+            (k for k in self.s.sso_links if (k.issuer, k.subject) == (issuer, subject)), None
+        )
+
+    def sso_links_of(self, user: str) -> list[SsoLink]:
+        return [k for k in self.s.sso_links if k.user == user]
+
+    def add_sso_link(self, link: SsoLink) -> None:
+        if self.sso_link(link.issuer, link.subject) is not None:
+            raise Conflict("this subject is linked already")
+        self.s.sso_links.append(link)
 
     def move_credentials_epoch(self, user: str) -> None:
         u = self.get_user(user)

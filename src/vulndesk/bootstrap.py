@@ -19,6 +19,9 @@ from sqlalchemy import Engine
 
 from vulndesk.adapters.clock import SystemClock
 from vulndesk.adapters.crypto import FieldCipher, load_or_create_keyring
+from vulndesk.adapters.crypto import (
+    KeyringError as KeyringError,
+)  # for cookies sealed with the cipher
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
 from vulndesk.adapters.delivery.mail import (
     SmtpSettings,

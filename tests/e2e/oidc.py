@@ -32,9 +32,12 @@ class Idp:
     issuer: str
     process: subprocess.Popen[str]
 
-    def next_user(self, user: str, groups: list[str], amr: list[str] | None = None) -> None:
-        """Whoever signs in at the provider next, with these groups and methods (amr)."""
-        body = {"id": user, "groups": groups, "amr": amr or ["pwd"]}
+    def next_user(
+        self, user: str, groups: list[str], amr: list[str] | None = None, username: str = ""
+    ) -> None:
+        """Whoever signs in at the provider next (`user` is the subject), with these groups,
+        methods (amr) and a preferred_username other than the subject when given."""
+        body = {"id": user, "groups": groups, "amr": amr or ["pwd"], "username": username}
         httpx.post(self.issuer + "/test/next-user", json=body, timeout=10).raise_for_status()
 
     def authorize(self, url: str) -> str:

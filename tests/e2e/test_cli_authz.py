@@ -94,6 +94,8 @@ OPERATOR = {
     "restore": "loads a backup into a new, empty database",
     "user add": "account administration: the first administrator is made this way",
     "user list": "account administration (no API)",
+    "user show": "account administration (no API)",
+    "user link-subject": "account administration (no API)",
     "user set-password": "account administration (no API)",
     "user totp-enroll": "account administration (no API)",
     "user grant": "account administration (no API)",

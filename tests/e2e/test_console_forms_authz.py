@@ -83,8 +83,8 @@ COVERED_BY_OWN_TEST = {
     "/cases/{key}/advisory/approvals": "test_console_advisories",
     "/cases/{key}/advisory/publication": "test_console_advisories",
 }
-# Forms without a role check: signing in and out.
-NO_ROLE_CHECK = {"/login", "/logout"}
+# Forms without a role check: signing in (the one-time code after a provider, test_oidc_totp) and out.
+NO_ROLE_CHECK = {"/login", "/logout", "/login/oidc/totp"}
 
 
 def _secret(cookie: dict[str, str]) -> str:

@@ -2,7 +2,8 @@
 // Environment: OIDC_PORT (0 = any free port), OIDC_REDIRECT_URI, OIDC_CLIENT_ID,
 // OIDC_CLIENT_SECRET, OIDC_JWK (a private JWK, JSON; a fresh RSA key when unset).
 // It prints "listening <port>" once it serves. Test controls (loopback only):
-//   POST /test/next-user {"id", "groups", "amr"}  whoever signs in next, and how.
+//   POST /test/next-user {"id", "groups", "amr", "username"}  whoever signs in next, and
+//   how; `id` is the subject (sub), `username` the preferred_username (default: the id).
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -40,7 +41,7 @@ function configuration() {
       accountId: id,
       claims: async () => ({
         sub: id,
-        preferred_username: id,
+        preferred_username: (users[id] || {}).username || id,
         name: id,
         email: `${id}@example.org`,
         groups: (users[id] || {}).groups || [],

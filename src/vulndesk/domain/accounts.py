@@ -51,3 +51,13 @@ class ApiToken:
     revoked_at: dt.datetime | None = None
     credentials_epoch: int = 0  # the account's epoch when the token was issued
     with_totp: bool = False  # whether a one-time code was checked when it was issued
+
+
+@dataclass(frozen=True, slots=True)
+class SsoLink:
+    """An identity provider's subject (issuer, `sub`) bound to one account at first sign-in."""
+
+    issuer: str
+    subject: str
+    user: str
+    linked_at: dt.datetime

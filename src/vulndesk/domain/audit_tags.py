@@ -23,6 +23,7 @@ class AuditTag(StrEnum):
     ACCOUNT_TOKEN_CREATED = "account:token:created"
     ACCOUNT_TOKEN_REVOKED = "account:token:revoked"
     ACCOUNT_PREFERENCES_CHANGED = "account:preferences:changed"
+    ACCOUNT_SUBJECT_LINKED = "account:subject:linked"
     API_IDEMPOTENCY_PURGED = "api:idempotency:purged"
     # cases and their facts, members, details
     CASE_OPENED = "case:case:opened"

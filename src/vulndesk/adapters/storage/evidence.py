@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
+from vulndesk.adapters.storage.tables.accounts import sso_subjects
 from vulndesk.adapters.storage.tables.advisories import advisory_approvals, advisory_revisions
 from vulndesk.adapters.storage.tables.background import escalations
 from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
@@ -158,6 +159,8 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "csaf_version",
     ),
     advisory_approvals: ("revision_id", "actor", "unit_id", "at"),
+    # Which provider subject opens which account: who could sign in as whom, and since when.
+    sso_subjects: ("issuer", "subject", "user_name", "linked_at"),
 }
 
 # Columns of evidence tables left out of the digest, and why.

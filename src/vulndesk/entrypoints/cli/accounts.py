@@ -16,7 +16,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.services.access import rights as access
-from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import preferences, subjects
 from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.accounts import users as accounts
 
@@ -81,6 +81,52 @@ def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     cols = ["name", "display_name", "email", "unit", "roles", "totp", "disabled"]
     table("Users", cols, [[r[c] for c in cols] for r in rows])
+
+
+@user_app.command("show")
+def user_show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One account: roles, unit, TOTP, state and the provider subjects that open it."""
+    with errors():
+        user = accounts.get_user(deps(), name)
+        links = subjects.links_of(deps(), name)
+    shown = {
+        "name": user.name,
+        "display_name": user.display_name,
+        "email": user.email,
+        "unit": user.unit,
+        "roles": sorted(user.roles),
+        "password": user.password_hash is not None,
+        "totp": user.totp_secret is not None,
+        "disabled": user.disabled,
+        "subjects": [
+            {"issuer": k.issuer, "subject": k.subject, "linked_at": k.linked_at.isoformat()}
+            for k in links
+        ],
+    }
+    if as_json:
+        print_json(shown)
+        return
+    for key in ("name", "display_name", "email", "unit", "roles", "password", "totp", "disabled"):
+        typer.echo(f"{key}: {shown[key]}")
+    table(
+        "Identity provider subjects",
+        ["issuer", "subject", "linked_at"],
+        [(k.issuer, k.subject, k.linked_at.isoformat()) for k in links],
+    )
+
+
+@user_app.command("link-subject")
+def user_link_subject(
+    name: str,
+    subject: str = typer.Option(..., "--subject", help="The provider's `sub` for this person"),
+    issuer: str = typer.Option("", "--issuer", help="Default: VULNDESK_OIDC_ISSUER"),
+) -> None:
+    """Let a provider subject sign in as NAME (an account a provider user name collides with)."""
+    with errors():
+        policy = container().settings.oidc
+        chosen = issuer or (policy.issuer if policy is not None else "")
+        made = subjects.link(deps(), operator(), name, chosen, subject)
+    typer.echo(f"{made.user}: linked to {made.subject} at {made.issuer}")
 
 
 @user_app.command("set-password")

@@ -22,6 +22,7 @@ from vulndesk.entrypoints.web.pages_reports import local_instant, not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access.rights import ADMINS
+from vulndesk.services.accounts import subjects
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import reference, regimes
@@ -46,6 +47,7 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
     if section == "users":
         return {
             "users": accounts.list_users(deps),
+            "subjects": subjects.all_links(deps),
             "roles": [r.value for r in AccountRole],
             "units": reference.list_units(deps),
         }

@@ -32,7 +32,7 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(
-    request: Request, status: int = 200, next: str = "/", error: str | None = None
+    request: Request, status: int = 200, next: str = "/", error: str | None = None, taken: str = ""
 ) -> Response:
     """The sign-in page: the password form unless local accounts are off, the provider's button."""
     settings = container_of(request).settings
@@ -44,6 +44,7 @@ def login_page(
         error=error,
         sso_name=settings.oidc.name if settings.oidc else None,
         local_login=settings.local_login,
+        taken=taken,
     )
 
 

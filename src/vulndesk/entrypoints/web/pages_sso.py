@@ -7,20 +7,25 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from vulndesk.bootstrap import Container
+from vulndesk.bootstrap import Container, KeyringError
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.web.pages_core import login_page, safe_next
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import SESSION_COOKIE, container_of
-from vulndesk.services.accounts import sso
-from vulndesk.services.accounts.signin import ABSOLUTE
+from vulndesk.services.accounts import sso, sso_totp
+from vulndesk.services.accounts.signin import ABSOLUTE, Issued
 
 router = APIRouter(include_in_schema=False)
 PENDING_COOKIE = "vd_oidc"
+# The sign-in that still owes a one-time code: encrypted (it may carry a TOTP secret being
+# enrolled) and sent back only to the code form, same-site.
+TOTP_COOKIE = "vd_oidc_totp"
+_TOTP_CONTEXT = "oidc:second-step"
 
 
 def _key(container: Container) -> bytes:
@@ -77,6 +82,55 @@ def start(request: Request, next: str = "/") -> Response:
     return response
 
 
+def _seal_step(container: Container, step: sso.SecondStep, next_path: str) -> str:
+    body = json.dumps([step.user, step.enrol or "", step.started_at.isoformat(), next_path])
+    blob = container.cipher.encrypt_text(body, _TOTP_CONTEXT)
+    return base64.urlsafe_b64encode(blob).decode()
+
+
+def _unseal_step(container: Container, value: str | None) -> tuple[sso.SecondStep, str] | None:
+    try:
+        body = container.cipher.decrypt_text(base64.urlsafe_b64decode(value or ""), _TOTP_CONTEXT)
+        user, enrol, started, next_path = json.loads(body)
+    except (ValueError, TypeError, KeyringError):  # not sealed by this server, or malformed
+        return None
+    return sso.SecondStep(user, dt.datetime.fromisoformat(started), enrol or None), next_path
+
+
+def _totp_page(
+    request: Request, step: sso.SecondStep, status: int = 200, error: bool = False
+) -> Response:
+    return render(
+        request,
+        "console/sso_totp.html",
+        status=status,
+        user=step.user,
+        enrol=step.enrol or "",
+        otpauth=sso_totp.enrolment_uri(step),
+        error=error,
+    )
+
+
+def _signed_in(request: Request, issued: Issued, target: str) -> Response:
+    """The session cookie, and the way on as a same-site page: the session cookie is
+    SameSite=strict, so a redirect that still counts as the provider's cross-site navigation
+    would arrive without it."""
+    container = container_of(request)
+    response = render(request, "console/sso_done.html", target=safe_next(target))
+    response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
+    response.delete_cookie(TOTP_COOKIE, path="/login/oidc")
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.secret,
+        httponly=True,
+        secure=container.settings.cookie_secure,
+        samesite="strict",
+        max_age=int(ABSOLUTE.total_seconds()),
+        path="/",
+    )
+    return response
+
+
 @router.get("/login/oidc/callback")
 def callback(request: Request, state: str = "", code: str = "") -> Response:
     """Finish the sign-in; the new session is the same kind a password sign-in makes."""
@@ -93,22 +147,42 @@ def callback(request: Request, state: str = "", code: str = "") -> Response:
         issued = sso.complete(
             container.deps(), policy, provider, pending, (state[:200], code[:2000]), f"web:{host}"
         )
+    except sso.NameTaken as exc:
+        response = login_page(request, 409, "/", "sso_name_taken", taken=exc.name)
+        response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
+        return response
     except (VulndeskError, OSError):
         response = login_page(request, 401, "/", "sso_failed")
         response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
         return response
-    # The session cookie is SameSite=strict, so the way on is a same-site page, not a redirect
-    # that still counts as the provider's cross-site navigation.
-    target = safe_next(pending.next if pending else "/")
-    response = render(request, "console/sso_done.html", target=target)
-    response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.secret,
-        httponly=True,
-        secure=container.settings.cookie_secure,
-        samesite="strict",
-        max_age=int(ABSOLUTE.total_seconds()),
-        path="/",
-    )
-    return response
+    target = pending.next if pending else "/"
+    if isinstance(issued, sso.SecondStep):  # vulndesk's one-time code is still owed
+        response = _totp_page(request, issued)
+        response.delete_cookie(PENDING_COOKIE, path="/login/oidc")
+        response.set_cookie(
+            TOTP_COOKIE,
+            _seal_step(container, issued, target),
+            httponly=True,
+            secure=container.settings.cookie_secure,
+            samesite="strict",
+            max_age=int(sso.PENDING.total_seconds()),
+            path="/login/oidc",
+        )
+        return response
+    return _signed_in(request, issued, target)
+
+
+@router.post("/login/oidc/totp")
+def second_step(request: Request, totp: Annotated[str, Form(max_length=12)] = "") -> Response:
+    """The one-time code after a provider sign-in (or the first code of a device enrolled now)."""
+    container = container_of(request)
+    found = _unseal_step(container, request.cookies.get(TOTP_COOKIE))
+    if found is None:
+        return login_page(request, 401, "/", "sso_failed")
+    step, target = found
+    host = request.client.host if request.client else "unknown"
+    try:
+        issued = sso_totp.finish(container.deps(), step, totp, f"web:{host}")
+    except VulndeskError:
+        return _totp_page(request, step, 401, error=True)
+    return _signed_in(request, issued, target)

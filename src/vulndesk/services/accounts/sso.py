@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from vulndesk.domain.accounts import Session, User
+import pyotp
+
+from vulndesk.domain.accounts import Session, SsoLink, User
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.services.accounts.signin import ABSOLUTE, AuthFailed, Issued, digest
@@ -149,6 +151,30 @@ def _refuse(deps: Deps, source: str, who: str, reason: str) -> AuthFailed:
     return AuthFailed("the identity provider's sign-in was not accepted")
 
 
+class NameTaken(AuthFailed):
+    """The provider's user name is an account of its own that no provider subject opens."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"the account name {name!r} is taken by an account not linked to this identity "
+            "provider; an administrator links it (vulndesk user link-subject) or renames it"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStep:
+    """A provider sign-in that still owes vulndesk's one-time code (TOTP) before a session.
+
+    `enrol` is a fresh TOTP secret when the account has none yet: shown once, stored only when
+    a code made with it is accepted.
+    """
+
+    user: str
+    started_at: dt.datetime
+    enrol: str | None = field(default=None, repr=False)
+
+
 def complete(
     deps: Deps,
     policy: SsoPolicy,
@@ -156,11 +182,15 @@ def complete(
     pending: Pending | None,
     returned: tuple[str, str],
     source: str,
-) -> Issued:
+) -> Issued | SecondStep:
     """Finish a sign-in: state checked, code redeemed, account made or updated, session issued.
 
-    `returned` is the (state, code) of the callback. Roles are derived afresh each time, so a
-    group removed at the provider removes the role now; an unmapped account has no role.
+    `returned` is the (state, code) of the callback. The provider's subject (issuer, `sub`)
+    names the account: linked at the first sign-in, looked up at every later one, so a renamed
+    or reused provider user name opens nothing. Roles are derived afresh each time, so a group
+    removed at the provider removes the role now; an unmapped account has no role. When the
+    account needs TOTP and the provider's MFA is not accepted, no session is issued yet: the
+    answer is a `SecondStep` for `sso_totp.finish`.
     """
     now = deps.clock.now()
     state, code = returned
@@ -172,13 +202,17 @@ def complete(
         claims = provider.redeem(code, pending, now)
     except AuthFailed:
         raise _refuse(deps, source, "(oidc)", "id-token") from None
-    name = account_name(claims)
+    issuer, subject = str(claims.get("iss") or policy.issuer), str(claims.get("sub", ""))
     used = "oidc-nonce:" + digest(pending.nonce)
     with deps.uow() as uow:
+        link = uow.accounts.sso_link(issuer, subject) if subject else None
+        name = link.user if link is not None else account_name(claims)
         roles, unit = derive(with_stored(uow, policy), claims)
         found = uow.accounts.find_user(name)
         user = _account(found, name, claims, roles, unit, now)
-        reason = _refusal(uow, policy, claims, found, user, used, now)
+        reason = "no-subject" if not subject else _refusal(uow, found, user, used, now)
+        if not reason and link is None and found is not None:
+            reason = "name-taken"  # never linked silently: it may be someone else's account
         uow.accounts.record_failure(used, now)  # remembered: this ID token is spent
         if reason:
             uow.audit.append(
@@ -187,6 +221,8 @@ def complete(
                 )
             )
             uow.commit()
+            if reason == "name-taken":
+                raise NameTaken(name)
             raise AuthFailed("the identity provider's sign-in was not accepted")
         if found is None:
             uow.accounts.add_user(user)
@@ -208,6 +244,17 @@ def complete(
                     via="oidc",
                 )
             )
+        if link is None:
+            uow.accounts.add_sso_link(SsoLink(issuer, subject, name, now))
+            uow.audit.append(
+                Actor(name, source).event(
+                    now, AuditTag.ACCOUNT_SUBJECT_LINKED, "user", name, issuer=issuer, via="oidc"
+                )
+            )
+        if needs_totp(user) and not (policy.accept_provider_mfa and _provider_mfa(claims)):
+            uow.commit()
+            fresh = None if user.totp_secret is not None else pyotp.random_base32()
+            return SecondStep(name, now, fresh)
         secret = secrets.token_urlsafe(32)
         uow.accounts.add_session(Session(digest(secret), name, now, now, source))
         uow.audit.append(
@@ -225,8 +272,6 @@ def _listed(roles: frozenset[str]) -> str:
 
 def _refusal(
     uow: UnitOfWork,
-    policy: SsoPolicy,
-    claims: Mapping[str, Any],
     found: User | None,
     user: User,
     used: str,
@@ -235,14 +280,10 @@ def _refusal(
     """Why this sign-in is refused, or "" when it is not."""
     if uow.accounts.failures_since(used, now - 2 * PENDING):
         return "replayed"
-    if found is not None and found.password_hash is not None:
-        return "local-account"  # a local account is never taken over by a provider's name
     if user.disabled:
         return "disabled"
     if user.unit is not None and user.unit not in {u.id for u in uow.units.list()}:
         return "unknown-unit"
-    if needs_totp(user) and not (policy.accept_provider_mfa and _provider_mfa(claims)):
-        return "mfa"
     return ""
 
 

@@ -187,6 +187,12 @@ def end_credentials(uow: UnitOfWork, name: str) -> None:
     uow.accounts.move_credentials_epoch(name)
 
 
+def get_user(deps: Deps, name: str) -> User:
+    """One account (NotFound if there is none)."""
+    with deps.uow() as uow:
+        return uow.accounts.get_user(name)
+
+
 def list_users(deps: Deps) -> list[User]:
     with deps.uow() as uow:
         return uow.accounts.list_users()

@@ -21,16 +21,18 @@ from sqlalchemy import (
 )
 
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.repositories.reference import _insert
 from vulndesk.adapters.storage.tables.accounts import (
     api_tokens,
     login_failures,
+    sso_subjects,
     user_sessions,
     users,
 )
 from vulndesk.adapters.storage.tables.core import cases
-from vulndesk.domain.accounts import ApiToken, Session, User
+from vulndesk.domain.accounts import ApiToken, Session, SsoLink, User
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
 
@@ -227,6 +229,40 @@ class SqlAccountRepository:
             .values(revoked_at=at)
         )
         return result.rowcount == 1
+
+    # -- provider subjects
+    def sso_link(self, issuer: str, subject: str) -> SsoLink | None:
+        row = self.conn.execute(
+            select(sso_subjects).where(
+                sso_subjects.c.issuer == issuer, sso_subjects.c.subject == subject
+            )
+        ).first()
+        return None if row is None else self._link(row)
+
+    def sso_links_of(self, user: str) -> list[SsoLink]:
+        rows = self.conn.execute(
+            select(sso_subjects)
+            .where(sso_subjects.c.user_name == user)
+            .order_by(sso_subjects.c.linked_at, sso_subjects.c.id)
+        )
+        return [self._link(r) for r in rows]
+
+    def add_sso_link(self, link: SsoLink) -> None:
+        found = self.conn.execute(
+            insert(sso_subjects)
+            .values(
+                issuer=link.issuer,
+                subject=link.subject,
+                user_name=link.user,
+                linked_at=link.linked_at,
+            )
+            .returning(sso_subjects.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, sso_subjects, [found])
+
+    @staticmethod
+    def _link(r: Any) -> SsoLink:
+        return SsoLink(r.issuer, r.subject, r.user_name, r.linked_at)
 
     # -- throttling
     def record_failure(self, key: str, at: dt.datetime) -> None:

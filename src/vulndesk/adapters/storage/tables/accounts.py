@@ -1,4 +1,4 @@
-"""Account tables: users, sessions, API tokens and failed-login records for throttling."""
+"""Account tables: users, provider subjects, sessions, API tokens and failed-login records."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    UniqueConstraint,
     false,
 )
 
@@ -38,6 +39,19 @@ users = Table(
     # Moved by password, TOTP, deactivation and TOTP-requiring grants; tokens keep the value
     # they were issued under and are refused once it differs.
     Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
+)
+
+# Which provider subject (issuer, `sub`) signs in as which account: written at the first
+# sign-in and read at every later one, so a renamed or reused provider username takes nothing.
+sso_subjects = Table(
+    "sso_subjects",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("issuer", String(400), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("user_name", String(63), ForeignKey("users.name"), nullable=False, index=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("issuer", "subject", name="uq_sso_subjects_subject"),
 )
 
 # Only SHA-256 digests of session and token secrets are stored, so a database copy grants nothing.
