@@ -52,6 +52,7 @@ from vulndesk.services.background import worker
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.disclosure import exposure_alerts
 from vulndesk.services.intake import mail as intake_mail
+from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake.mail_ports import InboundMail, Mailbox
 from vulndesk.services.notify import escalations
 from vulndesk.services.notify import notices as notifications
@@ -69,6 +70,11 @@ if TYPE_CHECKING:
     from vulndesk.adapters.storage.backup import BackupSummary
 
 HQ_SUBJECT = "[vulndesk] headquarters notice"
+# The fixed subject labels (English, Chinese) of mails in a report's thread.
+_THREAD_LABELS = {
+    intake_mail.ACK: ("Report received", "报告已收到"),
+    mail_replies.REPLY: ("Reply from the security team", "安全团队的回复"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,8 @@ class NoticeDelivery:
 
     def mail(self, message: OutgoingMail) -> str:
         m = message
-        if m.kind == intake_mail.ACK:
-            return self._ack(m)
+        if m.kind in {intake_mail.ACK, mail_replies.REPLY}:
+            return self._thread_mail(m)
         fixed = None
         if m.kind == notifications.HQ_NOTICE:
             fixed = HQ_SUBJECT
@@ -109,19 +115,21 @@ class NoticeDelivery:
         msg["X-Vulndesk-Delivery"] = m.delivery
         return send_message(self.smtp, msg)
 
-    def _ack(self, m: OutgoingMail) -> str:
-        """The plain-text acknowledgement of a mailed report: the tracking id (no free text)
-        in the subject and in the Message-ID, so a reply finds its thread."""
+    def _thread_mail(self, m: OutgoingMail) -> str:
+        """A plain-text mail in a report's thread (the acknowledgement, a staff reply): the
+        tracking id and a fixed label (no free text) in the subject, the tracking id in the
+        Message-ID, so the reporter's answer finds its thread."""
         msg = EmailMessage()
-        label = "报告已收到" if m.language == "zh-CN" else "Report received"
-        msg["Subject"] = f"[{m.case}] {label}"
+        labels = _THREAD_LABELS[m.kind]
+        msg["Subject"] = f"[{m.case}] {labels[1] if m.language == 'zh-CN' else labels[0]}"
         msg["From"], _ = sender_header(self.smtp)
         msg["To"] = m.to
         msg["Date"] = formatdate(usegmt=True)
         domain = self.smtp.sender.rsplit("@", 1)[-1]
         digest = sha256(m.delivery.encode()).hexdigest()[:24]
         msg["Message-ID"] = f"<{m.case}.{digest}.vulndesk@{domain}>"
-        msg["Auto-Submitted"] = "auto-replied"
+        if m.kind == intake_mail.ACK:
+            msg["Auto-Submitted"] = "auto-replied"
         msg["X-Vulndesk-Delivery"] = m.delivery
         msg.set_content(m.text, charset="utf-8")
         return send_message(self.smtp, msg)
@@ -310,7 +318,10 @@ class Container:
             | {
                 intake_mail.ACK: lambda uow, msg, now, actor: intake_mail.deliver_ack(
                     self.notice_sender, self.intake_crypto, uow, msg, now, actor
-                )
+                ),
+                mail_replies.REPLY: lambda uow, msg, now, actor: mail_replies.deliver_reply(
+                    self.notice_sender, self.intake_crypto, uow, msg, now, actor
+                ),
             },
             {
                 "exposure-alerts": lambda d, a: exposure_alerts.sweep(

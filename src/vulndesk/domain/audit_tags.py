@@ -77,6 +77,7 @@ class AuditTag(StrEnum):
     INTAKE_DUPLICATES_COMPARED = "intake:duplicates:compared"
     INTAKE_RECEIPTS_PURGED = "intake:receipts:purged"
     INTAKE_REPORT_ACKNOWLEDGED = "intake:report:acknowledged"
+    INTAKE_REPLY_MAILED = "intake:reply:mailed"
     # imports, third-party mode, publication
     IMPORT_CASE_OPENED = "import:case:opened"
     IMPORT_CASE_UPDATED = "import:case:updated"

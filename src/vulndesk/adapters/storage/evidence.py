@@ -22,6 +22,7 @@ from vulndesk.adapters.storage.tables.accounts import sso_subjects
 from vulndesk.adapters.storage.tables.advisories import advisory_approvals, advisory_revisions
 from vulndesk.adapters.storage.tables.background import escalations
 from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
+from vulndesk.adapters.storage.tables.intake import intake_mailings
 from vulndesk.adapters.storage.tables.notify import notify_messages
 from vulndesk.adapters.storage.tables.publication import (
     case_shares,
@@ -161,6 +162,15 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
     advisory_approvals: ("revision_id", "actor", "unit_id", "at"),
     # Which provider subject opens which account: who could sign in as whom, and since when.
     sso_subjects: ("issuer", "subject", "user_name", "linked_at"),
+    # A staff reply mailed to the reporter: which message, to whom (by digest), how, when.
+    intake_mailings: (
+        "tracking",
+        "message",
+        "recipient_sha256",
+        "encrypted",
+        "message_id",
+        "sent_at",
+    ),
 }
 
 # Columns of evidence tables left out of the digest, and why.
@@ -175,6 +185,9 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     advisory_revisions: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    intake_mailings: {
+        "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the address"
+    },
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}

@@ -17,7 +17,11 @@ from sqlalchemy import Connection, Table, and_, func, select, update
 from vulndesk.adapters.attachments import attachment_context
 from vulndesk.adapters.crypto import MAGIC, FieldCipher, Keyring, save_keyring
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.repositories.intake import message_context, response_context
+from vulndesk.adapters.storage.repositories.intake import (
+    mailing_context,
+    message_context,
+    response_context,
+)
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables.accounts import users
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions
@@ -25,6 +29,7 @@ from vulndesk.adapters.storage.tables.core import case_facts, cases
 from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
     intake_attachments,
+    intake_mailings,
     intake_messages,
 )
 from vulndesk.adapters.storage.tables.notify import notify_messages
@@ -65,6 +70,12 @@ SPECS: dict[str, ColumnSpec] = {
         "body_enc",
         (intake_messages.c.tracking,),
         lambda r: message_context(r.tracking),
+    ),
+    "intake_mailings.recipient_enc": ColumnSpec(
+        intake_mailings,
+        "recipient_enc",
+        (intake_mailings.c.tracking,),
+        lambda r: mailing_context(r.tracking),
     ),
     "intake_attachments.content_enc": ColumnSpec(
         intake_attachments,

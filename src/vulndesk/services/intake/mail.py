@@ -19,6 +19,7 @@ from vulndesk.domain.ids import CaseKey
 from vulndesk.services.accounts.signin import Throttled
 from vulndesk.services.background.ports import OutboxMessage
 from vulndesk.services.context import Actor, Acts, Deps
+from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake import receive as intake_receive
 from vulndesk.services.intake.mail_ports import InboundMail, Mailbox, MailCrypto
 from vulndesk.services.intake.ports import StoredResponse
@@ -190,12 +191,7 @@ def deliver_ack(
     to = uow.cases.get(CaseKey(record.case_key)).details.get("reporter_identity", "")
     if "@" not in to:
         return "the report has no reply address"
-    keys = []
-    for att in uow.intake.attachments(tracking):
-        if att.media_type == "text/plain" and att.size < 64_000:
-            text = uow.intake.attachment_content(tracking, att.sha256).decode("utf-8", "replace")
-            if "BEGIN PGP PUBLIC KEY BLOCK" in text:
-                keys.append(text)
+    keys = mail_replies.reporter_keys(uow, tracking)
     text = ack_text(tracking, language)
     sealed = crypto.encrypt(text, to, keys) if crypto is not None else None
     body = sealed or text

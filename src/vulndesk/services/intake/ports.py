@@ -56,6 +56,18 @@ class StoredResponse:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class Mailing:
+    """A staff reply mailed to the reporter: the thread message (its index), to whom, how."""
+
+    tracking: str
+    message: int
+    recipient: str
+    encrypted: bool
+    message_id: str
+    sent_at: dt.datetime
+
+
 class IntakeRepository(Protocol):
     def add(self, record: IntakeRecord) -> None: ...
     def get(self, tracking: str) -> IntakeRecord: ...
@@ -68,6 +80,8 @@ class IntakeRepository(Protocol):
     def attachment_content(self, tracking: str, sha256: str) -> bytes: ...
     def add_message(self, tracking: str, author: str, body: str, at: dt.datetime) -> None: ...
     def messages(self, tracking: str) -> list[IntakeMessage]: ...
+    def add_mailing(self, mailing: Mailing) -> None: ...
+    def mailings(self, tracking: str) -> list[Mailing]: ...
     def add_receipt(
         self, at: dt.datetime, channel: str, source_address: str, size: int, tracking: str
     ) -> None: ...

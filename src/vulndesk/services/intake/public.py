@@ -27,6 +27,7 @@ from vulndesk.services.cases.lifecycle import (
     store_open,
 )
 from vulndesk.services.context import Actor, Acts, Deps
+from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake.ports import IntakeMessage, Upload
 from vulndesk.services.intake.receipts import Rate
 from vulndesk.services.ports import UnitOfWork
@@ -422,13 +423,22 @@ def _count_message(
 
 
 def reply(deps: Deps, actor: Acts, tracking: str, body: str) -> None:
-    """The team writes to the reporter."""
+    """The team writes to the reporter: in the thread, and by mail when they have an address."""
     text = values.long_text("body", body, max_len=20_000)
     now = deps.clock.now()
     with deps.uow() as uow:
         record = uow.intake.get(tracking)
         uow.intake.add_message(tracking, "team", text, now)
-        uow.audit.append(actor.event(now, AuditTag.INTAKE_MESSAGE_REPLIED, "intake", tracking))
+        mailed = mail_replies.queue(uow, tracking, now)  # to the reporter's address, if any
+        uow.audit.append(
+            actor.event(
+                now,
+                AuditTag.INTAKE_MESSAGE_REPLIED,
+                "intake",
+                tracking,
+                by_mail="yes" if mailed else "no",
+            )
+        )
         if record.case_key is not None:  # the first reply meets house-sla/acknowledge
             acknowledge_reporter(deps, uow, actor, CaseKey(record.case_key), now)
         uow.commit()

@@ -14,10 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.attachments import SqlAttachmentStore
 from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables.core import cases
 from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
+    intake_mailings,
     intake_messages,
     intake_receipts,
     intake_reports,
@@ -28,6 +30,7 @@ from vulndesk.domain.intake import IntakeRecord
 from vulndesk.services.intake.ports import (
     IdempotencyKeyTaken,
     IntakeMessage,
+    Mailing,
     Receipt,
     StoredAttachment,
     StoredResponse,
@@ -83,6 +86,10 @@ _IDEMPOTENCY_PUT = FastStatement(insert(idempotency_keys))
 
 def message_context(tracking: str) -> str:
     return f"intake_messages.body:{tracking}"
+
+
+def mailing_context(tracking: str) -> str:
+    return f"intake_mailings.recipient:{tracking}"
 
 
 def response_context(scope: str, key: str, request_hash: str, status: int) -> str:
@@ -169,6 +176,41 @@ class SqlIntakeRepository:
         return [
             IntakeMessage(author, self.cipher.decrypt_text(body, context), at)
             for author, body, at in rows
+        ]
+
+    def add_mailing(self, mailing: Mailing) -> None:
+        m = mailing
+        new_id = self.conn.execute(
+            insert(intake_mailings)
+            .values(
+                tracking=m.tracking,
+                message=m.message,
+                recipient_enc=self.cipher.encrypt_text(m.recipient, mailing_context(m.tracking)),
+                recipient_sha256=hashlib.sha256(m.recipient.lower().encode()).hexdigest(),
+                encrypted=m.encrypted,
+                message_id=m.message_id[:300],
+                sent_at=m.sent_at,
+            )
+            .returning(intake_mailings.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, intake_mailings, [new_id])
+
+    def mailings(self, tracking: str) -> list[Mailing]:
+        t = intake_mailings
+        rows = self.conn.execute(
+            select(t).where(t.c.tracking == tracking).order_by(t.c.sent_at, t.c.id)
+        )
+        context = mailing_context(tracking)
+        return [
+            Mailing(
+                r.tracking,
+                r.message,
+                self.cipher.decrypt_text(r.recipient_enc, context),
+                r.encrypted,
+                r.message_id,
+                r.sent_at,
+            )
+            for r in rows
         ]
 
     def add_receipt(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table
+from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, String, Table
 
 from vulndesk.adapters.storage.tables.core import ID, metadata
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -28,6 +28,21 @@ intake_messages = Table(
     Column("author", String(16), nullable=False),
     Column("body_enc", LargeBinary, nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# Staff replies sent to the reporter by mail: which message of the thread went to whom
+# (the address sealed, bound by its digest), whether encrypted, under which Message-ID.
+intake_mailings = Table(
+    "intake_mailings",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("tracking", String(32), nullable=False, index=True),
+    Column("message", Integer, nullable=False),
+    Column("recipient_enc", LargeBinary, nullable=False),
+    Column("recipient_sha256", String(64), nullable=False),
+    Column("encrypted", Boolean, nullable=False),
+    Column("message_id", String(300), nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
 )
 
 # Attachments live in the database so they commit or roll back with their report.
