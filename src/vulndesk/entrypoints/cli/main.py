@@ -163,7 +163,7 @@ def due(
     with errors():
         zone = check_zone("tz", tz or container().settings.timezone)
         if org:
-            reference.get_unit(deps(), org)
+            reference.unit(deps(), who, org)
         items = access.due_soon(deps(), who, _within(within), UnitId(org) if org else None, limit)
     now = container().clock.now()
     if as_json:
