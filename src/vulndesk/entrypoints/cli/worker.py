@@ -15,7 +15,6 @@ from vulndesk.config import Settings
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.cli.cases import case_app
 from vulndesk.entrypoints.cli.common import (
-    actor,
     allowed,
     container,
     deps,
@@ -27,7 +26,7 @@ from vulndesk.entrypoints.cli.common import (
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
 from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import ADMINS, CASE_READERS
+from vulndesk.services.access.rights import CASE_READERS
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.background import worker
 from vulndesk.services.clocks import options as obligations_admin
@@ -217,10 +216,9 @@ def rules_set_option(
     clear: bool = typer.Option(False, "--clear", help="Remove the option (back to the default)"),
 ) -> None:
     """Set an organisation-wide rule option; every open case's clocks are recomputed."""
-    allowed(ADMINS, "write")
     with errors():
         n = obligations_admin.set_option(
-            deps(), actor(), container().rule_sets, key, None if clear else value
+            deps(), signed_in(), container().rule_sets, key, None if clear else value
         )
     typer.echo(f"{key} {'cleared' if clear else '= ' + value}; {n} open cases recomputed")
 
@@ -228,8 +226,8 @@ def rules_set_option(
 @rules_app.command("options")
 def rules_options(as_json: bool = typer.Option(False, "--json")) -> None:
     """Organisation-wide rule options in force."""
-    allowed(ADMINS)
-    items = obligations_admin.list_options(deps())
+    with errors():
+        items = obligations_admin.list_options(deps(), signed_in())
     if as_json:
         print_json({"options": items})
         return
@@ -249,13 +247,13 @@ def calendar_set(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Override one date of a country's working-day calendar; open cases are recomputed."""
-    allowed(ADMINS, "write")
+    who = signed_in()
     with errors():
         if off == on:
             from vulndesk.domain.errors import InvalidInput
 
             raise InvalidInput("--off/--on", "give exactly one", "--off or --on")
-        n = obligations_admin.set_calendar_day(deps(), actor(), country, date, on, note)
+        n = obligations_admin.set_calendar_day(deps(), who, country, date, on, note)
     typer.echo(f"{country.upper()} {date}: {'working' if on else 'off'}; {n} open cases recomputed")
 
 
@@ -265,8 +263,8 @@ def calendar_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Calendar overrides."""
-    allowed(ADMINS)
-    items = obligations_admin.list_calendar(deps(), country)
+    with errors():
+        items = obligations_admin.list_calendar(deps(), signed_in(), country)
     if as_json:
         print_json({"overrides": [{**vars_of(o), "day": o.day.isoformat()} for o in items]})
         return

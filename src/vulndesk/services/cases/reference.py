@@ -81,7 +81,9 @@ def add_unit(
         if unit.parent:
             _exists(lambda: uow.units.get(UnitId(unit.parent or "")), "parent")
         uow.units.add(unit)
-        uow.audit.append(principal.event(deps.clock.now(), AuditTag.REF_UNIT_ADDED, "unit", unit.id))
+        uow.audit.append(
+            principal.event(deps.clock.now(), AuditTag.REF_UNIT_ADDED, "unit", unit.id)
+        )
         uow.commit()
     return unit
 
@@ -102,7 +104,9 @@ def set_unit_contact(
         unit = _apply(uow.units.get(UnitId(slug("id", unit_id))), changed)
         uow.units.update(unit)
         uow.audit.append(
-            principal.event(now, AuditTag.REF_UNIT_CONTACT_SET, "unit", unit.id, tuple(sorted(changed)))
+            principal.event(
+                now, AuditTag.REF_UNIT_CONTACT_SET, "unit", unit.id, tuple(sorted(changed))
+            )
         )
         uow.commit()
     return unit
@@ -228,7 +232,9 @@ def add_party(
     )
     with deps.uow() as uow:
         uow.parties.add(party)
-        uow.audit.append(principal.event(deps.clock.now(), AuditTag.REF_PARTY_ADDED, "party", party.id))
+        uow.audit.append(
+            principal.event(deps.clock.now(), AuditTag.REF_PARTY_ADDED, "party", party.id)
+        )
         uow.commit()
     return party
 

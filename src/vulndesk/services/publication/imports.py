@@ -12,7 +12,7 @@ from vulndesk.domain.audit_tags import AuditTag, import_tag
 from vulndesk.domain.cases import AffectedProduct, Case, Role, check_details
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
-from vulndesk.domain.ids import CaseKey, ProductId, UnitId, parse_case_key
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.rules.matching import (
     AffectedPackage,
     ComponentRow,
@@ -23,6 +23,13 @@ from vulndesk.rules.matching import (
     parse_range,
 )
 from vulndesk.rules.scoring import assess
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
+    CASE_READERS,
+    REFERENCE_READERS,
+    REFERENCE_WRITERS,
+    Principal,
+)
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -157,9 +164,11 @@ def _store(
 
 
 def import_csaf(
-    deps: Deps, actor: Acts, readers: DocumentReaders, data: bytes, unit: str
+    deps: Deps, principal: Principal, readers: DocumentReaders, data: bytes, unit: str
 ) -> list[ImportedCase]:
     """Open or update one upstream case per vulnerability; any error stores nothing."""
+    principal.require(REFERENCE_WRITERS, "write")
+    actor = principal
     advisory = readers.csaf(data)
     now = deps.clock.now()
     done = []
@@ -179,13 +188,15 @@ def import_csaf(
 
 def import_sbom(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     readers: DocumentReaders,
     product: str,
     data: bytes,
     version: str | None = None,
 ) -> int:
     """Replace the component list of one product version with the SBOM's; returns the count."""
+    principal.require(REFERENCE_WRITERS, "write")
+    actor = principal
     sbom = readers.sbom(data)
     now = deps.clock.now()
     chosen = version or sbom.product_version
@@ -222,12 +233,15 @@ def import_sbom(
     return count
 
 
-def affected(deps: Deps, target: str, vers: str | None = None) -> list[Match]:
-    """Product versions containing a package (in a range), or the packages of an upstream case."""
+def affected(deps: Deps, principal: Principal, target: str, vers: str | None = None) -> list[Match]:
+    """Product versions containing a package (in a range), or the packages of an upstream case
+    (reference readers for a package; for a case, whoever may see it)."""
     if target.strip().lower().startswith("pkg:"):
+        principal.require(REFERENCE_READERS)
         wanted = [AffectedPackage.parse("purl", target, vers)]
     else:
-        key = parse_case_key(target)
+        key = access.check_case(deps, principal, target)
+        principal.require(CASE_READERS)
         with deps.uow() as uow:
             uow.cases.get(key)
             links = uow.components.upstream_for_case(key)
