@@ -15,7 +15,6 @@ from vulndesk.config import Settings
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.cli.cases import case_app
 from vulndesk.entrypoints.cli.common import (
-    allowed,
     container,
     deps,
     errors,
@@ -25,15 +24,13 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import CASE_READERS
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.background import worker
 from vulndesk.services.clocks import options as obligations_admin
 from vulndesk.services.clocks import waivers
 from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.context import Actor
-from vulndesk.services.ports import CaseFilter
+from vulndesk.services.notify import escalations
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
 
@@ -113,11 +110,8 @@ def escalations_command(
 ) -> None:
     """Escalations recorded by the worker (each recipient, or undeliverable) in the cases you
     may see, newest first."""
-    who = allowed(CASE_READERS)
     with errors():
-        keys = access.case_filter(deps(), who, CaseFilter()).keys
-    with deps().uow() as uow:
-        items = [e for e in uow.escalations.list(limit) if keys is None or e.case in keys]
+        items = escalations.recorded(deps(), signed_in(), limit)
     if as_json:
         print_json({"escalations": items})
         return
