@@ -21,7 +21,7 @@ V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 
 def seed_reference(deps: Deps, actor: Acts) -> None:
-    actor = _principal(actor)
+    actor = as_principal(actor)
     reference.add_unit(
         deps, actor, id="hq", name="Acme Inc.", country="US", timezone="America/Los_Angeles"
     )
@@ -97,10 +97,10 @@ def open_case(deps: Deps, actor: Actor | Principal, **kw: Any) -> Case:
             | kw
         )
     )
-    return cases.open_case(deps, _principal(actor), req)
+    return cases.open_case(deps, as_principal(actor), req)
 
 
-def _principal(actor: Acts) -> Principal:
+def as_principal(actor: Acts) -> Principal:
     """A principal for an actor spelled the old way (a person with its roles, else an admin)."""
     if isinstance(actor, Principal):
         return actor

@@ -236,8 +236,8 @@ def import_sbom(
 def affected(deps: Deps, principal: Principal, target: str, vers: str | None = None) -> list[Match]:
     """Product versions containing a package (in a range), or the packages of an upstream case
     (reference readers for a package; for a case, whoever may see it)."""
+    principal.require(REFERENCE_READERS)  # the same roles as CASE_READERS
     if target.strip().lower().startswith("pkg:"):
-        principal.require(REFERENCE_READERS)
         wanted = [AffectedPackage.parse("purl", target, vers)]
     else:
         key = access.check_case(deps, principal, target)
