@@ -72,7 +72,7 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
         refused = False
     except InvalidInput:
         refused = True
-    kept = len(imports.affected(deps, actor, "pkg:npm/lib-0"))
+    kept = len(imports.affected_package(deps, actor, "pkg:npm/lib-0"))
     rate = stored / took
     return [
         {

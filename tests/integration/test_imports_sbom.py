@@ -31,7 +31,7 @@ def _sbom(*purls: str, version: str | None = "2.0") -> bytes:
 
 
 def _hits(deps: Deps, purl: str, vers: str | None = None) -> set[tuple[str, str]]:
-    found = imports.affected(deps, as_person("reader"), purl, vers)
+    found = imports.affected_package(deps, as_person("reader"), purl, vers)
     return {(m.product, m.product_version) for m in found}
 
 

@@ -168,11 +168,9 @@ def affected(
     if (purl is None) == (case is None):
         raise InvalidInput("purl", "give exactly one of purl and case", "purl=pkg:... or case=KEY")
     if case is not None:
-        target = case
+        found = imports.affected_case(d, who, case, range)
     else:
-        target = str(purl)
-        if not target.strip().lower().startswith("pkg:"):
-            raise InvalidInput("purl", "is not a package URL", "pkg:type/namespace/name@version")
+        found = imports.affected_package(d, who, str(purl), range)
     return [
         {
             "product": m.product,
@@ -181,7 +179,7 @@ def affected(
             "purl": m.affected.purl,
             "range": m.affected.range,
         }
-        for m in imports.affected(d, who, target, range)
+        for m in found
     ]
 
 

@@ -245,7 +245,10 @@ def affected(
     """Which products and versions contain an affected component."""
     who = signed_in()
     with errors():
-        found = imports.affected(deps(), who, target, vers)
+        if imports.is_package(target):
+            found = imports.affected_package(deps(), who, target, vers)
+        else:
+            found = imports.affected_case(deps(), who, target, vers)
     rows = [
         {"product": m.product, "version": m.product_version, "component": m.component}
         for m in found

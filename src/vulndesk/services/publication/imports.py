@@ -233,19 +233,35 @@ def import_sbom(
     return count
 
 
-def affected(deps: Deps, principal: Principal, target: str, vers: str | None = None) -> list[Match]:
-    """Product versions containing a package (in a range), or the packages of an upstream case
-    (reference readers for a package; for a case, whoever may see it)."""
-    principal.require(REFERENCE_READERS)  # the same roles as CASE_READERS
-    if target.strip().lower().startswith("pkg:"):
-        wanted = [AffectedPackage.parse("purl", target, vers)]
-    else:
-        key = access.check_case(deps, principal, target)
-        principal.require(CASE_READERS)
-        with deps.uow() as uow:
-            uow.cases.get(key)
-            links = uow.components.upstream_for_case(key)
-        wanted = [AffectedPackage.parse("purl", p, vers) for link in links for p in link.purls]
+def is_package(target: str) -> bool:
+    """Whether an `affected` target names a package (a package URL) rather than a case."""
+    return target.strip().lower().startswith("pkg:")
+
+
+def affected_package(
+    deps: Deps, principal: Principal, purl: str, vers: str | None = None
+) -> list[Match]:
+    """Product versions containing a package (in a vers range) (reference readers)."""
+    principal.require(REFERENCE_READERS)
+    if not is_package(purl):
+        raise InvalidInput("purl", "is not a package URL", "pkg:type/namespace/name@version")
+    return _affected(deps, [AffectedPackage.parse("purl", purl, vers)], vers)
+
+
+def affected_case(
+    deps: Deps, principal: Principal, case: str, vers: str | None = None
+) -> list[Match]:
+    """Product versions containing the packages of an upstream case the principal may see."""
+    key = access.check_case(deps, principal, case)  # a hidden case is a missing one
+    principal.require(CASE_READERS)
+    with deps.uow() as uow:
+        uow.cases.get(key)
+        links = uow.components.upstream_for_case(key)
+    wanted = [AffectedPackage.parse("purl", p, vers) for link in links for p in link.purls]
+    return _affected(deps, wanted, vers)
+
+
+def _affected(deps: Deps, wanted: list[AffectedPackage], vers: str | None) -> list[Match]:
     if vers is not None:
         parse_range("range", vers)
     with deps.uow() as uow:
