@@ -18,8 +18,8 @@ from typing import Any
 from bench.engines import on_postgres, on_sqlite
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.access import rights as access
 from vulndesk.services.cases import reference
-from vulndesk.services.context import Actor
 from vulndesk.services.publication import imports
 
 RESULTS = Path(__file__).parent / "results" / "import.json"
@@ -49,7 +49,7 @@ def sbom(items: int, broken_last: bool = False) -> bytes:
 
 def measure(c: Container, engine: str) -> list[dict[str, Any]]:
     c.migrate()
-    deps, actor = c.deps(), Actor("bench", "bench")
+    deps, actor = c.deps(), access.person("bench", {"admin"}, source="bench")
     reference.add_unit(deps, actor, id="hq", name="Acme", country="CN", timezone="Asia/Shanghai")
     reference.add_product(
         deps,
@@ -72,7 +72,7 @@ def measure(c: Container, engine: str) -> list[dict[str, Any]]:
         refused = False
     except InvalidInput:
         refused = True
-    kept = len(imports.affected(deps, "pkg:npm/lib-0"))
+    kept = len(imports.affected_package(deps, actor, "pkg:npm/lib-0"))
     rate = stored / took
     return [
         {

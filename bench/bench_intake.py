@@ -50,12 +50,12 @@ REPORT = {
 def _seed(env: dict[str, str]) -> str:
     from vulndesk.bootstrap import build
     from vulndesk.config import Settings
+    from vulndesk.services.access import rights as access
     from vulndesk.services.cases import reference
-    from vulndesk.services.context import Actor
 
     c = build(Settings.from_env(env))
     c.migrate()
-    deps, actor = c.deps(), Actor("bench", "bench")
+    deps, actor = c.deps(), access.person("bench", {"admin"}, source="bench")
     reference.add_unit(deps, actor, id="hq", name="Acme", country="CN", timezone="Asia/Shanghai")
     reference.add_product(
         deps,

@@ -24,6 +24,7 @@ _CHILD = """
 import sys, tempfile, time
 from vulndesk.bootstrap import build
 from vulndesk.config import Settings
+from vulndesk.services.access import rights as access
 from vulndesk.services.intake import public as intake
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor
@@ -31,7 +32,7 @@ from vulndesk.services.context import Actor
 with tempfile.TemporaryDirectory() as home:
     c = build(Settings.from_env({"VULNDESK_HOME": home}))
     c.migrate()
-    deps, actor = c.deps(), Actor("bench", "bench")
+    deps, actor = c.deps(), access.person("bench", {"admin"}, source="bench")
     reference.add_unit(deps, actor, id="hq", name="Acme", country="CN", timezone="Asia/Shanghai")
     reference.add_product(deps, actor, reference.ProductInput(
         id="router", vendor="Acme", name="Router", model="R-1", versions=("1.0",), markets=("CN",)))

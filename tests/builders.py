@@ -21,6 +21,7 @@ V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 
 def seed_reference(deps: Deps, actor: Acts) -> None:
+    actor = as_principal(actor)
     reference.add_unit(
         deps, actor, id="hq", name="Acme Inc.", country="US", timezone="America/Los_Angeles"
     )
@@ -96,12 +97,14 @@ def open_case(deps: Deps, actor: Actor | Principal, **kw: Any) -> Case:
             | kw
         )
     )
-    who = (
-        actor
-        if isinstance(actor, Principal)
-        else as_person(actor.name, actor.source, actor.roles, actor.unit)
-    )
-    return cases.open_case(deps, who, req)
+    return cases.open_case(deps, as_principal(actor), req)
+
+
+def as_principal(actor: Acts) -> Principal:
+    """A principal for an actor spelled the old way (a person with its roles, else an admin)."""
+    if isinstance(actor, Principal):
+        return actor
+    return as_person(actor.name, actor.source, actor.roles, actor.unit)
 
 
 def as_person(

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.builders import open_case, seed_reference
+from tests.builders import as_person, open_case, seed_reference
 from tests.conftest import TEST_KEYS
 from tests.e2e.cli import Cli, free_port
 from tests.e2e.oidc import CLIENT_ID, CLIENT_SECRET, CONSOLE, REDIRECT, Idp, idp_pair, query
@@ -102,7 +102,7 @@ def make(db_url: str, home: Path, pair: tuple[Idp, Idp], **env: str) -> Iterator
     container = build(settings, SettableClock(dt.datetime.now(dt.UTC)))
     reference.add_unit(
         container.deps(),
-        Actor("admin", "test"),
+        as_person("admin"),
         id="psirt-cn",
         name="PSIRT China",
         country="CN",

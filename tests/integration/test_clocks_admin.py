@@ -132,7 +132,9 @@ def test_org_option_is_checked_and_recomputes_open_cases(
     assert n == 1
     after = _nvdb(deps, case.key)[oid].due
     assert after != before
-    assert [o.key for o in obligations_admin.list_options(deps)] == ["cn-rmsv-2021.report_window"]
+    assert [o.key for o in obligations_admin.list_options(deps, actor)] == [
+        "cn-rmsv-2021.report_window"
+    ]
 
 
 def test_calendar_override_moves_working_day_deadlines(
@@ -151,7 +153,7 @@ def test_calendar_override_moves_working_day_deadlines(
     obligations_admin.set_calendar_day(deps, actor, "cn", tz_due.isoformat(), False, "typhoon")
     after = _nvdb(deps, case.key)[oid].due
     assert after is not None and after > before
-    assert [o.note for o in obligations_admin.list_calendar(deps, "CN")] == ["typhoon"]
+    assert [o.note for o in obligations_admin.list_calendar(deps, actor, "CN")] == ["typhoon"]
     with pytest.raises(InvalidInput, match="country"):
         obligations_admin.set_calendar_day(deps, actor, "XX", "2027-01-01", False, "")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import accounts_for, as_person, open_case, seed_reference
+from tests.builders import accounts_for, as_person, as_principal, open_case, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import Forbidden, GuardFailed, NotFound
@@ -38,6 +38,7 @@ TOLD = ("summary", "technical_characteristics")
 def seed(deps: Deps, actor: Actor | Principal) -> str:
     """The builders' organisation, a CSIRT at home and one abroad (a market), a customer, and
     the accounts of the two people who propose and approve decisions."""
+    actor = as_principal(actor)
     seed_reference(deps, actor)
     accounts_for(deps, A, B)
     for pid, kind, country in (

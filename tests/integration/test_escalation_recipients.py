@@ -73,7 +73,7 @@ def desk(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp) -> Itera
         c.close()
 
 
-def _user(deps: Deps, actor: Actor, name: str, disabled: bool = False) -> None:
+def _user(deps: Deps, actor: Principal, name: str, disabled: bool = False) -> None:
     hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
     accounts.add_user(
         deps, actor, hasher, name=name, email=f"{name}@acme.example", roles=["analyst"], unit="cn"
@@ -100,7 +100,7 @@ def _escalations(deps: Deps) -> list[Escalation]:
 
 
 def test_members_and_on_call_receive_each_escalation_once(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -159,7 +159,7 @@ def test_members_and_on_call_receive_each_escalation_once(
 
 
 def test_an_escalation_with_no_recipient_is_undeliverable_not_delivered(
-    desk: Desk, smtp: Smtp, actor: Actor
+    desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
     smtp.start()
     deps = desk.deps()
@@ -188,7 +188,7 @@ def test_an_escalation_with_no_recipient_is_undeliverable_not_delivered(
 
 
 def test_on_call_webhook_is_signed_and_recorded(
-    db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp, hook: str, actor: Actor
+    db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp, hook: str, actor: Principal
 ) -> None:
     host = hook.split("/")[2]
     secret = b"telco-webhook-secret"  # the receiver in test_notify_flow checks this secret

@@ -86,7 +86,7 @@ def test_reimport_updates_and_links_products_by_purl(
         "Revised description."
     )
     assert _count(deps) == 1
-    found = imports.affected(deps, first[0].case)
+    found = imports.affected_case(deps, actor, first[0].case)
     assert {(m.product, m.product_version) for m in found} == {("router", "1.1")}
 
 
@@ -100,7 +100,7 @@ def test_broken_vulnerability_in_the_middle_stores_nothing(
         imports.import_csaf(deps, actor, container.document_readers, json.dumps(doc).encode(), "cn")
     assert err.value.field.startswith("/vulnerabilities/1/")
     assert _count(deps) == 0
-    assert imports.affected(deps, "pkg:generic/openssl") == []
+    assert imports.affected_package(deps, actor, "pkg:generic/openssl") == []
 
 
 def test_schema_errors_name_the_path(

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import seed_reference
+from tests.builders import as_person, seed_reference
 from tests.e2e.cli import Cli
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.publication import imports
 
 
@@ -30,10 +31,11 @@ def _sbom(*purls: str, version: str | None = "2.0") -> bytes:
 
 
 def _hits(deps: Deps, purl: str, vers: str | None = None) -> set[tuple[str, str]]:
-    return {(m.product, m.product_version) for m in imports.affected(deps, purl, vers)}
+    found = imports.affected_package(deps, as_person("reader"), purl, vers)
+    return {(m.product, m.product_version) for m in found}
 
 
-def test_sbom_versions_and_range_query(deps: Deps, actor: Actor, container: Container) -> None:
+def test_sbom_versions_and_range_query(deps: Deps, actor: Principal, container: Container) -> None:
     seed_reference(deps, actor)
     readers = container.document_readers
     assert (
@@ -61,7 +63,7 @@ def test_sbom_versions_and_range_query(deps: Deps, actor: Actor, container: Cont
 
 
 def test_broken_component_stores_nothing_and_names_its_path(
-    deps: Deps, actor: Actor, container: Container
+    deps: Deps, actor: Principal, container: Container
 ) -> None:
     seed_reference(deps, actor)
     readers = container.document_readers
@@ -80,7 +82,12 @@ def test_broken_component_stores_nothing_and_names_its_path(
     [("nope", "1.0", "product"), ("router", "9.9", "version"), ("router", None, "version")],
 )
 def test_product_and_version_must_exist(
-    deps: Deps, actor: Actor, container: Container, product: str, version: str | None, field: str
+    deps: Deps,
+    actor: Principal,
+    container: Container,
+    product: str,
+    version: str | None,
+    field: str,
 ) -> None:
     seed_reference(deps, actor)
     with pytest.raises(InvalidInput) as err:
@@ -95,7 +102,7 @@ def test_product_and_version_must_exist(
     assert err.value.field == field
 
 
-def test_cli_import_and_affected(deps: Deps, actor: Actor, db_url: str, tmp_path: Path) -> None:
+def test_cli_import_and_affected(deps: Deps, actor: Principal, db_url: str, tmp_path: Path) -> None:
     seed_reference(deps, actor)
     sbom = tmp_path / "router-1.0.cdx.json"
     sbom.write_bytes(_sbom("pkg:generic/openssl@3.0.13", version="1.0"))

@@ -10,9 +10,9 @@ from typing import TypeVar
 from tests.builders import seed_reference, statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.ids import CaseKey
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import reference
 from vulndesk.services.clocks import rules_in_force
-from vulndesk.services.context import Actor
 from vulndesk.services.intake import public as intake
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ def _store_counting(container: Container, prepared: intake.PreparedReport) -> tu
 
 
 def test_an_unchanged_plan_is_stored_without_reading_reference_data_again(
-    container: Container, actor: Actor
+    container: Container, actor: Principal
 ) -> None:
     seed_reference(container.deps(), actor)
     prepared = intake.prepare_report(container.deps(), REQ)
@@ -54,7 +54,7 @@ def test_an_unchanged_plan_is_stored_without_reading_reference_data_again(
 
 
 def test_a_plan_read_before_the_rules_in_force_changed_is_made_again(
-    container: Container, actor: Actor
+    container: Container, actor: Principal
 ) -> None:
     deps = container.deps()
     seed_reference(deps, actor)
@@ -83,7 +83,7 @@ REFERENCE_TABLES = ("products", "org_units", "org_settings", "calendar_overrides
 
 
 def test_planning_reuses_reference_data_until_any_of_it_changes(
-    container: Container, actor: Actor
+    container: Container, actor: Principal
 ) -> None:
     deps = container.deps()
     seed_reference(deps, actor)

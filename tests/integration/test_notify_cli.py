@@ -8,12 +8,12 @@ from tests.builders import open_case, seed_reference
 from tests.e2e.cli import Cli
 from tests.integration.test_notify_flow import Smtp
 from vulndesk.bootstrap import Container
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import reference
-from vulndesk.services.context import Actor
 
 
 def test_subscribe_plan_send_and_worker(
-    container: Container, db_url: str, tmp_path: Path, actor: Actor
+    container: Container, db_url: str, tmp_path: Path, actor: Principal
 ) -> None:
     deps = container.deps()
     seed_reference(deps, actor)

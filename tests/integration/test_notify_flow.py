@@ -394,4 +394,4 @@ def test_upstream_and_csirt_notices_carry_no_secret_fields(
     kinds = {e.entry.disclosure_kind for e in ledger.list_entries(deps, key)}
     assert kinds == {"upstream-notice", "csirt-notice"}
     assert status_of(deps, key, "cn-rmsv-2021/notify-upstream") is ObligationStatus.MET
-    assert [n.recipient for n in oversight.notices(deps)] == ["cncert"]
+    assert [n.recipient for n in oversight.notices(deps, actor)] == ["cncert"]

@@ -81,12 +81,12 @@ def test_nvdb_submission_needs_two_people_and_meets_the_obligation(
     with pytest.raises(GuardFailed):
         ledger.record_submission(deps, B, draft.ref, clock.now(), "NVDB-again")
 
-    rows = oversight.government_submissions(deps)
+    rows = oversight.government_submissions(deps, actor)
     assert [(r.case, r.recipient, r.approvers) for r in rows] == [
         (case.key, "nvdb", ("analyst-a", "analyst-b"))
     ]
     assert "restricted" in rows[0].classes
-    assert [(n.event, n.draft_ref) for n in oversight.notices(deps)] == [
+    assert [(n.event, n.draft_ref) for n in oversight.notices(deps, actor)] == [
         ("draft-created", draft.ref),
         ("submitted", draft.ref),
     ]
@@ -113,7 +113,7 @@ def test_headquarters_approver_rule(deps: Deps, actor: Principal) -> None:
     case = open_case(deps, actor, details=DETAILS)
     draft = reports.draft_report(deps, A, case.key, "nvdb", "nvdb")
     oversight.set_require_hq(deps, actor, True)
-    assert oversight.hq_required(deps)
+    assert oversight.hq_required(deps, actor)
     approvals.approve(deps, A, draft.ref)
     with pytest.raises(GuardFailed, match="headquarters"):
         approvals.approve(deps, B, draft.ref)

@@ -10,9 +10,10 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.clocks import rules_in_force
-from vulndesk.services.context import Actor, Deps
+from vulndesk.services.context import Deps
 
 
 def _rule_sets_of(deps: Deps, key: CaseKey) -> set[str]:
@@ -25,13 +26,13 @@ def _rule_sets_of(deps: Deps, key: CaseKey) -> set[str]:
 
 
 def test_default_leaves_out_the_2019_draft_and_a_choice_applies_to_open_cases(
-    deps: Deps, actor: Actor, container: Container
+    deps: Deps, actor: Principal, container: Container
 ) -> None:
     seed_reference(deps, actor)
     case = open_case(deps, actor)
     assert "cn-rmsv-2021" in _rule_sets_of(deps, case.key)
     assert "cn-draft-2019" not in _rule_sets_of(deps, case.key)
-    views = {v.rule_set.id: v for v in rules_in_force.rule_sets(deps, container.rule_sets)}
+    views = {v.rule_set.id: v for v in rules_in_force.rule_sets(deps, actor, container.rule_sets)}
     assert views["cn-draft-2019"].in_force is False
     assert views["cn-rmsv-2021"].in_force is True
 
@@ -40,13 +41,13 @@ def test_default_leaves_out_the_2019_draft_and_a_choice_applies_to_open_cases(
     )
     assert recomputed == 1
     assert _rule_sets_of(deps, case.key) == {"cn-draft-2019", "cn-rmsv-2021"}
-    views = {v.rule_set.id: v for v in rules_in_force.rule_sets(deps, container.rule_sets)}
+    views = {v.rule_set.id: v for v in rules_in_force.rule_sets(deps, actor, container.rule_sets)}
     assert views["cn-draft-2019"].in_force is True
     assert views["house-sla"].in_force is False
 
 
 def test_unknown_rule_set_is_refused_and_nothing_changes(
-    deps: Deps, actor: Actor, container: Container
+    deps: Deps, actor: Principal, container: Container
 ) -> None:
     with pytest.raises(InvalidInput) as err:
         rules_in_force.set_in_force(deps, actor, container.rule_sets, ["cn-rmsv-2021", "nope"])

@@ -76,7 +76,7 @@ def make(db_url: str, tmp_path: Path, clock: SettableClock) -> Iterator[Make]:
 
 @pytest.mark.parametrize(("url", "why"), REFUSED.items())
 def test_party_webhook_urls_are_refused_when_entered(
-    make: Make, actor: Actor, url: str, why: str
+    make: Make, actor: Principal, url: str, why: str
 ) -> None:
     deps = make(webhook_hosts=LISTED)
     with pytest.raises(InvalidInput, match=why) as caught:
@@ -99,7 +99,7 @@ def test_party_webhook_urls_are_refused_when_entered(
     assert reference.get_unit(deps, "cn").on_call_webhook is None
 
 
-def test_without_an_allow_list_no_webhook_is_accepted(deps: Deps, actor: Actor) -> None:
+def test_without_an_allow_list_no_webhook_is_accepted(deps: Deps, actor: Principal) -> None:
     with pytest.raises(InvalidInput, match="VULNDESK_WEBHOOK_HOSTS") as caught:
         reference.add_party(
             deps, actor, id="p", name="P", kind="customer", country="DE",
@@ -108,7 +108,7 @@ def test_without_an_allow_list_no_webhook_is_accepted(deps: Deps, actor: Actor) 
     assert caught.value.field == "channels"
 
 
-def test_an_allow_listed_public_https_url_is_accepted(make: Make, actor: Actor) -> None:
+def test_an_allow_listed_public_https_url_is_accepted(make: Make, actor: Principal) -> None:
     deps = make(webhook_hosts=LISTED)
     party = reference.add_party(
         deps, actor, id="p", name="P", kind="customer", country="DE",

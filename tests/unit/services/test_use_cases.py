@@ -135,7 +135,7 @@ def test_draft_report_versions_and_supersedes(world: FakeWorld) -> None:
     second = reports.draft_report(world.deps(), A, case.key, "nvdb", "nvdb", stage="update")
     assert second.draft.version == 2
     assert reports.get_draft(world.deps(), A, first.ref).status is DraftStatus.SUPERSEDED
-    assert [(n.event, n.draft_ref) for n in oversight.notices(world.deps())] == [
+    assert [(n.event, n.draft_ref) for n in oversight.notices(world.deps(), ADMIN)] == [
         ("draft-created", first.ref),
         ("draft-created", second.ref),
     ]

@@ -11,14 +11,14 @@ from pydantic import BaseModel, Field
 from vulndesk.domain.errors import Forbidden, NotFound
 from vulndesk.entrypoints.api.auth import (
     SESSION_COOKIE,
-    CurrentActor,
     CurrentDeps,
     CurrentPrincipal,
     container,
     source,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services.access.rights import ACCOUNT_HOLDERS, Principal
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import admin as account_admin
 from vulndesk.services.accounts import preferences
 from vulndesk.services.accounts import signin as accounts_auth
 
@@ -156,37 +156,28 @@ def _me(who: Principal, chosen: preferences.Preferences) -> MeOut:
 
 @router.get("/me", response_model=MeOut)
 def me(who: CurrentPrincipal, d: CurrentDeps) -> MeOut:
-    return _me(who, preferences.preferences_of(d, who.name))
+    return _me(who, account_admin.my_preferences(d, who))
 
 
 @router.patch("/me", response_model=MeOut)
-def update_me(body: MeIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps) -> MeOut:
+def update_me(body: MeIn, who: CurrentPrincipal, d: CurrentDeps) -> MeOut:
     """Change your own time zone and language (needs the write scope)."""
-    who.require(ACCOUNT_HOLDERS, "write")
-    chosen = preferences.set_preferences(d, actor, who.name, body.timezone, body.language)
+    chosen = account_admin.change_preferences(d, who, who.name, body.timezone, body.language)
     return _me(who, chosen)
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)
-def create_token(
-    body: TokenIn, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
-) -> TokenOut:
+def create_token(body: TokenIn, who: CurrentPrincipal, d: CurrentDeps) -> TokenOut:
     """Issue an API token for yourself; needs a session (not a token) and a fresh TOTP code."""
-    if not who.credential.startswith("session:"):
-        raise Forbidden("API tokens are issued from a signed-in session, not from another token")
-    issued = accounts_auth.create_token(
-        d, actor, who.name, frozenset(body.scopes), body.days, body.totp
-    )
+    issued = account_admin.issue_token(d, who, frozenset(body.scopes), body.days, body.totp)
     return TokenOut(
         id=issued.id, token=issued.secret, scopes=sorted(body.scopes), expires_at=issued.expires_at
     )
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(
-    token_id: str, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
-) -> Response:
+def revoke_token(token_id: str, who: CurrentPrincipal, d: CurrentDeps) -> Response:
     """Revoke one of your own tokens."""
-    if not accounts_auth.revoke_token(d, actor, who.name, token_id[:32]):
+    if not account_admin.revoke_my_token(d, who, token_id[:32]):
         raise NotFound("token", token_id[:32])
     return Response(status_code=204)

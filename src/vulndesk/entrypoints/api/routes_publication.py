@@ -36,12 +36,6 @@ from vulndesk.entrypoints.api.routes_publication_models import (
     VendorIn,
     VendorOut,
 )
-from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import (
-    CASE_READERS,
-    REFERENCE_READERS,
-    REFERENCE_WRITERS,
-)
 from vulndesk.services.context import Deps
 from vulndesk.services.publication import gate as publication
 from vulndesk.services.publication import imports, thirdparty
@@ -92,7 +86,6 @@ def add_blackout(
     body: BlackoutIn,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     def create(j: Deps) -> BlackoutOut:
@@ -118,18 +111,16 @@ def _digest(request: Request, data: bytes, *fields: str | None) -> str:
 async def import_csaf(
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     idem: IdempotencyKey,
     file: Annotated[UploadFile, File(description="A CSAF 2.0 advisory (JSON)")],
     unit: Annotated[str, Form(max_length=63)],
 ) -> JSONResponse:
     """Open or update one upstream case per vulnerability; any error stores nothing."""
-    who.require(REFERENCE_WRITERS, "write")
     data = await _read(file)
     c = container(request)
 
     def create(j: Deps) -> tuple[int, dict[str, Any]]:
-        done = imports.import_csaf(j, actor, c.document_readers, data, unit)
+        done = imports.import_csaf(j, who, c.document_readers, data, unit)
         imported = [
             {"ref": x.ref, "case": x.case, "action": x.action, "products": list(x.products)}
             for x in done
@@ -146,19 +137,17 @@ async def import_csaf(
 async def import_sbom(
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     idem: IdempotencyKey,
     file: Annotated[UploadFile, File(description="A CycloneDX SBOM (JSON)")],
     product: Annotated[str, Form(max_length=63)],
     version: Annotated[str | None, Form(max_length=63)] = None,
 ) -> JSONResponse:
     """Replace the component list of one product version with the SBOM's."""
-    who.require(REFERENCE_WRITERS, "write")
     data = await _read(file)
     c = container(request)
 
     def create(j: Deps) -> tuple[int, dict[str, Any]]:
-        count = imports.import_sbom(j, actor, c.document_readers, product, data, version)
+        count = imports.import_sbom(j, who, c.document_readers, product, data, version)
         return 201, {"product": product, "version": version, "components": count}
 
     digest = _digest(request, data, product, version)
@@ -179,13 +168,9 @@ def affected(
     if (purl is None) == (case is None):
         raise InvalidInput("purl", "give exactly one of purl and case", "purl=pkg:... or case=KEY")
     if case is not None:
-        target: str = access.check_case(d, who, case)
-        who.require(CASE_READERS)
+        found = imports.affected_case(d, who, case, range)
     else:
-        who.require(REFERENCE_READERS)
-        target = str(purl)
-        if not target.strip().lower().startswith("pkg:"):
-            raise InvalidInput("purl", "is not a package URL", "pkg:type/namespace/name@version")
+        found = imports.affected_package(d, who, str(purl), range)
     return [
         {
             "product": m.product,
@@ -194,7 +179,7 @@ def affected(
             "purl": m.affected.purl,
             "range": m.affected.range,
         }
-        for m in imports.affected(d, target, range)
+        for m in found
     ]
 
 

@@ -16,14 +16,12 @@ from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.entrypoints.api.auth import (
-    CurrentActor,
     CurrentDeps,
     CurrentPrincipal,
     IdempotencyKey,
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services.access.rights import REFERENCE_READERS, REFERENCE_WRITERS
 from vulndesk.services.cases import reference
 
 router = APIRouter(prefix="/api/v1", tags=["reference"], responses=ERROR_RESPONSES)
@@ -126,14 +124,12 @@ class PartyIO(BaseModel):
 
 @router.get("/units", response_model=list[UnitIO])
 def list_units(who: CurrentPrincipal, d: CurrentDeps) -> list[UnitIO]:
-    who.require(REFERENCE_READERS)
-    return [UnitIO.of(u) for u in reference.list_units(d)]
+    return [UnitIO.of(u) for u in reference.units(d, who)]
 
 
 @router.get("/units/{unit_id}", response_model=UnitIO)
 def get_unit(unit_id: str, who: CurrentPrincipal, d: CurrentDeps) -> UnitIO:
-    who.require(REFERENCE_READERS)
-    return UnitIO.of(reference.get_unit(d, unit_id))
+    return UnitIO.of(reference.unit(d, who, unit_id))
 
 
 @router.post("/units", response_model=UnitIO, status_code=201)
@@ -141,10 +137,8 @@ def add_unit(
     body: UnitIO,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    who.require(REFERENCE_WRITERS, "write")
     return idempotent(
         request,
         who,
@@ -153,7 +147,7 @@ def add_unit(
         lambda j: UnitIO.of(
             reference.add_unit(
                 j,
-                actor,
+                who,
                 **body.model_dump(exclude=set(CONTACT_FIELDS)),
                 contact=body.contact(),
             )
@@ -163,23 +157,20 @@ def add_unit(
 
 @router.patch("/units/{unit_id}", response_model=UnitIO)
 def set_unit_contact(
-    unit_id: str, body: UnitContactIO, who: CurrentPrincipal, actor: CurrentActor, d: CurrentDeps
+    unit_id: str, body: UnitContactIO, who: CurrentPrincipal, d: CurrentDeps
 ) -> UnitIO:
     """Set or clear the reporting entity and on-call address (named in reports, notices, mail)."""
-    who.require(REFERENCE_WRITERS, "write")
-    return UnitIO.of(reference.set_unit_contact(d, actor, unit_id, body.contact()))
+    return UnitIO.of(reference.set_unit_contact(d, who, unit_id, body.contact()))
 
 
 @router.get("/products", response_model=list[ProductIO])
 def list_products(who: CurrentPrincipal, d: CurrentDeps) -> list[ProductIO]:
-    who.require(REFERENCE_READERS)
-    return [ProductIO.of(p) for p in reference.list_products(d)]
+    return [ProductIO.of(p) for p in reference.products(d, who)]
 
 
 @router.get("/products/{product_id}", response_model=ProductIO)
 def get_product(product_id: str, who: CurrentPrincipal, d: CurrentDeps) -> ProductIO:
-    who.require(REFERENCE_READERS)
-    return ProductIO.of(reference.get_product(d, product_id))
+    return ProductIO.of(reference.product(d, who, product_id))
 
 
 @router.post("/products", response_model=ProductIO, status_code=201)
@@ -187,31 +178,27 @@ def add_product(
     body: ProductIO,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    who.require(REFERENCE_WRITERS, "write")
     return idempotent(
         request,
         who,
         key,
         body,
         lambda j: ProductIO.of(
-            reference.add_product(j, actor, reference.ProductInput(**body.model_dump()))
+            reference.add_product(j, who, reference.ProductInput(**body.model_dump()))
         ),
     )
 
 
 @router.get("/parties", response_model=list[PartyIO])
 def list_parties(who: CurrentPrincipal, d: CurrentDeps) -> list[PartyIO]:
-    who.require(REFERENCE_READERS)
-    return [PartyIO.of(p) for p in reference.list_parties(d)]
+    return [PartyIO.of(p) for p in reference.parties(d, who)]
 
 
 @router.get("/parties/{party_id}", response_model=PartyIO)
 def get_party(party_id: str, who: CurrentPrincipal, d: CurrentDeps) -> PartyIO:
-    who.require(REFERENCE_READERS)
-    return PartyIO.of(reference.get_party(d, party_id))
+    return PartyIO.of(reference.party(d, who, party_id))
 
 
 @router.post("/parties", response_model=PartyIO, status_code=201)
@@ -219,14 +206,12 @@ def add_party(
     body: PartyIO,
     request: Request,
     who: CurrentPrincipal,
-    actor: CurrentActor,
     key: IdempotencyKey,
 ) -> JSONResponse:
-    who.require(REFERENCE_WRITERS, "write")
     return idempotent(
         request,
         who,
         key,
         body,
-        lambda j: PartyIO.of(reference.add_party(j, actor, **body.model_dump())),
+        lambda j: PartyIO.of(reference.add_party(j, who, **body.model_dump())),
     )

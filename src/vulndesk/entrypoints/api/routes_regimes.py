@@ -11,7 +11,6 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.units import OrgUnit
 from vulndesk.entrypoints.api.auth import CurrentDeps, CurrentPrincipal
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.services.access.rights import REFERENCE_READERS
 from vulndesk.services.cases import reference, regimes
 
 router = APIRouter(prefix="/api/v1", tags=["regimes"], responses=ERROR_RESPONSES)
@@ -69,8 +68,7 @@ class IncidentGradeOut(BaseModel):
 @router.get("/units/{unit_id}/regimes", response_model=UnitRegimesOut)
 def get_unit_regimes(unit_id: str, who: CurrentPrincipal, d: CurrentDeps) -> UnitRegimesOut:
     """The unit's EU main establishment zone, NIS2 status, DORA flag and CAC operator class."""
-    who.require(REFERENCE_READERS)
-    return UnitRegimesOut.of(reference.get_unit(d, unit_id))
+    return UnitRegimesOut.of(reference.unit(d, who, unit_id))
 
 
 @router.patch("/units/{unit_id}/regimes", response_model=UnitRegimesOut)

@@ -8,9 +8,16 @@ import typer
 
 from vulndesk.domain.audit import VerifyResult
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.entrypoints.cli.common import allowed, container, deps, errors, print_json, table
-from vulndesk.services.access.rights import AUDIT_READERS
+from vulndesk.entrypoints.cli.common import (
+    container,
+    deps,
+    errors,
+    print_json,
+    signed_in,
+    table,
+)
 from vulndesk.services.audit import checkpoints as audit_tools
+from vulndesk.services.audit import trail as audit_trail
 
 audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 
@@ -120,9 +127,8 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Audit events in chain order, from a seq on (auditors and admins)."""
-    allowed(AUDIT_READERS)
     with errors():
-        events = audit_tools.list_events(deps(), start, limit)
+        events = audit_trail.events(deps(), signed_in(), start, limit)
     if as_json:
         print_json(events)
         return

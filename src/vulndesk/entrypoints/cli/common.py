@@ -25,12 +25,9 @@ from rich.table import Table
 
 from vulndesk import bootstrap
 from vulndesk.domain.errors import Conflict, NotFound, VulndeskError
-from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.cli import credentials
-from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Credential, Principal
 from vulndesk.services.accounts import signin as accounts_auth
-from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.context import Actor, Deps
 
 console = Console()
@@ -79,26 +76,6 @@ def signed_in() -> Principal:
 def actor() -> Actor:
     """The signed-in account as the audit trail records it (source `cli`)."""
     return signed_in().actor("cli")
-
-
-def allowed(roles: frozenset[AccountRole], scope: str = "read") -> Principal:
-    """The signed-in account if its roles and its token's scope allow the act (as the API)."""
-    who = signed_in()
-    with errors():
-        who.require(roles, scope)
-    return who
-
-
-def case_allowed(case: str, roles: frozenset[AccountRole], scope: str = "read") -> CaseKey:
-    """The case key if the signed-in account may see the case and act on it (as the API).
-
-    Visibility comes first, so a hidden case answers like a missing one.
-    """
-    who = signed_in()
-    with errors():
-        key = access.check_case(deps(), who, case)
-        who.require(roles, scope)
-    return key
 
 
 def operator() -> Actor:

@@ -8,17 +8,14 @@ import typer
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
     deps,
     errors,
     operator,
     print_json,
+    signed_in,
     table,
 )
-from vulndesk.services.access.rights import ALL_CASES
 from vulndesk.services.intake import duplicates as intake_duplicates
-from vulndesk.services.intake import public as intake
 from vulndesk.services.intake import receipts as intake_receipts
 
 intake_app = typer.Typer(
@@ -32,12 +29,8 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Newest reports first, each with likely duplicates among existing cases (triage)."""
-    allowed(ALL_CASES)
     with errors():
-        items = intake.list_reports(deps(), limit)
-        rows = [
-            (r, intake_duplicates.suggest_duplicates(deps(), actor(), r.tracking)) for r in items
-        ]
+        rows = intake_duplicates.triage(deps(), signed_in(), limit)
     if as_json:
         print_json(
             [

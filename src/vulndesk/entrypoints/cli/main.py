@@ -32,11 +32,11 @@ from vulndesk.entrypoints.cli import whatif as whatif_cli  # noqa: F401 - regist
 from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
 from vulndesk.entrypoints.cli.common import (
-    allowed,
     container,
     deps,
     errors,
     print_json,
+    signed_in,
     table,
 )
 from vulndesk.entrypoints.cli.reference import org_app, party_app, product_app
@@ -159,11 +159,11 @@ def due(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """What falls due soonest across the cases you may see (overdue first)."""
-    who = allowed(access.CASE_READERS)
+    who = signed_in()
     with errors():
         zone = check_zone("tz", tz or container().settings.timezone)
         if org:
-            reference.get_unit(deps(), org)
+            reference.unit(deps(), who, org)
         items = access.due_soon(deps(), who, _within(within), UnitId(org) if org else None, limit)
     now = container().clock.now()
     if as_json:

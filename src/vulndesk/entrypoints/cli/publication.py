@@ -14,9 +14,6 @@ import typer
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
-    case_allowed,
     container,
     deps,
     errors,
@@ -25,12 +22,6 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.rules.publication import Attachment, Result
-from vulndesk.services.access.rights import (
-    ADMINS,
-    CASE_READERS,
-    REFERENCE_READERS,
-    REFERENCE_WRITERS,
-)
 from vulndesk.services.publication import gate as publication
 from vulndesk.services.publication import imports, thirdparty
 from vulndesk.services.publication.ports import FILING_FIELDS
@@ -216,9 +207,10 @@ def import_csaf(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open or update upstream-component cases from a supplier's CSAF 2.0 advisory."""
-    allowed(REFERENCE_WRITERS, "write")
     with errors():
-        done = imports.import_csaf(deps(), actor(), container().document_readers, _read(file), unit)
+        done = imports.import_csaf(
+            deps(), signed_in(), container().document_readers, _read(file), unit
+        )
     if as_json:
         print_json(done)
         return
@@ -238,10 +230,9 @@ def import_sbom(
     ),
 ) -> None:
     """Replace a product version's component list with a CycloneDX JSON SBOM."""
-    allowed(REFERENCE_WRITERS, "write")
     with errors():
         count = imports.import_sbom(
-            deps(), actor(), container().document_readers, product, _read(file), version
+            deps(), signed_in(), container().document_readers, product, _read(file), version
         )
     typer.echo(f"{product}: {count} components stored")
 
@@ -252,12 +243,12 @@ def affected(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Which products and versions contain an affected component."""
-    if target.strip().lower().startswith("pkg:"):
-        allowed(REFERENCE_READERS)
-    else:
-        target = case_allowed(target, CASE_READERS)
+    who = signed_in()
     with errors():
-        found = imports.affected(deps(), target, vers)
+        if imports.is_package(target):
+            found = imports.affected_package(deps(), who, target, vers)
+        else:
+            found = imports.affected_case(deps(), who, target, vers)
     rows = [
         {"product": m.product, "version": m.product_version, "component": m.component}
         for m in found
@@ -275,7 +266,7 @@ def affected(
 @filing_app.command("set")
 def filing_set(file: Path) -> None:
     """Store the filing content from a JSON object of filing fields."""
-    allowed(ADMINS, "write")
+    who = signed_in()
     with errors():
         try:
             fields = json.loads(_read(file))
@@ -285,15 +276,14 @@ def filing_set(file: Path) -> None:
             ) from exc
         if not isinstance(fields, dict):
             raise InvalidInput("file", "is not a JSON object", "a JSON object of filing fields")
-        thirdparty.set_filing(deps(), actor(), fields)
+        thirdparty.set_filing(deps(), who, fields)
     typer.echo("filing stored")
 
 
 @filing_app.command("show")
 def filing_show() -> None:
-    allowed(ADMINS)
     with errors():
-        found = thirdparty.filing(deps(), actor())
+        found = thirdparty.filing(deps(), signed_in())
     table("Platform filing", ["field", "value"], [(k, found.fields[k]) for k in FILING_FIELDS])
     missing = [k for k in FILING_FIELDS if k != "other" and not found.fields[k].strip()]
     if missing:
@@ -303,9 +293,8 @@ def filing_show() -> None:
 @filing_app.command("export")
 def filing_export() -> None:
     """The filing as JSON, for the MIIT platform's form."""
-    allowed(ADMINS)
     with errors():
-        doc = thirdparty.filing_document(thirdparty.filing(deps(), actor()))
+        doc = thirdparty.filing_document(thirdparty.filing(deps(), signed_in()))
     # Not print_json: the filing form's order of fields is kept, not sorted.
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vulndesk.entrypoints.cli.common import actor, allowed, deps, errors, print_json, table
-from vulndesk.services.access.rights import REFERENCE_READERS, REFERENCE_WRITERS
+from vulndesk.entrypoints.cli.common import deps, errors, print_json, signed_in, table
 from vulndesk.services.cases import reference, regimes
 
 org_app = typer.Typer(
@@ -27,10 +26,10 @@ def org_add(
     parent: str | None = typer.Option(None, "--parent", help="Parent unit id (headquarters)"),
 ) -> None:
     """Add an organisation unit."""
-    allowed(REFERENCE_WRITERS, "write")
+    who = signed_in()
     with errors():
         unit = reference.add_unit(
-            deps(), actor(), id=id, name=name, country=country, timezone=timezone, parent=parent
+            deps(), who, id=id, name=name, country=country, timezone=timezone, parent=parent
         )
     typer.echo(f"added unit {unit.id}")
 
@@ -50,10 +49,10 @@ def org_set_contact(
     ),
 ) -> None:
     """Set the reporting entity and on-call address of a unit ('' clears a field)."""
-    allowed(REFERENCE_WRITERS, "write")
+    who = signed_in()
     change = reference.UnitContact(name, person, email, phone, on_call_email, on_call_webhook)
     with errors():
-        unit = reference.set_unit_contact(deps(), actor(), id, change)
+        unit = reference.set_unit_contact(deps(), who, id, change)
     typer.echo(f"contact set for unit {unit.id}")
 
 
@@ -74,7 +73,7 @@ def org_set_regimes(
     ),
 ) -> None:
     """Record what the rule sets bind a unit on ('' clears a field); open cases are recomputed."""
-    who = allowed(REFERENCE_WRITERS, "write")
+    who = signed_in()
     change = regimes.UnitRegimes(eu_establishment, nis2, financial, cn_class)
     with errors():
         unit = regimes.set_unit_regimes(deps(), who, id, change, "cli")
@@ -89,9 +88,9 @@ def org_set_regimes(
 @org_app.command("list")
 def org_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List organisation units."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        units = reference.list_units(deps())
+        units = reference.units(deps(), who)
     if as_json:
         print_json(units)
         return
@@ -105,9 +104,9 @@ def org_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @org_app.command("show")
 def org_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one organisation unit."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        unit = reference.get_unit(deps(), id)
+        unit = reference.unit(deps(), who, id)
     if as_json:
         print_json(unit)
         return
@@ -148,11 +147,11 @@ def product_add(
     owner_unit: str | None = typer.Option(None, "--owner-unit"),
 ) -> None:
     """Add a product."""
-    allowed(REFERENCE_WRITERS, "write")
+    who = signed_in()
     with errors():
         p = reference.add_product(
             deps(),
-            actor(),
+            who,
             reference.ProductInput(
                 id=id,
                 vendor=vendor,
@@ -175,9 +174,9 @@ def product_add(
 @product_app.command("list")
 def product_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List products."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        items = reference.list_products(deps())
+        items = reference.products(deps(), who)
     if as_json:
         print_json(items)
         return
@@ -202,9 +201,9 @@ def product_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @product_app.command("show")
 def product_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one product."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        p = reference.get_product(deps(), id)
+        p = reference.product(deps(), who, id)
     if as_json:
         print_json(p)
         return
@@ -243,11 +242,11 @@ def party_add(
     language: str = typer.Option("en", "--language", help="en or zh-CN"),
 ) -> None:
     """Add a party (a recipient of disclosures)."""
-    allowed(REFERENCE_WRITERS, "write")
+    who = signed_in()
     with errors():
         p = reference.add_party(
             deps(),
-            actor(),
+            who,
             id=id,
             name=name,
             kind=kind,
@@ -261,9 +260,9 @@ def party_add(
 @party_app.command("list")
 def party_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List parties."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        items = reference.list_parties(deps())
+        items = reference.parties(deps(), who)
     if as_json:
         print_json(items)
         return
@@ -287,9 +286,9 @@ def party_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @party_app.command("show")
 def party_show(id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one party."""
-    allowed(REFERENCE_READERS)
+    who = signed_in()
     with errors():
-        p = reference.get_party(deps(), id)
+        p = reference.party(deps(), who, id)
     if as_json:
         print_json(p)
         return

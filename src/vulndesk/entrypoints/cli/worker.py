@@ -15,8 +15,6 @@ from vulndesk.config import Settings
 from vulndesk.domain.errors import VulndeskError
 from vulndesk.entrypoints.cli.cases import case_app
 from vulndesk.entrypoints.cli.common import (
-    actor,
-    allowed,
     container,
     deps,
     errors,
@@ -26,15 +24,13 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.entrypoints.cli.obligations import rules_app
-from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import ADMINS, CASE_READERS
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.background import worker
 from vulndesk.services.clocks import options as obligations_admin
 from vulndesk.services.clocks import waivers
 from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.context import Actor
-from vulndesk.services.ports import CaseFilter
+from vulndesk.services.notify import escalations
 
 calendar_app = typer.Typer(help="Working-day calendar overrides.", no_args_is_help=True)
 
@@ -114,11 +110,8 @@ def escalations_command(
 ) -> None:
     """Escalations recorded by the worker (each recipient, or undeliverable) in the cases you
     may see, newest first."""
-    who = allowed(CASE_READERS)
     with errors():
-        keys = access.case_filter(deps(), who, CaseFilter()).keys
-    with deps().uow() as uow:
-        items = [e for e in uow.escalations.list(limit) if keys is None or e.case in keys]
+        items = escalations.recorded(deps(), signed_in(), limit)
     if as_json:
         print_json({"escalations": items})
         return
@@ -217,10 +210,9 @@ def rules_set_option(
     clear: bool = typer.Option(False, "--clear", help="Remove the option (back to the default)"),
 ) -> None:
     """Set an organisation-wide rule option; every open case's clocks are recomputed."""
-    allowed(ADMINS, "write")
     with errors():
         n = obligations_admin.set_option(
-            deps(), actor(), container().rule_sets, key, None if clear else value
+            deps(), signed_in(), container().rule_sets, key, None if clear else value
         )
     typer.echo(f"{key} {'cleared' if clear else '= ' + value}; {n} open cases recomputed")
 
@@ -228,8 +220,8 @@ def rules_set_option(
 @rules_app.command("options")
 def rules_options(as_json: bool = typer.Option(False, "--json")) -> None:
     """Organisation-wide rule options in force."""
-    allowed(ADMINS)
-    items = obligations_admin.list_options(deps())
+    with errors():
+        items = obligations_admin.list_options(deps(), signed_in())
     if as_json:
         print_json({"options": items})
         return
@@ -249,13 +241,13 @@ def calendar_set(
     note: str = typer.Option("", "--note"),
 ) -> None:
     """Override one date of a country's working-day calendar; open cases are recomputed."""
-    allowed(ADMINS, "write")
+    who = signed_in()
     with errors():
         if off == on:
             from vulndesk.domain.errors import InvalidInput
 
             raise InvalidInput("--off/--on", "give exactly one", "--off or --on")
-        n = obligations_admin.set_calendar_day(deps(), actor(), country, date, on, note)
+        n = obligations_admin.set_calendar_day(deps(), who, country, date, on, note)
     typer.echo(f"{country.upper()} {date}: {'working' if on else 'off'}; {n} open cases recomputed")
 
 
@@ -265,8 +257,8 @@ def calendar_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Calendar overrides."""
-    allowed(ADMINS)
-    items = obligations_admin.list_calendar(deps(), country)
+    with errors():
+        items = obligations_admin.list_calendar(deps(), signed_in(), country)
     if as_json:
         print_json({"overrides": [{**vars_of(o), "day": o.day.isoformat()} for o in items]})
         return

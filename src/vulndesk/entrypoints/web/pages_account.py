@@ -13,7 +13,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
-from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import admin as account_admin
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,7 +48,7 @@ def _page(
 
 @router.get("/account")
 def account_page(request: Request, who: CurrentViewer) -> Response:
-    chosen = preferences.preferences_of(who.deps, who.principal.name)
+    chosen = account_admin.my_preferences(who.deps, who.principal)
     form = {"timezone": chosen.timezone or "", "language": chosen.language or ""}
     return _page(request, who, form)
 
@@ -59,8 +59,8 @@ def save_account(
 ) -> Response:
     form = {"timezone": timezone, "language": language}
     try:
-        preferences.set_preferences(
-            who.deps, who.actor(request), who.principal.name, timezone, language
+        account_admin.change_preferences(
+            who.deps, who.principal, who.principal.name, timezone, language
         )
     except InvalidInput as exc:
         problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")

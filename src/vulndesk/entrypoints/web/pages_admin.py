@@ -22,8 +22,7 @@ from vulndesk.entrypoints.web.pages_reports import local_instant, not_found
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access.rights import ADMINS
-from vulndesk.services.accounts import subjects
-from vulndesk.services.accounts import users as accounts
+from vulndesk.services.accounts import admin as account_admin
 from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import reference, regimes
 from vulndesk.services.clocks import options as obligations_admin
@@ -46,33 +45,31 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
     deps = who.deps
     if section == "users":
         return {
-            "users": accounts.list_users(deps),
-            "subjects": subjects.all_links(deps),
+            "users": account_admin.list_users(deps, who.principal),
+            "subjects": account_admin.list_subject_links(deps, who.principal),
             "roles": [r.value for r in AccountRole],
             "units": reference.list_units(deps),
         }
     if section == "reference":
         return {
-            "units": reference.list_units(deps),
-            "products": reference.list_products(deps),
-            "parties": reference.list_parties(deps),
+            "units": reference.units(deps, who.principal),
+            "products": reference.products(deps, who.principal),
+            "parties": reference.parties(deps, who.principal),
             "party_kinds": [k.value for k in PartyKind],
             "product_kinds": [k.value for k in ProductKind],
         }
     if section == "policies":
-        with deps.uow() as uow:
-            overrides = uow.reports.overrides()
         return {
             "defaults": DEFAULT_GRANTS,
-            "overrides": overrides,
-            "parties": reference.list_parties(deps),
+            "overrides": reports.overrides(deps, who.principal),
+            "parties": reference.parties(deps, who.principal),
             "classes": [Sensitivity.PUBLIC.value, Sensitivity.RESTRICTED.value],
             "detail_fields": list(DETAIL_FIELDS),
         }
     if section == "rules":
         catalogue = who.container.rule_sets
         return {
-            "rule_sets": rules_in_force.rule_sets(deps, catalogue),
+            "rule_sets": rules_in_force.rule_sets(deps, who.principal, catalogue),
             "applicability": regimes.applicability(deps, catalogue),
         }
     return {"blackouts": publication.list_blackouts(deps, who.principal)}
@@ -111,11 +108,11 @@ def admin_section(request: Request, section: str, who: CurrentViewer) -> Respons
 def admin_form(
     request: Request, who: Viewer, section: str, action: Callable[[], dict[str, Any] | None]
 ) -> Response:
-    """Run one admin form; show its secrets once, or go back to the section."""
+    """Run one admin form (its use case checks the viewer); show its secrets once, or go back
+    to the section. The administration pages are shown to administrators only."""
     if not who.principal.has(ADMINS):
         return not_found(request)
     try:
-        who.principal.require(ADMINS, "write")
         shown = action()
     except VulndeskError as exc:
         code = 422 if exc.code == "invalid_input" else 409
@@ -137,9 +134,9 @@ def add_user(
     display_name: Text = "",
 ) -> Response:
     def run() -> dict[str, Any]:
-        user, password = accounts.add_user(
+        user, password = account_admin.add_user(
             who.deps,
-            who.actor(request),
+            who.principal,
             who.container.passwords,
             name=name,
             email=email,
@@ -155,7 +152,7 @@ def add_user(
 @router.post("/admin/users/{name}/disabled")
 def set_disabled(request: Request, name: str, who: CurrentViewer, disabled: Text = "1") -> Response:
     def run() -> None:
-        accounts.grant(who.deps, who.actor(request), name, disabled=disabled == "1")
+        account_admin.grant(who.deps, who.principal, name, disabled=disabled == "1")
 
     return admin_form(request, who, "users", run)
 
@@ -166,7 +163,7 @@ def change_roles(
 ) -> Response:
     def run() -> None:
         plus, minus = ([role], []) if op == "add" else ([], [role])
-        accounts.grant(who.deps, who.actor(request), name, add=plus, remove=minus)
+        account_admin.grant(who.deps, who.principal, name, add=plus, remove=minus)
 
     return admin_form(request, who, "users", run)
 
@@ -174,7 +171,7 @@ def change_roles(
 @router.post("/admin/users/{name}/totp")
 def reset_totp(request: Request, name: str, who: CurrentViewer) -> Response:
     def run() -> dict[str, Any]:
-        secret, uri = accounts.enroll_totp(who.deps, who.actor(request), name)
+        secret, uri = account_admin.enroll_totp(who.deps, who.principal, name)
         return {"totp_user": name, "totp_secret": secret, "otpauth": uri}
 
     return admin_form(request, who, "users", run)
@@ -190,7 +187,7 @@ def set_override(
 ) -> Response:
     def run() -> None:
         reports.set_override(
-            who.deps, who.actor(request), party, tuple(classes or ()), tuple(fields or ())
+            who.deps, who.principal, party, tuple(classes or ()), tuple(fields or ())
         )
 
     return admin_form(request, who, "policies", run)
@@ -200,7 +197,7 @@ def set_override(
 def set_in_force(request: Request, who: CurrentViewer, rule_sets: Many = None) -> Response:
     def run() -> None:
         rules_in_force.set_in_force(
-            who.deps, who.actor(request), who.container.rule_sets, rule_sets or []
+            who.deps, who.principal, who.container.rule_sets, rule_sets or []
         )
 
     return admin_form(request, who, "rules", run)
@@ -210,7 +207,7 @@ def set_in_force(request: Request, who: CurrentViewer, rule_sets: Many = None) -
 def set_option(request: Request, who: CurrentViewer, key: Text = "", value: Text = "") -> Response:
     def run() -> None:
         obligations_admin.set_option(
-            who.deps, who.actor(request), who.container.rule_sets, key, value or None
+            who.deps, who.principal, who.container.rule_sets, key, value or None
         )
 
     return admin_form(request, who, "rules", run)

@@ -26,7 +26,7 @@ def add_unit(
     def run() -> None:
         reference.add_unit(
             who.deps,
-            who.actor(request),
+            who.principal,
             id=id,
             name=name,
             country=country,
@@ -56,7 +56,7 @@ def set_unit_contact(
         )  # fmt: skip
         # A form cannot tell "leave" from "clear": empty fields are left as they are.
         change = reference.UnitContact(*(v if v.strip() else None for v in given))
-        reference.set_unit_contact(who.deps, who.actor(request), unit, change)
+        reference.set_unit_contact(who.deps, who.principal, unit, change)
 
     return admin_form(request, who, "reference", run)
 
@@ -78,7 +78,7 @@ def add_product(
     def run() -> None:
         reference.add_product(
             who.deps,
-            who.actor(request),
+            who.principal,
             reference.ProductInput(
                 id=id,
                 vendor=vendor,
@@ -109,7 +109,7 @@ def add_party(
     def run() -> None:
         reference.add_party(
             who.deps,
-            who.actor(request),
+            who.principal,
             id=id,
             name=name,
             kind=kind,

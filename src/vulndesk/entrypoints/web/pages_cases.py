@@ -149,7 +149,7 @@ def case_page(
         history=history,
         fact_kinds=list(FactKind),
         next_states=sorted(lifecycle.TRANSITIONS.get(case.state, frozenset())),
-        thread=case_intake.thread(deps, who.actor(request), key),
+        thread=case_intake.thread(deps, who.principal, key),
         drafts=reports.list_drafts(deps, who.principal, key),
         entries=access_ledger.entries(deps, who.principal, key),
         conflicts=approvals.case_conflicts(deps, who.principal, key),

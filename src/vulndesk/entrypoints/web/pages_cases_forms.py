@@ -20,12 +20,10 @@ from vulndesk.entrypoints.web.pages_cases import (
 )
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
-from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import regimes
 from vulndesk.services.clocks import waivers
 from vulndesk.services.disclosure import claims
-from vulndesk.services.intake import public as intake
 from vulndesk.services.intake import thread as case_intake
 
 router = APIRouter(include_in_schema=False)
@@ -58,16 +56,13 @@ def _submit(
     anchor: str,
     form: dict[str, str],
     action: Callable[[CaseKey], object],
-    roles: frozenset[AccountRole] | None = access.CASE_WRITERS,
 ) -> Response:
     """Run one form's action; on refusal re-show the case page with the problem by its field."""
     case_key = visible_key(who, key)
     if case_key is None:
         return not_found(request)
     try:
-        if roles is not None:  # None: the use case checks the viewer's roles itself
-            who.principal.require(roles, "write")
-        action(case_key)
+        action(case_key)  # the use case checks the viewer's roles and need-to-know
     except InvalidInput as exc:
         problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
         errors = {f"{anchor}.{exc.field}": problem}
@@ -98,7 +93,7 @@ def record_fact(
             who.deps, who.principal, case_key, fact, when, evidence, correct=bool(correct)
         )
 
-    return _submit(request, who, key, "facts", form, act, roles=None)
+    return _submit(request, who, key, "facts", form, act)
 
 
 @router.post("/cases/{key}/incident-grade")
@@ -131,7 +126,7 @@ def transition(
             who.deps, who.principal, case_key, to, reason, duplicate_of.strip() or None
         )
 
-    return _submit(request, who, key, "state", form, act, roles=None)
+    return _submit(request, who, key, "state", form, act)
 
 
 @router.post("/cases/{key}/members")
@@ -141,18 +136,13 @@ def member(
     def act(case_key: CaseKey) -> object:
         return access.set_member(who.deps, who.principal, case_key, user, present == "1")
 
-    return _submit(request, who, key, "members", {"user": user}, act, roles=None)
+    return _submit(request, who, key, "members", {"user": user}, act)
 
 
 @router.post("/cases/{key}/messages")
 def reply(request: Request, key: str, who: CurrentViewer, body: Text) -> Response:
     def act(case_key: CaseKey) -> object:
-        thread = case_intake.thread(who.deps, who.actor(request), case_key)
-        if thread is None:
-            raise InvalidInput("body", "this case did not come from a public report", "")
-        if not body.strip():
-            raise InvalidInput("body", "is empty", "a message")
-        intake.reply(who.deps, who.actor(request), thread.tracking, body)
+        case_intake.reply(who.deps, who.principal, case_key, body)
         return None
 
     return _submit(request, who, key, "messages", {"body": body}, act)
@@ -166,7 +156,7 @@ def approve_backdate(request: Request, key: str, entry: int, who: CurrentViewer)
         # An entry of another case answers like a missing one.
         return claims.approve_backdate(who.deps, who.principal, entry, case_key)
 
-    return _submit(request, who, key, "ledger", {}, act, roles=None)
+    return _submit(request, who, key, "ledger", {}, act)
 
 
 @router.post("/cases/{key}/waivers")
@@ -179,7 +169,7 @@ def propose_waiver(
         return waivers.propose(who.deps, who.principal, case_key, obligation, reason)
 
     form = {"obligation": obligation, "reason": reason}
-    return _submit(request, who, key, "clocks", form, act, roles=None)
+    return _submit(request, who, key, "clocks", form, act)
 
 
 @router.post("/cases/{key}/waivers/{waiver}/approval")
@@ -189,7 +179,7 @@ def approve_waiver(request: Request, key: str, waiver: int, who: CurrentViewer) 
     def act(case_key: CaseKey) -> object:
         return waivers.approve(who.deps, who.principal, case_key, str(waiver))
 
-    return _submit(request, who, key, "clocks", {}, act, roles=None)
+    return _submit(request, who, key, "clocks", {}, act)
 
 
 @router.get("/cases/{key}/attachments/{sha256}")
@@ -199,7 +189,7 @@ def download(request: Request, key: str, sha256: str, who: CurrentViewer) -> Res
     if case_key is None:
         return not_found(request)
     try:
-        stored, content = case_intake.attachment(who.deps, who.actor(request), case_key, sha256)
+        stored, content = case_intake.attachment(who.deps, who.principal, case_key, sha256)
     except NotFound:
         return not_found(request)
     ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in stored.name)[:120]

@@ -17,7 +17,7 @@ from vulndesk.entrypoints.web.session import (
     container_of,
     signed_in,
 )
-from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import admin as account_admin
 from vulndesk.services.accounts import signin as accounts_auth
 
 router = APIRouter(include_in_schema=False)
@@ -102,7 +102,7 @@ def switch_language(request: Request, lang: str, back: str = "/") -> Response:
     chosen = lang if lang in i18n.LANGUAGES else i18n.DEFAULT
     who = signed_in(request)
     if who is not None and who.saved_language != chosen:
-        preferences.set_preferences(who.deps, who.actor(request), who.principal.name, None, chosen)
+        account_admin.change_preferences(who.deps, who.principal, who.principal.name, None, chosen)
     response = RedirectResponse(safe_next(back), status_code=303)
     response.set_cookie(
         "vd_lang", chosen, httponly=True, samesite="strict", max_age=365 * 86400, path="/"

@@ -13,7 +13,8 @@ from vulndesk.domain.ids import PartyId, ProductId, UnitId, slug
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.products import Component, Product, ProductKind
 from vulndesk.domain.units import OrgUnit
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.access.rights import REFERENCE_READERS, REFERENCE_WRITERS, Principal
+from vulndesk.services.context import Deps
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ def _apply(unit: OrgUnit, changed: dict[str, str | None]) -> OrgUnit:
 
 def add_unit(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     *,
     id: str,
     name: str,
@@ -66,6 +67,8 @@ def add_unit(
     parent: str | None = None,
     contact: UnitContact | None = None,
 ) -> OrgUnit:
+    """Add an organisation unit (an administrator's or coordinator's act)."""
+    principal.require(REFERENCE_WRITERS, "write")
     unit = OrgUnit(
         UnitId(slug("id", id)),
         values.text("name", name),
@@ -78,13 +81,18 @@ def add_unit(
         if unit.parent:
             _exists(lambda: uow.units.get(UnitId(unit.parent or "")), "parent")
         uow.units.add(unit)
-        uow.audit.append(actor.event(deps.clock.now(), AuditTag.REF_UNIT_ADDED, "unit", unit.id))
+        uow.audit.append(
+            principal.event(deps.clock.now(), AuditTag.REF_UNIT_ADDED, "unit", unit.id)
+        )
         uow.commit()
     return unit
 
 
-def set_unit_contact(deps: Deps, actor: Acts, unit_id: str, change: UnitContact) -> OrgUnit:
+def set_unit_contact(
+    deps: Deps, principal: Principal, unit_id: str, change: UnitContact
+) -> OrgUnit:
     """Set or clear a unit's reporting entity and on-call address (the audit names the fields)."""
+    principal.require(REFERENCE_WRITERS, "write")
     changed = _checked(deps, change)
     if not changed:
         raise InvalidInput(
@@ -96,7 +104,9 @@ def set_unit_contact(deps: Deps, actor: Acts, unit_id: str, change: UnitContact)
         unit = _apply(uow.units.get(UnitId(slug("id", unit_id))), changed)
         uow.units.update(unit)
         uow.audit.append(
-            actor.event(now, AuditTag.REF_UNIT_CONTACT_SET, "unit", unit.id, tuple(sorted(changed)))
+            principal.event(
+                now, AuditTag.REF_UNIT_CONTACT_SET, "unit", unit.id, tuple(sorted(changed))
+            )
         )
         uow.commit()
     return unit
@@ -140,7 +150,9 @@ def check_purl(field: str, value: str) -> str:
     return value
 
 
-def add_product(deps: Deps, actor: Acts, req: ProductInput) -> Product:
+def add_product(deps: Deps, principal: Principal, req: ProductInput) -> Product:
+    """Add a product to the catalogue (an administrator's or coordinator's act)."""
+    principal.require(REFERENCE_WRITERS, "write")
     if req.installed_base is not None and req.installed_base < 0:
         raise InvalidInput("installed_base", "must not be negative", "a whole number >= 0")
     product = Product(
@@ -165,7 +177,7 @@ def add_product(deps: Deps, actor: Acts, req: ProductInput) -> Product:
             _exists(lambda: uow.units.get(UnitId(product.owner_unit or "")), "owner_unit")
         uow.products.add(product)
         uow.audit.append(
-            actor.event(deps.clock.now(), AuditTag.REF_PRODUCT_ADDED, "product", product.id)
+            principal.event(deps.clock.now(), AuditTag.REF_PRODUCT_ADDED, "product", product.id)
         )
         uow.commit()
     return product
@@ -193,7 +205,7 @@ def _channel(text: str, webhooks: egress.WebhookRules) -> Channel:
 
 def add_party(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     *,
     id: str,
     name: str,
@@ -202,6 +214,8 @@ def add_party(
     channels: Sequence[str] = (),
     language: str = "en",
 ) -> Party:
+    """Add a party (recipient, supplier, regulator) (an administrator's or coordinator's act)."""
+    principal.require(REFERENCE_WRITERS, "write")
     try:
         pk = PartyKind(kind.strip().lower())
     except ValueError as exc:
@@ -218,7 +232,9 @@ def add_party(
     )
     with deps.uow() as uow:
         uow.parties.add(party)
-        uow.audit.append(actor.event(deps.clock.now(), AuditTag.REF_PARTY_ADDED, "party", party.id))
+        uow.audit.append(
+            principal.event(deps.clock.now(), AuditTag.REF_PARTY_ADDED, "party", party.id)
+        )
         uow.commit()
     return party
 
@@ -260,3 +276,35 @@ def get_product(deps: Deps, product_id: str) -> Product:
 def get_party(deps: Deps, party_id: str) -> Party:
     with deps.uow() as uow:
         return uow.parties.get(PartyId(slug("id", party_id)))
+
+
+# The reads a person asks for through the API or the CLI; the unchecked reads above serve the
+# use cases and pages that have already checked their caller.
+def units(deps: Deps, principal: Principal) -> list[OrgUnit]:
+    principal.require(REFERENCE_READERS)
+    return list_units(deps)
+
+
+def unit(deps: Deps, principal: Principal, unit_id: str) -> OrgUnit:
+    principal.require(REFERENCE_READERS)
+    return get_unit(deps, unit_id)
+
+
+def products(deps: Deps, principal: Principal) -> list[Product]:
+    principal.require(REFERENCE_READERS)
+    return list_products(deps)
+
+
+def product(deps: Deps, principal: Principal, product_id: str) -> Product:
+    principal.require(REFERENCE_READERS)
+    return get_product(deps, product_id)
+
+
+def parties(deps: Deps, principal: Principal) -> list[Party]:
+    principal.require(REFERENCE_READERS)
+    return list_parties(deps)
+
+
+def party(deps: Deps, principal: Principal, party_id: str) -> Party:
+    principal.require(REFERENCE_READERS)
+    return get_party(deps, party_id)

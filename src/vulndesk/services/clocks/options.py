@@ -11,9 +11,10 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.rules import RuleSet, check_options
 from vulndesk.rules.calendars import supported_country
+from vulndesk.services.access.rights import ADMINS, Principal
 from vulndesk.services.background.ports import CalendarOverride, OrgSetting
 from vulndesk.services.clocks import live as clocks
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter, UnitOfWork
 
 _WAIVABLE = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
@@ -36,9 +37,14 @@ def recompute_open_cases(deps: Deps, uow: UnitOfWork, now: dt.datetime) -> int:
 
 
 def set_option(
-    deps: Deps, actor: Acts, catalogue: Mapping[str, RuleSet], key: str, value: str | None
+    deps: Deps,
+    principal: Principal,
+    catalogue: Mapping[str, RuleSet],
+    key: str,
+    value: str | None,
 ) -> int:
     """Set (or with None clear) an organisation option; returns how many cases were recomputed."""
+    principal.require(ADMINS, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
         chosen = uow.org_settings.options()
@@ -55,24 +61,29 @@ def set_option(
         if value is None:
             uow.org_settings.delete(key)
         else:
-            uow.org_settings.set(OrgSetting(key, value, now, actor.name))
+            uow.org_settings.set(OrgSetting(key, value, now, principal.name))
         uow.audit.append(
-            actor.event(now, AuditTag.RULES_OPTION_SET, "option", key, value=value or "(default)")
+            principal.event(
+                now, AuditTag.RULES_OPTION_SET, "option", key, value=value or "(default)"
+            )
         )
         count = recompute_open_cases(deps, uow, now)
         uow.commit()
     return count
 
 
-def list_options(deps: Deps) -> list[OrgSetting]:
+def list_options(deps: Deps, principal: Principal) -> list[OrgSetting]:
+    """The organisation's options in force (administrators)."""
+    principal.require(ADMINS)
     with deps.uow() as uow:
         return uow.org_settings.list()
 
 
 def set_calendar_day(
-    deps: Deps, actor: Acts, country: str, day: str, working: bool, note: str
+    deps: Deps, principal: Principal, country: str, day: str, working: bool, note: str
 ) -> int:
     """Declare a date a working day or not in one country; returns cases recomputed."""
+    principal.require(ADMINS, "write")
     code = country.strip().upper()
     if not supported_country(code):
         raise InvalidInput("country", f"{country!r} has no calendar", "an ISO 3166-1 alpha-2 code")
@@ -82,9 +93,9 @@ def set_calendar_day(
         raise InvalidInput("date", f"{day!r} is not a date", "YYYY-MM-DD") from exc
     now = deps.clock.now()
     with deps.uow() as uow:
-        uow.calendar.set(CalendarOverride(code, date, working, note.strip(), now, actor.name))
+        uow.calendar.set(CalendarOverride(code, date, working, note.strip(), now, principal.name))
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now,
                 AuditTag.CALENDAR_DAY_SET,
                 "calendar",
@@ -97,6 +108,10 @@ def set_calendar_day(
     return count
 
 
-def list_calendar(deps: Deps, country: str | None = None) -> list[CalendarOverride]:
+def list_calendar(
+    deps: Deps, principal: Principal, country: str | None = None
+) -> list[CalendarOverride]:
+    """The working-day overrides of the country calendars (administrators)."""
+    principal.require(ADMINS)
     with deps.uow() as uow:
         return uow.calendar.list(country.upper() if country else None)

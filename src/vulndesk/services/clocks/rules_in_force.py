@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.rules import RuleSet
+from vulndesk.services.access.rights import ADMINS, Principal
 from vulndesk.services.background.ports import OrgSetting
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.clocks.options import recompute_open_cases
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.context import Deps
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,11 @@ class RuleSetView:
     chosen: frozenset[str]  # option names the organisation set explicitly
 
 
-def rule_sets(deps: Deps, catalogue: Mapping[str, RuleSet]) -> list[RuleSetView]:
+def rule_sets(
+    deps: Deps, principal: Principal, catalogue: Mapping[str, RuleSet]
+) -> list[RuleSetView]:
+    """Every loaded rule set, in force or not, with its options (administrators)."""
+    principal.require(ADMINS)
     with deps.uow() as uow:
         org = uow.org_settings.options()
     views = []
@@ -43,9 +48,10 @@ def rule_sets(deps: Deps, catalogue: Mapping[str, RuleSet]) -> list[RuleSetView]
 
 
 def set_in_force(
-    deps: Deps, actor: Acts, catalogue: Mapping[str, RuleSet], ids: Sequence[str]
+    deps: Deps, principal: Principal, catalogue: Mapping[str, RuleSet], ids: Sequence[str]
 ) -> int:
     """Choose the rule sets live cases are held to; every open case is recomputed."""
+    principal.require(ADMINS, "write")
     chosen = sorted({i.strip() for i in ids if i.strip()})
     unknown = [i for i in chosen if i not in catalogue]
     if unknown:
@@ -55,9 +61,9 @@ def set_in_force(
     now = deps.clock.now()
     value = ",".join(chosen)
     with deps.uow() as uow:
-        uow.org_settings.set(OrgSetting(clocks.IN_FORCE, value, now, actor.name))
+        uow.org_settings.set(OrgSetting(clocks.IN_FORCE, value, now, principal.name))
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now, AuditTag.RULES_IN_FORCE_SET, "setting", clocks.IN_FORCE, value=value or "-"
             )
         )

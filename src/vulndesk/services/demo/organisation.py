@@ -643,7 +643,7 @@ def _seed_reference(deps: Deps) -> None:
         contact = reference.UnitContact(name, person, email, phone, on_call)
         reference.add_unit(
             deps,
-            ACTOR,
+            LOADER,
             id=uid,
             name=name,
             country=country,
@@ -654,7 +654,7 @@ def _seed_reference(deps: Deps) -> None:
     for pid, name, kind, country, channels, lang in PARTIES:
         reference.add_party(
             deps,
-            ACTOR,
+            LOADER,
             id=pid,
             name=name,
             kind=kind,
@@ -665,7 +665,7 @@ def _seed_reference(deps: Deps) -> None:
     for p in PRODUCTS:
         reference.add_product(
             deps,
-            ACTOR,
+            LOADER,
             reference.ProductInput(
                 id=p.id,
                 vendor="Acme Networks",

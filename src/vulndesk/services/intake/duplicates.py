@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.ids import CaseKey, ProductId
-from vulndesk.services.context import Acts, Deps
+from vulndesk.domain.intake import IntakeRecord
+from vulndesk.services.access.rights import ALL_CASES, Principal
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import CaseFilter
 
 MIN_SIMILARITY = 0.4  # a shared product alone (0.3) is not enough to call a duplicate
@@ -32,9 +34,11 @@ class Suggestion:
 
 
 def suggest_duplicates(
-    deps: Deps, actor: Acts, tracking: str, *, candidates: int = 50, limit: int = 5
+    deps: Deps, principal: Principal, tracking: str, *, candidates: int = 50, limit: int = 5
 ) -> list[Suggestion]:
-    """Existing cases with a similar product and text; bounded to the newest `candidates`."""
+    """Existing cases with a similar product and text; bounded to the newest `candidates`
+    (triage sees every case: coordinators, headquarters, administrators)."""
+    principal.require(ALL_CASES)
     now = deps.clock.now()
     with deps.uow() as uow:
         record = uow.intake.get(tracking)
@@ -61,10 +65,22 @@ def suggest_duplicates(
             if score >= MIN_SIMILARITY:
                 out.append(Suggestion(row.key, row.title, score))
         uow.audit.append(
-            actor.event(now, AuditTag.INTAKE_DUPLICATES_COMPARED, "intake", tracking, _TEXT_FIELDS)
+            principal.event(
+                now, AuditTag.INTAKE_DUPLICATES_COMPARED, "intake", tracking, _TEXT_FIELDS
+            )
         )
         uow.commit()
     return sorted(out, key=lambda s: -s.score)[:limit]
 
 
 _TEXT_FIELDS = ("summary", "technical_characteristics", "harm")
+
+
+def triage(
+    deps: Deps, principal: Principal, limit: int = 50
+) -> list[tuple[IntakeRecord, list[Suggestion]]]:
+    """The newest public reports, each with its likely duplicates among existing cases."""
+    principal.require(ALL_CASES)
+    with deps.uow() as uow:
+        items = uow.intake.recent(limit)
+    return [(r, suggest_duplicates(deps, principal, r.tracking)) for r in items]

@@ -442,8 +442,3 @@ def reply(deps: Deps, actor: Acts, tracking: str, body: str) -> None:
         if record.case_key is not None:  # the first reply meets house-sla/acknowledge
             acknowledge_reporter(deps, uow, actor, CaseKey(record.case_key), now)
         uow.commit()
-
-
-def list_reports(deps: Deps, limit: int = 50) -> list[IntakeRecord]:
-    with deps.uow() as uow:
-        return uow.intake.recent(limit)

@@ -1,13 +1,16 @@
-"""The reporter's side of a case for the team: the intake thread and attachments (audited)."""
+"""The reporter's side of a case for the team: the intake thread, attachments (reads audited)
+and the team's replies; each checks the principal and that it may see the case."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.errors import NotFound
-from vulndesk.domain.ids import CaseKey
-from vulndesk.services.context import Acts, Deps
+from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
+from vulndesk.services.context import Deps
+from vulndesk.services.intake import public
 from vulndesk.services.intake.ports import IntakeMessage, StoredAttachment
 
 
@@ -20,8 +23,11 @@ class Thread:
     attachments: list[StoredAttachment]
 
 
-def thread(deps: Deps, actor: Acts, key: CaseKey) -> Thread | None:
+def thread(deps: Deps, principal: Principal, key: str) -> Thread | None:
     """The intake thread of a case (None if it did not come from intake); the read is audited."""
+    key = access.check_case(deps, principal, key)
+    principal.require(CASE_READERS)
+    actor = principal
     now = deps.clock.now()
     with deps.uow() as uow:
         tracking = uow.cases.get(key).intake_id
@@ -36,9 +42,12 @@ def thread(deps: Deps, actor: Acts, key: CaseKey) -> Thread | None:
 
 
 def attachment(
-    deps: Deps, actor: Acts, key: CaseKey, sha256: str
+    deps: Deps, principal: Principal, key: str, sha256: str
 ) -> tuple[StoredAttachment, bytes]:
     """One attachment of the case's report, with its content; the download is audited."""
+    key = access.check_case(deps, principal, key)
+    principal.require(CASE_READERS)
+    actor = principal
     now = deps.clock.now()
     with deps.uow() as uow:
         tracking = uow.cases.get(key).intake_id
@@ -55,3 +64,16 @@ def attachment(
         )
         uow.commit()
     return match, content
+
+
+def reply(deps: Deps, principal: Principal, key: str, body: str) -> None:
+    """The team writes to the reporter of a case that came from a public report."""
+    key = access.check_case(deps, principal, key)
+    principal.require(CASE_WRITERS, "write")
+    with deps.uow() as uow:
+        tracking = uow.cases.get(key).intake_id
+    if tracking is None:
+        raise InvalidInput("body", "this case did not come from a public report", "")
+    if not body.strip():
+        raise InvalidInput("body", "is empty", "a message")
+    public.reply(deps, principal, tracking, body)

@@ -24,10 +24,12 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.domain.units import OrgUnit
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import CASE_READERS, Principal
 from vulndesk.services.background.ports import Escalation, OutboxMessage
-from vulndesk.services.context import Acts
+from vulndesk.services.context import Acts, Deps
 from vulndesk.services.notify.ports import NoticeSender, OutgoingMail
-from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.ports import CaseFilter, UnitOfWork
 
 ESCALATION = "escalation"
 MAIL, WEBHOOK = "escalation.mail", "escalation.webhook"
@@ -180,3 +182,11 @@ def handlers(sender: Callable[[], NoticeSender]) -> dict[str, Handler]:
         deliver(sender(), uow, msg, now, actor)
 
     return {MAIL: send, WEBHOOK: send}
+
+
+def recorded(deps: Deps, principal: Principal, limit: int = 100) -> list[Escalation]:
+    """Escalations the worker recorded in the cases the principal may see, newest first."""
+    principal.require(CASE_READERS)
+    keys = access.case_filter(deps, principal, CaseFilter()).keys
+    with deps.uow() as uow:
+        return [e for e in uow.escalations.list(limit) if keys is None or e.case in keys]

@@ -12,7 +12,7 @@ from vulndesk.domain.audit_tags import AuditTag, import_tag
 from vulndesk.domain.cases import AffectedProduct, Case, Role, check_details
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
-from vulndesk.domain.ids import CaseKey, ProductId, UnitId, parse_case_key
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.rules.matching import (
     AffectedPackage,
     ComponentRow,
@@ -23,6 +23,13 @@ from vulndesk.rules.matching import (
     parse_range,
 )
 from vulndesk.rules.scoring import assess
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import (
+    CASE_READERS,
+    REFERENCE_READERS,
+    REFERENCE_WRITERS,
+    Principal,
+)
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import UnitOfWork
@@ -157,9 +164,11 @@ def _store(
 
 
 def import_csaf(
-    deps: Deps, actor: Acts, readers: DocumentReaders, data: bytes, unit: str
+    deps: Deps, principal: Principal, readers: DocumentReaders, data: bytes, unit: str
 ) -> list[ImportedCase]:
     """Open or update one upstream case per vulnerability; any error stores nothing."""
+    principal.require(REFERENCE_WRITERS, "write")
+    actor = principal
     advisory = readers.csaf(data)
     now = deps.clock.now()
     done = []
@@ -179,13 +188,15 @@ def import_csaf(
 
 def import_sbom(
     deps: Deps,
-    actor: Acts,
+    principal: Principal,
     readers: DocumentReaders,
     product: str,
     data: bytes,
     version: str | None = None,
 ) -> int:
     """Replace the component list of one product version with the SBOM's; returns the count."""
+    principal.require(REFERENCE_WRITERS, "write")
+    actor = principal
     sbom = readers.sbom(data)
     now = deps.clock.now()
     chosen = version or sbom.product_version
@@ -222,16 +233,35 @@ def import_sbom(
     return count
 
 
-def affected(deps: Deps, target: str, vers: str | None = None) -> list[Match]:
-    """Product versions containing a package (in a range), or the packages of an upstream case."""
-    if target.strip().lower().startswith("pkg:"):
-        wanted = [AffectedPackage.parse("purl", target, vers)]
-    else:
-        key = parse_case_key(target)
-        with deps.uow() as uow:
-            uow.cases.get(key)
-            links = uow.components.upstream_for_case(key)
-        wanted = [AffectedPackage.parse("purl", p, vers) for link in links for p in link.purls]
+def is_package(target: str) -> bool:
+    """Whether an `affected` target names a package (a package URL) rather than a case."""
+    return target.strip().lower().startswith("pkg:")
+
+
+def affected_package(
+    deps: Deps, principal: Principal, purl: str, vers: str | None = None
+) -> list[Match]:
+    """Product versions containing a package (in a vers range) (reference readers)."""
+    principal.require(REFERENCE_READERS)
+    if not is_package(purl):
+        raise InvalidInput("purl", "is not a package URL", "pkg:type/namespace/name@version")
+    return _affected(deps, [AffectedPackage.parse("purl", purl, vers)], vers)
+
+
+def affected_case(
+    deps: Deps, principal: Principal, case: str, vers: str | None = None
+) -> list[Match]:
+    """Product versions containing the packages of an upstream case the principal may see."""
+    key = access.check_case(deps, principal, case)  # a hidden case is a missing one
+    principal.require(CASE_READERS)
+    with deps.uow() as uow:
+        uow.cases.get(key)
+        links = uow.components.upstream_for_case(key)
+    wanted = [AffectedPackage.parse("purl", p, vers) for link in links for p in link.purls]
+    return _affected(deps, wanted, vers)
+
+
+def _affected(deps: Deps, wanted: list[AffectedPackage], vers: str | None) -> list[Match]:
     if vers is not None:
         parse_range("range", vers)
     with deps.uow() as uow:

@@ -14,9 +14,9 @@ from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_r
 from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.rules.publication import Share
 from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
+from vulndesk.services.access.rights import ADMINS, CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.clocks import live as clocks
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
 from vulndesk.services.publication.ports import FILING_FIELDS, Filing, VendorTracking
 
@@ -141,8 +141,12 @@ def vendor_status(deps: Deps, principal: Principal, case: str) -> VendorTracking
         return uow.publication.vendor(parse_case_key(case))
 
 
-def set_filing(deps: Deps, actor: Acts, fields: Mapping[str, object]) -> Filing:
-    """Store the collection platform's filing content; unknown fields are refused by name."""
+def set_filing(deps: Deps, principal: Principal, fields: Mapping[str, object]) -> Filing:
+    """Store the collection platform's filing content; unknown fields are refused by name
+    (administrators)."""
+    principal.require(ADMINS, "write")
+    if len(fields) > 50:
+        raise InvalidInput("filing", "has too many fields", "the filing fields only")
     now = deps.clock.now()
     unknown = sorted(set(fields) - set(FILING_FIELDS))
     if unknown:
@@ -166,11 +170,11 @@ def set_filing(deps: Deps, actor: Acts, fields: Mapping[str, object]) -> Filing:
             raise InvalidInput(
                 f"filing.{required}", "is required", "the value the filing form asks for"
             )
-    filing = Filing(clean, actor.name, now)
+    filing = Filing(clean, principal.name, now)
     with deps.uow() as uow:
         uow.publication.put_filing(filing)
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now, AuditTag.THIRDPARTY_FILING_UPDATED, "filing", "platform", tuple(sorted(clean))
             )
         )
@@ -178,15 +182,17 @@ def set_filing(deps: Deps, actor: Acts, fields: Mapping[str, object]) -> Filing:
     return filing
 
 
-def filing(deps: Deps, actor: Acts) -> Filing:
-    """The stored filing; sponsor identity numbers are personal data, so the read is audited."""
+def filing(deps: Deps, principal: Principal) -> Filing:
+    """The stored filing; sponsor identity numbers are personal data, so the read is audited
+    (administrators)."""
+    principal.require(ADMINS)
     now = deps.clock.now()
     with deps.uow() as uow:
         found = uow.publication.filing()
         if found is None:
             raise NotFound("filing", "platform")
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now, AuditTag.THIRDPARTY_FILING_READ, "filing", "platform", ("sponsor_id_number",)
             )
         )

@@ -44,7 +44,7 @@ from vulndesk.exporters.reports.model import (
 from vulndesk.exporters.reports.redaction import redact
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.ports import UnitOfWork
 
 NVDB = "nvdb"
@@ -370,9 +370,15 @@ def diff_draft(
 
 
 def set_override(
-    deps: Deps, actor: Acts, party: str, classes: tuple[str, ...], fields: tuple[str, ...] = ()
+    deps: Deps,
+    principal: Principal,
+    party: str,
+    classes: tuple[str, ...],
+    fields: tuple[str, ...] = (),
 ) -> Grant:
-    """Replace a party's kind-wide grant with its own; secret classes and fields are refused."""
+    """Replace a party's kind-wide grant with its own; secret classes and fields are refused
+    (an administrator's act)."""
+    principal.require(access.ADMINS, "write")
     try:
         grant = Grant(frozenset(Sensitivity(c) for c in classes), frozenset(fields))
     except ValueError as exc:
@@ -381,11 +387,20 @@ def set_override(
     with deps.uow() as uow:
         pid = uow.parties.get(PartyId(party)).id
         ordered = tuple(sorted((c.value for c in grant.classes), key=lambda v: Sensitivity(v).rank))
-        uow.reports.set_override(pid, ordered, tuple(sorted(grant.fields)), now, actor.name)
+        uow.reports.set_override(pid, ordered, tuple(sorted(grant.fields)), now, principal.name)
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now, AuditTag.REF_POLICY_OVERRIDDEN, "party", pid, tuple(sorted(grant.fields))
             )
         )
         uow.commit()
     return grant
+
+
+def overrides(
+    deps: Deps, principal: Principal
+) -> dict[PartyId, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The recipients with their own disclosure grant: (classes, fields) (administrators)."""
+    principal.require(access.ADMINS)
+    with deps.uow() as uow:
+        return uow.reports.overrides()

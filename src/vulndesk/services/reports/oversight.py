@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.services.access.rights import OVERSIGHT, Principal
 from vulndesk.services.background.ports import OrgSetting
-from vulndesk.services.context import Acts, Deps
+from vulndesk.services.context import Deps
 from vulndesk.services.reports.approvals import REQUIRE_HQ, require_hq
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
@@ -38,8 +39,9 @@ class Submission:
     late_by: dt.timedelta | None = None
 
 
-def government_submissions(deps: Deps) -> list[Submission]:
+def government_submissions(deps: Deps, principal: Principal) -> list[Submission]:
     """Every disclosure to a government, with its backdate flag and how late it met its clock."""
+    principal.require(OVERSIGHT)
     with deps.uow() as uow:
         entries = uow.ledger.list(government_only=True)
         late: dict[str, dt.timedelta] = {}
@@ -67,7 +69,9 @@ def government_submissions(deps: Deps) -> list[Submission]:
         ]
 
 
-def notices(deps: Deps, limit: int = 200) -> list[HqNotice]:
+def notices(deps: Deps, principal: Principal, limit: int = 200) -> list[HqNotice]:
+    """Notices to headquarters, newest first."""
+    principal.require(OVERSIGHT)
     with deps.uow() as uow:
         return uow.oversight.notices(limit)
 
@@ -77,8 +81,9 @@ def address_ref(address: str) -> str:
     return "sha256:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
 
 
-def subscribe(deps: Deps, actor: Acts, name: str, email: str) -> Subscriber:
+def subscribe(deps: Deps, principal: Principal, name: str, email: str) -> Subscriber:
     """Add a headquarters subscriber to draft and submission notices."""
+    principal.require(OVERSIGHT, "write")
     if not name.strip():
         raise InvalidInput("name", "is empty", "the subscriber's name")
     address = email.strip().lower()
@@ -90,7 +95,7 @@ def subscribe(deps: Deps, actor: Acts, name: str, email: str) -> Subscriber:
         uow.oversight.add_subscriber(subscriber, now)
         # The trail names the subscriber by a digest of the address, never the address.
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now, AuditTag.REF_HQ_SUBSCRIBER_ADDED, "hq_subscriber", address_ref(address)
             )
         )
@@ -98,20 +103,23 @@ def subscribe(deps: Deps, actor: Acts, name: str, email: str) -> Subscriber:
     return subscriber
 
 
-def subscribers(deps: Deps) -> list[Subscriber]:
+def subscribers(deps: Deps, principal: Principal) -> list[Subscriber]:
+    """Who at headquarters receives the notices."""
+    principal.require(OVERSIGHT)
     with deps.uow() as uow:
         return uow.oversight.subscribers()
 
 
-def set_require_hq(deps: Deps, actor: Acts, required: bool) -> None:
+def set_require_hq(deps: Deps, principal: Principal, required: bool) -> None:
     """Whether one of a draft's two approvers must belong to headquarters."""
+    principal.require(OVERSIGHT, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
         uow.org_settings.set(
-            OrgSetting(REQUIRE_HQ, "true" if required else "false", now, actor.name)
+            OrgSetting(REQUIRE_HQ, "true" if required else "false", now, principal.name)
         )
         uow.audit.append(
-            actor.event(
+            principal.event(
                 now,
                 AuditTag.REF_SETTING_CHANGED,
                 "setting",
@@ -122,6 +130,8 @@ def set_require_hq(deps: Deps, actor: Acts, required: bool) -> None:
         uow.commit()
 
 
-def hq_required(deps: Deps) -> bool:
+def hq_required(deps: Deps, principal: Principal) -> bool:
+    """Whether the headquarters approver rule is on."""
+    principal.require(OVERSIGHT)
     with deps.uow() as uow:
         return require_hq(uow)
