@@ -312,6 +312,7 @@ class FakeObligationRepository:
             for key, stored in self.s.obligations.items()
             if flt.cases is None or key in flt.cases
             if flt.unit is None or self.s.cases[key][0].unit == flt.unit
+            if self.s.cases[key][0].state not in flt.skip_states
             for o in stored.values()
             if o.status in flt.statuses and o.due is not None and o.due <= flt.until
         ]

@@ -114,6 +114,8 @@ class DueFilter:
     cases: tuple[CaseKey, ...] | None = None
     statuses: tuple[ObligationStatus, ...] = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
     limit: int = 100
+    # Cases in these states are left out (closed and duplicate ones on the due lists).
+    skip_states: tuple[CaseState, ...] = ()
 
 
 class ObligationRepository(Protocol):

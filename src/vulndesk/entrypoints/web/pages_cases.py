@@ -19,8 +19,8 @@ from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import closing, reference
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
 from vulndesk.services.cases import views as case_views
 from vulndesk.services.clocks import waivers
 from vulndesk.services.intake import thread as case_intake
@@ -34,6 +34,24 @@ PAGE_SIZE = 20
 SORTS = ("-updated", "updated", "-created", "created", "key", "-key", "-score", "score")
 # Who may approve a backdated disclosure as the second person (as for drafts and decisions).
 BACKDATE_APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
+# What the reporter (or the team) wrote, in reading order; the labels are catalogue entries.
+DETAIL_LABELS = (
+    ("summary", "Summary"),
+    ("technical_characteristics", "Description"),
+    ("proof_of_concept", "Steps to reproduce / proof of concept"),
+    ("harm", "Impact"),
+    ("scope_of_impact", "Scope of impact"),
+    ("affected_versions_detail", "Affected versions"),
+    ("trigger_location", "Trigger location"),
+    ("exploit", "Exploit"),
+    ("root_cause", "Root cause"),
+    ("threat_actors", "Threat actors"),
+    ("operator_system_details", "Operator system details"),
+    ("remediation", "Remediation"),
+    ("remediation_plan", "Remediation plan"),
+    ("workaround", "Workaround"),
+    ("reporter_identity", "Reporter's contact"),
+)
 DUE_WINDOWS = {"24h": dt.timedelta(hours=24), "72h": dt.timedelta(hours=72)}
 
 
@@ -145,6 +163,9 @@ def case_page(
         status=status,
         case=case,
         obligations=view.obligations,
+        to_resolve=closing.unresolved(view.obligations),
+        may_mark=who.principal.has(access.NOT_APPLICABLE_MARKERS),
+        detail_fields=DETAIL_LABELS,
         now=who.container.clock.now(),
         history=history,
         fact_kinds=list(FactKind),
