@@ -171,7 +171,10 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     report_drafts: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
-    advisory_revisions: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    advisory_revisions: {
+        "content_enc": "re-sealed by key rotation; bound by `sha256` of the text",
+        "cve_id": "a plain copy of the CVE id inside the content, for search; bound by `sha256`",
+    },
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from vulndesk.entrypoints.web import (
+    errors,
     pages_account,
     pages_admin,
     pages_admin_reference,
@@ -44,3 +45,4 @@ def install(app: FastAPI) -> None:
 
     for router in ROUTERS:
         app.include_router(router)
+    errors.install(app)

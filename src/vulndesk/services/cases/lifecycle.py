@@ -411,7 +411,17 @@ def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[
         raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
     if flt.offset < 0:
         raise InvalidInput("offset", "must not be negative", ">= 0")
-    allowed = {"-updated", "updated", "-created", "created", "key", "-key", "-score", "score"}
+    allowed = {
+        "-updated",
+        "updated",
+        "-created",
+        "created",
+        "key",
+        "-key",
+        "-score",
+        "score",
+        "due",
+    }
     if flt.order not in allowed:
         raise InvalidInput("sort", f"{flt.order!r} is not a sort order", ", ".join(sorted(allowed)))
     with deps.uow() as uow:

@@ -68,6 +68,16 @@ def overdue_cases(deps: Deps, p: Principal) -> tuple[CaseKey, ...]:
     return tuple(sorted({o.case for o in found if o.due is not None and o.due <= now}))
 
 
+def live_deadlines(deps: Deps, p: Principal, keys: set[CaseKey]) -> list[CaseObligation]:
+    """Open and overdue dated deadlines of the visible `keys` (a list page), soonest first."""
+    with deps.uow() as uow:
+        visible = visible_cases(uow, p)
+        wanted = tuple(sorted(k for k in keys if visible is None or k in visible))
+        far = deps.clock.now() + dt.timedelta(days=3650)
+        flt = DueFilter(until=far, cases=wanted, limit=_SCAN_LIMIT)
+        return uow.obligations.due(flt) if wanted else []
+
+
 @dataclass(frozen=True, slots=True)
 class WeekRate:
     """Deadlines of one regulation that fell due in one week, how many were met in time, and
