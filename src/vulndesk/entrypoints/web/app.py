@@ -14,6 +14,7 @@ from vulndesk.entrypoints.web import (
     pages_admin,
     pages_admin_reference,
     pages_advisories,
+    pages_audit,
     pages_cases,
     pages_cases_forms,
     pages_core,
@@ -31,7 +32,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
-ROUTERS += [pages_rules.router]
+ROUTERS += [pages_rules.router, pages_audit.router]
 ROUTERS += [pages_sso.router, pages_advisories.router]
 
 

@@ -47,6 +47,9 @@ def _page(request: Request, status: int, kind: str, **values: Any) -> Response:
     # The signed-in user (if any) gets the console's navigation on the error page too.
     with contextlib.suppress(VulndeskError):
         signed_in(request)
+    if kind == "not-found":
+        # The page a refused or missing console object gets: an unknown address is the same.
+        return render(request, "console/reports/not_found.html", status=404)
     return render(request, "console/error.html", status=status, kind=kind, **values)
 
 
