@@ -12,9 +12,8 @@ from vulndesk.domain.ids import CaseKey, UnitId
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.accounts.ports import PasswordHasher
-from vulndesk.services.cases import closing
+from vulndesk.services.cases import closing, reference
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.ports import CaseFilter
 
