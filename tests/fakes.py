@@ -282,7 +282,7 @@ class FakeCaseRepository:
 
     def list(self, flt: CaseFilter) -> list[CaseSummary]:
         if flt.order == "due":
-            rows = sorted(self._matching(flt), key=lambda cu: (*self._soonest(cu), cu[0].key))  # type: ignore[arg-type]
+            rows = sorted(self._matching(flt), key=lambda cu: (*self._soonest(cu), cu[0].key))
         else:
             rows = sorted(self._matching(flt), key=_ORDERS[flt.order], reverse=flt.order[0] == "-")
         page = rows[flt.offset : flt.offset + flt.limit]
