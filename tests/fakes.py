@@ -35,7 +35,7 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.background.ports import CalendarOverride, OrgSetting
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.notify.ports import OutgoingMail
-from vulndesk.services.ports import CaseFilter, CaseSummary, DueFilter
+from vulndesk.services.ports import AuditQuery, CaseFilter, CaseSummary, DueFilter
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -220,6 +220,11 @@ _ORDERS: dict[str, Callable[[tuple[Case, dt.datetime]], Any]] = {
 }
 
 
+def _text_hit(word: str, c: Case) -> bool:
+    plain = [c.key, c.title, c.intake_id or "", *(p.product for p in c.products)]
+    return any(word in v.lower() for v in plain)
+
+
 class FakeCaseRepository:
     def __init__(self, s: State) -> None:
         self.s = s
@@ -260,11 +265,27 @@ class FakeCaseRepository:
                 continue
             if flt.keys is not None and c.key not in flt.keys:
                 continue
+            if not all(_text_hit(w, c) for w in flt.text.lower().split()):
+                continue
+            if flt.severity is not None and c.severity.level is not flt.severity:
+                continue
             out.append((c, updated))
         return out
 
+    def _soonest(self, cu: tuple[Case, dt.datetime]) -> tuple[bool, dt.datetime | None]:
+        live = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+        dues = [
+            o.due
+            for o in self.s.obligations.get(cu[0].key, {}).values()
+            if o.status in live and o.due is not None
+        ]
+        return (not dues, min(dues) if dues else None)
+
     def list(self, flt: CaseFilter) -> list[CaseSummary]:
-        rows = sorted(self._matching(flt), key=_ORDERS[flt.order], reverse=flt.order[0] == "-")
+        if flt.order == "due":
+            rows = sorted(self._matching(flt), key=lambda cu: (*self._soonest(cu), cu[0].key))
+        else:
+            rows = sorted(self._matching(flt), key=_ORDERS[flt.order], reverse=flt.order[0] == "-")
         page = rows[flt.offset : flt.offset + flt.limit]
         return [
             CaseSummary(
@@ -313,6 +334,7 @@ class FakeObligationRepository:
             for key, stored in self.s.obligations.items()
             if flt.cases is None or key in flt.cases
             if flt.unit is None or self.s.cases[key][0].unit == flt.unit
+            if self.s.cases[key][0].state not in flt.skip_states
             for o in stored.values()
             if o.status in flt.statuses and o.due is not None and o.due <= flt.until
         ]
@@ -349,6 +371,23 @@ class FakeAuditLog:
             if e.event.object_type == object_type and e.event.object_id == object_id
         ]
         return found[:limit]
+
+    def search(self, query: AuditQuery) -> list[ChainedEvent]:
+        def hit(e: AuditEvent) -> bool:
+            wanted = [
+                (e.object_type, query.object_type),
+                (e.object_id, query.object_id),
+                (e.actor, query.actor),
+                (e.tag, query.tag),
+            ]
+            return (
+                all(w is None or w == v for v, w in wanted)
+                and (query.since is None or e.at >= query.since)
+                and (query.until is None or e.at < query.until)
+            )
+
+        found = [c for c in reversed(self.s.events) if hit(c.event)]
+        return found[query.offset : query.offset + query.limit]
 
 
 class FakeReportRepository:

@@ -36,6 +36,7 @@ MEMBERS = {"analyst", "approver"}
 OVERSIGHT = {"admin", "hqoversight"}
 EXPOSURE = OVERSIGHT | {"auditor"}
 ADMIN = {"admin"}
+AUDIT = {"admin", "auditor"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # (page, who may see it); {own}, {foreign}, {intake} and {sha} are filled in per world.
 # "own" pages are seen by all-case roles and members; the others only by all-case roles.
@@ -66,6 +67,12 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/admin/rules", ADMIN),
     ("/admin/blackouts", ADMIN),
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
+    ("/audit", AUDIT),
+    ("/audit/trail", AUDIT),
+    ("/audit/trail?tag=case:case:opened&case={own}", AUDIT),
+    ("/audit/ledger", AUDIT),
+    ("/audit/ledger.csv", AUDIT),
+    ("/audit/ledger.json", AUDIT),
 ]
 MISSING = "VD-2026-9999"
 SETUP = Principal("setup", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")

@@ -76,6 +76,7 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ("/admin/blackouts", {"name": ""}, ADMIN),
     ("/admin/units/regimes", {"unit": "nowhere"}, ADMIN),
     ("/rules/what-if", {"text": ""}, WRITERS | {"hqoversight", "outsider"}),
+    ("/audit/verify", {}, {"admin", "auditor"}),
 ]
 # Forms checked as every role by a test of their own.
 COVERED_BY_OWN_TEST = {

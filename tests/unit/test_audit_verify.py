@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from vulndesk.domain.audit import GENESIS, AuditEvent, ChainedEvent, chain_hash, verify_chain
 from vulndesk.services.audit.verify import check_rows
+from vulndesk.services.ports import AuditQuery
 
 _text = st.text(max_size=20)
 _events = st.builds(
@@ -39,6 +40,9 @@ class _NoExactCheck:
         raise NotImplementedError
 
     def for_object(self, object_type: str, object_id: str, limit: int = 200) -> list[ChainedEvent]:
+        raise NotImplementedError
+
+    def search(self, query: AuditQuery) -> list[ChainedEvent]:
         raise NotImplementedError
 
 

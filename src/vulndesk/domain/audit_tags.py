@@ -57,6 +57,9 @@ class AuditTag(StrEnum):
     CASE_NOTICE_QUEUED = "case:notice:queued"
     CASE_OBLIGATION_WAIVER_PROPOSED = "case:obligation:waiver-proposed"
     CASE_OBLIGATION_WAIVED = "case:obligation:waived"
+    CASE_OBLIGATION_NOT_APPLICABLE = "case:obligation:not-applicable"
+    # the audit trail itself
+    AUDIT_CHAIN_VERIFIED = "audit:chain:verified"
     # reference data and settings
     REF_UNIT_ADDED = "ref:unit:added"
     REF_UNIT_CONTACT_SET = "ref:unit:contact-set"

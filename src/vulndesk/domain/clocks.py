@@ -67,6 +67,9 @@ def settle(
     case = stored.case if stored else CaseKey("")
     if stored is not None and stored.status is ObligationStatus.WAIVED:
         return replace(stored, obligation=fresh)
+    if stored is not None and stored.status is ObligationStatus.NOT_APPLICABLE and stored.waived_by:
+        # Marked not applicable by a person (when closing), not by the rules: it stays so.
+        return replace(stored, obligation=fresh)
     if met is not None:
         return CaseObligation(case, fresh, met_status(fresh, met[0]), met[0], met[1])
     overdue = fresh.due is not None and now > fresh.due

@@ -19,6 +19,7 @@ from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
 from vulndesk.domain.products import Product
+from vulndesk.domain.severity import SeverityLevel
 from vulndesk.domain.units import OrgUnit
 from vulndesk.services.accounts.ports import AccountRepository
 from vulndesk.services.advisories.ports import AdvisoryRepository
@@ -78,6 +79,10 @@ class CaseFilter:
     limit: int = 50
     offset: int = 0
     order: str = "-updated"
+    # Words matched in keys, titles, product ids and names and reporters' tracking ids
+    # (never in encrypted details); the severity level of the CVSS 4.0 score, else 3.1.
+    text: str = ""
+    severity: SeverityLevel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,8 @@ class DueFilter:
     cases: tuple[CaseKey, ...] | None = None
     statuses: tuple[ObligationStatus, ...] = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
     limit: int = 100
+    # Cases in these states are left out (closed and duplicate ones on the due lists).
+    skip_states: tuple[CaseState, ...] = ()
 
 
 class ObligationRepository(Protocol):
@@ -122,6 +129,20 @@ class ObligationRepository(Protocol):
         self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime
     ) -> None: ...
     def due(self, flt: DueFilter) -> list[CaseObligation]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """An audit-trail search, newest first: each given criterion must hold (None: any)."""
+
+    object_type: str | None = None
+    object_id: str | None = None
+    actor: str | None = None
+    tag: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 class AuditLog(Protocol):
@@ -134,6 +155,9 @@ class AuditLog(Protocol):
     def for_object(
         self, object_type: str, object_id: str, limit: int = 200
     ) -> list[ChainedEvent]: ...
+    def search(self, query: AuditQuery) -> list[ChainedEvent]:
+        """The events matching `query`, newest first, one page of them."""
+        ...
 
 
 class UnitOfWork(Protocol):

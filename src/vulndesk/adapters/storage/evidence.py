@@ -184,7 +184,10 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     report_drafts: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     ledger_entries: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     notify_messages: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
-    advisory_revisions: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    advisory_revisions: {
+        "content_enc": "re-sealed by key rotation; bound by `sha256` of the text",
+        "cve_id": "a plain copy of the CVE id inside the content, for search; bound by `sha256`",
+    },
     intake_mailings: {
         "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the address"
     },

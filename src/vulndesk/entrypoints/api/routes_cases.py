@@ -177,7 +177,9 @@ def transition(
     """Move the case along its lifecycle; guards name what is missing."""
 
     def create(j: Deps) -> CaseOut:
-        case = cases.transition(j, who, key, body.to, body.reason, body.duplicate_of)
+        case = cases.transition(
+            j, who, key, body.to, body.reason, body.duplicate_of, body.not_applicable
+        )
         return _view(j, who, case.key)
 
     return idempotent(request, who, idem, body, create)

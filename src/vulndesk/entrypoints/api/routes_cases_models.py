@@ -50,6 +50,8 @@ class TransitionIn(BaseModel):
     to: str = Field(max_length=16)
     reason: str = Field(max_length=10_000)
     duplicate_of: str | None = Field(default=None, max_length=32)
+    # When closing: open obligations marked not applicable, obligation id -> reason.
+    not_applicable: dict[str, str] = Field(default={}, max_length=100)
 
 
 class CaseSummaryOut(BaseModel):

@@ -351,15 +351,34 @@ def case_incident_grade(
     typer.echo(f"{case.key}: incident_grade={case.incident_grade or '-'}")
 
 
+def _marks(pairs: list[str]) -> dict[str, str]:
+    marks: dict[str, str] = {}
+    for pair in pairs:
+        obligation, sep, reason = pair.partition("=")
+        if not sep or not obligation.strip() or not reason.strip():
+            raise InvalidInput(
+                "--not-applicable", f"{pair[:80]!r} is not OBLIGATION=REASON", "rule-set/id=why"
+            )
+        marks[obligation.strip()] = reason
+    return marks
+
+
 @case_app.command("transition")
 def case_transition(
     key: str,
     to: str = typer.Argument(..., help="Target state"),
     reason: str = typer.Option(..., "--reason"),
     duplicate_of: str | None = typer.Option(None, "--duplicate-of"),
+    not_applicable: list[str] = typer.Option(
+        [],
+        "--not-applicable",
+        help="OBLIGATION=REASON: when closing, mark an open obligation not applicable (repeat)",
+    ),
 ) -> None:
-    """Move a case to another state; guards say what is missing."""
+    """Move a case to another state; guards say what is missing. Closing needs every open
+    regulator obligation met, waived or marked not applicable with a reason."""
     who = signed_in()
     with errors():
-        case = cases.transition(deps(), who, key, to, reason, duplicate_of)
+        marks = _marks(not_applicable)
+        case = cases.transition(deps(), who, key, to, reason, duplicate_of, marks)
     typer.echo(f"{case.key}: now {case.state.value}")

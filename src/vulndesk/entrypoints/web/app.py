@@ -9,10 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from vulndesk.entrypoints.web import (
+    errors,
     pages_account,
     pages_admin,
     pages_admin_reference,
     pages_advisories,
+    pages_audit,
     pages_cases,
     pages_cases_forms,
     pages_core,
@@ -30,7 +32,7 @@ STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
-ROUTERS += [pages_rules.router]
+ROUTERS += [pages_rules.router, pages_audit.router]
 ROUTERS += [pages_sso.router, pages_advisories.router]
 
 
@@ -44,3 +46,4 @@ def install(app: FastAPI) -> None:
 
     for router in ROUTERS:
         app.include_router(router)
+    errors.install(app)

@@ -11,10 +11,19 @@ import hashlib
 import hmac
 import secrets
 
+from fastapi import HTTPException
+
 from vulndesk.bootstrap import Container
 
 HEADER = "x-csrf-token"
 FIELD = "csrf"
+
+
+class CsrfRefused(HTTPException):
+    """A console form without the session's CSRF token (an old page, another session)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="CSRF token missing or wrong; reload the page")
 
 
 def _key(container: Container) -> bytes:

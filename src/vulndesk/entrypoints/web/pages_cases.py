@@ -11,30 +11,52 @@ from fastapi.responses import Response
 
 from vulndesk.domain import lifecycle
 from vulndesk.domain.cases import CaseState
+from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
-from vulndesk.domain.ids import CaseKey, ProductId
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId
+from vulndesk.domain.severity import SeverityLevel
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.cases import closing, reference
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
 from vulndesk.services.cases import views as case_views
 from vulndesk.services.clocks import waivers
 from vulndesk.services.intake import thread as case_intake
-from vulndesk.services.ports import CaseFilter
+from vulndesk.services.ports import CaseFilter, CaseSummary
 from vulndesk.services.reports import approvals
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-SORTS = ("-updated", "updated", "-created", "created", "key", "-key", "-score", "score")
+SORTS = ("-updated", "updated", "-created", "created", "key", "-key", "-score", "score", "due")
 # Who may approve a backdated disclosure as the second person (as for drafts and decisions).
 BACKDATE_APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
+# What the reporter (or the team) wrote, in reading order; the labels are catalogue entries.
+DETAIL_LABELS = (
+    ("summary", "Summary"),
+    ("technical_characteristics", "Description"),
+    ("proof_of_concept", "Steps to reproduce / proof of concept"),
+    ("harm", "Impact"),
+    ("scope_of_impact", "Scope of impact"),
+    ("affected_versions_detail", "Affected versions"),
+    ("trigger_location", "Trigger location"),
+    ("exploit", "Exploit"),
+    ("root_cause", "Root cause"),
+    ("threat_actors", "Threat actors"),
+    ("operator_system_details", "Operator system details"),
+    ("remediation", "Remediation"),
+    ("remediation_plan", "Remediation plan"),
+    ("workaround", "Workaround"),
+    ("reporter_identity", "Reporter's contact"),
+)
 DUE_WINDOWS = {"24h": dt.timedelta(hours=24), "72h": dt.timedelta(hours=72)}
+DUE_CHOICES = (*DUE_WINDOWS, "overdue")
+FILTERS = ("q", "state", "unit", "severity", "product", "regime", "due", "sort")
 
 
 def not_found(request: Request) -> Response:
@@ -46,38 +68,58 @@ def _intersect(a: tuple[CaseKey, ...] | None, b: tuple[CaseKey, ...]) -> tuple[C
     return b if a is None else tuple(k for k in a if k in b)
 
 
-def _checked(state: str, product: str, sort: str, known: set[str]) -> tuple[CaseState, ...]:
+def _checked(chosen: dict[str, str], known: set[str], units: set[str]) -> tuple[CaseState, ...]:
+    product, sort, unit, due = chosen["product"], chosen["sort"], chosen["unit"], chosen["due"]
     if product and product not in known:
         raise InvalidInput("product", f"{product[:64]!r} is not a product", "a listed product")
+    if unit and unit not in units:
+        raise InvalidInput("unit", f"{unit[:64]!r} is not a unit", "a listed unit")
     if sort not in SORTS:
         raise InvalidInput("sort", f"{sort[:32]!r} is not a sort order", ", ".join(SORTS))
-    return (CaseState.parse("state", state),) if state else ()
+    if due and due not in DUE_CHOICES:
+        raise InvalidInput("due", f"{due[:16]!r} is not a due window", ", ".join(DUE_CHOICES))
+    if chosen["severity"]:
+        SeverityLevel.parse("severity", chosen["severity"])
+    return (CaseState.parse("state", chosen["state"]),) if chosen["state"] else ()
+
+
+def _window(who: Viewer, due: str) -> tuple[CaseKey, ...]:
+    """Cases due within the window (never overdue or finished ones), or the overdue ones."""
+    if due == "overdue":
+        return case_views.overdue_cases(who.deps, who.principal)
+    return case_views.cases_due_within(who.deps, who.principal, DUE_WINDOWS[due])
 
 
 def _case_filter(
-    who: Viewer, chosen: dict[str, str], known: set[str], page: int
+    who: Viewer, chosen: dict[str, str], known: set[str], units: set[str], page: int
 ) -> tuple[CaseFilter, dict[str, str]]:
     """The list's filter from the query, and what was wrong in it by field (a wrong field is
     dropped from `chosen` and ignored)."""
     deps, p = who.deps, who.principal
     errors: dict[str, str] = {}
+    states: tuple[CaseState, ...] = ()
+    for _attempt in FILTERS:  # each wrong field is dropped in turn, then the rest is checked
+        try:
+            states = _checked(chosen, known, units)
+            break
+        except InvalidInput as exc:
+            errors[exc.field] = exc.problem
+            chosen[exc.field] = "-updated" if exc.field == "sort" else ""
     keys: tuple[CaseKey, ...] | None = None
     if chosen["regime"]:
         keys = case_views.cases_under(deps, p, chosen["regime"])
-    if chosen["due"] in DUE_WINDOWS:
-        keys = _intersect(keys, case_views.cases_due_within(deps, p, DUE_WINDOWS[chosen["due"]]))
-    try:
-        states = _checked(chosen["state"], chosen["product"], chosen["sort"], known)
-    except InvalidInput as exc:
-        errors[exc.field] = exc.problem
-        states, chosen[exc.field] = (), ""
+    if chosen["due"]:
+        keys = _intersect(keys, _window(who, chosen["due"]))
     flt = CaseFilter(
         states=states,
+        unit=UnitId(chosen["unit"]) if chosen["unit"] else None,
         product=ProductId(chosen["product"]) if chosen["product"] else None,
         keys=keys,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         order=chosen["sort"] or "-updated",
+        text=chosen["q"][:200],
+        severity=SeverityLevel(chosen["severity"]) if chosen["severity"] else None,
     )
     return flt, errors
 
@@ -86,22 +128,30 @@ def _case_filter(
 def case_list(
     request: Request,
     who: CurrentViewer,
+    q: str = "",
     state: str = "",
+    unit: str = "",
+    severity: str = "",
     product: str = "",
     regime: str = "",
     due: str = "",
     sort: str = "-updated",
     page: int = 1,
 ) -> Response:
+    """Cases by text, unit, severity, state, product, regulation and due window; all in the
+    URL, so a filtered list can be bookmarked and shared."""
     deps, p = who.deps, who.principal
-    chosen = {"state": state, "product": product, "regime": regime, "due": due, "sort": sort}
+    chosen = {"q": q.strip(), "state": state, "unit": unit, "severity": severity}
+    chosen |= {"product": product, "regime": regime, "due": due, "sort": sort}
     products = reference.list_products(deps)
+    units = reference.list_units(deps)
     page = max(page, 1)
-    flt, errors = _case_filter(who, chosen, {str(x.id) for x in products}, page)
+    known = {str(x.id) for x in products}
+    flt, errors = _case_filter(who, chosen, known, {str(u.id) for u in units}, page)
     # A role that reads no case content (an auditor) sees an empty list, not a refusal.
     rows, total = cases.list_cases(deps, p, flt) if p.has(access.CASE_READERS) else ([], 0)
     pages = max(1, -(-total // PAGE_SIZE))
-    kept = {k: v for k, v in chosen.items() if v}
+    kept = {k: v for k, v in chosen.items() if v and not (k == "sort" and v == "-updated")}
 
     def link(**change: Any) -> str:
         return "/cases?" + urlencode({**kept, **change})
@@ -119,9 +169,25 @@ def case_list(
         errors=errors,
         states=list(CaseState),
         products=products,
+        units=units,
+        levels=list(SeverityLevel),
+        soonest=_soonest(who, rows),
+        now=who.container.clock.now(),
         regimes=case_views.regulations(deps, p),
         sorts=SORTS,
     )
+
+
+def _soonest(who: Viewer, rows: list[CaseSummary]) -> dict[str, CaseObligation]:
+    """Each listed case's soonest open or overdue dated deadline (its time left)."""
+    if not rows:
+        return {}
+    keys = {r.key for r in rows}
+    live = case_views.live_deadlines(who.deps, who.principal, keys)
+    found: dict[str, CaseObligation] = {}
+    for o in live:
+        found.setdefault(str(o.case), o)
+    return found
 
 
 def case_page(
@@ -145,6 +211,9 @@ def case_page(
         status=status,
         case=case,
         obligations=view.obligations,
+        to_resolve=closing.unresolved(view.obligations),
+        may_mark=who.principal.has(access.NOT_APPLICABLE_MARKERS),
+        detail_fields=DETAIL_LABELS,
         now=who.container.clock.now(),
         history=history,
         fact_kinds=list(FactKind),

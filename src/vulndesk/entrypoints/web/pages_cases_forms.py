@@ -114,8 +114,13 @@ def transition(
     to: Short,
     reason: Text,
     duplicate_of: Short = "",
+    na_id: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 - FastAPI copies it
+    na_reason: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 - as above
 ) -> Response:
+    """Change state; a close carries a not-applicable reason per open obligation (or blanks)."""
     form = {"to": to, "reason": reason, "duplicate_of": duplicate_of}
+    marks = {i: r for i, r in zip(na_id, na_reason, strict=False) if r.strip()}
+    form |= {f"na.{i}": r for i, r in marks.items()}
 
     def act(case_key: CaseKey) -> object:
         if duplicate_of.strip() and visible_key(who, duplicate_of) is None:
@@ -123,7 +128,13 @@ def transition(
         if not reason.strip():
             raise InvalidInput("reason", "a reason is required", "a sentence on why")
         return cases.transition(
-            who.deps, who.principal, case_key, to, reason, duplicate_of.strip() or None
+            who.deps,
+            who.principal,
+            case_key,
+            to,
+            reason,
+            duplicate_of.strip() or None,
+            marks if to == "closed" else None,
         )
 
     return _submit(request, who, key, "state", form, act)

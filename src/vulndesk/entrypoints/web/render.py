@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from vulndesk.entrypoints.web import i18n
+from vulndesk.entrypoints.web import i18n, nav
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -70,6 +70,8 @@ def environment() -> Environment:
     env.filters["markdown"] = markdown
     env.filters["localtime"] = localtime
     env.filters["duration"] = duration
+    env.globals["nav_sections"] = nav.sections
+    env.globals["nav_current"] = nav.current
     return env
 
 

@@ -91,9 +91,7 @@ async def checked_viewer(request: Request, who: Annotated[Viewer, Depends(viewer
             value = form.get(csrf.FIELD)
             presented = value if isinstance(value, str) else None
         if not csrf.valid(who.container, who.secret, presented):
-            raise HTTPException(
-                status_code=403, detail="CSRF token missing or wrong; reload the page"
-            )
+            raise csrf.CsrfRefused()
     return who
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag, member_tag
+from vulndesk.domain.cases import CaseState
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, UnitId, UserId, parse_case_key
@@ -39,6 +40,8 @@ ACCOUNT_HOLDERS = frozenset(AccountRole)
 ADMINS = frozenset({AccountRole.ADMIN})
 AUDIT_READERS = frozenset({AccountRole.ADMIN, AccountRole.AUDITOR})
 WAIVERS = MEMBER_MANAGERS
+# Marking an open obligation not applicable when closing a case lifts it, as a waiver does.
+NOT_APPLICABLE_MARKERS = WAIVERS
 DRAFTERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.ANALYST})
 APPROVERS = frozenset({AccountRole.ADMIN, AccountRole.APPROVER})
 DECIDERS = APPROVERS
@@ -51,6 +54,10 @@ EXPOSURE_READERS = OVERSIGHT | AUDIT_READERS
 ADVISORY_WRITERS = DRAFTERS
 # Publishing an approved advisory: an approver, or whoever coordinates the case.
 ADVISORY_PUBLISHERS = frozenset({AccountRole.ADMIN, AccountRole.COORDINATOR, AccountRole.APPROVER})
+
+
+# Closed and duplicate cases ask nothing more of anyone: no due list shows their clocks.
+FINISHED = (CaseState.CLOSED, CaseState.DUPLICATE)
 
 
 class Credential(StrEnum):
@@ -195,7 +202,8 @@ def due_soon(
     until = deps.clock.now() + within
     with deps.uow() as uow:
         keys = visible_cases(uow, p)
-        return uow.obligations.due(DueFilter(until=until, unit=unit, cases=keys, limit=limit))
+        flt = DueFilter(until=until, unit=unit, cases=keys, limit=limit, skip_states=FINISHED)
+        return uow.obligations.due(flt)
 
 
 def set_member(

@@ -72,7 +72,7 @@ def _store(
     now = deps.clock.now()
     case = uow.cases.get(key)
     text = c.to_json()
-    saved = uow.advisories.add(key, case.unit, text, sha256(text), c.tlp, now, p.name)
+    saved = uow.advisories.add(key, case.unit, text, sha256(text), c.tlp, now, p.name, c.cve)
     uow.audit.append(
         p.actor(SOURCE).event(
             now, tag, "case", key, tuple(sorted(c.texts)), revision=str(saved.number)

@@ -151,6 +151,11 @@ def _payload(seq: int, head: str, at: str, kid: str) -> bytes:
     ).encode()
 
 
+def payload_of(cp: Checkpoint) -> bytes:
+    """The bytes a checkpoint's signature covers."""
+    return _payload(cp.seq, cp.hash, cp.at, cp.key_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     seq: int

@@ -26,6 +26,7 @@ from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_k
 from vulndesk.rules.scoring import assess
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
+from vulndesk.services.cases import closing
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
@@ -286,15 +287,23 @@ def transition(
     to: str,
     reason: str,
     duplicate_of: str | None = None,
+    not_applicable: Mapping[str, str] | None = None,
 ) -> Case:
-    """Move a case along its lifecycle; guards name what is missing."""
+    """Move a case along its lifecycle; guards name what is missing.
+
+    Closing needs every open or overdue obligation resolved; `not_applicable` (obligation id
+    -> reason) marks the named ones not applicable in the same transaction (`closing`).
+    """
     key = access.check_case(deps, principal, key)
     principal.require(access.CASE_WRITERS, "write")
+    marks = closing.checked_reasons(not_applicable)
     if duplicate_of:
         access.check_case(deps, principal, duplicate_of)
     actor = principal.acting()
     now = deps.clock.now()
     target = CaseState.parse("to", to)
+    if marks and target is not CaseState.CLOSED:
+        raise InvalidInput("not_applicable", "applies to a close only", "to: closed")
     dup = parse_case_key(duplicate_of) if duplicate_of else None
     with deps.uow() as uow:
         case = uow.cases.get(parse_case_key(key))
@@ -305,18 +314,22 @@ def transition(
         moved = lifecycle.transition(
             case, target, by=actor.name, at=now, reason=reason, duplicate_of=dup
         )
-        saved = uow.cases.save(moved, now)
-        uow.audit.append(
-            actor.event(
-                now,
-                AuditTag.CASE_STATE_CHANGED,
-                "case",
-                case.key,
-                (),
-                from_state=case.state.value,
-                to_state=target.value,
-            )
+        marked = (
+            closing.resolve_for_close(uow, principal, case, marks, now)
+            if target is CaseState.CLOSED
+            else []
         )
+        saved = uow.cases.save(moved, now)
+        changed = actor.event(
+            now,
+            AuditTag.CASE_STATE_CHANGED,
+            "case",
+            case.key,
+            (),
+            from_state=case.state.value,
+            to_state=target.value,
+        )
+        uow.audit.append_many([*marked, changed])
         uow.commit()
     return saved
 
@@ -398,7 +411,17 @@ def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[
         raise InvalidInput("limit", f"{flt.limit} is out of range", "1-500")
     if flt.offset < 0:
         raise InvalidInput("offset", "must not be negative", ">= 0")
-    allowed = {"-updated", "updated", "-created", "created", "key", "-key", "-score", "score"}
+    allowed = {
+        "-updated",
+        "updated",
+        "-created",
+        "created",
+        "key",
+        "-key",
+        "-score",
+        "score",
+        "due",
+    }
     if flt.order not in allowed:
         raise InvalidInput("sort", f"{flt.order!r} is not a sort order", ", ".join(sorted(allowed)))
     with deps.uow() as uow:

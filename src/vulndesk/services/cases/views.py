@@ -6,10 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from vulndesk.domain.cases import CaseState
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services.access.rights import Principal, visible_cases
+from vulndesk.services.access.rights import FINISHED, Principal, visible_cases
 from vulndesk.services.context import Deps
 from vulndesk.services.ports import DueFilter
 
@@ -25,11 +26,17 @@ _ALL = (
 
 
 def _clocks(
-    deps: Deps, p: Principal, until: dt.datetime, statuses: tuple[ObligationStatus, ...]
+    deps: Deps,
+    p: Principal,
+    until: dt.datetime,
+    statuses: tuple[ObligationStatus, ...],
+    skip_states: tuple[CaseState, ...] = (),
 ) -> list[CaseObligation]:
     with deps.uow() as uow:
         keys = visible_cases(uow, p)
-        flt = DueFilter(until=until, cases=keys, statuses=statuses, limit=_SCAN_LIMIT)
+        flt = DueFilter(
+            until=until, cases=keys, statuses=statuses, limit=_SCAN_LIMIT, skip_states=skip_states
+        )
         return uow.obligations.due(flt)
 
 
@@ -47,10 +54,28 @@ def cases_under(deps: Deps, p: Principal, regulation: str) -> tuple[CaseKey, ...
 
 
 def cases_due_within(deps: Deps, p: Principal, within: dt.timedelta) -> tuple[CaseKey, ...]:
-    """Visible cases with an open or overdue clock due before now + within."""
-    until = deps.clock.now() + within
-    statuses = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
-    return tuple(sorted({o.case for o in _clocks(deps, p, until, statuses)}))
+    """Visible live cases with an open clock falling due between now and now + within: overdue
+    clocks and closed or duplicate cases are not "due within" anything."""
+    now = deps.clock.now()
+    found = _clocks(deps, p, now + within, (ObligationStatus.OPEN,), FINISHED)
+    return tuple(sorted({o.case for o in found if o.due is not None and o.due > now}))
+
+
+def overdue_cases(deps: Deps, p: Principal) -> tuple[CaseKey, ...]:
+    """Visible live cases with an overdue clock."""
+    now = deps.clock.now()
+    found = _clocks(deps, p, now, (ObligationStatus.OPEN, ObligationStatus.OVERDUE), FINISHED)
+    return tuple(sorted({o.case for o in found if o.due is not None and o.due <= now}))
+
+
+def live_deadlines(deps: Deps, p: Principal, keys: set[CaseKey]) -> list[CaseObligation]:
+    """Open and overdue dated deadlines of the visible `keys` (a list page), soonest first."""
+    with deps.uow() as uow:
+        visible = visible_cases(uow, p)
+        wanted = tuple(sorted(k for k in keys if visible is None or k in visible))
+        far = deps.clock.now() + dt.timedelta(days=3650)
+        flt = DueFilter(until=far, cases=wanted, limit=_SCAN_LIMIT)
+        return uow.obligations.due(flt) if wanted else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from vulndesk.domain import egress
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.domain.ids import UnitId
+from vulndesk.domain.ids import CaseKey, UnitId
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.accounts.ports import PasswordHasher
+from vulndesk.services.cases import closing, reference
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.ports import CaseFilter
 
@@ -724,7 +724,8 @@ def load(deps: Deps, *, only_if_empty: bool = False) -> int:
             cases.record_fact(deps, LOADER, case.key, fact, at, "demo data")
         for state in path:
             dup = opened[1] if state == "duplicate" else None
-            cases.transition(deps, LOADER, case.key, state, "demo workflow", dup)
+            marks = _resolved_for_close(deps, case.key) if state == "closed" else None
+            cases.transition(deps, LOADER, case.key, state, "demo workflow", dup, marks)
         opened.append(case.key)
     dup_case = next(k for k, c in zip(opened, CASES, strict=True) if c[0].startswith("Duplicate"))
     cases.transition(
@@ -737,6 +738,13 @@ def load(deps: Deps, *, only_if_empty: bool = False) -> int:
     )
     with deps.uow() as uow:
         return uow.cases.count(CaseFilter(limit=1))
+
+
+def _resolved_for_close(deps: Deps, key: CaseKey) -> dict[str, str]:
+    """The demo's closed case had its notices handled before the demo's records begin."""
+    with deps.uow() as uow:
+        items = closing.unresolved(uow.obligations.for_case(key))
+    return {o.id: "demo: handled before this record was kept" for o in items}
 
 
 # Demo accounts: (name, role, unit, member of that unit's cases).

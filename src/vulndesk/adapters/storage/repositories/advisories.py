@@ -39,6 +39,7 @@ class SqlAdvisoryRepository:
         tlp: str,
         at: dt.datetime,
         by: str,
+        cve: str | None = None,
     ) -> AdvisoryRecord:
         latest = self.conn.execute(
             select(func.max(R.c.number)).where(R.c.case_key == case)
@@ -58,6 +59,7 @@ class SqlAdvisoryRepository:
                 status="draft",
                 created_at=at,
                 created_by=by,
+                cve_id=cve.strip().upper()[:20] if cve else None,
             )
             .returning(R.c.id)
         ).scalar_one()

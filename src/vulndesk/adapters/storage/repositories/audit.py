@@ -27,6 +27,7 @@ from vulndesk.adapters.storage.fast import FastStatement
 from vulndesk.adapters.storage.tables.core import audit_events, audit_head
 from vulndesk.domain.audit import AuditEvent, ChainedEvent, chain_hash
 from vulndesk.domain.evidence import BOUND_TAG
+from vulndesk.services.ports import AuditQuery
 
 # Every append runs these: prebuilt and sent straight to the driver (see fast.py).
 _INSERT = FastStatement(insert(audit_events))
@@ -245,6 +246,25 @@ class SqlAuditLog:
             .order_by(audit_events.c.seq.desc())
             .limit(limit)
         )
+        return [row_to_event(r._mapping) for r in self.conn.execute(stmt)]
+
+    def search(self, query: AuditQuery) -> list[ChainedEvent]:
+        """Newest first by seq; the (actor, seq), (tag, seq) and object indexes serve it."""
+        stmt = select(audit_events)
+        criteria = {
+            audit_events.c.object_type: query.object_type,
+            audit_events.c.object_id: query.object_id,
+            audit_events.c.actor: query.actor,
+            audit_events.c.tag: query.tag,
+        }
+        for column, wanted in criteria.items():
+            if wanted is not None:
+                stmt = stmt.where(column == wanted)
+        if query.since is not None:
+            stmt = stmt.where(audit_events.c.at >= query.since)
+        if query.until is not None:
+            stmt = stmt.where(audit_events.c.at < query.until)
+        stmt = stmt.order_by(audit_events.c.seq.desc()).limit(query.limit).offset(query.offset)
         return [row_to_event(r._mapping) for r in self.conn.execute(stmt)]
 
 

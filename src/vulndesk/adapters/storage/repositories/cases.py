@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Connection,
     Integer,
     LargeBinary,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -30,20 +32,24 @@ from sqlalchemy.exc import IntegrityError
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
+from vulndesk.adapters.storage.tables.advisories import advisory_revisions
 from vulndesk.adapters.storage.tables.core import (
     case_counters,
     case_facts,
     case_products,
     case_transitions,
     cases,
+    obligations,
+    products,
 )
 from vulndesk.adapters.storage.types import UTCDateTime
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transition
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
+from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.regimes import IncidentGrade
-from vulndesk.domain.severity import CnGrade, Severity
+from vulndesk.domain.severity import CnGrade, Severity, SeverityLevel
 from vulndesk.services.ports import CaseFilter, CaseSummary
 
 # Key in the connection's info: (transaction, {case key: row id}) of cases it created.
@@ -133,7 +139,51 @@ _ORDERS = {
     "-score": cases.c.cvss31_score.desc(),
     "score": cases.c.cvss31_score.asc(),
 }
+# Time left: the case's soonest open or overdue deadline; cases without one come last.
+_SOONEST_DUE = (
+    select(func.min(obligations.c.due_at))
+    .where(
+        obligations.c.case_id == cases.c.id,
+        obligations.c.status.in_((ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)),
+    )
+    .scalar_subquery()
+)
+_ORDERS["due"] = _SOONEST_DUE.asc()
+# Score bounds of each CVSS rating (lower inclusive, upper exclusive).
+_LEVELS = {
+    SeverityLevel.CRITICAL: (9.0, 11.0),
+    SeverityLevel.HIGH: (7.0, 9.0),
+    SeverityLevel.MEDIUM: (4.0, 7.0),
+    SeverityLevel.LOW: (0.1, 4.0),
+    SeverityLevel.NONE: (0.0, 0.1),
+}
 _INDEXED_ORDERS = frozenset({"-updated", "-created"})
+
+
+def _text_match(text: str) -> ColumnElement[bool]:
+    """Plain columns only: the key, title, tracking id, product ids and names, CVE ids."""
+    by_product = (
+        select(case_products.c.case_id)
+        .join(products, products.c.id == case_products.c.product_id)
+        .where(
+            or_(
+                case_products.c.product_id.icontains(text, autoescape=True),
+                products.c.name.icontains(text, autoescape=True),
+            )
+        )
+    )
+    by_cve = select(advisory_revisions.c.case_key).where(
+        advisory_revisions.c.cve_id.icontains(text, autoescape=True)
+    )
+    return or_(
+        cases.c.key.icontains(text, autoescape=True),
+        cases.c.key.in_(by_cve),
+        cases.c.title.icontains(text, autoescape=True),
+        cases.c.intake_id.icontains(text, autoescape=True),
+        cases.c.id.in_(by_product),
+    )
+
+
 _PROBE_CAP = 20_000
 
 
@@ -413,6 +463,12 @@ class SqlCaseRepository:
             )
         if flt.keys is not None:
             stmt = stmt.where(cases.c.key.in_(flt.keys))
+        for word in flt.text.split()[:8]:
+            stmt = stmt.where(_text_match(word))
+        if flt.severity is not None:
+            low, high = _LEVELS[flt.severity]
+            score = func.coalesce(cases.c.cvss40_score, cases.c.cvss31_score)
+            stmt = stmt.where(score >= low, score < high)
         return stmt
 
     def list(self, flt: CaseFilter) -> list[CaseSummary]:
@@ -430,6 +486,8 @@ class SqlCaseRepository:
             )
         else:
             stmt = self._filtered(select(*_LIST_COLUMNS), flt)
+        if flt.order == "due":
+            stmt = stmt.order_by(_SOONEST_DUE.is_(None))
         stmt = stmt.order_by(order, cases.c.id.desc()).limit(flt.limit).offset(flt.offset)
         return [
             CaseSummary(
@@ -458,6 +516,8 @@ class SqlCaseRepository:
         """
         if not flt.product or flt.states or flt.unit or flt.keys is not None:
             return False
+        if flt.text or flt.severity is not None:
+            return False
         if flt.order not in _INDEXED_ORDERS:
             return False
         linked = (
@@ -474,7 +534,8 @@ class SqlCaseRepository:
         return bool((flt.offset + flt.limit) * int(n) < int(k) * int(k))
 
     def count(self, flt: CaseFilter) -> int:
-        if flt.product and not (flt.states or flt.unit or flt.keys is not None):
+        only_product = not (flt.states or flt.unit or flt.keys is not None)
+        if flt.product and only_product and not (flt.text or flt.severity):
             # Every case_products row names one existing case once (key and foreign key), so
             # the product's own index answers without reading a case row.
             only = select(func.count()).where(case_products.c.product_id == flt.product)

@@ -120,6 +120,8 @@ class SqlObligationRepository:
                 stmt = stmt.where(obligations.c.unit_id == flt.unit)
             if flt.cases is not None:
                 stmt = stmt.where(cases.c.key.in_(flt.cases))
+            if flt.skip_states:
+                stmt = stmt.where(cases.c.state.not_in([s.value for s in flt.skip_states]))
             found.extend(_row(r._mapping) for r in self.conn.execute(stmt))
         found.sort(key=lambda o: (o.due or flt.until, o.case, o.id))
         return found[: flt.limit]

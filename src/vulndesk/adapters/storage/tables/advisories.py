@@ -32,9 +32,12 @@ advisory_revisions = Table(
     Column("published_at", UTCDateTime, nullable=True),
     Column("published_by", String(200), nullable=True),
     Column("csaf_version", String(16), nullable=True),
+    # A plain copy of the CVE id in `content_enc`, for the case list's search (migration 0033a).
+    Column("cve_id", String(20), nullable=True),
     UniqueConstraint("case_key", "number", name="uq_advisory_revisions_number"),
 )
 Index("ix_advisory_revisions_published", advisory_revisions.c.published_at)
+Index("ix_advisory_revisions_cve", advisory_revisions.c.cve_id, advisory_revisions.c.case_key)
 
 advisory_approvals = Table(
     "advisory_approvals",

@@ -218,6 +218,9 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
 )
 Index("ix_audit_object", audit_events.c.object_type, audit_events.c.object_id)
+# The auditor's trail search by actor or tag, newest first (migration 0033a).
+Index("ix_audit_actor_seq", audit_events.c.actor, audit_events.c.seq)
+Index("ix_audit_tag_seq", audit_events.c.tag, audit_events.c.seq)
 
 # One row: the chain's head. Appenders lock it so the chain stays linear under concurrency.
 # Moved by triggers on every change to units, products, organisation options and calendar
