@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case, CaseState
-from vulndesk.domain.errors import NotFound
+from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import UnitId
 from vulndesk.domain.products import Product
 from vulndesk.services.access import rights as access
@@ -97,6 +97,8 @@ def link_product(
     product's unit if it has one, and its clocks are worked out again at once."""
     case_key = access.check_case(deps, principal, key)
     principal.require(access.CASE_WRITERS, "write")
+    if not product.strip() or set(product) & set(";:,"):
+        raise InvalidInput("product", "no single product is chosen", "one catalogue product id")
     actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
