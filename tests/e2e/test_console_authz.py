@@ -66,6 +66,8 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/admin/rules", ADMIN),
     ("/admin/blackouts", ADMIN),
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
+    ("/cases/new", {"admin", "coordinator", "analyst", "outsider"}),
+    ("/cases/triage", ALL_CASES),
 ]
 MISSING = "VD-2026-9999"
 SETUP = Principal("setup", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")

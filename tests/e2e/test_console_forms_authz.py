@@ -57,6 +57,9 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (DRAFT + "/decisions/999999/approve", {}, APPROVERS),
     (DRAFT + "/submission", {"at": "2026-01-01T00:00", "receipt": "NVDB-1"}, WRITERS),
     ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "cwe": "CWE-787"}, WRITERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "managed": "1", "unit": "cn"}, MANAGERS),
+    ("/cases/{case}/product-link", {"product": "router"}, WRITERS),
 ]
 # Forms of no case: (form, body, roles allowed). Bodies are refused as input for the allowed,
 # so the matrix changes no account or reference data.
@@ -76,6 +79,13 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ("/admin/blackouts", {"name": ""}, ADMIN),
     ("/admin/units/regimes", {"unit": "nowhere"}, ADMIN),
     ("/rules/what-if", {"text": ""}, WRITERS | {"hqoversight", "outsider"}),
+    ("/cases/new", {"title": "", "unit": ""}, DRAFTERS | {"outsider"}),
+    (
+        "/cases/bulk",
+        {"action": "transition", "keys": MISSING, "to": "triage", "reason": "look"},
+        WRITERS | {"outsider"},
+    ),
+    ("/cases/bulk", {"action": "assign", "keys": MISSING, "owner": "analyst"}, MANAGERS),
 ]
 # Forms checked as every role by a test of their own.
 COVERED_BY_OWN_TEST = {

@@ -101,7 +101,8 @@ def test_near_miss_report_goes_to_the_products_unit_and_link_starts_clocks(
     case = cases.show_case(deps, actor, got.case_key).case
     assert case.products == ()
     assert case.unit == "cn"  # the best confident match's unit, so Shenzhen sees it
-    assert [s.product.id for s in linking.suggestions(deps, actor, case.key)][0] == "acme-camera"
+    [best, *_] = linking.suggestions(deps, actor, case.key)
+    assert best.product.id == "acme-camera"
     assert case.key in {r.key for r in linking.unlinked(deps, actor)}
     before = {o.id for o in cases.show_case(deps, actor, case.key).obligations}
     linked = linking.link_product(deps, actor, case.key, "acme-camera", "3.1")
