@@ -48,7 +48,7 @@ CASE_ENDPOINTS = [
     ),
     ("POST", "/api/v1/cases/{case}/transitions", {"to": "triage", "reason": "look"}, "write"),
     ("GET", "/api/v1/cases/{case}/obligations", None, "read"),
-    ("PATCH", "/api/v1/cases/{case}/fields", {"title": "Renamed", "cwe": "CWE-787"}, "write"),
+    ("PATCH", "/api/v1/cases/{case}/fields", {"workaround": "Block port 80"}, "write"),
     ("PATCH", "/api/v1/cases/{case}/fields", {"unit": "cn"}, "manage"),
     ("GET", "/api/v1/cases/{case}/history", None, "read"),
     ("GET", "/api/v1/cases/{case}/product-suggestions", None, "read"),

@@ -57,8 +57,8 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (DRAFT + "/decisions/999999/approve", {}, APPROVERS),
     (DRAFT + "/submission", {"at": "2026-01-01T00:00", "receipt": "NVDB-1"}, WRITERS),
     ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
-    ("/cases/{case}/fields", {"title": "Renamed", "cwe": "CWE-787"}, WRITERS),
-    ("/cases/{case}/fields", {"title": "Renamed", "managed": "1", "unit": "cn"}, MANAGERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "workaround": "Block port 80"}, WRITERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "unit": "cn"}, MANAGERS),
     ("/cases/{case}/product-link", {"product": "router"}, WRITERS),
 ]
 # Forms of no case: (form, body, roles allowed). Bodies are refused as input for the allowed,

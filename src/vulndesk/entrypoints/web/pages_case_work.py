@@ -23,6 +23,8 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=20_000)]
 Short = Annotated[str, Form(max_length=300)]
+OptShort = Annotated[str | None, Form(max_length=300)]
+OptText = Annotated[str | None, Form(max_length=20_000)]
 Keys = Annotated[list[str] | None, Form(max_length=32)]
 # The case form's fields, in the order shown.
 CASE_FIELDS = ("title", "unit", "products", "cvss31", "cvss40", "cwe", "remediation", "workaround")
@@ -107,19 +109,18 @@ def edit_fields(
     key: str,
     who: CurrentViewer,
     title: Short,
-    products: Text = "",
-    cvss31: Short = "",
-    cvss40: Short = "",
-    cwe: Short = "",
-    remediation: Text = "",
-    workaround: Text = "",
-    unit: Short = "",
-    owner: Short = "",
-    managed: Short = "",
+    products: OptText = None,
+    cvss31: OptShort = None,
+    cvss40: OptShort = None,
+    cwe: OptShort = None,
+    remediation: OptText = None,
+    workaround: OptText = None,
+    unit: OptShort = None,
+    owner: OptShort = None,
 ) -> Response:
-    """Save the edit form: only fields that differ are written, each one audited. Unit and
-    owner come only from a manager's form (`managed`), where an empty owner clears it."""
-    given = {
+    """Save the edit form: only fields sent and different are written, each one audited (the
+    unit and owner are a manager's; an empty owner clears it)."""
+    sent = {
         "title": title,
         "products": products,
         "cvss31": cvss31,
@@ -127,9 +128,10 @@ def edit_fields(
         "cwe": cwe,
         "remediation": remediation,
         "workaround": workaround,
+        "unit": unit,
+        "owner": owner,
     }
-    if managed:
-        given |= {"unit": unit, "owner": owner}
+    given = {k: v for k, v in sent.items() if v is not None}
 
     def act(case_key: CaseKey) -> object:
         return editing.edit_case(who.deps, who.principal, case_key, given)

@@ -31,8 +31,10 @@ EDITABLE = (
     "workaround",
 )
 MANAGED = frozenset({"unit", "owner"})
-# Free text kept encrypted in the case's details: the trail says it changed, not to what.
-DETAIL_EDITS = frozenset({"remediation", "workaround"})
+# Case content (what the vulnerability is and how to fix it): the audit trail, which auditors
+# read without seeing cases, says that it changed and by whom, never to what. Unit, owner and
+# product ids are organisation and catalogue data: their before and after are recorded.
+CONTENT_EDITS = frozenset({"title", "cvss31", "cvss40", "cwe", "remediation", "workaround"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +163,7 @@ def edit_case(deps: Deps, principal: Principal, key: str, changes: Mapping[str, 
             new = _shown(case, name)
             if new == old:
                 continue
-            shown = (
-                {"before": f"{len(old)} chars", "after": f"{len(new)} chars"}
-                if name in DETAIL_EDITS
-                else {"before": old[:300], "after": new[:300]}
-            )
+            shown = {} if name in CONTENT_EDITS else {"before": old[:300], "after": new[:300]}
             events.append(
                 actor.event(now, AuditTag.CASE_FIELD_CHANGED, "case", case_key, (name,), **shown)
             )
