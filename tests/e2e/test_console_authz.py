@@ -68,6 +68,8 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
     ("/cases/new", {"admin", "coordinator", "analyst", "outsider"}),
     ("/cases/triage", ALL_CASES),
+    ("/needs-me", EVERYONE),
+    ("/needs-me/count", EVERYONE),
 ]
 MISSING = "VD-2026-9999"
 SETUP = Principal("setup", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")

@@ -145,3 +145,45 @@ def test_bulk_transition_shows_each_cases_result(server: Server, browser: Browse
     assert "triage" in refused.inner_text()
     screenshot(admin, "case-work-bulk")
     close(admin)
+
+
+def test_the_bell_shows_a_reporters_new_message_to_the_cases_owner(
+    server: Server, browser: Browser
+) -> None:
+    body = {
+        "product": "SmartView IP Camera SV-C20",
+        "description": "Telnet left open on the camera",
+        "steps": "telnet to port 23",
+        "impact": "shell access",
+        "language": "en",
+    }
+    headers = {"Idempotency-Key": "case-work-bell"}
+    r = httpx.post(server.base + "/api/v1/intake", data=body, headers=headers)
+    assert r.status_code == 201, r.text
+    tracking, token = r.json()["tracking"], r.json()["token"]
+    shown = json.loads(server.cli.run("case", "list", "--sort", "-created", "--json").stdout)
+    [key] = [c["key"] for c in shown["cases"] if tracking in c["title"]]
+    # The owner is assigned from the command line; the owner becomes a member.
+    server.cli.run("case", "edit", key, "--owner", "analyst-cn")
+    analyst = sign_in_demo(browser, server, "analyst-cn")
+    analyst.wait_for_selector(".bell .count")
+    before = int(analyst.locator(".bell .count").get_attribute("data-count") or "0")
+    posted = httpx.post(
+        f"{server.base}/api/v1/intake/{tracking}/messages",
+        json={"body": "Any news?"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert posted.status_code == 201, posted.text
+    analyst.reload()
+    analyst.wait_for_selector(".bell .count")
+    assert int(analyst.locator(".bell .count").get_attribute("data-count") or "0") == before + 1
+    submit(analyst, ".bell")
+    row = analyst.locator(f"tr.need-message[data-case='{key}']")
+    assert row.count() == 1
+    assert tracking in row.inner_text()
+    screenshot(analyst, "needs-me-en")
+    submit(analyst, "a[lang=zh-CN]")
+    assert analyst.locator("main h1").inner_text() == "待我处理的事项"
+    assert untranslated(analyst, "main h1, main th, main td:first-child", set()) == []
+    submit(analyst, "a[lang=en]")
+    close(analyst)

@@ -146,6 +146,14 @@ EXPECTED = {
     "clocks.waivers.list_waivers",
     "clocks.waivers.pending",
     "clocks.waivers.propose",
+    "cases.editing.edit_case",
+    "cases.editing.history",
+    "cases.linking.suggestions",
+    "cases.linking.link_product",
+    "cases.linking.unlinked",
+    "cases.bulk.bulk_assign",
+    "cases.bulk.bulk_transition",
+    "notify.inbox.needs",
 }
 
 

@@ -18,6 +18,7 @@ from vulndesk.entrypoints.web import (
     pages_cases_forms,
     pages_core,
     pages_exposure,
+    pages_needs,
     pages_oversight,
     pages_reports,
     pages_rules,
@@ -35,6 +36,7 @@ ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router]
 ROUTERS += [pages_sso.router, pages_advisories.router]
+ROUTERS += [pages_needs.router]
 
 
 def install(app: FastAPI) -> None:
