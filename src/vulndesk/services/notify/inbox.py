@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.drafts import DraftStatus
 from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
