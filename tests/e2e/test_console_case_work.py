@@ -182,6 +182,13 @@ def test_the_bell_shows_a_reporters_new_message_to_the_cases_owner(
     assert row.count() == 1
     assert tracking in row.inner_text()
     screenshot(analyst, "needs-me-en")
+    # The owner declines escalation mail, and the choice is kept.
+    analyst.uncheck("input[name=escalations]")
+    submit(analyst, "text=Save e-mail choice")
+    assert not analyst.is_checked("input[name=escalations]")
+    analyst.check("input[name=escalations]")
+    submit(analyst, "text=Save e-mail choice")
+    assert analyst.is_checked("input[name=escalations]")
     submit(analyst, "a[lang=zh-CN]")
     assert analyst.locator("main h1").inner_text() == "待我处理的事项"
     assert untranslated(analyst, "main h1, main th, main td:first-child", set()) == []

@@ -86,6 +86,7 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
         WRITERS | {"outsider"},
     ),
     ("/cases/bulk", {"action": "assign", "keys": MISSING, "owner": "analyst"}, MANAGERS),
+    ("/needs-me/mail", {"escalations": "1"}, EVERYONE),
 ]
 # Forms checked as every role by a test of their own.
 COVERED_BY_OWN_TEST = {

@@ -11,9 +11,11 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput
 from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import mail_prefs
 from vulndesk.services.cases import bulk, editing, linking, reference
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.intake import public as intake
+from vulndesk.services.notify import escalations
 
 
 @pytest.fixture
@@ -149,3 +151,25 @@ def test_bulk_assign_sets_the_owner(seeded: Container, actor: Principal) -> None
     assert cases.show_case(deps, actor, one.key).case.owner == "ana"
     [bad] = bulk.bulk_assign(deps, actor, [one.key], "nobody")
     assert not bad.done and "owner" in bad.reason
+
+
+def test_a_member_who_declines_escalation_mail_is_not_mailed(
+    seeded: Container, actor: Principal
+) -> None:
+    deps = seeded.deps()
+    ana = as_person("ana", roles={"analyst"}, unit="cn")
+    accounts_for(deps, ana, role="analyst")
+    case = open_case(deps, actor, members=["ana"])
+    with deps.uow() as uow:
+        assert "member:ana" in {r.who for r in escalations.recipients(uow, case.key)}
+    assert mail_prefs.mail_escalations(deps, ana)
+    assert mail_prefs.set_mail_escalations(deps, ana, False) is False
+    assert not mail_prefs.mail_escalations(deps, ana)
+    with deps.uow() as uow:
+        assert "member:ana" not in {r.who for r in escalations.recipients(uow, case.key)}
+        [event] = [
+            e.event
+            for e in uow.audit.for_object("user", "ana")
+            if e.event.tag == AuditTag.ACCOUNT_PREFERENCES_CHANGED
+        ]
+    assert event.detail["mail_escalations"] == "no"

@@ -154,6 +154,8 @@ EXPECTED = {
     "cases.bulk.bulk_assign",
     "cases.bulk.bulk_transition",
     "notify.inbox.needs",
+    "accounts.mail_prefs.mail_escalations",
+    "accounts.mail_prefs.set_mail_escalations",
 }
 
 
