@@ -48,6 +48,11 @@ CASE_ENDPOINTS = [
     ),
     ("POST", "/api/v1/cases/{case}/transitions", {"to": "triage", "reason": "look"}, "write"),
     ("GET", "/api/v1/cases/{case}/obligations", None, "read"),
+    ("PATCH", "/api/v1/cases/{case}/fields", {"workaround": "Block port 80"}, "write"),
+    ("PATCH", "/api/v1/cases/{case}/fields", {"unit": "cn"}, "manage"),
+    ("GET", "/api/v1/cases/{case}/history", None, "read"),
+    ("GET", "/api/v1/cases/{case}/product-suggestions", None, "read"),
+    ("PUT", "/api/v1/cases/{case}/products/router", {"versions": ["1.0"]}, "write"),
 ]
 READERS = {"admin", "coordinator", "analyst", "approver", "hqoversight", "outsider"}
 OTHER_ENDPOINTS = [
@@ -92,6 +97,19 @@ OTHER_ENDPOINTS = [
         "/api/v1/cases",
         {"title": "New case", "unit": "cn"},
         {"admin", "coordinator", "analyst", "outsider"},
+    ),
+    ("GET", "/api/v1/triage", None, {"admin", "coordinator", "hqoversight"}),
+    (
+        "POST",
+        "/api/v1/cases/bulk",
+        {"action": "transition", "keys": [MISSING], "to": "triage", "reason": "look"},
+        {"admin", "coordinator", "analyst", "approver", "outsider"},
+    ),
+    (
+        "POST",
+        "/api/v1/cases/bulk",
+        {"action": "assign", "keys": [MISSING], "owner": "analyst"},
+        {"admin", "coordinator"},
     ),
 ]
 _keys = itertools.count()

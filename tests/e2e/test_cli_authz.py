@@ -254,6 +254,38 @@ ROWS: list[Row] = [
         refusals=(AGAIN, r"refused by guard 'waivable'"),
     ),
     Row("case waivers", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/waivers"),
+    Row(
+        "case edit",
+        ("{case}", "--workaround", "Block port {n}"),
+        CASE_WRITERS,
+        "PATCH /api/v1/cases/{key}/fields",
+    ),
+    Row("case history", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/history"),
+    Row(
+        "case suggest-products",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/product-suggestions",
+    ),
+    Row(
+        "case link-product",
+        ("{case}", "router", "--versions", "1.0"),
+        CASE_WRITERS,
+        "PUT /api/v1/cases/{key}/products/{product}",
+    ),
+    Row("case triage", ("--json",), ALL_CASES, "GET /api/v1/triage"),
+    Row(
+        "case bulk-transition",
+        (MISSING, "--to", "triage", "--reason", "look", "--json"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/bulk",
+    ),
+    Row(
+        "case bulk-assign",
+        (MISSING, "--owner", "analyst", "--json"),
+        MEMBER_MANAGERS,
+        "POST /api/v1/cases/bulk",
+    ),
     Row("due", ("--within", "52w", "--json"), CASE_READERS, "GET /api/v1/obligations/due"),
     Row("escalations", ("--json",), CASE_READERS, "no API route: the case readers' clocks"),
     Row(

@@ -73,6 +73,10 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/audit/ledger", AUDIT),
     ("/audit/ledger.csv", AUDIT),
     ("/audit/ledger.json", AUDIT),
+    ("/cases/new", {"admin", "coordinator", "analyst", "outsider"}),
+    ("/cases/triage", ALL_CASES),
+    ("/needs-me", EVERYONE),
+    ("/needs-me/count", EVERYONE),
 ]
 MISSING = "VD-2026-9999"
 SETUP = Principal("setup", frozenset({"admin"}), None, frozenset({"read", "write"}), "test")

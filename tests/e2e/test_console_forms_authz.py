@@ -57,6 +57,9 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (DRAFT + "/decisions/999999/approve", {}, APPROVERS),
     (DRAFT + "/submission", {"at": "2026-01-01T00:00", "receipt": "NVDB-1"}, WRITERS),
     ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "workaround": "Block port 80"}, WRITERS),
+    ("/cases/{case}/fields", {"title": "Renamed", "unit": "cn"}, MANAGERS),
+    ("/cases/{case}/product-link", {"product": "router"}, WRITERS),
 ]
 # Forms of no case: (form, body, roles allowed). Bodies are refused as input for the allowed,
 # so the matrix changes no account or reference data.
@@ -77,6 +80,14 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ("/admin/units/regimes", {"unit": "nowhere"}, ADMIN),
     ("/rules/what-if", {"text": ""}, WRITERS | {"hqoversight", "outsider"}),
     ("/audit/verify", {}, {"admin", "auditor"}),
+    ("/cases/new", {"title": "", "unit": ""}, DRAFTERS | {"outsider"}),
+    (
+        "/cases/bulk",
+        {"action": "transition", "keys": MISSING, "to": "triage", "reason": "look"},
+        WRITERS | {"outsider"},
+    ),
+    ("/cases/bulk", {"action": "assign", "keys": MISSING, "owner": "analyst"}, MANAGERS),
+    ("/needs-me/mail", {"escalations": "1"}, EVERYONE),
 ]
 # Forms checked as every role by a test of their own.
 COVERED_BY_OWN_TEST = {

@@ -194,6 +194,16 @@ EXPECTED = {
     "reports.oversight.set_require_hq",
     "reports.oversight.subscribe",
     "reports.oversight.subscribers",
+    "cases.editing.edit_case",
+    "cases.editing.history",
+    "cases.linking.suggestions",
+    "cases.linking.link_product",
+    "cases.linking.unlinked",
+    "cases.bulk.bulk_assign",
+    "cases.bulk.bulk_transition",
+    "notify.inbox.needs",
+    "accounts.mail_prefs.mail_escalations",
+    "accounts.mail_prefs.set_mail_escalations",
 }
 
 

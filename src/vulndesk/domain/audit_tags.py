@@ -37,6 +37,8 @@ class AuditTag(StrEnum):
     CASE_MEMBER_REMOVED = "case:member:removed"
     CASE_MESSAGES_READ = "case:messages:read"
     CASE_ATTACHMENT_READ = "case:attachment:read"
+    CASE_FIELD_CHANGED = "case:field:changed"
+    CASE_PRODUCT_LINKED = "case:product:linked"
     # reports, decisions, the ledger, notices, waivers
     CASE_REPORT_DRAFTED = "case:report:drafted"
     CASE_REPORT_APPROVED = "case:report:approved"

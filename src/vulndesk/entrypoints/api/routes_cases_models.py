@@ -134,6 +134,7 @@ class CaseOut(BaseModel):
     cn_grade: str | None
     upstream_component: bool
     incident_grade: str | None = None
+    owner: str | None = None
     details: dict[str, str]
     members: list[str]
     duplicate_of: str | None
@@ -213,6 +214,7 @@ def case_out(case: Case, obligations: list[CaseObligation]) -> dict[str, Any]:
         "cn_grade": sev.cn_grade.value if sev.cn_grade else None,
         "upstream_component": case.upstream_component,
         "incident_grade": case.incident_grade.value if case.incident_grade else None,
+        "owner": case.owner,
         "details": dict(case.details),
         "members": list(case.members),
         "duplicate_of": case.duplicate_of,

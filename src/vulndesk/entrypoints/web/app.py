@@ -15,10 +15,12 @@ from vulndesk.entrypoints.web import (
     pages_admin_reference,
     pages_advisories,
     pages_audit,
+    pages_case_work,
     pages_cases,
     pages_cases_forms,
     pages_core,
     pages_exposure,
+    pages_needs,
     pages_oversight,
     pages_reports,
     pages_rules,
@@ -29,11 +31,14 @@ from vulndesk.entrypoints.web.session import SignInRequired
 STATIC = str(resources.files("vulndesk.entrypoints.web") / "static")
 
 # Page routers of the console areas; each area adds its module here.
-ROUTERS = [pages_core.router, pages_cases.router, pages_cases_forms.router]
+# The case work router comes first: its /cases/new and /cases/triage are not case keys.
+ROUTERS = [pages_core.router, pages_case_work.router, pages_cases.router]
+ROUTERS += [pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router, pages_audit.router]
 ROUTERS += [pages_sso.router, pages_advisories.router]
+ROUTERS += [pages_needs.router]
 
 
 def install(app: FastAPI) -> None:

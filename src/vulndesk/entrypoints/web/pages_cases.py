@@ -16,6 +16,7 @@ from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.domain.severity import SeverityLevel
+from vulndesk.entrypoints.web import case_work_view
 from vulndesk.entrypoints.web.render import render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import ledger as access_ledger
@@ -231,6 +232,7 @@ def case_page(
         viewer=who.principal.name,
         errors=errors or {},
         form=form or {},
+        work=case_work_view.context(who, case),
     )
 
 

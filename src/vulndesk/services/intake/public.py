@@ -19,6 +19,7 @@ from vulndesk.domain.ids import CaseKey, ProductId
 from vulndesk.domain.intake import IntakeRecord
 from vulndesk.domain.products import Product
 from vulndesk.services.accounts.signin import Throttled
+from vulndesk.services.cases import linking
 from vulndesk.services.cases.lifecycle import (
     CasePlan,
     OpenCase,
@@ -212,6 +213,8 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
             product = uow.products.get(ProductId(req.product))
         except NotFound:
             product = None
+        # A near miss names the unit that must look at it; a person links the product.
+        near = None if product else linking.confident(req.product, uow.products.list())
         versions = [req.version] if product and req.version in product.versions else []
         details = {
             "technical_characteristics": req.description,
@@ -222,7 +225,7 @@ def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -
         }
         opening = OpenCase(
             title=f"Report {tracking}: {req.product[:80]}",
-            unit=_intake_unit(uow, unit, product),
+            unit=_intake_unit(uow, unit, product or near),
             roles=("product_provider",),
             products={req.product: versions} if product else {},
             details=details,

@@ -52,7 +52,8 @@ def subject(case: str) -> str:
 
 
 def recipients(uow: UnitOfWork, key: CaseKey) -> list[Recipient]:
-    """Active members with an e-mail address, then the unit's on-call e-mail and webhook."""
+    """Active members with an e-mail address who want escalations by mail, then the unit's
+    on-call e-mail and webhook."""
     try:
         case = uow.cases.get(key)
         unit = uow.units.get(case.unit)
@@ -61,7 +62,7 @@ def recipients(uow: UnitOfWork, key: CaseKey) -> list[Recipient]:
     found: list[Recipient] = []
     for name in case.members:
         user = uow.accounts.find_user(name)
-        if user is not None and not user.disabled and user.email:
+        if user is not None and not user.disabled and user.email and user.mail_escalations:
             found.append(Recipient("email", user.email, f"member:{name}"))
     if unit.on_call_email:
         found.append(Recipient("email", unit.on_call_email, f"on-call:{unit.id}"))

@@ -67,6 +67,7 @@ class SqlAccountRepository:
             "timezone": user.timezone,
             "language": user.language,
             "last_totp_step": user.last_totp_step,
+            "mail_escalations": user.mail_escalations,
         }
 
     def add_user(self, user: User) -> None:
@@ -108,6 +109,7 @@ class SqlAccountRepository:
             language=m["language"],
             last_totp_step=m["last_totp_step"],
             credentials_epoch=int(m["credentials_epoch"]),
+            mail_escalations=m["mail_escalations"] is not False,
         )
 
     def find_user(self, name: str) -> User | None:

@@ -292,6 +292,7 @@ class SqlCaseRepository:
             "intake_id": case.intake_id,
             "options": dict(case.options),
             "incident_grade": case.incident_grade.value if case.incident_grade else None,
+            "owner": case.owner,
             "updated_at": now,
         }
 
@@ -447,6 +448,7 @@ class SqlCaseRepository:
             intake_id=m["intake_id"],
             options=dict(m["options"]),
             incident_grade=IncidentGrade(m["incident_grade"]) if m["incident_grade"] else None,
+            owner=UserId(m["owner"]) if m["owner"] else None,
             version=int(m["version"]),
         )
 

@@ -113,6 +113,8 @@ cases = Table(
     Column("options", JSON, nullable=False),
     # The incident grade under the CAC grading guide (migration 0040); NULL is not graded.
     Column("incident_grade", String(24), nullable=True),
+    # The case's owner, a user name (migration 0035a); NULL: nobody assigned yet.
+    Column("owner", String(63), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
