@@ -225,7 +225,7 @@ def import_csaf(
     table(
         f"Imported {file.name}",
         ["vulnerability", "case", "action", "products"],
-        [(d.ref, d.case, d.action, ", ".join(d.products)) for d in done],
+        [(d.ref, d.case or "-", d.action, ", ".join(d.products)) for d in done],
     )
 
 
