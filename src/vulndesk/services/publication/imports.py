@@ -33,7 +33,6 @@ from vulndesk.services.publication.ports import (
     UpstreamVulnerability,
 )
 
-
 NO_IMPACT = "no-impact"
 
 
