@@ -105,18 +105,18 @@ def test_reimport_updates_and_links_products_by_purl(
     doc = _with_purl_vulns(_doc(shared_dir), 1)
     first = imports.import_csaf(deps, actor, readers, json.dumps(doc).encode(), "cn")
     assert first[0].products == ("router",)
-    case = cases.show_case(deps, actor, first[0].case).case
+    key = first[0].case
+    assert key is not None
+    case = cases.show_case(deps, actor, key).case
     assert [(p.product, p.versions) for p in case.products] == [("router", ("1.1",))]
 
     doc["vulnerabilities"][0]["notes"][0]["text"] = "Revised description."
     doc["document"]["tracking"]["version"] = "2"
     again = imports.import_csaf(deps, actor, readers, json.dumps(doc).encode(), "cn")
     assert (again[0].case, again[0].action) == (first[0].case, "updated")
-    assert cases.show_case(deps, actor, first[0].case).case.detail("summary") == (
-        "Revised description."
-    )
+    assert cases.show_case(deps, actor, key).case.detail("summary") == ("Revised description.")
     assert _count(deps) == 1
-    found = imports.affected(deps, first[0].case)
+    found = imports.affected(deps, key)
     assert {(m.product, m.product_version) for m in found} == {("router", "1.1")}
 
 
