@@ -63,7 +63,7 @@ from vulndesk.services.notify.ports import (
     OutgoingMail,
 )
 from vulndesk.services.ports import Clock
-from vulndesk.services.publication.ports import DocumentReaders
+from vulndesk.services.publication.ports import DocumentReaders, ProviderSource
 from vulndesk.services.reports.drafts import PdfRenderer
 
 if TYPE_CHECKING:
@@ -209,6 +209,13 @@ class Container:
         from vulndesk.adapters.csaf_import import FileDocumentReaders
 
         return FileDocumentReaders()
+
+    @cached_property
+    def csaf_provider_source(self) -> ProviderSource:
+        """Suppliers' CSAF providers over HTTP, checked with GnuPG against a pinned key."""
+        from vulndesk.adapters.csaf_provider import HttpCsafProvider
+
+        return HttpCsafProvider()
 
     @cached_property
     def notice_sender(self) -> NoticeSender:

@@ -204,14 +204,28 @@ def test_sbom_upload_then_affected_lookup(world: World) -> None:
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "product"
 
 
-def test_csaf_upload_opens_upstream_cases(world: World, shared_dir: Any) -> None:
+def test_csaf_upload_opens_upstream_cases_only_for_matching_products(
+    world: World, shared_dir: Any
+) -> None:
     path = shared_dir / "samples" / "csaf-2.0" / "2022-evd-uc-01-a-001.json"
-    headers = world.headers("coordinator", **{"Idempotency-Key": "csaf-1"})
+    headers = world.headers("coordinator", **{"Idempotency-Key": "csaf-0"})
     files = {"file": ("advisory.json", path.read_bytes(), "application/json")}
+    r = world.client.post("/api/v1/imports/csaf", headers=headers, files=files, data={"unit": "cn"})
+    assert r.status_code == 201, r.text
+    assert [(i["action"], i["case"]) for i in r.json()["imported"]] == [("no-impact", None)]
+    purl = "pkg:generic/openssl@3.0.13"
+    assert _upload(world, "coordinator", "sbom-c", _sbom(purl), product="router").status_code == 201
+    doc = json.loads(path.read_text())
+    product = doc["product_tree"]["branches"][0]["branches"][0]["branches"][0]["product"]
+    product["product_identification_helper"] = {"purl": purl}
+    doc["document"]["tracking"]["id"] = "2022-EVD-UC-01-A-001-PURL"
+    headers = world.headers("coordinator", **{"Idempotency-Key": "csaf-1"})
+    files = {"file": ("advisory.json", json.dumps(doc).encode(), "application/json")}
     r = world.client.post("/api/v1/imports/csaf", headers=headers, files=files, data={"unit": "cn"})
     assert r.status_code == 201, r.text
     imported = r.json()["imported"]
     assert imported and {i["action"] for i in imported} == {"opened"}
+    assert imported[0]["products"] == ["router"]
     shown = world.client.get(f"/api/v1/cases/{imported[0]['case']}", headers=world.headers("admin"))
     assert shown.json()["upstream_component"] is True
     refused = world.client.post(

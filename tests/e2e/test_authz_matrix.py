@@ -39,6 +39,9 @@ COVERED_BY_OWN_TEST = {
     ("POST", "/api/v1/exposure/verify"): "test_exposure_surfaces::test_api_verify_follows_roles",
     ("POST", "/api/v1/imports/csaf"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",
+    ("POST", "/api/v1/imports/csaf-provider"): (
+        "test_api_provider_import::test_provider_import_follows_roles"
+    ),
     ("GET", "/api/v1/ledger/{entry}"): (
         "test_api_reports_authz::test_ledger_entry_content_needs_need_to_know"
     ),

@@ -53,17 +53,6 @@ def provider(
     srv.stop()
 
 
-def _cross_border_decision(provider: Server) -> None:
-    """Two administrators record and approve the cross-border decision the refusal names."""
-    other = provider.cli.sign_in("xb-admin", "admin", unit="acme-hq")
-    reason = "The advisory is published to everyone once the fix is out."
-    out = provider.cli.run(
-        "report", "decide", CASE, "--kind", "cross-border", "--recipient", "public",
-        "--reason", reason, "--json",
-    ).stdout  # fmt: skip
-    other.run("report", "decision-approve", str(json.loads(out)["id"]))
-
-
 def _scrolls_by_keyboard(page: object, selector: str) -> bool:
     """The focused region scrolls with the keyboard alone (smooth scrolling takes a moment)."""
     page.locator(selector).focus()  # type: ignore[attr-defined]
@@ -134,7 +123,31 @@ def test_draft_two_approvals_publish_and_the_provider_tree(
     assert alert.startswith("第九条第（七）项") and "处理办法" in alert
     assert "cross-border" in second.locator(".refusal .detail").inner_text()
     screenshot(second, "advisory-refused-zh-CN")
-    _cross_border_decision(provider)
+    # The refusal opens the form for the decision that lifts it, its kind chosen.
+    assert second.locator("#decide").get_attribute("open") is not None
+    assert second.locator("#decision-kind").input_value() == "cross-border"
+    second.fill("#decision-reason", "The advisory is published to everyone once the fix is out.")
+    submit(second, "#record-decision")
+    assert second.url.endswith("?done=decided#decisions")
+    row = second.locator("tr.decision[data-kind=cross-border]")
+    assert row.locator(".decision-approvers").inner_text() == "approver-hq"
+    assert row.locator(".approve-decision").count() == 0  # its proposer is its first person
+    submit(second, "#publish-advisory")  # one person's decision lifts nothing
+    assert "cross-border" in second.locator(".refusal .detail").inner_text()
+    close(second)
+
+    # A second approver approves the decision in English; then publishing succeeds.
+    other = sign_in_demo(browser, provider, "approver-cn")
+    other.goto(f"{base}/cases/{CASE}/advisory#decisions")
+    submit(other, "tr.decision[data-kind=cross-border] .approve-decision")
+    assert other.url.endswith("?done=decided#decisions")
+    row = other.locator("tr.decision[data-kind=cross-border]")
+    assert row.locator(".decision-state").inner_text() == "approved"
+    screenshot(other, "advisory-decision-approved-en")
+    close(other)
+
+    second = sign_in_demo(browser, provider, "approver-hq", locale="zh-CN")
+    second.goto(f"{base}/cases/{CASE}/advisory")
     submit(second, "#publish-advisory")
     assert second.url.endswith("?done=published#history")
     assert second.locator(".advisory-status").inner_text() == "已公开"

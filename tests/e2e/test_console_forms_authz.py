@@ -55,6 +55,12 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (DRAFT + "/approve", {}, APPROVERS),
     (DRAFT + "/decisions", {"kind": "exception", "reason": "why", "fields": "summary"}, APPROVERS),
     (DRAFT + "/decisions/999999/approve", {}, APPROVERS),
+    (
+        "/cases/{case}/advisory/decisions",
+        {"kind": "exception", "reason": "why", "fields": "summary"},
+        APPROVERS,
+    ),
+    ("/cases/{case}/advisory/decisions/999999/approvals", {}, APPROVERS),
     (DRAFT + "/submission", {"at": "2026-01-01T00:00", "receipt": "NVDB-1"}, WRITERS),
     ("/cases/{case}/incident-grade", {"incident_grade": "major"}, WRITERS),
     ("/cases/{case}/fields", {"title": "Renamed", "workaround": "Block port 80"}, WRITERS),

@@ -86,6 +86,9 @@ class AuditTag(StrEnum):
     # imports, third-party mode, publication
     IMPORT_CASE_OPENED = "import:case:opened"
     IMPORT_CASE_UPDATED = "import:case:updated"
+    IMPORT_CASE_NO_IMPACT = "import:case:no-impact"
+    IMPORT_PROVIDER_FETCHED = "import:provider:fetched"
+    IMPORT_PROVIDER_REFUSED = "import:provider:refused"
     IMPORT_SBOM_REPLACED = "import:sbom:replaced"
     THIRDPARTY_VENDOR_NAMED = "thirdparty:vendor:named"
     THIRDPARTY_VENDOR_NOTIFIED = "thirdparty:vendor:notified"
@@ -147,5 +150,5 @@ def decision_tag(kind: str, step: str) -> AuditTag:
 
 
 def import_tag(action: str) -> AuditTag:
-    """`import:case:<action>` for opened or updated."""
+    """`import:case:<action>` for opened, updated or no-impact."""
     return _member(f"import:case:{action}", "an import")

@@ -23,6 +23,7 @@ from vulndesk.entrypoints.api import (
     routes_cases,
     routes_exposure,
     routes_ledger,
+    routes_provider_import,
     routes_publication,
     routes_reference,
     routes_regimes,
@@ -95,6 +96,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)
+    app.include_router(routes_provider_import.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_waivers.router)
     app.include_router(routes_exposure.router)

@@ -38,8 +38,8 @@ class BlackoutOut(BaseModel):
 
 class ImportedOut(BaseModel):
     ref: str
-    case: str
-    action: str
+    case: str | None = Field(description="The case opened or updated; null for no impact")
+    action: str = Field(description="opened, updated or no-impact")
     products: list[str]
 
 

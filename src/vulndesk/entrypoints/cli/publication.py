@@ -23,7 +23,7 @@ from vulndesk.entrypoints.cli.common import (
 )
 from vulndesk.rules.publication import Attachment, Result
 from vulndesk.services.publication import gate as publication
-from vulndesk.services.publication import imports, thirdparty
+from vulndesk.services.publication import imports, provider_import, thirdparty
 from vulndesk.services.publication.ports import FILING_FIELDS
 
 publication_app = typer.Typer(help="RMSV Art. 9 publication gate.", no_args_is_help=True)
@@ -217,8 +217,37 @@ def import_csaf(
     table(
         f"Imported {file.name}",
         ["vulnerability", "case", "action", "products"],
-        [(d.ref, d.case, d.action, ", ".join(d.products)) for d in done],
+        [(d.ref, d.case or "-", d.action, ", ".join(d.products)) for d in done],
     )
+
+
+@import_app.command("csaf-provider")
+def import_csaf_provider(
+    url: str = typer.Argument(..., help="provider-metadata.json URL, site URL or domain"),
+    unit: str = typer.Option(..., "--unit", help="Organisation unit that handles the cases"),
+    fingerprint: str = typer.Option(
+        ..., "--fingerprint", help="The supplier's OpenPGP key fingerprint, learnt out of band"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Download a supplier's new CSAF documents, verify hashes and signatures, import them."""
+    c = container()
+    with errors():
+        done = provider_import.import_provider(
+            deps(), signed_in(), c.csaf_provider_source, c.document_readers, url, unit, fingerprint
+        )
+    if as_json:
+        print_json(done)
+        return
+    rows = [
+        (
+            d.url.rsplit("/", 1)[-1],
+            d.status,
+            d.detail or "; ".join(f"{x.ref}: {x.action} {x.case or ''}".strip() for x in d.cases),
+        )
+        for d in done.documents
+    ]
+    table(f"Imported {done.metadata_url}", ["document", "status", "result"], rows)
 
 
 @import_app.command("sbom")

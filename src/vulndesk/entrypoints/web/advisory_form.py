@@ -215,6 +215,9 @@ def refusal(exc: VulndeskError, _: Callable[..., str]) -> tuple[str, str]:
             "Ask someone with the approver or coordinator role.",
         )
         detail = str(exc)
+    elif isinstance(exc, NotFound) and exc.kind == "decision":
+        known = ("There is no such decision.", "Choose a decision from the list.")
+        detail = str(exc)
     elif isinstance(exc, NotFound) and exc.kind == "advisory revision":
         known = ("There is no such revision.", "Choose a revision from the history.")
         detail = str(exc)

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.bootstrap import Container
-from vulndesk.domain.errors import VulndeskError
+from vulndesk.domain.disclosure import DETAIL_FIELDS
+from vulndesk.domain.errors import GuardFailed, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.advisory_form import (
@@ -31,6 +32,7 @@ from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.exporters.advisories.provider import TreeEntry
 from vulndesk.services.access import rights as access
+from vulndesk.services.advisories import decisions as advisory_decisions
 from vulndesk.services.advisories import publish as advisory_publish
 from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.advisories.content import FORMATS, TEXTS, AdvisoryContent, from_case
@@ -46,7 +48,7 @@ FORMAT_NAMES = {
     "osv": "OSV",
     "cyclonedx-vex": "CycloneDX VEX",
 }
-DONE = {"drafted", "saved", "approved", "published"}
+DONE = {"drafted", "saved", "approved", "published", "decided"}
 
 
 class _Site:
@@ -103,6 +105,7 @@ def _page(
     form: dict[str, Any] | None = None,
     fmt: str = "csaf",
     number: int | None = None,
+    decide: str | None = None,
 ) -> Response:
     revs = advisories.revisions(who.deps, who.principal, key)
     lang = page_context(request).lang
@@ -129,6 +132,12 @@ def _page(
         and latest is not None
         and p.name not in latest.approvers,
         may_publish=p.has(access.ADVISORY_PUBLISHERS),
+        may_decide=p.has(access.APPROVERS),
+        decisions=advisory_decisions.public_decisions(who.deps, p, key),
+        decision_kinds=advisory_decisions.KINDS,
+        decide=decide,
+        viewer=p.name,
+        detail_fields=list(DETAIL_FIELDS),
         **shown,
     )
 
@@ -145,7 +154,12 @@ def advisory_page(
 
 
 def _act(
-    request: Request, who: Viewer, key: str, action: Any, form: dict[str, Any] | None = None
+    request: Request,
+    who: Viewer,
+    key: str,
+    action: Any,
+    form: dict[str, Any] | None = None,
+    anchor: str = "#history",
 ) -> Response:
     """Run one form action (it returns what was done); a refusal re-shows the page with the
     reason and the fix."""
@@ -157,8 +171,10 @@ def _act(
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         _ = i18n.translator(page_context(request).lang)
-        return _page(request, who, case_key, code, refusal(exc, _), form)
-    return RedirectResponse(_link(case_key, done=done) + "#history", status_code=303)
+        # A refusal a two-person decision lifts opens the form for that decision.
+        decide = advisory_decisions.LIFTS.get(exc.guard) if isinstance(exc, GuardFailed) else None
+        return _page(request, who, case_key, code, refusal(exc, _), form, decide=decide)
+    return RedirectResponse(_link(case_key, done=done) + anchor, status_code=303)
 
 
 @router.post("/cases/{key}/advisory")
@@ -200,3 +216,34 @@ def publish(request: Request, key: str, who: CurrentViewer) -> Response:
         return "published"
 
     return _act(request, who, key, run)
+
+
+@router.post("/cases/{key}/advisory/decisions")
+def propose_decision(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    fields: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Propose the decision a refused publication needs; a second approver approves it."""
+
+    def run(case_key: CaseKey) -> str:
+        advisory_decisions.record(
+            who.deps, who.principal, case_key, kind, reason, tuple(fields or ())
+        )
+        return "decided"
+
+    return _act(request, who, key, run, anchor="#decisions")
+
+
+@router.post("/cases/{key}/advisory/decisions/{decision}/approvals")
+def approve_decision(request: Request, key: str, decision: int, who: CurrentViewer) -> Response:
+    """Approve a decision of the case as its second (different) person."""
+
+    def run(case_key: CaseKey) -> str:
+        advisory_decisions.approve(who.deps, who.principal, case_key, decision)
+        return "decided"
+
+    return _act(request, who, key, run, anchor="#decisions")

@@ -40,12 +40,16 @@ from vulndesk.services.publication.ports import (
     UpstreamVulnerability,
 )
 
+NO_IMPACT = "no-impact"
+
 
 @dataclass(frozen=True, slots=True)
 class ImportedCase:
+    """One vulnerability of an import: the case it opened or updated, or no impact (no case)."""
+
     ref: str
-    case: CaseKey
-    action: str  # opened or updated
+    case: CaseKey | None
+    action: str  # opened, updated or no-impact
     products: tuple[str, ...]
 
 
@@ -136,6 +140,21 @@ def _store(
     purls = tuple(dict.fromkeys(p.purl for p in v.known_affected if p.purl))
     products = _link_products(uow, purls)
     link = uow.components.upstream(a.publisher_namespace, a.tracking_id, v.ref)
+    if link is None and not products:
+        # No product of ours ships an affected version (or the supplier says known_not_affected):
+        # recorded as no impact; no case, so no clock starts.
+        uow.audit.append(
+            actor.event(
+                now,
+                import_tag(NO_IMPACT),
+                "advisory",
+                f"{a.tracking_id}#{v.ref}",
+                (),
+                advisory=a.tracking_id,
+                version=a.tracking_version,
+            )
+        )
+        return ImportedCase(v.ref, None, NO_IMPACT, ())
     if link is None:
         case = _new_case(uow, actor, v, a, unit, now, products)
         uow.cases.add(case, now)

@@ -151,3 +151,21 @@ class DocumentReaders(Protocol):
 
     def sbom(self, data: bytes) -> SbomDocument: ...
     def csaf(self, data: bytes) -> SupplierAdvisory: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderListing:
+    """A supplier's CSAF provider: its metadata URL, namespace, documents and OpenPGP keys."""
+
+    metadata_url: str
+    namespace: str
+    documents: tuple[str, ...]
+    keys: tuple[tuple[str, str], ...]  # (fingerprint, key URL)
+
+
+class ProviderSource(Protocol):
+    """Reads a CSAF provider; `fetch` returns a document only when its hashes match and its
+    signature verifies with the pinned key (GuardFailed otherwise)."""
+
+    def listing(self, source: str) -> ProviderListing: ...
+    def fetch(self, listing: ProviderListing, url: str, fingerprint: str) -> bytes: ...
