@@ -136,7 +136,7 @@ def edit_fields(
     def act(case_key: CaseKey) -> object:
         return editing.edit_case(who.deps, who.principal, case_key, given)
 
-    return _submit(request, who, key, "work", given, act, roles=None)
+    return _submit(request, who, key, "work", given, act)
 
 
 @router.post("/cases/{key}/product-link")
@@ -156,7 +156,7 @@ def link_product(
         return linking.link_product(who.deps, who.principal, case_key, chosen, versions)
 
     form = {"product": product, "other": other, "versions": versions}
-    return _submit(request, who, key, "link", form, act, roles=None)
+    return _submit(request, who, key, "link", form, act)
 
 
 @router.get("/cases/triage")

@@ -99,7 +99,7 @@ def import_provider(
         if _known(deps, readers, data):
             results.append(DocumentResult(doc_url, SKIPPED, "imported before at this version"))
             continue
-        done = imports.import_csaf(deps, actor, readers, data, unit)
+        done = imports.import_csaf(deps, principal, readers, data, unit)
         results.append(DocumentResult(doc_url, IMPORTED, "", tuple(done)))
     with deps.uow() as uow:
         uow.audit.append(
