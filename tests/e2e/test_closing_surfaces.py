@@ -67,7 +67,9 @@ def test_the_cli_refuses_a_close_until_each_open_obligation_is_resolved(cli: Cli
     refused = cli.run("case", "transition", key, "closed", "--reason", "done", ok=False)
     assert refused.returncode == 2 and "obligations-resolved" in refused.stderr
     shown = cli.json("case", "show", key)
-    still = sorted(o["obligation"]["id"] for o in shown["obligations"] if o["status"] in ("open", "overdue"))
+    still = sorted(
+        o["obligation"]["id"] for o in shown["obligations"] if o["status"] in ("open", "overdue")
+    )
     assert still and all(i in refused.stderr for i in still)
     bad = cli.run(
         "case", "transition", key, "closed", "--reason", "x", "--not-applicable", "x", ok=False
