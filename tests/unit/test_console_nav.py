@@ -23,3 +23,13 @@ def test_the_current_section_is_marked_by_its_prefix() -> None:
     assert nav.current(by_href["/"], "/") and not nav.current(by_href["/"], "/cases")
     assert nav.current(by_href["/cases"], "/cases/VD-2026-0001")
     assert not nav.current(by_href["/audit"], "/auditors")
+
+
+def test_in_page_links_follow_the_roles_of_their_pages() -> None:
+    def may(action: str, *roles: str) -> bool:
+        return nav.may(person("someone", set(roles)), action)
+
+    assert may("open-case", "analyst") and may("open-case", "coordinator")
+    assert not may("open-case", "approver") and not may("open-case", "auditor")
+    assert may("triage", "coordinator") and not may("triage", "analyst")
+    assert not nav.may(None, "open-case")

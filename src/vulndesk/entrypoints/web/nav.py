@@ -7,7 +7,9 @@ from typing import Any
 
 from vulndesk.services.access.rights import (
     ADMINS,
+    ALL_CASES,
     AUDIT_READERS,
+    CASE_OPENERS,
     CASE_READERS,
     EXPOSURE_READERS,
     OVERSIGHT,
@@ -43,6 +45,15 @@ def sections(user: Any) -> list[Section]:
         return []
     roles = set(getattr(user, "roles", ()))
     return [s for s in SECTIONS if s.roles is None or roles & s.roles]
+
+
+# Links inside pages that only some roles can follow (the page answers 404 to the others).
+ACTIONS = {"open-case": CASE_OPENERS, "triage": ALL_CASES}
+
+
+def may(user: Any, action: str) -> bool:
+    """Whether `user` may follow the in-page link `action` (a key of ACTIONS)."""
+    return user is not None and bool(set(getattr(user, "roles", ())) & ACTIONS[action])
 
 
 def current(section: Section, path: str) -> bool:

@@ -72,6 +72,7 @@ def environment() -> Environment:
     env.filters["duration"] = duration
     env.globals["nav_sections"] = nav.sections
     env.globals["nav_current"] = nav.current
+    env.globals["nav_may"] = nav.may
     return env
 
 
