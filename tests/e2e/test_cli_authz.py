@@ -21,8 +21,10 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +163,29 @@ def holders(roles: Roles | None) -> set[str]:
     if roles is None:
         return set(IDENTITIES)
     return {ident for ident, role in IDENTITIES.items() if role in roles}
+
+
+def _empty_provider() -> str:
+    """A supplier's CSAF provider with no documents, served from this process for the rows."""
+    body = json.dumps({"distributions": [], "public_openpgp_keys": [], "publisher": {}}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/provider-metadata.json"
+
+
+EMPTY_PROVIDER = _empty_provider()
 
 
 @dataclass(frozen=True)
@@ -546,6 +571,12 @@ ROWS: list[Row] = [
         ("{dir}/advisory.json", "--unit", "cn", "--json"),
         REFERENCE_WRITERS,
         "POST /api/v1/imports/csaf",
+    ),
+    Row(
+        "import csaf-provider",
+        (EMPTY_PROVIDER, "--unit", "cn", "--fingerprint", "A" * 40),
+        REFERENCE_WRITERS,
+        "POST /api/v1/imports/csaf-provider",
     ),
     Row(
         "import sbom", ("router", "{dir}/bom.json"), REFERENCE_WRITERS, "POST /api/v1/imports/sbom"

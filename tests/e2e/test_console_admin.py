@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-SECTIONS = ("/admin", "/admin/reference", "/admin/policies", "/admin/rules", "/admin/blackouts")
+SECTIONS = (
+    "/admin",
+    "/admin/reference",
+    "/admin/policies",
+    "/admin/rules",
+    "/admin/blackouts",
+    "/admin/imports",
+)
 LABELS = "main h1, main h2, main th, main button, main legend, nav.admin-nav a, main label"
 # Codes and names that stay as they are in every language.
 ALLOWED = {"English", "SHA-256"}

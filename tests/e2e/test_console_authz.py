@@ -66,6 +66,7 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/admin/policies", ADMIN),
     ("/admin/rules", ADMIN),
     ("/admin/blackouts", ADMIN),
+    ("/admin/imports", ADMIN),
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
     ("/audit", AUDIT),
     ("/audit/trail", AUDIT),

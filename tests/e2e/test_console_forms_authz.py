@@ -83,6 +83,7 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ("/admin/rules/in-force", {"rule_sets": "nobody-such"}, ADMIN),
     ("/admin/rules/options", {"key": "nobody-such", "value": ""}, ADMIN),
     ("/admin/blackouts", {"name": ""}, ADMIN),
+    ("/admin/imports", {"url": "", "unit": "", "fingerprint": ""}, ADMIN),
     ("/admin/units/regimes", {"unit": "nowhere"}, ADMIN),
     ("/rules/what-if", {"text": ""}, WRITERS | {"hqoversight", "outsider"}),
     ("/audit/verify", {}, {"admin", "auditor"}),

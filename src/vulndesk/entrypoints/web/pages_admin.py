@@ -1,5 +1,5 @@
-"""Console administration: users, disclosure policies, rule sets, blackouts (reference data
-forms are in `pages_admin_reference`).
+"""Console administration: users, disclosure policies, rule sets, blackouts, supplier imports
+(reference data forms are in `pages_admin_reference`).
 
 Administrators only; anyone else gets the same page as for a missing address. Secrets (a new
 user's password, a TOTP secret) are shown once in the response to the form that made them.
@@ -28,10 +28,11 @@ from vulndesk.services.cases import reference, regimes
 from vulndesk.services.clocks import options as obligations_admin
 from vulndesk.services.clocks import rules_in_force
 from vulndesk.services.publication import gate as publication
+from vulndesk.services.publication import provider_import
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "reference", "policies", "rules", "blackouts")
+SECTIONS = ("users", "reference", "policies", "rules", "blackouts", "imports")
 Text = Annotated[str, Form(max_length=500)]
 Many = Annotated[list[str] | None, Form()]
 
@@ -72,6 +73,8 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
             "rule_sets": rules_in_force.rule_sets(deps, who.principal, catalogue),
             "applicability": regimes.applicability(deps, catalogue),
         }
+    if section == "imports":
+        return {"units": reference.list_units(deps)}
     return {"blackouts": publication.list_blackouts(deps, who.principal)}
 
 
@@ -234,3 +237,24 @@ def add_blackout(
         )
 
     return admin_form(request, who, "blackouts", run)
+
+
+@router.post("/admin/imports")
+def import_provider(
+    request: Request,
+    who: CurrentViewer,
+    url: Annotated[str, Form(max_length=2000)] = "",
+    unit: Text = "",
+    fingerprint: Text = "",
+) -> Response:
+    """Import a supplier's CSAF provider (as `vulndesk import csaf-provider`); show the result."""
+
+    def run() -> dict[str, Any]:
+        c = who.container
+        done = provider_import.import_provider(
+            who.deps, who.principal, c.csaf_provider_source, c.document_readers, url, unit,
+            fingerprint,
+        )  # fmt: skip
+        return {"result": done}
+
+    return admin_form(request, who, "imports", run)
