@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from vulndesk.entrypoints.web import i18n
+from vulndesk.entrypoints.web import clockfmt, i18n
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -35,13 +35,12 @@ def localtime(value: dt.datetime | None, zone: str, rule_zone: str | None = None
     """A <time> element in the viewer's zone, with UTC and the rule's zone on hover."""
     if value is None:
         return Markup("")
-    local = value.astimezone(zoneinfo.ZoneInfo(zone))
     hover = [f"UTC {value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"]
     if rule_zone:
         rz = value.astimezone(zoneinfo.ZoneInfo(rule_zone))
         hover.append(f"{rule_zone} {rz:%Y-%m-%d %H:%M %z}")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.astimezone(dt.UTC).isoformat(), " · ".join(hover), f"{local:%Y-%m-%d %H:%M %Z}"
+        value.astimezone(dt.UTC).isoformat(), " · ".join(hover), clockfmt.local_text(value, zone)
     )
 
 
@@ -70,6 +69,8 @@ def environment() -> Environment:
     env.filters["markdown"] = markdown
     env.filters["localtime"] = localtime
     env.filters["duration"] = duration
+    env.filters["zoned"] = clockfmt.zoned
+    env.filters["action_text"] = clockfmt.action_text
     return env
 
 
