@@ -28,7 +28,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.cases import reference
 from vulndesk.services.disclosure import ledger
-from vulndesk.services.reports import approvals
+from vulndesk.services.reports import approvals, comparison
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
@@ -138,8 +138,8 @@ def _diffs(
     versions = []
     if record.draft.version > 1:
         versions = reports.diff_draft(deps, p, record.ref, against)
-    others = reports.diff_draft(deps, p, record.ref, recipients=True)
-    return {"version_diffs": versions, "recipient_diffs": others}
+    others = comparison.compare_recipients(deps, p, record.ref)
+    return {"version_diffs": versions, "comparison": others}
 
 
 def _met_by(who: Viewer, record: DraftRecord) -> list[Any]:

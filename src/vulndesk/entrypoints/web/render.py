@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from vulndesk.entrypoints.web import clockfmt, i18n
+from vulndesk.entrypoints.web import clockfmt, i18n, labels
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -98,9 +98,16 @@ def page_context(request: Request) -> Page:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     page = page_context(request)
+    gettext = i18n.translator(page.lang)
     body = (
         environment()
         .get_template(template)
-        .render(_=i18n.translator(page.lang), page=page, request_path=request.url.path, **values)
+        .render(
+            _=gettext,
+            label=labels.labeller(page.lang, gettext),
+            page=page,
+            request_path=request.url.path,
+            **values,
+        )
     )
     return HTMLResponse(body, status_code=status)
