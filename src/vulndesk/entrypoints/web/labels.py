@@ -48,12 +48,24 @@ LABELS: dict[str, str] = {
     # disclosure kinds without a report kind of their own
     "public-advisory": "Public advisory",
     "other": "Other",
+    # form fields of the console's report pages
+    "receipt": "Receipt number",
+    "at": "Submitted at",
+    "kind": "Kind",
+    "recipient": "Recipient",
+    "stage": "Stage",
+    "reason": "Reason",
+    "screenshot": "Screenshot",
+    "against": "Compare with version",
+    "fields": "Fields",
     # decision kinds and guards
     "justification": "Justification",
     "cross-border": "Cross-border transfer",
     "exception": "Exception",
     "two-persons": "Two different approvers",
     "equal-dissemination": "Equal dissemination",
+    "policy": "Policy",
+    "two-person": "Two-person approval",
 }
 # Public appears as both a class and a recipient kind; both read "Public".
 
