@@ -13,6 +13,7 @@ from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.entrypoints.web import i18n, labels, messages
 from vulndesk.exporters.reports.kinds import REGISTRY
+from vulndesk.services.disclosure import ledger
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -33,7 +34,7 @@ def test_every_guard_sentence_and_label_is_in_the_catalogue() -> None:
 
 
 def test_every_code_shown_has_a_label_in_both_languages() -> None:
-    codes = [*DETAIL_FIELDS, *Sensitivity, *PartyKind, *SeverityLevel]
+    codes = [*DETAIL_FIELDS, *Sensitivity, *PartyKind, *SeverityLevel, *ledger.CHANNELS]
     for lang in ("en", "zh-CN"):
         _g, label = _say(lang)
         for code in codes:

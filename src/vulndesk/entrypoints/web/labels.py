@@ -48,6 +48,14 @@ LABELS: dict[str, str] = {
     # disclosure kinds without a report kind of their own
     "public-advisory": "Public advisory",
     "other": "Other",
+    # ledger channels (services.disclosure.ledger.CHANNELS)
+    "portal": "Portal",
+    "email": "E-mail",
+    "phone": "Telephone",
+    "meeting": "Meeting",
+    "post": "Post",
+    "webhook": "Webhook",
+    "website": "Website",
     # form fields of the console's report pages
     "receipt": "Receipt number",
     "at": "Submitted at",

@@ -70,6 +70,7 @@ def environment() -> Environment:
     env.filters["localtime"] = localtime
     env.filters["duration"] = duration
     env.filters["zoned"] = clockfmt.zoned
+    env.filters["localtext"] = clockfmt.local_text
     env.filters["action_text"] = clockfmt.action_text
     return env
 
