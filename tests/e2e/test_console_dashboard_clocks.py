@@ -102,6 +102,13 @@ def test_headquarters_sees_clocks_by_unit_and_regulation(server: Server, browser
     page = browser_sign_in(browser, server, "hq-oversight", "en-US", "America/Los_Angeles")
     units = page.locator("#h-by-unit ~ section.unit h3").all_inner_texts()
     assert units == sorted(units) and any("acme-cn" in u for u in units)
+    summary = page.locator("table.by-regulation")
+    assert summary.locator("thead th").all_inner_texts()[1:] == [u.split()[-1] for u in units]
+    rmsv = summary.locator("tbody tr", has_text="Regulations on the Management of Security")
+    cells = rmsv.locator("td").all_inner_texts()
+    assert any("overdue" in c for c in cells) and any("running" in c for c in cells)
+    region = page.locator("div.scroll-region:has(table.by-regulation)")
+    assert region.get_attribute("tabindex") == "0"
     cn = page.locator("section.unit", has_text="acme-cn")
     regulations = cn.locator("h4.regulation").all_inner_texts()
     assert any(

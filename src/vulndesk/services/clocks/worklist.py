@@ -51,6 +51,18 @@ class Worklist:
     met_late: tuple[WorkItem, ...]
     units: tuple[UnitGroup, ...]
 
+    def by_regulation(self) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+        """Per regulation, per unit (in `units` order): (overdue, still running) clocks."""
+        counts: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+        for group in self.units:
+            for regulation, items in group.by_regulation:
+                late = sum(1 for i in items if i.overdue)
+                counts[regulation][group.unit] = (late, len(items) - late)
+        return [
+            (reg, tuple(counts[reg].get(g.unit, (0, 0)) for g in self.units))
+            for reg in sorted(counts)
+        ]
+
 
 def _cases(uow: UnitOfWork, keys: set[str]) -> dict[str, tuple[str, str]]:
     """key -> (title, unit) of the unfinished cases among `keys`."""
