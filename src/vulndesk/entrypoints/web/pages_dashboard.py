@@ -103,6 +103,7 @@ def page(request: Request, who: Viewer) -> Response:
         "console/dashboard.html",
         now=now,
         work=work,
+        readers=readers,
         regulations=regulation_titles(who.container.rule_sets, lang),
         state_text=lambda clock: clockfmt.state_text(clock, now, gettext, duration),
         chart=compliance_svg(series, gettext) if series else None,
