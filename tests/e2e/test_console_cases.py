@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, submit
+from vulndesk.entrypoints.web import clockfmt
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -109,7 +110,7 @@ def test_analyst_verifies_a_case_and_sees_the_nvdb_clock(
     zone = re.search(r"shown in (\S+?);", page.locator("footer").inner_text())
     assert zone is not None
     local = due_at.astimezone(zoneinfo.ZoneInfo(zone.group(1)))
-    assert shown.inner_text() == f"{local:%Y-%m-%d %H:%M %Z}"
+    assert shown.inner_text() == clockfmt.local_text(local, zone.group(1))
     assert "Asia/Shanghai" in (shown.get_attribute("title") or "")
     assert row.locator(".countdown").inner_text().count(":") == 2
     screenshot(page, "case-en")

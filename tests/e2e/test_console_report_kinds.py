@@ -66,5 +66,5 @@ def test_choosing_a_kind_narrows_the_recipients_and_a_mismatch_is_refused(
     )
     submit(page, "text=Build draft")
     alert = page.locator("p.error[role=alert]").inner_text()
-    assert alert.startswith("recipient:") and "regulator" in alert
+    assert alert.startswith("“Recipient” is not accepted: ") and "regulator" in alert
     close(page)

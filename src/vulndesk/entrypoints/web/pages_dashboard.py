@@ -1,27 +1,27 @@
-"""The dashboard: clocks overdue and due soon, compliance per regulation (inline SVG), ledger."""
+"""The dashboard: what I must do next, clocks by unit, compliance per regulation (SVG), ledger."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
-from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.entrypoints.web import i18n
-from vulndesk.entrypoints.web.render import page_context, render
+from vulndesk.entrypoints.web import clockfmt, i18n
+from vulndesk.entrypoints.web.render import duration, page_context, render
 from vulndesk.entrypoints.web.session import Viewer
+from vulndesk.rules import RuleSet
 from vulndesk.services.access import rights as access
-from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import views as case_views
 from vulndesk.services.cases.views import WeekRate
+from vulndesk.services.clocks import worklist
 from vulndesk.services.disclosure import exposure, ledger
-from vulndesk.services.ports import CaseFilter
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 240, 48, 170, 16, 36
 SERIES = 6  # distinct line styles in cases.css; more regulations reuse them
+HORIZON = dt.timedelta(hours=72)  # how far ahead the dashboard lists deadlines
 
 
 def _x(i: int, n: int) -> float:
@@ -85,22 +85,14 @@ def page(request: Request, who: Viewer) -> Response:
     deps, p = who.deps, who.principal
     now = who.container.clock.now()
     readers = p.has(access.CASE_READERS)  # an auditor's dashboard has no case deadlines
-    due = access.due_soon(deps, p, dt.timedelta(hours=72), None, 300) if readers else []
-    overdue = [o for o in due if o.status is ObligationStatus.OVERDUE or (o.due and o.due < now)]
-    soon = [o for o in due if o not in overdue]
-    day = [o for o in soon if o.due and o.due <= now + dt.timedelta(hours=24)]
-    later = [o for o in soon if o not in day]
-    keys = tuple(sorted({o.case for o in due}))
-    titles: dict[str, str] = {}
-    if keys:
-        rows, _n = cases.list_cases(deps, p, CaseFilter(keys=keys, limit=500))
-        titles = {str(r.key): r.title for r in rows}
+    work = worklist.worklist(deps, p, HORIZON) if readers else worklist.Worklist((), (), ())
     with deps.uow() as uow:
         visible = access.visible_cases(uow, p)
     entries = [e for e in ledger.list_entries(deps) if visible is None or e.entry.case in visible]
     entries.sort(key=lambda e: e.entry.at, reverse=True)
     series = case_views.compliance(deps, p)
-    gettext = i18n.translator(page_context(request).lang)
+    lang = page_context(request).lang
+    gettext = i18n.translator(lang)
     penalties = (
         exposure.penalty_overview(deps, p, who.container.rule_sets)
         if p.has(access.EXPOSURE_READERS)
@@ -110,14 +102,20 @@ def page(request: Request, who: Viewer) -> Response:
         request,
         "console/dashboard.html",
         now=now,
-        groups=[
-            ("overdue", gettext("Overdue"), overdue),
-            ("due-24h", gettext("Due within 24 hours"), day),
-            ("due-72h", gettext("Due within 72 hours"), later),
-        ],
-        titles=titles,
+        work=work,
+        readers=readers,
+        regulations=regulation_titles(who.container.rule_sets, lang),
+        state_text=lambda clock: clockfmt.state_text(clock, now, gettext, duration),
         chart=compliance_svg(series, gettext) if series else None,
         series=series,
         entries=entries[:15],
         penalties=penalties,
     )
+
+
+def regulation_titles(rule_sets: Mapping[str, RuleSet], lang: str) -> dict[str, str]:
+    """Rule-set id -> its title in the page's language."""
+    return {
+        rid: (rs.title_zh if lang == "zh-CN" and rs.title_zh else rs.title)
+        for rid, rs in rule_sets.items()
+    }

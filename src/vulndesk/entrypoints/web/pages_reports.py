@@ -19,7 +19,8 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web import i18n, labels, messages
+from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.exporters.reports.kinds import KINDS as REPORT_KINDS
 from vulndesk.exporters.reports.kinds import REGISTRY, fitting
@@ -28,7 +29,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.cases import reference
 from vulndesk.services.disclosure import ledger
-from vulndesk.services.reports import approvals
+from vulndesk.services.reports import approvals, comparison
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +51,11 @@ def not_found(request: Request) -> Response:
     return render(request, "console/reports/not_found.html", status=404)
 
 
-def error_text(exc: VulndeskError) -> str:
-    return str(exc)
+def error_text(request: Request, exc: VulndeskError) -> str:
+    """The error in the page's language, from the catalogue (see messages.py)."""
+    lang = page_context(request).lang
+    gettext = i18n.translator(lang)
+    return messages.error_message(exc, lang, gettext, labels.labeller(lang, gettext))
 
 
 def _case(who: Viewer, key: str) -> CaseKey | None:
@@ -127,7 +131,9 @@ def create_draft(
             who.deps, who.principal, case_key, kind, recipient, stage or None
         )
     except VulndeskError as exc:
-        return _list_page(request, who, case_key, 422, error=error_text(exc), chosen=chosen)
+        return _list_page(
+            request, who, case_key, 422, error=error_text(request, exc), chosen=chosen
+        )
     return RedirectResponse(_link(record.ref, done="drafted"), status_code=303)
 
 
@@ -138,8 +144,8 @@ def _diffs(
     versions = []
     if record.draft.version > 1:
         versions = reports.diff_draft(deps, p, record.ref, against)
-    others = reports.diff_draft(deps, p, record.ref, recipients=True)
-    return {"version_diffs": versions, "recipient_diffs": others}
+    others = comparison.compare_recipients(deps, p, record.ref)
+    return {"version_diffs": versions, "comparison": others}
 
 
 def _met_by(who: Viewer, record: DraftRecord) -> list[Any]:
@@ -171,6 +177,9 @@ def _draft_page(
     ]
     zone = zoneinfo.ZoneInfo(who.zone)
     now_local = who.container.clock.now().astimezone(zone)
+    lang = page_context(request).lang
+    gettext = i18n.translator(lang)
+    label = labels.labeller(lang, gettext)
     return render(
         request,
         "console/reports/draft.html",
@@ -182,6 +191,7 @@ def _draft_page(
         latest=latest.ref,
         preview=preview,
         conflicts=conflicts,
+        rule_text=lambda rule: messages.rule_message(rule, gettext, label),
         decisions=decisions,
         detail_fields=list(DETAIL_FIELDS),
         met_by=_met_by(who, record),
@@ -232,7 +242,7 @@ def _act(request: Request, who: Viewer, draft_id: str, action: Any, done: str) -
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         fresh = reports.get_draft(who.deps, who.principal, record.ref)
-        return _draft_page(request, who, fresh, status=code, error=error_text(exc))
+        return _draft_page(request, who, fresh, status=code, error=error_text(request, exc))
     return RedirectResponse(_link(record.ref, done=done), status_code=303)
 
 
@@ -326,4 +336,4 @@ def draft_page(
     try:
         return _draft_page(request, who, record, against=against)
     except InvalidInput as exc:
-        return _draft_page(request, who, record, status=422, error=error_text(exc))
+        return _draft_page(request, who, record, status=422, error=error_text(request, exc))

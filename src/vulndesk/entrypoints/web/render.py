@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from vulndesk.entrypoints.web import i18n, nav
+from vulndesk.entrypoints.web import clockfmt, i18n, labels, nav
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -35,13 +35,12 @@ def localtime(value: dt.datetime | None, zone: str, rule_zone: str | None = None
     """A <time> element in the viewer's zone, with UTC and the rule's zone on hover."""
     if value is None:
         return Markup("")
-    local = value.astimezone(zoneinfo.ZoneInfo(zone))
     hover = [f"UTC {value.astimezone(dt.UTC):%Y-%m-%d %H:%M}"]
     if rule_zone:
         rz = value.astimezone(zoneinfo.ZoneInfo(rule_zone))
         hover.append(f"{rule_zone} {rz:%Y-%m-%d %H:%M %z}")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.astimezone(dt.UTC).isoformat(), " · ".join(hover), f"{local:%Y-%m-%d %H:%M %Z}"
+        value.astimezone(dt.UTC).isoformat(), " · ".join(hover), clockfmt.local_text(value, zone)
     )
 
 
@@ -73,6 +72,9 @@ def environment() -> Environment:
     env.globals["nav_sections"] = nav.sections
     env.globals["nav_current"] = nav.current
     env.globals["nav_may"] = nav.may
+    env.filters["zoned"] = clockfmt.zoned
+    env.filters["localtext"] = clockfmt.local_text
+    env.filters["action_text"] = clockfmt.action_text
     return env
 
 
@@ -100,9 +102,16 @@ def page_context(request: Request) -> Page:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     page = page_context(request)
+    gettext = i18n.translator(page.lang)
     body = (
         environment()
         .get_template(template)
-        .render(_=i18n.translator(page.lang), page=page, request_path=request.url.path, **values)
+        .render(
+            _=gettext,
+            label=labels.labeller(page.lang, gettext),
+            page=page,
+            request_path=request.url.path,
+            **values,
+        )
     )
     return HTMLResponse(body, status_code=status)

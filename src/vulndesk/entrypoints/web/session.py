@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 
 from vulndesk.bootstrap import Container
-from vulndesk.entrypoints.web import csrf
+from vulndesk.entrypoints.web import clockfmt, csrf
 from vulndesk.entrypoints.web.render import page_context
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import preferences
@@ -17,6 +17,7 @@ from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.context import Actor, Deps
 
 SESSION_COOKIE = "vd_session"
+ZONE_COOKIE = "vd_tz"  # the browser's IANA zone, written by static/zone.js
 
 
 class SignInRequired(HTTPException):
@@ -56,7 +57,8 @@ def signed_in(request: Request) -> Viewer | None:
     """The viewer of a live session, or None; the page then speaks and shows times for them.
 
     Language: the user's saved choice, else the `vd_lang` cookie, else Accept-Language.
-    Zone: the user's saved zone, else the organisation's.
+    Zone: the user's saved zone, else the browser's (the `vd_tz` cookie set by zone.js), else
+    the organisation's.
     """
     container = container_of(request)
     secret = request.cookies.get(SESSION_COOKIE, "")
@@ -68,7 +70,11 @@ def signed_in(request: Request) -> Viewer | None:
     page = page_context(request)
     page.user = found
     page.csrf = csrf.token_for(container, secret)
-    page.zone = chosen.timezone or container.settings.timezone
+    page.zone = (
+        chosen.timezone
+        or clockfmt.browser_zone(request.cookies.get(ZONE_COOKIE))
+        or container.settings.timezone
+    )
     page.lang = chosen.language or page.lang
     return Viewer(found, secret, container, page.zone, chosen.language)
 
