@@ -17,7 +17,7 @@ from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, UnitId
-from vulndesk.domain.ledger import NewLedgerEntry
+from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
@@ -82,7 +82,7 @@ def retract(key: CaseKey, kind: FactKind, deps: Deps) -> bool:
     return True
 
 
-def one_by_one_earliest(entries: list) -> dict[str, tuple[dt.datetime, str]]:  # type: ignore[type-arg]
+def one_by_one_earliest(entries: list[LedgerEntry]) -> dict[str, tuple[dt.datetime, str]]:
     """The earliest claimed instant per disclosure kind, a pending backdate counting for none."""
     out: dict[str, tuple[dt.datetime, str]] = {}
     for e in entries:
