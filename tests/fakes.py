@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -35,7 +35,7 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.background.ports import CalendarOverride, OrgSetting
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.notify.ports import OutgoingMail
-from vulndesk.services.ports import AuditQuery, CaseFilter, CaseSummary, DueFilter
+from vulndesk.services.ports import AuditQuery, CaseFilter, CaseInstants, CaseSummary, DueFilter
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -242,6 +242,14 @@ class FakeCaseRepository:
         if key not in self.s.cases:
             raise NotFound("case", key)
         return self.s.cases[key][0]
+
+    def get_many(self, keys: Collection[CaseKey]) -> dict[CaseKey, Case]:
+        return {k: self.s.cases[k][0] for k in keys if k in self.s.cases}
+
+    def fact_instants(self, keys: Collection[CaseKey]) -> dict[CaseKey, CaseInstants]:
+        return {
+            k: CaseInstants(k, case.unit, case.instants) for k, case in self.get_many(keys).items()
+        }
 
     def save(self, case: Case, now: dt.datetime) -> Case:
         stored = self.get(case.key)
@@ -455,6 +463,9 @@ class FakeReportRepository:
     def decisions_for(self, case: CaseKey) -> list[Decision]:
         return [d for d in self.s.decisions if d.case == case]
 
+    def decisions_for_cases(self, cases: Collection[CaseKey]) -> dict[CaseKey, list[Decision]]:
+        return {c: found for c in cases if (found := self.decisions_for(c))}
+
     def set_override(
         self,
         party: PartyId,
@@ -504,6 +515,11 @@ class FakeLedgerRepository:
             and (not government_only or e.entry.recipient_kind in GOVERNMENT_KINDS)
         ]
         return sorted(found, key=lambda e: (e.entry.at, e.id))
+
+    def earliest_by_kind_for(
+        self, cases: Collection[CaseKey]
+    ) -> dict[CaseKey, dict[str, tuple[dt.datetime, str]]]:
+        return {c: found for c in cases if (found := self.earliest_by_kind(c))}
 
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
         out: dict[str, tuple[dt.datetime, str]] = {}

@@ -15,8 +15,10 @@ from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 
 # Two recipients told within this of each other were told at the same time.
 SAME_TIME = dt.timedelta(hours=24)
+_NO_LEAD = dt.timedelta(0)
 GOVERNMENT_KINDS = frozenset({"regulator", "csirt"})
 CUSTOMER_KINDS = frozenset({"customer", "downstream_maker"})
+_SECRET_FIELDS = frozenset(f for f, s in DETAIL_FIELDS.items() if s is Sensitivity.SECRET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ class Disclosure:
 
     @property
     def secret_fields(self) -> tuple[str, ...]:
-        return tuple(f for f in self.fields if DETAIL_FIELDS.get(f) is Sensitivity.SECRET)
+        return tuple(f for f in self.fields if f in _SECRET_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +91,13 @@ def exposures(
 ) -> list[Exposure]:
     """Every disclosure made while its case had neither a fix nor publicity, oldest first."""
     out = []
+    case_end = {case: e.end for case, e in ends.items()}
     for d in sorted(disclosures, key=lambda x: (x.at, x.entry)):
-        end = ends.get(d.case, CaseEnds()).end
-        if end is not None and end[0] <= d.at:
-            continue
-        out.append(Exposure(d, end[0] if end else None, end[1] if end else None, now))
+        end = case_end.get(d.case)
+        if end is None:
+            out.append(Exposure(d, None, None, now))
+        elif d.at < end[0]:
+            out.append(Exposure(d, end[0], end[1], now))
     return out
 
 
@@ -116,6 +120,10 @@ def totals(items: Sequence[Exposure], key: Callable[[Exposure], str]) -> list[To
     groups: dict[str, list[Exposure]] = {}
     for e in items:
         groups.setdefault(key(e), []).append(e)
+    secret: dict[tuple[str, ...], bool] = {}  # the same few lists of fields recur
+    for e in items:
+        if e.disclosure.fields not in secret:
+            secret[e.disclosure.fields] = bool(e.disclosure.secret_fields)
     out = []
     for name, group in groups.items():
         # The window of a case for a group starts at its first disclosure to that group.
@@ -128,7 +136,7 @@ def totals(items: Sequence[Exposure], key: Callable[[Exposure], str]) -> list[To
                 key=name,
                 cases=tuple(sorted(first)),
                 disclosures=len(group),
-                secret_disclosures=sum(1 for e in group if e.disclosure.secret_fields),
+                secret_disclosures=sum(1 for e in group if secret[e.disclosure.fields]),
                 open_windows=sum(1 for e in first.values() if e.open),
                 total_days=round(sum(windows), 2),
                 longest_days=max(windows),
@@ -183,6 +191,11 @@ def inequalities(disclosures: Iterable[Disclosure]) -> list[Inequality]:
     for d in disclosures:
         if d.government or d.customer:
             by_case.setdefault(d.case, []).append(d)
+    # The fields one recipient got beyond another's, and those both got: the same few sets of
+    # fields recur from case to case, so each pair of sets is compared once.
+    compared: dict[
+        tuple[frozenset[str], frozenset[str]], tuple[tuple[str, ...], tuple[str, ...]]
+    ] = {}
     out = []
     for case, items in sorted(by_case.items()):
         seen = _first_seen(items)
@@ -192,18 +205,26 @@ def inequalities(disclosures: Iterable[Disclosure]) -> list[Inequality]:
         entries: dict[str, list[int]] = {}
         for d in items:
             entries.setdefault(d.recipient, []).append(d.entry)
-        for gov, got in sorted(seen.items()):
+        ordered = [(r, got, frozenset(got)) for r, got in sorted(seen.items())]
+        for gov, got, fields in ordered:
             if not kinds[gov]:
                 continue
-            for other, theirs in sorted(seen.items()):
+            told = tuple(entries[gov])
+            for other, theirs, their_fields in ordered:
                 if other == gov:
                     continue
-                more = tuple(sorted(got.keys() - theirs.keys()))
-                lead = max(
-                    (theirs[f] - got[f] for f in got.keys() & theirs.keys()),
-                    default=dt.timedelta(0),
-                )
+                pair = compared.get((fields, their_fields))
+                if pair is None:
+                    pair = compared[(fields, their_fields)] = (
+                        tuple(sorted(fields - their_fields)),
+                        tuple(fields & their_fields),
+                    )
+                more, common = pair
+                lead = _NO_LEAD  # how much later `other` got a field both got, at most
+                for f in common:
+                    if theirs[f] - got[f] > lead:
+                        lead = theirs[f] - got[f]
                 earlier = lead if lead > SAME_TIME else None
                 if more or earlier:
-                    out.append(Inequality(case, gov, other, more, earlier, tuple(entries[gov])))
+                    out.append(Inequality(case, gov, other, more, earlier, told))
     return out

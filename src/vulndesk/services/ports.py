@@ -6,7 +6,7 @@ Each has one adapter per technology in `vulndesk.adapters` and a fake in `tests/
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import TracebackType
@@ -15,6 +15,7 @@ from typing import Protocol, Self, TypeVar
 from vulndesk.domain.audit import AuditEvent, ChainedEvent
 from vulndesk.domain.cases import Case, CaseState
 from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, UnitId
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
@@ -101,10 +102,27 @@ class CaseSummary:
     updated_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CaseInstants:
+    """A case's unit and current fact instants (as `Case.instants`), without its detail."""
+
+    key: CaseKey
+    unit: UnitId
+    instants: Mapping[FactKind, dt.datetime]
+
+
 class CaseRepository(Protocol):
     def next_key(self, year: int) -> CaseKey: ...
     def add(self, case: Case, now: dt.datetime) -> None: ...
     def get(self, key: CaseKey) -> Case: ...
+    def get_many(self, keys: Collection[CaseKey]) -> dict[CaseKey, Case]:
+        """The cases of `keys` that exist, each as `get` reads it, in a few statements."""
+        ...
+
+    def fact_instants(self, keys: Collection[CaseKey]) -> dict[CaseKey, CaseInstants]:
+        """The unit and fact instants of the cases of `keys` that exist; nothing decrypted."""
+        ...
+
     def save(self, case: Case, now: dt.datetime) -> Case: ...
     def list(self, flt: CaseFilter) -> list[CaseSummary]: ...
     def count(self, flt: CaseFilter) -> int: ...

@@ -72,15 +72,18 @@ def _inputs(uow: UnitOfWork, principal: Principal | None) -> Iterator[CaseInput]
         page = uow.cases.list(
             CaseFilter(OPEN_STATES, keys=keys, limit=_PAGE, offset=offset, order="key")
         )
-        for summary in page:
-            case = uow.cases.get(summary.key)
+        listed = [summary.key for summary in page]
+        cases = uow.cases.get_many(listed)
+        told = uow.ledger.earliest_by_kind_for(listed)
+        for key in listed:
+            case = cases[key]
             unit = units.get(case.unit) or units.setdefault(case.unit, uow.units.get(case.unit))
             for a in case.products:
                 if a.product not in products:
                     products[a.product] = uow.products.get(a.product)
             made = [products[a.product] for a in case.products]
             met = {f"fact:{k.value}" for k in case.instants}
-            met |= {f"disclosure:{k}" for k in uow.ledger.earliest_by_kind(case.key)}
+            met |= {f"disclosure:{k}" for k in told.get(key, {})}
             yield CaseInput(case.key, case.unit, situation_of(case, unit, made), frozenset(met))
         if len(page) < _PAGE:
             return

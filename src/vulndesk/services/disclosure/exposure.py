@@ -186,17 +186,19 @@ def disclosure_of(
 
 def ledger_digest(entries: Sequence[LedgerEntry]) -> str:
     """A digest of the ledger entries a report used: id, claimed instant and content hash."""
-    h = hashlib.sha256()
-    for e in sorted(entries, key=lambda x: x.id):
-        h.update(f"{e.id}|{e.entry.at.isoformat()}|{e.entry.sha256}\n".encode())
-    return h.hexdigest()
+    lines = [
+        f"{e.id}|{e.entry.at.isoformat()}|{e.entry.sha256}\n"
+        for e in sorted(entries, key=lambda x: x.id)
+    ]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def case_ends(uow: UnitOfWork, cases: set[str]) -> dict[str, CaseEnds]:
     """When each case's users got a fix and when it became public."""
+    found = uow.cases.fact_instants([CaseKey(key) for key in cases])
     out = {}
     for key in cases:
-        instants = uow.cases.get(CaseKey(key)).instants
+        instants = found[CaseKey(key)].instants
         out[key] = CaseEnds(instants.get(FactKind.FIX_AVAILABLE), instants.get(FactKind.PUBLISHED))
     return out
 
@@ -210,17 +212,16 @@ def _late(
         statuses=(ObligationStatus.OVERDUE, ObligationStatus.MET_LATE),
         limit=1_000_000,
     )
-    return [_penalty(uow, o, catalogue) for o in uow.obligations.due(flt)]
+    found = uow.obligations.due(flt)
+    units = {k: c.unit for k, c in uow.cases.fact_instants({o.case for o in found}).items()}
+    return [_penalty(units[o.case], o, catalogue) for o in found]
 
 
-def _penalty(
-    uow: UnitOfWork, o: CaseObligation, catalogue: Mapping[str, RuleSet]
-) -> PenaltyExposure:
+def _penalty(unit: UnitId, o: CaseObligation, catalogue: Mapping[str, RuleSet]) -> PenaltyExposure:
     regulation = o.obligation.regulation
     rule_set = catalogue.get(regulation)
     local = o.obligation.id.split("/", 1)[-1]
     penalties = rule_set.penalties_for(local) if rule_set is not None else ()
-    unit = uow.cases.get(o.case).unit
     return PenaltyExposure(
         o.case, unit, o.obligation.id, regulation, o.status.value, o.due, o.late_by, penalties
     )
@@ -228,18 +229,19 @@ def _penalty(
 
 def _flag(uow: UnitOfWork, found: list[Inequality], told: Sequence[Disclosure]) -> list[Flagged]:
     approvers = {d.entry: d.approvers for d in told}
-    decisions: dict[str, list[Decision]] = {}
+    decisions = uow.reports.decisions_for_cases({CaseKey(item.case) for item in found})
+    names: dict[tuple[int, ...], tuple[str, ...]] = {}  # one government's entries recur
     out = []
     for item in found:
-        if item.case not in decisions:
-            decisions[item.case] = uow.reports.decisions_for(CaseKey(item.case))
+        who = item.entries
+        if who not in names:
+            names[who] = tuple(sorted({a for e in who for a in approvers.get(e, ())}))
         allowed = tuple(
             d
-            for d in decisions[item.case]
+            for d in decisions.get(CaseKey(item.case), ())
             if d.recipient == item.government and d.kind in _DECISION_KINDS and d.approved
         )
-        names = sorted({a for e in item.entries for a in approvers.get(e, ())})
-        out.append(Flagged(item, allowed, tuple(names)))
+        out.append(Flagged(item, allowed, names[who]))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +44,10 @@ class ReportRepository(Protocol):
     def approve_decision(self, decision_id: int, actor: str, at: dt.datetime) -> None: ...
     def get_decision(self, decision_id: int) -> Decision: ...
     def decisions_for(self, case: CaseKey) -> list[Decision]: ...
+    def decisions_for_cases(self, cases: Collection[CaseKey]) -> dict[CaseKey, list[Decision]]:
+        """`decisions_for` of each case of `cases` that has decisions, in a few statements."""
+        ...
+
     def set_override(
         self,
         party: PartyId,
@@ -61,6 +66,11 @@ class LedgerRepository(Protocol):
         self, case: CaseKey | None = None, *, government_only: bool = False
     ) -> list[LedgerEntry]: ...
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]: ...
+    def earliest_by_kind_for(
+        self, cases: Collection[CaseKey]
+    ) -> dict[CaseKey, dict[str, tuple[dt.datetime, str]]]:
+        """`earliest_by_kind` of each case of `cases` with disclosures, in a few statements."""
+        ...
 
 
 class OversightRepository(Protocol):

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Connection,
-    Integer,
-    LargeBinary,
     Select,
-    String,
-    Text,
     bindparam,
     delete,
     func,
     insert,
-    literal,
     null,
     or_,
     select,
     type_coerce,
-    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
+from vulndesk.adapters.storage.repositories import case_batches
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions
 from vulndesk.adapters.storage.tables.core import (
     case_counters,
@@ -42,7 +38,6 @@ from vulndesk.adapters.storage.tables.core import (
     obligations,
     products,
 )
-from vulndesk.adapters.storage.types import UTCDateTime
 from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transition
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.facts import FactKind, FactRecord
@@ -50,7 +45,7 @@ from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.regimes import IncidentGrade
 from vulndesk.domain.severity import CnGrade, Severity, SeverityLevel
-from vulndesk.services.ports import CaseFilter, CaseSummary
+from vulndesk.services.ports import CaseFilter, CaseInstants, CaseSummary
 
 # Key in the connection's info: (transaction, {case key: row id}) of cases it created.
 NEW_CASES = "vulndesk.new_cases"
@@ -60,44 +55,9 @@ def _typed_null(type_: Any) -> Any:
     return type_coerce(null(), type_)
 
 
-# Facts and transitions of a case as one row set (`src` 0 = fact, 1 = transition), joined to
-# the case row so a case is read with one statement. Column types follow the first SELECT.
-# Each branch finds its own case by key: SQLite cannot push the outer join's condition into a
-# UNION ALL, and would build the whole set of every case's facts for each read.
-_f, _t = case_facts.c, case_transitions.c
+# Facts and transitions of a case joined to the case row, so a case is read with one statement.
 _WANTED: BindParameter[str] = bindparam("wanted")
-_CHILDREN = union_all(
-    select(
-        literal(0).label("src"),
-        _f.case_id,
-        _f.id.label("c_id"),
-        _f.kind.label("c_kind"),
-        _typed_null(String).label("c_to"),
-        _f.recorded_by.label("c_by"),
-        _f.at.label("c_at"),
-        _f.recorded_at.label("c_recorded_at"),
-        _f.evidence_enc.label("c_blob"),
-        _typed_null(Text).label("c_reason"),
-        _f.revision.label("c_revision"),
-    )
-    .join(cases, cases.c.id == _f.case_id)
-    .where(cases.c.key == _WANTED),
-    select(
-        literal(1),
-        _t.case_id,
-        _t.id,
-        _t.from_state,
-        _t.to_state,
-        _t.by,
-        _t.at,
-        _typed_null(UTCDateTime),
-        _typed_null(LargeBinary),
-        _t.reason,
-        _typed_null(Integer),
-    )
-    .join(cases, cases.c.id == _t.case_id)
-    .where(cases.c.key == _WANTED),
-).subquery("children")
+_CHILDREN = case_batches.children(lambda: cases.c.key == _WANTED)
 _CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
     _CHILDREN, _CHILDREN.c.case_id == cases.c.id
 )
@@ -390,6 +350,20 @@ class SqlCaseRepository:
         rows = list(_GET_CASE.execute(self.conn, {"wanted": key}).mappings())
         if not rows:
             raise NotFound("case", key)
+        return self._case(CaseKey(key), rows)
+
+    def get_many(self, keys: Collection[CaseKey]) -> dict[CaseKey, Case]:
+        out = {}
+        for rows in case_batches.case_rows(self.conn, keys):
+            key = CaseKey(rows[0]["key"])
+            out[key] = self._case(key, rows)
+        return out
+
+    def fact_instants(self, keys: Collection[CaseKey]) -> dict[CaseKey, CaseInstants]:
+        return case_batches.fact_instants(self.conn, keys)
+
+    def _case(self, key: CaseKey, rows: Sequence[Mapping[str, Any]]) -> Case:
+        """A case from its joined rows (the case's columns, then one fact or transition each)."""
         m = rows[0]
         facts = tuple(
             FactRecord(

@@ -7,13 +7,15 @@ ciphertext copied elsewhere does not decrypt.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Text, cast, func, insert, select, update
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
+from vulndesk.adapters.storage.repositories.case_batches import chunks
 from vulndesk.adapters.storage.tables.reports import (
     decision_approvals,
     decision_records,
@@ -32,6 +34,12 @@ from vulndesk.domain.ledger import Backdate, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 GOVERNMENT_KINDS = ("regulator", "csirt")
+# A ledger list's columns: no content, and the three lists as their stored JSON text.
+_LISTS = ("fields", "classes", "approvers")
+_LIST_COLUMNS = [
+    *(c for c in ledger_entries.c if c.name not in (*_LISTS, "content_enc")),
+    *(cast(ledger_entries.c[name], Text).label(f"{name}_json") for name in _LISTS),
+]
 
 
 def _draft_ctx(case: str, kind: str, recipient: str, version: int) -> str:
@@ -202,22 +210,28 @@ class SqlReportRepository:
         return self._decision(row._mapping)
 
     def decisions_for(self, case: CaseKey) -> list[Decision]:
-        rows = self.conn.execute(
-            select(decision_records)
-            .where(decision_records.c.case_key == case)
-            .order_by(decision_records.c.id)
-        )
-        return [self._decision(r._mapping) for r in rows]
+        return self.decisions_for_cases([case]).get(case, [])
 
-    def _decision(self, m: Any) -> Decision:
-        approvers = tuple(
-            r.actor
-            for r in self.conn.execute(
-                select(decision_approvals.c.actor)
-                .where(decision_approvals.c.decision_id == m["id"])
-                .order_by(decision_approvals.c.id)
-            )
-        )
+    def decisions_for_cases(self, cases: Collection[CaseKey]) -> dict[CaseKey, list[Decision]]:
+        out: dict[CaseKey, list[Decision]] = {}
+        for part in chunks(set(cases)):
+            rows = [
+                r._mapping
+                for r in self.conn.execute(
+                    select(decision_records)
+                    .where(decision_records.c.case_key.in_(part))
+                    .order_by(decision_records.c.id)
+                )
+            ]
+            approvers = _approvers(self.conn, [int(m["id"]) for m in rows])
+            for m in rows:
+                decision = self._decision(m, approvers.get(int(m["id"]), ()))
+                out.setdefault(decision.case, []).append(decision)
+        return out
+
+    def _decision(self, m: Any, approvers: tuple[str, ...] | None = None) -> Decision:
+        if approvers is None:
+            approvers = _approvers(self.conn, [int(m["id"])]).get(int(m["id"]), ())
         return Decision(
             id=int(m["id"]),
             kind=m["kind"],
@@ -312,26 +326,65 @@ class SqlLedgerRepository:
     def list(
         self, case: CaseKey | None = None, *, government_only: bool = False
     ) -> list[LedgerEntry]:
-        query = select(ledger_entries).order_by(ledger_entries.c.at, ledger_entries.c.id)
+        query = select(*_LIST_COLUMNS).order_by(ledger_entries.c.at, ledger_entries.c.id)
         if case is not None:
             query = query.where(ledger_entries.c.case_key == case)
         if government_only:
             query = query.where(ledger_entries.c.recipient_kind.in_(GOVERNMENT_KINDS))
-        found = [self._entry(r._mapping, content=False) for r in self.conn.execute(query)]
+        # The lists are read as their JSON text and each distinct text parsed once: a ledger
+        # repeats the same few field, class and approver lists over and over.
+        parsed: dict[str, tuple[str, ...]] = {}
+
+        def items(text: str) -> tuple[str, ...]:
+            found = parsed.get(text)
+            if found is None:
+                found = parsed[text] = tuple(json.loads(text))
+            return found
+
+        found = [
+            self._entry(
+                r._mapping,
+                content=False,
+                lists=(items(r.fields_json), items(r.classes_json), items(r.approvers_json)),
+            )
+            for r in self.conn.execute(query)
+        ]
         return _with_backdates(self.conn, found)
 
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
         """The earliest claimed instant of each kind; a backdate still pending counts for none."""
-        out: dict[str, tuple[dt.datetime, str]] = {}
-        for e in self.list(case):
-            if e.backdate_pending:
-                continue
-            kind = e.entry.disclosure_kind
-            if kind not in out or e.entry.at < out[kind][0]:
-                out[kind] = (e.entry.at, e.ref)
+        return self.earliest_by_kind_for([case]).get(case, {})
+
+    def earliest_by_kind_for(
+        self, cases: Collection[CaseKey]
+    ) -> dict[CaseKey, dict[str, tuple[dt.datetime, str]]]:
+        out: dict[CaseKey, dict[str, tuple[dt.datetime, str]]] = {}
+        c = ledger_entries.c
+        for part in chunks(set(cases)):
+            rows = self.conn.execute(
+                select(c.id, c.case_key, c.disclosure_kind, c.at, c.backdate_decision_id)
+                .where(c.case_key.in_(part))
+                .order_by(c.at, c.id)
+            ).all()
+            backdates = _backdates(self.conn, [r.backdate_decision_id for r in rows])
+            for r in rows:
+                if r.backdate_decision_id is not None:
+                    found = backdates.get(int(r.backdate_decision_id))
+                    if found is None or not found.approved:
+                        continue  # a backdate still pending meets nothing
+                kinds = out.setdefault(CaseKey(r.case_key), {})
+                if r.disclosure_kind not in kinds or r.at < kinds[r.disclosure_kind][0]:
+                    kinds[r.disclosure_kind] = (r.at, f"ledger:{int(r.id)}")
         return out
 
-    def _entry(self, m: Any, *, content: bool) -> LedgerEntry:
+    def _entry(
+        self,
+        m: Any,
+        *,
+        content: bool,
+        lists: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None,
+    ) -> LedgerEntry:
+        fields, classes, approvers = lists or (m["fields"], m["classes"], m["approvers"])
         text = ""
         if content and m["content_enc"] is not None:
             text = self.cipher.decrypt_text(m["content_enc"], _ledger_ctx(int(m["id"])))
@@ -349,9 +402,9 @@ class SqlLedgerRepository:
             screenshot_sha256=m["screenshot_sha256"],
             content=text,
             sha256=m["sha256"],
-            fields=tuple(m["fields"]),
-            classes=tuple(m["classes"]),
-            approvers=tuple(m["approvers"]),
+            fields=tuple(fields),
+            classes=tuple(classes),
+            approvers=tuple(approvers),
             recorded_at=m["recorded_at"],
             recorded_by=m["recorded_by"],
             backdate_decision=None
@@ -378,17 +431,21 @@ def _backdates(conn: Connection, ids: Sequence[int | None]) -> dict[int, Backdat
             decision_records.c.id.in_(wanted)
         )
     ).all()
-    approvers: dict[int, list[str]] = {}
-    for row in conn.execute(
-        select(decision_approvals.c.decision_id, decision_approvals.c.actor)
-        .where(decision_approvals.c.decision_id.in_(wanted))
-        .order_by(decision_approvals.c.id)
-    ):
-        approvers.setdefault(int(row.decision_id), []).append(row.actor)
-    return {
-        int(r.id): Backdate(int(r.id), r.reason, tuple(approvers.get(int(r.id), ())))
-        for r in reasons
-    }
+    approvers = _approvers(conn, wanted)
+    return {int(r.id): Backdate(int(r.id), r.reason, approvers.get(int(r.id), ())) for r in reasons}
+
+
+def _approvers(conn: Connection, decisions: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Who approved each of `decisions`, in the order they approved."""
+    found: dict[int, list[str]] = {}
+    for part in chunks(set(decisions)):
+        for row in conn.execute(
+            select(decision_approvals.c.decision_id, decision_approvals.c.actor)
+            .where(decision_approvals.c.decision_id.in_(part))
+            .order_by(decision_approvals.c.id)
+        ):
+            found.setdefault(int(row.decision_id), []).append(row.actor)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 class SqlOversightRepository:
