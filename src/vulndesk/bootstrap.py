@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, replace
-from email.message import EmailMessage
-from email.utils import formatdate
+from dataclasses import dataclass, replace
 from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -23,15 +20,12 @@ from vulndesk.adapters.crypto import (
     KeyringError as KeyringError,
 )  # for cookies sealed with the cipher
 from vulndesk.adapters.csaf_site import FileCsafSite, read_site
-from vulndesk.adapters.delivery.mail import (
-    SmtpSettings,
-    build_message,
-    send_message,
-    sender_header,
-)
+from vulndesk.adapters.delivery.mail import SmtpSettings
+from vulndesk.adapters.delivery.notices import NoticeDelivery
 from vulndesk.adapters.openpgp import GpgIntakeKey, GpgSigner, demo_signing_key
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.pdf import WeasyPrintRenderer
+from vulndesk.adapters.storage import maintenance
 from vulndesk.adapters.storage.engine import make_engine
 from vulndesk.adapters.storage.repositories.intake import source_key
 from vulndesk.adapters.storage.shared import SqlSharedTransactions
@@ -42,12 +36,10 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.obligations import Obligation, Situation
 from vulndesk.exporters.advisories.advisory import Publisher
 from vulndesk.exporters.advisories.provider import ProviderInfo, csaf_publisher
-from vulndesk.exporters.reports.notices import NoticeKind
 from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load_rule_sets
 from vulndesk.services.accounts.ports import PasswordHasher
 from vulndesk.services.accounts.sso import IdentityProvider
 from vulndesk.services.advisories import revisions as advisories
-from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.background import worker
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.disclosure import exposure_alerts
@@ -57,10 +49,7 @@ from vulndesk.services.intake.mail_ports import InboundMail, Mailbox
 from vulndesk.services.notify import escalations
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.notify.ports import (
-    DeliveryFailed,
-    DeliveryRefused,
     NoticeSender,
-    OutgoingMail,
 )
 from vulndesk.services.ports import Clock
 from vulndesk.services.publication.ports import DocumentReaders, ProviderSource
@@ -68,88 +57,6 @@ from vulndesk.services.reports.drafts import PdfRenderer
 
 if TYPE_CHECKING:
     from vulndesk.adapters.storage.backup import BackupSummary
-
-HQ_SUBJECT = "[vulndesk] headquarters notice"
-# The fixed subject labels (English, Chinese) of mails in a report's thread.
-_THREAD_LABELS = {
-    intake_mail.ACK: ("Report received", "报告已收到"),
-    mail_replies.REPLY: ("Reply from the security team", "安全团队的回复"),
-}
-
-
-@dataclass(frozen=True)
-class NoticeDelivery:
-    """The NoticeSender port over SMTP and signed webhooks, configured from settings."""
-
-    smtp: SmtpSettings
-    webhook_hosts: frozenset[str]
-    webhook_secrets: Mapping[str, bytes]
-    allow_loopback: bool = False
-
-    def mail(self, message: OutgoingMail) -> str:
-        m = message
-        if m.kind in {intake_mail.ACK, mail_replies.REPLY}:
-            return self._thread_mail(m)
-        fixed = None
-        if m.kind == notifications.HQ_NOTICE:
-            fixed = HQ_SUBJECT
-        elif m.kind == escalations.ESCALATION:
-            fixed = escalations.subject(m.case)  # the case key and a fixed label
-        kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
-        try:
-            msg = build_message(
-                self.smtp, [m.to], m.case, kind, m.language, m.text, m.html,
-                m.from_name, m.from_address,
-            )  # fmt: skip
-        except InvalidInput as exc:  # a malformed address stays malformed: never retried
-            raise DeliveryRefused(str(exc)) from exc
-        if fixed:
-            msg.replace_header("Subject", fixed)
-        # The same delivery always has the same Message-ID, so a resend can be recognised.
-        domain = self.smtp.sender.rsplit("@", 1)[-1]
-        msg.replace_header(
-            "Message-ID", f"<{sha256(m.delivery.encode()).hexdigest()[:40]}.vulndesk@{domain}>"
-        )
-        # Keys have no spaces to fold at; a longer line keeps the header plain ASCII.
-        msg.policy = msg.policy.clone(max_line_length=998)
-        msg["X-Vulndesk-Delivery"] = m.delivery
-        return send_message(self.smtp, msg)
-
-    def _thread_mail(self, m: OutgoingMail) -> str:
-        """A plain-text mail in a report's thread (the acknowledgement, a staff reply): the
-        tracking id and a fixed label (no free text) in the subject, the tracking id in the
-        Message-ID, so the reporter's answer finds its thread."""
-        msg = EmailMessage()
-        labels = _THREAD_LABELS[m.kind]
-        msg["Subject"] = f"[{m.case}] {labels[1] if m.language == 'zh-CN' else labels[0]}"
-        msg["From"], _ = sender_header(self.smtp)
-        msg["To"] = m.to
-        msg["Date"] = formatdate(usegmt=True)
-        domain = self.smtp.sender.rsplit("@", 1)[-1]
-        digest = sha256(m.delivery.encode()).hexdigest()[:24]
-        msg["Message-ID"] = f"<{m.case}.{digest}.vulndesk@{domain}>"
-        if m.kind == intake_mail.ACK:
-            msg["Auto-Submitted"] = "auto-replied"
-        msg["X-Vulndesk-Delivery"] = m.delivery
-        msg.set_content(m.text, charset="utf-8")
-        return send_message(self.smtp, msg)
-
-    def webhook(self, party: str, url: str, body: Mapping[str, Any], now: dt.datetime) -> int:
-        from vulndesk.adapters.delivery import (
-            webhook,  # httpx is slow to import; only the worker needs it
-        )
-
-        policy = webhook.EgressPolicy(self.webhook_hosts, self.allow_loopback)
-        webhook.admit(url, policy)  # a refused host is refused for good, whatever else is missing
-        secret = self.webhook_secrets.get(party)
-        if secret is None:  # configuration an operator can add: retried meanwhile
-            raise DeliveryFailed(
-                f"no webhook secret for party {party!r} (VULNDESK_WEBHOOK_SECRETS)"
-            )
-        delivery = {"X-Vulndesk-Delivery": str(body["delivery"])} if "delivery" in body else {}
-        return webhook.send_notice(
-            webhook.WebhookTarget(url, secret), body, now, policy, extra_headers=delivery
-        )
 
 
 def notice_delivery(settings: Settings) -> NoticeDelivery:
@@ -391,35 +298,18 @@ class Container:
 
     def backup(self, target: Path) -> BackupSummary:
         """A consistent snapshot of the database, still encrypted, with the newest checkpoint."""
-        from vulndesk.adapters.storage import backup
-
-        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
-        cp = None if newest is None else asdict(newest)
-        return backup.write(self.engine, target, cp, self.clock.now())
+        checkpoints = self.settings.effective_checkpoint_dir
+        return maintenance.backup(self.engine, target, checkpoints, self.clock.now())
 
     def restore(self, source: Path) -> BackupSummary:
         """Migrate the (empty) database, load the backup, and put its checkpoint in place."""
-        from vulndesk.adapters.storage import backup_restore
-
-        backup_restore.read_header(source)  # a broken file is refused before anything is made
-        self.migrate()
-        summary = backup_restore.restore(self.engine, source)
-        if summary.checkpoint is not None:
-            cp = audit_tools.load_checkpoint(json.dumps(summary.checkpoint))
-            audit_tools.write_checkpoint(cp, self.settings.effective_checkpoint_dir)
-        return summary
+        checkpoints = self.settings.effective_checkpoint_dir
+        return maintenance.restore(self.engine, source, checkpoints, self.migrate)
 
     def operations_figures(self) -> dict[str, float]:
         """What /metrics reports beside the request counters (read at each scrape)."""
-        from vulndesk.adapters.storage.repositories import operations
-
-        now = self.clock.now()
-        found = operations.figures(self.engine, now)
-        newest = audit_tools.newest_checkpoint(self.settings.effective_checkpoint_dir)
-        if newest is not None:
-            at = dt.datetime.fromisoformat(newest.at)
-            found["checkpoint_age_seconds"] = max(0.0, (now - at).total_seconds())
-        return found
+        checkpoints = self.settings.effective_checkpoint_dir
+        return maintenance.figures(self.engine, checkpoints, self.clock.now())
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -137,9 +137,20 @@ class Service:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 if self.proc.poll() is None:
                     # `vulndesk serve` dumps every thread's stack on SIGUSR1: show where it hangs.
+                    before = Path(self.log.name).stat().st_size
                     self.proc.send_signal(signal.SIGUSR1)
-                    time.sleep(2)
+                    self._await_stack_dump(before)
                 raise RuntimeError(f"{self.name} did not come up; see {self.log.name}")
+            time.sleep(0.05)
+
+    def _await_stack_dump(self, offset: int, seconds: float = 10) -> None:
+        """Poll the log past `offset` until the stack dump SIGUSR1 asks for is written (or
+        `seconds` pass)."""
+        path = Path(self.log.name)
+        deadline = time.monotonic() + seconds
+        while b"most recent call first" not in path.read_bytes()[offset:]:
+            if time.monotonic() > deadline or self.proc is None or self.proc.poll() is not None:
+                return
             time.sleep(0.05)
 
     def kill(self) -> None:

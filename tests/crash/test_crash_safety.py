@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from tests.crash import checks
 from tests.crash.harness import SEED, TRIALS, WORKERS, IntakeLoad, Service, Stack
 from tests.pg import PgServer
+from tests.waiting import until
 
 pytestmark = [pytest.mark.xdist_group("crash"), pytest.mark.slow]
 ROUND = int(os.environ.get("VULNDESK_CRASH_ROUND", "20"))
@@ -77,6 +78,18 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     admin.dispose()
 
 
+def _progress(load: IntakeLoad, reports: int) -> None:
+    """Wait until the clients have `reports` more reports acknowledged."""
+    start = len(load.acked)
+    until(lambda: len(load.acked) >= start + reports, f"{reports} more acknowledged reports")
+
+
+def _retried(load: IntakeLoad) -> None:
+    """Wait until a client has met the dead server and retried."""
+    start = load.retries
+    until(lambda: load.retries > start, "a client retrying against the dead server")
+
+
 def run_round(stack: Stack, trials: int, rng: random.Random, out: Outcome) -> None:
     """`trials` kills under load, then every check; `out` accumulates across rounds."""
     server = Service(stack, "serve", "server", WORKERS)
@@ -89,7 +102,7 @@ def run_round(stack: Stack, trials: int, rng: random.Random, out: Outcome) -> No
         stack.seed_past_cases(2, rng)
         load.start()
         for trial in range(trials):
-            time.sleep(rng.uniform(0.1, 1.0))
+            _progress(load, rng.randint(1, 20))  # a kill lands amid the clients' work
             victims = rng.choice((("server",), ("server",), ("worker",), ("server", "worker")))
             if WORKERS > 1 and rng.random() < 0.5 and server.kill_one_process(rng):
                 out.kills["server process"] += 1  # one of several: the others keep serving
@@ -98,13 +111,14 @@ def run_round(stack: Stack, trials: int, rng: random.Random, out: Outcome) -> No
             for victim in victims:
                 (server if victim == "server" else work).kill()
                 out.kills[victim] += 1
-            time.sleep(rng.uniform(0.0, 0.3))  # clients meet a dead port meanwhile
+            if "server" in victims:  # clients meet a dead port meanwhile
+                _retried(load)
             for victim in victims:
                 (server if victim == "server" else work).start()
             if trial % 2 == 0:
                 stack.seed_past_cases(10, rng)  # work for the worker to be killed in
             server.wait_ready()
-        time.sleep(0.5)
+        _progress(load, 5)  # the restarted stack acknowledges again
         load.stop()
         work.kill()  # the last crash: whatever it held must still be delivered once
         checks.check_replay([server.base], load.acked)

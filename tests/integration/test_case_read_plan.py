@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.dialects import sqlite
 
 from tests.builders import open_case, seed_reference
-from vulndesk.adapters.storage.repositories.cases import _GET_CASE
+from vulndesk.adapters.storage.repositories.case_statements import GET_CASE as _GET_CASE
 from vulndesk.bootstrap import Container
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import lifecycle as cases

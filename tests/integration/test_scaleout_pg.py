@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from tests.crash import checks
 from tests.crash.harness import IntakeLoad, Service, Stack
 from tests.pg import PgServer
-from tests.waiting import STARTUP
+from tests.waiting import STARTUP, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("crash")]
 
@@ -49,6 +49,12 @@ def _wait_swept(stack: Stack, at: dt.datetime, timeout: float) -> list[str]:
         time.sleep(0.5)
 
 
+def _more_acked(load: IntakeLoad, reports: int) -> None:
+    """Wait until the clients have `reports` more reports acknowledged."""
+    start = len(load.acked)
+    until(lambda: len(load.acked) >= start + reports, "intake acknowledging on both apps")
+
+
 def test_two_apps_two_workers_send_each_escalation_once(pg_stack: Stack) -> None:
     rng = random.Random(8)
     pg_stack.seed_past_cases(15, rng)  # queued before any worker runs
@@ -63,7 +69,7 @@ def test_two_apps_two_workers_send_each_escalation_once(pg_stack: Stack) -> None
         load.start()
         for _ in range(4):  # more crossed deadlines while both workers run
             pg_stack.seed_past_cases(10, rng)
-            time.sleep(0.5)
+            _more_acked(load, 5)
         load.stop()
         assert not load.errors, load.errors[:5]
         checks.check_replay([a.base for a in apps], load.acked)

@@ -1,4 +1,4 @@
-"""CLI for regulator reports, the disclosure ledger and headquarters oversight.
+"""CLI for regulator reports and notices (the ledger and oversight are in ledger.py, oversight.py).
 
 Drafts are named `CASE/KIND/RECIPIENT/vN` (e.g. `VD-2026-0001/nvdb/nvdb/v2`); leaving out
 `/vN` means the newest version.
@@ -6,22 +6,16 @@ Drafts are named `CASE/KIND/RECIPIENT/vN` (e.g. `VD-2026-0001/nvdb/nvdb/v2`); le
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import hashlib
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import InvalidInput
-from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.entrypoints.cli.common import (
-    console,
     container,
     deps,
     errors,
@@ -29,26 +23,16 @@ from vulndesk.entrypoints.cli.common import (
     signed_in,
     table,
 )
-from vulndesk.services.access import ledger as access_ledger
-from vulndesk.services.disclosure import claims, ledger
-from vulndesk.services.reports import approvals, oversight
+from vulndesk.entrypoints.cli.ledger import backdate_note
+from vulndesk.entrypoints.cli.ledger import ledger_app as ledger_app
+from vulndesk.entrypoints.cli.oversight import oversight_app as oversight_app
+from vulndesk.services.disclosure import ledger
+from vulndesk.services.reports import approvals
 from vulndesk.services.reports import drafts as reports
 
 report_app = typer.Typer(
     help="Regulator reports and notices: draft, preview, approve, submit.", no_args_is_help=True
 )
-ledger_app = typer.Typer(
-    help="The disclosure ledger: every disclosure to anyone.", no_args_is_help=True
-)
-oversight_app = typer.Typer(
-    help="Headquarters oversight of government submissions.", invoke_without_command=True
-)
-
-
-def _late(delta: dt.timedelta) -> str:
-    secs = int(delta.total_seconds())
-    days, rem = divmod(secs, 86400)
-    return f"{days}d {rem // 3600:02d}h {rem % 3600 // 60:02d}m"
 
 
 def _draft_row(d: DraftRecord) -> dict[str, object]:
@@ -202,21 +186,8 @@ def record_submission(
     else:
         typer.echo(
             f"recorded {entry.ref}: {entry.entry.disclosure_kind} sha256 {entry.entry.sha256}"
-            + _backdate_note(entry)
+            + backdate_note(entry)
         )
-
-
-def _backdate_note(entry: LedgerEntry) -> str:
-    if not entry.backdate_pending:
-        return ""
-    return (
-        f"; backdated, pending: it meets no obligation until a second person runs "
-        f"`vulndesk ledger approve-backdate {entry.id}`"
-    )
-
-
-def _backdated(row: dict[str, Any]) -> str:
-    return f"backdated ({row['backdate_status']})" if row["backdated"] else ""
 
 
 def _decision_out(decision: Decision, as_json: bool) -> None:
@@ -327,207 +298,3 @@ def conflicts(
         ["rule", "draft", "resolved by", "message"],
         [(c.rule, c.draft, c.resolved_by or "-", c.message) for c in found],
     )
-
-
-@ledger_app.command("list")
-def ledger_list(
-    case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(False, "--json")
-) -> None:
-    """Disclosures you may see, oldest first."""
-    who = signed_in()
-    with errors():
-        rows = [ledger.export_row(e) for e in access_ledger.entries(deps(), who, case)]
-    if as_json:
-        print_json(rows)
-        return
-    table(
-        "Disclosure ledger",
-        [
-            "id",
-            "at (claimed)",
-            "recorded at",
-            "case",
-            "kind",
-            "recipient",
-            "classes",
-            "receipt",
-            "",
-        ],
-        [
-            (
-                r["id"],
-                r["at"],
-                r["recorded_at"],
-                r["case"],
-                r["disclosure_kind"],
-                r["recipient"],
-                ",".join(r["classes"]),
-                r["receipt"],
-                _backdated(r),
-            )
-            for r in rows
-        ],
-    )
-
-
-@ledger_app.command("show")
-def ledger_show(
-    entry_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
-) -> None:
-    """One disclosure; with the exact content sent (an audited read) when you see the case."""
-    who = signed_in()
-    with errors():
-        entry, sees_case = access_ledger.entry(deps(), who, entry_id)
-    row = ledger.export_row(entry) | {
-        "content": entry.entry.content if sees_case else None,
-        "backdate_justification": (
-            entry.backdate.justification if sees_case and entry.backdate else None
-        ),
-    }
-    if as_json:
-        print_json(row)
-    else:
-        console.print(row)
-
-
-@ledger_app.command("record")
-def ledger_record(
-    case: str = typer.Argument(...),
-    recipient: str = typer.Option(..., "--recipient"),
-    kind: str = typer.Option(..., "--kind", help=", ".join(ledger.MANUAL_KINDS)),
-    at: str = typer.Option(..., "--at"),
-    said: str = typer.Option(..., "--said", help="What was disclosed"),
-    channel: str = typer.Option("phone", "--channel", help=", ".join(ledger.CHANNELS)),
-    field: list[str] = typer.Option([], "--field", help="Repeat: detail field disclosed"),
-    justification: str | None = typer.Option(
-        None,
-        "--justification",
-        help="Why it is recorded late: needed when --at lies more than the backdate limit "
-        "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
-    ),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Record a disclosure made outside vulndesk (a phone call, a meeting)."""
-    with errors():
-        entry = ledger.record_disclosure(
-            deps(), signed_in(), case, recipient, kind, at, said, channel, field, justification
-        )
-    if as_json:
-        print_json(ledger.export_row(entry))
-    else:
-        typer.echo(f"recorded {entry.ref}" + _backdate_note(entry))
-
-
-@ledger_app.command("approve-backdate")
-def ledger_approve_backdate(
-    entry_id: int = typer.Argument(..., metavar="ENTRY"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Approve a backdated entry's justification as the second person (not its recorder)."""
-    with errors():
-        entry = claims.approve_backdate(deps(), signed_in(), entry_id)
-    if as_json:
-        print_json(ledger.export_row(entry))
-    else:
-        typer.echo(
-            f"approved the backdate of {entry.ref}; approvers: {', '.join(entry.backdate_approvers)}"
-        )
-
-
-@ledger_app.command("export")
-def ledger_export(
-    case: str | None = typer.Option(None, "--case"), as_json: bool = typer.Option(True, "--json")
-) -> None:
-    """JSON lines: one disclosure per line, with the SHA-256 of what was sent (no content)."""
-    who = signed_in()
-    with errors():
-        for e in access_ledger.entries(deps(), who, case):
-            sys.stdout.write(
-                json.dumps(ledger.export_row(e), ensure_ascii=False, sort_keys=True) + "\n"
-            )
-
-
-@oversight_app.callback()
-def oversight_view(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Every government submission across all units."""
-    if ctx.invoked_subcommand is not None:
-        return
-    who = signed_in()
-    with errors():
-        rows = oversight.government_submissions(deps(), who)
-    if as_json:
-        print_json([_submission_json(r) for r in rows])
-        return
-    table(
-        "Government submissions",
-        ["at", "case", "unit", "recipient", "kind", "classes", "approvers", "receipt", "flags"],
-        [
-            (
-                r.at.isoformat(),
-                r.case,
-                r.unit,
-                r.recipient,
-                r.disclosure_kind,
-                ",".join(r.classes),
-                ",".join(r.approvers),
-                r.receipt,
-                _submission_flags(r),
-            )
-            for r in rows
-        ],
-    )
-
-
-def _submission_json(r: oversight.Submission) -> dict[str, Any]:
-    """One submission as the API gives it: how late as seconds, the backdate as a flag."""
-    late = r.late_by
-    row = {k: v for k, v in dataclasses.asdict(r).items() if k != "late_by"}
-    return row | {
-        "backdated": r.backdate_status is not None,
-        "late_by_seconds": None if late is None else int(late.total_seconds()),
-    }
-
-
-def _submission_flags(r: oversight.Submission) -> str:
-    flags = [f"backdated ({r.backdate_status})"] if r.backdate_status else []
-    if r.late_by is not None:
-        flags.append(f"met late ({_late(r.late_by)} late)")
-    return "; ".join(flags)
-
-
-@oversight_app.command("notices")
-def oversight_notices(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Notices to headquarters: drafts to and submissions to governments."""
-    who = signed_in()
-    with errors():
-        rows = oversight.notices(deps(), who)
-    if as_json:
-        print_json(rows)
-        return
-    table(
-        "Headquarters notices",
-        ["at", "case", "event", "draft"],
-        [(n.created_at.isoformat(), n.case, n.event, n.draft_ref) for n in rows],
-    )
-
-
-@oversight_app.command("subscribe")
-def oversight_subscribe(
-    name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email")
-) -> None:
-    """Subscribe someone at headquarters to the notices."""
-    who = signed_in()
-    with errors():
-        found = oversight.subscribe(deps(), who, name, email)
-    typer.echo(f"subscribed {found.email}")
-
-
-@oversight_app.command("require-hq-approver")
-def require_hq_approver(value: str = typer.Argument(..., help="on or off")) -> None:
-    """Whether one of a draft's two approvers must belong to headquarters."""
-    who = signed_in()
-    with errors():
-        if value not in ("on", "off"):
-            raise InvalidInput("value", f"{value!r}", "on, off")
-        oversight.set_require_hq(deps(), who, value == "on")
-    typer.echo(f"require headquarters approver: {value}")

@@ -17,14 +17,11 @@ from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.clocks import CaseObligation
-from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.exposure import (
     CaseEnds,
     Disclosure,
-    Exposure,
     Inequality,
-    Totals,
     exposures,
     inequalities,
     totals,
@@ -34,132 +31,43 @@ from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
-from vulndesk.rules.model import Penalty, RuleSet
+from vulndesk.rules.model import RuleSet
 from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.clocks import whatif
-from vulndesk.services.clocks.whatif import InForceSummary
 from vulndesk.services.context import Deps
+from vulndesk.services.disclosure.exposure_json import as_json
+from vulndesk.services.disclosure.exposure_records import (
+    ExposureReport,
+    Flagged,
+    PenaltyExposure,
+    PenaltyTotal,
+    Period,
+    Submission,
+    parse_period,
+    penalty_totals,
+)
 from vulndesk.services.ports import DueFilter, UnitOfWork
 
 SOURCE = "exposure"
 _FAR = dt.timedelta(days=365 * 200)
 _DECISION_KINDS = ("justification", "exception", "cross-border", "release")
 
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Disclosures made in [start, end); either end open."""
-
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    unit: UnitId | None = None
-
-    def holds(self, at: dt.datetime) -> bool:
-        return (self.start is None or at >= self.start) and (self.end is None or at < self.end)
-
-
-@dataclass(frozen=True, slots=True)
-class PenaltyExposure:
-    """An overdue or late obligation and the statutory ranges it exposes its unit to."""
-
-    case: str
-    unit: str
-    obligation: str
-    regulation: str
-    status: str
-    due: dt.datetime | None
-    late_by: dt.timedelta | None
-    penalties: tuple[Penalty, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PenaltyTotal:
-    """Per unit and regulation: how many duties are late or overdue, and the sum of the
-    statutory maxima they expose the unit to, per currency (a turnover cap noted apart)."""
-
-    unit: str
-    regulation: str
-    late: int
-    overdue: int
-    maximum: tuple[tuple[str, int], ...]
-    turnover_percent: float | None
-
-
-def penalty_totals(items: Sequence[PenaltyExposure]) -> list[PenaltyTotal]:
-    groups: dict[tuple[str, str], list[PenaltyExposure]] = {}
-    for x in items:
-        groups.setdefault((x.unit, x.regulation), []).append(x)
-    out = []
-    for (unit, regulation), group in sorted(groups.items()):
-        sums: dict[str, int] = {}
-        percent = None
-        for x in group:
-            for p in x.penalties:
-                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
-                percent = max(percent or 0.0, p.turnover_percent or 0.0) or None
-        late = sum(1 for x in group if x.status == "met_late")
-        out.append(
-            PenaltyTotal(
-                unit, regulation, late, len(group) - late, tuple(sorted(sums.items())), percent
-            )
-        )
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Flagged:
-    """An inequality with the approved decisions that let the disclosure leave."""
-
-    inequality: Inequality
-    decisions: tuple[Decision, ...]
-    approvers: tuple[str, ...] = ()  # who approved the government's disclosures
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """A government submission in the period with who approved it and whether it was late."""
-
-    entry: int
-    case: str
-    unit: str
-    recipient: str
-    country: str
-    at: dt.datetime
-    recorded_at: dt.datetime
-    approvers: tuple[str, ...]
-    classes: tuple[str, ...]
-    backdated: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ExposureReport:
-    """Everything the exposure page and the board report show, with what it was built from."""
-
-    period: Period
-    built_at: dt.datetime
-    built_by: str
-    exposures: tuple[Exposure, ...]
-    governments: tuple[Totals, ...]
-    countries: tuple[Totals, ...]
-    units: tuple[Totals, ...]
-    customers: tuple[Totals, ...]
-    flagged: tuple[Flagged, ...]
-    submissions: tuple[Submission, ...]
-    late: tuple[PenaltyExposure, ...]
-    ledger_digest: str
-    audit_seq: int = 0
-    audit_hash: str = ""
-    # The what-if of the rule sets in force: open duties overdue or due soon per unit.
-    in_force: InForceSummary | None = None
-
-    @property
-    def penalty_totals(self) -> list[PenaltyTotal]:
-        return penalty_totals(self.late)
-
-    @property
-    def government_exposures(self) -> tuple[Exposure, ...]:
-        return tuple(e for e in self.exposures if e.disclosure.government)
+__all__ = [
+    "ExposureReport",
+    "Flagged",
+    "PenaltyExposure",
+    "PenaltyTotal",
+    "Period",
+    "Submission",
+    "Verification",
+    "as_json",
+    "build",
+    "parse_period",
+    "penalty_overview",
+    "penalty_totals",
+    "verify_report",
+]
 
 
 def disclosure_of(
@@ -395,168 +303,3 @@ def verify_report(
 
 def _instant(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value)) if value else None
-
-
-def as_json(report: ExposureReport) -> dict[str, object]:
-    """The report as plain data: what `--format json` writes and `verify_report` reads."""
-    p = report.period
-
-    def tot(items: Sequence[Totals]) -> list[dict[str, object]]:
-        return [
-            {
-                "key": t.key,
-                "cases": list(t.cases),
-                "disclosures": t.disclosures,
-                "secret_disclosures": t.secret_disclosures,
-                "open_windows": t.open_windows,
-                "total_days": t.total_days,
-                "longest_days": t.longest_days,
-                "ledger_entries": list(t.entries),
-            }
-            for t in items
-        ]
-
-    return {
-        "kind": "vulndesk-exposure-report",
-        "period": {
-            "from": p.start.isoformat() if p.start else None,
-            "to": p.end.isoformat() if p.end else None,
-            "unit": p.unit,
-        },
-        "built_at": report.built_at.isoformat(),
-        "built_by": report.built_by,
-        "audit_seq": report.audit_seq,
-        "audit_hash": report.audit_hash,
-        "ledger_digest": report.ledger_digest,
-        "governments": tot(report.governments),
-        "countries": tot(report.countries),
-        "units": tot(report.units),
-        "customers": tot(report.customers),
-        "exposures": [
-            {
-                "ledger_entry": e.disclosure.entry,
-                "case": e.disclosure.case,
-                "unit": e.disclosure.unit,
-                "recipient": e.disclosure.recipient,
-                "recipient_kind": e.disclosure.recipient_kind,
-                "country": e.disclosure.country,
-                "at": e.disclosure.at.isoformat(),
-                "fields": list(e.disclosure.fields),
-                "secret_fields": list(e.disclosure.secret_fields),
-                "ended": e.ended.isoformat() if e.ended else None,
-                "end_reason": e.end_reason,
-                "open": e.open,
-                "days": e.days,
-            }
-            for e in report.exposures
-        ],
-        "inequalities": [
-            {
-                "case": f.inequality.case,
-                "government": f.inequality.government,
-                "compared_with": f.inequality.compared_with,
-                "more_fields": list(f.inequality.more_fields),
-                "earlier_by_hours": (
-                    int(f.inequality.earlier_by.total_seconds() // 3600)
-                    if f.inequality.earlier_by
-                    else None
-                ),
-                "reason": f.inequality.reason,
-                "approved_by": list(f.approvers),
-                "ledger_entries": list(f.inequality.entries),
-                "decisions": [
-                    {"id": d.id, "kind": d.kind, "reason": d.reason, "approvers": list(d.approvers)}
-                    for d in f.decisions
-                ],
-            }
-            for f in report.flagged
-        ],
-        "government_submissions": [
-            {
-                "ledger_entry": s.entry,
-                "case": s.case,
-                "unit": s.unit,
-                "recipient": s.recipient,
-                "country": s.country,
-                "at": s.at.isoformat(),
-                "recorded_at": s.recorded_at.isoformat(),
-                "approvers": list(s.approvers),
-                "classes": list(s.classes),
-                "backdated": s.backdated,
-            }
-            for s in report.submissions
-        ],
-        "late_or_overdue": [
-            {
-                "case": x.case,
-                "unit": x.unit,
-                "obligation": x.obligation,
-                "status": x.status,
-                "due": x.due.isoformat() if x.due else None,
-                "late_by_seconds": int(x.late_by.total_seconds()) if x.late_by else None,
-                "statutory_ranges": [
-                    {
-                        "law": p.law,
-                        "article": p.article,
-                        "currency": p.currency,
-                        "minimum": p.minimum,
-                        "maximum": p.maximum,
-                        "turnover_percent": p.turnover_percent,
-                        "basis": p.basis,
-                    }
-                    for p in x.penalties
-                ],
-            }
-            for x in report.late
-        ],
-        "penalty_totals": [
-            {
-                "unit": t.unit,
-                "regulation": t.regulation,
-                "met_late": t.late,
-                "overdue": t.overdue,
-                "sum_of_maxima": dict(t.maximum),
-                "turnover_percent": t.turnover_percent,
-            }
-            for t in report.penalty_totals
-        ],
-        "rules_in_force": _in_force_json(report.in_force),
-        "penalty_note": "Statutory ranges from the rule files, not legal advice.",
-    }
-
-
-def _in_force_json(summary: InForceSummary | None) -> dict[str, object]:
-    if summary is None:
-        return {"rule_sets": [], "window_hours": 0, "open_cases": 0, "by_unit_and_regulation": []}
-    return {
-        "rule_sets": list(summary.rule_sets),
-        "window_hours": summary.window_hours,
-        "open_cases": summary.cases,
-        "by_unit_and_regulation": [
-            {
-                "unit": t.unit,
-                "regulation": t.regulation,
-                "recipient": t.recipient,
-                "overdue": t.overdue,
-                "due_soon": t.due_soon,
-            }
-            for t in summary.tallies
-        ],
-    }
-
-
-def parse_period(start: str | None, end: str | None, unit: str | None) -> Period:
-    """A period from user text (ISO dates or instants), naming the field on bad input."""
-    return Period(_parse("from", start), _parse("to", end), UnitId(unit) if unit else None)
-
-
-def _parse(name: str, value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        at = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(
-            name, f"{value[:40]!r} is not a date", "YYYY-MM-DD or an ISO instant"
-        ) from exc
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)

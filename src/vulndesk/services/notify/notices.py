@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vulndesk.domain import drafts
@@ -26,20 +26,18 @@ from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
-from vulndesk.domain.ids import CaseKey, PartyId, ProductId
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Channel, ChannelKind, Party, PartyKind
 from vulndesk.domain.policy import allowed_fields
 from vulndesk.exporters.reports.model import ReportContext, contact_of, to_json
-from vulndesk.exporters.reports.notices import Notice, NoticeKind, build_notice
+from vulndesk.exporters.reports.notices import Notice, build_notice
 from vulndesk.exporters.reports.redaction import redact
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import (
     CASE_READERS,
     CASE_WRITERS,
-    REFERENCE_READERS,
-    REFERENCE_WRITERS,
     Principal,
 )
 from vulndesk.services.background.ports import OutboxMessage
@@ -49,27 +47,23 @@ from vulndesk.services.disclosure import exposure_alerts
 from vulndesk.services.disclosure import guard as disclosure_guard
 from vulndesk.services.disclosure.guard import recipient_of
 from vulndesk.services.disclosure.ledger import DISCLOSURE_KINDS, classes_of
+from vulndesk.services.notify.hq_notices import HQ_NOTICE as HQ_NOTICE
+from vulndesk.services.notify.hq_notices import deliver_hq_notice
+from vulndesk.services.notify.hq_notices import queue_hq_notices as queue_hq_notices
 from vulndesk.services.notify.ports import NoticeMessage, NoticeSender, OutgoingMail
 from vulndesk.services.notify.ports import ProductRecipient as ProductRecipient
+from vulndesk.services.notify.recipients import ROLES as ROLES
+from vulndesk.services.notify.recipients import Target, targets
+from vulndesk.services.notify.recipients import parse_kind as parse_kind
+from vulndesk.services.notify.recipients import recipients as recipients
+from vulndesk.services.notify.recipients import subscribe as subscribe
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports.drafts import field_values, load_draft, policy_for, sha256
-from vulndesk.services.reports.oversight import address_ref
 
-NOTICE, HQ_NOTICE = "notice", "hq-notice"
-ROLES = {"customer": NoticeKind.USERS, "downstream_maker": NoticeKind.DOWNSTREAM}
-_ORDER = tuple(NoticeKind)
+NOTICE = "notice"
 _CHANNELS = (ChannelKind.EMAIL, ChannelKind.WEBHOOK)
 _LIVE = (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
 Handler = Callable[[UnitOfWork, OutboxMessage, dt.datetime, Acts], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One party who must be told, with the notice kind and why."""
-
-    kind: NoticeKind
-    party: Party
-    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,88 +92,6 @@ class Queued:
     key: str | None
     new: bool
     blocked: str | None = None
-
-
-def parse_kind(value: str) -> NoticeKind:
-    try:
-        return NoticeKind(value.strip().lower())
-    except ValueError as exc:
-        accepted = ", ".join(k.value for k in NoticeKind)
-        raise InvalidInput("kind", f"{value!r} is not a notice kind", accepted) from exc
-
-
-def subscribe(
-    deps: Deps,
-    principal: Principal,
-    product: str,
-    party: str,
-    versions: Sequence[str] = (),
-    role: str | None = None,
-) -> ProductRecipient:
-    """Tell `party` (a customer or downstream maker) about vulnerabilities in `product`."""
-    principal.require(REFERENCE_WRITERS, "write")
-    actor = principal.acting()
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        prod = uow.products.get(ProductId(product))
-        who = uow.parties.get(PartyId(party))
-        chosen = role or who.kind.value
-        if chosen not in ROLES:
-            raise InvalidInput("role", f"{chosen!r} cannot subscribe", ", ".join(ROLES))
-        wanted = tuple(sorted({v.strip() for v in versions if v.strip()}))
-        unknown = [v for v in wanted if prod.versions and v not in prod.versions]
-        if unknown:
-            raise InvalidInput(
-                "versions",
-                f"{unknown[0]!r} is not a version of {prod.id}",
-                ", ".join(prod.versions),
-            )
-        rec = ProductRecipient(prod.id, who.id, chosen, wanted, now, actor.name)
-        uow.notifications.subscribe(rec)
-        uow.audit.append(
-            actor.event(
-                now, AuditTag.REF_NOTIFY_SUBSCRIBED, "product", prod.id, party=who.id, role=chosen
-            )
-        )
-        uow.commit()
-    return rec
-
-
-def recipients(
-    deps: Deps, principal: Principal, product: str | None = None
-) -> list[ProductRecipient]:
-    """Subscriptions of customers and downstream makers to products."""
-    principal.require(REFERENCE_READERS)
-    with deps.uow() as uow:
-        return uow.notifications.recipients(ProductId(product) if product else None)
-
-
-def _overlaps(subscribed: tuple[str, ...], affected: tuple[str, ...]) -> bool:
-    return not subscribed or not affected or bool(set(subscribed) & set(affected))
-
-
-def targets(uow: UnitOfWork, case: Case) -> list[Target]:
-    """Users and downstream makers of affected versions, upstream suppliers, market CSIRTs."""
-    parties = {p.id: p for p in uow.parties.list()}
-    found: dict[tuple[NoticeKind, PartyId], Target] = {}
-
-    def add(kind: NoticeKind, pid: PartyId, why: str) -> None:
-        if pid in parties:
-            found.setdefault((kind, pid), Target(kind, parties[pid], why))
-
-    for a in case.products:
-        product = uow.products.get(a.product)
-        for r in uow.notifications.recipients(a.product):
-            if _overlaps(r.versions, a.versions):
-                add(ROLES[r.role], r.party, f"{r.role} of {a.product}")
-        if case.upstream_component:
-            for pid in (*product.suppliers, *(c.supplier for c in product.components)):
-                if pid is not None:
-                    add(NoticeKind.UPSTREAM, pid, f"supplier of {a.product}")
-        for p in parties.values():
-            if p.kind is PartyKind.CSIRT and p.country in product.markets:
-                add(NoticeKind.CSIRT, p.id, f"CSIRT of {p.country}, a market of {a.product}")
-    return sorted(found.values(), key=lambda t: (_ORDER.index(t.kind), t.party.id))
 
 
 def _draft(uow: UnitOfWork, case: Case, t: Target) -> DraftRecord | None:
@@ -439,59 +351,6 @@ def deliver_notice(
         ref = m.draft_ref or f"{m.case}/notice.{m.kind}/{m.party}"
         uow.oversight.add_notice(now, m.case, "submitted", ref, m.party)
     clocks.recompute(deps, uow, uow.cases.get(m.case), now)
-
-
-def queue_hq_notices(deps: Deps, actor: Acts, batch: int = 200) -> int:
-    """Queue one mail per new headquarters notice and subscriber (the worker runs this)."""
-    now = deps.clock.now()
-    queued = 0
-    with deps.uow() as uow:
-        subscribers = uow.oversight.subscribers()
-        last = start = uow.notifications.hq_cursor()
-        while True:
-            items = uow.notifications.hq_notices_after(last, batch)
-            for n in items:
-                for s in subscribers:
-                    payload = {"notice": n.id, "email": s.email}
-                    queued += uow.outbox.enqueue(
-                        HQ_NOTICE, f"hq-notice/{n.id}/{s.email}", payload, now
-                    )
-            last = items[-1].id if items else last
-            if len(items) < batch:
-                break
-        if last != start:
-            uow.notifications.set_hq_cursor(last)
-            uow.commit()
-    return queued
-
-
-def hq_text(case: str, event: str, draft: str, recipient: str, at: dt.datetime) -> str:
-    """Keys and what happened, in English and Chinese: never the case's own words."""
-    when = at.astimezone(dt.UTC).isoformat(timespec="seconds")
-    return (
-        f"Case / 案件: {case}\nEvent / 事件: {event}\nDocument / 文件: {draft}\n"
-        f"Recipient / 接收方: {recipient}\nAt / 时间 (UTC): {when}\n"
-    )
-
-
-def deliver_hq_notice(
-    sender: NoticeSender, uow: UnitOfWork, msg: OutboxMessage, now: dt.datetime, actor: Acts
-) -> None:
-    n = uow.notifications.hq_notice(int(msg.payload["notice"]))
-    text = hq_text(n.case, n.event, n.draft_ref, n.recipient, n.created_at)
-    html = "<pre>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
-    to = str(msg.payload["email"])
-    sender.mail(OutgoingMail(to, n.case, HQ_NOTICE, "en", text, html, msg.dedupe_key))
-    uow.audit.append(
-        actor.event(
-            now,
-            AuditTag.WORKER_HQ_NOTICE_MAILED,
-            "hq_notice",
-            str(n.id),
-            to=address_ref(to),
-            case=n.case,
-        )
-    )
 
 
 def handlers(deps: Callable[[], Deps], sender: Callable[[], NoticeSender]) -> dict[str, Handler]:

@@ -4,147 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     Connection,
-    Select,
-    bindparam,
     delete,
     func,
     insert,
-    null,
-    or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
-from vulndesk.adapters.storage.fast import FastStatement
-from vulndesk.adapters.storage.repositories import case_batches
-from vulndesk.adapters.storage.tables.advisories import advisory_revisions
+from vulndesk.adapters.storage.repositories import case_batches, case_queries
+from vulndesk.adapters.storage.repositories.case_rows import case_from_rows, evidence_ctx
+from vulndesk.adapters.storage.repositories.case_statements import (
+    BUMP_COUNTER,
+    GET_CASE,
+    INSERT_CASE,
+    INSERT_FACTS,
+    INSERT_PRODUCTS,
+    INSERT_TRANSITIONS,
+)
 from vulndesk.adapters.storage.tables.core import (
     case_counters,
     case_facts,
     case_products,
     case_transitions,
     cases,
-    obligations,
-    products,
 )
-from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, Transition
+from vulndesk.domain.cases import Case
 from vulndesk.domain.errors import Conflict, NotFound
-from vulndesk.domain.facts import FactKind, FactRecord
-from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, case_key
-from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.domain.regimes import IncidentGrade
-from vulndesk.domain.severity import CnGrade, Severity, SeverityLevel
+from vulndesk.domain.ids import CaseKey, case_key
 from vulndesk.services.ports import CaseFilter, CaseInstants, CaseSummary
 
 # Key in the connection's info: (transaction, {case key: row id}) of cases it created.
 NEW_CASES = "vulndesk.new_cases"
-
-
-def _typed_null(type_: Any) -> Any:
-    return type_coerce(null(), type_)
-
-
-# Facts and transitions of a case joined to the case row, so a case is read with one statement.
-_WANTED: BindParameter[str] = bindparam("wanted")
-_CHILDREN = case_batches.children(lambda: cases.c.key == _WANTED)
-_CASE_WITH_CHILDREN = select(cases, *[c for c in _CHILDREN.c if c.name != "case_id"]).outerjoin(
-    _CHILDREN, _CHILDREN.c.case_id == cases.c.id
-)
-# The statements of opening and of reading a case, prebuilt (see fast.py).
-_GET_CASE = FastStatement(
-    _CASE_WITH_CHILDREN.where(cases.c.key == _WANTED).order_by(_CHILDREN.c.src, _CHILDREN.c.c_id)
-)
-_INSERT_CASE = FastStatement(insert(cases).returning(cases.c.id))
-_INSERT_FACTS = FastStatement(insert(case_facts))
-_INSERT_TRANSITIONS = FastStatement(insert(case_transitions))
-_INSERT_PRODUCTS = FastStatement(insert(case_products))
-# The parameter is not named `year`: that name is the column's, reserved for SET.
-_BUMP_COUNTER = FastStatement(
-    update(case_counters)
-    .where(case_counters.c.year == bindparam("counter_year"))
-    .values(last=case_counters.c.last + 1)
-    .returning(case_counters.c.last)
-)
-# The case list: its columns, its orders, and the orders an index serves ((column, id) order).
-_LIST_COLUMNS = [
-    cases.c.key,
-    cases.c.title,
-    cases.c.unit_id,
-    cases.c.state,
-    cases.c.cwe,
-    cases.c.cvss31_score,
-    cases.c.cn_grade,
-    cases.c.products,
-    cases.c.created_at,
-    cases.c.updated_at,
-]
-_ORDERS = {
-    "-updated": cases.c.updated_at.desc(),
-    "updated": cases.c.updated_at.asc(),
-    "-created": cases.c.created_at.desc(),
-    "created": cases.c.created_at.asc(),
-    "key": cases.c.key.asc(),
-    "-key": cases.c.key.desc(),
-    "-score": cases.c.cvss31_score.desc(),
-    "score": cases.c.cvss31_score.asc(),
-}
-# Time left: the case's soonest open or overdue deadline; cases without one come last.
-_SOONEST_DUE = (
-    select(func.min(obligations.c.due_at))
-    .where(
-        obligations.c.case_id == cases.c.id,
-        obligations.c.status.in_((ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)),
-    )
-    .scalar_subquery()
-)
-_ORDERS["due"] = _SOONEST_DUE.asc()
-# Score bounds of each CVSS rating (lower inclusive, upper exclusive).
-_LEVELS = {
-    SeverityLevel.CRITICAL: (9.0, 11.0),
-    SeverityLevel.HIGH: (7.0, 9.0),
-    SeverityLevel.MEDIUM: (4.0, 7.0),
-    SeverityLevel.LOW: (0.1, 4.0),
-    SeverityLevel.NONE: (0.0, 0.1),
-}
-_INDEXED_ORDERS = frozenset({"-updated", "-created"})
-
-
-def _text_match(text: str) -> ColumnElement[bool]:
-    """Plain columns only: the key, title, tracking id, product ids and names, CVE ids."""
-    by_product = (
-        select(case_products.c.case_id)
-        .join(products, products.c.id == case_products.c.product_id)
-        .where(
-            or_(
-                case_products.c.product_id.icontains(text, autoescape=True),
-                products.c.name.icontains(text, autoescape=True),
-            )
-        )
-    )
-    by_cve = select(advisory_revisions.c.case_key).where(
-        advisory_revisions.c.cve_id.icontains(text, autoescape=True)
-    )
-    return or_(
-        cases.c.key.icontains(text, autoescape=True),
-        cases.c.key.in_(by_cve),
-        cases.c.title.icontains(text, autoescape=True),
-        cases.c.intake_id.icontains(text, autoescape=True),
-        cases.c.id.in_(by_product),
-    )
-
-
-_PROBE_CAP = 20_000
 
 
 class SqlCaseRepository:
@@ -155,7 +53,7 @@ class SqlCaseRepository:
     # -- keys
     def next_key(self, year: int) -> CaseKey:
         """Allocate the next number atomically: the UPDATE takes the row lock before reading."""
-        bumped = _BUMP_COUNTER.execute(self.conn, {"counter_year": year}).scalar_one_or_none()
+        bumped = BUMP_COUNTER.execute(self.conn, {"counter_year": year}).scalar_one_or_none()
         if bumped is not None:
             return case_key(year, int(bumped))
         try:
@@ -173,7 +71,7 @@ class SqlCaseRepository:
             "created_by": case.created_by,
             "version": 0,
         }
-        case_id = _INSERT_CASE.execute(self.conn, values).scalar_one()
+        case_id = INSERT_CASE.execute(self.conn, values).scalar_one()
         # Cases created in this transaction: their obligations are written without a read.
         created = self.conn.info.get(NEW_CASES)
         tx = self.conn.get_transaction()
@@ -266,7 +164,7 @@ class SqlCaseRepository:
     ) -> None:
         new_facts = [f for f in case.facts if (f.kind.value, f.revision) not in stored_facts]
         if new_facts:
-            _INSERT_FACTS.executemany(
+            INSERT_FACTS.executemany(
                 self.conn,
                 [
                     {
@@ -277,7 +175,7 @@ class SqlCaseRepository:
                         "recorded_at": f.recorded_at,
                         "revision": f.revision,
                         "evidence_enc": self.cipher.encrypt_text(
-                            f.evidence, _evidence_ctx(case.key, f.kind, f.revision)
+                            f.evidence, evidence_ctx(case.key, f.kind, f.revision)
                         ),
                     }
                     for f in new_facts
@@ -295,7 +193,7 @@ class SqlCaseRepository:
             )
         new_steps = case.transitions[stored_transitions:]
         if new_steps:
-            _INSERT_TRANSITIONS.executemany(
+            INSERT_TRANSITIONS.executemany(
                 self.conn,
                 [
                     {
@@ -325,7 +223,7 @@ class SqlCaseRepository:
             )
         wanted = {p.product for p in case.products}
         if wanted - stored_products:
-            _INSERT_PRODUCTS.executemany(
+            INSERT_PRODUCTS.executemany(
                 self.conn,
                 [{"case_id": case_id, "product_id": p} for p in sorted(wanted - stored_products)],
             )
@@ -347,181 +245,23 @@ class SqlCaseRepository:
         return int(row.id), int(row.version)
 
     def get(self, key: CaseKey) -> Case:
-        rows = list(_GET_CASE.execute(self.conn, {"wanted": key}).mappings())
+        rows = list(GET_CASE.execute(self.conn, {"wanted": key}).mappings())
         if not rows:
             raise NotFound("case", key)
-        return self._case(CaseKey(key), rows)
+        return case_from_rows(key, rows, self.cipher)
 
     def get_many(self, keys: Collection[CaseKey]) -> dict[CaseKey, Case]:
         out = {}
         for rows in case_batches.case_rows(self.conn, keys):
             key = CaseKey(rows[0]["key"])
-            out[key] = self._case(key, rows)
+            out[key] = case_from_rows(key, rows, self.cipher)
         return out
 
     def fact_instants(self, keys: Collection[CaseKey]) -> dict[CaseKey, CaseInstants]:
         return case_batches.fact_instants(self.conn, keys)
 
-    def _case(self, key: CaseKey, rows: Sequence[Mapping[str, Any]]) -> Case:
-        """A case from its joined rows (the case's columns, then one fact or transition each)."""
-        m = rows[0]
-        facts = tuple(
-            FactRecord(
-                FactKind(f["c_kind"]),
-                f["c_at"],
-                f["c_by"],
-                f["c_recorded_at"],
-                self.cipher.decrypt_text(
-                    f["c_blob"], _evidence_ctx(key, FactKind(f["c_kind"]), f["c_revision"])
-                )
-                if f["c_blob"]
-                else "",
-                f["c_revision"],
-            )
-            for f in rows
-            if f["src"] == 0
-        )
-        steps = tuple(
-            Transition(
-                CaseState(t["c_kind"]), CaseState(t["c_to"]), t["c_by"], t["c_at"], t["c_reason"]
-            )
-            for t in rows
-            if t["src"] == 1
-        )
-        details = (
-            json.loads(self.cipher.decrypt_text(m["details_enc"], f"cases.details:{key}"))
-            if m["details_enc"]
-            else {}
-        )
-        return Case(
-            key=CaseKey(m["key"]),
-            title=m["title"],
-            unit=UnitId(m["unit_id"]),
-            roles=frozenset(Role(r) for r in m["roles"]),
-            created_at=m["created_at"],
-            created_by=m["created_by"],
-            state=CaseState(m["state"]),
-            products=tuple(
-                AffectedProduct(ProductId(p["product"]), tuple(p["versions"]), tuple(p["fixed"]))
-                for p in m["products"]
-            ),
-            cwe=m["cwe"],
-            severity=Severity(
-                m["cvss31_vector"],
-                m["cvss31_score"],
-                m["cvss40_vector"],
-                m["cvss40_score"],
-                CnGrade(m["cn_grade"]) if m["cn_grade"] else None,
-            ),
-            upstream_component=bool(m["upstream_component"]),
-            facts=facts,
-            transitions=steps,
-            details=details,
-            members=tuple(UserId(u) for u in m["members"]),
-            duplicate_of=CaseKey(m["duplicate_of"]) if m["duplicate_of"] else None,
-            intake_id=m["intake_id"],
-            options=dict(m["options"]),
-            incident_grade=IncidentGrade(m["incident_grade"]) if m["incident_grade"] else None,
-            owner=UserId(m["owner"]) if m["owner"] else None,
-            version=int(m["version"]),
-        )
-
-    def _filtered(self, stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
-        if flt.states:
-            stmt = stmt.where(cases.c.state.in_([s.value for s in flt.states]))
-        if flt.unit:
-            stmt = stmt.where(cases.c.unit_id == flt.unit)
-        if flt.product:
-            stmt = stmt.where(
-                cases.c.id.in_(
-                    select(case_products.c.case_id).where(case_products.c.product_id == flt.product)
-                )
-            )
-        if flt.keys is not None:
-            stmt = stmt.where(cases.c.key.in_(flt.keys))
-        for word in flt.text.split()[:8]:
-            stmt = stmt.where(_text_match(word))
-        if flt.severity is not None:
-            low, high = _LEVELS[flt.severity]
-            score = func.coalesce(cases.c.cvss40_score, cases.c.cvss31_score)
-            stmt = stmt.where(score >= low, score < high)
-        return stmt
-
     def list(self, flt: CaseFilter) -> list[CaseSummary]:
-        order = _ORDERS[flt.order]
-        if self._walks_order(flt):
-            # Walk the order's index and keep the product's cases: no sort, and the walk stops
-            # at the page's end (see _walks_order). Same rows, same order as the join below.
-            stmt = select(*_LIST_COLUMNS).where(
-                select(case_products.c.case_id)
-                .where(
-                    case_products.c.case_id == cases.c.id,
-                    case_products.c.product_id == flt.product,
-                )
-                .exists()
-            )
-        else:
-            stmt = self._filtered(select(*_LIST_COLUMNS), flt)
-        if flt.order == "due":
-            stmt = stmt.order_by(_SOONEST_DUE.is_(None))
-        stmt = stmt.order_by(order, cases.c.id.desc()).limit(flt.limit).offset(flt.offset)
-        return [
-            CaseSummary(
-                CaseKey(r.key),
-                r.title,
-                UnitId(r.unit_id),
-                CaseState(r.state),
-                r.cwe,
-                r.cvss31_score,
-                r.cn_grade,
-                tuple(p["product"] for p in r.products),
-                r.created_at,
-                r.updated_at,
-            )
-            for r in self.conn.execute(stmt)
-        ]
-
-    def _walks_order(self, flt: CaseFilter) -> bool:
-        """Whether a page filtered by product alone is cheaper read by walking the order's index.
-
-        Joining the product's k cases and sorting them costs about k rows; walking the order's
-        index until the page is full costs about `offset + limit` rows divided by the product's
-        share k / n of the n cases. The walk wins when (offset + limit) * n < k * k. One
-        statement finds n (the largest case id, from the primary key) and k (counted in
-        `case_products`' index, at most _PROBE_CAP entries: past that the walk wins anyway).
-        """
-        if not flt.product or flt.states or flt.unit or flt.keys is not None:
-            return False
-        if flt.text or flt.severity is not None:
-            return False
-        if flt.order not in _INDEXED_ORDERS:
-            return False
-        linked = (
-            select(case_products.c.case_id)
-            .where(case_products.c.product_id == flt.product)
-            .limit(_PROBE_CAP)
-            .subquery()
-        )
-        probe = select(
-            select(func.coalesce(func.max(cases.c.id), 0)).scalar_subquery(),
-            select(func.count()).select_from(linked).scalar_subquery(),
-        )
-        n, k = self.conn.execute(probe).one()
-        return bool((flt.offset + flt.limit) * int(n) < int(k) * int(k))
+        return case_queries.list_cases(self.conn, flt)
 
     def count(self, flt: CaseFilter) -> int:
-        only_product = not (flt.states or flt.unit or flt.keys is not None)
-        if flt.product and only_product and not (flt.text or flt.severity):
-            # Every case_products row names one existing case once (key and foreign key), so
-            # the product's own index answers without reading a case row.
-            only = select(func.count()).where(case_products.c.product_id == flt.product)
-            return int(self.conn.execute(only).scalar_one())
-        return int(
-            self.conn.execute(
-                self._filtered(select(func.count()).select_from(cases), flt)
-            ).scalar_one()
-        )
-
-
-def _evidence_ctx(key: str, kind: FactKind, revision: int) -> str:
-    return f"case_facts.evidence:{key}:{kind.value}:{revision}"
+        return case_queries.count_cases(self.conn, flt)

@@ -1,0 +1,181 @@
+"""The case list and count: filters, orders, and when a product's page walks an index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
+
+from vulndesk.adapters.storage.tables.advisories import advisory_revisions
+from vulndesk.adapters.storage.tables.core import case_products, cases, obligations, products
+from vulndesk.domain.cases import CaseState
+from vulndesk.domain.ids import CaseKey, UnitId
+from vulndesk.domain.obligations import ObligationStatus
+from vulndesk.domain.severity import SeverityLevel
+from vulndesk.services.ports import CaseFilter, CaseSummary
+
+# The case list: its columns, its orders, and the orders an index serves ((column, id) order).
+LIST_COLUMNS = [
+    cases.c.key,
+    cases.c.title,
+    cases.c.unit_id,
+    cases.c.state,
+    cases.c.cwe,
+    cases.c.cvss31_score,
+    cases.c.cn_grade,
+    cases.c.products,
+    cases.c.created_at,
+    cases.c.updated_at,
+]
+ORDERS = {
+    "-updated": cases.c.updated_at.desc(),
+    "updated": cases.c.updated_at.asc(),
+    "-created": cases.c.created_at.desc(),
+    "created": cases.c.created_at.asc(),
+    "key": cases.c.key.asc(),
+    "-key": cases.c.key.desc(),
+    "-score": cases.c.cvss31_score.desc(),
+    "score": cases.c.cvss31_score.asc(),
+}
+# Time left: the case's soonest open or overdue deadline; cases without one come last.
+SOONEST_DUE = (
+    select(func.min(obligations.c.due_at))
+    .where(
+        obligations.c.case_id == cases.c.id,
+        obligations.c.status.in_((ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)),
+    )
+    .scalar_subquery()
+)
+ORDERS["due"] = SOONEST_DUE.asc()
+# Score bounds of each CVSS rating (lower inclusive, upper exclusive).
+LEVELS = {
+    SeverityLevel.CRITICAL: (9.0, 11.0),
+    SeverityLevel.HIGH: (7.0, 9.0),
+    SeverityLevel.MEDIUM: (4.0, 7.0),
+    SeverityLevel.LOW: (0.1, 4.0),
+    SeverityLevel.NONE: (0.0, 0.1),
+}
+INDEXED_ORDERS = frozenset({"-updated", "-created"})
+PROBE_CAP = 20_000
+
+
+def text_match(text: str) -> ColumnElement[bool]:
+    """Plain columns only: the key, title, tracking id, product ids and names, CVE ids."""
+    by_product = (
+        select(case_products.c.case_id)
+        .join(products, products.c.id == case_products.c.product_id)
+        .where(
+            or_(
+                case_products.c.product_id.icontains(text, autoescape=True),
+                products.c.name.icontains(text, autoescape=True),
+            )
+        )
+    )
+    by_cve = select(advisory_revisions.c.case_key).where(
+        advisory_revisions.c.cve_id.icontains(text, autoescape=True)
+    )
+    return or_(
+        cases.c.key.icontains(text, autoescape=True),
+        cases.c.key.in_(by_cve),
+        cases.c.title.icontains(text, autoescape=True),
+        cases.c.intake_id.icontains(text, autoescape=True),
+        cases.c.id.in_(by_product),
+    )
+
+
+def filtered(stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
+    if flt.states:
+        stmt = stmt.where(cases.c.state.in_([s.value for s in flt.states]))
+    if flt.unit:
+        stmt = stmt.where(cases.c.unit_id == flt.unit)
+    if flt.product:
+        stmt = stmt.where(
+            cases.c.id.in_(
+                select(case_products.c.case_id).where(case_products.c.product_id == flt.product)
+            )
+        )
+    if flt.keys is not None:
+        stmt = stmt.where(cases.c.key.in_(flt.keys))
+    for word in flt.text.split()[:8]:
+        stmt = stmt.where(text_match(word))
+    if flt.severity is not None:
+        low, high = LEVELS[flt.severity]
+        score = func.coalesce(cases.c.cvss40_score, cases.c.cvss31_score)
+        stmt = stmt.where(score >= low, score < high)
+    return stmt
+
+
+def list_cases(conn: Connection, flt: CaseFilter) -> list[CaseSummary]:
+    """A page of case summaries in the filter's order."""
+    order = ORDERS[flt.order]
+    if walks_order(conn, flt):
+        # Walk the order's index and keep the product's cases: no sort, and the walk stops
+        # at the page's end (see walks_order). Same rows, same order as the join below.
+        stmt = select(*LIST_COLUMNS).where(
+            select(case_products.c.case_id)
+            .where(
+                case_products.c.case_id == cases.c.id,
+                case_products.c.product_id == flt.product,
+            )
+            .exists()
+        )
+    else:
+        stmt = filtered(select(*LIST_COLUMNS), flt)
+    if flt.order == "due":
+        stmt = stmt.order_by(SOONEST_DUE.is_(None))
+    stmt = stmt.order_by(order, cases.c.id.desc()).limit(flt.limit).offset(flt.offset)
+    return [
+        CaseSummary(
+            CaseKey(r.key),
+            r.title,
+            UnitId(r.unit_id),
+            CaseState(r.state),
+            r.cwe,
+            r.cvss31_score,
+            r.cn_grade,
+            tuple(p["product"] for p in r.products),
+            r.created_at,
+            r.updated_at,
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def walks_order(conn: Connection, flt: CaseFilter) -> bool:
+    """Whether a page filtered by product alone is cheaper read by walking the order's index.
+
+    Joining the product's k cases and sorting them costs about k rows; walking the order's
+    index until the page is full costs about `offset + limit` rows divided by the product's
+    share k / n of the n cases. The walk wins when (offset + limit) * n < k * k. One
+    statement finds n (the largest case id, from the primary key) and k (counted in
+    `case_products`' index, at most PROBE_CAP entries: past that the walk wins anyway).
+    """
+    if not flt.product or flt.states or flt.unit or flt.keys is not None:
+        return False
+    if flt.text or flt.severity is not None:
+        return False
+    if flt.order not in INDEXED_ORDERS:
+        return False
+    linked = (
+        select(case_products.c.case_id)
+        .where(case_products.c.product_id == flt.product)
+        .limit(PROBE_CAP)
+        .subquery()
+    )
+    probe = select(
+        select(func.coalesce(func.max(cases.c.id), 0)).scalar_subquery(),
+        select(func.count()).select_from(linked).scalar_subquery(),
+    )
+    n, k = conn.execute(probe).one()
+    return bool((flt.offset + flt.limit) * int(n) < int(k) * int(k))
+
+
+def count_cases(conn: Connection, flt: CaseFilter) -> int:
+    """How many cases the filter holds."""
+    only_product = not (flt.states or flt.unit or flt.keys is not None)
+    if flt.product and only_product and not (flt.text or flt.severity):
+        # Every case_products row names one existing case once (key and foreign key), so
+        # the product's own index answers without reading a case row.
+        only = select(func.count()).where(case_products.c.product_id == flt.product)
+        return int(conn.execute(only).scalar_one())
+    return int(conn.execute(filtered(select(func.count()).select_from(cases), flt)).scalar_one())
