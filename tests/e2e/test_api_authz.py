@@ -51,6 +51,7 @@ CASE_ENDPOINTS = [
     ("PATCH", "/api/v1/cases/{case}/fields", {"workaround": "Block port 80"}, "write"),
     ("PATCH", "/api/v1/cases/{case}/fields", {"unit": "cn"}, "manage"),
     ("GET", "/api/v1/cases/{case}/history", None, "read"),
+    ("GET", "/api/v1/cases/{case}/thread", None, "read"),
     ("GET", "/api/v1/cases/{case}/product-suggestions", None, "read"),
     ("PUT", "/api/v1/cases/{case}/products/router", {"versions": ["1.0"]}, "write"),
 ]

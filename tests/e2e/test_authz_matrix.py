@@ -36,6 +36,9 @@ __all__ = ["cworld", "rworld", "world"]
 
 # Routes each checked as every role by a test of its own.
 COVERED_BY_OWN_TEST = {
+    ("POST", "/api/v1/cases/{key}/thread"): (
+        "test_api_case_thread::test_a_reply_follows_roles_and_hides_what_is_not_yours"
+    ),
     ("POST", "/api/v1/exposure/verify"): "test_exposure_surfaces::test_api_verify_follows_roles",
     ("POST", "/api/v1/imports/csaf"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",

@@ -70,6 +70,9 @@ from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.disclosure import ledger
+from vulndesk.services.intake import mail as intake_mail
+from vulndesk.services.intake.mail_ports import InboundMail
+from vulndesk.services.intake.receipts import Rate
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.publication import gate as publication
 from vulndesk.services.publication import thirdparty
@@ -209,6 +212,8 @@ class Row:
     sees: frozenset[str] = frozenset()
     # A role set checked before visibility: identities outside it are refused everywhere.
     first: Roles | None = None
+    # What the command reads on standard input (a reply's text), if anything.
+    stdin: str | None = None
 
     @property
     def on_case(self) -> bool:
@@ -286,6 +291,16 @@ ROWS: list[Row] = [
         "PATCH /api/v1/cases/{key}/fields",
     ),
     Row("case history", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/history"),
+    Row("case thread", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/thread"),
+    Row(
+        "case reply",
+        ("{case}", "--message-stdin"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/thread",
+        # The embargoed case was opened by staff, not from a public report.
+        refusals=(r"did not come from a public report",),
+        stdin="Which version did you test?",
+    ),
     Row(
         "case suggest-products",
         ("{case}", "--json"),
@@ -848,8 +863,17 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
     aware = (dt.datetime.now(dt.UTC) - dt.timedelta(days=10)).isoformat()
     # Both cases are also third-party cases, so that their vendor can be tracked.
     roles = ["product_provider", "third_party"]
+    # The own case carries a reporter's thread (a mailed-in report's), so replies can succeed.
+    mailed = InboundMail("<seed@example.org>", "0" * 64, "finder@example.org", "bug", "XSS")
+    tracking = intake_mail.receive_mail(deps, mailed, Rate(50, 3600)).tracking
     own = open_case(
-        deps, setup, title="Own case", members=["analyst", "approver"], aware=aware, roles=roles
+        deps,
+        setup,
+        title="Own case",
+        members=["analyst", "approver"],
+        aware=aware,
+        roles=roles,
+        intake_id=tracking,
     )
     foreign = open_case(
         deps,
@@ -997,14 +1021,14 @@ def check_command(w: CliWorld, row: Row) -> None:
     targets: list[str | None] = [w.own, w.foreign] if row.on_case else [None]
     done = []
     for ident in IDENTITIES:
-        missing = w.run(ident, w.fill(row, MISSING)) if row.on_case else None
+        missing = w.run(ident, w.fill(row, MISSING), row.stdin) if row.on_case else None
         if missing is not None:
             refused_first = row.first is not None and ident not in holders(row.first)
             wanted = "forbidden" if refused_first else "not found"
             got = outcome(row, missing)
             assert got == wanted, (row.command, ident, MISSING, got)
         for target in targets:
-            r = w.run(ident, w.fill(row, target))
+            r = w.run(ident, w.fill(row, target), row.stdin)
             where = (row.command, ident, target)
             if ident not in SEES_ALL:
                 assert CANARY not in r.stdout + r.stderr, where
@@ -1019,7 +1043,7 @@ def check_command(w: CliWorld, row: Row) -> None:
     # The least privileged role the row allows must succeed, not just meet a domain refusal.
     least = next(i for i in IDENTITIES if i in holders(row.roles))
     assert least in {ident for _, ident, _ in done}, (row.command, least, "did not succeed")
-    r = w.run(SIGNED_OUT, w.fill(row, w.foreign if row.on_case else None))
+    r = w.run(SIGNED_OUT, w.fill(row, w.foreign if row.on_case else None), row.stdin)
     assert outcome(row, r) == "signed out", (row.command, SIGNED_OUT, outcome(row, r))
 
 

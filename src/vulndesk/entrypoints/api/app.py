@@ -19,6 +19,7 @@ from vulndesk.entrypoints.api import (
     routes_admin,
     routes_advisories,
     routes_auth,
+    routes_case_thread,
     routes_case_work,
     routes_cases,
     routes_exposure,
@@ -93,6 +94,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_reference.router)
     app.include_router(routes_cases.router)
     app.include_router(routes_case_work.router)
+    app.include_router(routes_case_thread.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)

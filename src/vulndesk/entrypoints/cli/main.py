@@ -18,6 +18,7 @@ from vulndesk.entrypoints.cli import accounts as accounts_cli
 from vulndesk.entrypoints.cli import advisory as advisory_cli
 from vulndesk.entrypoints.cli import audit as audit_cli
 from vulndesk.entrypoints.cli import backup as backup_cli
+from vulndesk.entrypoints.cli import case_thread as case_thread_cli  # noqa: F401 - registers its commands
 from vulndesk.entrypoints.cli import case_work as case_work_cli  # noqa: F401 - registers its commands
 from vulndesk.entrypoints.cli import exposure as exposure_cli
 from vulndesk.entrypoints.cli import idempotency as idempotency_cli

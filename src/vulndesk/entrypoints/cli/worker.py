@@ -55,30 +55,34 @@ def worker_command(
             f"swept: queued {swept.queued}, overdue {swept.overdue}; "
             f"dispatched: sent {sent.sent}, retried {sent.retried}, failed {sent.failed}"
         )
-        if settings.imap is not None:
-            _read_mailbox()
+        more = settings.imap is not None and _read_mailbox()
         if settings.checkpoint_key is not None:
             _checkpoint(settings, settings.checkpoint_key)
         if once:
             return
-        time.sleep(interval)
+        if not more:  # a full mailbox round means more mail is waiting: no pause then
+            time.sleep(interval)
 
 
-def _read_mailbox() -> None:
+def _read_mailbox() -> bool:
     """Turn new mail into reports (entrypoints/cli/mailbox.py); a failure is reported and the
-    next round tries again (unmoved messages are read again, never doubled)."""
+    next round tries again (unmoved messages are read again, never doubled). True when the
+    round was a full batch that moved mail, so more may be waiting."""
     from vulndesk.entrypoints.cli.mailbox import read_mailbox
+    from vulndesk.services.intake.mail import BATCH
 
     try:
         got = read_mailbox(container())
     except (VulndeskError, OSError) as exc:
         typer.echo(f"mailbox failed: {exc}", err=True)
-        return
+        return False
     kinds = [o.kind for o in got]
     typer.echo(
         f"mailbox: reports {kinds.count('report')}, follow-ups {kinds.count('follow-up')}, "
         f"refused {kinds.count('refused')}, deferred {kinds.count('deferred')}"
     )
+    # Deferred mail stays in the folder: a round of only deferred mail is no reason to hurry.
+    return len(got) >= BATCH and kinds.count("deferred") < len(got)
 
 
 def _checkpoint(settings: Settings, key: Path) -> None:

@@ -30,6 +30,7 @@ from vulndesk.services.ports import UnitOfWork
 
 ACK = "intake-ack"
 SCOPE = "intake:email"
+BATCH = 50  # messages per mailbox round; a full round makes the worker go on without a pause
 TRACKING = re.compile(r"R-[0-9A-F]{12}")
 _PRODUCT = re.compile(r"^\s*product\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 Parse = Callable[[bytes], InboundMail]
@@ -132,7 +133,7 @@ def poll(
     *,
     unit: str | None = None,
     limits: FollowUpLimits = LIMITS,
-    batch: int = 50,
+    batch: int = BATCH,
     committed: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Handle the folder's messages; each is moved only after its outcome is committed.
