@@ -20,6 +20,8 @@ from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.exposure import (
+    CUSTOMER_KINDS,
+    GOVERNMENT_KINDS,
     CaseEnds,
     Disclosure,
     Exposure,
@@ -231,17 +233,21 @@ def _flag(uow: UnitOfWork, found: list[Inequality], told: Sequence[Disclosure]) 
     approvers = {d.entry: d.approvers for d in told}
     decisions = uow.reports.decisions_for_cases({CaseKey(item.case) for item in found})
     names: dict[tuple[int, ...], tuple[str, ...]] = {}  # one government's entries recur
+    # A government is flagged against several others in one case: its decisions once.
+    allowed: dict[tuple[str, str], tuple[Decision, ...]] = {}
     out = []
     for item in found:
         who = item.entries
         if who not in names:
             names[who] = tuple(sorted({a for e in who for a in approvers.get(e, ())}))
-        allowed = tuple(
-            d
-            for d in decisions.get(CaseKey(item.case), ())
-            if d.recipient == item.government and d.kind in _DECISION_KINDS and d.approved
-        )
-        out.append(Flagged(item, allowed, names[who]))
+        pair = (item.case, item.government)
+        if pair not in allowed:
+            allowed[pair] = tuple(
+                d
+                for d in decisions.get(CaseKey(item.case), ())
+                if d.recipient == item.government and d.kind in _DECISION_KINDS and d.approved
+            )
+        out.append(Flagged(item, allowed[pair], names[who]))
     return out
 
 
@@ -256,16 +262,19 @@ def build(
     with deps.uow() as uow:
         if period.unit is not None:
             uow.units.get(period.unit)
-        entries = [
-            e
-            for e in uow.ledger.list()
-            if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
-        ]
+        entries = uow.ledger.list()
+        if period != Period():  # an open period keeps every entry: no test per entry
+            entries = [
+                e
+                for e in entries
+                if period.holds(e.entry.at)
+                and (period.unit is None or e.entry.unit == period.unit)
+            ]
         known = {p.id: p for p in uow.parties.list()}
         told = [disclosure_of(uow, e, known) for e in entries]
         windows = exposures(told, case_ends(uow, {d.case for d in told}), now)
-        gov = [e for e in windows if e.disclosure.government]
-        customers = [e for e in windows if e.disclosure.customer]
+        gov = [e for e in windows if e.disclosure.recipient_kind in GOVERNMENT_KINDS]
+        customers = [e for e in windows if e.disclosure.recipient_kind in CUSTOMER_KINDS]
         report = ExposureReport(
             period=period,
             built_at=now,
@@ -277,7 +286,9 @@ def build(
             customers=tuple(totals(customers, lambda e: e.disclosure.recipient)),
             flagged=tuple(_flag(uow, inequalities(told), told)),
             submissions=tuple(
-                _submission(e, d) for e, d in zip(entries, told, strict=True) if d.government
+                _submission(e, d)
+                for e, d in zip(entries, told, strict=True)
+                if d.recipient_kind in GOVERNMENT_KINDS
             ),
             late=tuple(_late(uow, period, catalogue, now)),
             ledger_digest=ledger_digest(entries),
