@@ -10,9 +10,11 @@ it used, so `verify_report` can later show the figures still follow from an inta
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit_tags import AuditTag
@@ -259,7 +261,7 @@ def build(
     if period.start and period.end and period.start >= period.end:
         raise InvalidInput("from", "is not before to", "a period whose start precedes its end")
     now = deps.clock.now()
-    with deps.uow() as uow:
+    with deps.uow() as uow, _collector_paused():
         if period.unit is not None:
             uow.units.get(period.unit)
         entries = uow.ledger.list()
@@ -267,8 +269,7 @@ def build(
             entries = [
                 e
                 for e in entries
-                if period.holds(e.entry.at)
-                and (period.unit is None or e.entry.unit == period.unit)
+                if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
             ]
         known = {p.id: p for p in uow.parties.list()}
         told = [disclosure_of(uow, e, known) for e in entries]
@@ -311,6 +312,20 @@ def build(
     if built:
         report = _with_event(report, built[0].seq, built[0].hash)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while the report builds its few hundred
+    thousand short, acyclic records: otherwise its passes over every live object cost about
+    a fifth of the build's CPU time. Resumed (if it ran before) however the build ends."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def penalty_overview(

@@ -31,14 +31,23 @@ COLUMNS: list[ColumnElement[Any]] = [
 ]
 _AT = {c.name: n for n, c in enumerate(_SCALARS)}
 _UTC = dt.UTC
+_NAIVE_LENGTHS = (19, 26)  # "YYYY-MM-DD HH:MM:SS" and with ".ffffff": no zone written
 
 
 def _instant(value: Any) -> dt.datetime:
     """A stored instant as an aware UTC datetime (SQLite text, or the driver's datetime)."""
+    if isinstance(value, str) and len(value) in _NAIVE_LENGTHS:
+        # SQLite holds naive UTC text: parsed with its zone in one step (`replace` costs more)
+        return dt.datetime.fromisoformat(value + "+00:00")
     parsed: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=_UTC)
     return parsed.astimezone(_UTC)
+
+
+def _parse(parsed: dict[str, tuple[str, ...]], text: str) -> tuple[str, ...]:
+    found = parsed[text] = tuple(json.loads(text))
+    return found
 
 
 def entries(rows: Iterable[Any]) -> list[LedgerEntry]:
@@ -53,12 +62,7 @@ def entries(rows: Iterable[Any]) -> list[LedgerEntry]:
     lists = len(_SCALARS)
     out = []
     for r in rows:
-        got = []
-        for text in r[lists : lists + 3]:
-            found = parsed.get(text)
-            if found is None:
-                found = parsed[text] = tuple(json.loads(text))
-            got.append(found)
+        got = [parsed.get(text) or _parse(parsed, text) for text in r[lists : lists + 3]]
         backdate = r[n_backdate]
         entry = NewLedgerEntry(
             case=CaseKey(r[n_case]),

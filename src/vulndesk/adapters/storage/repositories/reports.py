@@ -325,7 +325,7 @@ class SqlLedgerRepository:
             query = query.where(ledger_entries.c.case_key == case)
         if government_only:
             query = query.where(ledger_entries.c.recipient_kind.in_(GOVERNMENT_KINDS))
-        return _with_backdates(self.conn, ledger_rows.entries(self.conn.execute(query)))
+        return _with_backdates(self.conn, ledger_rows.entries(self.conn.execute(query).all()))
 
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
         """The earliest claimed instant of each kind; a backdate still pending counts for none."""
