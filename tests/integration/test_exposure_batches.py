@@ -74,6 +74,22 @@ def test_batched_reads_give_what_one_by_one_reads_give(demo_org: Deps) -> None:
     assert len(earliest) > 1
 
 
+def test_the_ledger_list_read_gives_what_reading_each_entry_gives(demo_org: Deps) -> None:
+    """The whole-ledger read builds entries by position from the stored instants and JSON
+    text; each must equal the entry read alone (content aside), instants aware and in UTC."""
+    tell_every_case(demo_org, all_keys(demo_org), 30)
+    with demo_org.uow() as uow:
+        listed = uow.ledger.list()
+        assert len(listed) > 10
+        assert len({e.entry.fields for e in listed}) > 1
+        for e in listed:
+            one = uow.ledger.get(e.id)
+            assert e == one
+            assert e.entry.at.utcoffset() == dt.timedelta(0) == e.entry.recorded_at.utcoffset()
+        by_case = uow.ledger.list(listed[0].entry.case)
+    assert by_case == [e for e in listed if e.entry.case == listed[0].entry.case]
+
+
 def retract(key: CaseKey, kind: FactKind, deps: Deps) -> bool:
     try:
         cases.record_fact(deps, ADMIN, key, kind.value, None, "withdrawn", retract=True)

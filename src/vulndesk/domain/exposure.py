@@ -18,6 +18,7 @@ SAME_TIME = dt.timedelta(hours=24)
 _NO_LEAD = dt.timedelta(0)
 GOVERNMENT_KINDS = frozenset({"regulator", "csirt"})
 CUSTOMER_KINDS = frozenset({"customer", "downstream_maker"})
+_COMPARED_KINDS = GOVERNMENT_KINDS | CUSTOMER_KINDS
 _SECRET_FIELDS = frozenset(f for f, s in DETAIL_FIELDS.items() if s is Sensitivity.SECRET)
 
 
@@ -189,7 +190,7 @@ def inequalities(disclosures: Iterable[Disclosure]) -> list[Inequality]:
     """
     by_case: dict[str, list[Disclosure]] = {}
     for d in disclosures:
-        if d.government or d.customer:
+        if d.recipient_kind in _COMPARED_KINDS:
             by_case.setdefault(d.case, []).append(d)
     # The fields one recipient got beyond another's, and those both got: the same few sets of
     # fields recur from case to case, so each pair of sets is compared once.
@@ -201,7 +202,7 @@ def inequalities(disclosures: Iterable[Disclosure]) -> list[Inequality]:
         seen = _first_seen(items)
         if len(seen) < 2:
             continue
-        kinds = {d.recipient: d.government for d in items}
+        kinds = {d.recipient: d.recipient_kind in GOVERNMENT_KINDS for d in items}
         entries: dict[str, list[int]] = {}
         for d in items:
             entries.setdefault(d.recipient, []).append(d.entry)

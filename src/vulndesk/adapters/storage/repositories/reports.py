@@ -7,14 +7,14 @@ ciphertext copied elsewhere does not decrypt.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
+from vulndesk.adapters.storage.repositories import ledger_rows
 from vulndesk.adapters.storage.repositories.case_batches import chunks
 from vulndesk.adapters.storage.tables.reports import (
     decision_approvals,
@@ -34,12 +34,6 @@ from vulndesk.domain.ledger import Backdate, LedgerEntry, NewLedgerEntry
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 GOVERNMENT_KINDS = ("regulator", "csirt")
-# A ledger list's columns: no content, and the three lists as their stored JSON text.
-_LISTS = ("fields", "classes", "approvers")
-_LIST_COLUMNS = [
-    *(c for c in ledger_entries.c if c.name not in (*_LISTS, "content_enc")),
-    *(cast(ledger_entries.c[name], Text).label(f"{name}_json") for name in _LISTS),
-]
 
 
 def _draft_ctx(case: str, kind: str, recipient: str, version: int) -> str:
@@ -326,30 +320,12 @@ class SqlLedgerRepository:
     def list(
         self, case: CaseKey | None = None, *, government_only: bool = False
     ) -> list[LedgerEntry]:
-        query = select(*_LIST_COLUMNS).order_by(ledger_entries.c.at, ledger_entries.c.id)
+        query = select(*ledger_rows.COLUMNS).order_by(ledger_entries.c.at, ledger_entries.c.id)
         if case is not None:
             query = query.where(ledger_entries.c.case_key == case)
         if government_only:
             query = query.where(ledger_entries.c.recipient_kind.in_(GOVERNMENT_KINDS))
-        # The lists are read as their JSON text and each distinct text parsed once: a ledger
-        # repeats the same few field, class and approver lists over and over.
-        parsed: dict[str, tuple[str, ...]] = {}
-
-        def items(text: str) -> tuple[str, ...]:
-            found = parsed.get(text)
-            if found is None:
-                found = parsed[text] = tuple(json.loads(text))
-            return found
-
-        found = [
-            self._entry(
-                r._mapping,
-                content=False,
-                lists=(items(r.fields_json), items(r.classes_json), items(r.approvers_json)),
-            )
-            for r in self.conn.execute(query)
-        ]
-        return _with_backdates(self.conn, found)
+        return _with_backdates(self.conn, ledger_rows.entries(self.conn.execute(query).all()))
 
     def earliest_by_kind(self, case: CaseKey) -> dict[str, tuple[dt.datetime, str]]:
         """The earliest claimed instant of each kind; a backdate still pending counts for none."""
@@ -382,9 +358,8 @@ class SqlLedgerRepository:
         m: Any,
         *,
         content: bool,
-        lists: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None,
     ) -> LedgerEntry:
-        fields, classes, approvers = lists or (m["fields"], m["classes"], m["approvers"])
+        fields, classes, approvers = m["fields"], m["classes"], m["approvers"]
         text = ""
         if content and m["content_enc"] is not None:
             text = self.cipher.decrypt_text(m["content_enc"], _ledger_ctx(int(m["id"])))
