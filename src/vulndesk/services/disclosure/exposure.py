@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.exposure import (
     CUSTOMER_KINDS,
