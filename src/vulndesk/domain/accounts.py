@@ -25,7 +25,7 @@ class User:
     # Moves on every change to how the account proves who it is (password, TOTP, deactivation,
     # a grant that needs TOTP where none was needed): tokens of an older epoch are refused.
     credentials_epoch: int = 0
-    # Whether deadline escalations on the user's cases are mailed to them (migration 0035a).
+    # Whether deadline escalations on the user's cases are mailed to them (migration 0062).
     mail_escalations: bool = True
 
 

@@ -99,7 +99,7 @@ class Case:
     options: dict[str, str] = field(default_factory=dict)
     # The incident's grade under the CAC grading guide; None is not graded.
     incident_grade: IncidentGrade | None = None
-    # The person who answers for the case (migration 0035a); None: nobody assigned yet.
+    # The person who answers for the case (migration 0062); None: nobody assigned yet.
     owner: UserId | None = None
     version: int = 0
 

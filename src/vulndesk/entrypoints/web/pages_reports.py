@@ -131,8 +131,9 @@ def create_draft(
             who.deps, who.principal, case_key, kind, recipient, stage or None
         )
     except VulndeskError as exc:
+        code = 403 if exc.code == "forbidden" else 422
         return _list_page(
-            request, who, case_key, 422, error=error_text(request, exc), chosen=chosen
+            request, who, case_key, code, error=error_text(request, exc), chosen=chosen
         )
     return RedirectResponse(_link(record.ref, done="drafted"), status_code=303)
 

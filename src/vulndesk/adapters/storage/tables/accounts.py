@@ -39,7 +39,7 @@ users = Table(
     # Moved by password, TOTP, deactivation and TOTP-requiring grants; tokens keep the value
     # they were issued under and are refused once it differs.
     Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
-    # Whether escalations on the user's cases are mailed to them (migration 0035a); NULL: yes.
+    # Whether escalations on the user's cases are mailed to them (migration 0062); NULL: yes.
     Column("mail_escalations", Boolean, nullable=True),
 )
 

@@ -32,7 +32,7 @@ advisory_revisions = Table(
     Column("published_at", UTCDateTime, nullable=True),
     Column("published_by", String(200), nullable=True),
     Column("csaf_version", String(16), nullable=True),
-    # A plain copy of the CVE id in `content_enc`, for the case list's search (migration 0033a).
+    # A plain copy of the CVE id in `content_enc`, for the case list's search (migration 0061).
     Column("cve_id", String(20), nullable=True),
     UniqueConstraint("case_key", "number", name="uq_advisory_revisions_number"),
 )

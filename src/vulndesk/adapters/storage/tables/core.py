@@ -113,7 +113,7 @@ cases = Table(
     Column("options", JSON, nullable=False),
     # The incident grade under the CAC grading guide (migration 0040); NULL is not graded.
     Column("incident_grade", String(24), nullable=True),
-    # The case's owner, a user name (migration 0035a); NULL: nobody assigned yet.
+    # The case's owner, a user name (migration 0062); NULL: nobody assigned yet.
     Column("owner", String(63), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(200), nullable=False),
@@ -220,7 +220,7 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
 )
 Index("ix_audit_object", audit_events.c.object_type, audit_events.c.object_id)
-# The auditor's trail search by actor or tag, newest first (migration 0033a).
+# The auditor's trail search by actor or tag, newest first (migration 0061).
 Index("ix_audit_actor_seq", audit_events.c.actor, audit_events.c.seq)
 Index("ix_audit_tag_seq", audit_events.c.tag, audit_events.c.seq)
 

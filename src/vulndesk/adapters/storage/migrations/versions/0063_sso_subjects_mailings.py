@@ -1,7 +1,7 @@
 """sso subjects and intake mailings: provider subjects of accounts; staff replies mailed
 
-Revision ID: 0037a
-Revises: 0060
+Revision ID: 0063
+Revises: 0062
 Create Date: 2026-12-03
 
 One new evidence table (see adapters/storage/evidence.py), `sso_subjects`: written at an
@@ -22,8 +22,8 @@ from alembic import op
 
 import vulndesk.adapters.storage.types
 
-revision = "0037a"
-down_revision = "0060"
+revision = "0063"
+down_revision = "0062"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """cases gain an owner, users a choice of escalation mail
 
-Revision ID: 0035a
-Revises: 0060
+Revision ID: 0062
+Revises: 0061
 Create Date: 2026-12-04
 
 The person who answers for a case, a user name; NULL is nobody assigned yet. Whether a user
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035a"
-down_revision = "0060"
+revision = "0062"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """console search: audit-trail indexes by actor and tag, and the advisory's CVE id in clear
 
-Revision ID: 0033a
+Revision ID: 0061
 Revises: 0060
 Create Date: 2026-12-03
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0033a"
+revision = "0061"
 down_revision = "0060"
 branch_labels = None
 depends_on = None
