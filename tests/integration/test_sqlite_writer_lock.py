@@ -222,7 +222,9 @@ def test_read_only_transactions_do_not_wait_for_writers(db: Path) -> None:
             with conn.begin():
                 assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
             conn.info["readonly"] = False
-        assert time.monotonic() - started < 1
+        # A reader that queued would wait the writers' full limit (30 s); MEET only has to tell
+        # "went straight through" from that on a busy machine.
+        assert time.monotonic() - started < min(MEET, engine_module._WRITER_WAIT / 2)
         engine.dispose()
     finally:
         os.close(fd)

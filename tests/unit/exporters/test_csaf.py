@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -295,7 +294,8 @@ def test_validation_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     assert validate_csaf(build_csaf(router_advisory())) == []
 
 
-def test_ten_thousand_product_versions_build_fast() -> None:
+def test_ten_thousand_product_versions_are_all_listed() -> None:
+    # How fast this builds is measured by bench/bench_csaf.py beside its baseline, not here.
     products, affected = [], []
     for p in range(100):
         pid = ProductId(f"model-{p:03d}")
@@ -314,11 +314,7 @@ def test_ten_thousand_product_versions_build_fast() -> None:
         affected.append(AffectedProduct(pid, versions[:-1], versions[-1:]))
     case: Case = router_case(products=tuple(affected))
     advisory: AdvisoryInput = router_advisory(case=case, products=tuple(products), ranges=())
-    # This process's CPU time, not the wall clock: other processes on a busy machine do not count.
-    start = time.process_time()
     doc = build_csaf(advisory)
-    elapsed = time.process_time() - start
-    assert elapsed < 5.0
     status = _vulnerability(doc)["product_status"]
     assert len(status["known_affected"]) == 9_900
     assert len(status["fixed"]) == 100
