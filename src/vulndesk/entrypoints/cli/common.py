@@ -40,6 +40,15 @@ EXIT_SIGNED_OUT = 5
 SIGN_IN = "run `vulndesk login`"
 
 
+# The option of every command that records something as done at a claimed instant (--at).
+LATE_JUSTIFICATION: Any = typer.Option(
+    None,
+    "--justification",
+    help="Why it is recorded late: needed when --at lies more than the backdate limit "
+    "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
+)
+
+
 @cache
 def container() -> bootstrap.Container:
     # A bad VULNDESK_* setting is bad input like any other: one line naming it, exit status 2.

@@ -10,6 +10,7 @@ import typer
 
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.entrypoints.cli.common import (
+    LATE_JUSTIFICATION,
     console,
     deps,
     errors,
@@ -108,12 +109,7 @@ def ledger_record(
     said: str = typer.Option(..., "--said", help="What was disclosed"),
     channel: str = typer.Option("phone", "--channel", help=", ".join(ledger.CHANNELS)),
     field: list[str] = typer.Option([], "--field", help="Repeat: detail field disclosed"),
-    justification: str | None = typer.Option(
-        None,
-        "--justification",
-        help="Why it is recorded late: needed when --at lies more than the backdate limit "
-        "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
-    ),
+    justification: str | None = LATE_JUSTIFICATION,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record a disclosure made outside vulndesk (a phone call, a meeting)."""

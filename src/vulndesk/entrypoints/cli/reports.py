@@ -16,6 +16,7 @@ from vulndesk.domain.decisions import Decision
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli.common import (
+    LATE_JUSTIFICATION,
     container,
     deps,
     errors,
@@ -161,12 +162,7 @@ def record_submission(
     at: str = typer.Option(..., "--at", help="When it was submitted (ISO 8601 with offset)"),
     receipt: str = typer.Option(..., "--receipt", help="The portal's receipt number"),
     screenshot: Path | None = typer.Option(None, "--screenshot", help="Screenshot of the receipt"),
-    justification: str | None = typer.Option(
-        None,
-        "--justification",
-        help="Why it is recorded late: needed when --at lies more than the backdate limit "
-        "(VULNDESK_BACKDATE_LIMIT_HOURS, default 24) before now; a second person approves it",
-    ),
+    justification: str | None = LATE_JUSTIFICATION,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record that an approved draft was submitted through the regulator's portal.
