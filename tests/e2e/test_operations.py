@@ -7,6 +7,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,11 @@ FORWARDED = {"X-Forwarded-For": "203.0.113.9"}
 def test_metrics_answer_an_admin_or_the_metrics_secret_and_nobody_else(world: World) -> None:
     c = world.container
     settings = dataclasses.replace(c.settings, metrics_token="scrape-secret")
-    with TestClient(create_app(Container(settings, c.clock)), base_url="https://t") as client:
+    scraped = Container(settings, c.clock)
+    with (
+        closing(scraped),
+        TestClient(create_app(scraped), base_url="https://t") as client,
+    ):
         assert client.get("/healthz").status_code == 200
         # The test client is not on this machine's loopback: no credential, no metrics.
         assert client.get("/metrics").status_code == 404

@@ -106,7 +106,11 @@ def demo_cmd(
         filed = demo_history.load(deps()) if loaded else 0
         signing = c if _signing_site(c) is not None else c.with_demo_signing_key()
         site = _signing_site(signing) if signing is not None else None
-        advised = demo_advisory.load(deps(), c.advisory_setup, site) if loaded else ""
+        try:
+            advised = demo_advisory.load(deps(), c.advisory_setup, site) if loaded else ""
+        finally:
+            if signing is not None and signing is not c:
+                signing.close()
     typer.echo(
         f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}"
         if loaded
