@@ -110,11 +110,12 @@ def _range(r: Mapping[str, Any]) -> str:
     return f"{r['currency']} {r['minimum']:,}-{r['maximum']:,}{cap} ({r['law']} {r['article']})"
 
 
-def html(report: Mapping[str, Any]) -> str:
-    """A standalone bilingual page: no scripts, no outside resources (safe for PDF)."""
-    p = report["period"]
+Row = tuple[Any, ...]
+
+
+def _window_rows(report: Mapping[str, Any]) -> list[Row]:
     still = LABELS["still_open"][0]
-    windows = [
+    return [
         (
             e["case"],
             f"{e['recipient']} ({e['recipient_kind']}, {e['country']})",
@@ -126,7 +127,10 @@ def html(report: Mapping[str, Any]) -> str:
         )
         for e in report["exposures"]
     ]
-    unequal = [
+
+
+def _inequality_rows(report: Mapping[str, Any]) -> list[Row]:
+    return [
         (
             i["case"],
             i["reason"],
@@ -139,7 +143,10 @@ def html(report: Mapping[str, Any]) -> str:
         )
         for i in report["inequalities"]
     ]
-    subs = [
+
+
+def _submission_rows(report: Mapping[str, Any]) -> list[Row]:
+    return [
         (
             s["case"],
             f"{s['recipient']} ({s['country']})",
@@ -150,7 +157,10 @@ def html(report: Mapping[str, Any]) -> str:
         )
         for s in report["government_submissions"]
     ]
-    late = [
+
+
+def _late_rows(report: Mapping[str, Any]) -> list[Row]:
+    return [
         (
             x["case"],
             x["obligation"],
@@ -159,18 +169,35 @@ def html(report: Mapping[str, Any]) -> str:
         )
         for x in report["late_or_overdue"]
     ]
-    period = f"{p['from'] or '…'} — {p['to'] or '…'}"
+
+
+def _whatif_part(report: Mapping[str, Any]) -> list[str]:
+    """The tallies under the rules in force, with the rule sets and window they used."""
     whatif = report.get("rules_in_force") or {}
     tallies = [
         (t["unit"], t["regulation"], t["recipient"], t["overdue"], t["due_soon"])
         for t in whatif.get("by_unit_and_regulation", [])
     ]
     in_force = ", ".join(whatif.get("rule_sets", [])) or LABELS["none"][0]
+    return [
+        f"<h2>{_t('whatif')}</h2>",
+        (
+            f"<p>{_t('whatif_intro')}. {_t('rule_sets')}: {escape(in_force)}; "
+            f"{_t('window')}: {escape(str(whatif.get('window_hours', '')))}</p>"
+        ),
+        _table(("unit", "regulation", "regulator", "overdue", "due_soon"), tallies),
+    ]
+
+
+def _head(report: Mapping[str, Any]) -> list[str]:
+    """The title, the period and unit, who built it when, and the evidence it rests on."""
+    p = report["period"]
+    period = f"{p['from'] or '…'} — {p['to'] or '…'}"
     evidence = (
         f"audit event {report['audit_seq']} ({report['audit_hash'][:16]}…), "
         f"ledger digest {report['ledger_digest'][:16]}…"
     )
-    parts = [
+    return [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f"<title>{_t('title')}</title>",
         (
@@ -186,24 +213,30 @@ def html(report: Mapping[str, Any]) -> str:
         ),
         f"<p>{_t('built')}: {escape(report['built_at'])} ({escape(report['built_by'])})</p>",
         f"<p>{_t('evidence')}: {escape(evidence)}</p>",
+    ]
+
+
+def html(report: Mapping[str, Any]) -> str:
+    """A standalone bilingual page: no scripts, no outside resources (safe for PDF)."""
+    windows = ("case", "recipient", "at", "fields", "ends", "days", "entries")
+    parts = [
+        *_head(report),
         f"<h2>{_t('governments')}</h2>{_totals(report['governments'])}",
         f"<h2>{_t('countries')}</h2>{_totals(report['countries'])}",
         f"<h2>{_t('units')}</h2>{_totals(report['units'])}",
         f"<h2>{_t('customers')}</h2>{_totals(report['customers'])}",
         f"<h2>{_t('windows')}</h2>",
-        _table(("case", "recipient", "at", "fields", "ends", "days", "entries"), windows),
+        _table(windows, _window_rows(report)),
         f"<h2>{_t('inequalities')}</h2>",
-        _table(("case", "reason", "decisions", "entries"), unequal),
+        _table(("case", "reason", "decisions", "entries"), _inequality_rows(report)),
         f"<h2>{_t('submissions')}</h2>",
-        _table(("case", "recipient", "at", "recorded", "approvers", "entries"), subs),
-        f"<h2>{_t('late')}</h2>",
-        _table(("case", "obligation", "status", "ranges"), late),
-        f"<h2>{_t('whatif')}</h2>",
-        (
-            f"<p>{_t('whatif_intro')}. {_t('rule_sets')}: {escape(in_force)}; "
-            f"{_t('window')}: {escape(str(whatif.get('window_hours', '')))}</p>"
+        _table(
+            ("case", "recipient", "at", "recorded", "approvers", "entries"),
+            _submission_rows(report),
         ),
-        _table(("unit", "regulation", "regulator", "overdue", "due_soon"), tallies),
+        f"<h2>{_t('late')}</h2>",
+        _table(("case", "obligation", "status", "ranges"), _late_rows(report)),
+        *_whatif_part(report),
         f"<p>{_t('note')}</p></body></html>",
     ]
     return "\n".join(parts)
