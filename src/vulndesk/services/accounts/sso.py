@@ -193,17 +193,9 @@ def complete(
     answer is a `SecondStep` for `sso_totp.finish`.
     """
     now = deps.clock.now()
-    state, code = returned
-    if pending is None or not state or not hmac.compare_digest(pending.state, state):
-        raise _refuse(deps, source, "(oidc)", "state")
-    if now - pending.started_at > PENDING or not code:
-        raise _refuse(deps, source, "(oidc)", "expired")
-    try:
-        claims = provider.redeem(code, pending, now)
-    except AuthFailed:
-        raise _refuse(deps, source, "(oidc)", "id-token") from None
+    claims, started = _redeemed(deps, provider, pending, returned, source)
     issuer, subject = str(claims.get("iss") or policy.issuer), str(claims.get("sub", ""))
-    used = "oidc-nonce:" + digest(pending.nonce)
+    used = "oidc-nonce:" + digest(started.nonce)
     with deps.uow() as uow:
         link = uow.accounts.sso_link(issuer, subject) if subject else None
         name = link.user if link is not None else account_name(claims)
@@ -224,26 +216,7 @@ def complete(
             if reason == "name-taken":
                 raise NameTaken(name)
             raise AuthFailed("the identity provider's sign-in was not accepted")
-        if found is None:
-            uow.accounts.add_user(user)
-            uow.audit.append(
-                Actor(name, source).event(
-                    now, AuditTag.ACCOUNT_USER_ADDED, "user", name, roles=_listed(roles), via="oidc"
-                )
-            )
-        elif (found.roles, found.unit) != (user.roles, user.unit):
-            uow.accounts.save_user(user)
-            uow.accounts.delete_sessions_of(name)
-            uow.audit.append(
-                Actor(name, source).event(
-                    now,
-                    AuditTag.ACCOUNT_ROLES_CHANGED,
-                    "user",
-                    name,
-                    roles=_listed(roles),
-                    via="oidc",
-                )
-            )
+        _keep_account(uow, Actor(name, source), found, user, now)
         if link is None:
             uow.accounts.add_sso_link(SsoLink(issuer, subject, name, now))
             uow.audit.append(
@@ -264,6 +237,48 @@ def complete(
         )
         uow.commit()
     return Issued(secret, user, now + ABSOLUTE)
+
+
+def _redeemed(
+    deps: Deps,
+    provider: IdentityProvider,
+    pending: Pending | None,
+    returned: tuple[str, str],
+    source: str,
+) -> tuple[Mapping[str, Any], Pending]:
+    """The ID token's claims and the sign-in they finish, once the callback's state and code
+    are checked and redeemed."""
+    now = deps.clock.now()
+    state, code = returned
+    if pending is None or not state or not hmac.compare_digest(pending.state, state):
+        raise _refuse(deps, source, "(oidc)", "state")
+    if now - pending.started_at > PENDING or not code:
+        raise _refuse(deps, source, "(oidc)", "expired")
+    try:
+        return provider.redeem(code, pending, now), pending
+    except AuthFailed:
+        raise _refuse(deps, source, "(oidc)", "id-token") from None
+
+
+def _keep_account(
+    uow: UnitOfWork, who: Actor, found: User | None, user: User, now: dt.datetime
+) -> None:
+    """Add the account at its first sign-in, or store roles and unit the provider changed
+    (ending its sessions, so a removed group takes its role away now)."""
+    roles = _listed(user.roles)
+    if found is None:
+        uow.accounts.add_user(user)
+        uow.audit.append(
+            who.event(now, AuditTag.ACCOUNT_USER_ADDED, "user", user.name, roles=roles, via="oidc")
+        )
+    elif (found.roles, found.unit) != (user.roles, user.unit):
+        uow.accounts.save_user(user)
+        uow.accounts.delete_sessions_of(user.name)
+        uow.audit.append(
+            who.event(
+                now, AuditTag.ACCOUNT_ROLES_CHANGED, "user", user.name, roles=roles, via="oidc"
+            )
+        )
 
 
 def _listed(roles: frozenset[str]) -> str:
