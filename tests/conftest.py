@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import os
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,9 +100,32 @@ def fresh_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) 
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
     yield server.url(name)
+    left_open = _unreachable_connections()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    if left_open:
+        pytest.fail(
+            f"{left_open} database connection(s) of this test were dropped without being "
+            "closed: close every engine and container the test builds (Container.close())",
+            pytrace=False,
+        )
+
+
+def _unreachable_connections() -> int:
+    """How many connections nothing refers to any more were still open, closed now.
+
+    An engine left undisposed keeps its pooled connections until the collector frees them, at a
+    moment no test chooses: psycopg then warns inside whatever test runs, far from the cause. A
+    collection here, while the test's database still exists, pins the warning on its test.
+    """
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    return sum(
+        issubclass(w.category, ResourceWarning) and "psycopg.Connection" in str(w.message)
+        for w in seen
+    )
 
 
 @pytest.fixture
