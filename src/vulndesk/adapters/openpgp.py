@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,6 +73,31 @@ class GpgIntakeKey:
     def __init__(self, home: Path | None, fingerprint: str) -> None:
         self._gpg = gnupg.GPG(gnupghome=str(home) if home else None)
         self.fingerprint = fingerprint.replace(" ", "").upper()
+        self._home = home or Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+        # The keyring's keys (fingerprint, lower-cased user ids), listed once per keyring
+        # state: one `gpg --list-keys` per acknowledgement cost more than the rest of it.
+        self._listed: tuple[tuple[int, int] | None, list[tuple[str, list[str]]]] | None = None
+
+    def _stamp(self) -> tuple[int, int] | None:
+        """The public keyring file's modification time and size: a new key changes them."""
+        for name in ("pubring.kbx", "pubring.gpg"):
+            try:
+                st = (self._home / name).stat()
+            except FileNotFoundError:
+                continue
+            return st.st_mtime_ns, st.st_size
+        return None
+
+    def _keys_of(self, address: str) -> list[str]:
+        """Fingerprints of the keys with a user id containing `address`, as `gpg --list-keys
+        ADDRESS` matches (case-insensitive substring)."""
+        stamp = self._stamp()
+        if self._listed is None or self._listed[0] != stamp:
+            keys = self._gpg.list_keys() if stamp is not None else []
+            listed = [(str(k["fingerprint"]), [u.lower() for u in k["uids"]]) for k in keys]
+            self._listed = (stamp, listed)
+        wanted = address.lower()
+        return [fp for fp, uids in self._listed[1] if any(wanted in u for u in uids)]
 
     def decrypt(self, data: bytes) -> bytes:
         result = self._gpg.decrypt(data)
@@ -88,7 +114,7 @@ class GpgIntakeKey:
                 got = self._gpg.encrypt(text, fp, always_trust=True, armor=True)
                 if got.ok:
                     return str(got)
-        known = [k["fingerprint"] for k in self._gpg.list_keys(keys=[address]) if address]
+        known = self._keys_of(address) if address else []
         for fp in known:
             got = self._gpg.encrypt(text, fp, always_trust=True, armor=True)
             if got.ok:

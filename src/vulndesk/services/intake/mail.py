@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput, NotFound
@@ -116,13 +117,22 @@ def receive_mail(
     if tracking is not None:
         return Outcome("", "follow-up", tracking)
     sent = intake_receive.Submission(SCOPE, mail.key, mail.digest, mail.sender)
-    got = intake_receive.receive(deps, request_of(mail), sent, rate, unit=unit)
-    tracking = str(got.body["tracking"])
-    with deps.uow() as uow:  # once per report: the dedupe key holds on a replay
+
+    def acknowledge(uow: UnitOfWork, body: dict[str, Any]) -> None:
+        """The acknowledgement, queued once per report: its dedupe key holds on a replay."""
+        tracking = str(body["tracking"])
         payload = {"tracking": tracking, "language": mail.language}
         uow.outbox.enqueue(ACK, f"{ACK}/{tracking}", payload, deps.clock.now())
-        uow.commit()
-    return Outcome("", "report", tracking)
+
+    # A new report and its acknowledgement commit together; a replay (the message read again
+    # after a stop before its move) queues it again in case an older round stored the report
+    # alone, and the dedupe key keeps it to one.
+    got = intake_receive.receive(deps, request_of(mail), sent, rate, unit=unit, then=acknowledge)
+    if got.replayed:
+        with deps.uow() as uow:
+            acknowledge(uow, got.body)
+            uow.commit()
+    return Outcome("", "report", str(got.body["tracking"]))
 
 
 def poll(

@@ -11,6 +11,7 @@ requests refused before they get here.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,10 @@ class KeyReused(InvalidInput):
         )
 
 
+# Work a channel adds to the transaction that stores a new report: (unit of work, receipt body).
+Then = Callable[[UnitOfWork, dict[str, Any]], None]
+
+
 class _OverRate(Exception):
     """Raised inside the shared transaction so that the report is undone."""
 
@@ -72,16 +77,25 @@ def count_request(deps: Deps, source: str, rate: Rate) -> None:
 
 
 def receive(
-    deps: Deps, req: IntakeRequest, sent: Submission, rate: Rate, *, unit: str | None = None
+    deps: Deps,
+    req: IntakeRequest,
+    sent: Submission,
+    rate: Rate,
+    *,
+    unit: str | None = None,
+    then: Then | None = None,
 ) -> Received:
     """Store a public report once per idempotency key, or replay the first answer.
+
+    `then` runs in the report's own transaction with the receipt's body (a channel queues its
+    acknowledgement there, so the report and its acknowledgement commit together, once).
 
     InvalidInput (bad report, `KeyReused`), Throttled (over the rate) and Conflict (the key
     is in use by a concurrent request) are raised after the request has been counted.
     """
     try:
         prepared = prepare_report(deps, req, unit=unit)
-        got = _store_once(deps, prepared, sent, rate)
+        got = _store_once(deps, prepared, sent, rate, then)
     except _OverRate:
         count_request(deps, sent.source, rate)  # counted outside the undone transaction
         raise Throttled(1, "too many reports from this address") from None
@@ -93,7 +107,9 @@ def receive(
     return got
 
 
-def _store_once(deps: Deps, prepared: PreparedReport, sent: Submission, rate: Rate) -> Received:
+def _store_once(
+    deps: Deps, prepared: PreparedReport, sent: Submission, rate: Rate, then: Then | None
+) -> Received:
     now = prepared.plan.now
 
     def attempt(uow: UnitOfWork) -> Received | StoredResponse:
@@ -110,6 +126,8 @@ def _store_once(deps: Deps, prepared: PreparedReport, sent: Submission, rate: Ra
         }
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
         uow.idempotency.put(sent.scope, sent.key, StoredResponse(sent.digest, 201, text), now)
+        if then is not None:
+            then(uow, body)
         return Received(201, body)
 
     for _attempt in range(2):
