@@ -18,6 +18,7 @@ import pytest
 
 from tests.e2e.cli import PASSWORD, Cli, free_port, wait_healthy
 from tests.e2e.test_cli import _seed
+from tests.waiting import STARTUP
 
 EXIT_SIGNED_OUT = 5
 
@@ -53,7 +54,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     proc = root.serve("--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base, proc, 30)
+        wait_healthy(base, proc, STARTUP)
         yield Served(base, admin, opened["key"], hidden)
     finally:
         proc.terminate()

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from tests.e2e.cli import Cli, free_port, wait_healthy
 from tests.e2e.test_api_support import World, world
+from tests.waiting import STARTUP
 from vulndesk.bootstrap import Container
 from vulndesk.entrypoints.api.app import create_app
 
@@ -65,7 +66,7 @@ def test_served_requests_carry_an_id_into_json_logs_and_metrics_on_loopback(
     proc = cli.serve("--port", str(port))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base, proc, 30)
+        wait_healthy(base, proc, STARTUP)
         mine = httpx.get(base + "/healthz", headers={"X-Request-ID": "deploy-check.42"})
         assert mine.headers["x-request-id"] == "deploy-check.42"
         odd = httpx.get(base + "/healthz", headers={"X-Request-ID": "<script>"})
