@@ -6,7 +6,6 @@ an auditor and an administrator. No request may give a 5xx or a response outside
 
 from __future__ import annotations
 
-import time
 from typing import Any, cast
 
 import pytest
@@ -34,7 +33,6 @@ def test_no_server_errors_and_responses_match_the_schema(world: World, user: str
     ours = [op for op in operations if OURS & set(op.definition.raw.get("tags", []))]
     assert len(ours) >= 30
     headers = world.headers(user)
-    started = time.monotonic()
     statuses: list[int] = []
     checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
     for op in ours:
@@ -58,6 +56,5 @@ def test_no_server_errors_and_responses_match_the_schema(world: World, user: str
             statuses.append(response.status_code)
 
         run()
-    assert time.monotonic() - started < 240
     assert len(statuses) >= 3 * len(ours)
     assert {200, 404, 422} <= set(statuses), sorted(set(statuses))
