@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.e2e.test_api_support import World, world
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services.access import rights as access
 
 __all__ = ["world"]
@@ -132,7 +133,7 @@ def test_the_incident_grade_needs_a_case_writer_who_sees_the_case(world: World) 
 
 def test_a_determination_is_a_recorded_fact_that_starts_the_24_hour_report(world: World) -> None:
     with world.container.deps().uow() as uow:
-        aware = uow.cases.get(world.own).instants  # type: ignore[arg-type]
+        aware = uow.cases.get(CaseKey(world.own)).instants
     start = aware[next(k for k in aware if k.value == "aware")]
     assert "cn-ndsm-2024/report-national-security" not in obligations(world, world.own)
     fact(world, world.own, "endangers_national_security", world.clock.now())

@@ -78,7 +78,7 @@ def _fill(container: Container) -> tuple[str, str, str]:
 
 def _read_back(container: Container, key: str, tracking: str) -> None:
     with container.uow() as uow:
-        case = uow.cases.get(key)  # type: ignore[arg-type]
+        case = uow.cases.get(CaseKey(key))
         for f in SECRET_FIELDS:
             assert case.details[f] == f"{f} {CANARY}"
         [attachment] = uow.intake.attachments(tracking)

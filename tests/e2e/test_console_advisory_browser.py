@@ -15,7 +15,7 @@ from pathlib import Path
 import gnupg
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from tests.e2e.browser import Server, screenshot, start_server, submit
 from tests.e2e.test_console_reports import close, sign_in_demo
@@ -53,14 +53,14 @@ def provider(
     srv.stop()
 
 
-def _scrolls_by_keyboard(page: object, selector: str) -> bool:
+def _scrolls_by_keyboard(page: Page, selector: str) -> bool:
     """The focused region scrolls with the keyboard alone (smooth scrolling takes a moment)."""
-    page.locator(selector).focus()  # type: ignore[attr-defined]
+    page.locator(selector).focus()
     for _ in range(3):
-        page.keyboard.press("PageDown")  # type: ignore[attr-defined]
+        page.keyboard.press("PageDown")
     probe = f"() => document.querySelector({selector!r}).scrollTop > 0"
-    page.wait_for_function(probe, timeout=5000)  # type: ignore[attr-defined]
-    return bool(page.evaluate(probe))  # type: ignore[attr-defined]
+    page.wait_for_function(probe, timeout=5000)
+    return bool(page.evaluate(probe))
 
 
 def test_draft_two_approvals_publish_and_the_provider_tree(

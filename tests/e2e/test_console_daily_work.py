@@ -103,7 +103,8 @@ def test_the_auditor_gets_a_console_and_only_the_sections_it_can_open(
     assert "/audit" in links
     assert not {"/oversight", "/admin", "/cases"} & set(links), links
     for href in links:
-        assert auditor.goto(server.base + href).status == 200, href  # type: ignore[union-attr]
+        answer = auditor.goto(server.base + href)
+        assert answer is not None and answer.status == 200, href
     auditor.goto(server.base + "/audit")
     submit(auditor, "form[action='/audit/verify'] button")
     assert "verified" in auditor.locator("#verification .verdict").inner_text()

@@ -4,12 +4,16 @@ its downloadable board report in both languages (a real browser, a real PDF)."""
 from __future__ import annotations
 
 import subprocess
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.e2e.browser import Server, browser, screenshot, server, sign_in, submit
 from tests.e2e.test_api_authz import USERS, call
 from tests.e2e.test_api_support import World, world
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 __all__ = ["browser", "server", "world"]
 EXPOSURE = {"admin", "hqoversight", "auditor"}
@@ -34,11 +38,11 @@ def test_api_verify_follows_roles(world: World) -> None:
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 def test_the_exposure_page_and_board_report_in_both_languages(
-    server: Server, browser: object
+    server: Server, browser: Browser
 ) -> None:
     server.add_user("exp-auditor", "auditor", "acme-hq")
     server.add_user("exp-analyst", "analyst", "acme-cn")
-    context = browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     sign_in(page, server, "exp-auditor")
     page.goto(server.base + "/oversight/exposure")
@@ -62,7 +66,7 @@ def test_the_exposure_page_and_board_report_in_both_languages(
     assert page.locator("h1").inner_text() == "各政府机构知悉哪些漏洞、知悉多久"
     screenshot(page, "exposure-zh-CN")
     context.close()
-    other = browser.new_context(locale="en-US")  # type: ignore[attr-defined]
+    other = browser.new_context(locale="en-US")
     page = other.new_page()
     sign_in(page, server, "exp-analyst")
     resp = page.goto(server.base + "/oversight/exposure")

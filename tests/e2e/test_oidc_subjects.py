@@ -8,12 +8,14 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pyotp
 import pytest
 
 from tests.e2e.oidc import Idp, idp_pair
 from tests.e2e.test_oidc_sign_in import Console, make
+from vulndesk.adapters.clock import SettableClock
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.accounts import subjects
@@ -127,7 +129,7 @@ def test_provider_sign_in_then_enrol_and_pass_vulndesk_totp(strict: Console) -> 
     assert page.status_code == 200 and 'id="totp-enrol"' not in page.text
     used = strict.client.post("/login/oidc/totp", data={"totp": pyotp.TOTP(secret).at(now)})
     assert used.status_code == 401 and "vd_session" not in strict.client.cookies  # replayed
-    strict.container.clock.advance(dt.timedelta(seconds=31))  # type: ignore[attr-defined]
+    cast(SettableClock, strict.container.clock).advance(dt.timedelta(seconds=31))
     later = strict.container.clock.now()
     fresh = strict.client.post("/login/oidc/totp", data={"totp": pyotp.TOTP(secret).at(later)})
     assert fresh.status_code == 200 and "vd_session" in strict.client.cookies
@@ -136,7 +138,7 @@ def test_provider_sign_in_then_enrol_and_pass_vulndesk_totp(strict: Console) -> 
 def test_the_totp_step_expires_and_needs_its_cookie(strict: Console) -> None:
     page = strict.callback("sub-5001", ["psirt"], ["pwd"], username="wu.hao")
     secret = _secret(page.text)
-    strict.container.clock.advance(dt.timedelta(minutes=11))  # type: ignore[attr-defined]
+    cast(SettableClock, strict.container.clock).advance(dt.timedelta(minutes=11))
     code = pyotp.TOTP(secret).at(strict.container.clock.now())
     late = strict.client.post("/login/oidc/totp", data={"totp": code})
     assert late.status_code == 401 and "vd_session" not in strict.client.cookies

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gnupg
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import accounts_for, as_person, open_case, seed_reference
+from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.csaf_site import FileCsafSite
 from vulndesk.adapters.openpgp import GpgSigner
 from vulndesk.bootstrap import Container
@@ -179,7 +180,7 @@ def test_an_advisory_drafted_approved_and_published_through_the_api(
     """Draft (retried with the same Idempotency-Key), two approvals, publish, then the site."""
     from tests.e2e.test_api_support import build_world
 
-    w = build_world(container, container.clock)  # type: ignore[arg-type]
+    w = build_world(container, cast(SettableClock, container.clock))
     signer = GpgSigner(*signing_key)
     info = ProviderInfo(
         BASE, csaf_publisher(container.advisory_setup.publisher), signer.fingerprint

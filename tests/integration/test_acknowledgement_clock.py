@@ -41,7 +41,7 @@ DUE = dt.datetime(2026, 11, 5, 0, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 def _ack(container: Container, key: str) -> tuple[str, dt.datetime | None, dt.datetime | None]:
     with container.uow() as uow:
-        [found] = [o for o in uow.obligations.for_case(key) if o.id == ACK]  # type: ignore[arg-type]
+        [found] = [o for o in uow.obligations.for_case(CaseKey(key)) if o.id == ACK]
     return found.status.value, found.due, found.met_at
 
 

@@ -4,6 +4,7 @@ due lists without closed or duplicate cases; the audit trail by actor, tag, obje
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
@@ -18,9 +19,9 @@ from vulndesk.services.ports import AuditQuery, CaseFilter, DueFilter
 V31_MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:L/A:L"
 
 
-def _keys(deps: Deps, **kw: object) -> list[str]:
+def _keys(deps: Deps, **kw: Any) -> list[str]:
     with deps.uow() as uow:
-        return [str(s.key) for s in uow.cases.list(CaseFilter(limit=50, **kw))]  # type: ignore[arg-type]
+        return [str(s.key) for s in uow.cases.list(CaseFilter(limit=50, **kw))]
 
 
 def test_text_search_reads_plain_columns_only(deps: Deps, actor: Principal) -> None:

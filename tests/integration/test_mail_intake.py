@@ -23,6 +23,7 @@ from tests.builders import seed_reference
 from tests.canary import database_rows, leaks
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import ImapSettings
+from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.cli.mailbox import read_mailbox
 from vulndesk.services.context import Actor
 from vulndesk.services.intake import mail as intake_mail
@@ -153,7 +154,7 @@ def test_encrypted_mail_is_decrypted_and_its_canary_stored_only_encrypted(
     assert [o.kind for o in got] == ["report"], got
     tracking = got[0].tracking
     with c.uow() as uow:
-        case = uow.cases.get(uow.intake.get(tracking).case_key)  # type: ignore[arg-type]
+        case = uow.cases.get(CaseKey(uow.intake.get(tracking).case_key))
         assert canary in case.details["technical_characteristics"]
         atts = uow.intake.attachments(tracking)
         assert [a.name for a in atts] == ["poc.txt"]

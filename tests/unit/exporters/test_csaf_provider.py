@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.unit.exporters.advisory_fixtures import router_advisory
 
@@ -30,14 +31,14 @@ def test_advisory_support_does_not_import_the_advisory_model() -> None:
     assert "vulndesk.exporters.advisories.advisory" not in imported
 
 
-def _entry() -> tuple[dict[str, object], cp.TreeEntry]:
+def _entry() -> tuple[dict[str, Any], cp.TreeEntry]:
     doc = build_csaf(router_advisory())
     return doc, cp.entry_of(doc)
 
 
 def test_section_7_1_requirements_of_a_trusted_provider() -> None:
     doc, entry = _entry()
-    tracking = doc["document"]["tracking"]  # type: ignore[index]
+    tracking = doc["document"]["tracking"]
     # 1 valid CSAF document
     assert validate_csaf(doc) == []
     # 2 file name from the tracking id
@@ -47,7 +48,7 @@ def test_section_7_1_requirements_of_a_trusted_provider() -> None:
     urls = [metadata["canonical_url"], metadata["public_openpgp_keys"][0]["url"]]
     assert all(u.startswith("https://psirt.example.com/.well-known/csaf/") for u in urls)
     # 4 TLP:WHITE in the public folder (5: nothing else is written there)
-    assert doc["document"]["distribution"]["tlp"]["label"] == "WHITE"  # type: ignore[index]
+    assert doc["document"]["distribution"]["tlp"]["label"] == "WHITE"
     assert entry.path.startswith(cp.TLP_DIR + "/")
     # 7 provider-metadata.json, valid, role trusted provider
     assert validate_provider_metadata(metadata) == []

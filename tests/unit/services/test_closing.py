@@ -13,6 +13,7 @@ from tests.unit.services.test_use_cases import ADM1, ADM2, ADMIN, COORD, HQ, A, 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts import users as accounts
@@ -46,7 +47,7 @@ def _rejected(w: FakeWorld) -> str:
 def _open_ids(w: FakeWorld, key: str) -> list[str]:
     return sorted(
         o.id
-        for o in w.uow().obligations.for_case(key)  # type: ignore[arg-type]
+        for o in w.uow().obligations.for_case(CaseKey(key))
         if o.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
     )
 
@@ -58,7 +59,7 @@ def test_a_close_with_open_obligations_is_refused_naming_each(world: FakeWorld) 
     with pytest.raises(GuardFailed, match="obligations-resolved") as refused:
         cases.transition(world.deps(), COORD, key, "closed", "done")
     assert all(oid in refused.value.detail for oid in still)
-    assert world.uow().cases.get(key).state is CaseState.REJECTED  # type: ignore[arg-type]
+    assert world.uow().cases.get(CaseKey(key)).state is CaseState.REJECTED
 
 
 def test_marking_each_not_applicable_with_a_reason_closes_and_is_audited(
