@@ -170,7 +170,9 @@ def build(
     if period.start and period.end and period.start >= period.end:
         raise InvalidInput("from", "is not before to", "a period whose start precedes its end")
     now = deps.clock.now()
-    with deps.uow() as uow, _collector_paused():
+    # Read in a read-only transaction: on SQLite a writing one would hold the writers' lock for
+    # the whole build, and at scale every report, filing and notice would wait behind it.
+    with deps.reader() as uow, _collector_paused():
         if period.unit is not None:
             uow.units.get(period.unit)
         entries = uow.ledger.list()
@@ -204,7 +206,8 @@ def build(
             ledger_digest=ledger_digest(entries),
             in_force=whatif.in_force_summary(uow, catalogue, now, period.unit),
         )
-        ident = report_id(report)
+    ident = report_id(report)
+    with deps.uow() as uow:
         uow.audit.append(
             principal.actor(SOURCE).event(
                 now,
