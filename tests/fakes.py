@@ -336,6 +336,17 @@ class FakeObligationRepository:
         for item in items:
             stored[item.id] = replace(item, case=key)
 
+    def regulations(self, cases: tuple[CaseKey, ...] | None) -> list[str]:
+        return sorted(
+            {
+                o.obligation.regulation
+                for key, stored in self.s.obligations.items()
+                if cases is None or key in cases
+                for o in stored.values()
+                if o.due is not None and o.status is not ObligationStatus.NOT_APPLICABLE
+            }
+        )
+
     def due(self, flt: DueFilter) -> list[CaseObligation]:
         found = [
             o

@@ -147,6 +147,9 @@ class ObligationRepository(Protocol):
         self, key: CaseKey, unit: UnitId, items: Sequence[CaseObligation], now: dt.datetime
     ) -> None: ...
     def due(self, flt: DueFilter) -> list[CaseObligation]: ...
+    def regulations(self, cases: tuple[CaseKey, ...] | None) -> list[str]:
+        """The regulations with a dated clock that applies on `cases` (None: every case), sorted."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

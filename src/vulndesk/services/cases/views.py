@@ -42,8 +42,8 @@ def _clocks(
 
 def regulations(deps: Deps, p: Principal) -> list[str]:
     """The regulations with a dated clock on any case the principal may see."""
-    far = deps.clock.now() + dt.timedelta(days=3650)
-    return sorted({o.obligation.regulation for o in _clocks(deps, p, far, _ALL)})
+    with deps.reader() as uow:
+        return uow.obligations.regulations(visible_cases(uow, p))
 
 
 def cases_under(deps: Deps, p: Principal, regulation: str) -> tuple[CaseKey, ...]:

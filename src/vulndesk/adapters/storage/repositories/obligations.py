@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
@@ -20,6 +20,8 @@ from vulndesk.domain.obligations import Obligation, ObligationStatus, Satisfier,
 from vulndesk.services.ports import DueFilter
 
 _CASE_KEY = cases.c.key.label("case_key")
+# Up to this many named cases, `due` reads from the cases rather than from the status index.
+_FEW_CASES = 500
 # Run on every case change: prebuilt (see fast.py).
 _INSERT = FastStatement(insert(obligations))
 _UPDATE = FastStatement(update(obligations).where(obligations.c.id == bindparam("pk")))
@@ -104,12 +106,16 @@ class SqlObligationRepository:
         """Soonest deadlines first. One index range scan per status, merged: an `IN (...)` over
         statuses would make the database gather and sort every matching row."""
         found: list[CaseObligation] = []
+        # For a page's worth of named cases, the read starts from those cases (their key, then
+        # their obligations): the status-and-due index would walk every clock of that status.
+        by_case = flt.cases is not None and len(flt.cases) <= _FEW_CASES
+        status_col = func.coalesce(obligations.c.status, "") if by_case else obligations.c.status
         for status in flt.statuses:
             stmt = (
                 select(obligations, _CASE_KEY)
                 .join(cases, cases.c.id == obligations.c.case_id)
                 .where(
-                    obligations.c.status == status.value,
+                    status_col == status.value,
                     obligations.c.due_at.is_not(None),
                     obligations.c.due_at <= flt.until,
                 )
@@ -125,6 +131,17 @@ class SqlObligationRepository:
             found.extend(_row(r._mapping) for r in self.conn.execute(stmt))
         found.sort(key=lambda o: (o.due or flt.until, o.case, o.id))
         return found[: flt.limit]
+
+    def regulations(self, cases_: tuple[CaseKey, ...] | None) -> list[str]:
+        stmt = select(obligations.c.regulation).where(
+            obligations.c.due_at.is_not(None),
+            obligations.c.status != ObligationStatus.NOT_APPLICABLE.value,
+        )
+        if cases_ is not None:
+            stmt = stmt.join(cases, cases.c.id == obligations.c.case_id).where(
+                cases.c.key.in_(cases_)
+            )
+        return sorted({str(r[0]) for r in self.conn.execute(stmt.distinct())})
 
 
 def _values(item: CaseObligation, unit: UnitId, now: dt.datetime) -> dict[str, Any]:
