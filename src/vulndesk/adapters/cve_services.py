@@ -23,7 +23,7 @@ _KEY_FIX = (
     "check VULNDESK_CVE_USER, VULNDESK_CVE_SHORT_NAME and VULNDESK_CVE_API_KEY (a lost key "
     "is reset by the CNA's administrator at CVE Services)"
 )
-_NOT_THERE = {"CVE_ID_NOT_FOUND", "CVEID_DNE", "CVE_RECORD_DNE", "NOT_FOUND"}
+_NOT_THERE = {"CVE_ID_NOT_FOUND", "CVEID_DNE", "NOT_FOUND"}
 _RECORD_REFUSED = {"INVALID_JSON_SCHEMA", "BAD_INPUT", "CVE_BAD_REQUEST", "CVEID_MISMATCH"}
 
 
@@ -84,7 +84,12 @@ class CveServicesClient:
             raise Conflict(
                 f"{said}; send the change as an update (vulndesk cve update CASE {cve_id})"
             )
-        if error in _RECORD_REFUSED or (status == 400 and cve_id):
+        if error == "CVE_RECORD_DNE":
+            raise GuardFailed(
+                "cve-state",
+                f"{said}; publish the record first (vulndesk cve publish CASE {cve_id})",
+            )
+        if error in _RECORD_REFUSED or (status == 400 and cve_id and error not in _NOT_THERE):
             raise InvalidInput(
                 "cnaContainer", said, "correct the advisory (vulndesk advisory edit) and retry"
             )
