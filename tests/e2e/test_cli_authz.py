@@ -581,6 +581,44 @@ ROWS: list[Row] = [
         "POST /api/v1/cases/{key}/advisory/publication",
         refusals=(r"advisory .*not found", r"two-person", r"RMSV 9", r"VULNDESK_CSAF_KEY"),
     ),
+    # -- CVE ids at CVE Services (services.advisories.cve); this world configures none, so
+    # the roles allowed reach the use case's "not configured" (test_cve_surfaces runs them).
+    Row("cve list", ("{case}", "--json"), CASE_READERS, "GET /api/v1/cases/{key}/cves"),
+    Row(
+        "cve reserve",
+        ("{case}",),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/cves",
+        refusals=(r"CVE Services is not configured",),
+    ),
+    Row(
+        "cve attach",
+        ("{case}", "CVE-2026-1000"),
+        ADVISORY_WRITERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/attach",
+        refusals=(r"CVE id not found",),
+    ),
+    Row(
+        "cve publish",
+        ("{case}", "CVE-2026-1000"),
+        ADVISORY_PUBLISHERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/publish",
+        refusals=(r"CVE Services is not configured",),
+    ),
+    Row(
+        "cve update",
+        ("{case}", "CVE-2026-1000"),
+        ADVISORY_PUBLISHERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/update",
+        refusals=(r"CVE Services is not configured",),
+    ),
+    Row(
+        "cve reject",
+        ("{case}", "CVE-2026-1000", "--reason", "Unused."),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/reject",
+        refusals=(r"CVE Services is not configured",),
+    ),
     Row(
         "import csaf",
         ("{dir}/advisory.json", "--unit", "cn", "--json"),

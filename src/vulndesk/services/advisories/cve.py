@@ -36,6 +36,7 @@ from vulndesk.services.access.rights import (
 )
 from vulndesk.services.advisories import publish as advisory_publish
 from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.advisories.content import AdvisoryContent
 from vulndesk.services.advisories.ports import (
     AdvisoryRecord,
     CveIdRecord,
@@ -173,14 +174,14 @@ def _record_container(
     """The advisory revision that goes out, its CNA container, the container's text, and
     the guard's approvers and the public party, once every check has passed."""
     record = latest(uow, key)
-    content = advisory_publish.ready(record, ("approved", "published"))
-    if (content.cve or "").upper() != cve_id:
-        named = content.cve or "no CVE id"
+    named = AdvisoryContent.from_json(record.content).cve or "no CVE id"
+    if named.upper() != cve_id:
         raise GuardFailed(
             "cve-attached",
             f"{record.ref} names {named}, not {cve_id}: attach it (vulndesk cve attach "
             f"{key} {cve_id}) and have two people approve the new revision",
         )
+    content = advisory_publish.ready(record, ("approved", "published"))
     found = uow.cases.get(key)
     public, fields, verdict = advisory_publish.clear_for_public(
         uow, found, record, content, now, "cve-record"
