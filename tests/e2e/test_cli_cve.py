@@ -15,13 +15,34 @@ import pytest
 from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.cve_services import LocalCveServices
 from tests.e2e.cli import Cli
+from tests.e2e.test_cli_authz import (
+    IDENTITIES,
+    MISSING,
+    SIGNED_OUT,
+    CliWorld,
+    Row,
+    _shown,
+    cli_containers,
+    cli_world,
+    expected,
+    holders,
+    outcome,
+    signing_key,
+    visible,
+)
 from vulndesk.services.access import rights as access
-from vulndesk.services.access.rights import Principal
+from vulndesk.services.access.rights import (
+    ADVISORY_PUBLISHERS,
+    ADVISORY_WRITERS,
+    CASE_WRITERS,
+    Principal,
+)
 from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
 
+__all__ = ["cli_containers", "cli_world", "signing_key"]
 REFS = (("https://psirt.example.com/advisories/1", "Vendor advisory"),)
 PA = Principal("approver-a", frozenset({"approver"}), "de", frozenset({"read", "write"}), "test")
 PB = Principal("approver-b", frozenset({"approver"}), "de", frozenset({"read", "write"}), "test")
@@ -101,3 +122,75 @@ def test_the_cve_commands(
     assert refused.returncode == 2 and "VULNDESK_CVE_API_KEY" in refused.stderr
     assert "not-the-key-42" not in refused.stderr + refused.stdout
     assert json.loads(coord.run("cve", "list", key, "--json").stdout)[0]["cve_id"] == first
+
+
+# Each command as every identity of the CLI authorization world, with a CVE Services running:
+# the allowed roles act (or meet a refusal the state explains), the others are refused as the
+# API refuses them, and a case one may not see answers byte for byte like a missing one.
+CVE_ROWS = [
+    Row("cve reserve", ("{case}",), CASE_WRITERS, "POST /api/v1/cases/{key}/cves"),
+    Row(
+        "cve attach",
+        ("{case}", "{cve}"),
+        ADVISORY_WRITERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/attach",
+        refusals=(r"CVE id not found",),
+    ),
+    Row(
+        "cve publish",
+        ("{case}", "{cve}"),
+        ADVISORY_PUBLISHERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/publish",
+        refusals=(r"CVE id not found", r"refused by guard"),
+    ),
+    Row(
+        "cve update",
+        ("{case}", "{cve}"),
+        ADVISORY_PUBLISHERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/update",
+        refusals=(r"CVE id not found", r"refused by guard 'cve-state'"),
+    ),
+    Row(
+        "cve reject",
+        ("{case}", "{cve}", "--reason", "Unused."),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/cves/{cve_id}/reject",
+        refusals=(r"CVE id not found", r"already rejected"),
+    ),
+]
+
+
+def test_each_cve_command_as_every_role(cli_world: CliWorld, server: LocalCveServices) -> None:
+    w = cli_world
+    server.state.quota = 10_000
+    plain = w.env
+    w.env = lambda ident: plain(ident) | server.env()  # type: ignore[method-assign]
+    first = w.run("admin", ["cve", "reserve", w.own])
+    assert first.exit_code == 0, first.stderr
+    cve_id = first.stdout.split()[1]
+    for row in CVE_ROWS:
+
+        def args(target: str, row: Row = row) -> list[str]:
+            return row.command.split() + [a.format(case=target, cve=cve_id) for a in row.args]
+
+        allowed = holders(row.roles)
+        succeeded = set()
+        for ident in IDENTITIES:
+            missing = w.run(ident, args(MISSING))
+            assert outcome(row, missing) == "not found", (row.command, ident)
+            for target in (w.own, w.foreign):
+                r = w.run(ident, args(target))
+                if not visible(row, ident, target, w):
+                    assert _shown(r) == _shown(missing), (row.command, ident, target)
+                    continue
+                got = outcome(row, r)
+                assert got in expected(row, ident), (row.command, ident, target, got, r.stderr)
+                if got == "ok":
+                    succeeded.add(ident)
+        assert succeeded <= allowed
+        if row.command in ("cve reserve", "cve attach", "cve reject"):
+            assert succeeded, row.command
+        out = w.run(SIGNED_OUT, args(w.foreign))
+        assert outcome(row, out) == "signed out", row.command
+    # Rejecting went through at CVE Services as well.
+    assert server.state.ids[cve_id].state == "REJECTED"

@@ -210,7 +210,7 @@ def test_console_section_and_forms(cve: CveWorld) -> None:
     assert f"/cves/{ids[0]}/publish" in publisher and f"/cves/{ids[0]}/attach" not in publisher
     # The Chinese page.
     zh = client.get(page, headers=cve.cookies["analyst"] | {"Accept-Language": "zh-CN"}).text
-    assert "CVE 编号" in zh and "已预留" in zh and "拒绝" in zh
+    assert "CVE 编号" in zh and "已预留" in zh and "驳回" in zh
     # A rejection without a reason is refused with the reason named; with one it is shown.
     empty = cve.form("analyst", f"/cases/{key}/cves/{ids[0]}/reject", {"reason": " "})
     assert empty.status_code == 422 and "a rejection needs a reason" in empty.text
