@@ -198,6 +198,8 @@ def test_console_section_and_forms(cve: CveWorld) -> None:
             continue
         r = cve.form(user, f"/cases/{key}/cves", {"amount": "1"})
         assert r.status_code == (403 if user in SEES_OWN else 404), user
+    zero = cve.form("analyst", f"/cases/{key}/cves", {"amount": "0"})
+    assert zero.status_code == 422 and "1 to 10 ids at a time" in zero.text
     r = cve.form("analyst", f"/cases/{key}/cves", {"amount": "2", "year": "2026"})
     assert r.status_code == 303 and r.headers["location"].endswith("#cve-ids")
     ids = sorted(cve.server.state.ids)

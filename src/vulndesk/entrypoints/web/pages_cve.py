@@ -53,7 +53,8 @@ def reserve(
     form = {"cve_amount": amount, "cve_year": year}
 
     def run(case_key: CaseKey) -> object:
-        count = _number("amount", amount) or 1
+        given = _number("amount", amount)
+        count = 1 if given is None else given
         return cve.reserve(
             who.deps,
             who.principal,
