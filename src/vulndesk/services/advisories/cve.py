@@ -89,7 +89,7 @@ def _org_id(setup: Setup) -> str:
     return setup.cve_org
 
 
-def _year(year: int | None, now: dt.datetime) -> int:
+def check_year(year: int | None, now: dt.datetime) -> int:
     if year is None:
         return now.year
     if not FIRST_YEAR <= year <= now.year + 1:
@@ -99,7 +99,7 @@ def _year(year: int | None, now: dt.datetime) -> int:
     return year
 
 
-def _amount(amount: int) -> int:
+def check_amount(amount: int) -> int:
     if not 1 <= amount <= MAX_AMOUNT:
         raise InvalidInput("amount", f"{amount} ids", f"1 to {MAX_AMOUNT} ids at a time")
     return amount
@@ -117,7 +117,7 @@ def reserve(
     key = access.check_case(deps, p, case)
     p.require(CASE_WRITERS, "write")
     now = deps.clock.now()
-    wanted, when = _amount(amount), _year(year, now)
+    wanted, when = check_amount(amount), check_year(year, now)
     got = configured(cve).reserve(wanted, when)
     actor = p.actor(SOURCE)
     with deps.uow() as uow:
