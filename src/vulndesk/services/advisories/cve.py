@@ -20,12 +20,14 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.ledger import NewLedgerEntry
+from vulndesk.domain.parties import Party
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import (
     ADVISORY_PUBLISHERS,
@@ -168,11 +170,23 @@ def attach(deps: Deps, p: Principal, case: str, cve_id: str) -> AdvisoryRecord:
     return advisories.draft(deps, p, str(key), change)
 
 
-def _record_container(
+@dataclass(frozen=True, slots=True)
+class _Cleared:
+    """What may go out: the advisory revision, its CNA container (and its text), the fields
+    it tells, the public party and the approvers the disclosure guard accepted."""
+
+    record: AdvisoryRecord
+    container: dict[str, Any]
+    text: str
+    fields: tuple[str, ...]
+    public: Party
+    approvers: tuple[str, ...]
+
+
+def _cleared(
     uow: UnitOfWork, setup: Setup, key: CaseKey, cve_id: str, now: dt.datetime
-) -> tuple[AdvisoryRecord, dict[str, Any], str, tuple[str, ...], Any]:
-    """The advisory revision that goes out, its CNA container, the container's text, and
-    the guard's approvers and the public party, once every check has passed."""
+) -> _Cleared:
+    """The newest revision's CVE container once every check has passed (or a refusal)."""
     record = latest(uow, key)
     named = AdvisoryContent.from_json(record.content).cve or "no CVE id"
     if named.upper() != cve_id:
@@ -188,8 +202,9 @@ def _record_container(
     )
     _org_id(setup)
     text = render_record(uow, setup, record, "cve", release_of(uow, key, now))
-    container: dict[str, Any] = json.loads(text)
-    return record, container, text, tuple(sorted(fields)), (public, verdict)
+    return _Cleared(
+        record, json.loads(text), text, tuple(sorted(fields)), public, tuple(verdict.approvers)
+    )
 
 
 def _send(
@@ -219,27 +234,25 @@ def _send(
                 else "reserve another id"
             )
             raise GuardFailed("cve-state", f"{wanted} is {stored.state.value}; {fix}")
-        record, container, text, fields, (public, verdict) = _record_container(
-            uow, setup, key, wanted, now
-        )
-        found = uow.cases.get(key)
+        out = _cleared(uow, setup, key, wanted, now)
+        record, fields = out.record, out.fields
         entry = NewLedgerEntry(
             key,
-            found.unit,
+            uow.cases.get(key).unit,
             KIND,
-            public.id,
-            public.kind.value,
+            out.public.id,
+            out.public.kind.value,
             CHANNEL,
             now,
             record.ref,
             wanted,
             None,
             None,
-            text,
-            sha256(text),
+            out.text,
+            sha256(out.text),
             fields,
             ledger.classes_of(fields),
-            verdict.approvers,
+            out.approvers,
             now,
             p.name,
         )
@@ -250,7 +263,7 @@ def _send(
         )
         # CVE Services is told last: a refusal above (or its own) records nothing.
         send = services.publish if action == "published" else services.update
-        answer = send(wanted, container)
+        answer = send(wanted, out.container)
         uow.cve_ids.mark(stored.id, action, now, p.name, answer)
         uow.commit()
     with deps.reader() as uow:
