@@ -40,6 +40,7 @@ from vulndesk.rules import Calendars, RuleSet, default_calendars, evaluate, load
 from vulndesk.services.accounts.ports import PasswordHasher
 from vulndesk.services.accounts.sso import IdentityProvider
 from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.advisories.ports import CveServices
 from vulndesk.services.background import worker
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.disclosure import exposure_alerts
@@ -139,6 +140,16 @@ class Container:
         contact = s.security_contact.removeprefix("mailto:")
         publisher = Publisher(s.org_name, s.public_url.rstrip("/"), contact=contact)
         return advisories.Setup(publisher, s.cve_org_id)
+
+    @cached_property
+    def cve_services(self) -> CveServices | None:
+        """The CNA's CVE Services account (VULNDESK_CVE_*), or None when it is not configured."""
+        from vulndesk.adapters.cve_services import CveServicesClient  # requests: only when used
+
+        s = self.settings.cve_services
+        if s is None:
+            return None
+        return CveServicesClient(s.url, s.short_name, s.user, s.api_key)
 
     @cached_property
     def advisory_site(self) -> FileCsafSite:

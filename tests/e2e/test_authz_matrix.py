@@ -66,6 +66,19 @@ COVERED_BY_OWN_TEST = {
     ("POST", "/api/v1/rules/what-if"): (
         "test_api_whatif::test_case_readers_see_their_own_open_cases_only_and_nothing_is_stored"
     ),
+    **{
+        (method, f"/api/v1/cases/{{key}}/cves{suffix}"): (
+            "test_cve_surfaces::test_api_cve_routes_follow_roles"
+        )
+        for method, suffix in (
+            ("GET", ""),
+            ("POST", ""),
+            ("POST", "/{cve_id}/attach"),
+            ("POST", "/{cve_id}/publish"),
+            ("POST", "/{cve_id}/update"),
+            ("POST", "/{cve_id}/reject"),
+        )
+    },
 }
 # Routes with no role to check: public intake and sign-in, and the caller's own credentials.
 NO_ROLE_CHECK = {

@@ -101,6 +101,11 @@ COVERED_BY_OWN_TEST = {
     "/cases/{key}/advisory": "test_console_advisories",
     "/cases/{key}/advisory/approvals": "test_console_advisories",
     "/cases/{key}/advisory/publication": "test_console_advisories",
+    "/cases/{key}/cves": "test_cve_surfaces::test_console_section_and_forms",
+    **{
+        f"/cases/{{key}}/cves/{{cve_id}}/{action}": "test_cve_surfaces::test_console_section_and_forms"
+        for action in ("attach", "publish", "update", "reject")
+    },
 }
 # Forms without a role check: signing in (the one-time code after a provider, test_oidc_totp) and out.
 NO_ROLE_CHECK = {"/login", "/logout", "/login/oidc/totp"}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vulndesk.config import delivery, intake, values, variables
+from vulndesk.config.cve import CveServicesSettings, cve_services_settings
 from vulndesk.config.imap import ImapSettings, imap_settings
 from vulndesk.config.intake import INTAKE_RATE
 from vulndesk.config.oidc import oidc_policy
@@ -89,6 +90,8 @@ class Settings:
     gnupghome: Path | None = None
     csaf_key: str = ""
     cve_org_id: str = ""
+    # The CNA's CVE Services account (VULNDESK_CVE_*); None: CVE ids are not reserved here.
+    cve_services: CveServicesSettings | None = None
     # The mailbox read for e-mail reports; None: no mail intake.
     imap: ImapSettings | None = None
     # Fingerprint of the key reporters encrypt to (security.txt `Encryption:`); "" for none.
@@ -212,6 +215,7 @@ class Settings:
             gnupghome=Path(get("GNUPGHOME")) if get("GNUPGHOME") else None,
             csaf_key=get("CSAF_KEY"),
             cve_org_id=get("CVE_ORG_ID"),
+            cve_services=cve_services_settings(get),
             imap=imap_settings(get),
             intake_key=values.fingerprint("VULNDESK_INTAKE_KEY", get("INTAKE_KEY")),
             oidc=oidc_policy(env),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vulndesk.config.cve import CVE_VARIABLES
 from vulndesk.config.imap import IMAP_VARIABLES
 from vulndesk.config.oidc import OIDC_VARIABLES
 from vulndesk.config.values import PREFIX
@@ -67,6 +68,7 @@ KNOWN = frozenset(
         "GNUPGHOME",
         "CSAF_KEY",
         "CVE_ORG_ID",
+        *CVE_VARIABLES,
         "INTAKE_KEY",
         *IMAP_VARIABLES,
         "LOCAL_LOGIN",

@@ -119,6 +119,11 @@ class AuditTag(StrEnum):
     CASE_ADVISORY_READ = "case:advisory:read"
     CASE_ADVISORY_APPROVED = "case:advisory:approved"
     CASE_ADVISORY_PUBLISHED = "case:advisory:published"
+    # CVE ids of a case at CVE Services
+    CASE_CVE_RESERVED = "case:cve:reserved"
+    CASE_CVE_PUBLISHED = "case:cve:published"
+    CASE_CVE_UPDATED = "case:cve:updated"
+    CASE_CVE_REJECTED = "case:cve:rejected"
     # the exposure view
     EXPOSURE_REPORT_BUILT = "exposure:report:built"
     KEYS_KEYRING_ROTATED = "keys:keyring:rotated"

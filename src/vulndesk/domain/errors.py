@@ -5,7 +5,8 @@ VulndeskError
 ├── NotFound            missing or not visible (exit 3 / HTTP 404)
 ├── GuardFailed         a lifecycle or approval guard refused (exit 4 / HTTP 409)
 ├── Conflict            a uniqueness or concurrency clash (exit 4 / HTTP 409)
-└── Forbidden           authenticated but not allowed (HTTP 403; never for case reads)
+├── Forbidden           authenticated but not allowed (HTTP 403; never for case reads)
+└── Unavailable         a service vulndesk calls did not answer (HTTP 502)
 """
 
 from __future__ import annotations
@@ -64,3 +65,10 @@ class Forbidden(VulndeskError):
     """The principal is known but lacks the permission."""
 
     code = "forbidden"
+
+
+class Unavailable(VulndeskError):
+    """A service vulndesk calls (CVE Services) could not be reached or failed; the message
+    names the service and what to check."""
+
+    code = "unavailable"

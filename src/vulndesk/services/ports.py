@@ -23,7 +23,7 @@ from vulndesk.domain.products import Product
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.domain.units import OrgUnit
 from vulndesk.services.accounts.ports import AccountRepository
-from vulndesk.services.advisories.ports import AdvisoryRepository
+from vulndesk.services.advisories.ports import AdvisoryRepository, CveIdRepository
 from vulndesk.services.background.ports import (
     CalendarRepository,
     EscalationRepository,
@@ -228,6 +228,8 @@ class UnitOfWork(Protocol):
     def notifications(self) -> NotificationRepository: ...
     @property
     def advisories(self) -> AdvisoryRepository: ...
+    @property
+    def cve_ids(self) -> CveIdRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -19,7 +19,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, inspect, or_, select
 
 from vulndesk.adapters.storage.tables.accounts import sso_subjects
-from vulndesk.adapters.storage.tables.advisories import advisory_approvals, advisory_revisions
+from vulndesk.adapters.storage.tables.advisories import (
+    advisory_approvals,
+    advisory_revisions,
+    cve_ids,
+)
 from vulndesk.adapters.storage.tables.background import escalations
 from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
 from vulndesk.adapters.storage.tables.intake import intake_mailings
@@ -162,6 +166,24 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
     advisory_approvals: ("revision_id", "actor", "unit_id", "at"),
     # Which provider subject opens which account: who could sign in as whom, and since when.
     sso_subjects: ("issuer", "subject", "user_name", "linked_at"),
+    # A case's CVE id at CVE Services: its state, who moved it and when, the rejection reason.
+    cve_ids: (
+        "cve_id",
+        "case_key",
+        "unit_id",
+        "year",
+        "state",
+        "reserved_at",
+        "reserved_by",
+        "published_at",
+        "published_by",
+        "updated_at",
+        "updated_by",
+        "rejected_at",
+        "rejected_by",
+        "reason",
+        "answered_at",
+    ),
     # A staff reply mailed to the reporter: which message, to whom (by digest), how, when.
     intake_mailings: (
         "tracking",
@@ -188,6 +210,7 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
         "content_enc": "re-sealed by key rotation; bound by `sha256` of the text",
         "cve_id": "a plain copy of the CVE id inside the content, for search; bound by `sha256`",
     },
+    cve_ids: {"answer_enc": "CVE Services' own answer, re-sealed by key rotation"},
     intake_mailings: {
         "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the address"
     },

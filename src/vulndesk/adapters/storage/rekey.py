@@ -24,7 +24,7 @@ from vulndesk.adapters.storage.repositories.intake import (
 )
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables.accounts import users
-from vulndesk.adapters.storage.tables.advisories import advisory_revisions
+from vulndesk.adapters.storage.tables.advisories import advisory_revisions, cve_ids
 from vulndesk.adapters.storage.tables.core import case_facts, cases
 from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
@@ -121,6 +121,9 @@ SPECS: dict[str, ColumnSpec] = {
         "content_enc",
         (advisory_revisions.c.case_key, advisory_revisions.c.number),
         lambda r: f"advisory_revisions.content:{r.case_key}/r{int(r.number)}",
+    ),
+    "cve_ids.answer_enc": ColumnSpec(
+        cve_ids, "answer_enc", (cve_ids.c.cve_id,), lambda r: f"cve_ids.answer:{r.cve_id}"
     ),
 }
 

@@ -22,6 +22,7 @@ from vulndesk.entrypoints.api import (
     routes_case_thread,
     routes_case_work,
     routes_cases,
+    routes_cve,
     routes_exposure,
     routes_ledger,
     routes_provider_import,
@@ -103,6 +104,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_waivers.router)
     app.include_router(routes_exposure.router)
     app.include_router(routes_advisories.router)
+    app.include_router(routes_cve.router)
     app.include_router(routes_regimes.router)
     app.include_router(routes_rules.router)
     app.include_router(routes_sso.router)

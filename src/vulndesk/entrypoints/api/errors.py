@@ -35,6 +35,7 @@ from vulndesk.domain.errors import (
     GuardFailed,
     InvalidInput,
     NotFound,
+    Unavailable,
     VulndeskError,
 )
 from vulndesk.services.accounts.signin import AuthFailed, Throttled
@@ -62,6 +63,7 @@ _STATUS = {
     GuardFailed: 409,
     Conflict: 409,
     Throttled: 429,
+    Unavailable: 502,
 }
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
 

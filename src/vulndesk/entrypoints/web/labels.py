@@ -47,6 +47,7 @@ LABELS: dict[str, str] = {
     "none": "None",
     # disclosure kinds without a report kind of their own
     "public-advisory": "Public advisory",
+    "cve-record": "CVE record",
     "other": "Other",
     # ledger channels (services.disclosure.ledger.CHANNELS)
     "portal": "Portal",
@@ -56,6 +57,7 @@ LABELS: dict[str, str] = {
     "post": "Post",
     "webhook": "Webhook",
     "website": "Website",
+    "cve-services": "CVE Services",
     # form fields of the console's report pages
     "receipt": "Receipt number",
     "at": "Submitted at",

@@ -22,6 +22,7 @@ from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts.users import AccountRole
+from vulndesk.services.advisories import cve
 from vulndesk.services.cases import closing, reference
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import views as case_views
@@ -233,6 +234,11 @@ def case_page(
         errors=errors or {},
         form=form or {},
         work=case_work_view.context(who, case),
+        cve_ids=cve.list_ids(deps, who.principal, key),
+        may_reserve=who.principal.has(access.CASE_WRITERS),
+        may_attach=who.principal.has(access.ADVISORY_WRITERS),
+        may_send_cve=who.principal.has(access.ADVISORY_PUBLISHERS),
+        cve_configured=who.container.cve_services is not None,
     )
 
 

@@ -11,9 +11,11 @@ If the site cannot be written, nothing is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
 from vulndesk.domain.drafts import MIN_APPROVERS
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind, FactRecord, check_fact_order, next_revision
@@ -55,8 +57,9 @@ def public_party(uow: UnitOfWork) -> Party:
     )
 
 
-def _ready(record: AdvisoryRecord) -> AdvisoryContent:
-    if record.status != "approved" or len(set(record.approvers)) < MIN_APPROVERS:
+def ready(record: AdvisoryRecord, statuses: tuple[str, ...] = ("approved",)) -> AdvisoryContent:
+    """The revision's content when two approvers approved it and it is intact and TLP:WHITE."""
+    if record.status not in statuses or len(set(record.approvers)) < MIN_APPROVERS:
         raise GuardFailed(
             "two-person",
             f"{record.ref} is {record.status}: two different approvers must approve it first",
@@ -73,6 +76,35 @@ def _ready(record: AdvisoryRecord) -> AdvisoryContent:
     return content
 
 
+def clear_for_public(
+    uow: UnitOfWork,
+    found: Case,
+    record: AdvisoryRecord,
+    content: AdvisoryContent,
+    now: dt.datetime,
+    way: str = "advisory",
+) -> tuple[Party, frozenset[str], disclosure_guard.Verdict]:
+    """The RMSV Art. 9 gate and the disclosure guard on telling the public what `content`
+    publishes: the public party, the fields told, and the guard's verdict (or a refusal)."""
+    planned = publication.gather(
+        uow, found, publication.CheckRequest(str(found.key), "advisory", now, content.include), now
+    )
+    # The gate judges the texts the advisory publishes, not the case's own.
+    gate = check_publication(replace(planned, included=dict(content.texts)))
+    if gate.result is not Result.PASS:
+        blocking = [c for c in gate.checks if c.result is not Result.PASS]
+        raise GuardFailed(blocking[0].id, "; ".join(f"{c.article}: {c.message}" for c in blocking))
+    public = public_party(uow)
+    fields = frozenset(content.texts)
+    verdict = disclosure_guard.require(
+        uow,
+        disclosure_guard.Outgoing(
+            found, disclosure_guard.recipient_of(public), fields, way, approved_by=record.approvers
+        ),
+    )
+    return public, fields, verdict
+
+
 def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: str) -> Published:
     key = access.check_case(deps, p, case)
     p.require(ADVISORY_PUBLISHERS, "write")
@@ -80,30 +112,9 @@ def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: st
     actor = p.actor(SOURCE)
     with deps.uow() as uow:
         record = latest(uow, key)
-        content = _ready(record)
+        content = ready(record)
         found = uow.cases.get(key)
-        planned = publication.gather(
-            uow, found, publication.CheckRequest(str(key), "advisory", now, content.include), now
-        )
-        # The gate judges the texts the advisory publishes, not the case's own.
-        gate = check_publication(replace(planned, included=dict(content.texts)))
-        if gate.result is not Result.PASS:
-            blocking = [c for c in gate.checks if c.result is not Result.PASS]
-            raise GuardFailed(
-                blocking[0].id, "; ".join(f"{c.article}: {c.message}" for c in blocking)
-            )
-        public = public_party(uow)
-        fields = frozenset(content.texts)
-        verdict = disclosure_guard.require(
-            uow,
-            disclosure_guard.Outgoing(
-                found,
-                disclosure_guard.recipient_of(public),
-                fields,
-                "advisory",
-                approved_by=record.approvers,
-            ),
-        )
+        public, fields, verdict = clear_for_public(uow, found, record, content, now)
         release = release_of(uow, key, now)
         document = render_record(uow, setup, record, "csaf", release)
         osv = render_record(uow, setup, record, "osv", release)

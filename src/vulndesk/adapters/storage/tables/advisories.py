@@ -49,3 +49,29 @@ advisory_approvals = Table(
     Column("at", UTCDateTime, nullable=False),
     UniqueConstraint("revision_id", "actor", name="uq_advisory_approvals_actor"),
 )
+
+# CVE ids reserved at CVE Services for a case, and their state (migration 0064).
+cve_ids = Table(
+    "cve_ids",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("cve_id", String(32), nullable=False),
+    Column("case_key", String(32), nullable=False),
+    Column("unit_id", String(63), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("reserved_at", UTCDateTime, nullable=False),
+    Column("reserved_by", String(200), nullable=False),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("published_by", String(200), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Column("updated_by", String(200), nullable=True),
+    Column("rejected_at", UTCDateTime, nullable=True),
+    Column("rejected_by", String(200), nullable=True),
+    Column("reason", String(4096), nullable=True),
+    # CVE Services' last answer about the id (JSON), sealed like other free text.
+    Column("answer_enc", LargeBinary, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=False),
+    UniqueConstraint("cve_id", name="uq_cve_ids_cve_id"),
+)
+Index("ix_cve_ids_case_key", cve_ids.c.case_key)
