@@ -216,7 +216,11 @@ def board(
         for product in names:
             found = latest.get((p.id, product))
             pending = waiting.get((p.id, product))
-            if pending is not None and found is not None and pending.recorded_at < found.recorded_at:
+            if (
+                pending is not None
+                and found is not None
+                and pending.recorded_at < found.recorded_at
+            ):
                 pending = None
             if found is None:
                 cells.append(

@@ -31,6 +31,7 @@ from vulndesk.services.background.ports import (
     OutboxRepository,
     SweepRepository,
 )
+from vulndesk.services.coordination.ports import CoordinationRepository
 from vulndesk.services.intake.ports import IdempotencyStore, IntakeRepository, KeyMaintenance
 from vulndesk.services.notify.ports import NotificationRepository
 from vulndesk.services.publication.ports import ComponentRepository, PublicationRepository
@@ -225,6 +226,8 @@ class UnitOfWork(Protocol):
     def notifications(self) -> NotificationRepository: ...
     @property
     def advisories(self) -> AdvisoryRepository: ...
+    @property
+    def coordination(self) -> CoordinationRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

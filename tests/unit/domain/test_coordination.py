@@ -93,9 +93,7 @@ def test_fixed_needs_versions_and_only_fixed_takes_them() -> None:
 
 def test_justification_only_with_not_affected_and_no_answer_is_never_stated() -> None:
     with pytest.raises(InvalidInput, match="only not_affected"):
-        check_statement(
-            ProductStatus.AFFECTED, VexJustification.COMPONENT_NOT_PRESENT, (), "x"
-        )
+        check_statement(ProductStatus.AFFECTED, VexJustification.COMPONENT_NOT_PRESENT, (), "x")
     with pytest.raises(InvalidInput, match="never stated"):
         check_statement(ProductStatus.NO_ANSWER, None, (), "x")
     with pytest.raises(InvalidInput, match="not a status"):
@@ -199,7 +197,9 @@ END = T0 + dt.timedelta(days=30)
 
 
 def _propose(e: Embargo = Embargo(), end: dt.datetime = END) -> Embargo:
-    return new_event(e, K.PROPOSED, T0, "alice", "vendor asks 30 days", end=end, zone="Asia/Shanghai")[1]
+    return new_event(
+        e, K.PROPOSED, T0, "alice", "vendor asks 30 days", end=end, zone="Asia/Shanghai"
+    )[1]
 
 
 def test_embargo_walks_none_proposed_active_revise_active_exited() -> None:
@@ -253,7 +253,9 @@ def test_refused_transitions() -> None:
     with pytest.raises(Conflict):
         new_event(_propose(), K.EXTENDED, T0, "a", "x", end=END + dt.timedelta(days=1), zone="UTC")
     with pytest.raises(InvalidInput, match="later"):
-        new_event(active, K.EXTENDED, T0, "a", "shorter", end=END - dt.timedelta(days=1), zone="UTC")
+        new_event(
+            active, K.EXTENDED, T0, "a", "shorter", end=END - dt.timedelta(days=1), zone="UTC"
+        )
     with pytest.raises(Conflict):
         new_event(_propose(), K.BROKEN, T0, "a", "x", seen_where="https://x", seen_at=T0)
     exited = new_event(active, K.ENDED, T0, "alice", "published")[1]
