@@ -229,7 +229,9 @@ def test_suggestions_from_sboms_suppliers_and_declared_purls_say_why(
         uow.commit()
     case = open_case(deps, actor, products={"camera": ["1.0"]}, upstream_component=True)
     participants.invite(deps, LEAD, str(case.key), "cncert", "coordinator", ["c@cert.cn"])
-    found = {(s.party, s.role.value): s for s in suggest.suggestions(deps, LEAD, str(case.key))}
+    found = {
+        (str(s.party), s.role.value): s for s in suggest.suggestions(deps, LEAD, str(case.key))
+    }
     upstream = found[("libfoo-org", "upstream_supplier")].reasons
     assert upstream == (
         (
@@ -248,5 +250,5 @@ def test_suggestions_from_sboms_suppliers_and_declared_purls_say_why(
     assert csirt.invited and "a CSIRT of CN" in csirt.reasons[0]
     assert ("eu-maker", "downstream_maker") not in found
     # the router's case: its named supplier
-    named = {(s.party, s.role.value): s for s in suggest.suggestions(deps, LEAD, key)}
+    named = {(str(s.party), s.role.value): s for s in suggest.suggestions(deps, LEAD, key)}
     assert named[("openssl", "upstream_supplier")].reasons[0].startswith("named supplier of router")
