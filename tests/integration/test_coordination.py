@@ -30,6 +30,8 @@ from vulndesk.services.publication import gate
 CANARY = "CANARY-COORD-PEOPLE-7d1e"
 DETAILS = {
     "summary": "Heap overflow in the web server.",
+    "remediation": "Update to 2.0.",
+    "workaround": "Disable remote management.",
     "technical_characteristics": "Unchecked length in the header parser.",
     "proof_of_concept": "CANARY-COORD-POC-33aa",
 }
@@ -252,3 +254,36 @@ def test_suggestions_from_sboms_suppliers_and_declared_purls_say_why(
     # the router's case: its named supplier
     named = {(str(s.party), s.role.value): s for s in suggest.suggestions(deps, LEAD, key)}
     assert named[("openssl", "upstream_supplier")].reasons[0].startswith("named supplier of router")
+
+
+def test_approved_statuses_feed_the_advisory_csaf_and_vex(deps: Deps, key: str) -> None:
+    import json
+
+    from vulndesk.exporters.advisories.advisory import Publisher
+    from vulndesk.exporters.validation import validate_csaf
+    from vulndesk.services.advisories import revisions as advisories
+
+    supplier = participants.invite(deps, LEAD, key, "openssl", "upstream_supplier", ["a@o.org"])
+    maker = participants.invite(deps, LEAD, key, "cn-maker", "downstream_maker", ["b@m.cn"])
+    cloud = statuses.record(
+        deps, LEAD, key, supplier.id, "cloud", "not_affected", "not built with it",
+        "vulnerable_code_not_present",
+    )  # fmt: skip
+    statuses.approve(deps, DEPUTY, key, cloud.id)
+    # not approved: stays out of the advisory
+    statuses.record(deps, LEAD, key, maker.id, "pkg:generic/unknown@1", "affected", "yes")
+    setup = advisories.Setup(Publisher("Acme Inc.", "https://psirt.example.com"))
+    first = advisories.draft(deps, LEAD, key, {})
+    content = json.loads(first.content)
+    assert ["cloud", "live", "known_not_affected"] in content["statuses"]
+    assert content["justifications"] == [["cloud", "live", "vulnerable_code_not_present"]]
+    for fmt in ("csaf", "csaf-vex"):
+        _, text = advisories.preview(deps, LEAD, setup, key, fmt)
+        doc = json.loads(text)
+        assert validate_csaf(doc) == [], fmt
+        vuln = doc["vulnerabilities"][0]
+        not_affected = vuln["product_status"]["known_not_affected"]
+        assert len(not_affected) == 1
+        flags = vuln["flags"]
+        assert flags[0]["label"] == "vulnerable_code_not_present"
+        assert flags[0]["product_ids"] == not_affected
