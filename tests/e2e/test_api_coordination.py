@@ -99,3 +99,43 @@ def test_coordination_over_the_api(world: World) -> None:
         json={"purls": ["pkg:generic/maker-box@2"]},
     )  # fmt: skip
     assert put.json() == {"party": "maker", "purls": ["pkg:generic/maker-box@2"]}
+
+
+def test_participant_routes_follow_roles(world: World) -> None:
+    """Every user on the participant-scoped routes of the own, embargoed and missing cases:
+    hidden is the same 404 as missing, readers who may not write get 403."""
+    from tests.e2e.test_api_authz import ALL_CASES, MAY, USERS, call, visible
+    from vulndesk.services.coordination import participants, statuses
+
+    setup = w_setup = world.admin_actor
+    ids: dict[str, tuple[int, int]] = {}
+    for key in (world.own, world.foreign):
+        p = participants.invite(world.container.deps(), setup, key, "openssl",
+                                "upstream_supplier", ["a@openssl.example"])  # fmt: skip
+        s = statuses.record(world.container.deps(), w_setup, key, p.id, "router", "affected", "x")
+        ids[key] = (p.id, s.id)
+    routes = [
+        ("POST", "statuses", {"participant": "{p}", "product": "router", "status": "affected",
+                              "statement": "y"}, "write"),
+        ("POST", "statuses/{s}/approval", None, "write"),
+        ("GET", "participants/{p}/view", None, "read"),
+        ("POST", "participants/{p}/shares", None, "write"),
+        ("GET", "threads/{p}/messages", None, "read"),
+        ("POST", "threads/{p}/messages", {"body": "hello"}, "write"),
+    ]  # fmt: skip
+    for method, tail, body, perm in routes:
+        for user in USERS:
+            for target in (world.own, world.foreign, MISSING):
+                p, s = ids.get(target, (1, 1))
+                path = f"/api/v1/cases/{target}/coordination/" + tail.format(p=p, s=s)
+                sent = {k: (p if v == "{p}" else v) for k, v in body.items()} if body else body
+                r = call(world, user, method, path, sent)
+                assert r.status_code < 500, (user, path, r.text)
+                if not visible(user, target, world):
+                    assert r.status_code == 404, (user, path, r.text)
+                elif user not in MAY[perm]:
+                    assert r.status_code == 403, (user, path, r.text)
+                else:
+                    assert r.status_code in {200, 201, 409}, (user, path, r.text)
+                if user not in ALL_CASES:
+                    assert world.foreign not in r.text or target != world.foreign, user

@@ -113,7 +113,7 @@ def test_statuses_need_a_second_person_and_silence_is_no_answer(
     assert cells[maker.id].since == maker.invited_at
     with pytest.raises(InvalidInput, match="justification"):
         statuses.record(deps, LEAD, key, maker.id, "router", "not_affected", "not used")
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput, match="is not a participant of"):
         statuses.record(deps, LEAD, key, 9999, "router", "affected", "x")
     with container.engine.connect() as conn:
         stored = conn.execute(select(coord_statements.c.statement_enc)).scalar_one()

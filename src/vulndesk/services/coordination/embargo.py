@@ -70,7 +70,7 @@ def _step(
     now = deps.clock.now()
     with deps.uow() as uow:
         if participant is not None:
-            uow.coordination.participant(key, participant)
+            sharing.participant_of(uow, key, participant)
         before = fold(uow.coordination.embargo_events(key))
         event, after = new_event(
             before,

@@ -155,7 +155,7 @@ class SharedView:
 
 def _view(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> SharedView:
     found = u.cases.get(parse_case_key(case_key))
-    p = u.coordination.participant(found.key, participant_id)
+    p = sharing.participant_of(u, found.key, participant_id)
     fields = sharing.visible_fields(u, found, p)
     everyone = u.coordination.participants(found.key)
     names = {x.id: str(x.party) for x in everyone}
@@ -215,7 +215,7 @@ def share(
     with deps.uow() as uow:
         view = _view(deps, uow, key, participant)
         found = uow.cases.get(key)
-        p = uow.coordination.participant(key, participant)
+        p = sharing.participant_of(uow, key, participant)
         entry = sharing.tell(
             deps,
             principal,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from vulndesk.domain.cases import Case
 from vulndesk.domain.coordination import Participant, ParticipantRole
+from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.domain.policy import allowed_fields
 from vulndesk.services.context import Acts, Deps
@@ -35,6 +36,18 @@ class Refusal:
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def participant_of(uow: UnitOfWork, case: str, participant: int) -> Participant:
+    """A participant of a case the caller sees; another id is bad input naming the fix."""
+    try:
+        return uow.coordination.participant(case, participant)
+    except NotFound:
+        raise InvalidInput(
+            "participant",
+            f"{participant} is not a participant of {case}",
+            f"an id from vulndesk coord participants list {case}",
+        ) from None
 
 
 def visible_fields(uow: UnitOfWork, case: Case, participant: Participant) -> frozenset[str]:

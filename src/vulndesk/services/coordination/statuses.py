@@ -20,11 +20,12 @@ from vulndesk.domain.coordination import (
     board,
     check_statement,
 )
-from vulndesk.domain.errors import Forbidden
+from vulndesk.domain.errors import Forbidden, InvalidInput
 from vulndesk.domain.ids import parse_case_key
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.context import Deps
+from vulndesk.services.coordination import sharing
 from vulndesk.services.ports import UnitOfWork
 
 
@@ -49,7 +50,7 @@ def record(
     versions = check_statement(chosen, why, fixed_versions, text)
     now = deps.clock.now()
     with deps.uow() as uow:
-        p = uow.coordination.participant(key, participant)
+        p = sharing.participant_of(uow, key, participant)
         saved = uow.coordination.add_statement(
             key, p.id, name, chosen, why, versions, text.strip(), now, principal.name
         )
@@ -76,7 +77,13 @@ def approve(deps: Deps, principal: Principal, case: str, statement: int) -> Stat
     now = deps.clock.now()
     with deps.uow() as uow:
         found = next((s for s in uow.coordination.statements(key) if s.id == statement), None)
-        if found is not None and found.recorded_by == principal.name:
+        if found is None:
+            raise InvalidInput(
+                "statement",
+                f"{statement} is not a statement of {key}",
+                f"an id from vulndesk coord status list {key} --json",
+            )
+        if found.recorded_by == principal.name:
             raise Forbidden(
                 f"{principal.name} recorded statement {statement}: a second person approves it"
             )

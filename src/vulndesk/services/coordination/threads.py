@@ -47,7 +47,7 @@ def post_in(
     recipients = (
         uow.coordination.participants(case.key)
         if thread is None
-        else [uow.coordination.participant(case.key, thread)]
+        else [sharing.participant_of(uow, case.key, thread)]
     )
     refused = []
     for p in recipients:
@@ -100,7 +100,7 @@ def read(
     now = deps.clock.now()
     with deps.uow() as uow:
         if which is not None:
-            uow.coordination.participant(key, which)
+            sharing.participant_of(uow, key, which)
         found = uow.coordination.messages(key, which, limit)
         uow.audit.append(
             principal.event(
