@@ -107,13 +107,15 @@ def test_participant_routes_follow_roles(world: World) -> None:
     from tests.e2e.test_api_authz import ALL_CASES, MAY, USERS, call, visible
     from vulndesk.services.coordination import participants, statuses
 
-    setup = w_setup = world.admin_actor
+    setup = world.admin_actor
     ids: dict[str, tuple[int, int]] = {}
     for key in (world.own, world.foreign):
-        p = participants.invite(world.container.deps(), setup, key, "openssl",
-                                "upstream_supplier", ["a@openssl.example"])  # fmt: skip
-        s = statuses.record(world.container.deps(), w_setup, key, p.id, "router", "affected", "x")
-        ids[key] = (p.id, s.id)
+        invited = participants.invite(world.container.deps(), setup, key, "openssl",
+                                      "upstream_supplier", ["a@openssl.example"])  # fmt: skip
+        said = statuses.record(
+            world.container.deps(), setup, key, invited.id, "router", "affected", "x"
+        )
+        ids[key] = (invited.id, said.id)
     routes = [
         ("POST", "statuses", {"participant": "{p}", "product": "router", "status": "affected",
                               "statement": "y"}, "write"),
