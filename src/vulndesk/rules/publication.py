@@ -191,7 +191,7 @@ def severity_not_exaggerated(p: PublicationInput) -> Check:
 
 
 def embargo_respected(p: PublicationInput) -> Check:
-    art, cid = "RMSV 9(1)", "coordinated-embargo-respected"
+    art, cid = "RMSV 9(1) embargo", "coordinated-embargo-respected"
     if p.embargo_end is None or p.at >= p.embargo_end:
         return Check(cid, art, Result.PASS, "no coordinated embargo in force at that instant")
     ends = f"{p.embargo_end.isoformat()} ({p.embargo_zone or 'UTC'})"
