@@ -697,6 +697,7 @@ class FakeUnitOfWork:
             "escalations",
             "sweep",
             "notifications",
+            "coordination",
         ):
             setattr(self, port, _NotFaked(port))
 

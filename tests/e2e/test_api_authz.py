@@ -54,6 +54,24 @@ CASE_ENDPOINTS = [
     ("GET", "/api/v1/cases/{case}/thread", None, "read"),
     ("GET", "/api/v1/cases/{case}/product-suggestions", None, "read"),
     ("PUT", "/api/v1/cases/{case}/products/router", {"versions": ["1.0"]}, "write"),
+    ("GET", "/api/v1/cases/{case}/coordination/participants", None, "read"),
+    (
+        "POST",
+        "/api/v1/cases/{case}/coordination/participants",
+        {"party": "openssl", "role": "upstream_supplier", "people": ["a@openssl.example"]},
+        "write",
+    ),
+    ("GET", "/api/v1/cases/{case}/coordination/statuses", None, "read"),
+    ("GET", "/api/v1/cases/{case}/coordination/embargo?zone=Europe/Berlin", None, "read"),
+    (
+        "POST",
+        "/api/v1/cases/{case}/coordination/embargo/events",
+        {"kind": "propose", "end": "2030-01-01T09:00", "zone": "Asia/Shanghai", "reason": "r"},
+        "write",
+    ),
+    ("GET", "/api/v1/cases/{case}/coordination/suggestions", None, "read"),
+    ("GET", "/api/v1/cases/{case}/coordination/threads/shared/messages", None, "read"),
+    ("POST", "/api/v1/cases/{case}/coordination/threads/shared/messages", {"body": "hi"}, "write"),
 ]
 READERS = {"admin", "coordinator", "analyst", "approver", "hqoversight", "outsider"}
 OTHER_ENDPOINTS = [
@@ -66,6 +84,7 @@ OTHER_ENDPOINTS = [
     ("GET", "/api/v1/products/router", None, READERS),
     ("GET", "/api/v1/parties", None, READERS),
     ("GET", "/api/v1/parties/nvdb", None, READERS),
+    ("PUT", "/api/v1/parties/nvdb/purls", {"purls": ["pkg:generic/x"]}, {"admin", "coordinator"}),
     ("GET", "/api/v1/me", None, set(USERS)),
     ("GET", "/api/v1/exposure", None, {"admin", "hqoversight", "auditor"}),
     (

@@ -36,6 +36,22 @@ __all__ = ["cworld", "rworld", "world"]
 
 # Routes each checked as every role by a test of its own.
 COVERED_BY_OWN_TEST = {
+    (
+        "POST",
+        "/api/v1/cases/{key}/coordination/statuses",
+    ): "test_api_coordination::test_participant_routes_follow_roles",
+    (
+        "POST",
+        "/api/v1/cases/{key}/coordination/statuses/{statement}/approval",
+    ): "test_api_coordination::test_participant_routes_follow_roles",
+    (
+        "GET",
+        "/api/v1/cases/{key}/coordination/participants/{participant}/view",
+    ): "test_api_coordination::test_participant_routes_follow_roles",
+    (
+        "POST",
+        "/api/v1/cases/{key}/coordination/participants/{participant}/shares",
+    ): "test_api_coordination::test_participant_routes_follow_roles",
     ("POST", "/api/v1/cases/{key}/thread"): (
         "test_api_case_thread::test_a_reply_follows_roles_and_hides_what_is_not_yours"
     ),

@@ -722,6 +722,119 @@ ROWS: list[Row] = [
     ),
     Row("intake list", ("--json",), ALL_CASES, "no API route: triage of every report"),
     # -- who am I (GET /me: every account)
+    # -- coordinated disclosure (services.coordination; the service checks roles and
+    # need-to-know). Rows run in order, the analyst first: it invites openssl (participant 1 of
+    # the own case), records statement 1 and the approver statement 2, which the analyst
+    # approves; ids of the own case are bad input on the embargoed one. The embargo rows walk
+    # its state machine so each step is the analyst's to take.
+    Row(
+        "coord participants list",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/participants",
+    ),
+    Row(
+        "coord thread read",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/threads/{thread}/messages",
+    ),
+    Row(
+        "coord thread post",
+        ("{case}", "--message-stdin"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/threads/{thread}/messages",
+        stdin="hello all",
+    ),
+    Row(
+        "coord participants add",
+        (
+            "{case}",
+            "--party",
+            "openssl",
+            "--role",
+            "upstream_supplier",
+            "--person",
+            "a@openssl.example",
+        ),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/participants",
+        refusals=(r"already takes part",),
+    ),
+    Row(
+        "coord status set",
+        (
+            "{case}",
+            "--participant",
+            "1",
+            "--product",
+            "router",
+            "--status",
+            "affected",
+            "--statement",
+            "x",
+        ),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/statuses",
+        refusals=(r"is not a participant of",),
+    ),
+    Row(
+        "coord status approve",
+        ("{case}", "2"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/statuses/{statement}/approval",
+        refusals=(r"is not a statement of", r"already approved", r"a second person approves"),
+    ),
+    Row(
+        "coord status list",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/statuses",
+    ),
+    Row(
+        "coord share",
+        ("{case}", "--participant", "1"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/participants/{participant}/shares",
+        refusals=(r"is not a participant of",),
+    ),
+    Row(
+        "coord suggest",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/suggestions",
+    ),
+    Row(
+        "coord embargo show",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/embargo",
+    ),
+    *(
+        Row(
+            f"coord embargo {step}",
+            ("{case}", *args, "--reason", "r"),
+            CASE_WRITERS,
+            "POST /api/v1/cases/{key}/coordination/embargo/events",
+            refusals=(r"embargo is (none|proposed|active|revise|exited)",),
+        )
+        for step, args in (
+            ("propose", ("--end", "2030-01-01T09:00", "--embargo-zone", "Asia/Shanghai")),
+            ("decline", ()),
+            ("propose", ("--end", "2030-01-01T09:00", "--embargo-zone", "Asia/Shanghai")),
+            ("end", ()),
+            ("propose", ("--end", "2030-01-01T09:00", "--embargo-zone", "Asia/Shanghai")),
+            ("accept", ()),
+            ("extend", ("--end", "2031-01-01T09:00", "--embargo-zone", "UTC")),
+            ("break", ("--where", "https://x.example", "--seen-at", "2026-01-01T00:00:00Z")),
+        )
+    ),
+    Row(
+        "coord party-purls",
+        ("nvdb", "--purl", "pkg:generic/x"),
+        REFERENCE_WRITERS,
+        "PUT /api/v1/parties/{party}/purls",
+    ),
     Row("whoami", ("--json",), None, "GET /api/v1/me"),
 ]
 

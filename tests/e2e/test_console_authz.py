@@ -52,6 +52,8 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cases/{own}/advisory", ALL_CASES | MEMBERS),
     ("/cases/{foreign}/advisory?format=osv&revision=1", ALL_CASES),
     ("/cases/{fresh}/advisory", ALL_CASES),
+    ("/cases/{own}/coordination", ALL_CASES | MEMBERS),
+    ("/cases/{foreign}/coordination", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
     ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),

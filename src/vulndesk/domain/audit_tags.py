@@ -130,6 +130,21 @@ class AuditTag(StrEnum):
     KEYS_KEYRING_PRUNED = "keys:keyring:pruned"
     KEYS_DATA_REENCRYPTED = "keys:data:reencrypted"
     STORAGE_EVIDENCE_BOUND = "storage:evidence:bound"
+    # coordinated disclosure with many parties
+    CASE_COORD_PARTICIPANT_INVITED = "case:coord-participant:invited"
+    CASE_COORD_STATUS_RECORDED = "case:coord-status:recorded"
+    CASE_COORD_STATUS_APPROVED = "case:coord-status:approved"
+    CASE_COORD_EMBARGO_PROPOSED = "case:coord-embargo:proposed"
+    CASE_COORD_EMBARGO_ACCEPTED = "case:coord-embargo:accepted"
+    CASE_COORD_EMBARGO_DECLINED = "case:coord-embargo:declined"
+    CASE_COORD_EMBARGO_EXTENDED = "case:coord-embargo:extended"
+    CASE_COORD_EMBARGO_BROKEN = "case:coord-embargo:broken"
+    CASE_COORD_EMBARGO_ENDED = "case:coord-embargo:ended"
+    CASE_COORD_MESSAGE_POSTED = "case:coord-message:posted"
+    CASE_COORD_MESSAGES_READ = "case:coord-messages:read"
+    CASE_COORD_VIEW_SHARED = "case:coord-view:shared"
+    CASE_COORD_SUGGESTIONS_BUILT = "case:coord-suggestions:built"
+    REF_PARTY_PURLS_SET = "ref:party:purls-set"
 
 
 def _member(value: str, what: str) -> AuditTag:
@@ -157,3 +172,8 @@ def decision_tag(kind: str, step: str) -> AuditTag:
 def import_tag(action: str) -> AuditTag:
     """`import:case:<action>` for opened, updated or no-impact."""
     return _member(f"import:case:{action}", "an import")
+
+
+def embargo_tag(kind: str) -> AuditTag:
+    """`case:coord-embargo:<kind>` for each embargo event kind."""
+    return _member(f"case:coord-embargo:{kind}", "an embargo event")

@@ -190,6 +190,24 @@ def severity_not_exaggerated(p: PublicationInput) -> Check:
     )
 
 
+def embargo_respected(p: PublicationInput) -> Check:
+    art, cid = "RMSV 9(1) embargo", "coordinated-embargo-respected"
+    if p.embargo_end is None or p.at >= p.embargo_end:
+        return Check(cid, art, Result.PASS, "no coordinated embargo in force at that instant")
+    ends = f"{p.embargo_end.isoformat()} ({p.embargo_zone or 'UTC'})"
+    if p.decided(DecisionKind.EMBARGO_EARLY_PUBLICATION):
+        return Check(
+            cid, art, Result.PASS, f"before the embargo's end {ends}: two people decided why"
+        )
+    return Check(
+        cid,
+        art,
+        Result.FAIL,
+        f"the coordinated embargo runs until {ends}: wait, end or extend it, or record an "
+        "embargo_early_publication decision saying why, approved by two people",
+    )
+
+
 CHECKS: tuple[Callable[[PublicationInput], Check], ...] = (
     fix_or_assessment,
     no_operator_details,
@@ -198,6 +216,7 @@ CHECKS: tuple[Callable[[PublicationInput], Check], ...] = (
     remediation_published,
     outside_blackout,
     no_overseas_leak,
+    embargo_respected,
 )
 
 

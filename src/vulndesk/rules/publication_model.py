@@ -50,6 +50,8 @@ class DecisionKind(StrEnum):
     OVERSEAS_EXCEPTION = "overseas_exception"  # 9(7): subject is the recipient
     ATTACHMENT_CLEARED = "attachment_cleared"  # 9(4): subject is the attachment's file name
     NO_OPERATOR_DETAILS = "no_operator_details"  # 9(2): reviewed, no live-system details
+    # 9(1) with a coordinated embargo: publishing before its end, and why (subject: the end)
+    EMBARGO_EARLY_PUBLICATION = "embargo_early_publication"
 
     @classmethod
     def parse(cls, field_: str, value: str) -> DecisionKind:
@@ -138,6 +140,9 @@ class PublicationInput:
     event_type: bool = False
     stated_level: SeverityLevel | None = None
     cvss_score: float | None = None
+    # The end of the coordinated embargo in force (active or being revised), with its zone.
+    embargo_end: dt.datetime | None = None
+    embargo_zone: str | None = None
 
     def decided(self, kind: DecisionKind, subject: str = "") -> bool:
         """An approved decision of `kind` (on `subject`): one person's proposal lifts nothing."""

@@ -31,6 +31,7 @@ from vulndesk.services.background.ports import (
     OutboxRepository,
     SweepRepository,
 )
+from vulndesk.services.coordination.ports import CoordinationRepository
 from vulndesk.services.intake.ports import IdempotencyStore, IntakeRepository, KeyMaintenance
 from vulndesk.services.notify.ports import NotificationRepository
 from vulndesk.services.publication.ports import ComponentRepository, PublicationRepository
@@ -230,6 +231,8 @@ class UnitOfWork(Protocol):
     def advisories(self) -> AdvisoryRepository: ...
     @property
     def cve_ids(self) -> CveIdRepository: ...
+    @property
+    def coordination(self) -> CoordinationRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -56,7 +56,9 @@ def ready() -> PublicationInput:
 def test_ready_publication_passes_every_check(ready: PublicationInput) -> None:
     gate = check_publication(ready)
     assert gate.result is Result.PASS
-    assert {c.article for c in gate.checks} == {f"RMSV 9({n})" for n in range(1, 8)}
+    assert {c.article for c in gate.checks} == {f"RMSV 9({n})" for n in range(1, 8)} | {
+        "RMSV 9(1) embargo"
+    }
 
 
 def test_9_1_fix_or_measures_or_early_publication(ready: PublicationInput) -> None:
@@ -189,3 +191,22 @@ def test_a_decision_lifts_a_check_only_with_two_different_approvers(
         ready, blackouts=(window,), decisions=(_decision(DecisionKind.MPS_CONSENT, "summit"),)
     )
     assert outside_blackout(p).result is Result.PASS
+
+
+def test_publication_before_the_embargo_end_fails_until_two_people_decide_why(
+    ready: PublicationInput,
+) -> None:
+    from vulndesk.rules.publication import embargo_respected
+
+    end = AT + dt.timedelta(days=3)
+    held = replace(ready, embargo_end=end, embargo_zone="Asia/Shanghai")
+    found = embargo_respected(held)
+    assert found.result is Result.FAIL
+    assert "Asia/Shanghai" in found.message and "embargo_early_publication" in found.message
+    assert check_publication(held).result is Result.FAIL
+    one = Decision(DecisionKind.EMBARGO_EARLY_PUBLICATION, "", "lead", AT, "leak", ("lead",))
+    assert embargo_respected(replace(held, decisions=(one,))).result is Result.FAIL
+    two = _decision(DecisionKind.EMBARGO_EARLY_PUBLICATION)
+    assert embargo_respected(replace(held, decisions=(two,))).result is Result.PASS
+    assert embargo_respected(replace(held, at=end)).result is Result.PASS
+    assert embargo_respected(ready).result is Result.PASS

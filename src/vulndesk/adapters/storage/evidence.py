@@ -25,6 +25,12 @@ from vulndesk.adapters.storage.tables.advisories import (
     cve_ids,
 )
 from vulndesk.adapters.storage.tables.background import escalations
+from vulndesk.adapters.storage.tables.coordination import (
+    coord_embargo_events,
+    coord_messages,
+    coord_participants,
+    coord_statements,
+)
 from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
 from vulndesk.adapters.storage.tables.intake import intake_mailings
 from vulndesk.adapters.storage.tables.notify import notify_messages
@@ -193,6 +199,42 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "message_id",
         "sent_at",
     ),
+    # Coordinated disclosure: who was invited when, what each said and who approved it, every
+    # step of the embargo, and each thread message (by digest).
+    coord_participants: (
+        "case_key",
+        "party_id",
+        "role",
+        "people_sha256",
+        "invited_at",
+        "invited_by",
+    ),
+    coord_statements: (
+        "case_key",
+        "participant_id",
+        "product",
+        "status",
+        "justification",
+        "fixed_versions",
+        "sha256",
+        "recorded_at",
+        "recorded_by",
+        "approved_at",
+        "approved_by",
+    ),
+    coord_embargo_events: (
+        "case_key",
+        "kind",
+        "at",
+        "by",
+        "reason",
+        "participant_id",
+        "end_at",
+        "zone",
+        "seen_where",
+        "seen_at",
+    ),
+    coord_messages: ("case_key", "participant_id", "author", "at", "sha256"),
 }
 
 # Columns of evidence tables left out of the digest, and why.
@@ -214,6 +256,11 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     intake_mailings: {
         "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the address"
     },
+    coord_participants: {
+        "people_enc": "re-sealed by key rotation; bound by `people_sha256` of the list"
+    },
+    coord_statements: {"statement_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    coord_messages: {"body_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}

@@ -25,6 +25,11 @@ from vulndesk.adapters.storage.repositories.intake import (
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables.accounts import users
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions, cve_ids
+from vulndesk.adapters.storage.tables.coordination import (
+    coord_messages,
+    coord_participants,
+    coord_statements,
+)
 from vulndesk.adapters.storage.tables.core import case_facts, cases
 from vulndesk.adapters.storage.tables.intake import (
     idempotency_keys,
@@ -124,6 +129,25 @@ SPECS: dict[str, ColumnSpec] = {
     ),
     "cve_ids.answer_enc": ColumnSpec(
         cve_ids, "answer_enc", (cve_ids.c.cve_id,), lambda r: f"cve_ids.answer:{r.cve_id}"
+    ),
+    # Contexts mirror repositories/coordination.py.
+    "coord_participants.people_enc": ColumnSpec(
+        coord_participants,
+        "people_enc",
+        (coord_participants.c.case_key, coord_participants.c.party_id),
+        lambda r: f"coord_participants.people:{r.case_key}:{r.party_id}",
+    ),
+    "coord_statements.statement_enc": ColumnSpec(
+        coord_statements,
+        "statement_enc",
+        (coord_statements.c.case_key, coord_statements.c.sha256),
+        lambda r: f"coord_statements.statement:{r.case_key}:{r.sha256}",
+    ),
+    "coord_messages.body_enc": ColumnSpec(
+        coord_messages,
+        "body_enc",
+        (coord_messages.c.case_key, coord_messages.c.sha256),
+        lambda r: f"coord_messages.body:{r.case_key}:{r.sha256}",
     ),
 }
 

@@ -18,6 +18,7 @@ from vulndesk.adapters.storage.repositories.accounts import SqlAccountRepository
 from vulndesk.adapters.storage.repositories.advisories import SqlAdvisoryRepository
 from vulndesk.adapters.storage.repositories.audit import SqlAuditLog
 from vulndesk.adapters.storage.repositories.cases import SqlCaseRepository
+from vulndesk.adapters.storage.repositories.coordination import SqlCoordinationRepository
 from vulndesk.adapters.storage.repositories.cve_ids import SqlCveIdRepository
 from vulndesk.adapters.storage.repositories.intake import (
     TURN_HELD,
@@ -176,6 +177,10 @@ class SqlUnitOfWork:
     @cached_property
     def cve_ids(self) -> SqlCveIdRepository:
         return SqlCveIdRepository(self.conn, self.cipher)
+
+    @cached_property
+    def coordination(self) -> SqlCoordinationRepository:
+        return SqlCoordinationRepository(self.conn, self.cipher)
 
     def __exit__(
         self,

@@ -22,6 +22,7 @@ from vulndesk.entrypoints.api import (
     routes_case_thread,
     routes_case_work,
     routes_cases,
+    routes_coordination,
     routes_cve,
     routes_exposure,
     routes_ledger,
@@ -96,6 +97,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_cases.router)
     app.include_router(routes_case_work.router)
     app.include_router(routes_case_thread.router)
+    app.include_router(routes_coordination.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)

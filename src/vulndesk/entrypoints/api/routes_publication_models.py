@@ -68,6 +68,7 @@ class PublicationDecisionIn(BaseModel):
         "overseas_exception",
         "attachment_cleared",
         "no_operator_details",
+        "embargo_early_publication",
     ]
     subject: str = Field(default="", max_length=200, description="Blackout, recipient or file")
     note: str = Field(max_length=10_000, description="The grounds of the decision")

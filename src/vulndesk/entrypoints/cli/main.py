@@ -20,6 +20,7 @@ from vulndesk.entrypoints.cli import audit as audit_cli
 from vulndesk.entrypoints.cli import backup as backup_cli
 from vulndesk.entrypoints.cli import case_thread as case_thread_cli  # noqa: F401 - registers its commands
 from vulndesk.entrypoints.cli import case_work as case_work_cli  # noqa: F401 - registers its commands
+from vulndesk.entrypoints.cli import coordination as coordination_cli
 from vulndesk.entrypoints.cli import cve as cve_cli
 from vulndesk.entrypoints.cli import exposure as exposure_cli
 from vulndesk.entrypoints.cli import idempotency as idempotency_cli
@@ -81,6 +82,7 @@ publication_cli.register(app)
 exposure_cli.register(reports_cli.report_app)
 advisory_cli.register(app)
 cve_cli.register(app)
+coordination_cli.register(app)
 worker_cli.register(app)
 signin_cli.register(app)
 backup_cli.register(app)

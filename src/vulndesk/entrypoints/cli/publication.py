@@ -99,7 +99,8 @@ def decide(
     case: str,
     kind: str = typer.Argument(
         ...,
-        help="early_publication, mps_consent, overseas_exception, attachment_cleared, no_operator_details",
+        help="early_publication, mps_consent, overseas_exception, attachment_cleared, "
+        "no_operator_details, embargo_early_publication",
     ),
     note: str = typer.Option(..., "--note", help="The grounds of the decision"),
     subject: str = typer.Option(

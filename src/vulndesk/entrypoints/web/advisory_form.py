@@ -146,6 +146,13 @@ GUARDS: dict[str, tuple[str, str]] = {
         "RMSV Art. 9(7): details went overseas before they were disclosed at home.",
         "Resolve what the details below name before publishing.",
     ),
+    "coordinated-embargo-respected": (
+        "RMSV Art. 9(1): a coordinated embargo is in force until its end.",
+        (
+            "Publish after the end, end or extend the embargo on the coordination page, or record "
+            "an embargo_early_publication decision approved by two people."
+        ),
+    ),
     "severity-not-exaggerated": (
         "RMSV Art. 9(3): the stated severity does not match the CVSS vectors.",
         "Correct the CVSS vectors in a new revision.",

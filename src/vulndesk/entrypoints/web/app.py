@@ -18,6 +18,7 @@ from vulndesk.entrypoints.web import (
     pages_case_work,
     pages_cases,
     pages_cases_forms,
+    pages_coordination,
     pages_core,
     pages_cve,
     pages_exposure,
@@ -38,7 +39,7 @@ ROUTERS += [pages_cases_forms.router]
 ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router, pages_audit.router]
-ROUTERS += [pages_sso.router, pages_advisories.router, pages_cve.router]
+ROUTERS += [pages_sso.router, pages_advisories.router, pages_cve.router, pages_coordination.router]
 ROUTERS += [pages_needs.router]
 
 

@@ -23,6 +23,7 @@ from vulndesk.domain.severity import Severity
 from vulndesk.exporters.advisories.advisory import (
     Acknowledgment,
     AdvisoryInput,
+    Justification,
     ProductState,
     Publisher,
     Reference,
@@ -64,13 +65,18 @@ class AdvisoryContent:
     credit_consent: str = ""
     change: str = "Initial public release."
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # (product, version, VEX justification) of known_not_affected statuses, e.g. from the
+    # approved statements of a coordinated case; written to JSON only when there are some.
+    justifications: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         check(self)
 
     def to_json(self) -> str:
+        extra = {"justifications": [list(j) for j in self.justifications]}
         return to_json(
-            {
+            (extra if self.justifications else {})
+            | {
                 "title": self.title,
                 "texts": dict(self.texts),
                 "statuses": [list(s) for s in self.statuses],
@@ -106,6 +112,9 @@ class AdvisoryContent:
             credit=d["credit"],
             credit_consent=d["credit_consent"],
             change=d["change"],
+            justifications=tuple(
+                (str(a), str(b), str(c)) for a, b, c in d.get("justifications", [])
+            ),
         )
 
 
@@ -133,14 +142,29 @@ def check(c: AdvisoryContent) -> None:
             raise InvalidInput(
                 "statuses", f"{product}:{version}:{state} is not a status", "PRODUCT:VERSION:STATE"
             )
+    not_affected = {
+        (p, v) for p, v, state in c.statuses if state == ProductState.KNOWN_NOT_AFFECTED.value
+    }
+    reasons = {j.value for j in Justification}
+    for product, version, why in c.justifications:
+        if why not in reasons or (product, version) not in not_affected:
+            raise InvalidInput(
+                "justifications",
+                f"{product}:{version}:{why} is not a justification of a known_not_affected status",
+                ", ".join(sorted(reasons)),
+            )
     for vector, metrics in ((c.cvss31, cvss3_metrics), (c.cvss40, cvss4_metrics)):
         if vector:
             metrics(vector)
 
 
-def from_case(case: Case) -> AdvisoryContent:
-    """A first draft: the case's public texts, versions, CVSS vectors and CWE."""
-    statuses = tuple(
+def from_case(
+    case: Case, coordinated: Sequence[tuple[str, str, str, str | None]] = ()
+) -> AdvisoryContent:
+    """A first draft: the case's public texts, versions, CVSS vectors and CWE, and the
+    approved statuses of a coordinated case (product, version, state, justification) for
+    product versions the case itself does not state."""
+    own = tuple(
         (str(ap.product), v, state.value)
         for ap in case.products
         for state, versions in (
@@ -149,6 +173,10 @@ def from_case(case: Case) -> AdvisoryContent:
         )
         for v in versions
     )
+    stated = {(p, v) for p, v, _ in own}
+    added = [c for c in dict.fromkeys(coordinated) if (c[0], c[1]) not in stated]
+    statuses = own + tuple((p, v, state) for p, v, state, _ in added)
+    justifications = tuple((p, v, why) for p, v, _, why in added if why)
     texts = {n: case.details[n] for n in TEXTS if case.details.get(n, "").strip()}
     sev = case.severity
     return AdvisoryContent(
@@ -158,6 +186,7 @@ def from_case(case: Case) -> AdvisoryContent:
         cwe=case.cwe,
         cvss31=sev.cvss31_vector,
         cvss40=sev.cvss40_vector,
+        justifications=justifications,
     )
 
 
@@ -199,6 +228,7 @@ def advisory_input(
         cwe=c.cwe,
     )
     acks = (Acknowledgment(names=(c.credit,)),) if c.credit.strip() else ()
+    why = {(p, v): j for p, v, j in c.justifications}
     return AdvisoryInput(
         case=seen,
         products=tuple(products),
@@ -209,7 +239,15 @@ def advisory_input(
         cve=c.cve,
         cwe_name=c.cwe_name,
         tlp=Tlp(c.tlp),
-        statuses=tuple(VersionStatus(ProductId(p), v, ProductState(s)) for p, v, s in c.statuses),
+        statuses=tuple(
+            VersionStatus(
+                ProductId(p),
+                v,
+                ProductState(s),
+                Justification(why[(p, v)]) if (p, v) in why else None,
+            )
+            for p, v, s in c.statuses
+        ),
         references=tuple(Reference(u, s) for u, s in c.references),
         acknowledgments=acks,
         include=frozenset(c.include),

@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
+from vulndesk.domain.coordination import ProductStatus, board
 from vulndesk.domain.drafts import MIN_APPROVERS
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, ProductId
-from vulndesk.exporters.advisories.advisory import Publisher
+from vulndesk.exporters.advisories.advisory import ProductState, Publisher
 from vulndesk.exporters.advisories.support import Revision
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import ADVISORY_WRITERS, CASE_READERS, Principal
@@ -90,7 +92,8 @@ def draft(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> Ad
             raise Conflict(
                 f"{key} already has an advisory; change it with `vulndesk advisory edit`"
             )
-        content = replace(from_case(uow.cases.get(key)), **dict(changes))
+        found = uow.cases.get(key)
+        content = replace(from_case(found, coordinated(uow, found)), **dict(changes))
         saved = _store(deps, p, uow, key, content, AuditTag.CASE_ADVISORY_DRAFTED)
         uow.commit()
     return saved
@@ -109,6 +112,47 @@ def edit(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> Adv
         )
         uow.commit()
     return saved
+
+
+_STATES = {
+    ProductStatus.AFFECTED: ProductState.KNOWN_AFFECTED,
+    ProductStatus.NOT_AFFECTED: ProductState.KNOWN_NOT_AFFECTED,
+    ProductStatus.UNDER_INVESTIGATION: ProductState.UNDER_INVESTIGATION,
+    ProductStatus.FIXED: ProductState.FIXED,
+}
+
+
+def coordinated(uow: UnitOfWork, case: Case) -> list[tuple[str, str, str, str | None]]:
+    """The approved statuses of the case's participants as (product, version, state,
+    justification), for statements naming a registered product by id or package URL; a
+    statement on a package vulndesk does not know is not in the advisory."""
+    products = {str(p.id): p for p in uow.products.list()}
+    by_purl = {p.purl.split("@")[0]: p for p in products.values() if p.purl}
+    case_versions = {str(a.product): a.versions for a in case.products}
+    cells = board(
+        uow.coordination.participants(case.key), (), uow.coordination.statements(case.key)
+    )
+    out: list[tuple[str, str, str, str | None]] = []
+    for cell in cells:
+        s = cell.current
+        if s is None or cell.status not in _STATES:
+            continue
+        name, _, pinned = (
+            s.product.partition("@") if s.product.startswith("pkg:") else (s.product, "", "")
+        )
+        product = products.get(s.product) or by_purl.get(name)
+        if product is None:
+            continue
+        pid = str(product.id)
+        if s.status is ProductStatus.FIXED:
+            versions: tuple[str, ...] = s.fixed_versions
+        elif pinned:
+            versions = (pinned.split("?")[0],)
+        else:
+            versions = case_versions.get(pid) or product.versions
+        why = s.justification.value if s.justification else None
+        out += [(pid, v, _STATES[s.status].value, why) for v in versions]
+    return out
 
 
 def revisions(deps: Deps, p: Principal, case: str) -> list[AdvisoryRecord]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
+from vulndesk.domain.coordination import EmbargoState, fold
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind
@@ -104,6 +105,8 @@ def ledger_shares(uow: UnitOfWork, case: Case) -> list[Share]:
 
 def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> PublicationInput:
     """The frozen input of the gate, from the case and the publication records."""
+    embargo = fold(uow.coordination.embargo_events(case.key))
+    binding = embargo.state in (EmbargoState.ACTIVE, EmbargoState.REVISE)
     sev = case.severity
     score = sev.cvss40_score if sev.cvss40_score is not None else sev.cvss31_score
     return PublicationInput(
@@ -121,6 +124,8 @@ def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> P
         event_type=case.options.get("event_type", "").lower() in {"1", "true", "yes"},
         stated_level=_stated(case, req.stated_severity),
         cvss_score=score,
+        embargo_end=embargo.end if binding else None,
+        embargo_zone=embargo.zone if binding else None,
     )
 
 

@@ -1,0 +1,326 @@
+"""SQL repository of coordinated disclosure; people, statements and messages are sealed.
+
+The associated data names the table and the case (and the party or the text's SHA-256), so a
+ciphertext copied to another case's row does not decrypt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from vulndesk.adapters.crypto import FieldCipher
+from vulndesk.adapters.storage import evidence
+from vulndesk.adapters.storage.tables.coordination import (
+    coord_embargo_events,
+    coord_messages,
+    coord_participants,
+    coord_statements,
+    party_purls,
+)
+from vulndesk.domain.coordination import (
+    Contact,
+    EmbargoEvent,
+    EmbargoEventKind,
+    Participant,
+    ParticipantRole,
+    ProductStatus,
+    StatusStatement,
+    VexJustification,
+)
+from vulndesk.domain.errors import Conflict, NotFound
+from vulndesk.domain.ids import PartyId
+from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
+
+P, S, E, M = coord_participants, coord_statements, coord_embargo_events, coord_messages
+
+
+def people_ctx(case: str, party: str) -> str:
+    return f"coord_participants.people:{case}:{party}"
+
+
+def statement_ctx(case: str, sha256: str) -> str:
+    return f"coord_statements.statement:{case}:{sha256}"
+
+
+def message_ctx(case: str, sha256: str) -> str:
+    return f"coord_messages.body:{case}:{sha256}"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SqlCoordinationRepository:
+    def __init__(self, conn: Connection, cipher: FieldCipher) -> None:
+        self.conn = conn
+        self.cipher = cipher
+
+    # participants
+
+    def add_participant(
+        self,
+        case: str,
+        party: PartyId,
+        role: ParticipantRole,
+        people: Sequence[Contact],
+        at: dt.datetime,
+        by: str,
+    ) -> Participant:
+        taken = self.conn.execute(
+            select(P.c.id).where(P.c.case_key == case, P.c.party_id == party)
+        ).first()
+        if taken is not None:
+            raise Conflict(f"{party} already takes part in {case} (participant {taken[0]})")
+        text = json.dumps([[c.name, c.address] for c in people], ensure_ascii=False)
+        try:
+            new_id = self.conn.execute(
+                insert(P)
+                .values(
+                    case_key=case,
+                    party_id=party,
+                    role=role.value,
+                    people_enc=self.cipher.encrypt_text(text, people_ctx(case, party)),
+                    people_sha256=_sha(text),
+                    invited_at=at,
+                    invited_by=by,
+                )
+                .returning(P.c.id)
+            ).scalar_one()
+        except IntegrityError:
+            raise Conflict(f"{party} already takes part in {case}") from None
+        evidence.note_ids(self.conn, P, [new_id])
+        return Participant(int(new_id), case, party, role, tuple(people), at, by)
+
+    def participants(self, case: str) -> list[Participant]:
+        rows = self.conn.execute(select(P).where(P.c.case_key == case).order_by(P.c.id))
+        return [self._participant(r._mapping) for r in rows]
+
+    def participant(self, case: str, participant_id: int) -> Participant:
+        row = self.conn.execute(
+            select(P).where(P.c.id == participant_id, P.c.case_key == case)
+        ).first()
+        if row is None:
+            raise NotFound("participant", str(participant_id))
+        return self._participant(row._mapping)
+
+    def _participant(self, m: Any) -> Participant:
+        people = json.loads(
+            self.cipher.decrypt_text(m["people_enc"], people_ctx(m["case_key"], m["party_id"]))
+        )
+        return Participant(
+            int(m["id"]),
+            m["case_key"],
+            PartyId(m["party_id"]),
+            ParticipantRole(m["role"]),
+            tuple(Contact(n, a) for n, a in people),
+            m["invited_at"],
+            m["invited_by"],
+        )
+
+    # statements
+
+    def add_statement(
+        self,
+        case: str,
+        participant: int,
+        product: str,
+        status: ProductStatus,
+        justification: VexJustification | None,
+        fixed_versions: Sequence[str],
+        statement: str,
+        at: dt.datetime,
+        by: str,
+    ) -> StatusStatement:
+        digest = _sha(statement)
+        new_id = self.conn.execute(
+            insert(S)
+            .values(
+                case_key=case,
+                participant_id=participant,
+                product=product,
+                status=status.value,
+                justification=justification.value if justification else None,
+                fixed_versions=list(fixed_versions),
+                statement_enc=self.cipher.encrypt_text(statement, statement_ctx(case, digest)),
+                sha256=digest,
+                recorded_at=at,
+                recorded_by=by,
+            )
+            .returning(S.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, S, [new_id])
+        return StatusStatement(
+            int(new_id),
+            participant,
+            product,
+            status,
+            statement,
+            at,
+            by,
+            justification,
+            tuple(fixed_versions),
+        )
+
+    def approve_statement(
+        self, case: str, statement_id: int, at: dt.datetime, by: str
+    ) -> StatusStatement:
+        row = self.conn.execute(
+            select(S).where(S.c.id == statement_id, S.c.case_key == case)
+        ).first()
+        if row is None:
+            raise NotFound("statement", str(statement_id))
+        if row._mapping["approved_at"] is not None:
+            raise Conflict(f"statement {statement_id} is already approved")
+        self.conn.execute(
+            update(S).where(S.c.id == statement_id).values(approved_at=at, approved_by=by)
+        )
+        evidence.note_ids(self.conn, S, [statement_id])
+        found = self.conn.execute(select(S).where(S.c.id == statement_id)).one()
+        return self._statement(found._mapping)
+
+    def statements(self, case: str) -> list[StatusStatement]:
+        rows = self.conn.execute(select(S).where(S.c.case_key == case).order_by(S.c.id))
+        return [self._statement(r._mapping) for r in rows]
+
+    def _statement(self, m: Any) -> StatusStatement:
+        return StatusStatement(
+            int(m["id"]),
+            int(m["participant_id"]),
+            m["product"],
+            ProductStatus(m["status"]),
+            self.cipher.decrypt_text(m["statement_enc"], statement_ctx(m["case_key"], m["sha256"])),
+            m["recorded_at"],
+            m["recorded_by"],
+            VexJustification(m["justification"]) if m["justification"] else None,
+            tuple(m["fixed_versions"] or ()),
+            m["approved_at"],
+            m["approved_by"],
+        )
+
+    # the embargo
+
+    def add_embargo_event(self, case: str, event: EmbargoEvent) -> EmbargoEvent:
+        new_id = self.conn.execute(
+            insert(E)
+            .values(
+                case_key=case,
+                kind=event.kind.value,
+                at=event.at,
+                by=event.by,
+                reason=event.reason,
+                participant_id=event.participant,
+                end_at=event.end,
+                zone=event.zone,
+                seen_where=event.seen_where,
+                seen_at=event.seen_at,
+            )
+            .returning(E.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, E, [new_id])
+        return EmbargoEvent(
+            event.kind,
+            event.at,
+            event.by,
+            event.reason,
+            event.participant,
+            event.end,
+            event.zone,
+            event.seen_where,
+            event.seen_at,
+            int(new_id),
+        )
+
+    def embargo_events(self, case: str) -> list[EmbargoEvent]:
+        rows = self.conn.execute(select(E).where(E.c.case_key == case).order_by(E.c.id))
+        return [
+            EmbargoEvent(
+                EmbargoEventKind(m["kind"]),
+                m["at"],
+                m["by"],
+                m["reason"],
+                int(m["participant_id"]) if m["participant_id"] is not None else None,
+                m["end_at"],
+                m["zone"],
+                m["seen_where"],
+                m["seen_at"],
+                int(m["id"]),
+            )
+            for m in (r._mapping for r in rows)
+        ]
+
+    # threads
+
+    def add_message(
+        self, case: str, participant: int | None, author: str, at: dt.datetime, body: str
+    ) -> ThreadMessage:
+        digest = _sha(body)
+        new_id = self.conn.execute(
+            insert(M)
+            .values(
+                case_key=case,
+                participant_id=participant,
+                author=author,
+                at=at,
+                body_enc=self.cipher.encrypt_text(body, message_ctx(case, digest)),
+                sha256=digest,
+            )
+            .returning(M.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, M, [new_id])
+        return ThreadMessage(int(new_id), case, participant, author, at, body, digest)
+
+    def messages(self, case: str, participant: int | None, limit: int = 200) -> list[ThreadMessage]:
+        which = (
+            M.c.participant_id.is_(None)
+            if participant is None
+            else (M.c.participant_id == participant)
+        )
+        rows = self.conn.execute(
+            select(M).where(M.c.case_key == case, which).order_by(M.c.id.desc()).limit(limit)
+        ).all()
+        return [
+            ThreadMessage(
+                int(m["id"]),
+                m["case_key"],
+                int(m["participant_id"]) if m["participant_id"] is not None else None,
+                m["author"],
+                m["at"],
+                self.cipher.decrypt_text(m["body_enc"], message_ctx(m["case_key"], m["sha256"])),
+                m["sha256"],
+            )
+            for m in (r._mapping for r in reversed(rows))
+        ]
+
+    def thread_summaries(self, case: str) -> list[ThreadSummary]:
+        rows = self.conn.execute(
+            select(M.c.participant_id, func.count(), func.max(M.c.at))
+            .where(M.c.case_key == case)
+            .group_by(M.c.participant_id)
+        )
+        return [
+            ThreadSummary(int(p) if p is not None else None, int(n), last) for p, n, last in rows
+        ]
+
+    # what parties make
+
+    def set_party_purls(self, party: PartyId, purls: Sequence[str]) -> None:
+        self.conn.execute(delete(party_purls).where(party_purls.c.party_id == party))
+        wanted = list(dict.fromkeys(purls))
+        if wanted:
+            self.conn.execute(insert(party_purls), [{"party_id": party, "purl": p} for p in wanted])
+
+    def party_purls(self) -> Mapping[PartyId, tuple[str, ...]]:
+        out: dict[PartyId, list[str]] = {}
+        rows = self.conn.execute(
+            select(party_purls.c.party_id, party_purls.c.purl).order_by(party_purls.c.id)
+        )
+        for party, purl in rows:
+            out.setdefault(PartyId(party), []).append(purl)
+        return {k: tuple(v) for k, v in out.items()}

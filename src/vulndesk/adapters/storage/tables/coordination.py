@@ -1,0 +1,94 @@
+"""Tables for coordinated disclosure: participants, their statuses, the embargo's events, the
+threads, and the package URLs each party declares it makes (migration 0065)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from vulndesk.adapters.storage.tables.core import ID, metadata
+from vulndesk.adapters.storage.types import UTCDateTime
+
+coord_participants = Table(
+    "coord_participants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_key", String(32), nullable=False),
+    Column("party_id", String(63), nullable=False),
+    Column("role", String(32), nullable=False),
+    # Names and mail addresses of the participant's people: personal data, sealed.
+    Column("people_enc", LargeBinary, nullable=False),
+    Column("people_sha256", String(64), nullable=False),
+    Column("invited_at", UTCDateTime, nullable=False),
+    Column("invited_by", String(200), nullable=False),
+    UniqueConstraint("case_key", "party_id", name="uq_coord_participants_party"),
+)
+
+coord_statements = Table(
+    "coord_statements",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_key", String(32), nullable=False),
+    Column("participant_id", ID, ForeignKey("coord_participants.id"), nullable=False),
+    Column("product", String(400), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("justification", String(64), nullable=True),
+    Column("fixed_versions", JSON, nullable=False),
+    Column("statement_enc", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("approved_at", UTCDateTime, nullable=True),
+    Column("approved_by", String(200), nullable=True),
+)
+Index("ix_coord_statements_case", coord_statements.c.case_key, coord_statements.c.id)
+
+coord_embargo_events = Table(
+    "coord_embargo_events",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_key", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("participant_id", ID, nullable=True),
+    Column("end_at", UTCDateTime, nullable=True),
+    Column("zone", String(64), nullable=True),
+    Column("seen_where", String(1000), nullable=True),
+    Column("seen_at", UTCDateTime, nullable=True),
+)
+Index("ix_coord_embargo_events_case", coord_embargo_events.c.case_key, coord_embargo_events.c.id)
+
+coord_messages = Table(
+    "coord_messages",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_key", String(32), nullable=False),
+    # NULL: the case's shared thread; else the private thread of that participant.
+    Column("participant_id", ID, nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("body_enc", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+)
+Index("ix_coord_messages_case", coord_messages.c.case_key, coord_messages.c.id)
+
+party_purls = Table(
+    "party_purls",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("party_id", String(63), nullable=False),
+    Column("purl", String(400), nullable=False),
+    UniqueConstraint("party_id", "purl", name="uq_party_purls_purl"),
+)
+Index("ix_party_purls_party", party_purls.c.party_id)

@@ -1,0 +1,229 @@
+"""Console coordinator page of a case: participants, statuses with "no answer since", the
+embargo in its zone and the viewer's, threads, and the forms that act on them.
+
+The same use cases as `vulndesk coord ...` and `/api/v1/cases/{key}/coordination/...`; a case
+the viewer may not see is the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from vulndesk.domain.coordination import ParticipantRole, ProductStatus, VexJustification
+from vulndesk.domain.errors import InvalidInput, VulndeskError
+from vulndesk.domain.ids import CaseKey
+from vulndesk.entrypoints.web import i18n
+from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
+from vulndesk.entrypoints.web.render import page_context, render
+from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
+from vulndesk.services.access import rights as access
+from vulndesk.services.coordination import embargo, overview, participants, statuses, threads
+
+router = APIRouter(include_in_schema=False)
+DONE = {"invited", "recorded", "approved", "embargo", "posted", "shared"}
+EMBARGO_ACTIONS = ("propose", "accept", "decline", "extend", "break", "end")
+
+
+def labels(lang: str) -> dict[str, str]:
+    """Words for the enum values the page shows, each a literal message for the catalogue."""
+    _ = i18n.translator(lang)
+    return {
+        "none": _("no embargo"),
+        "proposed": _("proposed"),
+        "active": _("active"),
+        "revise": _("being revised"),
+        "exited": _("exited"),
+        "step:proposed": _("proposed"),
+        "step:accepted": _("accepted"),
+        "step:declined": _("declined"),
+        "step:extended": _("extension asked"),
+        "step:broken": _("broken"),
+        "step:ended": _("ended"),
+        "act:propose": _("propose"),
+        "act:accept": _("accept"),
+        "act:decline": _("decline"),
+        "act:extend": _("extend"),
+        "act:break": _("record a break"),
+        "act:end": _("end"),
+        "upstream_supplier": _("upstream supplier"),
+        "downstream_maker": _("downstream maker"),
+        "coordinator": _("coordinator"),
+        "finder": _("finder"),
+        "customer": _("customer"),
+        "affected": _("affected"),
+        "not_affected": _("not affected"),
+        "under_investigation": _("under investigation"),
+        "fixed": _("fixed"),
+        "invited": _("participant invited"),
+        "recorded": _("status recorded"),
+        "approved": _("status approved"),
+        "embargo": _("embargo step recorded"),
+        "posted": _("message posted"),
+        "shared": _("shared view sent"),
+    }
+
+
+def _visible(who: Viewer, key: str) -> CaseKey | None:
+    found = visible_key(who, key)
+    return found if found is not None and who.principal.has(access.CASE_READERS) else None
+
+
+def _page(
+    request: Request,
+    who: Viewer,
+    key: CaseKey,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    ctx = page_context(request)
+    zone = ctx.zone
+    found = overview.overview(who.deps, who.principal, key, zone)
+    done = request.query_params.get("done")
+    return render(
+        request,
+        "console/coordination/coordination.html",
+        status=status,
+        key=key,
+        o=found,
+        word=labels(ctx.lang),
+        names={r.participant.id: f"{r.participant.party}" for r in found.participants},
+        roles=[r.value for r in ParticipantRole],
+        states=[s.value for s in ProductStatus if s is not ProductStatus.NO_ANSWER],
+        justifications=[j.value for j in VexJustification],
+        actions=EMBARGO_ACTIONS,
+        error=error,
+        done=done if done in DONE else None,
+        may_write=who.principal.has(access.CASE_WRITERS),
+        viewer=who.principal.name,
+    )
+
+
+@router.get("/cases/{key}/coordination")
+def coordination_page(request: Request, key: str, who: CurrentViewer) -> Response:
+    case_key = _visible(who, key)
+    if case_key is None:
+        return not_found(request)
+    return _page(request, who, case_key)
+
+
+def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> Response:
+    case_key = _visible(who, key)
+    if case_key is None:
+        return not_found(request)
+    try:
+        done = action(case_key)
+    except VulndeskError as exc:
+        code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
+        _ = i18n.translator(page_context(request).lang)
+        return _page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+    return RedirectResponse(f"/cases/{case_key}/coordination?done={done}{anchor}", 303)
+
+
+@router.post("/cases/{key}/coordination/participants")
+def invite(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    party: Annotated[str, Form(max_length=63)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
+    people: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    def run(case_key: CaseKey) -> str:
+        lines = [line for line in people.splitlines() if line.strip()]
+        participants.invite(who.deps, who.principal, case_key, party, role, lines)
+        return "invited"
+
+    return _act(request, who, key, run, "#participants")
+
+
+@router.post("/cases/{key}/coordination/statuses")
+def record_status(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    participant: Annotated[int, Form(ge=1)] = 0,
+    product: Annotated[str, Form(max_length=400)] = "",
+    status: Annotated[str, Form(max_length=32)] = "",
+    statement: Annotated[str, Form(max_length=20_000)] = "",
+    justification: Annotated[str, Form(max_length=64)] = "",
+    fixed: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    def run(case_key: CaseKey) -> str:
+        versions = [v for v in fixed.replace(",", " ").split() if v]
+        statuses.record(
+            who.deps, who.principal, case_key, participant, product, status, statement,
+            justification or None, versions,
+        )  # fmt: skip
+        return "recorded"
+
+    return _act(request, who, key, run, "#statuses")
+
+
+@router.post("/cases/{key}/coordination/statuses/{statement}/approval")
+def approve_status(request: Request, key: str, statement: int, who: CurrentViewer) -> Response:
+    def run(case_key: CaseKey) -> str:
+        statuses.approve(who.deps, who.principal, case_key, statement)
+        return "approved"
+
+    return _act(request, who, key, run, "#statuses")
+
+
+@router.post("/cases/{key}/coordination/embargo")
+def embargo_step(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    action: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    end: Annotated[str, Form(max_length=40)] = "",
+    zone: Annotated[str, Form(max_length=64)] = "",
+    participant: Annotated[str, Form(max_length=20)] = "",
+    where: Annotated[str, Form(max_length=1000)] = "",
+    seen_at: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    def run(case_key: CaseKey) -> str:
+        d, p = who.deps, who.principal
+        answer = int(participant) if participant.strip().isdigit() else None
+        if action in ("propose", "extend"):
+            act = embargo.propose if action == "propose" else embargo.extend
+            act(d, p, case_key, end, zone, reason)
+        elif action == "accept":
+            embargo.accept(d, p, case_key, reason, answer)
+        elif action == "decline":
+            embargo.decline(d, p, case_key, reason, answer)
+        elif action == "break":
+            embargo.record_break(d, p, case_key, where, seen_at, reason)
+        elif action == "end":
+            embargo.end_embargo(d, p, case_key, reason)
+        else:
+            raise InvalidInput("action", f"{action!r}", ", ".join(EMBARGO_ACTIONS))
+        return "embargo"
+
+    return _act(request, who, key, run, "#embargo")
+
+
+@router.post("/cases/{key}/coordination/threads")
+def post_message(
+    request: Request,
+    key: str,
+    who: CurrentViewer,
+    thread: Annotated[str, Form(max_length=20)] = "shared",
+    body: Annotated[str, Form(max_length=50_000)] = "",
+) -> Response:
+    def run(case_key: CaseKey) -> str:
+        threads.post(who.deps, who.principal, case_key, thread, body)
+        return "posted"
+
+    return _act(request, who, key, run, "#threads")
+
+
+@router.post("/cases/{key}/coordination/participants/{participant}/share")
+def share(request: Request, key: str, participant: int, who: CurrentViewer) -> Response:
+    def run(case_key: CaseKey) -> str:
+        participants.share(who.deps, who.principal, case_key, participant)
+        return "shared"
+
+    return _act(request, who, key, run, "#participants")

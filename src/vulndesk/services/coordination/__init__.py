@@ -1,0 +1,1 @@
+"""Coordinated disclosure with many parties: participants, statuses, the embargo, threads."""

@@ -1,0 +1,62 @@
+"""The coordinator's page of a case in one read: participants, the status board, the embargo
+in both zones, thread sizes and the newest shared messages (the read is audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.coordination import StatusCell, board, fold
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import CASE_READERS, Principal
+from vulndesk.services.context import Deps
+from vulndesk.services.coordination import embargo as embargo_service
+from vulndesk.services.coordination.participants import ParticipantRow
+from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
+from vulndesk.services.coordination.statuses import case_products
+
+SHOWN_MESSAGES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    case: str
+    participants: list[ParticipantRow]
+    cells: list[StatusCell]
+    embargo: embargo_service.Shown
+    threads: dict[int | None, ThreadSummary]
+    shared: list[ThreadMessage]
+    now: dt.datetime
+
+
+def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> Overview:
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        everyone = uow.coordination.participants(key)
+        parties = {p.id: p for p in uow.parties.list()}
+        rows = [
+            ParticipantRow(
+                p, parties[p.party].name, parties[p.party].kind.value, parties[p.party].country
+            )
+            for p in everyone
+        ]
+        cells = board(everyone, case_products(uow, key), uow.coordination.statements(key))
+        shown = embargo_service.shown(fold(uow.coordination.embargo_events(key)), viewer_zone, now)
+        summaries = {s.participant: s for s in uow.coordination.thread_summaries(key)}
+        shared = uow.coordination.messages(key, None, SHOWN_MESSAGES)
+        uow.audit.append(
+            principal.event(
+                now,
+                AuditTag.CASE_COORD_MESSAGES_READ,
+                "case",
+                key,
+                (),
+                thread="shared",
+                count=str(len(shared)),
+            )
+        )
+        uow.commit()
+    return Overview(key, rows, cells, shown, summaries, shared, now)

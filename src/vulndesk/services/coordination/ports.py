@@ -1,0 +1,97 @@
+"""Storage port of coordinated disclosure and the records it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from vulndesk.domain.coordination import (
+    Contact,
+    EmbargoEvent,
+    Participant,
+    ParticipantRole,
+    ProductStatus,
+    StatusStatement,
+    VexJustification,
+)
+from vulndesk.domain.ids import PartyId
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One message of a case's shared thread (`participant` None) or a private one."""
+
+    id: int
+    case: str
+    participant: int | None
+    author: str
+    at: dt.datetime
+    body: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """How many messages a thread holds and when the last came."""
+
+    participant: int | None
+    count: int
+    last_at: dt.datetime | None
+
+
+class CoordinationRepository(Protocol):
+    def add_participant(
+        self,
+        case: str,
+        party: PartyId,
+        role: ParticipantRole,
+        people: Sequence[Contact],
+        at: dt.datetime,
+        by: str,
+    ) -> Participant:
+        """Conflict when the party already takes part in the case."""
+        ...
+
+    def participants(self, case: str) -> list[Participant]: ...
+    def participant(self, case: str, participant_id: int) -> Participant:
+        """NotFound when missing or of another case."""
+        ...
+
+    def add_statement(
+        self,
+        case: str,
+        participant: int,
+        product: str,
+        status: ProductStatus,
+        justification: VexJustification | None,
+        fixed_versions: Sequence[str],
+        statement: str,
+        at: dt.datetime,
+        by: str,
+    ) -> StatusStatement: ...
+
+    def approve_statement(
+        self, case: str, statement_id: int, at: dt.datetime, by: str
+    ) -> StatusStatement:
+        """NotFound when missing or of another case; Conflict when already approved."""
+        ...
+
+    def statements(self, case: str) -> list[StatusStatement]: ...
+    def add_embargo_event(self, case: str, event: EmbargoEvent) -> EmbargoEvent: ...
+    def embargo_events(self, case: str) -> list[EmbargoEvent]: ...
+    def add_message(
+        self, case: str, participant: int | None, author: str, at: dt.datetime, body: str
+    ) -> ThreadMessage: ...
+
+    def messages(self, case: str, participant: int | None, limit: int = 200) -> list[ThreadMessage]:
+        """The newest `limit` messages of one thread, oldest first."""
+        ...
+
+    def thread_summaries(self, case: str) -> list[ThreadSummary]: ...
+    def set_party_purls(self, party: PartyId, purls: Sequence[str]) -> None:
+        """Replace the package URLs `party` declares it makes."""
+        ...
+
+    def party_purls(self) -> Mapping[PartyId, tuple[str, ...]]: ...

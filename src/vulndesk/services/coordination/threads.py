@@ -1,0 +1,117 @@
+"""Use cases: the case's shared thread (every participant) and each participant's private
+thread with the case team. Posting is telling: each recipient passes the disclosure guard and
+the ledger records the message; reading is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vulndesk.domain import values
+from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
+from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.services.access import rights as access
+from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
+from vulndesk.services.context import Acts, Deps
+from vulndesk.services.coordination import sharing
+from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.disclosure import guard
+from vulndesk.services.ports import UnitOfWork
+
+SHARED = "shared"
+
+
+def parse_thread(text: str | int | None) -> int | None:
+    """`shared` (or nothing) is the shared thread; a number names a participant's thread."""
+    if text is None or str(text).strip().lower() in ("", SHARED):
+        return None
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise InvalidInput(
+            "thread", f"{text!r} is not a thread", "shared or a participant id"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    message: ThreadMessage
+    ledger: tuple[str, ...]
+
+
+def post_in(
+    deps: Deps, actor: Acts, uow: UnitOfWork, case: Case, thread: int | None, body: str
+) -> Posted:
+    """Post inside a transaction: every recipient must pass the guard, or nothing is posted."""
+    now = deps.clock.now()
+    recipients = (
+        uow.coordination.participants(case.key)
+        if thread is None
+        else [sharing.participant_of(uow, case.key, thread)]
+    )
+    refused = []
+    for p in recipients:
+        verdict = guard.check(uow, sharing.outgoing(uow, case, p, frozenset()))
+        if not verdict.allowed:
+            refused.append(f"participant {p.id} ({p.party}): {verdict.reason}")
+    if refused:
+        raise GuardFailed("coordination", "; ".join(refused))
+    message = uow.coordination.add_message(case.key, thread, actor.name, now, body)
+    refs = tuple(sharing.tell(deps, actor, uow, case, p, body).ref for p in recipients)
+    uow.audit.append(
+        actor.event(
+            now,
+            AuditTag.CASE_COORD_MESSAGE_POSTED,
+            "case",
+            case.key,
+            (),
+            thread=SHARED if thread is None else str(thread),
+            message=str(message.id),
+            sha256=message.sha256,
+        )
+    )
+    return Posted(message, refs)
+
+
+def post(
+    deps: Deps, principal: Principal, case: str, thread: str | int | None, body: str
+) -> Posted:
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_WRITERS, "write")
+    which = parse_thread(thread)
+    text = values.long_text("body", body, max_len=50_000)
+    if not text.strip():
+        raise InvalidInput("body", "is empty", "a message")
+    with deps.uow() as uow:
+        posted = post_in(deps, principal, uow, uow.cases.get(key), which, text)
+        uow.commit()
+    return posted
+
+
+def read(
+    deps: Deps, principal: Principal, case: str, thread: str | int | None, limit: int = 200
+) -> list[ThreadMessage]:
+    """The newest `limit` messages of a thread, oldest first; the read is audited."""
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
+    which = parse_thread(thread)
+    if not 1 <= limit <= 5000:
+        raise InvalidInput("limit", f"{limit}", "1-5000")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        if which is not None:
+            sharing.participant_of(uow, key, which)
+        found = uow.coordination.messages(key, which, limit)
+        uow.audit.append(
+            principal.event(
+                now,
+                AuditTag.CASE_COORD_MESSAGES_READ,
+                "case",
+                key,
+                (),
+                thread=SHARED if which is None else str(which),
+                count=str(len(found)),
+            )
+        )
+        uow.commit()
+    return found
