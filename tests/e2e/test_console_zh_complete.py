@@ -21,6 +21,7 @@ from tests.e2e.browser import Server, fresh_code
 from tests.e2e.test_console_reports import demo_credentials
 from tests.e2e.zh_text import english, texts
 from vulndesk.entrypoints.web import app as web_app
+from vulndesk.entrypoints.web import pages_admin
 
 CASE = "VD-2026-0002"  # acme-cn, verified
 ADVISED = "VD-2026-0004"  # the published advisory
@@ -42,7 +43,7 @@ PAGES: dict[str, list[str] | None] = {
     "/reports/{draft_id:path}": [FILED],
     "/oversight": ["/oversight"],
     "/admin": ["/admin"],
-    "/admin/{section}": [f"/admin/{s}" for s in web_app.pages_admin.SECTIONS],
+    "/admin/{section}": [f"/admin/{s}" for s in pages_admin.SECTIONS],
     "/account": ["/account"],
     "/oversight/exposure": ["/oversight/exposure"],
     "/oversight/exposure/report": None,  # a file
@@ -66,9 +67,9 @@ ERRORS = [
     "/audit/trail?case=nonsense!",
 ]
 # Names of the demo's people that its file does not hold: who loaded it, the tests' own admin.
-PEOPLE = ("demo", "demo-loader", "cli-tester", "Demo admin (acme-hq)", "Demo analyst (acme-cn)")
-PEOPLE += ("Demo approver (acme-cn)", "Demo approver (acme-hq)", "Demo auditor (acme-hq)")
-PEOPLE += ("Demo hq-oversight (acme-hq)",)
+PEOPLE: tuple[str, ...] = ("demo", "demo-loader", "cli-tester", "Demo admin (acme-hq)")
+PEOPLE += ("Demo analyst (acme-cn)", "Demo approver (acme-cn)", "Demo approver (acme-hq)")
+PEOPLE += ("Demo auditor (acme-hq)", "Demo hq-oversight (acme-hq)")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -78,7 +79,7 @@ def routes(method: str) -> list[str]:
             r.path
             for router in web_app.ROUTERS
             for r in router.routes
-            if isinstance(r, APIRoute) and method in r.methods
+            if isinstance(r, APIRoute) and method in (r.methods or set())
         }
     )
 

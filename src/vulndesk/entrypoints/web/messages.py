@@ -67,7 +67,9 @@ def _invalid(
         codes = exc.accepted.split(", ")
         shown = [label(c) for c in codes]
         # Codes without a label of their own (sort orders) would show as English words.
-        if all(s != c or not re.search(r"[A-Za-z]{3}", c) for s, c in zip(shown, codes)):
+        if all(
+            s != c or not re.search(r"[A-Za-z]{3}", c) for s, c in zip(shown, codes, strict=True)
+        ):
             return gettext(
                 "“%(field)s” is not accepted. Accepted: %(accepted)s.",
                 field=field,
