@@ -119,7 +119,7 @@ def admin_form(
         shown = action()
     except VulndeskError as exc:
         code = 422 if exc.code == "invalid_input" else 409
-        return _page(request, who, section, status=code, error=say(request, exc))
+        return _page(request, who, section, status=code, error=say(request, exc, named=True))
     if shown:
         return _page(request, who, section, **shown)
     path = "/admin" if section == "users" else f"/admin/{section}"

@@ -191,7 +191,13 @@ def bulk_act(
             return render(request, "console/cases/bulk.html", 422, results=results, error=error)
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422
-        return render(request, "console/cases/bulk.html", code, results=[], error=say(request, exc))
+        return render(
+            request,
+            "console/cases/bulk.html",
+            code,
+            results=[],
+            error=say(request, exc, named=True),
+        )
     return render(
         request, "console/cases/bulk.html", results=results, error="", states=list(CaseState)
     )

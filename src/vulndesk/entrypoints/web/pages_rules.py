@@ -63,7 +63,9 @@ async def what_if_run(
             raise InvalidInput("file", "no rule file was given", "upload a TOML file or paste one")
         result = _run(who, body, within)
     except VulndeskError as exc:
-        return _page(request, 422, result=None, within=within, error=say(request, exc), text=text)
+        return _page(
+            request, 422, result=None, within=within, error=say(request, exc, named=True), text=text
+        )
     return _page(request, result=result, within=within, text=body)
 
 

@@ -112,14 +112,17 @@ def coded(value: str, label: Callable[[str], str]) -> str:
     return re.sub(r"[a-z0-9_-]+", lambda m: label(m.group(0)), value)
 
 
-def say(request: Request, exc: VulndeskError) -> str:
+def say(request: Request, exc: VulndeskError, *, named: bool = False) -> str:
     """What the console says about a refused action, in the page's language.
 
-    English keeps the service's own words (field, problem, what is accepted); every other
-    language gets the catalogue's sentence for the error, with codes given their labels.
+    English keeps the service's own words (the problem and what is accepted; `named`: with the
+    field's name first, for a message shown away from its field); every other language gets
+    the catalogue's sentence for the error, with codes given their labels.
     """
     lang = page_context(request).lang
     if lang == i18n.DEFAULT:
+        if named:
+            return str(exc)
         if isinstance(exc, InvalidInput):
             return exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
         return exc.detail if isinstance(exc, GuardFailed) else str(exc)
