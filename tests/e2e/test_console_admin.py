@@ -92,7 +92,7 @@ def test_reference_policies_rules_and_blackouts(server: Server, browser: Browser
     page.check("input[name=fields][value=remediation_plan]")
     submit(page, "text=Set override")
     page.wait_for_url(server.base + "/admin/policies?done=1")
-    assert "remediation_plan" in page.locator("table.policy-overrides").inner_text()
+    assert "Remediation plan" in page.locator("table.policy-overrides").inner_text()
 
     page.goto(server.base + "/admin/rules")
     option = page.locator("tr", has_text="cn-rmsv-2021.report_window")

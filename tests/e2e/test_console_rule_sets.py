@@ -60,7 +60,7 @@ def test_applicability_follows_the_recorded_unit_attributes(
     zh = sign_in_demo(browser, server, "admin", locale="zh-CN")
     zh.goto(server.base + "/admin/rules")
     assert zh.locator("#rs-eu-nis2 .applicability h4").inner_text() == "适用对象"
-    assert "适用：本单位登记为NIS2 essential 实体。" in _row(zh, "eu-nis2", "acme-de").inner_text()
+    assert "适用：本单位登记为NIS2 基本实体。" in _row(zh, "eu-nis2", "acme-de").inner_text()
     assert "适用：本单位位于CN。" in _row(zh, "cn-rmsv-2021", "acme-cn").inner_text()
     assert "不适用：本单位未登记为NIS2" in _row(zh, "eu-nis2", "acme-cn").inner_text()
     assert "获知安全事件" in zh.locator("#rs-eu-nis2 .facts").inner_text()

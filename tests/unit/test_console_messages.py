@@ -62,8 +62,11 @@ def test_guard_refusals_read_as_sentences_without_the_guard_id(guard: str) -> No
 def test_an_unknown_guard_is_named_by_its_label() -> None:
     text = messages.error_message(GuardFailed("policy", "…"), "zh-CN", *_say("zh-CN"))
     assert text.startswith("披露策略不允许")
+    # A code the catalogue knows gets its words; one it does not know is shown as it is.
     text = messages.error_message(GuardFailed("pending", "…"), "zh-CN", *_say("zh-CN"))
-    assert text == "此操作被案件的一项规则拒绝：pending。"
+    assert text == "此操作被案件的一项规则拒绝：待批准。"
+    text = messages.error_message(GuardFailed("new-guard", "…"), "zh-CN", *_say("zh-CN"))
+    assert text == "此操作被案件的一项规则拒绝：new-guard。"
 
 
 def test_invalid_input_names_the_field_in_words_and_drops_command_hints() -> None:

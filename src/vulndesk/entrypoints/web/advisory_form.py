@@ -196,6 +196,11 @@ FIELDS: dict[str, tuple[str, str]] = {
         "The product versions are missing or not written as PRODUCT:VERSION:STATE.",
         "Write one line per version, e.g. router:2.0:fixed, in a new revision.",
     ),
+    "title": ("The advisory needs a title.", "Write a short headline."),
+    "kind": (
+        "Choose the kind of decision.",
+        "Choose cross-border transfer, justification, exception or release.",
+    ),
     "case.products": (
         "A product of the case has no version in the advisory.",
         "Add a line PRODUCT:VERSION:STATE for it under product versions, in a new revision.",

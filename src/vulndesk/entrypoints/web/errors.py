@@ -17,8 +17,9 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound, VulndeskError
+from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.csrf import CsrfRefused
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import page_context, render, say
 from vulndesk.entrypoints.web.session import signed_in
 
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
@@ -74,7 +75,16 @@ def _choose(exc: Exception, request: Request) -> Response | None:
         return _page(request, 403, "forbidden")
     if isinstance(exc, InvalidInput):
         expected = exc.accepted or "a valid value"
-        return _page(request, 400, "bad-parameter", parameter=exc.field[:64], expected=expected)
+        # Other languages than English get the catalogue's sentence (the service's is English).
+        message = say(request, exc) if page_context(request).lang != i18n.DEFAULT else ""
+        return _page(
+            request,
+            400,
+            "bad-parameter",
+            parameter=exc.field[:64],
+            expected=expected,
+            message=message,
+        )
     return None
 
 

@@ -76,6 +76,32 @@ LABELS: dict[str, str] = {
     "equal-dissemination": "Equal dissemination",
     "policy": "Policy",
     "two-person": "Two-person approval",
+    # what an audit event is about (its object type)
+    "case": "Case",
+    "decision": "Decision",
+    "evidence": "Evidence",
+    "exposure-report": "Exposure report",
+    "ledger": "Ledger entry",
+    "party": "Party",
+    "product": "Product",
+    "report": "Report",
+    "unit": "Unit",
+    "user": "User",
+    "obligation": "Obligation",
+    "escalation": "Escalation",
+    "advisory": "Advisory",
+    "token": "API token",
+    "audit": "Audit trail",
+    "setting": "Setting",
+    # where an audit event came from (its source, before any ':address')
+    "web": "Console",
+    "api": "API",
+    "cli": "Command line",
+    "worker": "Background worker",
+    "storage": "Storage",
+    "demo": "Demo data",
+    "exposure": "Exposure report",
+    "mail": "Mail",
 }
 # Public appears as both a class and a recipient kind; both read "Public".
 
@@ -88,12 +114,13 @@ def _kind_label(code: str, lang: str) -> str | None:
 
 
 def labeller(lang: str, gettext: Callable[..., str]) -> Callable[[str], str]:
-    """A function code -> label in `lang`; an unknown code is shown as it is."""
+    """A function code -> label in `lang`: the label table, the report kinds, then the code
+    itself as a catalogue message id (states, facts, roles); an unknown code is shown as it is."""
 
     def label(code: object) -> str:
-        text = str(code)
+        text = str(getattr(code, "value", code))
         if text in LABELS:
             return gettext(LABELS[text])
-        return _kind_label(text, lang) or text
+        return _kind_label(text, lang) or gettext(text)
 
     return label

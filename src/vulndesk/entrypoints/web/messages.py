@@ -64,10 +64,17 @@ def _invalid(
         text = f"“{field}” is not accepted: {exc.problem}."
         return text + (f" Accepted: {exc.accepted}." if _plain(exc.accepted) else "")
     if exc.accepted and CODES.fullmatch(exc.accepted):
-        codes = ", ".join(label(c) for c in exc.accepted.split(", "))
-        return gettext(
-            "“%(field)s” is not accepted. Accepted: %(accepted)s.", field=field, accepted=codes
-        )
+        codes = exc.accepted.split(", ")
+        shown = [label(c) for c in codes]
+        # Codes without a label of their own (sort orders) would show as English words.
+        if all(
+            s != c or not re.search(r"[A-Za-z]{3}", c) for s, c in zip(shown, codes, strict=True)
+        ):
+            return gettext(
+                "“%(field)s” is not accepted. Accepted: %(accepted)s.",
+                field=field,
+                accepted=", ".join(shown),
+            )
     return gettext("“%(field)s” is not accepted; check it and try again.", field=field)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web import i18n
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.accounts import admin as account_admin
 
@@ -63,6 +63,5 @@ def save_account(
             who.deps, who.principal, who.principal.name, timezone, language
         )
     except InvalidInput as exc:
-        problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
-        return _page(request, who, form, {exc.field: problem}, status=422)
+        return _page(request, who, form, {exc.field: say(request, exc)}, status=422)
     return RedirectResponse("/account?saved=1", status_code=303)

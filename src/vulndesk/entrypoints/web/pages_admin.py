@@ -19,7 +19,7 @@ from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.policy import DEFAULT_GRANTS
 from vulndesk.domain.products import ProductKind
 from vulndesk.entrypoints.web.pages_reports import local_instant, not_found
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access.rights import ADMINS
 from vulndesk.services.accounts import admin as account_admin
@@ -119,7 +119,7 @@ def admin_form(
         shown = action()
     except VulndeskError as exc:
         code = 422 if exc.code == "invalid_input" else 409
-        return _page(request, who, section, status=code, error=str(exc))
+        return _page(request, who, section, status=code, error=say(request, exc, named=True))
     if shown:
         return _page(request, who, section, **shown)
     path = "/admin" if section == "users" else f"/admin/{section}"

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.web.pages_reports import not_found
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer
 from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access.rights import AUDIT_READERS
@@ -95,7 +95,7 @@ def audit_trail(
     try:
         found: trail.TrailPage | None = trail.search(who.deps, who.principal, wanted)
     except InvalidInput as exc:
-        errors[exc.field] = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
+        errors[exc.field] = say(request, exc)
         found = None
     kept = {k: v for k, v in chosen.items() if v}
 
@@ -124,7 +124,7 @@ def audit_ledger(request: Request, who: CurrentViewer, case: str = "") -> Respon
     try:
         entries = access_ledger.entries(who.deps, who.principal, case.strip() or None)
     except InvalidInput as exc:
-        errors[exc.field] = exc.problem
+        errors[exc.field] = say(request, exc)
         entries = []
     entries.sort(key=lambda e: (e.entry.at, e.id), reverse=True)
     query = f"?{urlencode({'case': case})}" if case.strip() and not errors else ""

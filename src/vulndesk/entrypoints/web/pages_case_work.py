@@ -13,7 +13,7 @@ from vulndesk.domain.errors import VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web.pages_cases_forms import _submit
 from vulndesk.entrypoints.web.pages_reports import not_found
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
 from vulndesk.services.cases import bulk, editing, linking, reference
@@ -96,10 +96,9 @@ def open_case(
         case = cases.open_case(who.deps, who.principal, req)
     except VulndeskError as exc:
         field = getattr(exc, "field", "")
-        problem = getattr(exc, "problem", str(exc))
-        accepted = getattr(exc, "accepted", "")
-        text = problem + (f" ({accepted})" if accepted else "")
-        return _new_page(request, who, form, {field: text}, status=422 if field else 409)
+        return _new_page(
+            request, who, form, {field: say(request, exc)}, status=422 if field else 409
+        )
     return RedirectResponse(f"/cases/{case.key}", status_code=303)
 
 
@@ -192,7 +191,13 @@ def bulk_act(
             return render(request, "console/cases/bulk.html", 422, results=results, error=error)
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422
-        return render(request, "console/cases/bulk.html", code, results=[], error=str(exc))
+        return render(
+            request,
+            "console/cases/bulk.html",
+            code,
+            results=[],
+            error=say(request, exc, named=True),
+        )
     return render(
         request, "console/cases/bulk.html", results=results, error="", states=list(CaseState)
     )

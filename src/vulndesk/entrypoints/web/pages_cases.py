@@ -17,7 +17,7 @@ from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.entrypoints.web import case_work_view
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import ledger as access_ledger
 from vulndesk.services.access import rights as access
@@ -93,7 +93,12 @@ def _window(who: Viewer, due: str) -> tuple[CaseKey, ...]:
 
 
 def _case_filter(
-    who: Viewer, chosen: dict[str, str], known: set[str], units: set[str], page: int
+    request: Request,
+    who: Viewer,
+    chosen: dict[str, str],
+    known: set[str],
+    units: set[str],
+    page: int,
 ) -> tuple[CaseFilter, dict[str, str]]:
     """The list's filter from the query, and what was wrong in it by field (a wrong field is
     dropped from `chosen` and ignored)."""
@@ -105,7 +110,7 @@ def _case_filter(
             states = _checked(chosen, known, units)
             break
         except InvalidInput as exc:
-            errors[exc.field] = exc.problem
+            errors[exc.field] = say(request, exc)
             chosen[exc.field] = "-updated" if exc.field == "sort" else ""
     keys: tuple[CaseKey, ...] | None = None
     if chosen["regime"]:
@@ -149,7 +154,7 @@ def case_list(
     units = reference.list_units(deps)
     page = max(page, 1)
     known = {str(x.id) for x in products}
-    flt, errors = _case_filter(who, chosen, known, {str(u.id) for u in units}, page)
+    flt, errors = _case_filter(request, who, chosen, known, {str(u.id) for u in units}, page)
     # A role that reads no case content (an auditor) sees an empty list, not a refusal.
     rows, total = cases.list_cases(deps, p, flt) if p.has(access.CASE_READERS) else ([], 0)
     pages = max(1, -(-total // PAGE_SIZE))

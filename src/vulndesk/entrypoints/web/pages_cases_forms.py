@@ -18,6 +18,7 @@ from vulndesk.entrypoints.web.pages_cases import (
     not_found,
     visible_key,
 )
+from vulndesk.entrypoints.web.render import say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
 from vulndesk.services.cases import lifecycle as cases
@@ -64,11 +65,10 @@ def _submit(
     try:
         action(case_key)  # the use case checks the viewer's roles and need-to-know
     except InvalidInput as exc:
-        problem = exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
-        errors = {f"{anchor}.{exc.field}": problem}
+        errors = {f"{anchor}.{exc.field}": say(request, exc)}
         return case_page(request, who, case_key, errors, form, status=422)
     except (GuardFailed, Conflict, NotFound, Forbidden) as exc:
-        detail = exc.detail if isinstance(exc, GuardFailed) else str(exc)
+        detail = say(request, exc)
         code = 403 if isinstance(exc, Forbidden) else 409
         return case_page(request, who, case_key, {f"{anchor}.": detail}, form, status=code)
     return RedirectResponse(f"/cases/{case_key}#{anchor}", status_code=303)

@@ -178,9 +178,6 @@ def _draft_page(
     ]
     zone = zoneinfo.ZoneInfo(who.zone)
     now_local = who.container.clock.now().astimezone(zone)
-    lang = page_context(request).lang
-    gettext = i18n.translator(lang)
-    label = labels.labeller(lang, gettext)
     return render(
         request,
         "console/reports/draft.html",
@@ -192,7 +189,6 @@ def _draft_page(
         latest=latest.ref,
         preview=preview,
         conflicts=conflicts,
-        rule_text=lambda rule: messages.rule_message(rule, gettext, label),
         decisions=decisions,
         detail_fields=list(DETAIL_FIELDS),
         met_by=_met_by(who, record),

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from vulndesk.domain.errors import InvalidInput, VulndeskError
 from vulndesk.entrypoints.web.pages_reports import not_found
-from vulndesk.entrypoints.web.render import render
+from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access.rights import CASE_READERS
 from vulndesk.services.clocks import whatif
@@ -63,7 +63,9 @@ async def what_if_run(
             raise InvalidInput("file", "no rule file was given", "upload a TOML file or paste one")
         result = _run(who, body, within)
     except VulndeskError as exc:
-        return _page(request, 422, result=None, within=within, error=str(exc), text=text)
+        return _page(
+            request, 422, result=None, within=within, error=say(request, exc, named=True), text=text
+        )
     return _page(request, result=result, within=within, text=body)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from vulndesk.entrypoints.web import clockfmt, i18n, labels, nav
+from vulndesk.domain.errors import GuardFailed, InvalidInput, VulndeskError
+from vulndesk.entrypoints.web import clockfmt, i18n, labels, messages, nav
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -100,15 +102,51 @@ def page_context(request: Request) -> Page:
     return ctx
 
 
+_CODE_LIST = re.compile(r"[a-z0-9_-]+((, | / )[a-z0-9_-]+)*")
+
+
+def coded(value: str, label: Callable[[str], str]) -> str:
+    """A message value that is a list of codes (roles, kinds) with each code given its label."""
+    if not _CODE_LIST.fullmatch(value):
+        return value
+    return re.sub(r"[a-z0-9_-]+", lambda m: label(m.group(0)), value)
+
+
+def say(request: Request, exc: VulndeskError, *, named: bool = False) -> str:
+    """What the console says about a refused action, in the page's language.
+
+    English keeps the service's own words (the problem and what is accepted; `named`: with the
+    field's name first, for a message shown away from its field); every other language gets
+    the catalogue's sentence for the error, with codes given their labels.
+    """
+    lang = page_context(request).lang
+    if lang == i18n.DEFAULT:
+        if named:
+            return str(exc)
+        if isinstance(exc, InvalidInput):
+            return exc.problem + (f" ({exc.accepted})" if exc.accepted else "")
+        return exc.detail if isinstance(exc, GuardFailed) else str(exc)
+    gettext = i18n.translator(lang)
+    return messages.error_message(exc, lang, gettext, labels.labeller(lang, gettext))
+
+
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     page = page_context(request)
     gettext = i18n.translator(page.lang)
+    label = labels.labeller(page.lang, gettext)
     body = (
         environment()
         .get_template(template)
         .render(
             _=gettext,
-            label=labels.labeller(page.lang, gettext),
+            label=label,
+            labels=lambda codes: (
+                "、".join(map(label, codes))
+                if page.lang == "zh-CN"
+                else ", ".join(map(label, codes))
+            ),
+            rule_text=lambda rule: messages.rule_message(rule, gettext, label),
+            coded=lambda values: {k: coded(str(v), label) for k, v in values.items()},
             page=page,
             request_path=request.url.path,
             **values,
