@@ -39,6 +39,7 @@ PAGES: dict[str, list[str] | None] = {
     "/cases/{key}": [f"/cases/{CASE}", f"/cases/{ADVISED}", "/cases/VD-2026-0001"],
     "/cases/{key}/attachments/{sha256}": None,  # a file
     "/cases/{key}/reports": [f"/cases/{CASE}/reports", "/cases/VD-2026-0001/reports"],
+    "/cases/{key}/coordination": [f"/cases/{CASE}/coordination"],
     "/reports/{draft_id:path}/download/{fmt}": None,  # a file
     "/reports/{draft_id:path}": [FILED],
     "/oversight": ["/oversight"],
@@ -197,6 +198,9 @@ def test_every_form_posted_empty_answers_in_chinese(readers: dict[str, Reader], 
         .replace("{decision}", "999")
         .replace("{entry}", "999")
         .replace("{waiver}", "999")
+        .replace("{participant}", "999")
+        .replace("{statement}", "999")
+        .replace("{cve_id}", "CVE-2026-99999")
     )
     r = admin.post(concrete, {"csrf": admin.csrf})
     assert r.status_code in {303, 400, 403, 404, 409, 422}, (path, r.status_code)

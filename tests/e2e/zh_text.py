@@ -98,11 +98,14 @@ ALLOWED = frozenset(
         "OpenPGP",
         "Webhook",
         "purl",
+        "IANA",
+        "Services",  # CVE Services, the CVE Program's service
     ]
 )
 # Identifiers and values that read the same in every language.
 IDENTIFIERS = [
     r"VD-\d{4}-\d{4,}",  # case keys
+    r"\bVULNDESK_[A-Z0-9_]+\*?",  # settings' variable names
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+",  # e-mail addresses
     r"https?://\S+",
     r"\b[0-9a-f]{12,}\b",  # digests, ids

@@ -63,6 +63,14 @@ def labels(lang: str) -> dict[str, str]:
         "embargo": _("embargo step recorded"),
         "posted": _("message posted"),
         "shared": _("shared view sent"),
+        # VEX justifications (CSAF flag labels, CISA's VEX minimum requirements)
+        "component_not_present": _("the component is not present"),
+        "vulnerable_code_not_present": _("the vulnerable code is not present"),
+        "vulnerable_code_cannot_be_controlled_by_adversary": _(
+            "the vulnerable code cannot be controlled by an adversary"
+        ),
+        "vulnerable_code_not_in_execute_path": _("the vulnerable code is not in the execute path"),
+        "inline_mitigations_already_exist": _("inline mitigations already exist"),
     }
 
 
