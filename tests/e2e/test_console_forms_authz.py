@@ -66,6 +66,12 @@ CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ("/cases/{case}/fields", {"title": "Renamed", "workaround": "Block port 80"}, WRITERS),
     ("/cases/{case}/fields", {"title": "Renamed", "unit": "cn"}, MANAGERS),
     ("/cases/{case}/product-link", {"product": "router"}, WRITERS),
+    ("/cases/{case}/coordination/participants", {"party": "", "role": "finder"}, WRITERS),
+    ("/cases/{case}/coordination/statuses", {"participant": "999999"}, WRITERS),
+    ("/cases/{case}/coordination/statuses/999999/approval", {}, WRITERS),
+    ("/cases/{case}/coordination/embargo", {"action": "propose", "end": ""}, WRITERS),
+    ("/cases/{case}/coordination/threads", {"thread": "shared", "body": ""}, WRITERS),
+    ("/cases/{case}/coordination/participants/999999/share", {}, WRITERS),
 ]
 # Forms of no case: (form, body, roles allowed). Bodies are refused as input for the allowed,
 # so the matrix changes no account or reference data.
