@@ -23,7 +23,6 @@ from vulndesk.entrypoints.api.auth import (
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services.advisories import cve
-from vulndesk.services.advisories.ports import CveIdRecord
 from vulndesk.services.context import Deps
 
 router = APIRouter(prefix="/api/v1", tags=["cve"], responses=ERROR_RESPONSES)
@@ -71,28 +70,10 @@ class AttachedOut(BaseModel):
     status: str
 
 
-def _out(r: CveIdRecord) -> dict[str, Any]:
-    return {
-        "cve_id": r.cve_id,
-        "case": str(r.case),
-        "year": r.year,
-        "state": r.state.value,
-        "reserved_at": r.reserved_at,
-        "reserved_by": r.reserved_by,
-        "published_at": r.published_at,
-        "published_by": r.published_by,
-        "updated_at": r.updated_at,
-        "updated_by": r.updated_by,
-        "rejected_at": r.rejected_at,
-        "rejected_by": r.rejected_by,
-        "reason": r.reason,
-    }
-
-
 @router.get("/cases/{key}/cves", response_model=list[CveIdOut])
 def list_cve_ids(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> list[Any]:
     """The case's CVE ids with their state: reserved, published or rejected."""
-    return [_out(r) for r in cve.list_ids(d, who, key)]
+    return [cve.record_fields(r) for r in cve.list_ids(d, who, key)]
 
 
 @router.post("/cases/{key}/cves", response_model=ReservedOut, status_code=201)
@@ -105,7 +86,7 @@ def reserve_cve_ids(
 
     def create(j: Deps) -> ReservedOut:
         made = cve.reserve(j, who, c.cve_services, key, body.amount, body.year)
-        return ReservedOut(cve_ids=[CveIdOut.model_validate(_out(r)) for r in made])
+        return ReservedOut(cve_ids=[CveIdOut.model_validate(cve.record_fields(r)) for r in made])
 
     return idempotent(request, who, idem, body, create)
 
@@ -136,7 +117,7 @@ def publish_cve_record(
 
     def create(j: Deps) -> SentOut:
         r, ref = cve.publish(j, who, c.advisory_setup, c.cve_services, key, cve_id)
-        return SentOut.model_validate(_out(r) | {"ledger_ref": ref})
+        return SentOut.model_validate(cve.record_fields(r) | {"ledger_ref": ref})
 
     return idempotent(request, who, idem, None, create)
 
@@ -151,7 +132,7 @@ def update_cve_record(
 
     def create(j: Deps) -> SentOut:
         r, ref = cve.update(j, who, c.advisory_setup, c.cve_services, key, cve_id)
-        return SentOut.model_validate(_out(r) | {"ledger_ref": ref})
+        return SentOut.model_validate(cve.record_fields(r) | {"ledger_ref": ref})
 
     return idempotent(request, who, idem, None, create)
 
@@ -166,6 +147,6 @@ def reject_cve_id(
 
     def create(j: Deps) -> CveIdOut:
         r = cve.reject(j, who, c.advisory_setup, c.cve_services, key, cve_id, body.reason)
-        return CveIdOut.model_validate(_out(r))
+        return CveIdOut.model_validate(cve.record_fields(r))
 
     return idempotent(request, who, idem, body, create)

@@ -11,30 +11,11 @@ import typer
 
 from vulndesk.entrypoints.cli.common import container, deps, errors, print_json, signed_in, table
 from vulndesk.services.advisories import cve
-from vulndesk.services.advisories.ports import CveIdRecord
 
 cve_app = typer.Typer(
     help="A case's CVE ids at CVE Services (reserve, publish, update, reject).",
     no_args_is_help=True,
 )
-
-
-def as_dict(r: CveIdRecord) -> dict[str, object]:
-    return {
-        "cve_id": r.cve_id,
-        "case": str(r.case),
-        "year": r.year,
-        "state": r.state.value,
-        "reserved_at": r.reserved_at,
-        "reserved_by": r.reserved_by,
-        "published_at": r.published_at,
-        "published_by": r.published_by,
-        "updated_at": r.updated_at,
-        "updated_by": r.updated_by,
-        "rejected_at": r.rejected_at,
-        "rejected_by": r.rejected_by,
-        "reason": r.reason,
-    }
 
 
 @cve_app.command("reserve")
@@ -59,7 +40,7 @@ def list_(case: str, as_json: bool = typer.Option(False, "--json")) -> None:
     with errors():
         found = cve.list_ids(deps(), p, case)
     if as_json:
-        print_json([as_dict(r) for r in found])
+        print_json([cve.record_fields(r) for r in found])
         return
     rows = [
         (

@@ -325,3 +325,22 @@ def reject(
         uow.commit()
     with deps.reader() as uow:
         return _find(uow, key, wanted)
+
+
+def record_fields(r: CveIdRecord) -> dict[str, Any]:
+    """A CVE id's state and history as plain fields (the API's and the CLI's JSON)."""
+    return {
+        "cve_id": r.cve_id,
+        "case": str(r.case),
+        "year": r.year,
+        "state": r.state.value,
+        "reserved_at": r.reserved_at,
+        "reserved_by": r.reserved_by,
+        "published_at": r.published_at,
+        "published_by": r.published_by,
+        "updated_at": r.updated_at,
+        "updated_by": r.updated_by,
+        "rejected_at": r.rejected_at,
+        "rejected_by": r.rejected_by,
+        "reason": r.reason,
+    }
