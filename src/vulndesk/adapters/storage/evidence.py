@@ -265,6 +265,30 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}
 _PENDING = "vd_evidence_pending"
+# Noted rows are read back in statements of at most this many ids or clauses, so a
+# transaction may write any number of evidence rows: SQLite allows 32,766 bound values per
+# statement and a deep OR nests its parser, so one statement per table would not do.
+_IDS_PER_READ = 500
+_CLAUSES_PER_READ = 100
+
+
+class _Noted:
+    """One table's noted rows: ids kept as a set, other conditions as a list."""
+
+    __slots__ = ("clauses", "ids")
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.clauses: list[ColumnElement[bool]] = []
+
+
+def _pending(conn: Connection) -> dict[Table, _Noted]:
+    tx = conn.get_transaction()
+    pending: tuple[Any, dict[Table, _Noted]] | None = conn.info.get(_PENDING)
+    if pending is None or pending[0] is not tx:
+        pending = (tx, {})
+        conn.info[_PENDING] = pending
+    return pending[1]
 
 
 def note(conn: Connection, table: Table, *where: ColumnElement[bool]) -> None:
@@ -272,18 +296,14 @@ def note(conn: Connection, table: Table, *where: ColumnElement[bool]) -> None:
     transaction: they are bound to the audit chain before it commits."""
     if table not in EVIDENCE or not where:
         return
-    tx = conn.get_transaction()
-    pending: tuple[Any, dict[Table, list[ColumnElement[bool]]]] | None = conn.info.get(_PENDING)
-    if pending is None or pending[0] is not tx:
-        pending = (tx, {})
-        conn.info[_PENDING] = pending
-    pending[1].setdefault(table, []).extend(where)
+    _pending(conn).setdefault(table, _Noted()).clauses.extend(where)
 
 
 def note_ids(conn: Connection, table: Table, ids: Iterable[int]) -> None:
-    wanted = [int(i) for i in ids]
-    if wanted:
-        note(conn, table, table.c.id.in_(wanted))
+    """Mark rows of an evidence table by primary key (see `note`)."""
+    wanted = {int(i) for i in ids}
+    if wanted and table in EVIDENCE:
+        _pending(conn).setdefault(table, _Noted()).ids.update(wanted)
 
 
 def has_pending(conn: Connection) -> bool:
@@ -295,20 +315,32 @@ def drop_pending(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
 
 
+def _conditions(table: Table, noted: _Noted) -> Iterator[ColumnElement[bool]]:
+    ids = sorted(noted.ids)
+    if len(ids) <= _IDS_PER_READ and len(noted.clauses) <= _CLAUSES_PER_READ:
+        yield or_(*([table.c.id.in_(ids)] if ids else []), *noted.clauses)  # one read
+        return
+    for i in range(0, len(ids), _IDS_PER_READ):
+        yield table.c.id.in_(ids[i : i + _IDS_PER_READ])
+    for i in range(0, len(noted.clauses), _CLAUSES_PER_READ):
+        yield or_(*noted.clauses[i : i + _CLAUSES_PER_READ])
+
+
 def take_pending(conn: Connection) -> dict[str, str]:
     """The digests of the rows noted so far, keyed `<table>:<pk>`; the notes are cleared."""
     if not has_pending(conn):
         drop_pending(conn)
         return {}
-    noted: dict[Table, list[ColumnElement[bool]]] = conn.info.pop(_PENDING)[1]
+    noted: dict[Table, _Noted] = conn.info.pop(_PENDING)[1]
     out: dict[str, str] = {}
-    for table, where in noted.items():
+    for table, rows in noted.items():
         cols = _present(conn, table)
         if cols is None:
             continue  # a table a later migration creates: it has no rows yet
-        stmt = select(table.c.id, *(table.c[c] for c in cols)).where(or_(*where))
-        for row in conn.execute(stmt):
-            out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
+        for where in _conditions(table, rows):
+            stmt = select(table.c.id, *(table.c[c] for c in cols)).where(where)
+            for row in conn.execute(stmt):
+                out[f"{table.name}:{row[0]}"] = row_digest(dict(zip(cols, row[1:], strict=True)))
     return out
 
 
