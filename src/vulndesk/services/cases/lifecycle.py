@@ -424,7 +424,7 @@ def list_cases(deps: Deps, principal: Principal, flt: CaseFilter) -> tuple[list[
     }
     if flt.order not in allowed:
         raise InvalidInput("sort", f"{flt.order!r} is not a sort order", ", ".join(sorted(allowed)))
-    with deps.uow() as uow:
+    with deps.reader() as uow:
         return uow.cases.list(flt), uow.cases.count(flt)
 
 

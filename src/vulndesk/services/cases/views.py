@@ -32,7 +32,7 @@ def _clocks(
     statuses: tuple[ObligationStatus, ...],
     skip_states: tuple[CaseState, ...] = (),
 ) -> list[CaseObligation]:
-    with deps.uow() as uow:
+    with deps.reader() as uow:
         keys = visible_cases(uow, p)
         flt = DueFilter(
             until=until, cases=keys, statuses=statuses, limit=_SCAN_LIMIT, skip_states=skip_states
@@ -70,7 +70,7 @@ def overdue_cases(deps: Deps, p: Principal) -> tuple[CaseKey, ...]:
 
 def live_deadlines(deps: Deps, p: Principal, keys: set[CaseKey]) -> list[CaseObligation]:
     """Open and overdue dated deadlines of the visible `keys` (a list page), soonest first."""
-    with deps.uow() as uow:
+    with deps.reader() as uow:
         visible = visible_cases(uow, p)
         wanted = tuple(sorted(k for k in keys if visible is None or k in visible))
         far = deps.clock.now() + dt.timedelta(days=3650)
