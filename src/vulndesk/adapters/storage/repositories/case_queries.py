@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions
 from vulndesk.adapters.storage.tables.core import case_products, cases, obligations, products
@@ -83,6 +84,19 @@ def text_match(text: str) -> ColumnElement[bool]:
     )
 
 
+# Up to this many keys go as bound values; a longer list (a person on tens of thousands of
+# cases) is written into the statement as quoted literals: SQLite takes at most 32,766 bound
+# values (250,000 as Debian builds it) and PostgreSQL's protocol 65,535.
+_BOUND_KEYS = 1000
+
+
+def keys_in(column: ColumnElement[Any], keys: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN keys`, for any number of case keys on either engine."""
+    if len(keys) <= _BOUND_KEYS:
+        return column.in_(keys)
+    return column.in_(bindparam(None, list(keys), expanding=True, literal_execute=True))
+
+
 def filtered(stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
     if flt.states:
         stmt = stmt.where(cases.c.state.in_([s.value for s in flt.states]))
@@ -95,7 +109,7 @@ def filtered(stmt: Select[Any], flt: CaseFilter) -> Select[Any]:
             )
         )
     if flt.keys is not None:
-        stmt = stmt.where(cases.c.key.in_(flt.keys))
+        stmt = stmt.where(keys_in(cases.c.key, flt.keys))
     for word in flt.text.split()[:8]:
         stmt = stmt.where(text_match(word))
     if flt.severity is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.fast import FastStatement
+from vulndesk.adapters.storage.repositories.case_queries import keys_in
 from vulndesk.adapters.storage.repositories.cases import NEW_CASES
 from vulndesk.adapters.storage.tables.core import cases, obligations
 from vulndesk.domain.clocks import CaseObligation
@@ -125,7 +126,7 @@ class SqlObligationRepository:
             if flt.unit:
                 stmt = stmt.where(obligations.c.unit_id == flt.unit)
             if flt.cases is not None:
-                stmt = stmt.where(cases.c.key.in_(flt.cases))
+                stmt = stmt.where(keys_in(cases.c.key, flt.cases))
             if flt.skip_states:
                 stmt = stmt.where(cases.c.state.not_in([s.value for s in flt.skip_states]))
             found.extend(_row(r._mapping) for r in self.conn.execute(stmt))
@@ -139,7 +140,7 @@ class SqlObligationRepository:
         )
         if cases_ is not None:
             stmt = stmt.join(cases, cases.c.id == obligations.c.case_id).where(
-                cases.c.key.in_(cases_)
+                keys_in(cases.c.key, cases_)
             )
         return sorted({str(r[0]) for r in self.conn.execute(stmt.distinct())})
 
