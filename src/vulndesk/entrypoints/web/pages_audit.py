@@ -75,6 +75,11 @@ def verify(request: Request, who: CurrentViewer) -> Response:
     return RedirectResponse("/audit?done=verified", status_code=303)
 
 
+# Details shown per event: an event binding thousands of evidence rows would make the page
+# tens of megabytes; the rest is named with the command that prints the whole event.
+DETAIL_SHOWN = 12
+
+
 @router.get("/audit/trail")
 def audit_trail(
     request: Request,
@@ -112,6 +117,7 @@ def audit_trail(
         errors=errors,
         tags=sorted(t.value for t in AuditTag),
         link=link,
+        shown=DETAIL_SHOWN,
     )
 
 
