@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,14 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.background.ports import CalendarOverride, OrgSetting
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.notify.ports import OutgoingMail
-from vulndesk.services.ports import AuditQuery, CaseFilter, CaseInstants, CaseSummary, DueFilter
+from vulndesk.services.ports import (
+    AuditQuery,
+    CaseFilter,
+    CaseInstants,
+    CaseSummary,
+    DueFilter,
+    Outcome,
+)
 from vulndesk.services.reports.ports import HqNotice, Subscriber
 
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -346,6 +354,24 @@ class FakeObligationRepository:
                 if o.due is not None and o.status is not ObligationStatus.NOT_APPLICABLE
             }
         )
+
+    def outcomes(
+        self, since: dt.datetime, until: dt.datetime, cases: tuple[CaseKey, ...] | None
+    ) -> list[Outcome]:
+        ended = (ObligationStatus.MET, ObligationStatus.MET_LATE, ObligationStatus.OVERDUE)
+        counted: Counter[tuple[str, dt.date, ObligationStatus, bool]] = Counter(
+            (
+                o.obligation.regulation,
+                o.due.astimezone(dt.UTC).date(),
+                o.status,
+                o.met_at is not None and o.met_at <= o.due,
+            )
+            for key, stored in self.s.obligations.items()
+            if cases is None or key in cases
+            for o in stored.values()
+            if o.status in ended and o.due is not None and since <= o.due <= until
+        )
+        return [Outcome(*k, n) for k, n in counted.items()]
 
     def due(self, flt: DueFilter) -> list[CaseObligation]:
         found = [

@@ -142,6 +142,18 @@ class DueFilter:
     skip_states: tuple[CaseState, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How many clocks of one regulation that fell due on one UTC day ended with `status`,
+    met in time or not."""
+
+    regulation: str
+    day: dt.date
+    status: ObligationStatus
+    on_time: bool
+    count: int
+
+
 class ObligationRepository(Protocol):
     def for_case(self, key: CaseKey) -> list[CaseObligation]: ...
     def replace_for_case(
@@ -150,6 +162,13 @@ class ObligationRepository(Protocol):
     def due(self, flt: DueFilter) -> list[CaseObligation]: ...
     def regulations(self, cases: tuple[CaseKey, ...] | None) -> list[str]:
         """The regulations with a dated clock that applies on `cases` (None: every case), sorted."""
+        ...
+
+    def outcomes(
+        self, since: dt.datetime, until: dt.datetime, cases: tuple[CaseKey, ...] | None
+    ) -> list[Outcome]:
+        """The met, met-late and overdue clocks of `cases` (None: every case) that fell due in
+        [since, until], counted per regulation, UTC day, status and punctuality."""
         ...
 
 
