@@ -42,6 +42,7 @@ from vulndesk.services.ports import (
     CaseInstants,
     CaseSummary,
     DueFilter,
+    LateCount,
     Outcome,
 )
 from vulndesk.services.reports.ports import HqNotice, Subscriber
@@ -354,6 +355,17 @@ class FakeObligationRepository:
                 if o.due is not None and o.status is not ObligationStatus.NOT_APPLICABLE
             }
         )
+
+    def late_counts(self, unit: UnitId | None) -> list[LateCount]:
+        late = (ObligationStatus.OVERDUE, ObligationStatus.MET_LATE)
+        counted: Counter[tuple[UnitId, str, str, ObligationStatus]] = Counter(
+            (self.s.cases[key][0].unit, o.obligation.regulation, o.obligation.id, o.status)
+            for key, stored in self.s.obligations.items()
+            for o in stored.values()
+            if o.status in late and o.due is not None
+            if unit is None or self.s.cases[key][0].unit == unit
+        )
+        return [LateCount(*k, n) for k, n in counted.items()]
 
     def outcomes(
         self, since: dt.datetime, until: dt.datetime, cases: tuple[CaseKey, ...] | None

@@ -114,6 +114,9 @@ def check_penalties(demo_org: Deps, container: Container) -> None:
                 sums[p.currency] = sums.get(p.currency, 0) + p.maximum
         assert dict(t.maximum) == sums
     assert any(t.regulation == "cn-rmsv-2021" and t.late for t in report.penalty_totals)
+    # The dashboard's card, counted in the database, gives the same totals as the report.
+    card = exposure.penalty_overview(demo_org, principal("admin"), container.rule_sets)
+    assert card == report.penalty_totals
 
 
 def check_refused(demo_org: Deps, container: Container) -> None:

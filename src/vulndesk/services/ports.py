@@ -154,6 +154,17 @@ class Outcome:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class LateCount:
+    """How many clocks of one obligation are late (met late) or overdue, per case unit."""
+
+    unit: UnitId
+    regulation: str
+    obligation: str
+    status: ObligationStatus
+    count: int
+
+
 class ObligationRepository(Protocol):
     def for_case(self, key: CaseKey) -> list[CaseObligation]: ...
     def replace_for_case(
@@ -162,6 +173,11 @@ class ObligationRepository(Protocol):
     def due(self, flt: DueFilter) -> list[CaseObligation]: ...
     def regulations(self, cases: tuple[CaseKey, ...] | None) -> list[str]:
         """The regulations with a dated clock that applies on `cases` (None: every case), sorted."""
+        ...
+
+    def late_counts(self, unit: UnitId | None) -> list[LateCount]:
+        """Overdue and met-late dated clocks (of `unit`'s cases, or all), counted per case
+        unit, obligation and status."""
         ...
 
     def outcomes(

@@ -36,7 +36,7 @@ from vulndesk.domain.ids import CaseKey, PartyId, UnitId
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.domain.parties import Party
-from vulndesk.rules.model import RuleSet
+from vulndesk.rules.model import Penalty, RuleSet
 from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
 from vulndesk.services.audit import checkpoints as audit_tools
 from vulndesk.services.clocks import whatif
@@ -45,10 +45,12 @@ from vulndesk.services.disclosure.exposure_json import as_json
 from vulndesk.services.disclosure.exposure_records import (
     ExposureReport,
     Flagged,
+    LateGroup,
     PenaltyExposure,
     PenaltyTotal,
     Period,
     Submission,
+    grouped_penalty_totals,
     parse_period,
     penalty_totals,
 )
@@ -130,14 +132,20 @@ def _late(
     return [_penalty(units[o.case], o, catalogue) for o in found]
 
 
-def _penalty(unit: UnitId, o: CaseObligation, catalogue: Mapping[str, RuleSet]) -> PenaltyExposure:
-    regulation = o.obligation.regulation
+def _penalties_of(
+    regulation: str, obligation: str, catalogue: Mapping[str, RuleSet]
+) -> tuple[Penalty, ...]:
     rule_set = catalogue.get(regulation)
-    local = o.obligation.id.split("/", 1)[-1]
-    penalties = rule_set.penalties_for(local) if rule_set is not None else ()
+    local = obligation.split("/", 1)[-1]
+    return rule_set.penalties_for(local) if rule_set is not None else ()
+
+
+def _penalty(unit: UnitId, o: CaseObligation, catalogue: Mapping[str, RuleSet]) -> PenaltyExposure:
+    ob = o.obligation
     return PenaltyExposure(
-        o.case, unit, o.obligation.id, regulation, o.status.value, o.due, o.late_by, penalties
-    )
+        o.case, unit, ob.id, ob.regulation, o.status.value, o.due, o.late_by,
+        _penalties_of(ob.regulation, ob.id, catalogue),
+    )  # fmt: skip
 
 
 def _flag(uow: UnitOfWork, found: list[Inequality], told: Sequence[Disclosure]) -> list[Flagged]:
@@ -247,8 +255,20 @@ def penalty_overview(
     dashboard card: counts and sums only, no disclosure detail, so no audit event is written;
     the report itself, with its evidence, is built and audited on the exposure page."""
     principal.require(EXPOSURE_READERS)
-    with deps.uow() as uow:
-        return penalty_totals(_late(uow, Period(), catalogue, deps.clock.now()))
+    with deps.reader() as uow:
+        counted = uow.obligations.late_counts(None)
+    return grouped_penalty_totals(
+        [
+            LateGroup(
+                c.unit,
+                c.regulation,
+                c.status.value,
+                _penalties_of(c.regulation, c.obligation, catalogue),
+                c.count,
+            )
+            for c in counted
+        ]
+    )
 
 
 def _with_event(report: ExposureReport, seq: int, digest: str) -> ExposureReport:

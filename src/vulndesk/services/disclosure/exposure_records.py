@@ -54,8 +54,26 @@ class PenaltyTotal:
     turnover_percent: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class LateGroup:
+    """`count` late or overdue duties of one unit, regulation and obligation, one status."""
+
+    unit: str
+    regulation: str
+    status: str
+    penalties: tuple[Penalty, ...]
+    count: int = 1
+
+
 def penalty_totals(items: Sequence[PenaltyExposure]) -> list[PenaltyTotal]:
-    groups: dict[tuple[str, str], list[PenaltyExposure]] = {}
+    return grouped_penalty_totals(
+        [LateGroup(x.unit, x.regulation, x.status, x.penalties) for x in items]
+    )
+
+
+def grouped_penalty_totals(items: Sequence[LateGroup]) -> list[PenaltyTotal]:
+    """Per unit and regulation: the late and overdue counts and the summed statutory maxima."""
+    groups: dict[tuple[str, str], list[LateGroup]] = {}
     for x in items:
         groups.setdefault((x.unit, x.regulation), []).append(x)
     out = []
@@ -64,13 +82,12 @@ def penalty_totals(items: Sequence[PenaltyExposure]) -> list[PenaltyTotal]:
         percent = None
         for x in group:
             for p in x.penalties:
-                sums[p.currency] = sums.get(p.currency, 0) + p.maximum
+                sums[p.currency] = sums.get(p.currency, 0) + p.maximum * x.count
                 percent = max(percent or 0.0, p.turnover_percent or 0.0) or None
-        late = sum(1 for x in group if x.status == "met_late")
+        late = sum(x.count for x in group if x.status == "met_late")
+        overdue = sum(x.count for x in group) - late
         out.append(
-            PenaltyTotal(
-                unit, regulation, late, len(group) - late, tuple(sorted(sums.items())), percent
-            )
+            PenaltyTotal(unit, regulation, late, overdue, tuple(sorted(sums.items())), percent)
         )
     return out
 

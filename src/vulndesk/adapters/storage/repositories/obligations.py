@@ -18,7 +18,7 @@ from vulndesk.domain.errors import NotFound
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import CaseKey, UnitId
 from vulndesk.domain.obligations import Obligation, ObligationStatus, Satisfier, Timing
-from vulndesk.services.ports import DueFilter, Outcome
+from vulndesk.services.ports import DueFilter, LateCount, Outcome
 
 _CASE_KEY = cases.c.key.label("case_key")
 # Up to this many named cases, `due` reads from the cases rather than from the status index.
@@ -143,6 +143,24 @@ class SqlObligationRepository:
                 keys_in(cases.c.key, cases_)
             )
         return sorted({str(r[0]) for r in self.conn.execute(stmt.distinct())})
+
+    def late_counts(self, unit: UnitId | None) -> list[LateCount]:
+        o = obligations.c
+        out: list[LateCount] = []
+        for status in (ObligationStatus.OVERDUE, ObligationStatus.MET_LATE):
+            stmt = (
+                select(cases.c.unit_id, o.regulation, o.obligation_id, func.count())
+                .join(cases, cases.c.id == o.case_id)
+                .where(o.status == status.value, o.due_at.is_not(None))
+                .group_by(cases.c.unit_id, o.regulation, o.obligation_id)
+            )
+            if unit:
+                stmt = stmt.where(o.unit_id == unit)
+            out.extend(
+                LateCount(UnitId(r[0]), str(r[1]), str(r[2]), status, int(r[3]))
+                for r in self.conn.execute(stmt)
+            )
+        return out
 
     def outcomes(
         self, since: dt.datetime, until: dt.datetime, cases_: tuple[CaseKey, ...] | None
