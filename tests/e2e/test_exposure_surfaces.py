@@ -3,14 +3,19 @@ its downloadable board report in both languages (a real browser, a real PDF)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.builders import as_person
 from tests.e2e.browser import Server, browser, screenshot, server, sign_in, submit
 from tests.e2e.test_api_authz import USERS, call
 from tests.e2e.test_api_support import World, world
+from tests.e2e.test_api_waivers import sign_in as sign_in_console
+from vulndesk.entrypoints.web import pages_exposure
+from vulndesk.services.background import worker
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -72,3 +77,24 @@ def test_the_exposure_page_and_board_report_in_both_languages(
     resp = page.goto(server.base + "/oversight/exposure")
     assert resp is not None and resp.status == 404
     other.close()
+
+
+def test_the_page_lists_the_longest_late_and_points_to_the_reports_for_the_rest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.clock.advance(dt.timedelta(days=60))  # every open clock of the world falls due
+    worker.run_once(world.container.deps(), as_person("worker-test", "worker"))
+    sign_in_console(world, "auditor")
+    full = world.client.get("/oversight/exposure")
+    listed = _late_rows(full.text).count("<tr>") - 1  # less the heading's row
+    assert listed >= 2, "more than one late duty to cut the list at"
+    monkeypatch.setattr(pages_exposure, "LATE_SHOWN", 1)
+    cut = world.client.get("/oversight/exposure")
+    assert cut.status_code == 200
+    assert _late_rows(cut.text).count("<tr>") == 2  # the heading's row and one duty
+    assert f'data-late-total="{listed}"' in cut.text
+    assert "the reports above hold every one" in cut.text
+
+
+def _late_rows(page: str) -> str:
+    return page.split('<table class="late">', 1)[1].split("</table>", 1)[0]
