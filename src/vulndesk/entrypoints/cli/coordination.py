@@ -8,6 +8,7 @@ threads, invitation suggestions with their reasons, and sending a participant it
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 
@@ -233,32 +234,34 @@ def embargo_extend(
     _after(case, step, zone, as_json)
 
 
-@embargo_app.command("accept")
-def embargo_accept(
-    case: str,
-    reason: str = REASON,
-    participant: int | None = PARTICIPANT,
-    zone: str = ZONE,
-    as_json: bool = JSON,
-) -> None:
-    """Accept the proposal or extension (or record a participant's acceptance)."""
-    with errors():
-        step = embargo.accept(deps(), signed_in(), case, reason, participant)
-    _after(case, step, zone, as_json)
+def _answer_command(name: str, answer: Callable[..., embargo.Step], doc: str) -> None:
+    """`embargo accept` and `embargo decline`: the same options, a different answer."""
+
+    def command(
+        case: str,
+        reason: str = REASON,
+        participant: int | None = PARTICIPANT,
+        zone: str = ZONE,
+        as_json: bool = JSON,
+    ) -> None:
+        with errors():
+            step = answer(deps(), signed_in(), case, reason, participant)
+        _after(case, step, zone, as_json)
+
+    command.__doc__ = doc
+    embargo_app.command(name)(command)
 
 
-@embargo_app.command("decline")
-def embargo_decline(
-    case: str,
-    reason: str = REASON,
-    participant: int | None = PARTICIPANT,
-    zone: str = ZONE,
-    as_json: bool = JSON,
-) -> None:
-    """Decline the proposal or extension (or record a participant's decline)."""
-    with errors():
-        step = embargo.decline(deps(), signed_in(), case, reason, participant)
-    _after(case, step, zone, as_json)
+_answer_command(
+    "accept",
+    embargo.accept,
+    "Accept the proposal or extension (or record a participant's acceptance).",
+)
+_answer_command(
+    "decline",
+    embargo.decline,
+    "Decline the proposal or extension (or record a participant's decline).",
+)
 
 
 @embargo_app.command("break")
