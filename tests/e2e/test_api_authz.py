@@ -94,6 +94,8 @@ OTHER_ENDPOINTS = [
         {"admin", "hqoversight", "auditor"},
     ),
     ("PATCH", "/api/v1/me", {"language": "en"}, set(USERS)),
+    ("GET", "/api/v1/me/mail", None, set(USERS)),
+    ("PATCH", "/api/v1/me/mail", {"approvals": True}, set(USERS)),
     (
         "POST",
         "/api/v1/units",

@@ -105,6 +105,7 @@ OPERATOR = {
     "user totp-enroll": "account administration (no API)",
     "user grant": "account administration (no API)",
     "user set-preferences": "account administration (no API)",
+    "user set-mail": "account administration (no API)",
     "user token-create": "account administration (no API)",
     "idempotency purge": "retention of stored API responses",
     "intake purge-receipts": "retention of the receipt log",

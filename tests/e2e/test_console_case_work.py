@@ -189,6 +189,20 @@ def test_the_bell_shows_a_reporters_new_message_to_the_cases_owner(
     analyst.check("input[name=escalations]")
     submit(analyst, "text=Save e-mail choice")
     assert analyst.is_checked("input[name=escalations]")
+    # Approvals waiting and reporters' messages by mail: on by default, turned off and kept.
+    assert analyst.is_checked("input[name=approvals]")
+    assert analyst.is_checked("input[name=messages]")
+    analyst.uncheck("input[name=messages]")
+    submit(analyst, "text=Save e-mail choice")
+    analyst.reload()
+    assert not analyst.is_checked("input[name=messages]")
+    assert analyst.is_checked("input[name=approvals]")
+    assert analyst.is_checked("input[name=escalations]")
+    out = server.cli.run("user", "set-mail", "analyst-cn").stdout
+    assert "messages off" in out and "approvals on" in out
+    analyst.check("input[name=messages]")
+    submit(analyst, "text=Save e-mail choice")
+    assert analyst.is_checked("input[name=messages]")
     submit(analyst, "a[lang=zh-CN]")
     assert analyst.locator("main h1").inner_text() == "待我处理的事项"
     assert untranslated(analyst, "main h1, main th, main td:first-child", set()) == []

@@ -19,15 +19,17 @@ import pytest
 from imap_tools.mailbox import MailBoxUnencrypted
 
 from tests import imap
-from tests.builders import seed_reference
+from tests.builders import accounts_for, as_person, seed_reference
 from tests.canary import database_rows, leaks
 from vulndesk.bootstrap import Container, build
 from vulndesk.config import ImapSettings
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.cli.mailbox import read_mailbox
+from vulndesk.services.access import rights as access
 from vulndesk.services.context import Actor
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake.receipts import Rate
+from vulndesk.services.notify import need_mail
 from vulndesk.services.notify.ports import OutgoingMail
 
 pytestmark = pytest.mark.skipif(not imap.available(), reason="dovecot-imapd is not installed")
@@ -180,6 +182,12 @@ def test_follow_up_by_tracking_id_lands_in_the_thread_and_ack_is_encrypted(
                          subtype="plain", filename="key.asc")  # fmt: skip
     _deliver(c, server, first.as_bytes())
     tracking = read_mailbox(c)[0].tracking
+    # A member of the report's case, to be mailed about the reporter's follow-ups.
+    ana = as_person("ana", roles={"analyst"})
+    accounts_for(c.deps(), ana, role="analyst")
+    with c.uow() as uow:
+        case_key = uow.intake.get(tracking).case_key
+    access.set_member(c.deps(), as_person("lead"), case_key, "ana", True)
     reply = _plain("More detail: also in /users", "<f2@example.org>", f"Re: [{tracking}] Report")
     stranger = _plain("I am not the reporter", "<f3@example.org>", f"Re: [{tracking}]",
                       sender="other@example.net")  # fmt: skip
@@ -201,6 +209,9 @@ def test_follow_up_by_tracking_id_lands_in_the_thread_and_ack_is_encrypted(
             "More detail: also in /users",
             "And the API too",
         ]
+        # Queued with the first follow-up; the second, still unanswered, adds none.
+        rows = [m for m in uow.outbox.list(limit=100) if m.kind == need_mail.MESSAGE]
+    assert [(m.payload["to"], m.payload["case"]) for m in rows] == [("ana", case_key)]
     sent: list[OutgoingMail] = []
 
     class Recorder:

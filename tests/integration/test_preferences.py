@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.cli import Cli
 from tests.e2e.test_api_support import World, world
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
-from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import mail_prefs, preferences
 from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.context import Actor
 
@@ -121,3 +121,82 @@ def test_cli_sets_anyones_settings(world: World, db_url: str, tmp_path: Path) ->
     refused = cli.run("user", "set-preferences", "analyst", "--language", "klingon", ok=False)
     assert refused.returncode != 0
     assert "language" in refused.stderr
+
+
+def _mail_events(w: World, name: str) -> list[dict[str, str]]:
+    return [e for e in _events(w, name) if "mail_approvals" in e]
+
+
+def test_mail_choices_through_the_api_are_the_callers_own_and_audited(world: World) -> None:
+    c, h = world.client, world.headers("approver")
+    everything = {"escalations": True, "approvals": True, "messages": True}
+    assert c.get("/api/v1/me/mail", headers=h).json() == everything
+    changed = c.patch("/api/v1/me/mail", headers=h, json={"approvals": False})
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == everything | {"approvals": False}
+    both = c.patch("/api/v1/me/mail", headers=h, json={"messages": False, "approvals": True})
+    assert both.json() == everything | {"messages": False}
+    bad = c.patch("/api/v1/me/mail", headers=h, json={"messages": "sometimes"})
+    assert bad.status_code == 422 and "messages" in bad.text
+    deps = world.container.deps()
+    assert mail_prefs.choices_of(deps, "approver") == mail_prefs.MailChoices(True, True, False)
+    assert mail_prefs.choices_of(deps, "analyst") == mail_prefs.MailChoices()
+    assert _mail_events(world, "approver")[::-1] == [  # newest first
+        {
+            "mail_escalations": "yes",
+            "mail_approvals": "no",
+            "mail_messages": "yes",
+            "actor": "approver",
+        },
+        {
+            "mail_escalations": "yes",
+            "mail_approvals": "yes",
+            "mail_messages": "no",
+            "actor": "approver",
+        },
+    ]
+    # An unchanged choice writes no event; no session, no change.
+    c.patch("/api/v1/me/mail", headers=h, json={"messages": False})
+    assert len(_mail_events(world, "approver")) == 2
+    assert c.patch("/api/v1/me/mail", json={"messages": True}).status_code == 401
+
+
+def test_read_only_tokens_cannot_change_mail_choices(world: World) -> None:
+    deps = world.container.deps()
+    world.clock.advance(dt.timedelta(minutes=1))
+    issued = accounts_auth.create_token(
+        deps, world.admin_actor, "auditor", frozenset({"read"}), 1, world.totp("auditor")
+    )
+    h = {"Authorization": f"Bearer {issued.secret}"}
+    assert world.client.get("/api/v1/me/mail", headers=h).status_code == 200
+    refused = world.client.patch("/api/v1/me/mail", headers=h, json={"approvals": False})
+    assert refused.status_code == 403
+    assert mail_prefs.choices_of(deps, "auditor").approvals
+
+
+def test_only_the_user_or_an_administrator_changes_mail_choices(world: World) -> None:
+    deps = world.container.deps()
+    other = Actor("approver", "test", frozenset({"approver", "coordinator"}))
+    with pytest.raises(Forbidden):
+        mail_prefs.set_choices(deps, other, "analyst", approvals=False)
+    admin = Actor("admin", "test", frozenset({"admin"}))
+    assert not mail_prefs.set_choices(deps, admin, "analyst", messages=False).messages
+    with pytest.raises(NotFound):
+        mail_prefs.set_choices(deps, admin, "nobody", messages=False)
+
+
+def test_cli_sets_anyones_mail_choices(world: World, db_url: str, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, db_url)
+    out = cli.run("user", "set-mail", "analyst", "--no-approvals", "--no-messages")
+    assert "approvals off" in out.stdout and "messages off" in out.stdout
+    assert "escalations on" in out.stdout
+    deps = world.container.deps()
+    assert mail_prefs.choices_of(deps, "analyst") == mail_prefs.MailChoices(True, False, False)
+    [event] = _mail_events(world, "analyst")
+    assert event["mail_approvals"] == "no" and event["actor"] != "analyst"
+    shown = cli.run("user", "set-mail", "analyst")
+    assert "approvals off" in shown.stdout
+    assert len(_mail_events(world, "analyst")) == 1
+    refused = cli.run("user", "set-mail", "nobody", "--approvals", ok=False)
+    assert refused.returncode != 0
+    assert "user not found" in refused.stderr

@@ -204,6 +204,8 @@ EXPECTED = {
     "notify.inbox.needs",
     "accounts.mail_prefs.mail_escalations",
     "accounts.mail_prefs.set_mail_escalations",
+    "accounts.mail_prefs.my_choices",
+    "accounts.mail_prefs.change_my_choices",
 }
 
 

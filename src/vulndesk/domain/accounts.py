@@ -27,6 +27,10 @@ class User:
     credentials_epoch: int = 0
     # Whether deadline escalations on the user's cases are mailed to them (migration 0062).
     mail_escalations: bool = True
+    # Whether an approval waiting for them, and a reporter's new message, on a case they own or
+    # are a member of are mailed to them (migration 0066; decision 0042).
+    mail_approvals: bool = True
+    mail_messages: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,8 @@ class AuditTag(StrEnum):
     WORKER_ESCALATION_UNDELIVERABLE = "worker:escalation:undeliverable"
     WORKER_OBLIGATION_OVERDUE = "worker:obligation:overdue"
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
+    WORKER_NEED_MAILED = "worker:need:mailed"
+    WORKER_NEED_MAIL_SKIPPED = "worker:need:mail-skipped"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
     # regulatory attributes of units and cases
     REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"

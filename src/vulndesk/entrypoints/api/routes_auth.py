@@ -19,7 +19,7 @@ from vulndesk.entrypoints.api.auth import (
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import admin as account_admin
-from vulndesk.services.accounts import preferences
+from vulndesk.services.accounts import mail_prefs, preferences
 from vulndesk.services.accounts import signin as accounts_auth
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
@@ -52,6 +52,22 @@ class MeIn(BaseModel):
 
     timezone: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=16)
+
+
+class MailOut(BaseModel):
+    """Which notifications are mailed to you (each on until turned off)."""
+
+    escalations: bool = Field(description="Deadline escalations on your cases")
+    approvals: bool = Field(description="An approval waiting for you on one of your cases")
+    messages: bool = Field(description="A reporter's new message on one of your cases")
+
+
+class MailIn(BaseModel):
+    """Absent fields stay as they are."""
+
+    escalations: bool | None = None
+    approvals: bool | None = None
+    messages: bool | None = None
 
 
 class TokenIn(BaseModel):
@@ -164,6 +180,26 @@ def update_me(body: MeIn, who: CurrentPrincipal, d: CurrentDeps) -> MeOut:
     """Change your own time zone and language (needs the write scope)."""
     chosen = account_admin.change_preferences(d, who, who.name, body.timezone, body.language)
     return _me(who, chosen)
+
+
+def _mail(chosen: mail_prefs.MailChoices) -> MailOut:
+    return MailOut(
+        escalations=chosen.escalations, approvals=chosen.approvals, messages=chosen.messages
+    )
+
+
+@router.get("/me/mail", response_model=MailOut)
+def my_mail(who: CurrentPrincipal, d: CurrentDeps) -> MailOut:
+    """Which notifications are mailed to you."""
+    return _mail(mail_prefs.my_choices(d, who))
+
+
+@router.patch("/me/mail", response_model=MailOut)
+def update_my_mail(body: MailIn, who: CurrentPrincipal, d: CurrentDeps) -> MailOut:
+    """Turn mail for escalations, approvals waiting and reporters' messages on or off for
+    yourself (needs the write scope); audited when it changes."""
+    chosen = mail_prefs.change_my_choices(d, who, body.escalations, body.approvals, body.messages)
+    return _mail(chosen)
 
 
 @router.post("/tokens", response_model=TokenOut, status_code=201)

@@ -16,7 +16,7 @@ from vulndesk.entrypoints.cli.common import (
     table,
 )
 from vulndesk.services.access import rights as access
-from vulndesk.services.accounts import preferences, subjects
+from vulndesk.services.accounts import mail_prefs, preferences, subjects
 from vulndesk.services.accounts import signin as accounts_auth
 from vulndesk.services.accounts import users as accounts
 
@@ -178,6 +178,32 @@ def user_set_preferences(
     typer.echo(
         f"{name}: timezone {chosen.timezone or '(organisation)'}, "
         f"language {chosen.language or '(browser)'}"
+    )
+
+
+@user_app.command("set-mail")
+def user_set_mail(
+    name: str,
+    escalations: bool | None = typer.Option(
+        None, "--escalations/--no-escalations", help="Deadline escalations on their cases"
+    ),
+    approvals: bool | None = typer.Option(
+        None, "--approvals/--no-approvals", help="An approval waiting for them on their cases"
+    ),
+    messages: bool | None = typer.Option(
+        None, "--messages/--no-messages", help="A reporter's new message on their cases"
+    ),
+) -> None:
+    """Choose which notifications are mailed to one user; without options, show them."""
+    with errors():
+        chosen = mail_prefs.set_choices(deps(), operator(), name, escalations, approvals, messages)
+
+    def word(on: bool) -> str:
+        return "on" if on else "off"
+
+    typer.echo(
+        f"{name}: escalations {word(chosen.escalations)}, approvals {word(chosen.approvals)}, "
+        f"messages {word(chosen.messages)}"
     )
 
 

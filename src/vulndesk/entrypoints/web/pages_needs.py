@@ -20,9 +20,9 @@ router = APIRouter(include_in_schema=False)
 def needs_page(request: Request, who: CurrentViewer) -> Response:
     """Approvals waiting, escalations and reporters' messages on the viewer's cases."""
     items = inbox.needs(who.deps, who.principal)
-    mail = mail_prefs.mail_escalations(who.deps, who.principal)
+    mail = mail_prefs.my_choices(who.deps, who.principal)
     done = request.query_params.get("done") == "1"
-    response = render(request, "console/needs.html", items=items, mail_escalations=mail, done=done)
+    response = render(request, "console/needs.html", items=items, mail=mail, done=done)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -36,10 +36,20 @@ def needs_count(request: Request, who: CurrentViewer) -> Response:
     return response
 
 
+Box = Annotated[str, Form(max_length=8)]
+
+
 @router.post("/needs-me/mail")
 def set_mail(
-    request: Request, who: CurrentViewer, escalations: Annotated[str, Form(max_length=8)] = ""
+    request: Request,
+    who: CurrentViewer,
+    escalations: Box = "",
+    approvals: Box = "",
+    messages: Box = "",
 ) -> Response:
-    """The viewer's own choice: escalations on their cases by e-mail, or not."""
-    mail_prefs.set_mail_escalations(who.deps, who.principal, escalations == "1")
+    """The viewer's own choice of what comes by e-mail: escalations on their cases, approvals
+    waiting for them and reporters' new messages (an unticked box is off)."""
+    mail_prefs.change_my_choices(
+        who.deps, who.principal, escalations == "1", approvals == "1", messages == "1"
+    )
     return RedirectResponse("/needs-me?done=1", status_code=303)

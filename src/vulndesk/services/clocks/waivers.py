@@ -24,6 +24,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.approvers import approving_account
 from vulndesk.services.access.rights import APPROVERS, WAIVERS, Principal
 from vulndesk.services.context import Deps
+from vulndesk.services.notify import need_mail
 from vulndesk.services.ports import UnitOfWork
 from vulndesk.services.reports.drafts import WAIVER
 
@@ -119,6 +120,7 @@ def propose(deps: Deps, principal: Principal, case: str, obligation_id: str, rea
                 decision=str(decision.id),
             )
         )
+        need_mail.queue_approval(uow, key, f"{need_mail.WAIVER}:{decision.id}", now)
         uow.commit()
     return _waiver(decision)
 

@@ -26,6 +26,7 @@ from vulndesk.services.intake.mail_ports import InboundMail, Mailbox, MailCrypto
 from vulndesk.services.intake.ports import StoredResponse
 from vulndesk.services.intake.public import LIMITS, FollowUpLimits, IntakeRequest, _count_message
 from vulndesk.services.intake.receipts import Rate
+from vulndesk.services.notify import need_mail
 from vulndesk.services.notify.ports import NoticeSender, OutgoingMail
 from vulndesk.services.ports import UnitOfWork
 
@@ -85,6 +86,7 @@ def _follow_up(deps: Deps, mail: InboundMail, limits: FollowUpLimits) -> str | N
                 now, AuditTag.INTAKE_MESSAGE_POSTED, "intake", tracking, channel="email"
             )
         )
+        need_mail.queue_message(uow, tracking, now)
         uow.commit()
     return tracking
 

@@ -31,6 +31,7 @@ from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake.ports import IntakeMessage, Upload
 from vulndesk.services.intake.receipts import Rate
+from vulndesk.services.notify import need_mail
 from vulndesk.services.ports import UnitOfWork
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -408,6 +409,7 @@ def post_message(
                 now, AuditTag.INTAKE_MESSAGE_POSTED, "intake", tracking
             )
         )
+        need_mail.queue_message(uow, tracking, now)
         uow.commit()
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
-from vulndesk.domain.drafts import DraftRecord, NewDraft
+from vulndesk.domain.drafts import DraftRecord, DraftStatus, NewDraft
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, ProductId, parse_case_key
 from vulndesk.domain.parties import Party
@@ -45,6 +45,7 @@ from vulndesk.exporters.reports.redaction import redact
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
+from vulndesk.services.notify import need_mail
 from vulndesk.services.ports import UnitOfWork
 
 NVDB = "nvdb"
@@ -162,8 +163,10 @@ def draft_report(
         report = build(ctx, kind, wanted)
         content = to_json(report)
         latest = uow.reports.latest_version(key, kind, party.id)
+        waiting_before = None
         if latest:
             previous = uow.reports.get_draft(key, kind, party.id, latest)
+            waiting_before = previous if previous.status is DraftStatus.DRAFT else None
             older = drafts.supersede(previous)
             if older.status != previous.status:
                 uow.reports.set_status(previous.id, older.status)
@@ -195,6 +198,7 @@ def draft_report(
         )
         if party.kind.is_government:
             uow.oversight.add_notice(now, key, "draft-created", record.ref, party.id)
+        need_mail.queue_approval(uow, key, record.ref, now, replaced=waiting_before)
         uow.commit()
     return record
 

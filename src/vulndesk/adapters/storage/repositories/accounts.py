@@ -68,6 +68,8 @@ class SqlAccountRepository:
             "language": user.language,
             "last_totp_step": user.last_totp_step,
             "mail_escalations": user.mail_escalations,
+            "mail_approvals": user.mail_approvals,
+            "mail_messages": user.mail_messages,
         }
 
     def add_user(self, user: User) -> None:
@@ -110,6 +112,8 @@ class SqlAccountRepository:
             last_totp_step=m["last_totp_step"],
             credentials_epoch=int(m["credentials_epoch"]),
             mail_escalations=m["mail_escalations"] is not False,
+            mail_approvals=m["mail_approvals"] is not False,
+            mail_messages=m["mail_messages"] is not False,
         )
 
     def find_user(self, name: str) -> User | None:
