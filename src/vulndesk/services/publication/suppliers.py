@@ -67,7 +67,9 @@ def supplier(deps: Deps, principal: Principal, name: str) -> Supplier:
 def pin(
     deps: Deps, principal: Principal, name: str, fingerprint: str, justification: str
 ) -> Supplier:
-    """Change the pinned fingerprint; the audit trail keeps the old one, the new one and why."""
+    """Change the pinned fingerprint; the audit trail keeps the old one, the new one and why.
+
+    Pinning the fingerprint already pinned changes nothing (a repeated request is harmless)."""
     principal.require(REFERENCE_WRITERS, "write")
     pinned = provider_import.pinned(fingerprint)
     why = values.text("justification", justification, max_len=2000)
@@ -75,9 +77,7 @@ def pin(
     with deps.uow() as uow:
         before = uow.suppliers.get(name.strip())
         if before.fingerprint == pinned:
-            raise InvalidInput(
-                "fingerprint", f"is already the pin of {before.name!r}", "a different fingerprint"
-            )
+            return before  # already pinned to it: nothing changes, nothing to audit
         uow.suppliers.set_fingerprint(before.name, pinned)
         uow.audit.append(
             principal.event(
