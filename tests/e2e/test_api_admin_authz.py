@@ -68,6 +68,13 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/admin/filing", None, ADMIN),
     ("GET", "/api/v1/ledger", None, READERS | {"auditor"}),
     ("GET", "/api/v1/ledger/export", None, READERS | {"auditor"}),
+    ("GET", "/api/v1/suppliers", None, READERS),
+    (
+        "POST",
+        "/api/v1/suppliers",
+        {"name": "s-{n}", "url": "s{n}.example", "fingerprint": "A" * 40, "unit": "cn"},
+        {"admin", "coordinator"},
+    ),
 ]
 REFERENCE_WRITERS = {"admin", "coordinator"}
 

@@ -57,6 +57,15 @@ COVERED_BY_OWN_TEST = {
     ),
     ("POST", "/api/v1/exposure/verify"): "test_exposure_surfaces::test_api_verify_follows_roles",
     ("POST", "/api/v1/imports/csaf"): "test_api_admin_authz::test_imports_follow_roles",
+    **dict.fromkeys(
+        (
+            ("GET", "/api/v1/suppliers/{name}/documents"),
+            ("POST", "/api/v1/suppliers/{name}/fetches"),
+            ("PUT", "/api/v1/suppliers/{name}/fingerprint"),
+            ("DELETE", "/api/v1/suppliers/{name}"),
+        ),
+        "test_api_suppliers::test_supplier_routes_follow_roles",
+    ),
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/csaf-provider"): (
         "test_api_provider_import::test_provider_import_follows_roles"

@@ -75,7 +75,7 @@ from vulndesk.services.intake.mail_ports import InboundMail
 from vulndesk.services.intake.receipts import Rate
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.publication import gate as publication
-from vulndesk.services.publication import thirdparty
+from vulndesk.services.publication import suppliers, thirdparty
 from vulndesk.services.reports import approvals
 from vulndesk.services.reports import drafts as reports
 
@@ -154,8 +154,12 @@ IDENTITIES: dict[str, str] = {
 # Human commands that talk to a service this world does not run, each checked as every role
 # (allowed, forbidden, a hidden case answering as a missing one) by a test of its own.
 COVERED_BY_OWN_TEST = {
-    f"cve {name}": "test_cli_cve::test_each_cve_command_as_every_role"
-    for name in ("reserve", "attach", "publish", "update", "reject")
+    **{
+        f"cve {name}": "test_cli_cve::test_each_cve_command_as_every_role"
+        for name in ("reserve", "attach", "publish", "update", "reject")
+    },
+    # Each run removes a supplier of its own (the matrix's rows share one world).
+    "supplier remove": "test_cli_authz::test_supplier_remove_as_every_role",
 }
 SIGNED_OUT = "signedout"
 # Who sees which case (written out, not read from the code under test).
@@ -604,7 +608,39 @@ ROWS: list[Row] = [
         "POST /api/v1/imports/csaf-provider",
     ),
     Row(
+        "import csaf-provider",
+        ("seeded", "--json"),
+        REFERENCE_WRITERS,
+        "POST /api/v1/suppliers/{name}/fetches",
+    ),
+    Row(
         "import sbom", ("router", "{dir}/bom.json"), REFERENCE_WRITERS, "POST /api/v1/imports/sbom"
+    ),
+    # -- stored CSAF suppliers (services.publication.suppliers); `seeded` serves no documents
+    Row(
+        "supplier add",
+        ("s-{n}", "--url", "s{n}.example", "--fingerprint", "A" * 40, "--unit", "cn"),
+        REFERENCE_WRITERS,
+        "POST /api/v1/suppliers",
+    ),
+    Row("supplier list", ("--json",), REFERENCE_READERS, "GET /api/v1/suppliers"),
+    Row(
+        "supplier pin",
+        ("seeded", "--fingerprint", "B" * 40, "--justification", "rotated {n}"),
+        REFERENCE_WRITERS,
+        "PUT /api/v1/suppliers/{name}/fingerprint",
+    ),
+    Row(
+        "supplier documents",
+        ("seeded", "--json"),
+        REFERENCE_READERS,
+        "GET /api/v1/suppliers/{name}/documents",
+    ),
+    Row(
+        "supplier fetch",
+        ("seeded", "--json"),
+        REFERENCE_WRITERS,
+        "POST /api/v1/suppliers/{name}/fetches",
     ),
     Row(
         "affected",
@@ -1044,6 +1080,7 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
     # The own case has a fix, so that its approved advisory passes the RMSV Art. 9 gate.
     cases.record_fact(deps, setup, own.key, "fix_available", None, "Firmware 2.0 released.")
     thirdparty.set_filing(deps, setup, FILING)
+    suppliers.add(deps, setup, "seeded", EMPTY_PROVIDER + "?supplier", "A" * 40, "cn")
     csaf = SHARED / "samples" / "csaf-2.0" / "2022-evd-uc-01-a-001.json"
     shutil.copyfile(csaf, w.home / "advisory.json")
     (w.home / "bom.json").write_text(json.dumps(SBOM), encoding="utf-8")
@@ -1316,3 +1353,32 @@ def test_the_installed_command_answers_as_the_in_process_runs(cli_world: CliWorl
     inside = w.run("approver", args)
     assert (code, inside.exit_code) == (0, 0)
     assert json.loads(out)["case"] == json.loads(inside.stdout)["case"]
+
+
+def test_supplier_remove_as_every_role(cli_world: CliWorld, db_url: str) -> None:
+    """`supplier remove` as every identity, each on a supplier of its own: reference writers
+    remove it, the others are refused and it stays; a missing one is not found; signed out 5."""
+    c = bootstrap.build(Settings(home=cli_world.home, database_url=db_url, keys_json=TEST_KEYS))
+    try:
+        deps, setup = c.deps(), as_person("setup", "test")
+        for ident in IDENTITIES:
+            suppliers.add(deps, setup, f"gone-{ident}", f"{ident}.example", "A" * 40, "cn")
+    finally:
+        c.close()
+    row = Row("supplier remove", (), REFERENCE_WRITERS, "DELETE /api/v1/suppliers/{name}")
+    for ident in IDENTITIES:
+        r = cli_world.run(ident, ["supplier", "remove", f"gone-{ident}"])
+        assert outcome(row, r) in expected(row, ident), (ident, r.stdout, r.stderr)
+        if ident in holders(REFERENCE_WRITERS):
+            missing = cli_world.run(ident, ["supplier", "remove", "nobody"])
+            assert outcome(row, missing) == "not found", (ident, missing.stderr)
+    r = cli_world.run(SIGNED_OUT, ["supplier", "remove", "gone-roleless"])
+    assert outcome(row, r) == "signed out"
+    c = bootstrap.build(Settings(home=cli_world.home, database_url=db_url, keys_json=TEST_KEYS))
+    try:
+        left = {s.name for s in suppliers.suppliers(c.deps(), as_person("setup", "test"))}
+    finally:
+        c.close()
+    assert {n for n in left if n.startswith("gone-")} == {
+        f"gone-{i}" for i in IDENTITIES if i not in holders(REFERENCE_WRITERS)
+    }

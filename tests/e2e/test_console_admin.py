@@ -23,6 +23,7 @@ SECTIONS = (
     "/admin/rules",
     "/admin/blackouts",
     "/admin/imports",
+    "/admin/suppliers",
 )
 LABELS = "main h1, main h2, main th, main button, main legend, nav.admin-nav a, main label"
 # Codes and names that stay as they are in every language.

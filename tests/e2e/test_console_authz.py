@@ -69,6 +69,7 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/admin/rules", ADMIN),
     ("/admin/blackouts", ADMIN),
     ("/admin/imports", ADMIN),
+    ("/admin/suppliers", ADMIN),
     ("/rules/what-if", ALL_CASES | MEMBERS | {"outsider"}),
     ("/audit", AUDIT),
     ("/audit/trail", AUDIT),

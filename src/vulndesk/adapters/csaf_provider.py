@@ -14,31 +14,18 @@ import hashlib
 import json
 import tempfile
 from typing import Any
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin
 
 import gnupg
 import httpx
 
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.services.publication.ports import ProviderListing
+from vulndesk.services.publication.provider_import import METADATA, metadata_url
 
-METADATA = ".well-known/csaf/provider-metadata.json"
+__all__ = ["METADATA", "HttpCsafProvider", "fingerprint_of", "metadata_url"]
+
 _LIMIT = 20 * 1024 * 1024
-
-
-def metadata_url(source: str) -> str:
-    """The provider-metadata.json URL a user's URL or domain names."""
-    text = source.strip()
-    if not text:
-        raise InvalidInput("url", "no provider named", "a URL or a domain, e.g. example.com")
-    if "://" not in text:
-        return f"https://{text.strip('/')}/{METADATA}"
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidInput("url", f"{text!r} is not an http(s) URL", "https://example.com")
-    if parsed.path.endswith(".json"):
-        return text
-    return text.rstrip("/") + "/" + METADATA
 
 
 def fingerprint_of(text: str) -> str:

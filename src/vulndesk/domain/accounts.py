@@ -28,7 +28,7 @@ class User:
     # Whether deadline escalations on the user's cases are mailed to them (migration 0062).
     mail_escalations: bool = True
     # Whether an approval waiting for them, and a reporter's new message, on a case they own or
-    # are a member of are mailed to them (migration 0066; decision 0042).
+    # are a member of are mailed to them (migration 0067; decision 0043).
     mail_approvals: bool = True
     mail_messages: bool = True
 

@@ -34,7 +34,11 @@ from vulndesk.services.background.ports import (
 from vulndesk.services.coordination.ports import CoordinationRepository
 from vulndesk.services.intake.ports import IdempotencyStore, IntakeRepository, KeyMaintenance
 from vulndesk.services.notify.ports import NotificationRepository
-from vulndesk.services.publication.ports import ComponentRepository, PublicationRepository
+from vulndesk.services.publication.ports import (
+    ComponentRepository,
+    PublicationRepository,
+    SupplierRepository,
+)
 from vulndesk.services.reports.ports import (
     LedgerRepository,
     OversightRepository,
@@ -268,6 +272,8 @@ class UnitOfWork(Protocol):
     def cve_ids(self) -> CveIdRepository: ...
     @property
     def coordination(self) -> CoordinationRepository: ...
+    @property
+    def suppliers(self) -> SupplierRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -49,6 +49,7 @@ from vulndesk.adapters.storage.repositories.settings import (
     SqlCalendarRepository,
     SqlOrgSettingsRepository,
 )
+from vulndesk.adapters.storage.repositories.suppliers import SqlSupplierRepository
 from vulndesk.adapters.storage.repositories.sweep import SqlSweepRepository
 from vulndesk.adapters.storage.tables.core import reference_version
 
@@ -181,6 +182,10 @@ class SqlUnitOfWork:
     @cached_property
     def coordination(self) -> SqlCoordinationRepository:
         return SqlCoordinationRepository(self.conn, self.cipher)
+
+    @cached_property
+    def suppliers(self) -> SqlSupplierRepository:
+        return SqlSupplierRepository(self.conn)
 
     def __exit__(
         self,

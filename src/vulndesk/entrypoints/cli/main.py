@@ -32,6 +32,7 @@ from vulndesk.entrypoints.cli import publication as publication_cli
 from vulndesk.entrypoints.cli import reports as reports_cli
 from vulndesk.entrypoints.cli import signin as signin_cli
 from vulndesk.entrypoints.cli import sso as sso_cli
+from vulndesk.entrypoints.cli import suppliers as suppliers_cli
 from vulndesk.entrypoints.cli import whatif as whatif_cli  # noqa: F401 - registers `rules what-if`
 from vulndesk.entrypoints.cli import worker as worker_cli
 from vulndesk.entrypoints.cli.cases import case_app, obligation_rows, obligations_json
@@ -79,6 +80,7 @@ app.add_typer(reports_cli.ledger_app, name="ledger")
 app.add_typer(reports_cli.oversight_app, name="oversight")
 app.add_typer(notify_cli.notify_app, name="notify")
 publication_cli.register(app)
+suppliers_cli.register(app)
 exposure_cli.register(reports_cli.report_app)
 advisory_cli.register(app)
 cve_cli.register(app)

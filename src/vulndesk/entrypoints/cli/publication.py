@@ -21,9 +21,10 @@ from vulndesk.entrypoints.cli.common import (
     signed_in,
     table,
 )
+from vulndesk.entrypoints.cli.suppliers import show_import
 from vulndesk.rules.publication import Attachment, Result
 from vulndesk.services.publication import gate as publication
-from vulndesk.services.publication import imports, provider_import, thirdparty
+from vulndesk.services.publication import imports, provider_import, suppliers, thirdparty
 from vulndesk.services.publication.ports import FILING_FIELDS
 
 publication_app = typer.Typer(help="RMSV Art. 9 publication gate.", no_args_is_help=True)
@@ -224,31 +225,44 @@ def import_csaf(
 
 @import_app.command("csaf-provider")
 def import_csaf_provider(
-    url: str = typer.Argument(..., help="provider-metadata.json URL, site URL or domain"),
-    unit: str = typer.Option(..., "--unit", help="Organisation unit that handles the cases"),
-    fingerprint: str = typer.Option(
-        ..., "--fingerprint", help="The supplier's OpenPGP key fingerprint, learnt out of band"
+    source: str = typer.Argument(
+        ...,
+        metavar="URL|SUPPLIER",
+        help="A stored supplier's name, or a provider-metadata.json URL, site URL or domain",
+    ),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Organisation unit that handles the cases (with a URL)"
+    ),
+    fingerprint: str | None = typer.Option(
+        None,
+        "--fingerprint",
+        help="The supplier's OpenPGP key fingerprint, learnt out of band (with a URL)",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Download a supplier's new CSAF documents, verify hashes and signatures, import them."""
+    """Download a supplier's new CSAF documents, verify hashes and signatures, import them.
+
+    With a stored supplier's name its pinned fingerprint and unit are used (see `vulndesk
+    supplier`); with a URL, --unit and --fingerprint are needed."""
     c = container()
     with errors():
-        done = provider_import.import_provider(
-            deps(), signed_in(), c.csaf_provider_source, c.document_readers, url, unit, fingerprint
-        )
-    if as_json:
-        print_json(done)
-        return
-    rows = [
-        (
-            d.url.rsplit("/", 1)[-1],
-            d.status,
-            d.detail or "; ".join(f"{x.ref}: {x.action} {x.case or ''}".strip() for x in d.cases),
-        )
-        for d in done.documents
-    ]
-    table(f"Imported {done.metadata_url}", ["document", "status", "result"], rows)
+        if unit is None and fingerprint is None:
+            done = suppliers.fetch(
+                deps(), signed_in(), c.csaf_provider_source, c.document_readers, source
+            )
+        elif unit is None or fingerprint is None:
+            missing = "unit" if unit is None else "fingerprint"
+            raise InvalidInput(
+                missing,
+                "is needed with a provider URL",
+                "--unit and --fingerprint, or a stored supplier's name alone",
+            )
+        else:
+            done = provider_import.import_provider(
+                deps(), signed_in(), c.csaf_provider_source, c.document_readers, source, unit,
+                fingerprint,
+            )  # fmt: skip
+    show_import(done, as_json)
 
 
 @import_app.command("sbom")

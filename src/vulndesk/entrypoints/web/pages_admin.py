@@ -1,5 +1,5 @@
 """Console administration: users, disclosure policies, rule sets, blackouts, supplier imports
-(reference data forms are in `pages_admin_reference`).
+and stored CSAF suppliers (reference data forms are in `pages_admin_reference`).
 
 Administrators only; anyone else gets the same page as for a missing address. Secrets (a new
 user's password, a TOTP secret) are shown once in the response to the form that made them.
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
-from vulndesk.domain.errors import VulndeskError
+from vulndesk.domain.errors import NotFound, VulndeskError
 from vulndesk.domain.parties import PartyKind
 from vulndesk.domain.policy import DEFAULT_GRANTS
 from vulndesk.domain.products import ProductKind
@@ -28,11 +28,11 @@ from vulndesk.services.cases import reference, regimes
 from vulndesk.services.clocks import options as obligations_admin
 from vulndesk.services.clocks import rules_in_force
 from vulndesk.services.publication import gate as publication
-from vulndesk.services.publication import provider_import
+from vulndesk.services.publication import provider_import, suppliers
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "reference", "policies", "rules", "blackouts", "imports")
+SECTIONS = ("users", "reference", "policies", "rules", "blackouts", "imports", "suppliers")
 Text = Annotated[str, Form(max_length=500)]
 Many = Annotated[list[str] | None, Form()]
 
@@ -75,6 +75,11 @@ def _data(who: Viewer, section: str) -> dict[str, Any]:
         }
     if section == "imports":
         return {"units": reference.list_units(deps)}
+    if section == "suppliers":
+        return {
+            "units": reference.list_units(deps),
+            "suppliers": suppliers.suppliers(deps, who.principal),
+        }
     return {"blackouts": publication.list_blackouts(deps, who.principal)}
 
 
@@ -105,7 +110,18 @@ def admin_home(request: Request, who: CurrentViewer) -> Response:
 def admin_section(request: Request, section: str, who: CurrentViewer) -> Response:
     if not who.principal.has(ADMINS) or section not in SECTIONS:
         return not_found(request)
+    if section == "suppliers" and (name := request.query_params.get("documents")):
+        try:
+            return _page(request, who, section, **_documents(who, name))
+        except NotFound:
+            return not_found(request)
     return _page(request, who, section)
+
+
+def _documents(who: Viewer, name: str) -> dict[str, Any]:
+    """One supplier and the documents fetched from it, for the suppliers page."""
+    found = suppliers.supplier(who.deps, who.principal, name)
+    return {"shown": found, "documents": suppliers.documents(who.deps, who.principal, found.name)}
 
 
 def admin_form(
@@ -258,3 +274,60 @@ def import_provider(
         return {"result": done}
 
     return admin_form(request, who, "imports", run)
+
+
+@router.post("/admin/suppliers")
+def add_supplier(
+    request: Request,
+    who: CurrentViewer,
+    name: Text = "",
+    url: Annotated[str, Form(max_length=2000)] = "",
+    fingerprint: Text = "",
+    unit: Text = "",
+) -> Response:
+    """Store a supplier's CSAF provider with its pinned key (as `vulndesk supplier add`)."""
+
+    def run() -> None:
+        suppliers.add(who.deps, who.principal, name, url, fingerprint, unit)
+
+    return admin_form(request, who, "suppliers", run)
+
+
+@router.post("/admin/suppliers/fetch")
+def fetch_supplier(request: Request, who: CurrentViewer, name: Text = "") -> Response:
+    """Fetch a supplier now with its stored pin and unit; show the result and its documents."""
+
+    def run() -> dict[str, Any]:
+        c = who.container
+        done = suppliers.fetch(
+            who.deps, who.principal, c.csaf_provider_source, c.document_readers, name
+        )
+        return {"result": done, **_documents(who, name)}
+
+    return admin_form(request, who, "suppliers", run)
+
+
+@router.post("/admin/suppliers/pin")
+def pin_supplier(
+    request: Request,
+    who: CurrentViewer,
+    name: Text = "",
+    fingerprint: Text = "",
+    justification: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Change a supplier's pinned fingerprint with a justification (audited)."""
+
+    def run() -> None:
+        suppliers.pin(who.deps, who.principal, name, fingerprint, justification)
+
+    return admin_form(request, who, "suppliers", run)
+
+
+@router.post("/admin/suppliers/remove")
+def remove_supplier(request: Request, who: CurrentViewer, name: Text = "") -> Response:
+    """Forget a supplier and its document records (audited)."""
+
+    def run() -> None:
+        suppliers.remove(who.deps, who.principal, name)
+
+    return admin_form(request, who, "suppliers", run)

@@ -1,5 +1,5 @@
 """A person's choice of which notifications reach them by e-mail: deadline escalations on their
-cases, approvals waiting for them and reporters' new messages (decision 0042)."""
+cases, approvals waiting for them and reporters' new messages (decision 0043)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Mail for what needs a person, beside the console's bell: an approval waiting for them and a
-reporter's new message, on the cases they own or are a member of (decision 0042).
+reporter's new message, on the cases they own or are a member of (decision 0043).
 
 The act that causes one (a draft or a waiver proposed, a reporter's message) queues one outbox
 row per person in its own transaction, under `need.<kind>/<case>/<person>/<item>`, so a replay

@@ -169,3 +169,52 @@ class ProviderSource(Protocol):
 
     def listing(self, source: str) -> ProviderListing: ...
     def fetch(self, listing: ProviderListing, url: str, fingerprint: str) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    """A supplier's CSAF provider kept with the OpenPGP fingerprint pinned for it."""
+
+    name: str
+    metadata_url: str
+    fingerprint: str
+    unit: str
+    created_by: str
+    created_at: dt.datetime
+    last_fetch_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierDocument:
+    """One document a supplier's provider listed, as it was when last fetched."""
+
+    url: str
+    status: str  # imported, already-imported or refused
+    detail: str
+    tracking_id: str | None
+    tracking_version: str | None
+    sha256: str | None
+    fetched_at: dt.datetime  # when this content (or this refusal) was first met
+    checked_at: dt.datetime  # when the document was last fetched
+
+
+class SupplierRepository(Protocol):
+    def add(self, supplier: Supplier) -> None:
+        """Conflict when the name is taken."""
+        ...
+
+    def get(self, name: str) -> Supplier:
+        """NotFound when there is none."""
+        ...
+
+    def all(self) -> list[Supplier]: ...
+    def by_url(self, metadata_url: str) -> list[Supplier]: ...
+    def set_fingerprint(self, name: str, fingerprint: str) -> None: ...
+    def fetched(self, name: str, at: dt.datetime) -> None: ...
+    def remove(self, name: str) -> None:
+        """The supplier and its document records."""
+        ...
+
+    def documents(self, name: str) -> list[SupplierDocument]: ...
+    def document(self, name: str, url: str) -> SupplierDocument | None: ...
+    def put_document(self, name: str, document: SupplierDocument) -> None: ...

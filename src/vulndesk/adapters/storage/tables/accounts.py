@@ -41,7 +41,7 @@ users = Table(
     Column("credentials_epoch", BigInteger, nullable=False, server_default="0"),
     # Whether escalations on the user's cases are mailed to them (migration 0062); NULL: yes.
     Column("mail_escalations", Boolean, nullable=True),
-    # Whether approvals waiting and reporters' new messages are mailed (migration 0066); NULL: yes.
+    # Whether approvals waiting and reporters' new messages are mailed (migration 0067); NULL: yes.
     Column("mail_approvals", Boolean, nullable=True),
     Column("mail_messages", Boolean, nullable=True),
 )

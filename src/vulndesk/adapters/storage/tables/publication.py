@@ -136,3 +136,34 @@ platform_filing = Table(
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# A supplier's CSAF provider kept with its pinned OpenPGP key (migration 0066).
+csaf_suppliers = Table(
+    "csaf_suppliers",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("metadata_url", String(2000), nullable=False),
+    Column("fingerprint", String(40), nullable=False),
+    Column("unit_id", String(63), ForeignKey("org_units.id"), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_fetch_at", UTCDateTime, nullable=True),
+)
+
+# Each document a supplier's provider listed, with what became of it when last fetched.
+csaf_supplier_documents = Table(
+    "csaf_supplier_documents",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("supplier_id", ID, ForeignKey("csaf_suppliers.id"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("tracking_id", String(200), nullable=True),
+    Column("tracking_version", String(50), nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("checked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("supplier_id", "url", name="uq_csaf_supplier_documents_url"),
+)

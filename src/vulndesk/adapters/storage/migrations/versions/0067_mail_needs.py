@@ -1,7 +1,7 @@
 """users gain a choice of mail for approvals waiting and reporters' new messages
 
-Revision ID: 0066
-Revises: 0065
+Revision ID: 0067
+Revises: 0066
 Create Date: 2026-12-04
 
 Whether a user gets a mail when an approval waits for them on one of their cases
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0066"
-down_revision = "0065"
+revision = "0067"
+down_revision = "0066"
 branch_labels = None
 depends_on = None
 
