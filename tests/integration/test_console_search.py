@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
+from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.severity import SeverityLevel
@@ -95,3 +96,41 @@ def test_audit_search_by_actor_tag_object_and_period(
         paged = uow.audit.search(AuditQuery(limit=1, offset=1, tag=AuditTag.CASE_OPENED))
         assert [e.event.object_id for e in paged] == [first.key]
         assert uow.audit.search(AuditQuery(actor="nobody")) == []
+
+
+def test_audit_search_by_case_takes_its_decisions_ledger_entries_and_reports(
+    deps: Deps, actor: Principal, clock: SettableClock
+) -> None:
+    seed_reference(deps, actor)
+    case = open_case(deps, actor)
+    other = open_case(deps, actor)
+    now = clock.now()
+    tag = AuditTag.CASE_REPORT_DRAFTED
+    made = [
+        ("decision", "7"),
+        ("decision", "8"),
+        ("ledger", "ledger:3"),
+        ("report", f"{case.key}/nvdb/miit-nvdb/v1"),
+        ("report", f"{other.key}/nvdb/miit-nvdb/v1"),
+        ("report", f"{case.key}0/nvdb/miit-nvdb/v1"),  # a longer key with the same start
+    ]
+    with deps.uow() as uow:
+        for object_type, object_id in made:
+            uow.audit.append(AuditEvent(now, "ann", tag, object_type, object_id, (), "cli", {}))
+        uow.commit()
+    with deps.uow() as uow:
+        query = AuditQuery(
+            object_type="case",
+            object_id=case.key,
+            tag=tag,
+            related=(("decision", "7"), ("ledger", "ledger:3")),
+            prefixed=("report",),
+        )
+        found = {(e.event.object_type, e.event.object_id) for e in uow.audit.search(query)}
+        assert found == {
+            ("decision", "7"),
+            ("ledger", "ledger:3"),
+            ("report", f"{case.key}/nvdb/miit-nvdb/v1"),
+        }
+        plain = uow.audit.search(AuditQuery(object_type="case", object_id=case.key, tag=tag))
+        assert plain == []

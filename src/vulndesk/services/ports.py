@@ -204,6 +204,11 @@ class AuditQuery:
     until: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
+    # Objects that belong to the one searched for and match as well (a case's decisions and
+    # ledger entries, as (object_type, object_id)), and the object types whose ids start with
+    # the searched id and a slash (a case's reports: `CASE/KIND/RECIPIENT/vN`).
+    related: tuple[tuple[str, str], ...] = ()
+    prefixed: tuple[str, ...] = ()
 
 
 class AuditLog(Protocol):

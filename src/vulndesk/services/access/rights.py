@@ -188,7 +188,8 @@ def case_filter(deps: Deps, p: Principal, flt: CaseFilter) -> CaseFilter:
     if keys is None:
         return flt
     allowed = keys if flt.keys is None else tuple(k for k in flt.keys if k in keys)
-    return CaseFilter(flt.states, flt.unit, flt.product, allowed, flt.limit, flt.offset, flt.order)
+    # Every other field is kept: the text and severity filters too, not only the first seven.
+    return replace(flt, keys=allowed)
 
 
 def due_soon(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vulndesk.domain.audit import ChainedEvent, VerifyResult
 from vulndesk.domain.audit_tags import AuditTag
@@ -22,7 +22,7 @@ from vulndesk.services.access.ledger import case_exists
 from vulndesk.services.access.rights import AUDIT_READERS, CASE_READERS, Principal
 from vulndesk.services.audit import checkpoints
 from vulndesk.services.context import Deps
-from vulndesk.services.ports import AuditQuery
+from vulndesk.services.ports import AuditQuery, UnitOfWork
 
 
 def verify_chain(deps: Deps, principal: Principal) -> VerifyResult:
@@ -112,10 +112,19 @@ def query_of(search: TrailSearch) -> AuditQuery:
     )
 
 
+def _related(uow: UnitOfWork, case: str) -> tuple[tuple[str, str], ...]:
+    """A case's decisions and ledger entries: their events belong to the case's trail."""
+    key = parse_case_key(case)
+    decisions = [("decision", str(d.id)) for d in uow.reports.decisions_for(key)]
+    return (*decisions, *(("ledger", e.ref) for e in uow.ledger.list(key)))
+
+
 def search(deps: Deps, principal: Principal, wanted: TrailSearch) -> TrailPage:
     """One page of the audit trail matching `wanted`, for auditors and administrators."""
     principal.require(AUDIT_READERS)
     query = query_of(wanted)
     with deps.reader() as uow:
+        if query.object_type == "case" and query.object_id is not None:
+            query = replace(query, related=_related(uow, query.object_id), prefixed=("report",))
         found = uow.audit.search(query)
     return TrailPage(found[:PAGE], wanted.page, len(found) > PAGE)

@@ -8,15 +8,18 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     String,
     Text,
+    and_,
     bindparam,
     case,
     cast,
     func,
     insert,
+    or_,
     select,
     type_coerce,
     update,
@@ -252,11 +255,12 @@ class SqlAuditLog:
         """Newest first by seq; the (actor, seq), (tag, seq) and object indexes serve it."""
         stmt = select(audit_events)
         criteria = {
-            audit_events.c.object_type: query.object_type,
-            audit_events.c.object_id: query.object_id,
             audit_events.c.actor: query.actor,
             audit_events.c.tag: query.tag,
         }
+        objects = object_match(query)
+        if objects is not None:
+            stmt = stmt.where(objects)
         for column, wanted in criteria.items():
             if wanted is not None:
                 stmt = stmt.where(column == wanted)
@@ -266,6 +270,27 @@ class SqlAuditLog:
             stmt = stmt.where(audit_events.c.at < query.until)
         stmt = stmt.order_by(audit_events.c.seq.desc()).limit(query.limit).offset(query.offset)
         return [row_to_event(r._mapping) for r in self.conn.execute(stmt)]
+
+
+def object_match(query: AuditQuery) -> ColumnElement[bool] | None:
+    """The searched object, the objects related to it, and the ids it prefixes (None: any)."""
+    kind, oid = audit_events.c.object_type, audit_events.c.object_id
+    if query.object_type is None and query.object_id is None:
+        return None
+    own: list[ColumnElement[bool]] = []
+    if query.object_type is not None:
+        own.append(kind == query.object_type)
+    if query.object_id is not None:
+        own.append(oid == query.object_id)
+    matches = [and_(*own)]
+    by_type: dict[str, list[str]] = {}
+    for related_type, related_id in query.related:
+        by_type.setdefault(related_type, []).append(related_id)
+    matches += [and_(kind == t, oid.in_(ids)) for t, ids in by_type.items()]
+    if query.object_id is not None:
+        start = query.object_id + "/"
+        matches += [and_(kind == t, oid.startswith(start, autoescape=True)) for t in query.prefixed]
+    return or_(*matches)
 
 
 def row_to_event(row: Any) -> ChainedEvent:
