@@ -118,7 +118,7 @@ class AdvisorySeed:
 @dataclass(frozen=True, slots=True)
 class CveSeed:
     """A CVE id of a case as CVE Services answered it: reserved, then maybe published or
-    rejected (with the reason; `{year}` is the demo's)."""
+    rejected (with the reason)."""
 
     case: str
     number: str

@@ -97,7 +97,7 @@ def settle(deps: Deps, demo: Demo | None = None) -> dict[str, int]:
         at = now - dt.timedelta(days=seed.days_ago)
         reserved = now - dt.timedelta(days=seed.reserved_days_ago)
         answer = _answer(seeds, seed, now.year, seed.state, reserved, at)
-        reason = seed.reason.format(year=now.year) if seed.state == "rejected" else None
+        reason = seed.reason if seed.state == "rejected" else None
         with deps.uow() as uow:
             stored = uow.cve_ids.get(wanted)
             if stored is None or stored.case != key or stored.state is not CveState.RESERVED:
