@@ -255,6 +255,7 @@ def _history(table: Mapping[str, Any]) -> History:
 def _advisory(table: Mapping[str, Any]) -> AdvisorySeed:
     content = dict(table["content"])
     content["statuses"] = tuple(tuple(s) for s in content.get("statuses", ()))
+    content["references"] = tuple(tuple(r) for r in content.get("references", ()))
     return AdvisorySeed(
         **(_tuples(table) | {"content": content, "approvers": _pair(table["approvers"])})
     )
