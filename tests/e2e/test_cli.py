@@ -183,6 +183,8 @@ def test_demo_loads_a_realistic_organisation(tmp_path: Path) -> None:
     operator = Cli(tmp_path)
     out = operator.run("demo").stdout
     assert "demo loaded: 27 cases, 2 regulator filings" in out
+    assert "3 CVE ids (1 published, 1 rejected, 1 reserved)" in out
+    assert "a coordinated disclosure on VD-" in out
     cli = operator.sign_in("cli-tester", "admin")
     units = {u["id"]: u for u in cli.json("org", "list")}
     assert {u["country"] for u in units.values()} == {"US", "CN", "DE"}

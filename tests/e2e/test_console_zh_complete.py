@@ -24,7 +24,9 @@ from vulndesk.entrypoints.web import app as web_app
 from vulndesk.entrypoints.web import pages_admin
 
 CASE = "VD-2026-0002"  # acme-cn, verified
-ADVISED = "VD-2026-0004"  # the published advisory
+ADVISED = "VD-2026-0004"  # the published advisory (and the published CVE id)
+COORDINATED = "VD-2026-0016"  # the demo's coordinated disclosure under embargo
+DUPLICATE = "VD-2026-0019"  # a duplicate with a rejected CVE id
 DRAFT = f"/reports/{CASE}/nvdb/miit-nvdb/v1"
 FILED = "/reports/VD-2026-0001/nvdb/miit-nvdb/v1"
 USERS = ("admin", "analyst-cn", "approver-cn", "approver-hq", "hq-oversight", "auditor")
@@ -36,10 +38,18 @@ PAGES: dict[str, list[str] | None] = {
     "/cases/new": ["/cases/new"],
     "/cases/triage": ["/cases/triage"],
     "/cases": ["/cases", "/cases?state=closed&sort=key", "/cases?q=router"],
-    "/cases/{key}": [f"/cases/{CASE}", f"/cases/{ADVISED}", "/cases/VD-2026-0001"],
+    "/cases/{key}": [
+        f"/cases/{CASE}",
+        f"/cases/{ADVISED}",
+        "/cases/VD-2026-0001",
+        f"/cases/{DUPLICATE}",
+    ],
     "/cases/{key}/attachments/{sha256}": None,  # a file
     "/cases/{key}/reports": [f"/cases/{CASE}/reports", "/cases/VD-2026-0001/reports"],
-    "/cases/{key}/coordination": [f"/cases/{CASE}/coordination"],
+    "/cases/{key}/coordination": [
+        f"/cases/{CASE}/coordination",
+        f"/cases/{COORDINATED}/coordination",
+    ],
     "/reports/{draft_id:path}/download/{fmt}": None,  # a file
     "/reports/{draft_id:path}": [FILED],
     "/oversight": ["/oversight"],

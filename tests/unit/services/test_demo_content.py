@@ -61,3 +61,24 @@ def test_a_demo_act_needs_exactly_two_approvers() -> None:
     raw["history"]["approvers"].append("auditor")
     with pytest.raises(ValueError, match="3 approvers"):
         content.parse(raw)
+
+
+def test_cve_ids_and_the_coordination_name_declared_cases_parties_and_accounts() -> None:
+    titles = {c.title for c in DEMO.cases}
+    users = {u.name for u in DEMO.users}
+    parties = {p["id"] for p in DEMO.parties}
+    assert {i.case for i in DEMO.cve.ids} <= titles
+    assert {i.state for i in DEMO.cve.ids} == {"reserved", "published", "rejected"}
+    assert len({i.number for i in DEMO.cve.ids}) == len(DEMO.cve.ids)
+    assert {i.reserved_by for i in DEMO.cve.ids} | {i.by for i in DEMO.cve.ids if i.by} <= users
+    [published] = [i for i in DEMO.cve.ids if i.state == "published"]
+    assert published.case == DEMO.advisory.case
+    c = DEMO.coordination
+    assert c.case in titles
+    assert {c.lead, c.second, *c.deciders} <= users
+    invited = {p.party for p in c.participants}
+    assert invited <= parties and len(invited) == len(c.participants)
+    assert {s.party for s in c.statements} <= invited
+    assert {m.thread for m in c.messages} <= invited | {"shared"}
+    assert {d.recipient for d in c.decisions} <= invited
+    assert c.embargo_days > 0

@@ -49,6 +49,8 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.advisories.ports import AdvisorySite
 from vulndesk.services.cases import reference
 from vulndesk.services.demo import advisory as demo_advisory
+from vulndesk.services.demo import coordination as demo_coordination
+from vulndesk.services.demo import cve as demo_cve
 from vulndesk.services.demo import history as demo_history
 from vulndesk.services.demo import organisation as demo
 
@@ -110,6 +112,8 @@ def demo_cmd(
         loaded = demo.load(deps(), only_if_empty=if_empty)
         created = demo.users(deps(), demo.ACTOR, c.passwords) if loaded else []
         filed = demo_history.load(deps()) if loaded else 0
+        if loaded:
+            demo_cve.reserve(deps())
         signing = c if _signing_site(c) is not None else c.with_demo_signing_key()
         site = _signing_site(signing) if signing is not None else None
         try:
@@ -117,8 +121,12 @@ def demo_cmd(
         finally:
             if signing is not None and signing is not c:
                 signing.close()
+        cves = demo_cve.settle(deps()) if loaded else {}
+        coordinated = demo_coordination.load(deps()).case if loaded else ""
+    states = ", ".join(f"{n} {state}" for state, n in sorted(cves.items()))
     typer.echo(
-        f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}"
+        f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}, "
+        f"{sum(cves.values())} CVE ids ({states}), a coordinated disclosure on {coordinated}"
         if loaded
         else "database not empty: demo not loaded"
     )

@@ -48,6 +48,7 @@ LABELS: dict[str, str] = {
     # disclosure kinds without a report kind of their own
     "public-advisory": "Public advisory",
     "cve-record": "CVE record",
+    "coordination": "Coordination",  # services.coordination.sharing.COORDINATION
     "other": "Other",
     # ledger channels (services.disclosure.ledger.CHANNELS)
     "portal": "Portal",

@@ -1,1 +1,1 @@
-"""The demo organisation (a realistic company, its cases, its disclosure history and an advisory), described in acme.toml and replayed through the use cases."""
+"""The demo organisation (a realistic company, its cases, its disclosure history, an advisory, CVE ids and a coordinated disclosure), described in acme.toml and replayed through the use cases."""

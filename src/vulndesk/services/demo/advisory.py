@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vulndesk.services.advisories import publish as advisory_publish
 from vulndesk.services.advisories import revisions as advisories
-from vulndesk.services.advisories.ports import AdvisorySite
+from vulndesk.services.advisories.ports import AdvisorySite, CveState
 from vulndesk.services.context import Deps
 from vulndesk.services.demo import content
 from vulndesk.services.demo.content import Demo
@@ -23,7 +23,11 @@ def load(
     """Draft, approve and (with a site that signs) publish; returns the advisory's status."""
     seed = (demo or content.read()).advisory
     key = case_by_title(deps, seed.case)
-    advisories.draft(deps, account(deps, seed.author), key, seed.content)
+    with deps.reader() as uow:
+        named = [r.cve_id for r in uow.cve_ids.for_case(key) if r.state is not CveState.REJECTED]
+    # The advisory names the CVE id reserved for its case (demo/cve.py), if there is one.
+    text = {**seed.content, "cve": named[0]} if named else seed.content
+    advisories.draft(deps, account(deps, seed.author), key, text)
     first, second = (account(deps, name) for name in seed.approvers)
     advisories.approve(deps, first, key)
     advisories.approve(deps, second, key)

@@ -116,6 +116,90 @@ class AdvisorySeed:
 
 
 @dataclass(frozen=True, slots=True)
+class CveSeed:
+    """A CVE id of a case as CVE Services answered it: reserved, then maybe published or
+    rejected (with the reason)."""
+
+    case: str
+    number: str
+    reserved_by: str
+    reserved_days_ago: float
+    state: str = "reserved"
+    by: str | None = None
+    days_ago: float = 0.0
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CveSeeds:
+    """The CNA's short name and user at CVE Services, and the demo's CVE ids."""
+
+    short_name: str
+    user: str
+    ids: tuple[CveSeed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantSeed:
+    """An invited party, its role, its people and what it said when accepting the embargo."""
+
+    party: str
+    role: str
+    people: tuple[str, ...]
+    accepts: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatementSeed:
+    """What a participant says of one product."""
+
+    party: str
+    product: str
+    status: str
+    statement: str
+    justification: str | None = None
+    fixed_versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSeed:
+    """A message in the shared thread or in a participant's (its party's) private thread."""
+
+    thread: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionFor:
+    """A decision the disclosure guard needs before a recipient is told."""
+
+    kind: str
+    recipient: str
+    fields: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinationSeed:
+    """A coordinated case: its lead and second person, embargo, participants, statements
+    and messages."""
+
+    case: str
+    lead: str
+    second: str
+    embargo_days: int
+    embargo_time: str
+    embargo_zone: str
+    embargo_reason: str
+    embargo_agreed: str
+    deciders: tuple[str, str]
+    decisions: tuple[DecisionFor, ...]
+    participants: tuple[ParticipantSeed, ...]
+    statements: tuple[StatementSeed, ...]
+    messages: tuple[MessageSeed, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Demo:
     """A whole demo organisation; units, parties and products are the use cases' arguments."""
 
@@ -130,6 +214,8 @@ class Demo:
     users: tuple[AccountSeed, ...]
     history: History
     advisory: AdvisorySeed
+    cve: CveSeeds
+    coordination: CoordinationSeed
 
 
 def _tuples(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,8 +255,32 @@ def _history(table: Mapping[str, Any]) -> History:
 def _advisory(table: Mapping[str, Any]) -> AdvisorySeed:
     content = dict(table["content"])
     content["statuses"] = tuple(tuple(s) for s in content.get("statuses", ()))
+    content["references"] = tuple(tuple(r) for r in content.get("references", ()))
     return AdvisorySeed(
         **(_tuples(table) | {"content": content, "approvers": _pair(table["approvers"])})
+    )
+
+
+def _cve(table: Mapping[str, Any]) -> CveSeeds:
+    return CveSeeds(
+        short_name=table["short_name"],
+        user=table["user"],
+        ids=tuple(CveSeed(**i) for i in table["ids"]),
+    )
+
+
+def _coordination(table: Mapping[str, Any]) -> CoordinationSeed:
+    return CoordinationSeed(
+        **{
+            k: v
+            for k, v in table.items()
+            if k not in ("participants", "statements", "messages", "deciders", "decisions")
+        },
+        deciders=_pair(table["deciders"]),
+        decisions=tuple(DecisionFor(**_tuples(d)) for d in table["decisions"]),
+        participants=tuple(ParticipantSeed(**_tuples(p)) for p in table["participants"]),
+        statements=tuple(StatementSeed(**_tuples(s)) for s in table["statements"]),
+        messages=tuple(MessageSeed(**m) for m in table["messages"]),
     )
 
 
@@ -188,6 +298,8 @@ def parse(raw: Mapping[str, Any]) -> Demo:
         users=tuple(AccountSeed(**u) for u in raw["users"]),
         history=_history(raw["history"]),
         advisory=_advisory(raw["advisory"]),
+        cve=_cve(raw["cve"]),
+        coordination=_coordination(raw["coordination"]),
     )
 
 
