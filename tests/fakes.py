@@ -33,7 +33,12 @@ from vulndesk.domain.products import Product
 from vulndesk.domain.units import OrgUnit
 from vulndesk.rules import Calendars, default_calendars, evaluate, load_rule_sets
 from vulndesk.services.access.rights import Principal
-from vulndesk.services.background.ports import CalendarOverride, OrgSetting
+from vulndesk.services.background.ports import (
+    CalendarOverride,
+    OrgSetting,
+    OutboxMessage,
+    OutboxStatus,
+)
 from vulndesk.services.context import Deps, Evaluator
 from vulndesk.services.notify.ports import OutgoingMail
 from vulndesk.services.ports import (
@@ -141,6 +146,7 @@ class State:
     calendar: dict[tuple[str, dt.date], CalendarOverride] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     sso_links: list[SsoLink] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
     reference_version: int = 0
 
     def snapshot(self) -> State:
@@ -706,6 +712,30 @@ class _NotFaked:
         raise NotImplementedError(f"tests/fakes.py has no fake of {self._port}.{name}")
 
 
+class FakeOutbox:
+    """Queued work, unique by dedupe key; the worker's side (claim, send) is left to the
+    database suites."""
+
+    def __init__(self, s: State) -> None:
+        self.s = s
+
+    def enqueue(
+        self, kind: str, dedupe_key: str, payload: Mapping[str, Any], now: dt.datetime
+    ) -> bool:
+        if any(m.dedupe_key == dedupe_key for m in self.s.outbox):
+            return False
+        self.s.outbox.append(
+            OutboxMessage(
+                len(self.s.outbox) + 1, kind, dedupe_key, dict(payload),
+                OutboxStatus.PENDING, 0, now, created_at=now,
+            )
+        )  # fmt: skip
+        return True
+
+    def list(self, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
+        return [m for m in self.s.outbox if status is None or m.status is status][:limit]
+
+
 class FakeUnitOfWork:
     """One transaction over the fake repositories: leaving without commit restores the state."""
 
@@ -725,13 +755,13 @@ class FakeUnitOfWork:
         self.org_settings = FakeOrgSettingsRepository(state)
         self.calendar = FakeCalendarRepository(state)
         self.accounts = FakeAccountRepository(state)
+        self.outbox = FakeOutbox(state)
         for port in (
             "publication",
             "components",
             "intake",
             "idempotency",
             "keys",
-            "outbox",
             "escalations",
             "sweep",
             "notifications",
