@@ -22,7 +22,7 @@ from vulndesk.domain.facts import (
     check_fact_order,
     next_revision,
 )
-from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key
+from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key, slug
 from vulndesk.rules.scoring import assess
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
@@ -112,10 +112,13 @@ def plan_open(
     aware = _instant("aware", req.aware, now)
     evidence = values.long_text("evidence", req.evidence, max_len=10_000)
     affected = tuple(
-        AffectedProduct(ProductId(p), tuple(dict.fromkeys(v for v in vs if v.strip())))
+        AffectedProduct(
+            ProductId(slug("products", p)), tuple(dict.fromkeys(v for v in vs if v.strip()))
+        )
         for p, vs in sorted(req.products.items())
     )
-    unit = _require("unit", lambda: uow.units.get(UnitId(req.unit)))
+    unit_id = UnitId(slug("unit", req.unit))  # checked before it reaches a query
+    unit = _require("unit", lambda: uow.units.get(unit_id))
     products = []
     for ap in affected:
         product = _require("products", partial(uow.products.get, ap.product))
@@ -130,7 +133,7 @@ def plan_open(
     case = Case(
         key=_UNDRAWN,
         title=title,
-        unit=UnitId(req.unit),
+        unit=unit_id,
         roles=roles,
         created_at=now,
         created_by=actor.name,
