@@ -20,6 +20,23 @@ from tests.integration.test_csaf_provider_import import (  # noqa: F401 - fixtur
 ROUTE = "/api/v1/imports/csaf-provider"
 
 
+def import_sbom(w: World, key: str) -> None:
+    """The router 1.1 ships openssl (PURL): the provider's advisory matches it."""
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "version": 1,
+        "components": [{"type": "library", "name": "openssl", "purl": PURL}],
+    }
+    r = w.client.post(
+        "/api/v1/imports/sbom",
+        headers=w.headers("coordinator", **{"Idempotency-Key": key}),
+        files={"file": ("bom.json", json.dumps(sbom).encode(), "application/json")},
+        data={"product": "router", "version": "1.1"},
+    )
+    assert r.status_code == 201, r.text
+
+
 def _post(w: World, user: str, key: str, body: dict[str, str]) -> Any:
     return w.client.post(ROUTE, headers=w.headers(user, **{"Idempotency-Key": key}), json=body)
 
@@ -42,19 +59,7 @@ def test_provider_import_over_the_api(
     served: tuple[str, Path],  # noqa: F811 - the fixture
     signing: tuple[Path, str],  # noqa: F811 - the fixture
 ) -> None:
-    sbom = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "version": 1,
-        "components": [{"type": "library", "name": "openssl", "purl": PURL}],
-    }
-    r = world.client.post(
-        "/api/v1/imports/sbom",
-        headers=world.headers("coordinator", **{"Idempotency-Key": "sbom-p"}),
-        files={"file": ("bom.json", json.dumps(sbom).encode(), "application/json")},
-        data={"product": "router", "version": "1.1"},
-    )
-    assert r.status_code == 201, r.text
+    import_sbom(world, "sbom-p")
     base = _tree(served, signing, "api", shared_dir)
     r = _post(
         world, "coordinator", "prov-ok", {"url": base, "unit": "cn", "fingerprint": signing[1]}

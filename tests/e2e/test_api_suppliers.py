@@ -12,6 +12,7 @@ from typing import Any
 import gnupg
 
 from tests.e2e.test_api_admin_authz import READERS, REFERENCE_WRITERS, USERS
+from tests.e2e.test_api_provider_import import import_sbom
 from tests.e2e.test_api_support import CANARY, World, world  # noqa: F401 - the fixture
 from tests.integration.test_csaf_provider_import import (  # noqa: F401 - fixtures
     MATCHING,
@@ -85,19 +86,7 @@ def test_suppliers_over_the_api(
     signing: tuple[Path, str],  # noqa: F811 - the fixture
     tmp_path: Path,
 ) -> None:
-    sbom = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "version": 1,
-        "components": [{"type": "library", "name": "openssl", "purl": PURL}],
-    }
-    r = world.client.post(
-        "/api/v1/imports/sbom",
-        headers=world.headers("coordinator", **{"Idempotency-Key": "sbom-s"}),
-        files={"file": ("bom.json", json.dumps(sbom).encode(), "application/json")},
-        data={"product": "router", "version": "1.1"},
-    )
-    assert r.status_code == 201, r.text
+    import_sbom(world, "sbom-s")
     base = _tree(served, signing, f"apisup-{id(world)}", shared_dir)
     body = {"name": "acme", "url": base, "fingerprint": signing[1], "unit": "cn"}
     headers = world.headers("coordinator", **{"Idempotency-Key": "add-acme"})
