@@ -8,6 +8,7 @@ retry replays the first answer and CVE Services is not asked twice).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -22,6 +23,7 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.services.access.rights import Principal
 from vulndesk.services.advisories import cve
 from vulndesk.services.context import Deps
 
@@ -107,19 +109,27 @@ def attach_cve_id(
     return idempotent(request, who, idem, None, create)
 
 
+def _send(
+    request: Request, who: Principal, idem: str, key: str, cve_id: str,
+    act: Callable[..., tuple[Any, str]],
+) -> JSONResponse:  # fmt: skip
+    """Publish or update a CVE record: the same route shape, only the use case differs."""
+    c = container(request)
+
+    def create(j: Deps) -> SentOut:
+        r, ref = act(j, who, c.advisory_setup, c.cve_services, key, cve_id)
+        return SentOut.model_validate(cve.record_fields(r) | {"ledger_ref": ref})
+
+    return idempotent(request, who, idem, None, create)
+
+
 @router.post("/cases/{key}/cves/{cve_id}/publish", response_model=SentOut, status_code=201)
 def publish_cve_record(
     key: CaseKeyPath, cve_id: CveIdPath, request: Request, who: CurrentPrincipal,
     idem: IdempotencyKey,
 ) -> JSONResponse:  # fmt: skip
     """Publish the CVE record of a reserved id from the approved advisory (ledger entry)."""
-    c = container(request)
-
-    def create(j: Deps) -> SentOut:
-        r, ref = cve.publish(j, who, c.advisory_setup, c.cve_services, key, cve_id)
-        return SentOut.model_validate(cve.record_fields(r) | {"ledger_ref": ref})
-
-    return idempotent(request, who, idem, None, create)
+    return _send(request, who, idem, key, cve_id, cve.publish)
 
 
 @router.post("/cases/{key}/cves/{cve_id}/update", response_model=SentOut, status_code=201)
@@ -128,13 +138,7 @@ def update_cve_record(
     idem: IdempotencyKey,
 ) -> JSONResponse:  # fmt: skip
     """Send the newest approved advisory revision as the published record's update."""
-    c = container(request)
-
-    def create(j: Deps) -> SentOut:
-        r, ref = cve.update(j, who, c.advisory_setup, c.cve_services, key, cve_id)
-        return SentOut.model_validate(cve.record_fields(r) | {"ledger_ref": ref})
-
-    return idempotent(request, who, idem, None, create)
+    return _send(request, who, idem, key, cve_id, cve.update)
 
 
 @router.post("/cases/{key}/cves/{cve_id}/reject", response_model=CveIdOut, status_code=201)
