@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from vulndesk.adapters.passwords import Argon2Hasher
+from vulndesk.bootstrap import Container
 from vulndesk.domain.cases import Case
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
@@ -16,6 +17,8 @@ from vulndesk.services.accounts import users as accounts
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Actor, Acts, Deps
+from vulndesk.services.demo import history as demo_history
+from vulndesk.services.demo import organisation as demo
 
 V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
@@ -149,3 +152,16 @@ def statements_sent(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listen)
+
+
+def demo_with_history(container: Container, deps: Deps) -> Deps:
+    """The demo organisation, its accounts and its filing history, loaded through the services."""
+    demo.load(deps)
+    demo.users(deps, demo.ACTOR, container.passwords)
+    demo_history.load(deps)
+    return deps
+
+
+def reader(name: str, role: str, unit: str) -> Principal:
+    """A signed-in person with one role and the read scope only."""
+    return Principal(name, frozenset({role}), unit, frozenset({"read"}), "session:test")

@@ -13,6 +13,7 @@ from importlib import resources
 import pytest
 from sqlalchemy import text
 
+from tests.builders import demo_with_history
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
@@ -24,8 +25,6 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.clocks import whatif
 from vulndesk.services.clocks.live import NEVER_IN_FORCE
 from vulndesk.services.context import Actor, Deps
-from vulndesk.services.demo import history as demo_history
-from vulndesk.services.demo import organisation as demo
 from vulndesk.services.disclosure import exposure, exposure_alerts
 
 GOVERNMENT = ("regulator", "csirt")
@@ -37,10 +36,7 @@ def principal(role: str) -> Principal:
 
 @pytest.fixture
 def demo_org(container: Container, deps: Deps) -> Deps:
-    demo.load(deps)
-    demo.users(deps, demo.ACTOR, container.passwords)
-    demo_history.load(deps)
-    return deps
+    return demo_with_history(container, deps)
 
 
 def expected(deps: Deps, now: dt.datetime) -> dict[str, tuple[int, int, float]]:

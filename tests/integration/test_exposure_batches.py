@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from tests.builders import statements_sent
+from tests.builders import demo_with_history, statements_sent
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind
@@ -21,8 +21,6 @@ from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Deps
-from vulndesk.services.demo import history as demo_history
-from vulndesk.services.demo import organisation as demo
 from vulndesk.services.disclosure import exposure
 from vulndesk.services.ports import CaseFilter
 
@@ -32,10 +30,7 @@ ADMIN = Principal("admin", frozenset({"admin"}), "acme-hq", frozenset({"read", "
 
 @pytest.fixture
 def demo_org(container: Container, deps: Deps) -> Deps:
-    demo.load(deps)
-    demo.users(deps, demo.ACTOR, container.passwords)
-    demo_history.load(deps)
-    return deps
+    return demo_with_history(container, deps)
 
 
 def all_keys(deps: Deps) -> list[CaseKey]:

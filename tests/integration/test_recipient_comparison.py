@@ -5,34 +5,25 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import demo_with_history, reader
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
-from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
-from vulndesk.services.demo import history as demo_history
-from vulndesk.services.demo import organisation as demo
 from vulndesk.services.reports import comparison
 
 DRAFT = "VD-2026-0001/nvdb/miit-nvdb/v1"
 
 
-def principal(name: str, role: str, unit: str) -> Principal:
-    return Principal(name, frozenset({role}), unit, frozenset({"read"}), "session:test")
-
-
 @pytest.fixture
 def demo_org(container: Container, deps: Deps) -> Deps:
-    demo.load(deps)
-    demo.users(deps, demo.ACTOR, container.passwords)
-    demo_history.load(deps)
-    return deps
+    return demo_with_history(container, deps)
 
 
 def test_columns_are_this_draft_then_the_ledger(demo_org: Deps) -> None:
-    analyst = principal("analyst-cn", "analyst", "acme-cn")
+    analyst = reader("analyst-cn", "analyst", "acme-cn")
     table = comparison.compare_recipients(demo_org, analyst, DRAFT)
     first, *others = table.columns
     assert first.current and first.recipient == "miit-nvdb" and first.ref == DRAFT
@@ -52,13 +43,13 @@ def test_columns_are_this_draft_then_the_ledger(demo_org: Deps) -> None:
 
 
 def test_a_case_the_viewer_may_not_see_is_missing(demo_org: Deps) -> None:
-    outsider = principal("approver-de", "approver", "acme-de")
+    outsider = reader("approver-de", "approver", "acme-de")
     with pytest.raises(NotFound):
         comparison.compare_recipients(demo_org, outsider, DRAFT)
 
 
 def test_the_comparison_is_an_audited_read(demo_org: Deps) -> None:
-    analyst = principal("analyst-cn", "analyst", "acme-cn")
+    analyst = reader("analyst-cn", "analyst", "acme-cn")
     comparison.compare_recipients(demo_org, analyst, DRAFT)
     with demo_org.uow() as uow:
         events = uow.audit.for_object("report", DRAFT)

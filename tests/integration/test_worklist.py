@@ -6,33 +6,24 @@ import datetime as dt
 
 import pytest
 
+from tests.builders import demo_with_history, reader
 from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import Forbidden
 from vulndesk.domain.obligations import ObligationStatus
-from vulndesk.services.access.rights import Principal
 from vulndesk.services.clocks import worklist
 from vulndesk.services.context import Deps
-from vulndesk.services.demo import history as demo_history
-from vulndesk.services.demo import organisation as demo
 from vulndesk.services.ports import CaseFilter
 
 WITHIN = dt.timedelta(hours=72)
 
 
-def principal(name: str, role: str, unit: str) -> Principal:
-    return Principal(name, frozenset({role}), unit, frozenset({"read"}), "session:test")
-
-
 @pytest.fixture
 def demo_org(container: Container, deps: Deps) -> Deps:
-    demo.load(deps)
-    demo.users(deps, demo.ACTOR, container.passwords)
-    demo_history.load(deps)
-    return deps
+    return demo_with_history(container, deps)
 
 
 def test_my_cases_first_by_time_left(demo_org: Deps) -> None:
-    analyst = principal("analyst-cn", "analyst", "acme-cn")
+    analyst = reader("analyst-cn", "analyst", "acme-cn")
     work = worklist.worklist(demo_org, analyst, WITHIN)
     with demo_org.uow() as uow:
         mine = set(uow.accounts.member_cases("analyst-cn"))
@@ -50,7 +41,7 @@ def test_my_cases_first_by_time_left(demo_org: Deps) -> None:
 
 
 def test_headquarters_sees_every_unit_by_regulation(demo_org: Deps) -> None:
-    hq = principal("hq-oversight", "hq-oversight", "acme-hq")
+    hq = reader("hq-oversight", "hq-oversight", "acme-hq")
     work = worklist.worklist(demo_org, hq, WITHIN)
     assert work.mine == ()  # a member of no case
     units = [g.unit for g in work.units]
@@ -61,7 +52,7 @@ def test_headquarters_sees_every_unit_by_regulation(demo_org: Deps) -> None:
         for regulation, items in group.by_regulation:
             assert all(i.unit == group.unit for i in items)
             assert all(i.clock.obligation.regulation == regulation for i in items)
-    analyst = worklist.worklist(demo_org, principal("analyst-cn", "analyst", "acme-cn"), WITHIN)
+    analyst = worklist.worklist(demo_org, reader("analyst-cn", "analyst", "acme-cn"), WITHIN)
     cn = next(g for g in work.units if g.unit == "acme-cn")
     seen = {(i.clock.case, i.clock.id) for _r, items in cn.by_regulation for i in items}
     assert {(i.clock.case, i.clock.id) for i in analyst.mine} <= seen
@@ -69,4 +60,4 @@ def test_headquarters_sees_every_unit_by_regulation(demo_org: Deps) -> None:
 
 def test_a_role_without_cases_is_refused(demo_org: Deps) -> None:
     with pytest.raises(Forbidden):
-        worklist.worklist(demo_org, principal("auditor", "auditor", "acme-hq"), WITHIN)
+        worklist.worklist(demo_org, reader("auditor", "auditor", "acme-hq"), WITHIN)
