@@ -17,6 +17,23 @@ from tests.integration.test_csaf_provider_import import (  # noqa: F401 - fixtur
 )
 
 
+def signed_in_with_sbom(tmp_path: Path, db_url: str, name: str) -> Cli:
+    """A fresh desk, a coordinator signed in, the router's SBOM naming the provider's package."""
+    cli = Cli(tmp_path, db_url)
+    cli.run("init")
+    cli = cli.sign_in(name, "coordinator")
+    _seed(cli)
+    bom = tmp_path / "bom.json"
+    components = [{"type": "library", "name": "openssl", "purl": PURL}]
+    bom.write_text(
+        json.dumps(
+            {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components}
+        )
+    )
+    cli.run("import", "sbom", "router", str(bom), "--version", "1.1")
+    return cli
+
+
 def test_import_csaf_provider_from_the_command_line(
     tmp_path: Path,
     db_url: str,
@@ -24,22 +41,7 @@ def test_import_csaf_provider_from_the_command_line(
     served: tuple[str, Path],  # noqa: F811 - the fixture
     signing: tuple[Path, str],  # noqa: F811 - the fixture
 ) -> None:
-    cli = Cli(tmp_path, db_url)
-    cli.run("init")
-    cli = cli.sign_in("cli-importer", "coordinator")
-    _seed(cli)
-    bom = tmp_path / "bom.json"
-    bom.write_text(
-        json.dumps(
-            {
-                "bomFormat": "CycloneDX",
-                "specVersion": "1.5",
-                "version": 1,
-                "components": [{"type": "library", "name": "openssl", "purl": PURL}],
-            }
-        )
-    )
-    cli.run("import", "sbom", "router", str(bom), "--version", "1.1")
+    cli = signed_in_with_sbom(tmp_path, db_url, "cli-importer")
     name = f"cli-{tmp_path.name}"
     base = _tree(served, signing, name, shared_dir)
     args = ("import", "csaf-provider", base, "--unit", "cn", "--fingerprint", signing[1])

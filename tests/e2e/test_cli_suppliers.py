@@ -9,8 +9,7 @@ from pathlib import Path
 
 import gnupg
 
-from tests.e2e.cli import Cli
-from tests.e2e.test_cli import _seed
+from tests.e2e.test_cli_provider_import import signed_in_with_sbom
 from tests.integration.test_csaf_provider_import import (  # noqa: F401 - fixtures
     MATCHING,
     PURL,
@@ -28,18 +27,7 @@ def test_suppliers_from_the_command_line(
     served: tuple[str, Path],  # noqa: F811 - the fixture
     signing: tuple[Path, str],  # noqa: F811 - the fixture
 ) -> None:
-    cli = Cli(tmp_path, db_url)
-    cli.run("init")
-    cli = cli.sign_in("cli-supplier", "coordinator")
-    _seed(cli)
-    bom = tmp_path / "bom.json"
-    components = [{"type": "library", "name": "openssl", "purl": PURL}]
-    bom.write_text(
-        json.dumps(
-            {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components}
-        )
-    )
-    cli.run("import", "sbom", "router", str(bom), "--version", "1.1")
+    cli = signed_in_with_sbom(tmp_path, db_url, "cli-supplier")
     name = f"clisup-{tmp_path.name}"
     base = _tree(served, signing, name, shared_dir)
     out = cli.run(
