@@ -16,6 +16,7 @@ from vulndesk.services.context import Acts, Deps
 from vulndesk.services.coordination import sharing
 from vulndesk.services.coordination.ports import ThreadMessage
 from vulndesk.services.disclosure import guard
+from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
 SHARED = "shared"
@@ -58,6 +59,7 @@ def post_in(
         raise GuardFailed("coordination", "; ".join(refused))
     message = uow.coordination.add_message(case.key, thread, actor.name, now, body)
     refs = tuple(sharing.tell(deps, actor, uow, case, p, body).ref for p in recipients)
+    coord_mail.queue_message(uow, case.key, thread, actor.name, message.id, now, text=body)
     uow.audit.append(
         actor.event(
             now,

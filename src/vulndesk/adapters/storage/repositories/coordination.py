@@ -255,6 +255,10 @@ class SqlCoordinationRepository:
             for m in (r._mapping for r in rows)
         ]
 
+    def embargo_cases(self) -> list[str]:
+        rows = self.conn.execute(select(E.c.case_key).distinct().order_by(E.c.case_key))
+        return [str(k) for (k,) in rows]
+
     # threads
 
     def add_message(

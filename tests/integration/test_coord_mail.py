@@ -1,0 +1,172 @@
+"""Mail of coordinated disclosure through a real SMTP server (aiosmtpd) and the outbox worker,
+on SQLite and PostgreSQL: thread messages (who, coalescing, mentions), the embargo break and
+the reminders before an embargo ends. Subjects are fixed; bodies carry no case content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.builders import accounts_for, as_person, open_case, seed_reference
+from tests.integration.test_escalation_recipients import WORKER, Desk, desk_for
+from tests.integration.test_notify_flow import Smtp, smtp
+from vulndesk.adapters.clock import SettableClock
+from vulndesk.services.access.rights import Principal
+from vulndesk.services.accounts import mail_prefs
+from vulndesk.services.background import worker
+from vulndesk.services.cases import reference
+from vulndesk.services.context import Deps
+from vulndesk.services.coordination import participants, threads
+
+__all__ = ["smtp"]
+PUBLIC_URL = "https://desk.acme.example"
+SECRET = "KESTREL-secret-words"
+DETAILS = {"summary": "Heap overflow.", "proof_of_concept": "CANARY-COORD-MAIL-POC"}
+
+LEAD = as_person("lead", roles={"coordinator"}, unit="cn")
+ANA = as_person("ana", roles={"analyst"}, unit="cn")
+OTTO = as_person("otto", roles={"analyst"}, unit="cn")  # a member who turned message mail off
+BOSS = as_person("boss", roles={"coordinator"}, unit="cn")  # every case, member of none
+DEE = as_person("dee", roles={"analyst"}, unit="cn")  # not a member: may not see the case
+
+
+@pytest.fixture
+def desk(db_url: str, tmp_path: Path, clock: SettableClock, smtp: Smtp) -> Iterator[Desk]:
+    d = desk_for(db_url, tmp_path, clock, smtp, public_url=PUBLIC_URL)
+    yield d
+    for c in d.containers:
+        c.close()
+
+
+def _case(deps: Deps, actor: Principal) -> str:
+    seed_reference(deps, actor)
+    accounts_for(deps, LEAD, BOSS, role="coordinator")
+    accounts_for(deps, ANA, OTTO, DEE, role="analyst")
+    mail_prefs.set_choices(deps, actor, "otto", messages=False)
+    reference.add_party(
+        deps, actor, id="eu-maker", name="EU Maker", kind="downstream_maker", country="DE"
+    )
+    reference.add_party(
+        deps, actor, id="cn-maker", name="CN Maker", kind="downstream_maker", country="CN"
+    )
+    case = open_case(deps, actor, details=DETAILS, members=["lead", "ana", "otto"])
+    return str(case.key)
+
+
+def _mails(smtp: Smtp) -> list[tuple[str, EmailMessage]]:
+    return [
+        (to, smtp.inbox.parsed(i))
+        for i, (rcpts, _raw) in enumerate(smtp.inbox.messages)
+        for to in rcpts
+    ]
+
+
+def _text(msg: EmailMessage) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def _raw(smtp: Smtp) -> str:
+    return b"".join(raw for _, raw in smtp.inbox.messages).decode("utf-8", "replace")
+
+
+def _tags(deps: Deps, key: str) -> list[str]:
+    with deps.uow() as uow:
+        return [e.event.tag for e in uow.audit.for_object("case", key, 1000)]
+
+
+def test_thread_messages_are_mailed_to_the_right_people_and_coalesce(
+    desk: Desk, smtp: Smtp, actor: Principal
+) -> None:
+    smtp.start()
+    deps = desk.deps()
+    key = _case(deps, actor)
+    supplier = participants.invite(
+        deps, LEAD, key, "openssl", "upstream_supplier",
+        ["Wang Fang <psirt@openssl.example>", "dev@openssl.example"],
+    )  # fmt: skip
+    participants.invite(deps, LEAD, key, "cn-maker", "downstream_maker", ["cert@cncert.example"])
+
+    threads.post(deps, LEAD, key, "shared", f"Patch ready {SECRET}")
+    worker.dispatch(deps, WORKER)
+    got = _mails(smtp)
+    # Every participant's people and the team but the author and who opted out.
+    assert sorted(to for to, _ in got) == [
+        "ana@example.org",
+        "cert@cncert.example",
+        "dev@openssl.example",
+        "psirt@openssl.example",
+    ]
+    for to, msg in got:
+        assert msg["Subject"] == f"[vulndesk] {key} new coordination message"
+        text = _text(msg)
+        assert "shared thread" in text and "共享讨论" in text
+        if to == "ana@example.org":
+            assert f"{PUBLIC_URL}/cases/{key}/coordination" in text
+        else:
+            assert f"{PUBLIC_URL}/shared/{key}" in text
+            assert "/coordination" not in text
+    assert SECRET not in _raw(smtp) and "Patch" not in _raw(smtp)
+
+    # Coalesced: two more shared messages before the worker runs make no new mail per person;
+    # after it sent, the next message is mailed again.
+    threads.post(deps, LEAD, key, "shared", "second")
+    before = len(smtp.inbox.messages)
+    threads.post(deps, LEAD, key, "shared", "third")
+    threads.post(deps, LEAD, key, "shared", "fourth")
+    worker.dispatch(deps, WORKER)
+    assert len(smtp.inbox.messages) == before + 4
+    assert worker.dispatch(desk.deps(), WORKER).sent == 0
+
+    # A private thread written by the desk: that participant's people and the team only.
+    smtp.inbox.messages.clear()
+    threads.post(deps, LEAD, key, supplier.id, "just for you")
+    worker.dispatch(deps, WORKER)
+    got = _mails(smtp)
+    assert sorted(to for to, _ in got) == [
+        "ana@example.org",
+        "dev@openssl.example",
+        "psirt@openssl.example",
+    ]
+    assert f"private thread of participant {supplier.id}" in _text(got[0][1])
+    tags = _tags(deps, key)
+    assert tags.count("worker:coord:mailed") == 11
+
+
+def test_a_message_from_a_participant_mails_the_team_only(
+    desk: Desk, smtp: Smtp, actor: Principal
+) -> None:
+    from vulndesk.services.notify import coord_mail
+
+    smtp.start()
+    deps = desk.deps()
+    key = _case(deps, actor)
+    supplier = participants.invite(deps, LEAD, key, "openssl", "finder", ["a@openssl.example"])
+    participants.invite(deps, LEAD, key, "cn-maker", "downstream_maker", ["cert@cncert.example"])
+    with deps.uow() as uow:
+        # What the participant portal calls in the transaction that stores the message.
+        message = uow.coordination.add_message(key, supplier.id, "ext-wang", desk.clock.now(), "q")
+        coord_mail.queue_message(
+            uow, key, supplier.id, "ext-wang", message.id, desk.clock.now(),
+            from_participant=supplier.id, text="q",
+        )  # fmt: skip
+        message = uow.coordination.add_message(key, None, "ext-wang", desk.clock.now(), "all")
+        coord_mail.queue_message(
+            uow, key, None, "ext-wang", message.id, desk.clock.now(),
+            from_participant=supplier.id, text="all",
+        )  # fmt: skip
+        uow.commit()
+    worker.dispatch(deps, WORKER)
+    got = sorted(to for to, _ in _mails(smtp))
+    # The private one: lead and ana; the shared one: lead, ana and the other participant.
+    assert got == [
+        "ana@example.org",
+        "ana@example.org",
+        "cert@cncert.example",
+        "lead@example.org",
+        "lead@example.org",
+    ]
