@@ -14,12 +14,14 @@ from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.integration.test_escalation_recipients import WORKER, Desk, desk_for
 from tests.integration.test_notify_flow import Smtp, smtp
 from vulndesk.adapters.clock import SettableClock
+from vulndesk.domain.errors import GuardFailed
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import mail_prefs
 from vulndesk.services.background import worker
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
-from vulndesk.services.coordination import participants, threads
+from vulndesk.services.coordination import embargo, participants, threads
+from vulndesk.services.publication import gate
 
 __all__ = ["smtp"]
 PUBLIC_URL = "https://desk.acme.example"
@@ -170,3 +172,53 @@ def test_a_message_from_a_participant_mails_the_team_only(
         "lead@example.org",
         "lead@example.org",
     ]
+
+
+def test_a_break_mails_everyone_told_and_re_plans_the_case(
+    desk: Desk, smtp: Smtp, actor: Principal
+) -> None:
+    smtp.start()
+    deps = desk.deps()
+    key = _case(deps, actor)
+    participants.invite(deps, LEAD, key, "openssl", "upstream_supplier", ["a@openssl.example"])
+    foreign = participants.invite(deps, LEAD, key, "eu-maker", "downstream_maker", ["b@eu.de"])
+    # RMSV Art. 9(7) refuses the EU maker: its private thread cannot be posted in at all,
+    # and a break tells (and mails) only those the guard lets through.
+    with pytest.raises(GuardFailed, match=r"9\(7\)"):
+        threads.post(deps, LEAD, key, foreign.id, "hello")
+    embargo.propose(deps, LEAD, key, "2026-12-01T09:00", "Asia/Shanghai", "fix release")
+    embargo.accept(deps, LEAD, key, "ok")
+    step = embargo.record_break(
+        deps, LEAD, key, f"https://blog.example/{SECRET}", "2026-11-02T00:30:00Z", "analyst"
+    )
+    assert [r.participant for r in step.refused] == [foreign.id]
+    worker.dispatch(deps, WORKER)
+    got = _mails(smtp)
+    assert sorted(to for to, _ in got) == [
+        "a@openssl.example",
+        "ana@example.org",
+        "lead@example.org",
+    ]
+    for to, msg in got:
+        assert msg["Subject"] == f"[vulndesk] {key} embargo ended early"
+        text = _text(msg)
+        assert "2026-11-02 08:30 CST (Asia/Shanghai, UTC+08:00)" in text  # seen, in its zone
+        assert "2026-11-02 00:30 UTC" in text and "提前结束" in text
+        link = f"/cases/{key}/coordination" if to.endswith("example.org") else f"/shared/{key}"
+        assert PUBLIC_URL + link in text
+    assert SECRET not in _raw(smtp) and "blog.example" not in _raw(smtp)
+
+    # Re-planned: publication is no longer held, the gate's embargo check passes, recorded.
+    shown = embargo.show(deps, LEAD, key, "Europe/Berlin")
+    assert shown.held_until_in_zone == "2026-12-01 09:00 CST (Asia/Shanghai, UTC+08:00)"
+    assert shown.free_since_in_viewer_zone == "2026-11-02 02:00 CET (Europe/Berlin, UTC+01:00)"
+    result = gate.check(deps, LEAD, gate.CheckRequest(key))
+    held = next(c for c in result.checks if c.id == "coordinated-embargo-respected")
+    assert held.result.value == "pass"
+    with deps.uow() as uow:
+        replanned = [
+            e.event for e in uow.audit.for_object("case", key, 1000)
+            if e.event.tag == "case:coord:replanned"
+        ]  # fmt: skip
+    assert len(replanned) == 1
+    assert replanned[0].detail["held_until"] == "2026-12-01T01:00:00+00:00"

@@ -144,6 +144,9 @@ class EmbargoOut(BaseModel):
     events: list[EmbargoEventOut]
     told: list[int] = []
     not_told: list[RefusalOut] = []
+    # After a break: the end that no longer holds publication, and since when it is free.
+    held_until_in_zone: str | None = None
+    publication_free_since: str | None = None
 
 
 class SuggestionOut(BaseModel):
@@ -274,6 +277,8 @@ def _embargo_out(shown: embargo.Shown, step: embargo.Step | None = None) -> Emba
         accepted_by=sorted(e.accepted_by),
         declined_by=sorted(e.declined_by),
         events=[_event_out(ev) for ev in e.events],
+        held_until_in_zone=shown.held_until_in_zone,
+        publication_free_since=shown.free_since_in_viewer_zone,
         told=list(step.told) if step else [],
         not_told=[
             RefusalOut(participant=r.participant, party=r.party, reason=r.reason)

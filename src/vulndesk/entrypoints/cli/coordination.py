@@ -160,6 +160,8 @@ def _print_embargo(shown: embargo.Shown, as_json: bool) -> None:
                 "pending_end": e.pending_end.isoformat() if e.pending_end else None,
                 "pending_zone": e.pending_zone,
                 "in_force": shown.in_force,
+                "held_until_in_zone": shown.held_until_in_zone,
+                "publication_free_since": shown.free_since_in_viewer_zone,
                 "accepted_by": sorted(e.accepted_by),
                 "declined_by": sorted(e.declined_by),
                 "events": e.events,
@@ -173,6 +175,11 @@ def _print_embargo(shown: embargo.Shown, as_json: bool) -> None:
     if shown.pending_in_zone:
         typer.echo(f"proposed end: {shown.pending_in_zone}")
         typer.echo(f"              {shown.pending_in_viewer_zone} (your zone)")
+    if shown.free_since_in_viewer_zone:
+        typer.echo(
+            f"re-planned after the break: publication free since "
+            f"{shown.free_since_in_viewer_zone} (was held until {shown.held_until_in_zone})"
+        )
     if e.accepted_by or e.declined_by:
         typer.echo(
             f"participants accepted: {sorted(e.accepted_by)}; declined: {sorted(e.declined_by)}"
