@@ -255,6 +255,9 @@ class Container:
                     d, a, dt.timedelta(days=self.settings.exposure_alert_days)
                 ),
                 "hq-notices": notifications.queue_hq_notices,
+                "coord-reminders": lambda d, a: coord_mail.sweep_reminders(
+                    d, a, self.settings.coord_reminder_days
+                ),
             },
         )
 

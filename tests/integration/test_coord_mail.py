@@ -4,6 +4,7 @@ the reminders before an embargo ends. Subjects are fixed; bodies carry no case c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.integration.test_escalation_recipients import WORKER, Desk, desk_for
 from tests.integration.test_notify_flow import Smtp, smtp
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import GuardFailed
+from vulndesk.domain.ids import CaseKey
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import mail_prefs
 from vulndesk.services.background import worker
@@ -222,3 +224,62 @@ def test_a_break_mails_everyone_told_and_re_plans_the_case(
         ]  # fmt: skip
     assert len(replanned) == 1
     assert replanned[0].detail["held_until"] == "2026-12-01T01:00:00+00:00"
+
+
+def test_reminders_before_the_embargo_ends_once_per_end_and_threshold(
+    desk: Desk, smtp: Smtp, actor: Principal, clock: SettableClock
+) -> None:
+    smtp.start()
+    deps = desk.deps()
+    key = _case(deps, actor)
+    participants.invite(deps, LEAD, key, "openssl", "upstream_supplier", ["a@openssl.example"])
+    # START is 2026-11-02 01:00 UTC; the embargo ends 2026-11-20 09:00 in Shanghai (01:00 UTC).
+    embargo.propose(deps, LEAD, key, "2026-11-20T09:00", "Asia/Shanghai", "fix release")
+    embargo.accept(deps, LEAD, key, "ok")
+
+    def run() -> list[tuple[str, EmailMessage]]:
+        smtp.inbox.messages.clear()
+        worker.run_once(desk.deps(), WORKER)
+        # The deadline sweep runs too and may escalate the case's clocks: not counted here.
+        return [(to, m) for to, m in _mails(smtp) if "embargo" in str(m["Subject"])]
+
+    assert run() == []  # 18 days before: nothing yet
+    clock.set(dt.datetime(2026, 11, 13, 2, 0, tzinfo=dt.UTC))  # less than 7 days left
+    got = run()
+    assert sorted(to for to, _ in got) == [
+        "a@openssl.example",
+        "ana@example.org",
+        "lead@example.org",
+    ]
+    for to, msg in got:
+        assert msg["Subject"] == f"[vulndesk] {key} embargo ends soon"
+        text = _text(msg)
+        assert "less than 7 days" in text and "7 天内" in text
+        assert "2026-11-20 09:00 CST (Asia/Shanghai, UTC+08:00)" in text
+        assert "2026-11-20 01:00 UTC (UTC, UTC+00:00)" in text
+        link = f"/cases/{key}/coordination" if to.endswith("example.org") else f"/shared/{key}"
+        assert PUBLIC_URL + link in text
+    assert run() == []  # once per end and threshold, however often the worker runs
+
+    # An extension accepted re-arms the reminders for the new end.
+    embargo.extend(deps, LEAD, key, "2026-11-30T09:00", "Asia/Shanghai", "more time")
+    embargo.accept(deps, LEAD, key, "ok")
+    assert run() == []  # 17 days before the new end
+    clock.set(dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC))  # both 7 and 1 crossed: once
+    got = run()
+    assert len(got) == 3
+    assert all("less than 1 day" in _text(m) for _, m in got)
+    assert run() == []
+
+    # A reminder queued but not sent before the embargo ends is not sent.
+    embargo.extend(deps, LEAD, key, "2026-12-05T09:00", "Asia/Shanghai", "again")
+    embargo.accept(deps, LEAD, key, "ok")
+    clock.set(dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC))
+    with desk.deps().uow() as uow:
+        from vulndesk.services.notify import coord_mail
+
+        assert coord_mail.queue_reminders(uow, CaseKey(key), clock.now()) == 3
+        uow.commit()
+    embargo.end_embargo(deps, LEAD, key, "published")
+    assert run() == []
+    assert _tags(deps, key).count("worker:coord:mail-skipped") == 3
