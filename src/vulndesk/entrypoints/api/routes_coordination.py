@@ -191,6 +191,18 @@ class MessageList(BaseModel):
     messages: list[MessageOut]
 
 
+class ThreadOut(BaseModel):
+    thread: str  # `shared` or a participant id
+    participant: int | None
+    count: int
+    last_at: dt.datetime | None
+    unread: int  # messages the caller has neither read nor written
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
+
+
 class PurlsIn(BaseModel):
     purls: list[str] = Field(max_length=1000)
 
@@ -474,6 +486,21 @@ def share_view(
     return idempotent(request, who, idem, None, run)
 
 
+@router.get(BASE + "/threads", response_model=ThreadList)
+def list_threads(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> ThreadList:
+    """The shared thread and each participant's, with sizes and the caller's unread counts;
+    reading a thread's messages marks it read."""
+    return ThreadList(
+        threads=[
+            ThreadOut(
+                thread=t.name, participant=t.thread, count=t.count, last_at=t.last_at,
+                unread=t.unread,
+            )
+            for t in threads.thread_states(d, who, key)
+        ]
+    )  # fmt: skip
+
+
 @router.get(BASE + "/threads/{thread}/messages", response_model=MessageList)
 def read_thread(
     key: CaseKeyPath,
@@ -482,7 +509,8 @@ def read_thread(
     d: CurrentDeps,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> MessageList:
-    """The newest messages of the shared thread or a participant's, oldest first (audited)."""
+    """The newest messages of the shared thread or a participant's, oldest first (audited);
+    marks the thread read for the caller."""
     return MessageList(messages=[_message_out(m) for m in threads.read(d, who, key, thread, limit)])
 
 

@@ -380,7 +380,8 @@ def thread_read(
     limit: int = typer.Option(200, "--limit"),
     as_json: bool = JSON,
 ) -> None:
-    """The newest messages of a thread, oldest first (the read is audited)."""
+    """The newest messages of a thread, oldest first (the read is audited and marks the
+    thread read for you)."""
     with errors():
         found = threads.read(deps(), signed_in(), case, thread, limit)
     if as_json:
@@ -391,6 +392,30 @@ def thread_read(
         ["at", "from", "message"],
         [(m.at.isoformat(timespec="minutes"), m.author, m.body) for m in found],
     )
+
+
+@thread_app.command("list")
+def thread_list(case: str, as_json: bool = JSON) -> None:
+    """The shared thread and each participant's, with sizes and what you have not read."""
+    with errors():
+        found = threads.thread_states(deps(), signed_in(), case)
+    if as_json:
+        print_json(
+            [
+                {"thread": t.name, "count": t.count, "last_at": t.last_at, "unread": t.unread}
+                for t in found
+            ]
+        )
+        return
+    table(
+        f"Threads of {case}",
+        ["thread", "messages", "last", "unread"],
+        [
+            (t.name, t.count, t.last_at.isoformat(timespec="minutes") if t.last_at else "-",
+             t.unread)
+            for t in found
+        ],
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -94,6 +94,18 @@ class CoordinationRepository(Protocol):
         ...
 
     def thread_summaries(self, case: str) -> list[ThreadSummary]: ...
+    def mark_read(
+        self, account: str, case: str, participant: int | None, message_id: int, at: dt.datetime
+    ) -> None:
+        """`account` (a desk or a participant's account) has read the thread up to message
+        `message_id`; a marker never moves back."""
+        ...
+
+    def unread(self, account: str, case: str) -> dict[int | None, int]:
+        """Per thread of the case (None: shared), the messages `account` has not read and did
+        not write; threads with none are left out."""
+        ...
+
     def set_party_purls(self, party: PartyId, purls: Sequence[str]) -> None:
         """Replace the package URLs `party` declares it makes."""
         ...
