@@ -90,6 +90,9 @@ def test_coordination_over_the_api(world: World) -> None:
     w.client.get(f"{base}/threads/{supplier}/messages", headers=w.headers("coordinator"))
     other = w.client.get(f"{base}/threads", headers=w.headers("coordinator")).json()["threads"]
     assert {t["thread"]: t["unread"] for t in other}[str(supplier)] == 0
+    said = {"body": "@coordinator please look, cc @approver"}
+    mentioned = _post(w, "analyst", f"{base}/threads/{supplier}/messages", said, "m-2")
+    assert mentioned.json()["mentions"] == ["coordinator", "approver"]
     shared = _post(w, "analyst", f"{base}/participants/{supplier}/shares", None, "v-1")
     assert shared.status_code == 201, shared.text
     assert shared.json()["ledger"].startswith("ledger:")

@@ -46,7 +46,7 @@ def test_private_threads_show_unread_counts_and_reading_marks_them(cworld: Conso
     pid = page.split(f"/cases/{own}/coordination?thread=", 1)[1].split("#", 1)[0]
     posted = _post(
         cworld, "analyst", f"/cases/{own}/coordination/threads",
-        {"thread": pid, "body": "Please <b>confirm</b>"},
+        {"thread": pid, "body": "Please <b>confirm</b>, @coordinator"},
     )  # fmt: skip
     assert posted.status_code == 303
     assert posted.headers["location"].endswith(f"done=posted&thread={pid}#threads")
@@ -57,6 +57,7 @@ def test_private_threads_show_unread_counts_and_reading_marks_them(cworld: Conso
     assert "1 条未读" in zh.text
     thread = client.get(f"/cases/{own}/coordination?thread={pid}", headers=boss).text
     assert "Please &lt;b&gt;confirm&lt;/b&gt;" in thread and 'aria-current="page"' in thread
+    assert '<mark class="mention">@coordinator</mark>' in thread
     after = client.get(f"/cases/{own}/coordination", headers=boss).text
     assert "unread" not in after.split('id="statuses"')[0]
     # The author never has their own message unread; a thread not of the case is refused.

@@ -18,7 +18,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.domain.errors import GuardFailed
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services.access.rights import Principal
-from vulndesk.services.accounts import mail_prefs
+from vulndesk.services.accounts import mail_prefs, users
 from vulndesk.services.background import worker
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
@@ -283,3 +283,35 @@ def test_reminders_before_the_embargo_ends_once_per_end_and_threshold(
     embargo.end_embargo(deps, LEAD, key, "published")
     assert run() == []
     assert _tags(deps, key).count("worker:coord:mail-skipped") == 3
+
+
+def test_a_mention_mails_an_account_that_may_read_the_case(
+    desk: Desk, smtp: Smtp, actor: Principal
+) -> None:
+    smtp.start()
+    deps = desk.deps()
+    key = _case(deps, actor)
+    participants.invite(deps, LEAD, key, "openssl", "upstream_supplier", ["a@openssl.example"])
+    # boss sees every case but is no member; otto is a member who turned message mail off;
+    # dee may not see the case; nobody is named "ghost"; lead wrote it.
+    threads.post(deps, LEAD, key, "shared", "@boss @otto, @dee and @ghost: see this (@lead)")
+    worker.dispatch(deps, WORKER)
+    got = {to: _text(m) for to, m in _mails(smtp)}
+    assert sorted(got) == [
+        "a@openssl.example",
+        "ana@example.org",
+        "boss@example.org",
+        "otto@example.org",
+    ]
+    assert "You are mentioned" in got["boss@example.org"] and "提到了您" in got["otto@example.org"]
+    assert "mentioned" not in got["ana@example.org"]
+    assert "mentioned" not in got["a@openssl.example"]
+    # Who is only mentioned is not mailed once they lose the case before the worker sends.
+    smtp.inbox.messages.clear()
+    threads.post(deps, LEAD, key, "shared", "again @boss")
+    with deps.uow() as uow:
+        assert uow.outbox.pending(f"coord.message/{key}/shared/a:boss/")
+    users.grant(deps, actor, "boss", add=["analyst"], remove=["coordinator"])
+    worker.dispatch(deps, WORKER)
+    assert "boss@example.org" not in [to for to, _ in _mails(smtp)]
+    assert "worker:coord:mail-skipped" in _tags(deps, key)

@@ -23,6 +23,7 @@ from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
 from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.notify import coord_mail
 
 router = APIRouter(prefix="/api/v1", tags=["coordination"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]
@@ -185,6 +186,7 @@ class MessageOut(BaseModel):
     body: str
     sha256: str
     ledger: list[str] = []
+    mentions: list[str] = []  # the `@names` in the message, each once
 
 
 class MessageList(BaseModel):
@@ -322,6 +324,7 @@ def _message_out(m: ThreadMessage, ledger: tuple[str, ...] = ()) -> MessageOut:
         body=m.body,
         sha256=m.sha256,
         ledger=list(ledger),
+        mentions=list(coord_mail.mentions(m.body)),
     )
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 
 import typer
 
 from vulndesk.entrypoints.cli.common import deps, errors, fail, print_json, signed_in, table
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
+from vulndesk.services.notify import coord_mail
 
 coord_app = typer.Typer(
     help="Coordinated disclosure: participants, statuses, embargo, threads.", no_args_is_help=True
@@ -385,13 +387,17 @@ def thread_read(
     with errors():
         found = threads.read(deps(), signed_in(), case, thread, limit)
     if as_json:
-        print_json(found)
+        print_json([asdict(m) | {"mentions": list(coord_mail.mentions(m.body))} for m in found])
         return
     table(
         f"Thread {thread} of {case}",
-        ["at", "from", "message"],
-        [(m.at.isoformat(timespec="minutes"), m.author, m.body) for m in found],
-    )
+        ["at", "from", "message", "mentions"],
+        [
+            (m.at.isoformat(timespec="minutes"), m.author, m.body,
+             " ".join(f"@{n}" for n in coord_mail.mentions(m.body)))
+            for m in found
+        ],
+    )  # fmt: skip
 
 
 @thread_app.command("list")

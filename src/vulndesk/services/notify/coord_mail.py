@@ -63,7 +63,7 @@ _LABELS = {
     REMINDER: "embargo ends soon",
 }
 # `@name`: an account name after a space, a line start or punctuation (not inside an address).
-_MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9][A-Za-z0-9._-]{0,99})")
+MENTION = re.compile(r"(?<![\w@.+-])@([A-Za-z0-9][A-Za-z0-9._-]{0,99})")
 
 
 def subject(kind: str, case: str) -> str:
@@ -73,7 +73,7 @@ def subject(kind: str, case: str) -> str:
 
 def mentions(text: str) -> tuple[str, ...]:
     """The account names `@mentioned` in a message, in order, each once."""
-    return tuple(dict.fromkeys(m.group(1).rstrip("._-") for m in _MENTION.finditer(text)))
+    return tuple(dict.fromkeys(m.group(1).rstrip("._-") for m in MENTION.finditer(text)))
 
 
 def thread_name(thread: int | None) -> str:
