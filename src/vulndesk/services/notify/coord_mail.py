@@ -325,12 +325,12 @@ def message_text(key: CaseKey, thread: str, mentioned: bool, url: str) -> str:
 def break_text(key: CaseKey, seen: str, recorded: str, url: str) -> str:
     return (
         f"The embargo on case {key} ended early: the information was seen outside it.\n"
-        f"案件 {key} 的禁发期已提前结束：相关信息已在禁发范围之外出现。\n\n"
+        f"案件 {key} 的保密期已提前结束：相关信息已在保密范围之外出现。\n\n"
         f"Seen at / 发现时间: {seen}\n"
         f"Recorded at / 记录时间: {recorded}\n"
         "Where it was seen and who reported it: in the shared thread. / "
         "发现地点和报告人：见共享讨论。\n"
-        "Publication is no longer held for the embargo. / 发布不再受禁发期限制。\n"
+        "Publication is no longer held for the embargo. / 发布不再受保密期限制。\n"
         f"Open / 打开: {url}\n"
     )
 
@@ -339,7 +339,7 @@ def reminder_text(key: CaseKey, days: int, in_zone: str, in_utc: str, url: str) 
     unit = "day" if days == 1 else "days"
     return (
         f"The embargo on case {key} ends in less than {days} {unit}.\n"
-        f"案件 {key} 的禁发期将在 {days} 天内结束。\n\n"
+        f"案件 {key} 的保密期将在 {days} 天内结束。\n\n"
         f"Ends / 结束时间: {in_zone}\n"
         f"           UTC: {in_utc}\n"
         f"Open / 打开: {url}\n"
