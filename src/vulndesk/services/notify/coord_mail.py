@@ -263,11 +263,15 @@ def queue_reminders(
 
 
 def sweep_reminders(deps: Deps, actor: Acts, days: Sequence[int] = REMINDER_DAYS) -> int:
-    """The worker's producer: reminders for every case with an embargo in force."""
+    """The worker's producer: reminders for every case whose embargo in force ends within the
+    largest threshold."""
     del actor  # queued work is audited when it is sent
+    if not days:
+        return 0
     now = deps.clock.now()
     with deps.uow() as uow:
-        cases = uow.coordination.embargo_cases()
+        # Only cases with an end in the reminder window can be due: one read of the events.
+        cases = uow.coordination.embargo_cases(now, now + dt.timedelta(days=max(days)))
         queued = sum(queue_reminders(uow, parse_case_key(k), now, days) for k in cases)
         uow.commit()
     return queued

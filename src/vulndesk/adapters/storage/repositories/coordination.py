@@ -262,8 +262,11 @@ class SqlCoordinationRepository:
             for m in (r._mapping for r in rows)
         ]
 
-    def embargo_cases(self) -> list[str]:
-        rows = self.conn.execute(select(E.c.case_key).distinct().order_by(E.c.case_key))
+    def embargo_cases(self, ends_after: dt.datetime, ends_by: dt.datetime) -> list[str]:
+        window = and_(E.c.end_at > ends_after, E.c.end_at <= ends_by)
+        rows = self.conn.execute(
+            select(E.c.case_key).where(window).distinct().order_by(E.c.case_key)
+        )
         return [str(k) for (k,) in rows]
 
     # threads
