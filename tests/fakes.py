@@ -735,6 +735,10 @@ class FakeOutbox:
     def list(self, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
         return [m for m in self.s.outbox if status is None or m.status is status][:limit]
 
+    def pending(self, prefix: str) -> bool:
+        waiting = (OutboxStatus.PENDING, OutboxStatus.CLAIMED)
+        return any(m.dedupe_key.startswith(prefix) and m.status in waiting for m in self.s.outbox)
+
 
 class FakeUnitOfWork:
     """One transaction over the fake repositories: leaving without commit restores the state."""

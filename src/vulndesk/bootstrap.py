@@ -47,7 +47,7 @@ from vulndesk.services.disclosure import exposure_alerts
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake.mail_ports import InboundMail, Mailbox
-from vulndesk.services.notify import escalations, need_mail
+from vulndesk.services.notify import coord_mail, escalations, need_mail
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.notify.ports import (
     NoticeSender,
@@ -241,6 +241,7 @@ class Container:
             notifications.handlers(self.deps, sender)
             | escalations.handlers(sender)
             | need_mail.handlers(sender, self.settings.public_url)
+            | coord_mail.handlers(sender, self.settings.public_url)
             | {
                 intake_mail.ACK: lambda uow, msg, now, actor: intake_mail.deliver_ack(
                     self.notice_sender, self.intake_crypto, uow, msg, now, actor
@@ -254,6 +255,9 @@ class Container:
                     d, a, dt.timedelta(days=self.settings.exposure_alert_days)
                 ),
                 "hq-notices": notifications.queue_hq_notices,
+                "coord-reminders": lambda d, a: coord_mail.sweep_reminders(
+                    d, a, self.settings.coord_reminder_days
+                ),
             },
         )
 

@@ -70,6 +70,7 @@ CASE_ENDPOINTS = [
         "write",
     ),
     ("GET", "/api/v1/cases/{case}/coordination/suggestions", None, "read"),
+    ("GET", "/api/v1/cases/{case}/coordination/threads", None, "read"),
     ("GET", "/api/v1/cases/{case}/coordination/threads/shared/messages", None, "read"),
     ("POST", "/api/v1/cases/{case}/coordination/threads/shared/messages", {"body": "hi"}, "write"),
 ]

@@ -82,6 +82,17 @@ def test_coordination_over_the_api(world: World) -> None:
     assert posted.status_code == 201 and len(posted.json()["ledger"]) == 1
     read = w.client.get(f"{base}/threads/{supplier}/messages", headers=w.headers("analyst"))
     assert [m["body"] for m in read.json()["messages"]] == ["hi"]
+    # Unread markers per account: the author has none; another reader has one until read.
+    listed = w.client.get(f"{base}/threads", headers=w.headers("analyst")).json()["threads"]
+    assert {t["thread"]: (t["count"], t["unread"]) for t in listed}[str(supplier)] == (1, 0)
+    other = w.client.get(f"{base}/threads", headers=w.headers("coordinator")).json()["threads"]
+    assert {t["thread"]: t["unread"] for t in other}[str(supplier)] == 1
+    w.client.get(f"{base}/threads/{supplier}/messages", headers=w.headers("coordinator"))
+    other = w.client.get(f"{base}/threads", headers=w.headers("coordinator")).json()["threads"]
+    assert {t["thread"]: t["unread"] for t in other}[str(supplier)] == 0
+    said = {"body": "@coordinator please look, cc @approver"}
+    mentioned = _post(w, "analyst", f"{base}/threads/{supplier}/messages", said, "m-2")
+    assert mentioned.json()["mentions"] == ["coordinator", "approver"]
     shared = _post(w, "analyst", f"{base}/participants/{supplier}/shares", None, "v-1")
     assert shared.status_code == 201, shared.text
     assert shared.json()["ledger"].startswith("ledger:")

@@ -771,6 +771,12 @@ ROWS: list[Row] = [
         "GET /api/v1/cases/{key}/coordination/participants",
     ),
     Row(
+        "coord thread list",
+        ("{case}", "--json"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/threads",
+    ),
+    Row(
         "coord thread read",
         ("{case}", "--json"),
         CASE_READERS,

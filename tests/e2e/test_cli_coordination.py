@@ -74,6 +74,9 @@ def test_coordinating_a_case_from_the_command_line(cli: Cli) -> None:
     broken = cli.run("coord", "embargo", "break", key, "--where", "https://blog.example/p",
                      "--seen-at", "2026-01-02T03:00:00Z", "--reason", "seen by our analyst")  # fmt: skip
     assert "exited" in broken.stdout
+    assert "re-planned after the break: publication free since" in broken.stdout
+    replanned = cli.json("coord", "embargo", "show", key)
+    assert replanned["publication_free_since"] and replanned["held_until_in_zone"]
     shared = cli.json("coord", "thread", "read", key)
     assert "https://blog.example/p" in shared[-1]["body"]
 

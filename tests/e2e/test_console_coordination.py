@@ -34,3 +34,34 @@ def test_the_coordinator_page_and_its_forms(cworld: ConsoleWorld) -> None:
     assert bad.status_code == 422 and "IANA" in bad.text
     shown = client.get(f"/cases/{own}/coordination", headers=cworld.cookies["analyst"])
     assert "Ann &lt;a@o.example&gt;" in shown.text and "No answer since" in shown.text
+
+
+def test_private_threads_show_unread_counts_and_reading_marks_them(cworld: ConsoleWorld) -> None:
+    own, client = cworld.keys["own"], cworld.world.client
+    form = {"party": "openssl", "role": "upstream_supplier", "people": "Ann <a@o.example>"}
+    assert (
+        _post(cworld, "analyst", f"/cases/{own}/coordination/participants", form).status_code == 303
+    )
+    page = client.get(f"/cases/{own}/coordination", headers=cworld.cookies["analyst"]).text
+    pid = page.split(f"/cases/{own}/coordination?thread=", 1)[1].split("#", 1)[0]
+    posted = _post(
+        cworld, "analyst", f"/cases/{own}/coordination/threads",
+        {"thread": pid, "body": "Please <b>confirm</b>, @coordinator"},
+    )  # fmt: skip
+    assert posted.status_code == 303
+    assert posted.headers["location"].endswith(f"done=posted&thread={pid}#threads")
+    boss = cworld.cookies["coordinator"]
+    seen = client.get(f"/cases/{own}/coordination", headers=boss).text
+    assert '<strong class="unread">1 unread</strong>' in seen
+    zh = client.get(f"/cases/{own}/coordination", headers={**boss, "Accept-Language": "zh-CN"})
+    assert "1 条未读" in zh.text
+    thread = client.get(f"/cases/{own}/coordination?thread={pid}", headers=boss).text
+    assert "Please &lt;b&gt;confirm&lt;/b&gt;" in thread and 'aria-current="page"' in thread
+    assert '<mark class="mention">@coordinator</mark>' in thread
+    after = client.get(f"/cases/{own}/coordination", headers=boss).text
+    assert "unread" not in after.split('id="statuses"')[0]
+    # The author never has their own message unread; a thread not of the case is refused.
+    mine = client.get(f"/cases/{own}/coordination", headers=cworld.cookies["analyst"]).text
+    assert 'class="unread"' not in mine
+    bad = client.get(f"/cases/{own}/coordination?thread=999", headers=boss)
+    assert bad.status_code == 422 and "participant" in bad.text

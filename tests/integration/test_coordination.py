@@ -287,3 +287,38 @@ def test_approved_statuses_feed_the_advisory_csaf_and_vex(deps: Deps, key: str) 
         flags = vuln["flags"]
         assert flags[0]["label"] == "vulnerable_code_not_present"
         assert flags[0]["product_ids"] == not_affected
+
+
+def test_unread_markers_per_account_and_thread(deps: Deps, key: str, container: Container) -> None:
+    from vulndesk.services.coordination import overview
+
+    supplier = participants.invite(deps, LEAD, key, "openssl", "upstream_supplier", ["a@o.org"])
+    threads.post(deps, LEAD, key, "shared", "one")
+    threads.post(deps, LEAD, key, "shared", "two")
+    threads.post(deps, DEPUTY, key, supplier.id, "private")
+
+    def unread(who: Principal) -> dict[str, int]:
+        return {t.name: t.unread for t in threads.thread_states(deps, who, key)}
+
+    # Nobody has unread what they wrote themselves.
+    assert unread(DEPUTY) == {"shared": 2, str(supplier.id): 0}
+    assert unread(LEAD) == {"shared": 0, str(supplier.id): 1}
+    threads.read(deps, DEPUTY, key, "shared")
+    assert unread(DEPUTY)["shared"] == 0
+    threads.post(deps, LEAD, key, "shared", "three")
+    assert unread(DEPUTY)["shared"] == 1
+    # The coordinator page shows what was unread, then marks the thread it shows as read.
+    page = overview.overview(deps, LEAD, key, "UTC", str(supplier.id))
+    assert page.thread == supplier.id and [m.body for m in page.shared] == ["private"]
+    assert page.unread == {supplier.id: 1}
+    assert unread(LEAD) == {"shared": 0, str(supplier.id): 0}
+    with pytest.raises(InvalidInput, match="participant"):
+        overview.overview(deps, LEAD, key, "UTC", "999")
+    # Generic by account name: a participant's account (the portal) keeps markers too, and a
+    # marker never moves back.
+    with container.uow() as uow:
+        newest = uow.coordination.messages(key, None)[-1]
+        uow.coordination.mark_read("ext-wang", key, None, newest.id, newest.at)
+        uow.coordination.mark_read("ext-wang", key, None, 1, newest.at)
+        uow.commit()
+        assert uow.coordination.unread("ext-wang", key) == {supplier.id: 1}

@@ -63,6 +63,8 @@ class Settings:
     backdate_limit_hours: int = 24
     # Headquarters is alerted when a government's exposure window runs longer than this.
     exposure_alert_days: int = 30
+    # Days before an embargo in force ends that its participants and case team are reminded.
+    coord_reminder_days: tuple[int, ...] = (7, 1)
     # Where `vulndesk serve` writes its log (created 0600); unset, it goes to stderr.
     log_file: Path | None = None
     # Log lines as JSON objects (with the request id) or uvicorn's plain text.
@@ -194,6 +196,7 @@ class Settings:
             checkpoint_webhook=delivery.checkpoint_webhook(get("CHECKPOINT_WEBHOOK")),
             backdate_limit_hours=backdate,
             exposure_alert_days=alert_days,
+            coord_reminder_days=values.day_list(get, "COORD_REMINDER_DAYS", "7,1"),
             log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
             log_format=values.choice(
                 "VULNDESK_LOG_FORMAT", get("LOG_FORMAT", "json"), ("json", "text")

@@ -79,3 +79,16 @@ def whole(
     if number is None or number < low or (high is not None and number > high):
         raise InvalidInput(PREFIX + name, f"{text[:64]!r} is not {what}", fix)
     return number
+
+
+def day_list(get: Callable[[str, str], str], name: str, default: str) -> tuple[int, ...]:
+    """VULNDESK_<name> as whole numbers of days (1-365), comma-separated, largest first;
+    empty turns the thing off."""
+    text = get(name, default).strip()
+    fix = "whole numbers of days from 1 to 365, comma-separated, e.g. 7,1 (empty: none)"
+    found: list[int] = []
+    for part in (p.strip() for p in text.split(",") if text):
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 365:
+            raise InvalidInput(PREFIX + name, f"{part[:64]!r} is not a number of days", fix)
+        found.append(int(part))
+    return tuple(sorted(set(found), reverse=True))

@@ -51,6 +51,7 @@ KNOWN = frozenset(
         "CHECKPOINT_WEBHOOK",
         "BACKDATE_LIMIT_HOURS",
         "EXPOSURE_ALERT_DAYS",
+        "COORD_REMINDER_DAYS",
         "LOG_FILE",
         "LOG_FORMAT",
         "WEBHOOK_SECRETS",

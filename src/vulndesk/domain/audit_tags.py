@@ -111,6 +111,8 @@ class AuditTag(StrEnum):
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
     WORKER_NEED_MAILED = "worker:need:mailed"
     WORKER_NEED_MAIL_SKIPPED = "worker:need:mail-skipped"
+    WORKER_COORD_MAILED = "worker:coord:mailed"
+    WORKER_COORD_MAIL_SKIPPED = "worker:coord:mail-skipped"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
     # regulatory attributes of units and cases
     REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"
@@ -147,6 +149,7 @@ class AuditTag(StrEnum):
     CASE_COORD_EMBARGO_ENDED = "case:coord-embargo:ended"
     CASE_COORD_MESSAGE_POSTED = "case:coord-message:posted"
     CASE_COORD_MESSAGES_READ = "case:coord-messages:read"
+    CASE_COORD_REPLANNED = "case:coord:replanned"
     CASE_COORD_VIEW_SHARED = "case:coord-view:shared"
     CASE_COORD_SUGGESTIONS_BUILT = "case:coord-suggestions:built"
     REF_PARTY_PURLS_SET = "ref:party:purls-set"

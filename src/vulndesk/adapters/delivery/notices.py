@@ -1,5 +1,6 @@
 """The NoticeSender port over SMTP and signed webhooks: regulator and user notices, headquarters
-notices, escalations, approvals waiting and reporters' messages, acknowledgements of mailed reports and staff replies, each with a fixed subject."""
+notices, escalations, approvals waiting and reporters' messages, coordination messages and embargo mail,
+acknowledgements of mailed reports and staff replies, each with a fixed subject."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.exporters.reports.notices import NoticeKind
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake import mail_replies
-from vulndesk.services.notify import escalations, need_mail
+from vulndesk.services.notify import coord_mail, escalations, need_mail
 from vulndesk.services.notify import notices as notifications
 from vulndesk.services.notify.ports import DeliveryFailed, DeliveryRefused, OutgoingMail
 
@@ -53,6 +54,8 @@ class NoticeDelivery:
             fixed = escalations.subject(m.case)  # the case key and a fixed label
         elif m.kind in {need_mail.APPROVAL, need_mail.MESSAGE}:
             fixed = need_mail.subject(m.kind, m.case)  # the case key and a fixed label, too
+        elif m.kind in coord_mail.KINDS:
+            fixed = coord_mail.subject(m.kind, m.case)
         kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
         try:
             msg = build_message(

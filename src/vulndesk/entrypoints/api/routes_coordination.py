@@ -23,6 +23,7 @@ from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
 from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.notify import coord_mail
 
 router = APIRouter(prefix="/api/v1", tags=["coordination"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]
@@ -144,6 +145,9 @@ class EmbargoOut(BaseModel):
     events: list[EmbargoEventOut]
     told: list[int] = []
     not_told: list[RefusalOut] = []
+    # After a break: the end that no longer holds publication, and since when it is free.
+    held_until_in_zone: str | None = None
+    publication_free_since: str | None = None
 
 
 class SuggestionOut(BaseModel):
@@ -182,10 +186,23 @@ class MessageOut(BaseModel):
     body: str
     sha256: str
     ledger: list[str] = []
+    mentions: list[str] = []  # the `@names` in the message, each once
 
 
 class MessageList(BaseModel):
     messages: list[MessageOut]
+
+
+class ThreadOut(BaseModel):
+    thread: str  # `shared` or a participant id
+    participant: int | None
+    count: int
+    last_at: dt.datetime | None
+    unread: int  # messages the caller has neither read nor written
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadOut]
 
 
 class PurlsIn(BaseModel):
@@ -274,6 +291,8 @@ def _embargo_out(shown: embargo.Shown, step: embargo.Step | None = None) -> Emba
         accepted_by=sorted(e.accepted_by),
         declined_by=sorted(e.declined_by),
         events=[_event_out(ev) for ev in e.events],
+        held_until_in_zone=shown.held_until_in_zone,
+        publication_free_since=shown.free_since_in_viewer_zone,
         told=list(step.told) if step else [],
         not_told=[
             RefusalOut(participant=r.participant, party=r.party, reason=r.reason)
@@ -305,6 +324,7 @@ def _message_out(m: ThreadMessage, ledger: tuple[str, ...] = ()) -> MessageOut:
         body=m.body,
         sha256=m.sha256,
         ledger=list(ledger),
+        mentions=list(coord_mail.mentions(m.body)),
     )
 
 
@@ -469,6 +489,21 @@ def share_view(
     return idempotent(request, who, idem, None, run)
 
 
+@router.get(BASE + "/threads", response_model=ThreadList)
+def list_threads(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> ThreadList:
+    """The shared thread and each participant's, with sizes and the caller's unread counts;
+    reading a thread's messages marks it read."""
+    return ThreadList(
+        threads=[
+            ThreadOut(
+                thread=t.name, participant=t.thread, count=t.count, last_at=t.last_at,
+                unread=t.unread,
+            )
+            for t in threads.thread_states(d, who, key)
+        ]
+    )  # fmt: skip
+
+
 @router.get(BASE + "/threads/{thread}/messages", response_model=MessageList)
 def read_thread(
     key: CaseKeyPath,
@@ -477,7 +512,8 @@ def read_thread(
     d: CurrentDeps,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> MessageList:
-    """The newest messages of the shared thread or a participant's, oldest first (audited)."""
+    """The newest messages of the shared thread or a participant's, oldest first (audited);
+    marks the thread read for the caller."""
     return MessageList(messages=[_message_out(m) for m in threads.read(d, who, key, thread, limit)])
 
 

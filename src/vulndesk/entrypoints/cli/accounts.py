@@ -191,7 +191,9 @@ def user_set_mail(
         None, "--approvals/--no-approvals", help="An approval waiting for them on their cases"
     ),
     messages: bool | None = typer.Option(
-        None, "--messages/--no-messages", help="A reporter's new message on their cases"
+        None,
+        "--messages/--no-messages",
+        help="A reporter's new message, and coordination mail, on their cases",
     ),
 ) -> None:
     """Choose which notifications are mailed to one user; without options, show them."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 
 import typer
 
 from vulndesk.entrypoints.cli.common import deps, errors, fail, print_json, signed_in, table
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
+from vulndesk.services.notify import coord_mail
 
 coord_app = typer.Typer(
     help="Coordinated disclosure: participants, statuses, embargo, threads.", no_args_is_help=True
@@ -160,6 +162,8 @@ def _print_embargo(shown: embargo.Shown, as_json: bool) -> None:
                 "pending_end": e.pending_end.isoformat() if e.pending_end else None,
                 "pending_zone": e.pending_zone,
                 "in_force": shown.in_force,
+                "held_until_in_zone": shown.held_until_in_zone,
+                "publication_free_since": shown.free_since_in_viewer_zone,
                 "accepted_by": sorted(e.accepted_by),
                 "declined_by": sorted(e.declined_by),
                 "events": e.events,
@@ -173,6 +177,11 @@ def _print_embargo(shown: embargo.Shown, as_json: bool) -> None:
     if shown.pending_in_zone:
         typer.echo(f"proposed end: {shown.pending_in_zone}")
         typer.echo(f"              {shown.pending_in_viewer_zone} (your zone)")
+    if shown.free_since_in_viewer_zone:
+        typer.echo(
+            f"re-planned after the break: publication free since "
+            f"{shown.free_since_in_viewer_zone} (was held until {shown.held_until_in_zone})"
+        )
     if e.accepted_by or e.declined_by:
         typer.echo(
             f"participants accepted: {sorted(e.accepted_by)}; declined: {sorted(e.declined_by)}"
@@ -373,17 +382,46 @@ def thread_read(
     limit: int = typer.Option(200, "--limit"),
     as_json: bool = JSON,
 ) -> None:
-    """The newest messages of a thread, oldest first (the read is audited)."""
+    """The newest messages of a thread, oldest first (the read is audited and marks the
+    thread read for you)."""
     with errors():
         found = threads.read(deps(), signed_in(), case, thread, limit)
     if as_json:
-        print_json(found)
+        print_json([asdict(m) | {"mentions": list(coord_mail.mentions(m.body))} for m in found])
         return
     table(
         f"Thread {thread} of {case}",
-        ["at", "from", "message"],
-        [(m.at.isoformat(timespec="minutes"), m.author, m.body) for m in found],
-    )
+        ["at", "from", "message", "mentions"],
+        [
+            (m.at.isoformat(timespec="minutes"), m.author, m.body,
+             " ".join(f"@{n}" for n in coord_mail.mentions(m.body)))
+            for m in found
+        ],
+    )  # fmt: skip
+
+
+@thread_app.command("list")
+def thread_list(case: str, as_json: bool = JSON) -> None:
+    """The shared thread and each participant's, with sizes and what you have not read."""
+    with errors():
+        found = threads.thread_states(deps(), signed_in(), case)
+    if as_json:
+        print_json(
+            [
+                {"thread": t.name, "count": t.count, "last_at": t.last_at, "unread": t.unread}
+                for t in found
+            ]
+        )
+        return
+    table(
+        f"Threads of {case}",
+        ["thread", "messages", "last", "unread"],
+        [
+            (t.name, t.count, t.last_at.isoformat(timespec="minutes") if t.last_at else "-",
+             t.unread)
+            for t in found
+        ],
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ the viewer may not see is the same 404 as a missing one.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -88,7 +89,14 @@ def _page(
 ) -> Response:
     ctx = page_context(request)
     zone = ctx.zone
-    found = overview.overview(who.deps, who.principal, key, zone)
+    try:
+        found = overview.overview(
+            who.deps, who.principal, key, zone, request.query_params.get("thread")
+        )
+    except InvalidInput as exc:  # a thread that is not one of the case's: the shared one
+        _ = i18n.translator(ctx.lang)
+        status, error = 422, error or _("Refused: %(why)s", why=str(exc))
+        found = overview.overview(who.deps, who.principal, key, zone)
     done = request.query_params.get("done")
     return render(
         request,
@@ -221,11 +229,16 @@ def post_message(
     thread: Annotated[str, Form(max_length=20)] = "shared",
     body: Annotated[str, Form(max_length=50_000)] = "",
 ) -> Response:
+    which = None
+    with contextlib.suppress(InvalidInput):
+        which = threads.parse_thread(thread)
+
     def run(case_key: CaseKey) -> str:
         threads.post(who.deps, who.principal, case_key, thread, body)
         return "posted"
 
-    return _act(request, who, key, run, "#threads")
+    shown = "" if which is None else f"&thread={which}"
+    return _act(request, who, key, run, f"{shown}#threads")
 
 
 @router.post("/cases/{key}/coordination/participants/{participant}/share")

@@ -16,10 +16,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from vulndesk.domain.errors import GuardFailed, InvalidInput, VulndeskError
 from vulndesk.entrypoints.web import clockfmt, i18n, labels, messages, nav
+from vulndesk.services.notify import coord_mail
 
 TEMPLATES = str(resources.files("vulndesk.entrypoints.web") / "templates")
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False})
@@ -31,6 +32,17 @@ def markdown(text: str | None) -> Markup:
     rendered = _MD.render(text or "")
     clean = nh3.clean(rendered, url_schemes=_SAFE_SCHEMES, link_rel="noopener noreferrer nofollow")
     return Markup(clean)  # noqa: S704 - sanitised by nh3 with an allowlist just above
+
+
+def mentions(text: str | None) -> Markup:
+    """A thread message as text, every character escaped, each `@name` in a <mark>."""
+    raw, out, at = text or "", [], 0
+    for found in coord_mail.MENTION.finditer(raw):
+        out += [escape(raw[at : found.start()]), Markup('<mark class="mention">')]
+        out += [escape(found.group(0)), Markup("</mark>")]
+        at = found.end()
+    out.append(escape(raw[at:]))
+    return Markup("").join(out)
 
 
 def localtime(value: dt.datetime | None, zone: str, rule_zone: str | None = None) -> Markup:
@@ -70,6 +82,7 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown
     env.filters["localtime"] = localtime
+    env.filters["mentions"] = mentions
     env.filters["duration"] = duration
     env.globals["nav_sections"] = nav.sections
     env.globals["nav_current"] = nav.current

@@ -84,6 +84,9 @@ class OutboxRepository(Protocol):
         self, message_id: int, error: str, next_at: dt.datetime, *, failed: bool
     ) -> None: ...
     def list(self, status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]: ...
+    def pending(self, prefix: str) -> bool:
+        """Whether a row whose dedupe key starts with `prefix` waits to be sent."""
+        ...
 
 
 class EscalationRepository(Protocol):

@@ -3,7 +3,10 @@
 The end is entered as wall-clock time in its IANA zone (or an instant with that zone's
 offset) and shown in both the embargo's zone and the viewer's. A break records who saw the
 information, where and when, and tells every participant in the shared thread (each passing
-the disclosure guard; those it refuses are named, not told).
+the disclosure guard; those it refuses are named, not told), mails the case team and the
+people of every participant told, and re-plans the case: publication is no longer held for the
+embargo (the gate's `coordinated-embargo-respected` passes from the break on), the reminders
+stop, and the re-plan is recorded (`case:coord:replanned`) and shown with the embargo.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from vulndesk.domain import values
-from vulndesk.domain.audit_tags import embargo_tag
+from vulndesk.domain.audit_tags import AuditTag, embargo_tag
 from vulndesk.domain.coordination import (
     Embargo,
     EmbargoEvent,
     EmbargoEventKind,
+    EmbargoState,
     fold,
     local_end,
     new_event,
@@ -29,6 +33,7 @@ from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principa
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import sharing
 from vulndesk.services.coordination.sharing import Refusal
+from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
 
@@ -89,6 +94,8 @@ def _step(
         refused: list[Refusal] = []
         if kind is EmbargoEventKind.BROKEN:
             told, refused = _tell_break(deps, principal, uow, key, saved)
+            coord_mail.queue_break(uow, key, saved.id, told, now)
+            _replan(principal, uow, key, before, saved)
         detail = {"state": after.state.value}
         if saved.end is not None:
             detail["end"] = saved.end.isoformat()
@@ -123,6 +130,22 @@ def _tell_break(
             continue
         told.append(p.id)
     return told, refused
+
+
+def _replan(
+    principal: Principal, u: UnitOfWork, key: str, before: Embargo, event: EmbargoEvent
+) -> None:
+    """Record what the break changes in the case's plan: publication is free from now on
+    instead of at the embargo's end, and no reminder of that end is sent any more."""
+    detail = {
+        "publication_free_since": event.at.isoformat(),
+        "held_until": before.end.isoformat() if before.end else "",
+        "pending_extension_dropped": before.pending_end.isoformat() if before.pending_end else "",
+        "reminders": "stopped",
+    }
+    u.audit.append(
+        principal.event(event.at, AuditTag.CASE_COORD_REPLANNED, "case", key, (), **detail)
+    )
 
 
 def propose(deps: Deps, principal: Principal, case: str, end: str, zone: str, reason: str) -> Step:
@@ -178,6 +201,9 @@ class Shown:
     pending_in_zone: str | None
     pending_in_viewer_zone: str | None
     in_force: bool
+    # After a break: the end that no longer holds publication, and since when it is free.
+    held_until_in_zone: str | None = None
+    free_since_in_viewer_zone: str | None = None
 
 
 def shown(embargo: Embargo, viewer_zone: str, now: dt.datetime) -> Shown:
@@ -190,7 +216,11 @@ def shown(embargo: Embargo, viewer_zone: str, now: dt.datetime) -> Shown:
 
     end = both(embargo.end, embargo.zone)
     pending = both(embargo.pending_end, embargo.pending_zone)
-    return Shown(embargo, end[0], end[1], pending[0], pending[1], embargo.in_force(now))
+    held = free = None
+    if embargo.state is EmbargoState.EXITED and embargo.broken is not None:
+        held = end[0]
+        free = show_instant(embargo.broken.at, viewer)
+    return Shown(embargo, end[0], end[1], pending[0], pending[1], embargo.in_force(now), held, free)
 
 
 def show(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> Shown:

@@ -1,10 +1,11 @@
 """The coordinator's page of a case in one read: participants, the status board, the embargo
-in both zones, thread sizes and the newest shared messages (the read is audited)."""
+in both zones, thread sizes with the viewer's unread counts, and the newest messages of one
+thread (the shared one unless asked; the read is audited and marks it read)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.coordination import StatusCell, board, fold
@@ -12,6 +13,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, Principal
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import embargo as embargo_service
+from vulndesk.services.coordination import sharing, threads
 from vulndesk.services.coordination.participants import ParticipantRow
 from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
 from vulndesk.services.coordination.statuses import case_products
@@ -28,13 +30,27 @@ class Overview:
     threads: dict[int | None, ThreadSummary]
     shared: list[ThreadMessage]
     now: dt.datetime
+    # The thread shown (None: shared) and, per thread, what the viewer had not read before.
+    thread: int | None = None
+    unread: dict[int | None, int] = field(default_factory=dict)
 
 
-def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> Overview:
+def overview(
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    viewer_zone: str,
+    thread: str | int | None = None,
+) -> Overview:
+    """The page's data; `thread` (the shared one unless a participant id) is the thread shown,
+    which the read marks read for the viewer."""
     key = access.check_case(deps, principal, case)
     principal.require(CASE_READERS)
+    which = threads.parse_thread(thread)
     now = deps.clock.now()
     with deps.uow() as uow:
+        if which is not None:
+            sharing.participant_of(uow, key, which)
         everyone = uow.coordination.participants(key)
         parties = {p.id: p for p in uow.parties.list()}
         rows = [
@@ -46,7 +62,9 @@ def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> O
         cells = board(everyone, case_products(uow, key), uow.coordination.statements(key))
         shown = embargo_service.shown(fold(uow.coordination.embargo_events(key)), viewer_zone, now)
         summaries = {s.participant: s for s in uow.coordination.thread_summaries(key)}
-        shared = uow.coordination.messages(key, None, SHOWN_MESSAGES)
+        unread = uow.coordination.unread(principal.name, key)
+        shared = uow.coordination.messages(key, which, SHOWN_MESSAGES)
+        threads.mark_read(uow, principal.name, key, which, shared)
         uow.audit.append(
             principal.event(
                 now,
@@ -54,9 +72,9 @@ def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> O
                 "case",
                 key,
                 (),
-                thread="shared",
+                thread=threads.SHARED if which is None else str(which),
                 count=str(len(shared)),
             )
         )
         uow.commit()
-    return Overview(key, rows, cells, shown, summaries, shared, now)
+    return Overview(key, rows, cells, shown, summaries, shared, now, which, unread)

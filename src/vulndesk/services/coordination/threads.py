@@ -4,6 +4,7 @@ the ledger records the message; reading is audited."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from vulndesk.domain import values
@@ -16,6 +17,7 @@ from vulndesk.services.context import Acts, Deps
 from vulndesk.services.coordination import sharing
 from vulndesk.services.coordination.ports import ThreadMessage
 from vulndesk.services.disclosure import guard
+from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
 SHARED = "shared"
@@ -58,6 +60,7 @@ def post_in(
         raise GuardFailed("coordination", "; ".join(refused))
     message = uow.coordination.add_message(case.key, thread, actor.name, now, body)
     refs = tuple(sharing.tell(deps, actor, uow, case, p, body).ref for p in recipients)
+    coord_mail.queue_message(uow, case.key, thread, actor.name, message.id, now, text=body)
     uow.audit.append(
         actor.event(
             now,
@@ -88,10 +91,58 @@ def post(
     return posted
 
 
+def mark_read(
+    uow: UnitOfWork, account: str, case: str, thread: int | None, shown: list[ThreadMessage]
+) -> None:
+    """`account` has now seen the thread up to the newest of `shown` (its unread marker)."""
+    if shown:
+        newest = shown[-1]
+        uow.coordination.mark_read(account, case, thread, newest.id, newest.at)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """A thread of a case as one account sees it: size, last message, unread for them."""
+
+    thread: int | None
+    count: int
+    last_at: dt.datetime | None
+    unread: int
+
+    @property
+    def name(self) -> str:
+        return SHARED if self.thread is None else str(self.thread)
+
+
+def states(uow: UnitOfWork, account: str, case: str) -> list[ThreadState]:
+    """The shared thread and every participant's private thread, with `account`'s unread."""
+    sizes = {s.participant: s for s in uow.coordination.thread_summaries(case)}
+    unread = uow.coordination.unread(account, case)
+    ids = [None, *(p.id for p in uow.coordination.participants(case))]
+    return [
+        ThreadState(
+            t,
+            sizes[t].count if t in sizes else 0,
+            sizes[t].last_at if t in sizes else None,
+            unread.get(t, 0),
+        )
+        for t in ids
+    ]
+
+
+def thread_states(deps: Deps, principal: Principal, case: str) -> list[ThreadState]:
+    """The case's threads with the principal's unread counts (sizes only: not audited)."""
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
+    with deps.reader() as uow:
+        return states(uow, principal.name, key)
+
+
 def read(
     deps: Deps, principal: Principal, case: str, thread: str | int | None, limit: int = 200
 ) -> list[ThreadMessage]:
-    """The newest `limit` messages of a thread, oldest first; the read is audited."""
+    """The newest `limit` messages of a thread, oldest first; the read is audited and marks
+    the thread read for the principal."""
     key = access.check_case(deps, principal, case)
     principal.require(CASE_READERS)
     which = parse_thread(thread)
@@ -102,6 +153,7 @@ def read(
         if which is not None:
             sharing.participant_of(uow, key, which)
         found = uow.coordination.messages(key, which, limit)
+        mark_read(uow, principal.name, key, which, found)
         uow.audit.append(
             principal.event(
                 now,

@@ -58,13 +58,14 @@ class Waiting:
     asked_by: frozenset[str]  # who may not approve it: its drafter, its proposer, approvers
 
 
-def _may_read(uow: UnitOfWork, user: User, key: CaseKey) -> bool:
+def may_read(uow: UnitOfWork, user: User, key: CaseKey) -> bool:
+    """Need-to-know: an all-cases role, or a member role and membership of the case."""
     if user.roles & access.ALL_CASES:
         return True
     return bool(user.roles & access.MEMBER_CASES) and key in uow.accounts.member_cases(user.name)
 
 
-def _people(uow: UnitOfWork, key: CaseKey, kind: str) -> list[User]:
+def people(uow: UnitOfWork, key: CaseKey, kind: str) -> list[User]:
     """Active owners and members of the case with an address, case access and the kind on."""
     try:
         case = uow.cases.get(key)
@@ -77,7 +78,7 @@ def _people(uow: UnitOfWork, key: CaseKey, kind: str) -> list[User]:
         if user is None or user.disabled or not user.email:
             continue
         wanted = user.mail_approvals if kind == APPROVAL else user.mail_messages
-        if wanted and _may_read(uow, user, key):
+        if wanted and may_read(uow, user, key):
             found.append(user)
     return found
 
@@ -122,7 +123,7 @@ def queue_approval(
         return 0
     earlier = [*items.values(), *([_draft_waiting(replaced)] if replaced else [])]
     queued = 0
-    for user in _people(uow, key, APPROVAL):
+    for user in people(uow, key, APPROVAL):
         if not user.roles & access.APPROVERS or user.name in new.asked_by:
             continue
         if any(user.name not in w.asked_by for w in earlier):
@@ -143,13 +144,13 @@ def queue_message(uow: UnitOfWork, tracking: str, now: dt.datetime) -> int:
     key, index = CaseKey(record.case_key), len(messages) - 1
     return sum(
         _enqueue(uow, MESSAGE, key, u, f"{tracking}:{index}", now)
-        for u in _people(uow, key, MESSAGE)
+        for u in people(uow, key, MESSAGE)
     )
 
 
 def _still_needed(uow: UnitOfWork, kind: str, key: CaseKey, user: User, item: str) -> str | None:
     """None when the mail is still due; otherwise why it is no longer sent."""
-    if user.name not in {u.name for u in _people(uow, key, kind)}:
+    if user.name not in {u.name for u in people(uow, key, kind)}:
         return "the person no longer receives this mail or may not see the case"
     if kind == APPROVAL:
         found = next((w for w in waiting(uow, key) if w.item == item), None)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vulndesk.adapters.crypto import FieldCipher
@@ -21,6 +21,7 @@ from vulndesk.adapters.storage.tables.coordination import (
     coord_embargo_events,
     coord_messages,
     coord_participants,
+    coord_reads,
     coord_statements,
     party_purls,
 )
@@ -38,7 +39,13 @@ from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import PartyId
 from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
 
-P, S, E, M = coord_participants, coord_statements, coord_embargo_events, coord_messages
+P, S, E, M, R = (
+    coord_participants,
+    coord_statements,
+    coord_embargo_events,
+    coord_messages,
+    coord_reads,
+)
 
 
 def people_ctx(case: str, party: str) -> str:
@@ -255,6 +262,13 @@ class SqlCoordinationRepository:
             for m in (r._mapping for r in rows)
         ]
 
+    def embargo_cases(self, ends_after: dt.datetime, ends_by: dt.datetime) -> list[str]:
+        window = and_(E.c.end_at > ends_after, E.c.end_at <= ends_by)
+        rows = self.conn.execute(
+            select(E.c.case_key).where(window).distinct().order_by(E.c.case_key)
+        )
+        return [str(k) for (k,) in rows]
+
     # threads
 
     def add_message(
@@ -307,6 +321,55 @@ class SqlCoordinationRepository:
         return [
             ThreadSummary(int(p) if p is not None else None, int(n), last) for p, n, last in rows
         ]
+
+    # read markers
+
+    def mark_read(
+        self, account: str, case: str, participant: int | None, message_id: int, at: dt.datetime
+    ) -> None:
+        thread = "shared" if participant is None else str(participant)
+        where = and_(R.c.account == account, R.c.case_key == case, R.c.thread == thread)
+        found = self.conn.execute(select(R.c.last_message_id).where(where)).scalar_one_or_none()
+        if found is None:
+            values = {
+                "account": account,
+                "case_key": case,
+                "thread": thread,
+                "participant_id": participant,
+                "last_message_id": message_id,
+                "read_at": at,
+            }
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(insert(R).values(**values))
+                return
+            except IntegrityError:  # a concurrent first read of the same thread
+                pass
+        self.conn.execute(
+            update(R)
+            .where(where, R.c.last_message_id < message_id)
+            .values(last_message_id=message_id, read_at=at)
+        )
+
+    def unread(self, account: str, case: str) -> dict[int | None, int]:
+        same_thread = or_(
+            and_(M.c.participant_id.is_(None), R.c.participant_id.is_(None)),
+            M.c.participant_id == R.c.participant_id,
+        )
+        joined = M.outerjoin(
+            R, and_(R.c.account == account, R.c.case_key == M.c.case_key, same_thread)
+        )
+        rows = self.conn.execute(
+            select(M.c.participant_id, func.count())
+            .select_from(joined)
+            .where(
+                M.c.case_key == case,
+                M.c.author != account,
+                or_(R.c.last_message_id.is_(None), M.c.id > R.c.last_message_id),
+            )
+            .group_by(M.c.participant_id)
+        )
+        return {int(p) if p is not None else None: int(n) for p, n in rows}
 
     # what parties make
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vulndesk.adapters.storage import evidence
@@ -116,6 +116,18 @@ class SqlOutboxRepository:
         if status is not None:
             stmt = stmt.where(outbox.c.status == status.value)
         return [_message(r._mapping) for r in self.conn.execute(stmt)]
+
+    def pending(self, prefix: str) -> bool:
+        waiting = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
+        stmt = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.status.in_(waiting),
+                func.substr(outbox.c.dedupe_key, 1, len(prefix)) == prefix,
+            )
+            .limit(1)
+        )
+        return self.conn.execute(stmt).first() is not None
 
 
 def _message(m: Any) -> OutboxMessage:

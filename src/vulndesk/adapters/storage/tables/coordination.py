@@ -1,5 +1,6 @@
 """Tables for coordinated disclosure: participants, their statuses, the embargo's events, the
-threads, and the package URLs each party declares it makes (migration 0065)."""
+threads, and the package URLs each party declares it makes (migration 0065); read markers
+(0069)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,21 @@ coord_messages = Table(
     Column("sha256", String(64), nullable=False),
 )
 Index("ix_coord_messages_case", coord_messages.c.case_key, coord_messages.c.id)
+
+# The newest message each account has read, per case and thread (migration 0069): working
+# state for unread markers; `thread` is `shared` or the participant id, for uniqueness.
+coord_reads = Table(
+    "coord_reads",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("account", String(200), nullable=False),
+    Column("case_key", String(32), nullable=False),
+    Column("thread", String(32), nullable=False),
+    Column("participant_id", ID, nullable=True),
+    Column("last_message_id", ID, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account", "case_key", "thread", name="uq_coord_reads_thread"),
+)
 
 party_purls = Table(
     "party_purls",
