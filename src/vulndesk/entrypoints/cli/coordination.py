@@ -13,7 +13,14 @@ from collections.abc import Callable
 import typer
 
 from vulndesk.entrypoints.cli.common import deps, errors, fail, print_json, signed_in, table
-from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
+from vulndesk.services.coordination import (
+    embargo,
+    participants,
+    statuses,
+    suggest,
+    threads,
+    watermark,
+)
 
 coord_app = typer.Typer(
     help="Coordinated disclosure: participants, statuses, embargo, threads.", no_args_is_help=True
@@ -317,12 +324,18 @@ def share_cmd(
     case: str,
     participant: int = typer.Option(..., "--participant"),
     preview: bool = typer.Option(False, "--preview", help="Show, send nothing"),
+    format: str = typer.Option(
+        "text", "--format", help="With --preview: the document as text or json"
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Send a participant the case's shared view, redacted by its disclosure policy."""
+    """Send a participant the case's shared view, redacted by its disclosure policy and
+    watermarked for its people (a visible line and an invisible mark)."""
+    if format not in watermark.FORMATS:
+        fail(f"--format: {format!r} is not a format; use text or json")
     with errors():
         if preview:
-            view = participants.shared_view(deps(), signed_in(), case, participant)
+            view = participants.shared_view(deps(), signed_in(), case, participant, format)
             ref = None
         else:
             view, entry = participants.share(deps(), signed_in(), case, participant)
@@ -330,7 +343,11 @@ def share_cmd(
     if as_json:
         print_json({"view": view, "ledger": ref})
         return
-    typer.echo(view.text(), nl=False)
+    _print_share(view.stamped, ref)
+
+
+def _print_share(stamped: str, ref: str | None) -> None:
+    typer.echo(stamped, nl=not stamped.endswith("\n"))
     if ref:
         typer.echo(f"recorded in the ledger as {ref}")
 
@@ -383,6 +400,69 @@ def thread_read(
         f"Thread {thread} of {case}",
         ["at", "from", "message"],
         [(m.at.isoformat(timespec="minutes"), m.author, m.body) for m in found],
+    )
+
+
+@coord_app.command("trace")
+def trace_cmd(
+    source: str = typer.Argument(..., help="A file holding the leaked text, or - for stdin"),
+    as_json: bool = JSON,
+) -> None:
+    """Whose copy a leaked text is: the watermark it carries (of cases you may see)."""
+    text = _read_source(source)
+    with errors():
+        found = watermark.trace(deps(), signed_in(), text)
+    _print_trace([_found_dict(f) for f in found], as_json)
+
+
+def _read_source(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            return handle.read(watermark.MAX_TRACE_CHARS + 1)
+    except OSError as exc:
+        fail(f"FILE: cannot read {source}: {exc.strerror}; give a readable file or - for stdin")
+
+
+def _found_dict(f: watermark.Found) -> dict[str, object]:
+    m = f.mark
+    return {
+        "case": m.case,
+        "participant": m.participant,
+        "party": m.party,
+        "recipient": m.recipient,
+        "kind": m.kind,
+        "at": m.at.isoformat(),
+        "by": m.by,
+        "ref": m.ref,
+        "document_sha256": m.document_sha256,
+        "found_by": f.how,
+    }
+
+
+def _print_trace(found: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        print_json({"found": found})
+        return
+    if not found:
+        typer.echo("no watermark found")
+        return
+    table(
+        "Watermarks found",
+        ["ref", "case", "participant", "recipient", "issued", "kind", "found by"],
+        [
+            (
+                f["ref"],
+                f["case"],
+                f"{f['participant']} ({f['party']})",
+                f["recipient"],
+                f"{f['at']} by {f['by']}",
+                f["kind"],
+                f["found_by"],
+            )
+            for f in found
+        ],
     )
 
 
