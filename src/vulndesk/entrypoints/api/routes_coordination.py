@@ -102,6 +102,9 @@ class CellOut(BaseModel):
 
 class BoardOut(BaseModel):
     cells: list[CellOut]
+    statements: list[StatementOut] = Field(
+        default_factory=list, description="Every statement recorded, approved or not"
+    )
 
 
 class EmbargoEventIn(BaseModel):
@@ -369,7 +372,10 @@ def add_participant(
 def get_board(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> BoardOut:
     """Every participant and product: approved status, or no_answer since the invitation."""
     found = statuses.status_board(d, who, key)
-    return BoardOut(cells=[_cell_out(c) for c in found.cells])
+    return BoardOut(
+        cells=[_cell_out(c) for c in found.cells],
+        statements=[_statement_out(s) for s in found.statements],
+    )
 
 
 @router.post(BASE + "/statuses", response_model=StatementOut, status_code=201)
