@@ -52,6 +52,9 @@ COVERED_BY_OWN_TEST = {
         "POST",
         "/api/v1/cases/{key}/coordination/participants/{participant}/shares",
     ): "test_api_coordination::test_participant_routes_follow_roles",
+    ("POST", "/api/v1/coordination/trace"): (
+        "test_api_coordination_watermark::test_trace_follows_roles_and_need_to_know"
+    ),
     ("POST", "/api/v1/cases/{key}/thread"): (
         "test_api_case_thread::test_a_reply_follows_roles_and_hides_what_is_not_yours"
     ),
@@ -181,6 +184,8 @@ def test_every_console_page_is_in_the_matrix() -> None:
         "foreign": "VD-2026-0002",
         "intake": "VD-2026-0003",
         "fresh": "VD-2026-0003",
+        "pown": "1",
+        "pforeign": "2",
     }
     calls = [("GET", p.format(**fill, sha="a" * 64)) for p, _ in test_console_authz.PAGES]
     in_matrix = _covered(pages, calls)

@@ -878,6 +878,13 @@ ROWS: list[Row] = [
         REFERENCE_WRITERS,
         "PUT /api/v1/parties/{party}/purls",
     ),
+    Row(
+        "coord trace",
+        ("-", "--json"),
+        CASE_READERS,
+        "POST /api/v1/coordination/trace",
+        stdin="a copy with no watermark",
+    ),
     Row("whoami", ("--json",), None, "GET /api/v1/me"),
 ]
 

@@ -3,13 +3,17 @@ second person, no answer since, the embargo in two zones, a break, suggestions, 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.e2e.cli import Cli
 from tests.e2e.test_cli import _seed, cli
+from vulndesk.domain import watermark as wm
 
 __all__ = ["cli"]
 
 
-def test_coordinating_a_case_from_the_command_line(cli: Cli) -> None:
+def test_coordinating_a_case_from_the_command_line(cli: Cli, tmp_path: Path) -> None:
     _seed(cli)
     cli.run("party", "add", "libfoo", "--name", "Libfoo", "--kind", "upstream_supplier",
             "--country", "CN")  # fmt: skip
@@ -82,10 +86,29 @@ def test_coordinating_a_case_from_the_command_line(cli: Cli) -> None:
 
     view = cli.run("coord", "share", key, "--participant", str(supplier["id"])).stdout
     assert "Heap overflow" in view and "CANARY-CLI-POC" not in view
-    assert "withheld by your disclosure policy: proof_of_concept" in view
+    assert "withheld by your disclosure policy: proof_of_concept" in wm.clean(view)
     assert "recorded in the ledger as ledger:" in view
     kinds = [e["disclosure_kind"] for e in cli.json("ledger", "list", "--case", key)]
     assert "upstream-notice" in kinds
+    # the copy sent carries the recipient's watermark: a piece of it traces back
+    assert view.startswith("Shared") and "Li Lei <psirt@libfoo.example> (libfoo) on" in wm.clean(
+        view
+    )
+    piece = "\n".join(view.splitlines()[2:4])
+    traced = json.loads(cli.run("coord", "trace", "-", "--json", input_text=piece).stdout)["found"]
+    assert [(t["recipient"], t["kind"], t["found_by"]) for t in traced] == [
+        ("Li Lei <psirt@libfoo.example>", "share", "invisible")
+    ]
+    download = tmp_path / "leak.json"
+    download.write_text(
+        cli.run("coord", "share", key, "--participant", str(maker["id"]), "--preview",
+                "--format", "json").stdout
+    )  # fmt: skip
+    table = cli.run("coord", "trace", str(download)).stdout
+    assert "sec@maker.example" in table and "preview-json" in table
+    assert cli.run("coord", "trace", "-", input_text="plain").stdout == "no watermark found\n"
+    missing = cli.run("coord", "trace", str(tmp_path / "nope.txt"), ok=False)
+    assert missing.returncode == 2 and "FILE" in missing.stderr
 
     cli.run("coord", "party-purls", "maker", "--purl", "pkg:generic/maker-box@2")
     suggestions = cli.run("coord", "suggest", key).stdout

@@ -18,6 +18,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.bootstrap import Container
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.advisories import revisions as advisories
+from vulndesk.services.coordination import participants
 from vulndesk.services.reports import drafts as reports
 
 USERS = (
@@ -54,6 +55,9 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cases/{fresh}/advisory", ALL_CASES),
     ("/cases/{own}/coordination", ALL_CASES | MEMBERS),
     ("/cases/{foreign}/coordination", ALL_CASES),
+    ("/cases/{own}/coordination/participants/{pown}/download?format=text", ALL_CASES | MEMBERS),
+    ("/cases/{foreign}/coordination/participants/{pforeign}/download?format=json", ALL_CASES),
+    ("/coordination/trace", ALL_CASES | MEMBERS | {"outsider"}),
     ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
     ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),
@@ -90,7 +94,10 @@ def missing(page: str) -> str:
     """The same kind of page for something that does not exist (a case, or an admin area)."""
     if "{" not in page:
         return "/admin/nowhere"
-    return page.format(own=MISSING, foreign=MISSING, intake=MISSING, fresh=MISSING, sha="0" * 64)
+    return page.format(
+        own=MISSING, foreign=MISSING, intake=MISSING, fresh=MISSING, sha="0" * 64,
+        pown="1", pforeign="2",
+    )  # fmt: skip
 
 
 # Pages every visitor may see, signed in or not.
@@ -146,12 +153,20 @@ def cworld(container: Container, clock: SettableClock) -> Iterator[ConsoleWorld]
     for key in (w.own, w.foreign):
         reports.draft_report(deps, w.admin_actor, key, "nvdb", "nvdb")
         advisories.draft(deps, SETUP, key, {})
+    # A participant on each case, for the watermarked downloads of its shared view.
+    invited = {
+        key: participants.invite(
+            deps, w.admin_actor, key, "nvdb", "coordinator", ["a@nvdb.example"]
+        )
+        for key in (w.own, w.foreign)
+    }
     with w.client:
         intake_key, sha = _intake(w)
         # The intake case has no advisory yet: its page offers the first draft.
         keys = {"own": w.own, "foreign": w.foreign, "intake": intake_key, "fresh": intake_key}
         cw = ConsoleWorld(w, keys)
         cw.keys["sha"] = sha
+        cw.keys["pown"], cw.keys["pforeign"] = (str(invited[k].id) for k in (w.own, w.foreign))
         cw.cookies = {user: sign_in(w, user) for user in USERS}
         yield cw
 

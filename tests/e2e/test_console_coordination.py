@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.e2e.test_console_advisories import _post
 from tests.e2e.test_console_authz import MISSING, ConsoleWorld, cworld
+from vulndesk.domain import watermark as wm
 
 __all__ = ["cworld"]
 
@@ -65,3 +66,42 @@ def test_private_threads_show_unread_counts_and_reading_marks_them(cworld: Conso
     assert 'class="unread"' not in mine
     bad = client.get(f"/cases/{own}/coordination?thread=999", headers=boss)
     assert bad.status_code == 422 and "participant" in bad.text
+
+
+def test_downloads_are_watermarked_and_a_leaked_copy_is_traced(cworld: ConsoleWorld) -> None:
+    own, client = cworld.keys["own"], cworld.world.client
+    participant = cworld.keys["pown"]
+    page = client.get(f"/cases/{own}/coordination", headers=cworld.cookies["analyst"])
+    link = f"/cases/{own}/coordination/participants/{participant}/download?format=text"
+    assert link.replace("&", "&amp;") in page.text or link in page.text
+    assert 'href="/coordination/trace"' in page.text
+    got = client.get(link, headers=cworld.cookies["analyst"])
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    copy = got.text
+    assert wm.clean(copy).startswith("Shared with a@nvdb.example (nvdb) on ")
+    as_json = client.get(link.replace("text", "json"), headers=cworld.cookies["analyst"])
+    assert as_json.json()["watermark"]["ref"] in as_json.headers["content-disposition"]
+    bad = client.get(
+        f"/cases/{own}/coordination/participants/999999/download",
+        headers=cworld.cookies["analyst"],
+    )
+    assert bad.status_code == 422 and "participant" in bad.text
+
+    form = client.get("/coordination/trace", headers=cworld.cookies["analyst"])
+    assert form.status_code == 200 and "Trace a leaked copy" in form.text
+    cut = "\n".join(copy.splitlines()[2:])  # the visible line removed
+    traced = _post(cworld, "analyst", "/coordination/trace", {"text": cut})
+    assert traced.status_code == 200
+    ref = wm.refs_in(copy)[0]
+    assert ref in traced.text and "a@nvdb.example" in traced.text
+    assert "the invisible mark" in traced.text
+    # an analyst who is no member of the case: the same answer as for a text with no mark
+    outsider = _post(cworld, "outsider", "/coordination/trace", {"text": cut})
+    plain = _post(cworld, "outsider", "/coordination/trace", {"text": "nothing marked"})
+    assert outsider.status_code == plain.status_code == 200
+    assert "No watermark found." in outsider.text and ref not in outsider.text
+    empty = _post(cworld, "analyst", "/coordination/trace", {"text": " "})
+    assert empty.status_code == 422 and "paste the leaked copy" in empty.text
+    zh = {**cworld.cookies["analyst"], "Accept-Language": "zh-CN"}
+    shown = client.get("/coordination/trace", headers=zh)
+    assert "追查泄露的副本" in shown.text

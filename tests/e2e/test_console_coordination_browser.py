@@ -4,12 +4,14 @@ answer since, the embargo shown in its zone and the viewer's; in English and Sim
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from tests.e2e.browser import Server, screenshot, start_server, submit
 from tests.e2e.test_console_reports import close, sign_in_demo
+from vulndesk.domain import watermark as wm
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -68,6 +70,21 @@ def test_coordinating_a_case_in_the_console(srv: Server, browser: Browser) -> No
     submit(analyst, ".embargo-form button")
     assert "IANA" in analyst.locator(".refusal").inner_text()
     screenshot(analyst, "coordination-en")
+    # download the supplier's copy, watermarked for it, then trace a re-wrapped piece of it
+    with analyst.expect_download() as got:
+        analyst.locator("table.participants tbody tr").first.get_by_role(
+            "link", name="Download"
+        ).click()
+    copy = Path(got.value.path()).read_text(encoding="utf-8")
+    assert wm.clean(copy).startswith("Shared with Wang Fang <psirt@chip.example> (chip-vendor)")
+    submit(analyst, "a[href='/coordination/trace']")
+    piece = " ".join(copy.split("\n")[2:])  # the visible line gone, the lines run together
+    analyst.fill(".trace-form textarea[name=text]", piece)
+    submit(analyst, ".trace-form button")
+    row = analyst.locator("table.trace tbody tr")
+    assert row.count() == 1 and "Wang Fang <psirt@chip.example>" in row.inner_text()
+    assert wm.refs_in(copy)[0] in row.inner_text()
+    screenshot(analyst, "coordination-trace-en")
     close(analyst)
 
     approver = sign_in_demo(browser, srv, "approver-cn", locale="zh-CN")
@@ -79,4 +96,9 @@ def test_coordinating_a_case_in_the_console(srv: Server, browser: Browser) -> No
     assert approver.locator("table.statuses tr.status-under_investigation").count() == 1
     assert approver.locator("table.statuses .no-answer").first.inner_text().startswith("未答复")
     screenshot(approver, "coordination-zh-CN")
+    approver.goto(f"{base}/coordination/trace")
+    assert approver.locator("main > h1").inner_text() == "追查泄露的副本"
+    approver.fill(".trace-form textarea[name=text]", "没有水印的文本")
+    submit(approver, ".trace-form button")
+    assert approver.locator("#trace-result .notice").inner_text() == "未发现水印。"
     close(approver)

@@ -109,6 +109,7 @@ OTHER_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     ),
     ("/cases/bulk", {"action": "assign", "keys": MISSING, "owner": "analyst"}, MANAGERS),
     ("/needs-me/mail", {"escalations": "1"}, EVERYONE),
+    ("/coordination/trace", {"text": ""}, ALL_CASES | MEMBERS | {"outsider"}),
 ]
 # Forms checked as every role by a test of their own.
 COVERED_BY_OWN_TEST = {

@@ -68,6 +68,8 @@ PAGES: dict[str, list[str] | None] = {
     "/cases/{key}/advisory": [f"/cases/{ADVISED}/advisory", f"/cases/{CASE}/advisory"],
     "/needs-me": ["/needs-me"],
     "/needs-me/count": None,  # a badge fragment: a number
+    "/cases/{key}/coordination/participants/{participant}/download": None,  # a file
+    "/coordination/trace": ["/coordination/trace"],
 }
 ERRORS = [
     "/cases/VD-2099-9999",

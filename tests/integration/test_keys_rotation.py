@@ -157,3 +157,18 @@ def test_rotation_covers_accounts_and_ledger_written_by_their_repositories(
         assert uow.idempotency.get("api:ana", "k-1") == StoredResponse("h" * 64, 201, '{"a": 1}')
         assert uow.ledger.get(entry.id, content=True).entry.content == "exact text sent"
     fresh.close()
+
+
+def test_rotation_reseals_the_recipient_of_a_watermark(keyed: Container, actor: Principal) -> None:
+    from vulndesk.services.coordination import participants, watermark
+
+    case_keys = _populate(keyed, actor)
+    deps = keyed.deps()
+    invited = participants.invite(deps, actor, case_keys[0], "openssl", "finder", ["a@o.example"])
+    copy = participants.shared_view(deps, actor, case_keys[0], invited.id).stamped
+    result = keys.rotate(deps, actor, str(keyed.settings.effective_key_file), drop_old=True)
+    assert result.reencrypted["coord_watermarks.recipient_enc"] == 1
+    fresh = build(keyed.settings, keyed.clock)
+    [found] = watermark.trace(fresh.deps(), actor, copy)
+    assert found.mark.recipient == "a@o.example"
+    fresh.close()

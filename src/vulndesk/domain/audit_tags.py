@@ -152,6 +152,9 @@ class AuditTag(StrEnum):
     CASE_COORD_REPLANNED = "case:coord:replanned"
     CASE_COORD_VIEW_SHARED = "case:coord-view:shared"
     CASE_COORD_SUGGESTIONS_BUILT = "case:coord-suggestions:built"
+    CASE_COORD_WATERMARK_ISSUED = "case:coord-watermark:issued"
+    CASE_COORD_WATERMARK_TRACED = "case:coord-watermark:traced"
+    COORD_TRACE_SEARCHED = "coord:trace:searched"
     REF_PARTY_PURLS_SET = "ref:party:purls-set"
 
 

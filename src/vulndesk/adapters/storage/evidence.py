@@ -30,6 +30,7 @@ from vulndesk.adapters.storage.tables.coordination import (
     coord_messages,
     coord_participants,
     coord_statements,
+    coord_watermarks,
 )
 from vulndesk.adapters.storage.tables.core import case_facts, case_transitions, obligations
 from vulndesk.adapters.storage.tables.intake import intake_mailings
@@ -235,6 +236,19 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "seen_at",
     ),
     coord_messages: ("case_key", "participant_id", "author", "at", "sha256"),
+    # Watermarks (decision 0047): which recipient got which token in which document.
+    coord_watermarks: (
+        "token",
+        "ref",
+        "case_key",
+        "participant_id",
+        "party_id",
+        "recipient_sha256",
+        "kind",
+        "at",
+        "by",
+        "document_sha256",
+    ),
 }
 
 # Columns of evidence tables left out of the digest, and why.
@@ -261,6 +275,9 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     },
     coord_statements: {"statement_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     coord_messages: {"body_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    coord_watermarks: {
+        "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the name"
+    },
 }
 
 BY_NAME: dict[str, Table] = {t.name: t for t in EVIDENCE}

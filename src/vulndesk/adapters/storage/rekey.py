@@ -29,6 +29,7 @@ from vulndesk.adapters.storage.tables.coordination import (
     coord_messages,
     coord_participants,
     coord_statements,
+    coord_watermarks,
 )
 from vulndesk.adapters.storage.tables.core import case_facts, cases
 from vulndesk.adapters.storage.tables.intake import (
@@ -148,6 +149,12 @@ SPECS: dict[str, ColumnSpec] = {
         "body_enc",
         (coord_messages.c.case_key, coord_messages.c.sha256),
         lambda r: f"coord_messages.body:{r.case_key}:{r.sha256}",
+    ),
+    "coord_watermarks.recipient_enc": ColumnSpec(
+        coord_watermarks,
+        "recipient_enc",
+        (coord_watermarks.c.case_key, coord_watermarks.c.token),
+        lambda r: f"coord_watermarks.recipient:{r.case_key}:{r.token}",
     ),
 }
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from vulndesk.domain.coordination import EmbargoEvent, StatusCell, StatusStatement
@@ -21,7 +21,14 @@ from vulndesk.entrypoints.api.auth import (
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
 from vulndesk.services.context import Deps
-from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
+from vulndesk.services.coordination import (
+    embargo,
+    participants,
+    statuses,
+    suggest,
+    threads,
+    watermark,
+)
 from vulndesk.services.coordination.ports import ThreadMessage
 from vulndesk.services.notify import coord_mail
 
@@ -96,6 +103,9 @@ class CellOut(BaseModel):
 
 class BoardOut(BaseModel):
     cells: list[CellOut]
+    statements: list[StatementOut] = Field(
+        default_factory=list, description="Every statement recorded, approved or not"
+    )
 
 
 class EmbargoEventIn(BaseModel):
@@ -170,8 +180,30 @@ class ViewOut(BaseModel):
     withheld: list[str]
     statuses: list[list[str]]
     embargo: str | None
-    text: str
+    text: str = Field(description="The document as sent, watermarked for the participant")
+    watermark: str = Field(description="The short ref on its visible line, WM-...")
     ledger: str | None = None
+
+
+class TraceIn(BaseModel):
+    text: str = Field(max_length=300_000, description="A leaked or pasted copy")
+
+
+class TraceMatch(BaseModel):
+    case: str
+    participant: int
+    party: str
+    recipient: str
+    kind: str
+    at: dt.datetime
+    by: str
+    ref: str
+    document_sha256: str
+    found_by: str = Field(description="invisible (the embedded token) or ref (visible line)")
+
+
+class TraceOut(BaseModel):
+    found: list[TraceMatch]
 
 
 class MessageIn(BaseModel):
@@ -310,7 +342,8 @@ def _view_out(view: participants.SharedView, ledger: str | None = None) -> ViewO
         withheld=list(view.withheld),
         statuses=[list(s) for s in view.statuses],
         embargo=view.embargo,
-        text=view.text(),
+        text=view.stamped,
+        watermark=view.ref,
         ledger=ledger,
     )
 
@@ -359,7 +392,10 @@ def add_participant(
 def get_board(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> BoardOut:
     """Every participant and product: approved status, or no_answer since the invitation."""
     found = statuses.status_board(d, who, key)
-    return BoardOut(cells=[_cell_out(c) for c in found.cells])
+    return BoardOut(
+        cells=[_cell_out(c) for c in found.cells],
+        statements=[_statement_out(s) for s in found.statements],
+    )
 
 
 @router.post(BASE + "/statuses", response_model=StatementOut, status_code=201)
@@ -464,12 +500,33 @@ def get_suggestions(key: CaseKeyPath, who: CurrentPrincipal, d: CurrentDeps) -> 
     )
 
 
-@router.get(BASE + "/participants/{participant}/view", response_model=ViewOut)
+@router.get(
+    BASE + "/participants/{participant}/view",
+    response_model=ViewOut,
+    responses={200: {"content": {"text/plain": {}, "application/json": {}}}},
+)
 def get_view(
-    key: CaseKeyPath, participant: IdPath, who: CurrentPrincipal, d: CurrentDeps
-) -> ViewOut:
-    """What the participant would be sent (nothing leaves; the read is audited)."""
-    return _view_out(participants.shared_view(d, who, key, participant))
+    key: CaseKeyPath,
+    participant: IdPath,
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+    format: Annotated[
+        Literal["text", "json"] | None,
+        Query(description="Download the watermarked document as text or JSON"),
+    ] = None,
+) -> ViewOut | Response:
+    """What the participant would be sent (nothing leaves; the read is audited), watermarked
+    for the participant; `format` text or json downloads it as a file."""
+    view = participants.shared_view(d, who, key, participant, format or "text")
+    if format is None:
+        return _view_out(view)
+    name = f"{view.case}-participant-{view.participant}-{view.ref}.{'txt' if format == 'text' else 'json'}"
+    media = "text/plain; charset=utf-8" if format == "text" else "application/json"
+    return Response(
+        view.stamped,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post(BASE + "/participants/{participant}/shares", response_model=ViewOut, status_code=201)
@@ -545,3 +602,27 @@ def put_purls(
     """The package URLs the party makes (replaces its list), read by the suggestions."""
     saved = participants.set_party_purls(d, who, party, body.purls)
     return PurlsOut(party=party, purls=list(saved))
+
+
+@router.post("/coordination/trace", response_model=TraceOut)
+def trace(body: TraceIn, who: CurrentPrincipal, d: CurrentDeps) -> TraceOut:
+    """Whose copy a leaked text is: the watermarks it carries (the invisible token, or only the
+    visible ref), of cases you may see; none found answers an empty list (audited)."""
+    found = watermark.trace(d, who, body.text)
+    return TraceOut(found=[_match_out(f) for f in found])
+
+
+def _match_out(f: watermark.Found) -> TraceMatch:
+    m = f.mark
+    return TraceMatch(
+        case=m.case,
+        participant=m.participant,
+        party=m.party,
+        recipient=m.recipient,
+        kind=m.kind,
+        at=m.at,
+        by=m.by,
+        ref=m.ref,
+        document_sha256=m.document_sha256,
+        found_by=f.how,
+    )

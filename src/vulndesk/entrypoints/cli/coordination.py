@@ -13,8 +13,17 @@ from dataclasses import asdict
 
 import typer
 
+from vulndesk.entrypoints.cli import coordination_remote as via_server
+from vulndesk.entrypoints.cli import remote
 from vulndesk.entrypoints.cli.common import deps, errors, fail, print_json, signed_in, table
-from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
+from vulndesk.services.coordination import (
+    embargo,
+    participants,
+    statuses,
+    suggest,
+    threads,
+    watermark,
+)
 from vulndesk.services.notify import coord_mail
 
 coord_app = typer.Typer(
@@ -48,8 +57,11 @@ def participants_add(
     as_json: bool = JSON,
 ) -> None:
     """Invite an organisation to the case (nothing is sent until you share)."""
-    with errors():
-        added = participants.invite(deps(), signed_in(), case, party, role, person)
+    if remote.active():
+        added = via_server.invite(case, party, role, person)
+    else:
+        with errors():
+            added = participants.invite(deps(), signed_in(), case, party, role, person)
     if as_json:
         print_json(added)
         return
@@ -59,8 +71,11 @@ def participants_add(
 @participants_app.command("list")
 def participants_list(case: str, as_json: bool = JSON) -> None:
     """The participants of a case."""
-    with errors():
-        rows = participants.participants(deps(), signed_in(), case)
+    if remote.active():
+        rows = via_server.participant_rows(case)
+    else:
+        with errors():
+            rows = participants.participants(deps(), signed_in(), case)
     if as_json:
         print_json(rows)
         return
@@ -98,10 +113,16 @@ def status_set(
     as_json: bool = JSON,
 ) -> None:
     """Record a participant's status of a product; a second person approves it."""
-    with errors():
-        saved = statuses.record(
-            deps(), signed_in(), case, participant, product, status, statement, justification, fixed
+    if remote.active():
+        saved = via_server.record(
+            case, participant, product, status, statement, justification, fixed
         )
+    else:
+        with errors():
+            saved = statuses.record(
+                deps(), signed_in(), case, participant, product, status, statement,
+                justification, fixed,
+            )  # fmt: skip
     if as_json:
         print_json(saved)
         return
@@ -114,8 +135,11 @@ def status_set(
 @status_app.command("approve")
 def status_approve(case: str, statement: int, as_json: bool = JSON) -> None:
     """Approve a statement for sharing (not the person who recorded it)."""
-    with errors():
-        saved = statuses.approve(deps(), signed_in(), case, statement)
+    if remote.active():
+        saved = via_server.approve(case, statement)
+    else:
+        with errors():
+            saved = statuses.approve(deps(), signed_in(), case, statement)
     if as_json:
         print_json(saved)
         return
@@ -125,8 +149,11 @@ def status_approve(case: str, statement: int, as_json: bool = JSON) -> None:
 @status_app.command("list")
 def status_list(case: str, as_json: bool = JSON) -> None:
     """Every participant and product: the approved status, or no answer since the invitation."""
-    with errors():
-        found = statuses.status_board(deps(), signed_in(), case)
+    if remote.active():
+        found = via_server.board(case)
+    else:
+        with errors():
+            found = statuses.status_board(deps(), signed_in(), case)
     if as_json:
         print_json(found)
         return
@@ -196,6 +223,16 @@ def _print_embargo(shown: embargo.Shown, as_json: bool) -> None:
 def _after(case: str, step: embargo.Step, zone: str, as_json: bool) -> None:
     with errors():
         shown = embargo.shown(step.embargo, zone, step.event.at)
+    _told(case, step, shown, as_json)
+
+
+def _remote_step(case: str, kind: str, zone: str, as_json: bool, /, **body: object) -> None:
+    """One embargo step through the server, printed as the local command prints it."""
+    step, shown = via_server.act(case, kind, zone, **body)
+    _told(case, step, shown, as_json)
+
+
+def _told(case: str, step: embargo.Step, shown: embargo.Shown, as_json: bool) -> None:
     if not as_json:
         typer.echo(f"{case}: embargo {step.event.kind.value}")
     for r in step.refused:
@@ -223,6 +260,10 @@ def embargo_propose(
     as_json: bool = JSON,
 ) -> None:
     """Propose a publication instant with its zone."""
+    if remote.active():
+        body = {"end": end, "zone": embargo_zone, "reason": reason}
+        _remote_step(case, "propose", zone, as_json, **body)
+        return
     with errors():
         step = embargo.propose(deps(), signed_in(), case, end, embargo_zone, reason)
     _after(case, step, zone, as_json)
@@ -238,6 +279,10 @@ def embargo_extend(
     as_json: bool = JSON,
 ) -> None:
     """Ask for a later end of an active embargo (it stays in force meanwhile)."""
+    if remote.active():
+        body = {"end": end, "zone": embargo_zone, "reason": reason}
+        _remote_step(case, "extend", zone, as_json, **body)
+        return
     with errors():
         step = embargo.extend(deps(), signed_in(), case, end, embargo_zone, reason)
     _after(case, step, zone, as_json)
@@ -253,6 +298,10 @@ def _answer_command(name: str, answer: Callable[..., embargo.Step], doc: str) ->
         zone: str = ZONE,
         as_json: bool = JSON,
     ) -> None:
+        if remote.active():
+            body = {"reason": reason, "participant": participant}
+            _remote_step(case, name, zone, as_json, **body)
+            return
         with errors():
             step = answer(deps(), signed_in(), case, reason, participant)
         _after(case, step, zone, as_json)
@@ -283,6 +332,10 @@ def embargo_break(
     as_json: bool = JSON,
 ) -> None:
     """Record an embargo break; every participant the guard allows is told."""
+    if remote.active():
+        body = {"where": where, "seen_at": seen_at, "reason": reason}
+        _remote_step(case, "break", zone, as_json, **body)
+        return
     with errors():
         step = embargo.record_break(deps(), signed_in(), case, where, seen_at, reason)
     _after(case, step, zone, as_json)
@@ -291,6 +344,9 @@ def embargo_break(
 @embargo_app.command("end")
 def embargo_end(case: str, reason: str = REASON, zone: str = ZONE, as_json: bool = JSON) -> None:
     """End the embargo (published, lifted, withdrawn)."""
+    if remote.active():
+        _remote_step(case, "end", zone, as_json, reason=reason)
+        return
     with errors():
         step = embargo.end_embargo(deps(), signed_in(), case, reason)
     _after(case, step, zone, as_json)
@@ -299,16 +355,22 @@ def embargo_end(case: str, reason: str = REASON, zone: str = ZONE, as_json: bool
 @embargo_app.command("show")
 def embargo_show(case: str, zone: str = ZONE, as_json: bool = JSON) -> None:
     """The embargo: state, end in its zone and yours, every step."""
-    with errors():
-        shown = embargo.show(deps(), signed_in(), case, zone)
+    if remote.active():
+        shown = via_server.show(case, zone)
+    else:
+        with errors():
+            shown = embargo.show(deps(), signed_in(), case, zone)
     _print_embargo(shown, as_json)
 
 
 @coord_app.command("suggest")
 def suggest_cmd(case: str, as_json: bool = JSON) -> None:
     """Whom to invite, from SBOMs, suppliers and declared package URLs, and why."""
-    with errors():
-        found = suggest.suggestions(deps(), signed_in(), case)
+    if remote.active():
+        found = via_server.suggestions(case)
+    else:
+        with errors():
+            found = suggest.suggestions(deps(), signed_in(), case)
     if as_json:
         print_json(found)
         return
@@ -326,20 +388,35 @@ def share_cmd(
     case: str,
     participant: int = typer.Option(..., "--participant"),
     preview: bool = typer.Option(False, "--preview", help="Show, send nothing"),
+    format: str = typer.Option(
+        "text", "--format", help="With --preview: the document as text or json"
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Send a participant the case's shared view, redacted by its disclosure policy."""
-    with errors():
-        if preview:
-            view = participants.shared_view(deps(), signed_in(), case, participant)
-            ref = None
-        else:
-            view, entry = participants.share(deps(), signed_in(), case, participant)
-            ref = entry.ref
+    """Send a participant the case's shared view, redacted by its disclosure policy and
+    watermarked for its people (a visible line and an invisible mark)."""
+    if format not in watermark.FORMATS:
+        fail(f"--format: {format!r} is not a format; use text or json")
+    ref: str | None = None
+    if remote.active() and preview:
+        view = via_server.preview(case, participant, format)
+    elif remote.active():
+        view, ref = via_server.share(case, participant)
+    else:
+        with errors():
+            if preview:
+                view = participants.shared_view(deps(), signed_in(), case, participant, format)
+            else:
+                view, entry = participants.share(deps(), signed_in(), case, participant)
+                ref = entry.ref
     if as_json:
         print_json({"view": view, "ledger": ref})
         return
-    typer.echo(view.text(), nl=False)
+    _print_share(view.stamped, ref)
+
+
+def _print_share(stamped: str, ref: str | None) -> None:
+    typer.echo(stamped, nl=not stamped.endswith("\n"))
     if ref:
         typer.echo(f"recorded in the ledger as {ref}")
 
@@ -350,8 +427,11 @@ def party_purls(
     purl: list[str] = typer.Option([], "--purl", help="Repeat: a package URL the party makes"),
 ) -> None:
     """Declare the package URLs a party makes (replaces its list; none clears it)."""
-    with errors():
-        saved = participants.set_party_purls(deps(), signed_in(), party, purl)
+    if remote.active():
+        saved = via_server.set_party_purls(party, purl)
+    else:
+        with errors():
+            saved = participants.set_party_purls(deps(), signed_in(), party, purl)
     typer.echo(f"{party}: {len(saved)} package URLs")
 
 
@@ -367,8 +447,11 @@ def thread_post(
     if not message_stdin:
         fail("--message-stdin: the message is read from standard input; pass --message-stdin")
     body = sys.stdin.read()
-    with errors():
-        posted = threads.post(deps(), signed_in(), case, thread, body)
+    if remote.active():
+        posted = via_server.post(case, thread, body)
+    else:
+        with errors():
+            posted = threads.post(deps(), signed_in(), case, thread, body)
     typer.echo(
         f"{case}: message {posted.message.id} posted to {thread}; "
         f"ledger {', '.join(posted.ledger) or '-'}"
@@ -384,8 +467,11 @@ def thread_read(
 ) -> None:
     """The newest messages of a thread, oldest first (the read is audited and marks the
     thread read for you)."""
-    with errors():
-        found = threads.read(deps(), signed_in(), case, thread, limit)
+    if remote.active():
+        found = via_server.read(case, thread, limit)
+    else:
+        with errors():
+            found = threads.read(deps(), signed_in(), case, thread, limit)
     if as_json:
         print_json([asdict(m) | {"mentions": list(coord_mail.mentions(m.body))} for m in found])
         return
@@ -422,6 +508,72 @@ def thread_list(case: str, as_json: bool = JSON) -> None:
             for t in found
         ],
     )  # fmt: skip
+
+
+@coord_app.command("trace")
+def trace_cmd(
+    source: str = typer.Argument(..., help="A file holding the leaked text, or - for stdin"),
+    as_json: bool = JSON,
+) -> None:
+    """Whose copy a leaked text is: the watermark it carries (of cases you may see)."""
+    text = _read_source(source)
+    if remote.active():
+        _print_trace(via_server.trace(text), as_json)
+        return
+    with errors():
+        found = watermark.trace(deps(), signed_in(), text)
+    _print_trace([_found_dict(f) for f in found], as_json)
+
+
+def _read_source(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            return handle.read(watermark.MAX_TRACE_CHARS + 1)
+    except OSError as exc:
+        fail(f"FILE: cannot read {source}: {exc.strerror}; give a readable file or - for stdin")
+
+
+def _found_dict(f: watermark.Found) -> dict[str, object]:
+    m = f.mark
+    return {
+        "case": m.case,
+        "participant": m.participant,
+        "party": m.party,
+        "recipient": m.recipient,
+        "kind": m.kind,
+        "at": m.at.isoformat(),
+        "by": m.by,
+        "ref": m.ref,
+        "document_sha256": m.document_sha256,
+        "found_by": f.how,
+    }
+
+
+def _print_trace(found: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        print_json({"found": found})
+        return
+    if not found:
+        typer.echo("no watermark found")
+        return
+    table(
+        "Watermarks found",
+        ["ref", "case", "participant", "recipient", "issued", "kind", "found by"],
+        [
+            (
+                f["ref"],
+                f["case"],
+                f"{f['participant']} ({f['party']})",
+                f["recipient"],
+                f"{f['at']} by {f['by']}",
+                f["kind"],
+                f["found_by"],
+            )
+            for f in found
+        ],
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -27,7 +27,31 @@ from vulndesk.entrypoints.cli.common import (
 )
 
 # The human commands that act through a server when signed in to one (docs/cli-sign-in.md).
-THROUGH_SERVER = ("whoami", "logout", "case list", "case show", "case record-fact")
+THROUGH_SERVER = (
+    "whoami",
+    "logout",
+    "case list",
+    "case show",
+    "case record-fact",
+    "coord participants list",
+    "coord participants add",
+    "coord status set",
+    "coord status approve",
+    "coord status list",
+    "coord embargo propose",
+    "coord embargo accept",
+    "coord embargo decline",
+    "coord embargo extend",
+    "coord embargo end",
+    "coord embargo show",
+    "coord embargo break",
+    "coord share",
+    "coord thread post",
+    "coord thread read",
+    "coord suggest",
+    "coord party-purls",
+    "coord trace",
+)
 TIMEOUT = 30.0
 
 
@@ -80,8 +104,10 @@ class Remote:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         creating: bool = False,
+        raw: bool = False,
     ) -> Any:
-        """The JSON answer of one API call; a refusal exits with the CLI's code for it."""
+        """The JSON answer of one API call (its text when `raw`); a refusal exits with the
+        CLI's code for it."""
         headers = {"Authorization": f"Bearer {self.stored.token}"}
         if creating:
             headers["Idempotency-Key"] = "cli-" + secrets.token_hex(16)
@@ -93,6 +119,8 @@ class Remote:
                 EXIT_SIGNED_OUT,
             )
         check(response)
+        if raw:
+            return response.text
         return None if response.status_code == 204 else response.json()
 
 

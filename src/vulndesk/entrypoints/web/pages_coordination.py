@@ -18,10 +18,18 @@ from vulndesk.domain.errors import InvalidInput, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
+from vulndesk.entrypoints.web.pages_reports import not_found as nothing_here
 from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
-from vulndesk.services.coordination import embargo, overview, participants, statuses, threads
+from vulndesk.services.coordination import (
+    embargo,
+    overview,
+    participants,
+    statuses,
+    threads,
+    watermark,
+)
 
 router = APIRouter(include_in_schema=False)
 DONE = {"invited", "recorded", "approved", "embargo", "posted", "shared"}
@@ -248,3 +256,85 @@ def share(request: Request, key: str, participant: int, who: CurrentViewer) -> R
         return "shared"
 
     return _act(request, who, key, run, "#participants")
+
+
+@router.get("/cases/{key}/coordination/participants/{participant}/download")
+def download_view(
+    request: Request, key: str, participant: int, who: CurrentViewer, format: str = "text"
+) -> Response:
+    """The participant's shared view as a file, watermarked for it (the read is audited)."""
+    case_key = _visible(who, key)
+    if case_key is None:
+        return not_found(request)
+    chosen = "json" if format == "json" else "text"
+    try:
+        view = participants.shared_view(who.deps, who.principal, case_key, participant, chosen)
+    except VulndeskError as exc:
+        code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
+        _ = i18n.translator(page_context(request).lang)
+        return _page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+    suffix = "json" if chosen == "json" else "txt"
+    name = f"{view.case}-participant-{view.participant}-{view.ref}.{suffix}"
+    media = "application/json" if chosen == "json" else "text/plain; charset=utf-8"
+    return Response(
+        view.stamped,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _trace_page(
+    request: Request,
+    who: Viewer,
+    found: list[watermark.Found] | None,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "console/coordination/trace.html",
+        status=status,
+        found=found,
+        error=error,
+        kinds=trace_kinds(page_context(request).lang),
+    )
+
+
+def trace_kinds(lang: str) -> dict[str, str]:
+    _ = i18n.translator(lang)
+    return {
+        "preview": _("preview of the shared view"),
+        "preview-json": _("shared view downloaded as JSON"),
+        "share": _("shared view sent"),
+        "invisible": _("the invisible mark"),
+        "ref": _("the visible reference only"),
+    }
+
+
+@router.get("/coordination/trace")
+def trace_form(request: Request, who: CurrentViewer) -> Response:
+    """Paste a leaked copy to find whose it is."""
+    if not who.principal.has(access.CASE_READERS):
+        return nothing_here(request)
+    return _trace_page(request, who, None)
+
+
+@router.post("/coordination/trace")
+def trace_post(
+    request: Request,
+    who: CurrentViewer,
+    text: Annotated[str, Form(max_length=300_000)] = "",
+) -> Response:
+    if not who.principal.has(access.CASE_READERS):
+        return nothing_here(request)
+    _ = i18n.translator(page_context(request).lang)
+    if not text.strip():
+        return _trace_page(
+            request, who, None, 422, _("Text: paste the leaked copy into the box, then trace.")
+        )
+    try:
+        found = watermark.trace(who.deps, who.principal, text)
+    except VulndeskError as exc:
+        code = 403 if exc.code == "forbidden" else 422
+        return _trace_page(request, who, None, code, _("Refused: %(why)s", why=str(exc)))
+    return _trace_page(request, who, found)

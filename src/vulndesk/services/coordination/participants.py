@@ -3,8 +3,10 @@ package URLs a party makes, and send a participant the case's shared view."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
@@ -28,7 +30,7 @@ from vulndesk.services.access.rights import (
     Principal,
 )
 from vulndesk.services.context import Deps
-from vulndesk.services.coordination import sharing
+from vulndesk.services.coordination import sharing, watermark
 from vulndesk.services.ports import UnitOfWork
 
 MAX_PEOPLE = 20
@@ -140,6 +142,22 @@ class SharedView:
     withheld: tuple[str, ...]
     statuses: tuple[tuple[str, str, str], ...]  # (party, product, status)
     embargo: str | None
+    # The document as the recipient gets it, watermarked for them (decision 0047), and its ref.
+    stamped: str = ""
+    ref: str = ""
+
+    def export(self) -> dict[str, Any]:
+        """The view as a JSON export (before its watermark)."""
+        return {
+            "case": self.case,
+            "participant": self.participant,
+            "party": self.party,
+            "title": self.title,
+            "fields": dict(self.fields),
+            "withheld": list(self.withheld),
+            "statuses": [list(s) for s in self.statuses],
+            "embargo": self.embargo,
+        }
 
     def text(self) -> str:
         lines = [f"{self.case}: {self.title}", ""]
@@ -183,13 +201,42 @@ def _view(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> Shar
     )
 
 
-def shared_view(deps: Deps, principal: Principal, case: str, participant: int) -> SharedView:
-    """Preview what a participant would be sent (nothing leaves; the read is audited)."""
+def recipient_of(participant: Participant) -> str:
+    """Whom a participant's copy is watermarked for: its people, `Name <address>` each."""
+    return ", ".join(
+        c.address if c.name == c.address else f"{c.name} <{c.address}>" for c in participant.people
+    )
+
+
+def _stamped(
+    deps: Deps,
+    principal: Principal,
+    uow: UnitOfWork,
+    view: SharedView,
+    kind: str,
+    format: str,
+) -> SharedView:
+    p = sharing.participant_of(uow, view.case, view.participant)
+    plain = view.text()
+    document = json.dumps(view.export(), ensure_ascii=False) if format == "json" else plain
+    done = watermark.issue(
+        deps, principal, uow, view.case, p.id, recipient_of(p), document, kind, format
+    )
+    return replace(view, stamped=done.text, ref=done.ref)
+
+
+def shared_view(
+    deps: Deps, principal: Principal, case: str, participant: int, format: str = "text"
+) -> SharedView:
+    """Preview or download what a participant would be sent (nothing leaves; the read is
+    audited and the copy watermarked for the participant, `format` text or json)."""
     key = access.check_case(deps, principal, case)
     principal.require(CASE_READERS)
     now = deps.clock.now()
     with deps.uow() as uow:
         view = _view(deps, uow, key, participant)
+        kind = "preview" if format == "text" else f"preview-{format}"
+        view = _stamped(deps, principal, uow, view, kind, format)
         uow.audit.append(
             principal.event(
                 now,
@@ -198,6 +245,7 @@ def shared_view(deps: Deps, principal: Principal, case: str, participant: int) -
                 key,
                 tuple(sorted(view.fields)),
                 participant=str(participant),
+                watermark=view.ref,
             )
         )
         uow.commit()
@@ -213,7 +261,7 @@ def share(
     principal.require(CASE_WRITERS, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
-        view = _view(deps, uow, key, participant)
+        view = _stamped(deps, principal, uow, _view(deps, uow, key, participant), "share", "text")
         found = uow.cases.get(key)
         p = sharing.participant_of(uow, key, participant)
         entry = sharing.tell(
@@ -222,7 +270,7 @@ def share(
             uow,
             found,
             p,
-            view.text(),
+            view.stamped,
             tuple(view.fields),
             sharing.notice_kind(p),
         )
@@ -235,6 +283,7 @@ def share(
                 tuple(sorted(view.fields)),
                 participant=str(participant),
                 ledger=entry.ref,
+                watermark=view.ref,
             )
         )
         uow.commit()

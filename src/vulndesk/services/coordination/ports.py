@@ -41,6 +41,22 @@ class ThreadSummary:
     last_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """One recipient's watermark: the token (hex) in a document it got, and what it was."""
+
+    token: str
+    ref: str
+    case: str
+    participant: int
+    party: str
+    recipient: str
+    kind: str
+    at: dt.datetime
+    by: str
+    document_sha256: str
+
+
 class CoordinationRepository(Protocol):
     def add_participant(
         self,
@@ -112,3 +128,10 @@ class CoordinationRepository(Protocol):
         ...
 
     def party_purls(self) -> Mapping[PartyId, tuple[str, ...]]: ...
+    def add_watermark(self, mark: Watermark) -> None:
+        """Conflict when the token or its ref is taken."""
+        ...
+
+    def watermarks(self, tokens: Sequence[str], refs: Sequence[str]) -> list[Watermark]:
+        """The watermarks with any of these tokens (hex) or short refs."""
+        ...

@@ -23,6 +23,7 @@ from vulndesk.adapters.storage.tables.coordination import (
     coord_participants,
     coord_reads,
     coord_statements,
+    coord_watermarks,
     party_purls,
 )
 from vulndesk.domain.coordination import (
@@ -37,7 +38,7 @@ from vulndesk.domain.coordination import (
 )
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import PartyId
-from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
+from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary, Watermark
 
 P, S, E, M, R = (
     coord_participants,
@@ -46,6 +47,7 @@ P, S, E, M, R = (
     coord_messages,
     coord_reads,
 )
+WM = coord_watermarks
 
 
 def people_ctx(case: str, party: str) -> str:
@@ -58,6 +60,10 @@ def statement_ctx(case: str, sha256: str) -> str:
 
 def message_ctx(case: str, sha256: str) -> str:
     return f"coord_messages.body:{case}:{sha256}"
+
+
+def recipient_ctx(case: str, token: str) -> str:
+    return f"coord_watermarks.recipient:{case}:{token}"
 
 
 def _sha(text: str) -> str:
@@ -387,3 +393,62 @@ class SqlCoordinationRepository:
         for party, purl in rows:
             out.setdefault(PartyId(party), []).append(purl)
         return {k: tuple(v) for k, v in out.items()}
+
+    # watermarks
+
+    def add_watermark(self, mark: Watermark) -> None:
+        taken = self.conn.execute(
+            select(WM.c.id).where((WM.c.token == mark.token) | (WM.c.ref == mark.ref))
+        ).first()
+        if taken is not None:
+            raise Conflict(f"watermark {mark.ref} is taken")
+        new_id = self.conn.execute(
+            insert(WM)
+            .values(
+                token=mark.token,
+                ref=mark.ref,
+                case_key=mark.case,
+                participant_id=mark.participant,
+                party_id=mark.party,
+                recipient_enc=self.cipher.encrypt_text(
+                    mark.recipient, recipient_ctx(mark.case, mark.token)
+                ),
+                recipient_sha256=_sha(mark.recipient),
+                kind=mark.kind,
+                at=mark.at,
+                by=mark.by,
+                document_sha256=mark.document_sha256,
+            )
+            .returning(WM.c.id)
+        ).scalar_one()
+        evidence.note_ids(self.conn, WM, [new_id])
+
+    def watermarks(self, tokens: Sequence[str], refs: Sequence[str]) -> list[Watermark]:
+        wanted_tokens, wanted_refs = (
+            list(dict.fromkeys(tokens))[:100],
+            list(dict.fromkeys(refs))[:100],
+        )
+        if not wanted_tokens and not wanted_refs:
+            return []
+        rows = self.conn.execute(
+            select(WM)
+            .where(WM.c.token.in_(wanted_tokens) | WM.c.ref.in_(wanted_refs))
+            .order_by(WM.c.id)
+        ).all()
+        return [
+            Watermark(
+                m["token"],
+                m["ref"],
+                m["case_key"],
+                int(m["participant_id"]),
+                m["party_id"],
+                self.cipher.decrypt_text(
+                    m["recipient_enc"], recipient_ctx(m["case_key"], m["token"])
+                ),
+                m["kind"],
+                m["at"],
+                m["by"],
+                m["document_sha256"],
+            )
+            for m in (r._mapping for r in rows)
+        ]

@@ -108,3 +108,24 @@ party_purls = Table(
     UniqueConstraint("party_id", "purl", name="uq_party_purls_purl"),
 )
 Index("ix_party_purls_party", party_purls.c.party_id)
+
+# One row per watermarked document a recipient got (decision 0047): the token traces a leaked
+# copy back to it. The recipient (a person's name and address) is sealed.
+coord_watermarks = Table(
+    "coord_watermarks",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("token", String(20), nullable=False),
+    Column("ref", String(11), nullable=False),
+    Column("case_key", String(32), nullable=False),
+    Column("participant_id", ID, nullable=False),
+    Column("party_id", String(63), nullable=False),
+    Column("recipient_enc", LargeBinary, nullable=False),
+    Column("recipient_sha256", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(200), nullable=False),
+    Column("document_sha256", String(64), nullable=False),
+    UniqueConstraint("token", name="uq_coord_watermarks_token"),
+    UniqueConstraint("ref", name="uq_coord_watermarks_ref"),
+)
