@@ -111,6 +111,8 @@ class AuditTag(StrEnum):
     WORKER_HQ_NOTICE_MAILED = "worker:hq-notice:mailed"
     WORKER_NEED_MAILED = "worker:need:mailed"
     WORKER_NEED_MAIL_SKIPPED = "worker:need:mail-skipped"
+    WORKER_COORD_INVITATION_MAILED = "worker:coord-invitation:mailed"
+    WORKER_COORD_INVITATION_SKIPPED = "worker:coord-invitation:mail-skipped"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
     # regulatory attributes of units and cases
     REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"
@@ -149,6 +151,11 @@ class AuditTag(StrEnum):
     CASE_COORD_MESSAGES_READ = "case:coord-messages:read"
     CASE_COORD_VIEW_SHARED = "case:coord-view:shared"
     CASE_COORD_SUGGESTIONS_BUILT = "case:coord-suggestions:built"
+    # participants' own accounts (decision 0045)
+    CASE_COORD_ACCOUNT_INVITED = "case:coord-account:invited"
+    CASE_COORD_ACCOUNT_JOINED = "case:coord-account:joined"
+    CASE_COORD_PORTAL_READ = "case:coord-portal:read"
+    CASE_COORD_PORTAL_EXPORTED = "case:coord-portal:exported"
     REF_PARTY_PURLS_SET = "ref:party:purls-set"
 
 

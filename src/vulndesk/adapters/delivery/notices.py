@@ -19,6 +19,7 @@ from vulndesk.adapters.delivery.mail import (
 )
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.exporters.reports.notices import NoticeKind
+from vulndesk.services.coordination import invitations as coord_invitations
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake import mail_replies
 from vulndesk.services.notify import escalations, need_mail
@@ -53,6 +54,8 @@ class NoticeDelivery:
             fixed = escalations.subject(m.case)  # the case key and a fixed label
         elif m.kind in {need_mail.APPROVAL, need_mail.MESSAGE}:
             fixed = need_mail.subject(m.kind, m.case)  # the case key and a fixed label, too
+        elif m.kind == coord_invitations.INVITATION:
+            fixed = coord_invitations.subject(m.case)  # the case key and a fixed label
         kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
         try:
             msg = build_message(

@@ -153,7 +153,7 @@ class SharedView:
         return "\n".join(lines) + "\n"
 
 
-def _view(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> SharedView:
+def view_in(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> SharedView:
     found = u.cases.get(parse_case_key(case_key))
     p = sharing.participant_of(u, found.key, participant_id)
     fields = sharing.visible_fields(u, found, p)
@@ -189,7 +189,7 @@ def shared_view(deps: Deps, principal: Principal, case: str, participant: int) -
     principal.require(CASE_READERS)
     now = deps.clock.now()
     with deps.uow() as uow:
-        view = _view(deps, uow, key, participant)
+        view = view_in(deps, uow, key, participant)
         uow.audit.append(
             principal.event(
                 now,
@@ -213,7 +213,7 @@ def share(
     principal.require(CASE_WRITERS, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
-        view = _view(deps, uow, key, participant)
+        view = view_in(deps, uow, key, participant)
         found = uow.cases.get(key)
         p = sharing.participant_of(uow, key, participant)
         entry = sharing.tell(

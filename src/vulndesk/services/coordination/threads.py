@@ -40,12 +40,21 @@ class Posted:
 
 
 def post_in(
-    deps: Deps, actor: Acts, uow: UnitOfWork, case: Case, thread: int | None, body: str
+    deps: Deps,
+    actor: Acts,
+    uow: UnitOfWork,
+    case: Case,
+    thread: int | None,
+    body: str,
+    sender: int | None = None,
 ) -> Posted:
-    """Post inside a transaction: every recipient must pass the guard, or nothing is posted."""
+    """Post inside a transaction: every recipient must pass the guard, or nothing is posted.
+
+    `sender` is the participant posting in the shared thread (decision 0045): every other
+    participant is told; it is not told its own message."""
     now = deps.clock.now()
     recipients = (
-        uow.coordination.participants(case.key)
+        [p for p in uow.coordination.participants(case.key) if p.id != sender]
         if thread is None
         else [sharing.participant_of(uow, case.key, thread)]
     )
