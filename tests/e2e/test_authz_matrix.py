@@ -66,6 +66,21 @@ COVERED_BY_OWN_TEST = {
         ),
         "test_api_suppliers::test_supplier_routes_follow_roles",
     ),
+    ("POST", "/api/v1/cases/{key}/coordination/participants/{participant}/invitations"): (
+        "test_api_portal::test_the_portal_over_the_api"
+    ),
+    **dict.fromkeys(
+        (
+            ("GET", "/api/v1/shared/cases"),
+            ("GET", "/api/v1/shared/cases/{key}"),
+            ("GET", "/api/v1/shared/cases/{key}/threads/{thread}/messages"),
+            ("POST", "/api/v1/shared/cases/{key}/threads/{thread}/messages"),
+            ("POST", "/api/v1/shared/cases/{key}/statuses"),
+            ("POST", "/api/v1/shared/cases/{key}/embargo/events"),
+            ("GET", "/api/v1/shared/cases/{key}/export"),
+        ),
+        "test_api_portal::test_the_portal_over_the_api",
+    ),
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/csaf-provider"): (
         "test_api_provider_import::test_provider_import_follows_roles"
