@@ -54,6 +54,10 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cases/{fresh}/advisory", ALL_CASES),
     ("/cases/{own}/coordination", ALL_CASES | MEMBERS),
     ("/cases/{foreign}/coordination", ALL_CASES),
+    # The participant portal: no internal account takes part (decision 0045).
+    ("/shared", set()),
+    ("/shared/{own}", set()),
+    ("/shared/{own}/export", set()),
     ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
     ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),
