@@ -79,7 +79,7 @@ COVERED_BY_OWN_TEST = {
             ("POST", "/api/v1/shared/cases/{key}/embargo/events"),
             ("GET", "/api/v1/shared/cases/{key}/export"),
         ),
-        "test_api_portal::test_the_portal_over_the_api",
+        "test_participant_matrix::test_need_to_know_over_every_participant_surface",
     ),
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/csaf-provider"): (
@@ -138,7 +138,8 @@ NO_ROLE_CHECK = {
 PUBLIC_SITE = ("/.well-known/csaf/", "/advisories/")
 # Console pages every visitor may see; forms (POST) are not pages. The two OpenID Connect
 # routes are sign-in itself: they check the provider's answer, not a role (test_oidc_sign_in).
-CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback"}
+# /join/{token} is the one-time invitation link of a participant (test_console_portal).
+CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback", "/join/{token}"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
