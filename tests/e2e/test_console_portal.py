@@ -66,6 +66,8 @@ def _join(cw: ConsoleWorld) -> tuple[dict[str, str], int]:
 def test_a_participant_joins_and_works_in_the_portal(cworld: ConsoleWorld) -> None:
     w, own = cworld.world, cworld.keys["own"]
     me, _ = _join(cworld)
+    for path in ("/account", "/needs-me"):  # the account's own pages work for it too
+        assert w.client.get(path, headers=me).status_code == 200, path
     home = w.client.get("/", headers=me, follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/shared"
     listed = w.client.get("/shared", headers=me)

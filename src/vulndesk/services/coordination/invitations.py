@@ -15,7 +15,7 @@ import html
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyotp
 
@@ -240,8 +240,6 @@ def join(
             raise NotFound("invitation", "this link")
         if not uow.coordination.use_invitation(inv.id, now):
             raise NotFound("invitation", "this link")
-        from dataclasses import replace
-
         saved = replace(
             user, password_hash=hasher.hash(password), totp_secret=secret, last_totp_step=matched
         )

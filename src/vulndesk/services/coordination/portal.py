@@ -124,7 +124,7 @@ def my_cases(deps: Deps, principal: Principal) -> list[MyCase]:
     return out
 
 
-def _who(uow: UnitOfWork, case: str, me: str) -> dict[str, str]:
+def _who(uow: UnitOfWork, case: str) -> dict[str, str]:
     """Authors as a participant sees them: each bound account's party name."""
     names: dict[str, str] = {}
     for b in uow.coordination.bindings(case):
@@ -134,7 +134,7 @@ def _who(uow: UnitOfWork, case: str, me: str) -> dict[str, str]:
 
 
 def _shown(uow: UnitOfWork, case: str, thread: int | None, me: str) -> tuple[ShownMessage, ...]:
-    who = _who(uow, case, me)
+    who = _who(uow, case)
     return tuple(
         ShownMessage(m.id, m.at, who.get(m.author, CASE_TEAM), m.body, m.author == me)
         for m in uow.coordination.messages(case, thread, 200)
@@ -278,8 +278,9 @@ def post(deps: Deps, principal: Principal, case: str, thread: str, body: str) ->
                     sha256=posted.sha256,
                 )
             )
+        party = uow.parties.get(uow.coordination.participant(b.case, b.participant).party)
         uow.commit()
-    return ShownMessage(posted.id, posted.at, CASE_TEAM, posted.body, True)
+    return ShownMessage(posted.id, posted.at, party.name, posted.body, True)
 
 
 def state(
