@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any, cast
 
 import pyotp
 
 from tests.e2e.test_console_advisories import _post
 from tests.e2e.test_console_authz import MISSING, ConsoleWorld, cworld
 from tests.e2e.zh_text import english, texts
+from vulndesk.entrypoints.web.app import ROUTERS
 from vulndesk.services.coordination import embargo, participants
 
 __all__ = ["cworld"]
@@ -68,6 +70,12 @@ def test_a_participant_joins_and_works_in_the_portal(cworld: ConsoleWorld) -> No
     me, _ = _join(cworld)
     for path in ("/account", "/needs-me"):  # the account's own pages work for it too
         assert w.client.get(path, headers=me).status_code == 200, path
+    # every console page without a parameter: a page, a redirect or a refusal, never an error
+    routes = [cast(Any, r) for router in ROUTERS for r in router.routes]
+    plain = sorted({r.path for r in routes if "{" not in r.path and "GET" in r.methods})
+    for route in plain:
+        status = w.client.get(route, headers=me, follow_redirects=False).status_code
+        assert status in (200, 303, 307, 403, 404), (route, status)
     home = w.client.get("/", headers=me, follow_redirects=False)
     assert home.status_code == 303 and home.headers["location"] == "/shared"
     listed = w.client.get("/shared", headers=me)
