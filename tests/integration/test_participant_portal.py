@@ -16,14 +16,17 @@ from sqlalchemy import select
 
 from tests.builders import accounts_for, as_person, open_case, seed_reference
 from tests.integration.test_escalation_recipients import WORKER, Desk, desk_for
+from tests.integration.test_keys_rotation import keyed
 from tests.integration.test_notify_flow import Smtp, smtp
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.storage.tables.coordination import coord_invitations
+from vulndesk.bootstrap import Container, build
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import signin
+from vulndesk.services.audit import keys
 from vulndesk.services.background import worker
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
@@ -37,7 +40,7 @@ from vulndesk.services.coordination import (
 )
 from vulndesk.services.disclosure import ledger
 
-__all__ = ["smtp"]
+__all__ = ["keyed", "smtp"]
 
 PUBLIC_URL = "https://desk.acme.example"
 POC = "CANARY-PORTAL-POC-51c2"
@@ -249,3 +252,20 @@ def test_a_participant_of_another_case_gets_a_missing_cases_404(
             errors.append(str(exc.value).replace(case, "KEY"))
     assert len(set(errors)) == 1
     assert [c.case for c in portal.my_cases(deps, me)] == [other]
+
+
+def test_a_link_waiting_for_the_worker_survives_key_rotation(
+    keyed: Container, actor: Principal
+) -> None:
+    deps = keyed.deps()
+    key, supplier, _ = _case(deps, actor)
+    made = invitations.invite_person(deps, LEAD, key, supplier, "psirt@openssl.example")
+    with keyed.uow() as uow:
+        found = uow.coordination.invitation_by_token(invitations.digest(made.token))
+    assert found is not None
+    result = keys.rotate(deps, actor, str(keyed.settings.effective_key_file), drop_old=True)
+    assert result.reencrypted["coord_invitations.token_enc"] == 1
+    fresh = build(keyed.settings, keyed.clock)
+    with fresh.uow() as uow:
+        assert uow.coordination.invitation_token(found.id) == made.token
+    fresh.close()
