@@ -42,6 +42,7 @@ def _join(cw: ConsoleWorld) -> tuple[dict[str, str], int]:
     assert made.status_code == 200, made.text
     found = LINK.search(made.text)
     assert found, made.text
+    assert "not joined yet" in made.text
     path = "/join/" + html.unescape(found.group(1)).rsplit("/join/", 1)[1]
     w.client.cookies.clear()
     form = w.client.get(path)
@@ -55,6 +56,12 @@ def _join(cw: ConsoleWorld) -> tuple[dict[str, str], int]:
     joined = w.client.post(path, data=body | {"password_again": PASSWORD}, follow_redirects=False)
     assert joined.status_code == 303 and joined.headers["location"] == "/shared"
     cookie = {"Cookie": f"vd_session={joined.cookies['vd_session']}"}
+    w.client.cookies.clear()
+    desk = w.client.get(f"/cases/{own}/coordination", headers=cw.cookies["analyst"]).text
+    assert "signs in as " in desk
+    zh = {"Accept-Language": "zh-CN"} | cw.cookies["analyst"]
+    desk_zh = w.client.get(f"/cases/{own}/coordination", headers=zh).text
+    assert "signs in as" not in desk_zh and " 登录" in desk_zh
     w.client.cookies.clear()
     used = w.client.get(path)
     unknown = w.client.get("/join/no-such-link")

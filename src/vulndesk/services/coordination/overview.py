@@ -4,7 +4,7 @@ in both zones, thread sizes and the newest shared messages (the read is audited)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.coordination import StatusCell, board, fold
@@ -28,6 +28,9 @@ class Overview:
     threads: dict[int | None, ThreadSummary]
     shared: list[ThreadMessage]
     now: dt.datetime
+    # (participant id, lower-case address) -> (account name, whether it joined): the people
+    # who sign in themselves (decision 0045).
+    accounts: dict[tuple[int, str], tuple[str, bool]] = field(default_factory=dict)
 
 
 def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> Overview:
@@ -47,6 +50,12 @@ def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> O
         shown = embargo_service.shown(fold(uow.coordination.embargo_events(key)), viewer_zone, now)
         summaries = {s.participant: s for s in uow.coordination.thread_summaries(key)}
         shared = uow.coordination.messages(key, None, SHOWN_MESSAGES)
+        accounts = {}
+        for b in uow.coordination.bindings(key):
+            user = uow.accounts.find_user(b.user)
+            if user is not None:
+                joined = user.password_hash is not None and not user.disabled
+                accounts[(b.participant, user.email.lower())] = (user.name, joined)
         uow.audit.append(
             principal.event(
                 now,
@@ -59,4 +68,4 @@ def overview(deps: Deps, principal: Principal, case: str, viewer_zone: str) -> O
             )
         )
         uow.commit()
-    return Overview(key, rows, cells, shown, summaries, shared, now)
+    return Overview(key, rows, cells, shown, summaries, shared, now, accounts)
