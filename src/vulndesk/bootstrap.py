@@ -43,6 +43,7 @@ from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.advisories.ports import CveServices
 from vulndesk.services.background import worker
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
+from vulndesk.services.coordination import invitations as coord_invitations
 from vulndesk.services.disclosure import exposure_alerts
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake import mail_replies
@@ -242,6 +243,7 @@ class Container:
             | escalations.handlers(sender)
             | need_mail.handlers(sender, self.settings.public_url)
             | coord_mail.handlers(sender, self.settings.public_url)
+            | coord_invitations.handlers(sender, self.settings.public_url)
             | {
                 intake_mail.ACK: lambda uow, msg, now, actor: intake_mail.deliver_ack(
                     self.notice_sender, self.intake_crypto, uow, msg, now, actor

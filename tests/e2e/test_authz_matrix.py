@@ -69,6 +69,21 @@ COVERED_BY_OWN_TEST = {
         ),
         "test_api_suppliers::test_supplier_routes_follow_roles",
     ),
+    ("POST", "/api/v1/cases/{key}/coordination/participants/{participant}/invitations"): (
+        "test_api_portal::test_the_portal_over_the_api"
+    ),
+    **dict.fromkeys(
+        (
+            ("GET", "/api/v1/shared/cases"),
+            ("GET", "/api/v1/shared/cases/{key}"),
+            ("GET", "/api/v1/shared/cases/{key}/threads/{thread}/messages"),
+            ("POST", "/api/v1/shared/cases/{key}/threads/{thread}/messages"),
+            ("POST", "/api/v1/shared/cases/{key}/statuses"),
+            ("POST", "/api/v1/shared/cases/{key}/embargo/events"),
+            ("GET", "/api/v1/shared/cases/{key}/export"),
+        ),
+        "test_participant_matrix::test_need_to_know_over_every_participant_surface",
+    ),
     ("POST", "/api/v1/imports/sbom"): "test_api_admin_authz::test_imports_follow_roles",
     ("POST", "/api/v1/imports/csaf-provider"): (
         "test_api_provider_import::test_provider_import_follows_roles"
@@ -126,7 +141,8 @@ NO_ROLE_CHECK = {
 PUBLIC_SITE = ("/.well-known/csaf/", "/advisories/")
 # Console pages every visitor may see; forms (POST) are not pages. The two OpenID Connect
 # routes are sign-in itself: they check the provider's answer, not a role (test_oidc_sign_in).
-CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback"}
+# /join/{token} is the one-time invitation link of a participant (test_console_portal).
+CONSOLE_PUBLIC = {"/login", "/lang/{lang}", "/login/oidc", "/login/oidc/callback", "/join/{token}"}
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -842,6 +842,13 @@ ROWS: list[Row] = [
         refusals=(r"is not a participant of",),
     ),
     Row(
+        "coord invite",
+        ("{case}", "--participant", "1", "--email", "a@openssl.example", "--json"),
+        CASE_WRITERS,
+        "POST /api/v1/cases/{key}/coordination/participants/{participant}/invitations",
+        refusals=(r"is not a participant of",),
+    ),
+    Row(
         "coord suggest",
         ("{case}", "--json"),
         CASE_READERS,

@@ -113,3 +113,24 @@ def test_coordinating_a_case_from_the_command_line(cli: Cli, tmp_path: Path) -> 
     cli.run("coord", "party-purls", "maker", "--purl", "pkg:generic/maker-box@2")
     suggestions = cli.run("coord", "suggest", key).stdout
     assert "as upstream_supplier" in suggestions and "named supplier of cam" in suggestions
+
+
+def test_inviting_a_participants_person_prints_the_link_once(cli: Cli) -> None:
+    _seed(cli)
+    cli.run("party", "add", "openssl", "--name", "OpenSSL", "--kind", "upstream_supplier",
+            "--country", "US")  # fmt: skip
+    key = cli.json("case", "open", "--title", "Overflow", "--unit", "cn", "--product",
+                   "router@1.0")["key"]  # fmt: skip
+    supplier = cli.json(
+        "coord", "participants", "add", key, "--party", "openssl", "--role",
+        "upstream_supplier", "--person", "Li Lei <psirt@openssl.example>",
+    )  # fmt: skip
+    made = cli.run("coord", "invite", key, "--participant", str(supplier["id"]),
+                   "--email", "psirt@openssl.example").stdout  # fmt: skip
+    assert "(new account) speaks for participant" in made and "/join/" in made
+    again = cli.json("coord", "invite", key, "--participant", str(supplier["id"]),
+                     "--email", "psirt@openssl.example", "--name", "psirt-openssl")  # fmt: skip
+    assert again["account_created"] is False and "/join/" in again["link"]
+    bad = cli.run("coord", "invite", key, "--participant", str(supplier["id"]),
+                  "--email", "other@openssl.example", ok=False)  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.startswith("error: email")

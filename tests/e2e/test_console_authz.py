@@ -58,6 +58,10 @@ PAGES: list[tuple[str, set[str]]] = [
     ("/cases/{own}/coordination/participants/{pown}/download?format=text", ALL_CASES | MEMBERS),
     ("/cases/{foreign}/coordination/participants/{pforeign}/download?format=json", ALL_CASES),
     ("/coordination/trace", ALL_CASES | MEMBERS | {"outsider"}),
+    # The participant portal: no internal account takes part (decision 0045).
+    ("/shared", set()),
+    ("/shared/{own}", set()),
+    ("/shared/{own}/export", set()),
     ("/reports/{own}/nvdb/nvdb/v1", ALL_CASES | MEMBERS),
     ("/reports/{foreign}/nvdb/nvdb/v1", ALL_CASES),
     ("/reports/{own}/nvdb/nvdb/v1/download/md", ALL_CASES | MEMBERS),

@@ -41,6 +41,16 @@ REFUSED = re.compile(r"your roles do not allow|may not perform it")
 # (form, body, roles the form allows on a case they see); {case} is own, foreign or missing.
 CASE_FORMS: list[tuple[str, dict[str, str], set[str]]] = [
     (
+        "/cases/{case}/coordination/participants/999999/invitations",
+        {"email": "a@o.example"},
+        WRITERS,
+    ),
+    # The participant portal's forms: no internal role takes part in a case (decision 0045);
+    # participants' own use of them is in test_console_portal.
+    ("/shared/{case}/threads", {"thread": "shared", "body": "hi"}, set()),
+    ("/shared/{case}/statuses", {"product": "router", "status": "affected"}, set()),
+    ("/shared/{case}/embargo", {"answer": "accept", "reason": "ok"}, set()),
+    (
         "/cases/{case}/facts",
         {"fact": "verified", "evidence": "lab", "at": "", "zone": "UTC", "correct": "1"},
         WRITERS,
@@ -123,7 +133,8 @@ COVERED_BY_OWN_TEST = {
     },
 }
 # Forms without a role check: signing in (the one-time code after a provider, test_oidc_totp) and out.
-NO_ROLE_CHECK = {"/login", "/logout", "/login/oidc/totp"}
+# /join/{token}: the one-time invitation link is the credential (test_console_portal).
+NO_ROLE_CHECK = {"/login", "/logout", "/login/oidc/totp", "/join/{token}"}
 
 
 def _secret(cookie: dict[str, str]) -> str:

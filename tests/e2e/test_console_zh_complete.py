@@ -70,6 +70,13 @@ PAGES: dict[str, list[str] | None] = {
     "/needs-me/count": None,  # a badge fragment: a number
     "/cases/{key}/coordination/participants/{participant}/download": None,  # a file
     "/coordination/trace": ["/coordination/trace"],
+    # The participant portal (decision 0045): internal accounts get its 404 page; the
+    # portal's own pages in Chinese, as a participant sees them, are read in
+    # test_console_portal.
+    "/shared": ["/shared"],
+    "/shared/{key}": [f"/shared/{COORDINATED}"],
+    "/shared/{key}/export": None,  # a file
+    "/join/{token}": ["/join/no-such-link"],
 }
 ERRORS = [
     "/cases/VD-2099-9999",
@@ -213,6 +220,7 @@ def test_every_form_posted_empty_answers_in_chinese(readers: dict[str, Reader], 
         .replace("{participant}", "999")
         .replace("{statement}", "999")
         .replace("{cve_id}", "CVE-2026-99999")
+        .replace("{token}", "no-such-link")
     )
     r = admin.post(concrete, {"csrf": admin.csrf})
     assert r.status_code in {303, 400, 403, 404, 409, 422}, (path, r.status_code)

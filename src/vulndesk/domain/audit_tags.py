@@ -113,6 +113,8 @@ class AuditTag(StrEnum):
     WORKER_NEED_MAIL_SKIPPED = "worker:need:mail-skipped"
     WORKER_COORD_MAILED = "worker:coord:mailed"
     WORKER_COORD_MAIL_SKIPPED = "worker:coord:mail-skipped"
+    WORKER_COORD_INVITATION_MAILED = "worker:coord-invitation:mailed"
+    WORKER_COORD_INVITATION_SKIPPED = "worker:coord-invitation:mail-skipped"
     WORKER_EXPOSURE_ALERTED = "worker:exposure:alerted"
     # regulatory attributes of units and cases
     REF_UNIT_REGIMES_SET = "ref:unit:regimes-set"
@@ -155,6 +157,11 @@ class AuditTag(StrEnum):
     CASE_COORD_WATERMARK_ISSUED = "case:coord-watermark:issued"
     CASE_COORD_WATERMARK_TRACED = "case:coord-watermark:traced"
     COORD_TRACE_SEARCHED = "coord:trace:searched"
+    # participants' own accounts (decision 0045)
+    CASE_COORD_ACCOUNT_INVITED = "case:coord-account:invited"
+    CASE_COORD_ACCOUNT_JOINED = "case:coord-account:joined"
+    CASE_COORD_PORTAL_READ = "case:coord-portal:read"
+    CASE_COORD_PORTAL_EXPORTED = "case:coord-portal:exported"
     REF_PARTY_PURLS_SET = "ref:party:purls-set"
 
 

@@ -20,6 +20,7 @@ from vulndesk.adapters.delivery.mail import (
 )
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.exporters.reports.notices import NoticeKind
+from vulndesk.services.coordination import invitations as coord_invitations
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake import mail_replies
 from vulndesk.services.notify import coord_mail, escalations, need_mail
@@ -56,6 +57,8 @@ class NoticeDelivery:
             fixed = need_mail.subject(m.kind, m.case)  # the case key and a fixed label, too
         elif m.kind in coord_mail.KINDS:
             fixed = coord_mail.subject(m.kind, m.case)
+        elif m.kind == coord_invitations.INVITATION:
+            fixed = coord_invitations.subject(m.case)  # the case key and a fixed label
         kind = NoticeKind.USERS if fixed else NoticeKind(m.kind)
         try:
             msg = build_message(

@@ -26,6 +26,7 @@ from vulndesk.adapters.storage.tables.advisories import (
 )
 from vulndesk.adapters.storage.tables.background import escalations
 from vulndesk.adapters.storage.tables.coordination import (
+    coord_accounts,
     coord_embargo_events,
     coord_messages,
     coord_participants,
@@ -249,6 +250,8 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "by",
         "document_sha256",
     ),
+    # Which account speaks for which participant (decision 0045).
+    coord_accounts: ("user_name", "case_key", "participant_id", "created_at", "created_by"),
 }
 
 # Columns of evidence tables left out of the digest, and why.

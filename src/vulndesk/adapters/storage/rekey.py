@@ -26,6 +26,7 @@ from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables.accounts import users
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions, cve_ids
 from vulndesk.adapters.storage.tables.coordination import (
+    coord_invitations,
     coord_messages,
     coord_participants,
     coord_statements,
@@ -132,6 +133,12 @@ SPECS: dict[str, ColumnSpec] = {
         cve_ids, "answer_enc", (cve_ids.c.cve_id,), lambda r: f"cve_ids.answer:{r.cve_id}"
     ),
     # Contexts mirror repositories/coordination.py.
+    "coord_invitations.token_enc": ColumnSpec(
+        coord_invitations,
+        "token_enc",
+        (coord_invitations.c.id,),
+        lambda r: f"coord_invitations.token:{r.id}",
+    ),
     "coord_participants.people_enc": ColumnSpec(
         coord_participants,
         "people_enc",

@@ -26,6 +26,7 @@ from vulndesk.entrypoints.api import (
     routes_cve,
     routes_exposure,
     routes_ledger,
+    routes_portal,
     routes_provider_import,
     routes_publication,
     routes_reference,
@@ -98,6 +99,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_case_work.router)
     app.include_router(routes_case_thread.router)
     app.include_router(routes_coordination.router)
+    app.include_router(routes_portal.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
     app.include_router(routes_publication.router)

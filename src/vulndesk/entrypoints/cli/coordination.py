@@ -15,9 +15,18 @@ import typer
 
 from vulndesk.entrypoints.cli import coordination_remote as via_server
 from vulndesk.entrypoints.cli import remote
-from vulndesk.entrypoints.cli.common import deps, errors, fail, print_json, signed_in, table
+from vulndesk.entrypoints.cli.common import (
+    container,
+    deps,
+    errors,
+    fail,
+    print_json,
+    signed_in,
+    table,
+)
 from vulndesk.services.coordination import (
     embargo,
+    invitations,
     participants,
     statuses,
     suggest,
@@ -66,6 +75,42 @@ def participants_add(
         print_json(added)
         return
     typer.echo(f"{case}: participant {added.id} {added.party} ({added.role.value})")
+
+
+@coord_app.command("invite")
+def invite_cmd(
+    case: str,
+    participant: int = typer.Option(..., "--participant", help="The participant id"),
+    email: str = typer.Option(..., "--email", help="One of the participant's people"),
+    name: str | None = typer.Option(None, "--name", help="Account name (default: derived)"),
+    as_json: bool = JSON,
+) -> None:
+    """Give a participant's person an account of its own and a one-time link to sign in.
+
+    The link is printed once here and mailed to the person; it works once, for 7 days.
+    """
+    with errors():
+        made = invitations.invite_person(deps(), signed_in(), case, participant, email, name)
+        url = invitations.link(container().settings.public_url, made.token)
+    if as_json:
+        print_json(
+            {
+                "user": made.user,
+                "email": made.email,
+                "case": made.case,
+                "participant": made.participant,
+                "party": made.party,
+                "link": url,
+                "expires_at": made.expires_at,
+                "account_created": made.account_created,
+            }
+        )
+        return
+    state = "new account" if made.account_created else "existing account"
+    typer.echo(f"{case}: {made.user} ({state}) speaks for participant {made.participant}")
+    typer.echo(f"one-time link (shown once, also mailed to {made.email}):")
+    typer.echo(url)
+    typer.echo(f"valid until {made.expires_at.isoformat(timespec='minutes')}")
 
 
 @participants_app.command("list")

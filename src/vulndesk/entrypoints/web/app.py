@@ -24,6 +24,7 @@ from vulndesk.entrypoints.web import (
     pages_exposure,
     pages_needs,
     pages_oversight,
+    pages_portal,
     pages_reports,
     pages_rules,
     pages_sso,
@@ -40,7 +41,7 @@ ROUTERS += [pages_reports.router, pages_oversight.router, pages_admin.router]
 ROUTERS += [pages_admin_reference.router, pages_account.router, pages_exposure.router]
 ROUTERS += [pages_rules.router, pages_audit.router]
 ROUTERS += [pages_sso.router, pages_advisories.router, pages_cve.router, pages_coordination.router]
-ROUTERS += [pages_needs.router]
+ROUTERS += [pages_needs.router, pages_portal.router]
 
 
 def install(app: FastAPI) -> None:

@@ -27,8 +27,11 @@ class Section:
     roles: frozenset[AccountRole] | None  # None: every signed-in user
 
 
+# Everyone inside the organisation; an outside participant's console is its portal alone.
+DESK = frozenset(AccountRole) - {AccountRole.PARTICIPANT}
 SECTIONS = (
-    Section("Dashboard", "/", "/", None),
+    Section("Dashboard", "/", "/", DESK),
+    Section("Shared cases", "/shared", "/shared", frozenset({AccountRole.PARTICIPANT})),
     Section("Cases", "/cases", "/cases", CASE_READERS),
     Section("What-if", "/rules/what-if", "/rules", CASE_READERS),
     Section("Oversight", "/oversight", "/oversight", OVERSIGHT),

@@ -148,6 +148,8 @@ def case_list(
     """Cases by text, unit, severity, state, product, regulation and due window; all in the
     URL, so a filtered list can be bookmarked and shared."""
     deps, p = who.deps, who.principal
+    if AccountRole.PARTICIPANT.value in p.roles:
+        return not_found(request)  # an outside participant's cases are under /shared
     chosen = {"q": q.strip(), "state": state, "unit": unit, "severity": severity}
     chosen |= {"product": product, "regime": regime, "due": due, "sort": sort}
     products = reference.list_products(deps)

@@ -83,17 +83,18 @@ def labels(lang: str) -> dict[str, str]:
     }
 
 
-def _visible(who: Viewer, key: str) -> CaseKey | None:
+def visible(who: Viewer, key: str) -> CaseKey | None:
     found = visible_key(who, key)
     return found if found is not None and who.principal.has(access.CASE_READERS) else None
 
 
-def _page(
+def page(
     request: Request,
     who: Viewer,
     key: CaseKey,
     status: int = 200,
     error: str | None = None,
+    invited: tuple[str, str, str] | None = None,
 ) -> Response:
     ctx = page_context(request)
     zone = ctx.zone
@@ -122,19 +123,20 @@ def _page(
         done=done if done in DONE else None,
         may_write=who.principal.has(access.CASE_WRITERS),
         viewer=who.principal.name,
+        invited=invited,
     )
 
 
 @router.get("/cases/{key}/coordination")
 def coordination_page(request: Request, key: str, who: CurrentViewer) -> Response:
-    case_key = _visible(who, key)
+    case_key = visible(who, key)
     if case_key is None:
         return not_found(request)
-    return _page(request, who, case_key)
+    return page(request, who, case_key)
 
 
 def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> Response:
-    case_key = _visible(who, key)
+    case_key = visible(who, key)
     if case_key is None:
         return not_found(request)
     try:
@@ -142,7 +144,7 @@ def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> R
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         _ = i18n.translator(page_context(request).lang)
-        return _page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+        return page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
     return RedirectResponse(f"/cases/{case_key}/coordination?done={done}{anchor}", 303)
 
 
@@ -263,7 +265,7 @@ def download_view(
     request: Request, key: str, participant: int, who: CurrentViewer, format: str = "text"
 ) -> Response:
     """The participant's shared view as a file, watermarked for it (the read is audited)."""
-    case_key = _visible(who, key)
+    case_key = visible(who, key)
     if case_key is None:
         return not_found(request)
     chosen = "json" if format == "json" else "text"
@@ -272,7 +274,7 @@ def download_view(
     except VulndeskError as exc:
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         _ = i18n.translator(page_context(request).lang)
-        return _page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+        return page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
     suffix = "json" if chosen == "json" else "txt"
     name = f"{view.case}-participant-{view.participant}-{view.ref}.{suffix}"
     media = "application/json" if chosen == "json" else "text/plain; charset=utf-8"

@@ -19,6 +19,7 @@ from vulndesk.entrypoints.web.session import (
 )
 from vulndesk.services.accounts import admin as account_admin
 from vulndesk.services.accounts import signin as accounts_auth
+from vulndesk.services.coordination import portal
 
 router = APIRouter(include_in_schema=False)
 
@@ -112,4 +113,6 @@ def switch_language(request: Request, lang: str, back: str = "/") -> Response:
 
 @router.get("/")
 def dashboard(request: Request, who: CurrentViewer) -> Response:
+    if portal.is_participant(who.principal):
+        return RedirectResponse("/shared", status_code=303)  # a participant's home is its portal
     return pages_dashboard.page(request, who)

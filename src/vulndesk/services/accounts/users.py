@@ -33,6 +33,8 @@ class AccountRole(StrEnum):
     HQ_OVERSIGHT = "hq-oversight"
     AUDITOR = "auditor"
     REPORTER = "reporter"
+    # An outside participant of coordinated cases: only its portal (decision 0045).
+    PARTICIPANT = "participant"
 
     @classmethod
     def parse(cls, field: str, value: str) -> AccountRole:
@@ -52,6 +54,7 @@ CASE_DATA_ROLES = frozenset(
         AccountRole.ANALYST,
         AccountRole.APPROVER,
         AccountRole.HQ_OVERSIGHT,
+        AccountRole.PARTICIPANT,
     }
 )
 

@@ -33,6 +33,9 @@ class Overview:
     # The thread shown (None: shared) and, per thread, what the viewer had not read before.
     thread: int | None = None
     unread: dict[int | None, int] = field(default_factory=dict)
+    # (participant id, lower-case address) -> (account name, whether it joined): the people
+    # who sign in themselves (decision 0045).
+    accounts: dict[tuple[int, str], tuple[str, bool]] = field(default_factory=dict)
 
 
 def overview(
@@ -65,6 +68,12 @@ def overview(
         unread = uow.coordination.unread(principal.name, key)
         shared = uow.coordination.messages(key, which, SHOWN_MESSAGES)
         threads.mark_read(uow, principal.name, key, which, shared)
+        accounts = {}
+        for b in uow.coordination.bindings(key):
+            user = uow.accounts.find_user(b.user)
+            if user is not None:
+                joined = user.password_hash is not None and not user.disabled
+                accounts[(b.participant, user.email.lower())] = (user.name, joined)
         uow.audit.append(
             principal.event(
                 now,
@@ -77,4 +86,4 @@ def overview(
             )
         )
         uow.commit()
-    return Overview(key, rows, cells, shown, summaries, shared, now, which, unread)
+    return Overview(key, rows, cells, shown, summaries, shared, now, which, unread, accounts)

@@ -171,7 +171,7 @@ class SharedView:
         return "\n".join(lines) + "\n"
 
 
-def _view(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> SharedView:
+def view_in(deps: Deps, u: UnitOfWork, case_key: str, participant_id: int) -> SharedView:
     found = u.cases.get(parse_case_key(case_key))
     p = sharing.participant_of(u, found.key, participant_id)
     fields = sharing.visible_fields(u, found, p)
@@ -234,7 +234,7 @@ def shared_view(
     principal.require(CASE_READERS)
     now = deps.clock.now()
     with deps.uow() as uow:
-        view = _view(deps, uow, key, participant)
+        view = view_in(deps, uow, key, participant)
         kind = "preview" if format == "text" else f"preview-{format}"
         view = _stamped(deps, principal, uow, view, kind, format)
         uow.audit.append(
@@ -261,7 +261,7 @@ def share(
     principal.require(CASE_WRITERS, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
-        view = _stamped(deps, principal, uow, _view(deps, uow, key, participant), "share", "text")
+        view = _stamped(deps, principal, uow, view_in(deps, uow, key, participant), "share", "text")
         found = uow.cases.get(key)
         p = sharing.participant_of(uow, key, participant)
         entry = sharing.tell(

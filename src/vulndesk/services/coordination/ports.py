@@ -57,6 +57,31 @@ class Watermark:
     document_sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """An account that speaks for one participant of one case (decision 0045)."""
+
+    user: str
+    case: str
+    participant: int
+    created_at: dt.datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A one-time invitation link, known by the SHA-256 of its token."""
+
+    id: int
+    user: str
+    case: str
+    participant: int
+    created_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
+
+
 class CoordinationRepository(Protocol):
     def add_participant(
         self,
@@ -134,4 +159,29 @@ class CoordinationRepository(Protocol):
 
     def watermarks(self, tokens: Sequence[str], refs: Sequence[str]) -> list[Watermark]:
         """The watermarks with any of these tokens (hex) or short refs."""
+        ...
+
+    # participants' own accounts (decision 0045)
+
+    def bind_account(self, binding: Binding) -> Binding:
+        """Bind (an existing binding of the same account, case and participant is kept);
+        Conflict when the account already speaks for another participant of the case."""
+        ...
+
+    def bindings_of(self, user: str) -> list[Binding]: ...
+    def binding(self, user: str, case: str) -> Binding | None: ...
+    def bindings(self, case: str) -> list[Binding]: ...
+    def add_invitation(self, invitation: Invitation, token_sha256: str, token: str) -> Invitation:
+        """Store a new invitation, replacing any unused one of the same account and case."""
+        ...
+
+    def invitation_by_token(self, token_sha256: str) -> Invitation | None: ...
+    def invitation(self, invitation_id: int) -> Invitation | None: ...
+    def invitation_token(self, invitation_id: int) -> str | None:
+        """The sealed token of an invitation not yet mailed (None once mailed or used)."""
+        ...
+
+    def forget_invitation_token(self, invitation_id: int) -> None: ...
+    def use_invitation(self, invitation_id: int, at: dt.datetime) -> bool:
+        """Mark used; False when it was used already (of two concurrent uses one wins)."""
         ...

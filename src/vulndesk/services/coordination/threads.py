@@ -42,12 +42,21 @@ class Posted:
 
 
 def post_in(
-    deps: Deps, actor: Acts, uow: UnitOfWork, case: Case, thread: int | None, body: str
+    deps: Deps,
+    actor: Acts,
+    uow: UnitOfWork,
+    case: Case,
+    thread: int | None,
+    body: str,
+    sender: int | None = None,
 ) -> Posted:
-    """Post inside a transaction: every recipient must pass the guard, or nothing is posted."""
+    """Post inside a transaction: every recipient must pass the guard, or nothing is posted.
+
+    `sender` is the participant posting in the shared thread (decision 0045): every other
+    participant is told; it is not told its own message."""
     now = deps.clock.now()
     recipients = (
-        uow.coordination.participants(case.key)
+        [p for p in uow.coordination.participants(case.key) if p.id != sender]
         if thread is None
         else [sharing.participant_of(uow, case.key, thread)]
     )
@@ -60,7 +69,9 @@ def post_in(
         raise GuardFailed("coordination", "; ".join(refused))
     message = uow.coordination.add_message(case.key, thread, actor.name, now, body)
     refs = tuple(sharing.tell(deps, actor, uow, case, p, body).ref for p in recipients)
-    coord_mail.queue_message(uow, case.key, thread, actor.name, message.id, now, text=body)
+    coord_mail.queue_message(
+        uow, case.key, thread, actor.name, message.id, now, from_participant=sender, text=body
+    )
     uow.audit.append(
         actor.event(
             now,

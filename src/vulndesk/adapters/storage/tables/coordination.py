@@ -129,3 +129,35 @@ coord_watermarks = Table(
     UniqueConstraint("token", name="uq_coord_watermarks_token"),
     UniqueConstraint("ref", name="uq_coord_watermarks_ref"),
 )
+# Participants' own accounts (migration 0068, decision 0045): which account speaks for which
+# participant of which case. One account may take part in many cases, once per case.
+coord_accounts = Table(
+    "coord_accounts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_name", String(63), nullable=False),
+    Column("case_key", String(32), nullable=False),
+    Column("participant_id", ID, ForeignKey("coord_participants.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("user_name", "case_key", name="uq_coord_accounts_user_case"),
+)
+Index("ix_coord_accounts_case", coord_accounts.c.case_key, coord_accounts.c.participant_id)
+
+# One-time invitation links. Only the SHA-256 of the token is kept to find it; the token itself
+# is sealed in `token_enc` until the worker has mailed it, then cleared.
+coord_invitations = Table(
+    "coord_invitations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_name", String(63), nullable=False),
+    Column("case_key", String(32), nullable=False),
+    Column("participant_id", ID, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("token_enc", LargeBinary, nullable=True),
+)
+Index("ix_coord_invitations_user_case", coord_invitations.c.user_name, coord_invitations.c.case_key)

@@ -1,7 +1,7 @@
 """coordination threads gain read markers per account
 
 Revision ID: 0069
-Revises: 0067
+Revises: 0068
 Create Date: 2026-12-04
 
 `coord_reads`: for each account (a desk account, later a participant's account), case and
@@ -17,7 +17,7 @@ from alembic import op
 import vulndesk.adapters.storage.types
 
 revision = "0069"
-down_revision = "0067"
+down_revision = "0068"
 branch_labels = None
 depends_on = None
 
