@@ -22,6 +22,7 @@ from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.adapters.storage.tables.coordination import coord_invitations
 from vulndesk.bootstrap import Container, build
+from vulndesk.domain import watermark as wm
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Forbidden, InvalidInput, NotFound
 from vulndesk.services.access.rights import Principal
@@ -37,6 +38,7 @@ from vulndesk.services.coordination import (
     portal,
     statuses,
     threads,
+    watermark,
 )
 from vulndesk.services.disclosure import ledger
 
@@ -181,10 +183,17 @@ def test_invite_mail_join_sign_in_and_work_in_the_portal(
     portal.post(deps, me, key, "shared", "we have a fix candidate")
     entries = ledger.list_entries(deps, key)
     assert [e.entry.recipient for e in entries[before:]] == ["cn-maker", "cn-oem"]
-    portal.post(deps, me, key, "private", "our release date is confidential")
+    assert worker.dispatch(deps, WORKER).failed == 0
+    smtp.inbox.messages.clear()
+    portal.post(deps, me, key, "private", "our release date is confidential, @lead")
+    # mailed to the desk (here the coordinator it names), not back to the participant's people
+    assert worker.dispatch(deps, WORKER).failed == 0
+    told = [smtp.inbox.parsed(i) for i in range(len(smtp.inbox.messages))]
+    assert told and {m["Subject"] for m in told} == {f"[vulndesk] {key} new coordination message"}
+    assert not [m for m in told if "openssl.example" in str(m["To"])]
     assert len(ledger.list_entries(deps, key)) == len(entries)  # nothing left the desk
     assert [m.body for m in threads.read(deps, LEAD, key, supplier)][-1] == (
-        "our release date is confidential"
+        "our release date is confidential, @lead"
     )
     with pytest.raises(InvalidInput, match="thread"):
         portal.post(deps, me, key, str(maker), "into the maker's thread")
@@ -200,8 +209,17 @@ def test_invite_mail_join_sign_in_and_work_in_the_portal(
 
     document, name = portal.export(deps, me, key)
     assert name == f"{key}-shared-view.txt"
-    assert document.startswith(f"Shared with {first.user} (")
+    head, _, rest = wm.clean(document).partition("\n")
+    assert head.startswith(f"Shared with {first.user} (openssl) on ") and " · ref WM-" in head
+    assert rest.lstrip().startswith(f"Shared with {first.user} (OpenSSL) on ")
     assert POC not in document and PRIVATE_OTHER not in document
+    # the export carries the participant account's own invisible token: a copy of one
+    # paragraph, its visible lines cut away, still names who got it
+    paragraph = "\n".join(x for x in document.splitlines() if wm.clean(x).startswith("status "))
+    assert paragraph and not wm.refs_in(paragraph)
+    [traced] = watermark.trace(deps, LEAD, paragraph)
+    assert (traced.how, traced.mark.recipient) == ("invisible", first.user)
+    assert (traced.mark.participant, traced.mark.kind) == (supplier, "portal-export")
 
     with deps.uow() as uow:
         tags = [
