@@ -12,7 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from vulndesk.domain.coordination import ParticipantRole, ProductStatus, VexJustification
+from vulndesk.domain.coordination import (
+    ParticipantRole,
+    ProductStatus,
+    VexJustification,
+    show_instant,
+)
 from vulndesk.domain.errors import InvalidInput, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web import i18n
@@ -20,7 +25,15 @@ from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
 from vulndesk.entrypoints.web.render import page_context, render
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
-from vulndesk.services.coordination import embargo, overview, participants, statuses, threads
+from vulndesk.services.coordination import (
+    embargo,
+    overview,
+    participants,
+    statuses,
+    suggest,
+    threads,
+)
+from vulndesk.services.coordination.sharing import Refusal
 
 router = APIRouter(include_in_schema=False)
 DONE = {"invited", "recorded", "approved", "embargo", "posted", "shared"}
@@ -85,11 +98,14 @@ def _page(
     key: CaseKey,
     status: int = 200,
     error: str | None = None,
+    not_told: tuple[Refusal, ...] = (),
 ) -> Response:
     ctx = page_context(request)
     zone = ctx.zone
     found = overview.overview(who.deps, who.principal, key, zone)
     done = request.query_params.get("done")
+    # The suggestions name why each party should be invited (the SBOMs, suppliers, CSIRTs).
+    suggested = suggest.suggestions(who.deps, who.principal, key)
     return render(
         request,
         "console/coordination/coordination.html",
@@ -103,6 +119,9 @@ def _page(
         justifications=[j.value for j in VexJustification],
         actions=EMBARGO_ACTIONS,
         error=error,
+        not_told=not_told,
+        suggested=suggested,
+        asked_end=show_instant,
         done=done if done in DONE else None,
         may_write=who.principal.has(access.CASE_WRITERS),
         viewer=who.principal.name,
@@ -127,6 +146,12 @@ def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> R
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         _ = i18n.translator(page_context(request).lang)
         return _page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+    if isinstance(done, embargo.Step):
+        if done.refused:
+            # A break told every participant the guard lets through; the others are named
+            # here with the guard's reason, never silently dropped.
+            return _page(request, who, case_key, not_told=done.refused)
+        done = "embargo"
     return RedirectResponse(f"/cases/{case_key}/coordination?done={done}{anchor}", 303)
 
 
@@ -192,7 +217,7 @@ def embargo_step(
     where: Annotated[str, Form(max_length=1000)] = "",
     seen_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    def run(case_key: CaseKey) -> str:
+    def run(case_key: CaseKey) -> str | embargo.Step:
         d, p = who.deps, who.principal
         answer = int(participant) if participant.strip().isdigit() else None
         if action in ("propose", "extend"):
@@ -203,7 +228,7 @@ def embargo_step(
         elif action == "decline":
             embargo.decline(d, p, case_key, reason, answer)
         elif action == "break":
-            embargo.record_break(d, p, case_key, where, seen_at, reason)
+            return embargo.record_break(d, p, case_key, where, seen_at, reason)
         elif action == "end":
             embargo.end_embargo(d, p, case_key, reason)
         else:
