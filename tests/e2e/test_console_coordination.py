@@ -3,9 +3,14 @@ refusal that names the field, and the page itself."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from tests.builders import open_case
 from tests.e2e.test_console_advisories import _post
 from tests.e2e.test_console_authz import MISSING, ConsoleWorld, cworld
 from vulndesk.domain import watermark as wm
+from vulndesk.services.cases import reference
 
 __all__ = ["cworld"]
 
@@ -105,3 +110,68 @@ def test_downloads_are_watermarked_and_a_leaked_copy_is_traced(cworld: ConsoleWo
     zh = {**cworld.cookies["analyst"], "Accept-Language": "zh-CN"}
     shown = client.get("/coordination/trace", headers=zh)
     assert "追查泄露的副本" in shown.text
+
+
+def test_suggestions_first_draft_statuses_asked_ends_and_who_a_break_did_not_tell(
+    cworld: ConsoleWorld,
+) -> None:
+    """The page says whom to invite and why; the advisory's first-draft form shows the approved
+    coordinated statuses it will store; each proposal keeps its end in the history; a break
+    names the participants the disclosure guard kept it from."""
+    w, client = cworld.world, cworld.world.client
+    deps = w.container.deps()
+    reference.add_party(
+        deps, w.admin_actor, id="cn-csirt", name="CN CSIRT", kind="csirt", country="CN"
+    )
+    key = open_case(deps, w.admin_actor, title="Coordinated", members=["analyst", "approver"]).key
+    base = f"/cases/{key}/coordination"
+    page = client.get(base, headers=cworld.cookies["analyst"]).text
+    assert "Whom to invite" in page
+    assert re.search(r'data-party="openssl" data-role="upstream_supplier">.*?named supplier '
+                     r"of router", page, re.DOTALL)  # fmt: skip
+    assert re.search(
+        r'data-party="cn-csirt" data-role="coordinator">.*?a CSIRT of CN', page, re.DOTALL
+    )
+    for party, role in (("openssl", "upstream_supplier"), ("cn-csirt", "coordinator")):
+        form = {"party": party, "role": role, "people": f"psirt@{party}.example"}
+        assert _post(cworld, "analyst", f"{base}/participants", form).status_code == 303
+    with deps.reader() as uow:
+        supplier, csirt = (p.id for p in uow.coordination.participants(key))
+    said = {"participant": supplier, "product": "cloud", "status": "not_affected",
+            "justification": "component_not_present", "statement": "no openssl in the cloud"}  # fmt: skip
+    assert _post(cworld, "analyst", f"{base}/statuses", said).status_code == 303
+    page = client.get(base, headers=cworld.cookies["approver"]).text
+    approval = re.search(r'action="(/cases/[^"]+/statuses/\d+/approval)"', page)
+    assert approval and _post(cworld, "approver", approval.group(1), {}).status_code == 303
+    # The first draft's form shows the coordinated status: saving it untouched stores it.
+    advisory = client.get(f"/cases/{key}/advisory", headers=cworld.cookies["analyst"]).text
+    assert "cloud:live:known_not_affected" in advisory
+
+    for step in (
+        {"action": "propose", "end": "2030-03-10T09:00", "zone": "Asia/Shanghai", "reason": "a"},
+        {"action": "accept", "reason": "agreed"},
+        {"action": "extend", "end": "2030-04-10T09:00", "zone": "Asia/Shanghai", "reason": "b"},
+    ):
+        assert _post(cworld, "analyst", f"{base}/embargo", step).status_code == 303
+    page = client.get(base, headers=cworld.cookies["analyst"]).text
+    ends = re.findall(r'<td class="event-end"><span translate="no">([^<]+)</span>', page)
+    assert ends == [
+        "2030-03-10 09:00 CST (Asia/Shanghai, UTC+08:00)",
+        "2030-04-10 09:00 CST (Asia/Shanghai, UTC+08:00)",
+    ]
+    broken = _post(cworld, "analyst", f"{base}/embargo", {
+        "action": "break", "where": "https://forum.example/t/1",
+        "seen_at": (w.clock.now() - dt.timedelta(hours=1)).isoformat(),
+        "reason": "seen by our analyst",
+    })  # fmt: skip
+    # The CSIRT needs a release decision two people approved: named, not silently skipped.
+    assert broken.status_code == 200, broken.text
+    not_told = re.search(
+        r'<div class="error not-told" role="alert">(.*?)</div>', broken.text, re.DOTALL
+    )
+    assert not_told and f'data-participant="{csirt}"' in not_told.group(1)
+    assert "two different people" in not_told.group(1)
+    assert f'data-participant="{supplier}"' not in not_told.group(1)
+    with deps.reader() as uow:
+        told = {e.entry.recipient for e in uow.ledger.list(key)}
+    assert "openssl" in told and "cn-csirt" not in told

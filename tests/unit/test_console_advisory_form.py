@@ -3,6 +3,8 @@ languages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.advisory_form import (
@@ -13,7 +15,7 @@ from vulndesk.entrypoints.web.advisory_form import (
     refusal,
     values_of,
 )
-from vulndesk.services.advisories.content import AdvisoryContent
+from vulndesk.services.advisories.content import AdvisoryContent, check
 
 BASE = AdvisoryContent(
     title="VD-2026-0001: security advisory",
@@ -43,6 +45,24 @@ def test_an_unchanged_form_changes_nothing_and_edits_are_named() -> None:
     assert ch["references"] == (("https://example.com/a", "The vendor's note"),)
     assert ch["change"] == "Fixed in 2.1."
     assert "cwe" not in ch
+
+
+def test_removing_a_coordinated_not_affected_row_takes_its_justification() -> None:
+    """The form has no justification field: a VEX justification whose known_not_affected row
+    the form removed goes too, or the draft would be refused for a field the form lacks."""
+    coordinated = replace(
+        BASE,
+        statuses=(*BASE.statuses, ("cam", "2", "known_not_affected"), ("hub", "1", "fixed")),
+        justifications=(("cam", "2", "component_not_present"),),
+    )
+    kept = values_of(coordinated) | {
+        "statuses": "router:1.0:known_affected\ncam:2:known_not_affected"
+    }
+    assert "justifications" not in changes(AdvisoryForm(**kept), coordinated)
+    dropped = values_of(coordinated) | {"statuses": "router:1.0:known_affected"}
+    ch = changes(AdvisoryForm(**dropped), coordinated)
+    assert ch["justifications"] == () and ch["statuses"] == (("router", "1.0", "known_affected"),)
+    check(replace(coordinated, **ch))  # the stored draft is valid
 
 
 def test_every_refusal_has_a_chinese_sentence_and_a_fix() -> None:

@@ -99,6 +99,13 @@ def changes(form: AdvisoryForm, base: AdvisoryContent) -> dict[str, Any]:
     old["texts"] = dict(base.texts)
     old["include"] = tuple(sorted(base.include))
     out = {k: v for k, v in new.items() if v != old[k]}
+    if "statuses" in out:
+        # The form has no field for the VEX justifications a coordinated draft carries: one
+        # whose known_not_affected row the form removed goes with it.
+        kept = {(s[0], s[1]) for s in out["statuses"] if s[2:] == ("known_not_affected",)}
+        still = tuple(j for j in base.justifications if (j[0], j[1]) in kept)
+        if still != base.justifications:
+            out["justifications"] = still
     if form.change.strip():
         out["change"] = form.change.strip()
     return out

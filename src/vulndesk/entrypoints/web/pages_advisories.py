@@ -35,9 +35,8 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.advisories import decisions as advisory_decisions
 from vulndesk.services.advisories import publish as advisory_publish
 from vulndesk.services.advisories import revisions as advisories
-from vulndesk.services.advisories.content import FORMATS, TEXTS, AdvisoryContent, from_case
+from vulndesk.services.advisories.content import FORMATS, TEXTS, AdvisoryContent
 from vulndesk.services.advisories.ports import AdvisoryRecord
-from vulndesk.services.cases import lifecycle as cases
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +74,9 @@ def _base(who: Viewer, request: Request, key: CaseKey, revs: list[AdvisoryRecord
     """What the form edits: the newest revision, or for a first draft what the case gives."""
     if revs:
         return AdvisoryContent.from_json(revs[-1].content)
-    return from_case(cases.show_case(who.deps, who.principal, key).case)
+    # The same start as the first draft: with the coordinated statuses and their
+    # justifications, so the form shows what saving it untouched would store.
+    return advisories.first_draft(who.deps, who.principal, key)
 
 
 def _shown(who: Viewer, key: CaseKey, fmt: str, number: int | None, lang: str) -> dict[str, Any]:

@@ -13,7 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from vulndesk.domain.coordination import ParticipantRole, ProductStatus, VexJustification
+from vulndesk.domain.coordination import (
+    ParticipantRole,
+    ProductStatus,
+    VexJustification,
+    show_instant,
+)
 from vulndesk.domain.errors import InvalidInput, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web import i18n
@@ -27,9 +32,11 @@ from vulndesk.services.coordination import (
     overview,
     participants,
     statuses,
+    suggest,
     threads,
     watermark,
 )
+from vulndesk.services.coordination.sharing import Refusal
 
 router = APIRouter(include_in_schema=False)
 DONE = {"invited", "recorded", "approved", "embargo", "posted", "shared"}
@@ -95,6 +102,7 @@ def page(
     status: int = 200,
     error: str | None = None,
     invited: tuple[str, str, str] | None = None,
+    not_told: tuple[Refusal, ...] = (),
 ) -> Response:
     ctx = page_context(request)
     zone = ctx.zone
@@ -107,6 +115,8 @@ def page(
         status, error = 422, error or _("Refused: %(why)s", why=str(exc))
         found = overview.overview(who.deps, who.principal, key, zone)
     done = request.query_params.get("done")
+    # The suggestions name why each party should be invited (the SBOMs, suppliers, CSIRTs).
+    suggested = suggest.suggestions(who.deps, who.principal, key)
     return render(
         request,
         "console/coordination/coordination.html",
@@ -120,6 +130,9 @@ def page(
         justifications=[j.value for j in VexJustification],
         actions=EMBARGO_ACTIONS,
         error=error,
+        not_told=not_told,
+        suggested=suggested,
+        asked_end=show_instant,
         done=done if done in DONE else None,
         may_write=who.principal.has(access.CASE_WRITERS),
         viewer=who.principal.name,
@@ -145,6 +158,12 @@ def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> R
         code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
         _ = i18n.translator(page_context(request).lang)
         return page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+    if isinstance(done, embargo.Step):
+        if done.refused:
+            # A break told every participant the guard lets through; the others are named
+            # here with the guard's reason, never silently dropped.
+            return page(request, who, case_key, not_told=done.refused)
+        done = "embargo"
     return RedirectResponse(f"/cases/{case_key}/coordination?done={done}{anchor}", 303)
 
 
@@ -210,7 +229,7 @@ def embargo_step(
     where: Annotated[str, Form(max_length=1000)] = "",
     seen_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    def run(case_key: CaseKey) -> str:
+    def run(case_key: CaseKey) -> str | embargo.Step:
         d, p = who.deps, who.principal
         answer = int(participant) if participant.strip().isdigit() else None
         if action in ("propose", "extend"):
@@ -221,7 +240,7 @@ def embargo_step(
         elif action == "decline":
             embargo.decline(d, p, case_key, reason, answer)
         elif action == "break":
-            embargo.record_break(d, p, case_key, where, seen_at, reason)
+            return embargo.record_break(d, p, case_key, where, seen_at, reason)
         elif action == "end":
             embargo.end_embargo(d, p, case_key, reason)
         else:

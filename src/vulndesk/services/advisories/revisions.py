@@ -99,6 +99,16 @@ def draft(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> Ad
     return saved
 
 
+def first_draft(deps: Deps, p: Principal, case: str) -> AdvisoryContent:
+    """What a first draft starts from, as `draft` builds it: the case's texts and statuses and
+    the approved statuses of its coordination participants (a form shows this to edit)."""
+    key = access.check_case(deps, p, case)
+    p.require(CASE_READERS)
+    with deps.reader() as uow:
+        found = uow.cases.get(key)
+        return from_case(found, coordinated(uow, found))
+
+
 def edit(deps: Deps, p: Principal, case: str, changes: Mapping[str, Any]) -> AdvisoryRecord:
     """A new revision: the newest one with `changes`; earlier approvals do not carry over."""
     key = access.check_case(deps, p, case)
