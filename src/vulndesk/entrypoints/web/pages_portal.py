@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-import pyotp
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -201,7 +200,6 @@ def _join_page(
         token=token,
         secret=secret,
         uri=uri,
-        current=pyotp.TOTP(secret).now(),
         error=error,
     )
 
