@@ -131,6 +131,9 @@ Index("ix_cases_updated", cases.c.updated_at, cases.c.id)
 Index("ix_cases_unit_state_updated", cases.c.unit_id, cases.c.state, cases.c.updated_at, cases.c.id)
 Index("ix_cases_created", cases.c.created_at, cases.c.id)
 Index("ix_cases_unit_created", cases.c.unit_id, cases.c.created_at, cases.c.id)
+# The plain columns a search tests (migration 0071): a search scans this narrow index, not
+# every case row. Never an encrypted column.
+Index("ix_cases_search", cases.c.key, cases.c.title, cases.c.intake_id, cases.c.id)
 
 case_products = Table(
     "case_products",
