@@ -42,6 +42,7 @@ from vulndesk.services.accounts.sso import IdentityProvider
 from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.advisories.ports import CveServices
 from vulndesk.services.background import worker
+from vulndesk.services.clocks import whatif_snapshot
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.disclosure import exposure_alerts
 from vulndesk.services.intake import mail as intake_mail
@@ -254,6 +255,7 @@ class Container:
                     d, a, dt.timedelta(days=self.settings.exposure_alert_days)
                 ),
                 "hq-notices": notifications.queue_hq_notices,
+                "in-force-whatif": lambda d, a: whatif_snapshot.refresh(d, self.rule_sets),
             },
         )
 
