@@ -96,6 +96,13 @@ def _prepare(env: dict[str, str]) -> str:
     return next(line.split()[1] for line in out.splitlines() if line.startswith("secret:"))
 
 
+def _worker_pass(env: dict[str, str]) -> None:
+    """One pass of the worker, as the one that runs beside the server in production: among
+    other things it computes the exposure page's in-force what-if (decision 0048), which the
+    page then reads instead of evaluating every open case per view."""
+    _cli(env, "worker", "--once")
+
+
 def _sign_in(client: httpx.Client, totp_secret: str) -> None:
     form = {"name": USER, "password": PASSWORD, "totp": pyotp.TOTP(totp_secret).now()}
     got = client.post("/login", data=form)
@@ -227,6 +234,7 @@ def main() -> list[dict[str, Any]]:
             "XDG_CONFIG_HOME": str(Path(home) / "config"),
         }
         totp_secret = _prepare(env)
+        _worker_pass(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = _serve(env, port, behind_proxy=False)
@@ -239,6 +247,7 @@ def main() -> list[dict[str, Any]]:
         started = time.monotonic()
         _grow(home)
         grown_s = time.monotonic() - started
+        _worker_pass(env)
         server = _serve(env, port, behind_proxy=True)
         answers: Counter[str] = Counter()
         stop = threading.Event()

@@ -42,6 +42,7 @@ from vulndesk.services.accounts.sso import IdentityProvider
 from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.advisories.ports import CveServices
 from vulndesk.services.background import worker
+from vulndesk.services.clocks import whatif_snapshot
 from vulndesk.services.context import Deps, Evaluator, OutboxRoutes
 from vulndesk.services.coordination import invitations as coord_invitations
 from vulndesk.services.disclosure import exposure_alerts
@@ -260,6 +261,7 @@ class Container:
                 "coord-reminders": lambda d, a: coord_mail.sweep_reminders(
                     d, a, self.settings.coord_reminder_days
                 ),
+                "in-force-whatif": lambda d, a: whatif_snapshot.refresh(d, self.rule_sets),
             },
         )
 

@@ -98,3 +98,21 @@ def test_the_page_lists_the_longest_late_and_points_to_the_reports_for_the_rest(
 
 def _late_rows(page: str) -> str:
     return page.split('<table class="late">', 1)[1].split("</table>", 1)[0]
+
+
+def test_the_api_and_page_show_when_the_workers_what_if_was_computed(world: World) -> None:
+    worker.run_once(world.container.deps(), as_person("worker-test", "worker"))
+    computed = world.clock.now()
+    world.clock.advance(dt.timedelta(minutes=5))
+    built = call(world, "auditor", "GET", "/api/v1/exposure", None)
+    assert built.status_code == 200
+    data = built.json()["rules_in_force"]
+    assert data["computed_at"] == computed.isoformat() and data["being_recomputed"] is False
+    assert data["open_cases"] > 0 and data["rule_sets"]
+    html = call(world, "auditor", "GET", "/api/v1/exposure?format=html", None)
+    assert f"Computed at / 计算时间: {computed.isoformat()}" in html.text
+    sign_in_console(world, "auditor")
+    page = world.client.get("/oversight/exposure")
+    assert page.status_code == 200
+    shown = page.text.split('class="whatif-computed"', 1)[1].split("</p>", 1)[0]
+    assert "Computed at" in shown and "whatif-stale" not in shown

@@ -6,11 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from tests.builders import open_case, seed_reference
 from vulndesk.adapters.clock import SettableClock
+from vulndesk.adapters.storage.repositories import case_queries
 from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import CaseState
+from vulndesk.domain.ids import UnitId
 from vulndesk.domain.severity import SeverityLevel
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import lifecycle as cases
@@ -48,6 +52,33 @@ def test_text_search_reads_plain_columns_only(deps: Deps, actor: Principal) -> N
     assert _keys(deps, severity=SeverityLevel.MEDIUM) == [portal.key]
     with deps.uow() as uow:
         assert uow.cases.count(CaseFilter(text="portal")) == 1
+
+
+@pytest.mark.parametrize("cap", [2000, 1])
+def test_search_gives_the_same_cases_whether_its_matches_are_listed_or_tested(
+    deps: Deps, actor: Principal, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search is matched once, as a list of case ids, up to MATCH_CAP matches; past it
+    the page and the count test the words themselves. Both give the same cases and count,
+    with the unit filter and a need-to-know key list on top."""
+    monkeypatch.setattr(case_queries, "MATCH_CAP", cap)
+    seed_reference(deps, actor)
+    heap = open_case(deps, actor, intake_id="track/50%_x")
+    portal = open_case(deps, actor, title="XSS in the portal", products={"cloud": ["live"]})
+    other = open_case(deps, actor, title="Heap spray in the portal", unit="de")
+    assert _keys(deps, text="heap", order="key") == sorted([heap.key, other.key])
+    assert _keys(deps, text="heap", unit=UnitId("de")) == [other.key]
+    assert _keys(deps, text="portal heap") == [other.key]  # words in title and title
+    assert _keys(deps, text="router heap", order="key") == sorted([heap.key, other.key])
+    assert _keys(deps, text="cloud xss") == [portal.key]  # a product name and the title
+    assert _keys(deps, text="cloud heap") == []
+    assert _keys(deps, text="TRACK/50%_") == [heap.key]  # a tracking id, wildcards literal
+    assert _keys(deps, text="track/5_") == []
+    assert _keys(deps, text="portal", keys=(portal.key,)) == [portal.key]
+    with deps.uow() as uow:
+        assert uow.cases.count(CaseFilter(text="heap")) == 2
+        assert uow.cases.count(CaseFilter(text="heap", keys=(heap.key,))) == 1
+        assert uow.cases.count(CaseFilter(text="portal", states=(CaseState.CLOSED,))) == 0
 
 
 def test_time_left_order_and_finished_cases_leave_the_due_lists(

@@ -29,6 +29,7 @@ from vulndesk.services.background.ports import (
     EscalationRepository,
     OrgSettingsRepository,
     OutboxRepository,
+    SnapshotRepository,
     SweepRepository,
 )
 from vulndesk.services.coordination.ports import CoordinationRepository
@@ -279,6 +280,8 @@ class UnitOfWork(Protocol):
     def coordination(self) -> CoordinationRepository: ...
     @property
     def suppliers(self) -> SupplierRepository: ...
+    @property
+    def snapshots(self) -> SnapshotRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -49,6 +49,7 @@ from vulndesk.adapters.storage.repositories.settings import (
     SqlCalendarRepository,
     SqlOrgSettingsRepository,
 )
+from vulndesk.adapters.storage.repositories.snapshots import SqlSnapshotRepository
 from vulndesk.adapters.storage.repositories.suppliers import SqlSupplierRepository
 from vulndesk.adapters.storage.repositories.sweep import SqlSweepRepository
 from vulndesk.adapters.storage.tables.core import reference_version
@@ -186,6 +187,10 @@ class SqlUnitOfWork:
     @cached_property
     def suppliers(self) -> SqlSupplierRepository:
         return SqlSupplierRepository(self.conn)
+
+    @cached_property
+    def snapshots(self) -> SqlSnapshotRepository:
+        return SqlSnapshotRepository(self.conn, self.cipher)
 
     def __exit__(
         self,

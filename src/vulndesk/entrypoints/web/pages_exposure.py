@@ -36,7 +36,9 @@ def exposure_page(
     units = [u.id for u in reference.list_units(who.deps)]
     try:
         period = exposure.parse_period(start or None, end or None, unit or None)
-        report = exposure.build(who.deps, who.principal, period, who.container.rule_sets)
+        report = exposure.build(
+            who.deps, who.principal, period, who.container.rule_sets, late_rows=LATE_SHOWN
+        )
     except InvalidInput as exc:
         return render(
             request, "console/oversight/exposure.html", status=400, error=exc, report=None,

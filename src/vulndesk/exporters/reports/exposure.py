@@ -60,6 +60,11 @@ LABELS = {
         "按单位和监管机构统计的已逾期或即将到期的未履行义务",
     ),
     "rule_sets": ("Rule sets in force", "现行规则集"),
+    "computed_at": ("Computed at", "计算时间"),
+    "recomputing": (
+        "Cases or rules have changed since: these figures are being recomputed",
+        "此后案件或规则已有变更：这些数字正在重新计算",
+    ),
     "window": ("Window (hours)", "时间窗口（小时）"),
     "regulation": ("Regulation", "法规"),
     "regulator": ("Regulator", "监管机构"),
@@ -183,7 +188,13 @@ def _whatif_part(report: Mapping[str, Any]) -> list[str]:
         f"<h2>{_t('whatif')}</h2>",
         (
             f"<p>{_t('whatif_intro')}. {_t('rule_sets')}: {escape(in_force)}; "
-            f"{_t('window')}: {escape(str(whatif.get('window_hours', '')))}</p>"
+            f"{_t('window')}: {escape(str(whatif.get('window_hours', '')))}; "
+            f"{_t('computed_at')}: {escape(str(whatif.get('computed_at') or '-'))}</p>"
+        ),
+        *(
+            [f"<p><strong>{_t('recomputing')}</strong></p>"]
+            if whatif.get("being_recomputed")
+            else []
         ),
         _table(("unit", "regulation", "regulator", "overdue", "due_soon"), tallies),
     ]

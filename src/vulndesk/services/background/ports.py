@@ -139,3 +139,26 @@ class CalendarRepository(Protocol):
     def list(self, country: str | None = None) -> list[CalendarOverride]: ...
     def set(self, override: CalendarOverride) -> None: ...
     def delete(self, country: str, day: dt.date) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Figures computed ahead of the page that shows them: `body` is their JSON (sealed at
+    rest), `fingerprint` a digest of the inputs they were computed from."""
+
+    name: str
+    computed_at: dt.datetime
+    fingerprint: str
+    body: str
+
+
+class SnapshotRepository(Protocol):
+    def get(self, name: str) -> Snapshot | None: ...
+    def put(self, snapshot: Snapshot) -> None:
+        """Stored under its name, replacing the one before (sealed)."""
+        ...
+
+    def inputs_marker(self) -> str:
+        """A short text that changes whenever a case, its facts or state, a ledger entry or
+        the reference data (units, products, options, calendars) changes: index reads only."""
+        ...

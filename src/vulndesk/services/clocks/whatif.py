@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vulndesk.domain.cases import CaseState
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
@@ -184,6 +184,11 @@ class InForceSummary:
     window_hours: int
     cases: int
     tallies: tuple[Tally, ...]
+    # When these figures were computed (they follow the clock: overdue and due soon as of
+    # then), and whether the cases and rules they were computed from are still as they were:
+    # a snapshot whose inputs changed since is shown as such until the worker recomputes it.
+    computed_at: dt.datetime | None = None
+    current: bool = True
 
 
 def in_force_summary(
@@ -196,17 +201,48 @@ def in_force_summary(
     """Per unit, regulation and recipient: open obligations overdue or due within `window`
     under each rule set in force, as `what_if` would count them. The caller checks who may
     see these organisation-wide figures; nothing is stored."""
+    whole, cases_by_unit = in_force_by_unit(uow, catalogue, now, window)
+    return narrowed(whole, cases_by_unit, unit)
+
+
+def in_force_by_unit(
+    uow: UnitOfWork,
+    catalogue: Mapping[str, RuleSet],
+    now: dt.datetime,
+    window: dt.timedelta = WINDOW,
+) -> tuple[InForceSummary, dict[str, int]]:
+    """The in-force summary of every open case, and how many open cases each unit has: every
+    unit's own summary follows from these two (`narrowed`)."""
     org = org_options(uow)
     chosen = [r for _, r in sorted(catalogue.items()) if in_force(r.id, org)]
-    inputs = [c for c in _inputs(uow, None) if unit is None or c.unit == unit]
+    inputs = list(_inputs(uow, None))
     findings = [
         f for r in chosen for f in assess(r, inputs, now, window=window, options=_options(r, org))
     ]
-    return InForceSummary(
+    cases_by_unit: dict[str, int] = {}
+    for c in inputs:
+        cases_by_unit[c.unit] = cases_by_unit.get(c.unit, 0) + 1
+    whole = InForceSummary(
         tuple(r.id for r in chosen),
         int(window.total_seconds() // 3600),
         len(inputs),
         tuple(tally(findings)),
+        computed_at=now,
+    )
+    return whole, cases_by_unit
+
+
+def narrowed(
+    whole: InForceSummary, cases_by_unit: Mapping[str, int], unit: UnitId | None
+) -> InForceSummary:
+    """`whole` as one unit's summary: its open cases and its tallies (None: every unit).
+    A tally is per unit already, so this is the summary of that unit's cases alone."""
+    if unit is None:
+        return whole
+    return replace(
+        whole,
+        cases=cases_by_unit.get(unit, 0),
+        tallies=tuple(t for t in whole.tallies if t.unit == unit),
     )
 
 

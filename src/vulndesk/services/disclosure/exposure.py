@@ -39,7 +39,7 @@ from vulndesk.domain.parties import Party
 from vulndesk.rules.model import Penalty, RuleSet
 from vulndesk.services.access.rights import EXPOSURE_READERS, Principal
 from vulndesk.services.audit import checkpoints as audit_tools
-from vulndesk.services.clocks import whatif
+from vulndesk.services.clocks import whatif, whatif_snapshot
 from vulndesk.services.context import Deps
 from vulndesk.services.disclosure.exposure_json import as_json
 from vulndesk.services.disclosure.exposure_records import (
@@ -119,17 +119,39 @@ def case_ends(uow: UnitOfWork, cases: set[str]) -> dict[str, CaseEnds]:
 
 
 def _late(
-    uow: UnitOfWork, period: Period, catalogue: Mapping[str, RuleSet], now: dt.datetime
+    uow: UnitOfWork,
+    period: Period,
+    catalogue: Mapping[str, RuleSet],
+    now: dt.datetime,
+    limit: int = 1_000_000,
 ) -> list[PenaltyExposure]:
+    """Late and overdue duties, longest due first (the first `limit` of them)."""
     flt = DueFilter(
         until=now + _FAR,
         unit=period.unit,
         statuses=(ObligationStatus.OVERDUE, ObligationStatus.MET_LATE),
-        limit=1_000_000,
+        limit=limit,
     )
     found = uow.obligations.due(flt)
     units = {k: c.unit for k, c in uow.cases.fact_instants({o.case for o in found}).items()}
     return [_penalty(units[o.case], o, catalogue) for o in found]
+
+
+def _late_groups(
+    uow: UnitOfWork, period: Period, catalogue: Mapping[str, RuleSet]
+) -> tuple[LateGroup, ...]:
+    """Every late and overdue duty of the period's unit, counted in the database (the
+    dashboard's index) per unit, regulation, obligation and status, with its penalties."""
+    return tuple(
+        LateGroup(
+            c.unit,
+            c.regulation,
+            c.status.value,
+            _penalties_of(c.regulation, c.obligation, catalogue),
+            c.count,
+        )
+        for c in uow.obligations.late_counts(period.unit)
+    )
 
 
 def _penalties_of(
@@ -171,9 +193,18 @@ def _flag(uow: UnitOfWork, found: list[Inequality], told: Sequence[Disclosure]) 
 
 
 def build(
-    deps: Deps, principal: Principal, period: Period, catalogue: Mapping[str, RuleSet]
+    deps: Deps,
+    principal: Principal,
+    period: Period,
+    catalogue: Mapping[str, RuleSet],
+    *,
+    late_rows: int | None = None,
 ) -> ExposureReport:
-    """The report for `period`; the build is audited and the report names that event."""
+    """The report for `period`; the build is audited and the report names that event.
+
+    `late_rows` (the console page) keeps only that many late and overdue duties, longest due
+    first, with grouped counts in the database for the totals: at 200,000 cases there are
+    30,000 of them. Such a report is for showing, not for export (`as_json` refuses it)."""
     principal.require(EXPOSURE_READERS)
     if period.start and period.end and period.start >= period.end:
         raise InvalidInput("from", "is not before to", "a period whose start precedes its end")
@@ -210,9 +241,10 @@ def build(
                 for e, d in zip(entries, told, strict=True)
                 if d.recipient_kind in GOVERNMENT_KINDS
             ),
-            late=tuple(_late(uow, period, catalogue, now)),
+            late=tuple(_late(uow, period, catalogue, now, late_rows or 1_000_000)),
+            late_groups=None if late_rows is None else _late_groups(uow, period, catalogue),
             ledger_digest=ledger_digest(entries),
-            in_force=whatif.in_force_summary(uow, catalogue, now, period.unit),
+            in_force=_in_force(uow, catalogue, now, period.unit),
         )
     ident = report_id(report)
     with deps.uow() as uow:
@@ -232,6 +264,15 @@ def build(
     if built:
         report = _with_event(report, built[0].seq, built[0].hash)
     return report
+
+
+def _in_force(
+    uow: UnitOfWork, catalogue: Mapping[str, RuleSet], now: dt.datetime, unit: UnitId | None
+) -> whatif.InForceSummary:
+    """The worker's snapshot of the in-force what-if, with the instant it was computed and
+    whether its inputs changed since; computed here, as of now, while there is none yet."""
+    kept = whatif_snapshot.current(uow, catalogue, unit)
+    return kept if kept is not None else whatif.in_force_summary(uow, catalogue, now, unit)
 
 
 @contextmanager
@@ -256,19 +297,7 @@ def penalty_overview(
     the report itself, with its evidence, is built and audited on the exposure page."""
     principal.require(EXPOSURE_READERS)
     with deps.reader() as uow:
-        counted = uow.obligations.late_counts(None)
-    return grouped_penalty_totals(
-        [
-            LateGroup(
-                c.unit,
-                c.regulation,
-                c.status.value,
-                _penalties_of(c.regulation, c.obligation, catalogue),
-                c.count,
-            )
-            for c in counted
-        ]
-    )
+        return grouped_penalty_totals(list(_late_groups(uow, Period(), catalogue)))
 
 
 def _with_event(report: ExposureReport, seq: int, digest: str) -> ExposureReport:

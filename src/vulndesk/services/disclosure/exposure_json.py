@@ -11,6 +11,8 @@ from vulndesk.services.disclosure.exposure_records import ExposureReport
 
 def as_json(report: ExposureReport) -> dict[str, object]:
     """The report as plain data: what `--format json` writes and `verify_report` reads."""
+    if report.late_groups is not None:
+        raise ValueError("a report built for the page lists some late duties only: not exported")
     p = report.period
     return {
         "kind": "vulndesk-exposure-report",
@@ -159,9 +161,18 @@ def _penalty_totals(report: ExposureReport) -> list[dict[str, object]]:
 
 def _in_force_json(summary: InForceSummary | None) -> dict[str, object]:
     if summary is None:
-        return {"rule_sets": [], "window_hours": 0, "open_cases": 0, "by_unit_and_regulation": []}
+        return {
+            "rule_sets": [],
+            "window_hours": 0,
+            "open_cases": 0,
+            "computed_at": None,
+            "being_recomputed": False,
+            "by_unit_and_regulation": [],
+        }
     return {
         "rule_sets": list(summary.rule_sets),
+        "computed_at": summary.computed_at.isoformat() if summary.computed_at else None,
+        "being_recomputed": not summary.current,
         "window_hours": summary.window_hours,
         "open_cases": summary.cases,
         "by_unit_and_regulation": [

@@ -137,10 +137,22 @@ class ExposureReport:
     audit_hash: str = ""
     # The what-if of the rule sets in force: open duties overdue or due soon per unit.
     in_force: InForceSummary | None = None
+    # Set when the report was built for the console page (`build(..., late_rows=N)`): `late`
+    # then holds only the N longest due, and these grouped counts stand for every one of them.
+    late_groups: tuple[LateGroup, ...] | None = None
 
     @property
     def penalty_totals(self) -> list[PenaltyTotal]:
+        if self.late_groups is not None:
+            return grouped_penalty_totals(self.late_groups)
         return penalty_totals(self.late)
+
+    @property
+    def late_total(self) -> int:
+        """How many duties are late or overdue (all of them, when `late` lists only some)."""
+        if self.late_groups is not None:
+            return sum(g.count for g in self.late_groups)
+        return len(self.late)
 
     @property
     def government_exposures(self) -> tuple[Exposure, ...]:

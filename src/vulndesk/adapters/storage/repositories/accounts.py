@@ -31,7 +31,7 @@ from vulndesk.adapters.storage.tables.accounts import (
     user_sessions,
     users,
 )
-from vulndesk.adapters.storage.tables.core import cases
+from vulndesk.adapters.storage.tables.core import cases, with_members
 from vulndesk.domain.accounts import ApiToken, Session, SsoLink, User
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey
@@ -294,5 +294,9 @@ class SqlAccountRepository:
         else:
             each = func.json_each(cases.c.members).table_valued("value")
             cond = exists(select(literal_column("1")).select_from(each).where(each.c.value == user))
-        rows = self.conn.execute(select(cases.c.key).where(cond).order_by(cases.c.key))
+        # Only the cases with members, in the partial index `ix_cases_with_members` (the
+        # same literal test as the index's, so both engines use it); most cases have none.
+        rows = self.conn.execute(
+            select(cases.c.key).where(with_members(self.conn), cond).order_by(cases.c.key)
+        )
         return tuple(CaseKey(r.key) for r in rows)

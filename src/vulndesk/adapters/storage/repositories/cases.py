@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     delete,
     func,
@@ -49,6 +50,9 @@ class SqlCaseRepository:
     def __init__(self, conn: Connection, cipher: FieldCipher) -> None:
         self.conn = conn
         self.cipher = cipher
+        # A search's condition (its matching case ids, or its word tests past
+        # case_queries.MATCH_CAP), made once for the page and its count of one unit of work.
+        self._matched: dict[str, ColumnElement[bool]] = {}
 
     # -- keys
     def next_key(self, year: int) -> CaseKey:
@@ -261,7 +265,16 @@ class SqlCaseRepository:
         return case_batches.fact_instants(self.conn, keys)
 
     def list(self, flt: CaseFilter) -> list[CaseSummary]:
-        return case_queries.list_cases(self.conn, flt)
+        return case_queries.list_cases(self.conn, flt, self._search(flt))
 
     def count(self, flt: CaseFilter) -> int:
-        return case_queries.count_cases(self.conn, flt)
+        return case_queries.count_cases(self.conn, flt, self._search(flt))
+
+    def _search(self, flt: CaseFilter) -> ColumnElement[bool] | None:
+        """The condition for the filter's words (None: no words)."""
+        text = " ".join(case_queries.words(flt.text))
+        if not text:
+            return None
+        if text not in self._matched:
+            self._matched[text] = case_queries.search(self.conn, text)
+        return self._matched[text]

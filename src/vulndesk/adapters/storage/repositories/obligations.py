@@ -134,25 +134,42 @@ class SqlObligationRepository:
         return found[: flt.limit]
 
     def regulations(self, cases_: tuple[CaseKey, ...] | None) -> list[str]:
-        stmt = select(obligations.c.regulation).where(
-            obligations.c.due_at.is_not(None),
-            obligations.c.status != ObligationStatus.NOT_APPLICABLE.value,
-        )
+        o = obligations.c
+        dated = and_(o.due_at.is_not(None), o.status != ObligationStatus.NOT_APPLICABLE.value)
         if cases_ is not None:
-            stmt = stmt.join(cases, cases.c.id == obligations.c.case_id).where(
-                keys_in(cases.c.key, cases_)
+            stmt = (
+                select(o.regulation)
+                .join(cases, cases.c.id == o.case_id)
+                .where(dated, keys_in(cases.c.key, cases_))
             )
-        return sorted({str(r[0]) for r in self.conn.execute(stmt.distinct())})
+            return sorted({str(r[0]) for r in self.conn.execute(stmt.distinct())})
+        # Every case: step from one regulation to the next in `ix_obligations_regulation`
+        # (a few index lookups per regulation, not a read of every clock) and keep those
+        # with a dated clock that applies.
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            step = select(func.min(o.regulation))
+            if after is not None:
+                step = step.where(o.regulation > after)
+            after = self.conn.execute(step).scalar()
+            if after is None:
+                return found
+            held = select(o.id).where(o.regulation == after, dated).limit(1)
+            if self.conn.execute(held).first() is not None:
+                found.append(str(after))
 
     def late_counts(self, unit: UnitId | None) -> list[LateCount]:
         o = obligations.c
         out: list[LateCount] = []
         for status in (ObligationStatus.OVERDUE, ObligationStatus.MET_LATE):
+            # A clock's row carries its case's unit (written with every recompute, which
+            # follows a unit change), so `ix_obligations_late` answers without reading a
+            # case or a clock row.
             stmt = (
-                select(cases.c.unit_id, o.regulation, o.obligation_id, func.count())
-                .join(cases, cases.c.id == o.case_id)
+                select(o.unit_id, o.regulation, o.obligation_id, func.count())
                 .where(o.status == status.value, o.due_at.is_not(None))
-                .group_by(cases.c.unit_id, o.regulation, o.obligation_id)
+                .group_by(o.unit_id, o.regulation, o.obligation_id)
             )
             if unit:
                 stmt = stmt.where(o.unit_id == unit)

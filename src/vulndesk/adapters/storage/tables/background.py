@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from vulndesk.adapters.storage.tables.core import ID, metadata, obligations
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -54,6 +65,18 @@ Index("ix_escalation_schedule_next", escalation_schedule.c.next_at)
 
 # Lets the sweep find obligations recomputed since its last pass without reading them all.
 Index("ix_obligations_updated", obligations.c.updated_at)
+
+# Figures the worker computes ahead of the pages that show them (migration 0072): the body is
+# sealed (AES-GCM bound to the row's name), with the instant it was computed and a
+# fingerprint of the inputs it was computed from, so a reader can tell stale from current.
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("computed_at", UTCDateTime, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("body_enc", LargeBinary, nullable=False),
+)
 
 worker_state = Table(
     "worker_state",

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Float,
     ForeignKey,
     Index,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TextClause,
     UniqueConstraint,
+    text,
 )
 
 from vulndesk.adapters.storage.types import UTCDateTime
@@ -131,6 +134,25 @@ Index("ix_cases_updated", cases.c.updated_at, cases.c.id)
 Index("ix_cases_unit_state_updated", cases.c.unit_id, cases.c.state, cases.c.updated_at, cases.c.id)
 Index("ix_cases_created", cases.c.created_at, cases.c.id)
 Index("ix_cases_unit_created", cases.c.unit_id, cases.c.created_at, cases.c.id)
+# The cases with members (migration 0071), for a person's need-to-know list: a few cases
+# of many. `with_members` writes the same test for the queries, so both engines use it.
+_HAS_MEMBERS = {"sqlite": "members != '[]'", "postgresql": "CAST(members AS text) != '[]'"}
+Index(
+    "ix_cases_with_members",
+    cases.c.key,
+    sqlite_where=text(_HAS_MEMBERS["sqlite"]),
+    postgresql_where=text(_HAS_MEMBERS["postgresql"]),
+)
+
+
+def with_members(conn: Connection) -> TextClause:
+    """The partial index's own test: the case lists at least one member."""
+    return text(_HAS_MEMBERS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"])
+
+
+# The plain columns a search tests (migration 0071): a search scans this narrow index, not
+# every case row. Never an encrypted column.
+Index("ix_cases_search", cases.c.key, cases.c.title, cases.c.intake_id, cases.c.id)
 
 case_products = Table(
     "case_products",
@@ -197,6 +219,31 @@ obligations = Table(
     UniqueConstraint("case_id", "obligation_id", name="uq_obligations_case_obligation"),
 )
 Index("ix_obligations_status_due", obligations.c.status, obligations.c.due_at)
+# The dashboard's and the case list's counts at scale (migration 0071): each is an index
+# range without reading clock rows. Late clocks per unit, regulation and obligation; met,
+# late and overdue clocks per regulation and day with whether they were met in time; the
+# regulations with a dated clock, one index step each.
+Index(
+    "ix_obligations_late",
+    obligations.c.status,
+    obligations.c.unit_id,
+    obligations.c.regulation,
+    obligations.c.obligation_id,
+    obligations.c.due_at,
+)
+Index(
+    "ix_obligations_outcomes",
+    obligations.c.status,
+    obligations.c.due_at,
+    obligations.c.regulation,
+    obligations.c.met_at,
+)
+Index(
+    "ix_obligations_regulation",
+    obligations.c.regulation,
+    obligations.c.status,
+    obligations.c.due_at,
+)
 Index(
     "ix_obligations_unit_status_due",
     obligations.c.unit_id,
