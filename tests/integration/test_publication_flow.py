@@ -19,6 +19,7 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
 from vulndesk.services.context import Deps
+from vulndesk.services.coordination import participants, statuses
 from vulndesk.services.publication import gate as publication
 from vulndesk.services.publication import thirdparty
 from vulndesk.services.publication.ports import FILING_FIELDS
@@ -173,3 +174,42 @@ def test_filing_stored_and_exported(
     assert list(exported["fields"]) == list(FILING_FIELDS)
     assert exported["fields"]["publication_channels"].splitlines()[1] == "WeChat: AcmePSIRT"
     assert "collection_scope" in exported["missing"] and "platform_name" not in exported["missing"]
+
+
+def test_third_party_gate_reads_the_vendors_coordination_status(
+    deps: Deps, actor: Principal
+) -> None:
+    """RMSV Art. 9 in third-party mode: the vendor, invited to the case, says what it has; the
+    gate reads its approved status: silence and "under investigation" hold publication, an
+    approved "fixed" lets it through and is named."""
+    seed_reference(deps, actor)
+    reference.add_party(
+        deps, actor, id="widgetco", name="WidgetCo", kind="downstream_maker", country="CN"
+    )
+    lead, deputy = (
+        as_person("lab-lead", roles={"coordinator"}),
+        as_person("lab-deputy", roles={"coordinator"}),
+    )
+    case = open_case(deps, actor, roles=["third_party"], details=READY)
+    key = str(case.key)
+    thirdparty.track_vendor(deps, actor, key, "widgetco")
+    thirdparty.vendor_notified(deps, actor, key, None, "mail to psirt@widgetco.example")
+
+    def art9() -> str:
+        gate = publication.check(deps, actor, publication.CheckRequest(key))
+        [found] = [c for c in gate.checks if c.id == "fix-before-publication"]
+        return f"{found.result.value}: {found.message}"
+
+    assert art9().startswith("fail") and "vendor" not in art9()  # not a participant yet
+    vendor = participants.invite(deps, lead, key, "widgetco", "upstream_supplier", ["p@w.cn"])
+    assert "the vendor widgetco states (approved): router: no answer since" in art9()
+    said = statuses.record(deps, lead, key, vendor.id, "router", "under_investigation", "looking")
+    assert "no answer since" in art9()  # not approved yet: still silence
+    statuses.approve(deps, deputy, key, said.id)
+    assert art9().startswith("fail") and "router: under investigation" in art9()
+    fixed = statuses.record(
+        deps, lead, key, vendor.id, "router", "fixed", "4.2 out", fixed_versions=["4.2"]
+    )
+    statuses.approve(deps, deputy, key, fixed.id)
+    assert art9() == "pass: the vendor widgetco states (approved): router fixed in 4.2"
+    assert FactKind.FIX_AVAILABLE not in cases.show_case(deps, actor, key).case.instants

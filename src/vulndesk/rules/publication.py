@@ -19,6 +19,7 @@ from vulndesk.rules.publication_model import PublicationInput as PublicationInpu
 from vulndesk.rules.publication_model import PublicationKind as PublicationKind
 from vulndesk.rules.publication_model import Result as Result
 from vulndesk.rules.publication_model import Share as Share
+from vulndesk.rules.publication_model import VendorStatus as VendorStatus
 
 REMEDIATION_FIELDS = ("remediation", "workaround")
 EXPLOIT_FIELDS = ("proof_of_concept", "exploit")
@@ -38,20 +39,42 @@ _RANK = {
 }
 
 
+def _vendor_says(p: PublicationInput) -> str:
+    """The tracked vendor's approved statuses, product by product, for the gate's message."""
+    said = []
+    for v in p.vendor:
+        if v.status == "fixed":
+            said.append(f"{v.product} fixed in {', '.join(v.fixed_versions)}")
+        elif v.status == "no_answer":
+            said.append(f"{v.product}: no answer since {v.since:%Y-%m-%d %H:%M} UTC")
+        else:
+            said.append(f"{v.product}: {v.status.replace('_', ' ')}")
+    return f"the vendor {p.vendor[0].party} states (approved): " + "; ".join(said)
+
+
+def _vendor_fixed(p: PublicationInput) -> bool:
+    """Every product the vendor speaks of is fixed or not affected, and one is fixed."""
+    statuses = {v.status for v in p.vendor}
+    return "fixed" in statuses and statuses <= {"fixed", "not_affected"}
+
+
 def fix_or_assessment(p: PublicationInput) -> Check:
     art, cid = "RMSV 9(1)", "fix-before-publication"
     if p.facts & {FactKind.FIX_AVAILABLE, FactKind.MEASURES_TAKEN}:
         return Check(cid, art, Result.PASS, "a fix or preventive measure exists")
+    if p.vendor and _vendor_fixed(p):
+        return Check(cid, art, Result.PASS, _vendor_says(p))
     if p.decided(DecisionKind.EARLY_PUBLICATION):
         return Check(
             cid, art, Result.PASS, "early publication: joint assessment recorded, MIIT and MPS told"
         )
+    told = f"; {_vendor_says(p)}" if p.vendor else ""
     return Check(
         cid,
         art,
         Result.FAIL,
         "no fix yet: record fix_available or measures_taken, or an early_publication decision "
-        "(joint assessment with the provider, reported to MIIT and MPS)",
+        f"(joint assessment with the provider, reported to MIIT and MPS){told}",
     )
 
 

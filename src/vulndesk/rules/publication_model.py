@@ -123,6 +123,19 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorStatus:
+    """Third-party mode: what the case's tracked vendor, invited as a participant, states of
+    one product, as approved by a second person; `no_answer` while nothing is approved.
+    `since` is the approval (or, for no answer, the invitation)."""
+
+    party: str
+    product: str
+    status: str
+    since: dt.datetime
+    fixed_versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PublicationInput:
     """Everything the gate looks at, gathered by the service. `home` is the publisher's country."""
 
@@ -143,6 +156,9 @@ class PublicationInput:
     # The end of the coordinated embargo in force (active or being revised), with its zone.
     embargo_end: dt.datetime | None = None
     embargo_zone: str | None = None
+    # Third-party mode: the tracked vendor's statuses on the coordination board (empty when the
+    # case is not third-party, no vendor is tracked, or the vendor takes no part).
+    vendor: tuple[VendorStatus, ...] = ()
 
     def decided(self, kind: DecisionKind, subject: str = "") -> bool:
         """An approved decision of `kind` (on `subject`): one person's proposal lifts nothing."""

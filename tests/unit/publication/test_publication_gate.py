@@ -20,6 +20,7 @@ from vulndesk.rules.publication import (
     PublicationKind,
     Result,
     Share,
+    VendorStatus,
     check_publication,
     fix_or_assessment,
     no_exploit,
@@ -210,3 +211,27 @@ def test_publication_before_the_embargo_end_fails_until_two_people_decide_why(
     assert embargo_respected(replace(held, decisions=(two,))).result is Result.PASS
     assert embargo_respected(replace(held, at=end)).result is Result.PASS
     assert embargo_respected(ready).result is Result.PASS
+
+
+@pytest.mark.parametrize(
+    ("statuses", "result"),
+    [
+        (("fixed", "not_affected"), Result.PASS),
+        (("fixed", "fixed"), Result.PASS),
+        (("not_affected",), Result.FAIL),  # nothing fixed: no fix to publish with
+        (("fixed", "affected"), Result.FAIL),
+        (("fixed", "no_answer"), Result.FAIL),
+        (("under_investigation",), Result.FAIL),
+    ],
+)
+def test_third_party_fix_is_the_vendors_approved_status(
+    ready: PublicationInput, statuses: tuple[str, ...], result: Result
+) -> None:
+    vendor = tuple(
+        VendorStatus("widgetco", f"p{i}", s, AT, ("4.2",) if s == "fixed" else ())
+        for i, s in enumerate(statuses)
+    )
+    lab = replace(ready, roles=frozenset({Role.THIRD_PARTY}), facts=frozenset(), vendor=vendor)
+    found = fix_or_assessment(lab)
+    assert found.result is result
+    assert "the vendor widgetco states (approved): p0" in found.message

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.cases import Case
-from vulndesk.domain.coordination import EmbargoState, fold
+from vulndesk.domain.cases import Case, Role
+from vulndesk.domain.coordination import EmbargoState, board, fold
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind
@@ -30,6 +30,7 @@ from vulndesk.rules.publication import (
     PublicationInput,
     PublicationKind,
     Share,
+    VendorStatus,
     check_publication,
 )
 from vulndesk.services.access import rights as access
@@ -42,6 +43,7 @@ from vulndesk.services.access.rights import (
     Principal,
 )
 from vulndesk.services.context import Deps
+from vulndesk.services.coordination.statuses import case_products
 from vulndesk.services.disclosure import guard as disclosure_guard
 from vulndesk.services.ports import UnitOfWork
 
@@ -126,6 +128,32 @@ def gather(uow: UnitOfWork, case: Case, req: CheckRequest, at: dt.datetime) -> P
         cvss_score=score,
         embargo_end=embargo.end if binding else None,
         embargo_zone=embargo.zone if binding else None,
+        vendor=vendor_statuses(uow, case),
+    )
+
+
+def vendor_statuses(uow: UnitOfWork, case: Case) -> tuple[VendorStatus, ...]:
+    """Third-party mode (RMSV Art. 9): what the tracked vendor, invited to the case as a
+    participant, states of each product on the coordination board, approved by a second
+    person; `no_answer` since its invitation while nothing is approved."""
+    if Role.THIRD_PARTY not in case.roles:
+        return ()
+    tracking = uow.publication.vendor(case.key)
+    if tracking is None:
+        return ()
+    vendor = [p for p in uow.coordination.participants(case.key) if p.party == tracking.vendor]
+    if not vendor:
+        return ()
+    cells = board(vendor, case_products(uow, case.key), uow.coordination.statements(case.key))
+    return tuple(
+        VendorStatus(
+            tracking.vendor,
+            c.product,
+            c.status.value,
+            c.since,
+            c.current.fixed_versions if c.current is not None else (),
+        )
+        for c in cells
     )
 
 
