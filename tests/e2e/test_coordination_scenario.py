@@ -8,9 +8,11 @@ each with its reasons; the coordinator invites all four. Statements: the supplie
 its SDK, the first maker is not affected (with a VEX justification), the second maker says
 nothing (the board shows "No answer since ...", never "under investigation"), the CSIRT is
 investigating a hub; the approver approves them (the recorder has no Approve button), and a
-later statement stays unapproved. An embargo is proposed with its end in Asia/Shanghai,
-accepted for a participant from Europe/Berlin (both zones shown, to the minute, as zoneinfo
-computes them), agreed by the approver, extended (the old end stays in the history) and
+later statement stays unapproved. An embargo is proposed with its end in Asia/Shanghai; the
+coordinator invites the first maker's person to sign in, who joins through the one-time link
+(password and authenticator code), saves Europe/Berlin as its zone and accepts in its portal
+(both zones shown, to the minute, as zoneinfo computes them; the portal also in Chinese),
+which the desk reads named and with the state unchanged; agreed by the approver, extended (the old end stays in the history) and
 broken: the break is told in the shared thread, kept in the case's ledger, and the
 participants the disclosure guard held back are named. Last, the Advisory tab's CSAF VEX
 preview carries exactly the approved statuses. The coordination page is checked in Chinese.
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import pytest
 
 from tests.e2e.browser import Server, screenshot, sign_in, start_server, submit
@@ -53,6 +56,7 @@ MAKER = "jade"  # downstream maker: its NVR's SBOM contains the camera
 SILENT = "lotus"  # downstream maker: its box's SBOM contains the camera; it never answers
 CSIRT = "cncert"  # the demo's national CSIRT of China, where the case is handled
 CAMERA_PURL = "pkg:generic/acme/scn-cam"
+PARTICIPANT_PASSWORD = "a long password of Jade's PSIRT"
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Scenario:
 
     key: str = ""
     ids: dict[str, int] = field(default_factory=dict)
+    account: str = ""  # the invited participant's own account
     first_end: dt.datetime | None = None
     second_end: dt.datetime | None = None
 
@@ -300,28 +305,109 @@ def propose(page: Page, s: Scenario) -> None:
     assert page.locator(".embargo-pending-viewer").inner_text() == shown(s.first_end, SHANGHAI)
 
 
-def accept_from_berlin(browser: Browser, srv: Server, s: Scenario, participant: str) -> Page:
-    """A participant accepts the proposed embargo from Europe/Berlin.
+def invite_to_sign_in(coordinator: Page, srv: Server, s: Scenario, party: str) -> str:
+    """The case writer presses "Invite to sign in" beside the party's person: the one-time
+    link is shown once. Returns the link's path (the desk's public URL is its own setting)."""
+    coordination(coordinator, srv, s.key)
+    row = coordinator.locator("table.participants tbody tr", has_text=party)
+    submit(coordinator, row.locator("form.invite-person button[type=submit]").first)
+    notice = coordinator.locator(".notice.invitation")
+    named = re.match(r"(\S+) may now join", notice.inner_text())
+    assert named, notice.inner_text()
+    s.account = named.group(1)
+    link = coordinator.locator("code.join-link").inner_text().strip()
+    assert re.fullmatch(r"https?://\S+/join/\S+", link), link
+    assert f"invited as {s.account}; not joined yet" in row.inner_text()
+    screenshot(coordinator, "coordination-scenario-3-invited-to-sign-in")
+    # Shown once: the page read again has no link.
+    coordination(coordinator, srv, s.key)
+    assert coordinator.locator("code.join-link").count() == 0
+    return "/join/" + link.rsplit("/join/", 1)[1]
 
-    For now the desk's Berlin person records the participant's acceptance. Swap for the
-    participant signing in through its invitation link (/join/<token>) and accepting in the
-    portal (/shared/<key>) once those exist; the assertions on both zones stay.
+
+def join(browser: Browser, srv: Server, s: Scenario, path: str) -> Page:
+    """The participant opens the link in a browser of its own, sets a password and its
+    authenticator app, and lands on its shared cases."""
+    page = browser.new_context(locale="en-US", timezone_id=BROWSER_ZONE).new_page()
+    page.goto(srv.base + path)
+    assert s.key in page.locator("main > h1").inner_text()
+    assert f"Your account is {s.account}." in page.locator("main").inner_text()
+    secret = page.locator("code.totp-secret").inner_text().strip()
+    page.fill(".join-form input[name=code]", pyotp.TOTP(secret).now())
+    page.fill(".join-form input[name=password]", PARTICIPANT_PASSWORD)
+    page.fill(".join-form input[name=password_again]", PARTICIPANT_PASSWORD)
+    submit(page, ".join-form button[type=submit]")
+    assert page.url == srv.base + "/shared", page.url
+    assert page.locator(f"a[href='/shared/{s.key}']").count() == 1
+    return page
+
+
+def accept_from_berlin(
+    browser: Browser, coordinator: Page, srv: Server, s: Scenario, participant: str
+) -> Page:
+    """A participant accepts the proposed embargo from Europe/Berlin in its own portal.
+
+    Invited to sign in from the coordination page, it joins through the one-time link, saves
+    its zone on /account, reads the proposed end in the embargo's zone and its own, and
+    accepts; the desk reads the acceptance, named, and the state unchanged.
     """
-    berlin = person(browser, srv, APPROVER, BERLIN)
-    coordination(berlin, srv, s.key)
+    path = invite_to_sign_in(coordinator, srv, s, participant)
+    berlin = join(browser, srv, s, path)
+    berlin.goto(srv.base + "/account")
+    berlin.fill("#preferences input[name=timezone]", BERLIN)
+    submit(berlin, "#preferences button[type=submit]")
+    assert berlin.url.endswith("/account?saved=1")
+    assert BERLIN in berlin.locator("footer").inner_text()
+
+    berlin.goto(f"{srv.base}/shared/{s.key}")
     assert s.first_end is not None
-    # Both zones, exactly: the embargo's own and the reader's.
-    assert berlin.locator(".embargo-pending-zone").inner_text() == shown(s.first_end, SHANGHAI)
-    assert berlin.locator(".embargo-pending-viewer").inner_text() == shown(s.first_end, BERLIN)
-    embargo_step(berlin, "accept", "Jade agrees on its call from Berlin",
-                 participant=str(s.ids[participant]))  # fmt: skip
-    assert "done=embargo" in berlin.url
-    # A participant's acceptance is recorded and named; it changes no state.
     assert berlin.locator(".embargo-state").inner_text() == "proposed"
-    last = berlin.locator("table.embargo-events tbody tr").last.inner_text()
-    assert "accepted" in last and participant in last and APPROVER in last
+    # Both zones, exactly: the embargo's own and the participant's.
+    assert berlin.locator(".embargo-end-zone").inner_text() == shown(s.first_end, SHANGHAI)
+    assert berlin.locator(".embargo-end-mine").inner_text() == shown(s.first_end, BERLIN)
+    # What the desk keeps to itself stays there: its people, its unit, others' statements.
+    text = berlin.locator("main").inner_text()
+    for internal in (COORDINATOR, APPROVER, "acme-cn", "Fixed in SDK 2.0.4", "Operators report"):
+        assert internal not in text, internal
+    assert f"Shared with {s.account} (Jade Devices)" in text
+    screenshot(berlin, "coordination-scenario-3-portal-berlin")
+    portal_in_chinese(browser, srv, s, berlin)
+
+    form = berlin.locator("form.embargo-answer")
+    form.locator("select[name=answer]").select_option("accept")
+    form.locator("input[name=reason]").fill("Jade agrees on its call from Berlin")
+    submit(berlin, form.locator("button[type=submit]"))
+    assert berlin.url.endswith(f"/shared/{s.key}?done=answered"), berlin.url
+    assert "You accepted it." in berlin.locator("#embargo").inner_text()
+    assert berlin.locator(".embargo-state").inner_text() == "proposed"
     screenshot(berlin, "coordination-scenario-3-accepted-from-berlin")
+
+    # The desk reads the acceptance: the participant (its party) and its account as who.
+    coordination(coordinator, srv, s.key)
+    assert coordinator.locator(".embargo-state").inner_text() == "proposed"
+    last = coordinator.locator("table.embargo-events tbody tr").last.locator("td")
+    assert last.nth(1).inner_text() == "accepted"
+    assert last.nth(2).inner_text() == s.account
+    assert last.nth(3).inner_text() == participant
+    assert last.nth(5).inner_text() == "Jade agrees on its call from Berlin"
     return berlin
+
+
+def portal_in_chinese(browser: Browser, srv: Server, s: Scenario, participant: Page) -> None:
+    """The participant's case page in Simplified Chinese, in the same session."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id=BROWSER_ZONE, storage_state=participant.context.storage_state()
+    )
+    page = context.new_page()
+    page.goto(f"{srv.base}/shared/{s.key}")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert untranslated(page, "main h2, main th, main label, main dt", set()) == []
+    assert s.first_end is not None
+    # Embargo instants are not translated: the zone names stay as they are.
+    assert page.locator(".embargo-end-zone").inner_text() == shown(s.first_end, SHANGHAI)
+    assert page.locator(".embargo-end-mine").inner_text() == shown(s.first_end, BERLIN)
+    screenshot(page, "coordination-scenario-3-portal-zh-CN")
+    context.close()
 
 
 def agree(approver: Page, s: Scenario) -> None:
@@ -478,8 +564,8 @@ def test_a_case_coordinated_with_a_supplier_two_makers_and_a_csirt(
 
     coordination(coordinator, desk, s.key)
     propose(coordinator, s)
-    # Step "accepted from Europe/Berlin": one helper, to become the participant's own portal.
-    berlin = accept_from_berlin(browser, desk, s, MAKER)
+    # Step "accepted from Europe/Berlin": the participant in its own portal.
+    berlin = accept_from_berlin(browser, coordinator, desk, s, MAKER)
     berlin.context.close()
     coordination(approver, desk, s.key)
     agree(approver, s)
