@@ -109,6 +109,10 @@ def test_the_chip_suppliers_person_signs_in_with_an_account_of_their_own(
         "5.0.3-hotfix1",
         "5.0.4",
     )
+    # The answer waits unread for the lead in the supplier's private thread.
+    states = threads.thread_states(deps, analyst, loaded.case)
+    [private] = [t for t in states if t.thread == mine.participant]
+    assert (private.count, private.unread) == (2, 1)
     # The shared view the lead sent is traced to the supplier's people.
     found = watermark.trace(deps, analyst, f"leaked copy, ref {loaded.shared}")
     assert [(f.mark.party, f.mark.kind, f.how) for f in found] == [("chip-vendor", "share", "ref")]
