@@ -90,6 +90,9 @@ ERRORS = [
 PEOPLE: tuple[str, ...] = ("demo", "demo-loader", "cli-tester", "Demo admin (acme-hq)")
 PEOPLE += ("Demo analyst (acme-cn)", "Demo approver (acme-cn)", "Demo approver (acme-hq)")
 PEOPLE += ("Demo auditor (acme-hq)", "Demo hq-oversight (acme-hq)")
+# The chip supplier's person's account takes its display name from the person's entry
+# (`王芳 (Wang Fang) <psirt@chip.example>`) without the address.
+PEOPLE += ("王芳 (Wang Fang)",)
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 

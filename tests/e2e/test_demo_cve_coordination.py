@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,3 +120,67 @@ def test_the_console_shows_the_demo_cve_ids_and_the_coordination(
     assert page.locator("ol.thread li").count() == 2
     screenshot(page, "demo-coordination")
     close(page)
+
+
+PARTICIPANT = "wang-fang-chip"  # the chip supplier's person: an outside participant's account
+INTERNAL = ("/cases", f"/cases/{COORDINATED}", f"/cases/{COORDINATED}/coordination", "/audit")
+
+
+def test_the_demo_participant_signs_in_and_sees_only_its_case(
+    server: Server, browser: Browser
+) -> None:
+    """The participant row of demo-credentials.txt signs in at /login like any demo account
+    and lands on its portal: the coordinated case shared with the chip supplier, its own
+    answer, message and statement; the desk's pages and other cases are the missing 404."""
+    lines = (Path(server.cli.env["VULNDESK_HOME"]) / "demo-credentials.txt").read_text("utf-8")
+    [row] = [r.split("\t") for r in lines.splitlines() if r.startswith(PARTICIPANT + "\t")]
+    assert row[1] == "participant" and row[2].startswith("outside participant: ")
+    password, secret = demo_credentials(server)[PARTICIPANT]
+    page = browser.new_context(locale="en-US").new_page()
+    page.goto(server.base + "/login")
+    page.fill("input[name=name]", PARTICIPANT)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=totp]", fresh_code(secret))
+    page.click("button[type=submit]")
+    page.wait_for_url(server.base + "/shared")
+    rows = page.locator("table.shared-cases tbody tr")
+    assert rows.count() == 1 and COORDINATED in rows.inner_text()
+    assert [a.inner_text() for a in page.locator("nav a").all()] == ["Shared cases"]
+    page.goto(f"{server.base}/shared/{COORDINATED}")
+    assert (
+        page.locator(".shared-with").first.inner_text().startswith(f"Shared with {PARTICIPANT} (")
+    )
+    assert page.locator(".embargo-state").inner_text() == "active"
+    private = page.locator("ol.private-thread li")
+    assert private.count() == 2
+    assert "release notes go to the case team" in private.nth(1).inner_text()
+    mine = page.locator("ul.my-statements li").all_inner_texts()
+    assert any("waiting for the case team's approval" in s for s in mine), mine
+    assert page.locator("ol.shared-thread li").count() == 2
+    # Nothing internal: no approve button, no other party's private thread, no desk link.
+    text = page.locator("main").inner_text()
+    assert "Approve" not in text and "Private: " not in text
+    assert page.locator("main a[href^='/cases']").count() == 0
+    screenshot(page, "demo-participant-portal")
+    shown = {}
+    for path in (*INTERNAL, "/shared/VD-2026-0002", "/cases/VD-2099-9999"):
+        response = page.goto(server.base + path)
+        assert response is not None
+        shown[path] = response.status
+    assert set(shown.values()) == {404}, shown
+    missing = page.goto(server.base + "/cases/VD-2099-9999")
+    assert missing is not None
+    missing_text = missing.text()
+    internal = page.goto(f"{server.base}/cases/{COORDINATED}")
+    assert internal is not None
+    assert internal.text().replace(COORDINATED, "K") == missing_text.replace("VD-2099-9999", "K")
+    close(page)
+    # The API answers the same account alike.
+    with httpx.Client(base_url=server.base, timeout=60) as api:
+        body = {"name": PARTICIPANT, "password": password, "totp": fresh_code(secret)}
+        assert api.post("/api/v1/session", json=body).status_code == 200
+        cases = api.get("/api/v1/shared/cases")
+        assert [c["case"] for c in cases.json()["cases"]] == [COORDINATED]
+        assert api.get(f"/api/v1/cases/{COORDINATED}").status_code == 404
+        base = f"/api/v1/cases/{COORDINATED}/coordination"
+        assert api.get(f"{base}/threads/shared/messages").status_code == 404

@@ -122,7 +122,10 @@ def demo_cmd(
             if signing is not None and signing is not c:
                 signing.close()
         cves = demo_cve.settle(deps()) if loaded else {}
-        coordinated = demo_coordination.load(deps()).case if loaded else ""
+        coordination = demo_coordination.load(deps(), c.passwords) if loaded else None
+        coordinated = coordination.case if coordination else ""
+        if coordination is not None:
+            created.append(coordination.participant)
     states = ", ".join(f"{n} {state}" for state, n in sorted(cves.items()))
     typer.echo(
         f"demo loaded: {loaded} cases, {filed} regulator filings, one advisory {advised}, "
@@ -148,7 +151,11 @@ def _write_demo_credentials(home: Path, created: list[demo.DemoAccount]) -> Path
     path = home / "demo-credentials.txt"
     rows = [("name", "role", "unit", "password", "totp_secret", "otpauth")]
     rows += [(a.name, a.role, a.unit, a.password, a.totp_secret, a.otpauth) for a in created]
-    lines = ["# vulndesk demo accounts (tab-separated); sign in with a TOTP app code"]
+    head = (
+        "# vulndesk demo accounts (tab-separated); sign in with a TOTP app code. A participant"
+        " row is an outside participant's account: it sees only its case, at /shared"
+    )
+    lines = [head]
     lines += ["\t".join(r) for r in rows]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -180,6 +180,25 @@ class DecisionFor:
 
 
 @dataclass(frozen=True, slots=True)
+class PortalSeed:
+    """One participant's person who signs in with an account of their own (decision 0045):
+    invited by the lead, joined through the link; as that account it accepts the embargo,
+    answers in its private thread and states a product (waiting for the case team's approval).
+    `shared_to` is the party the lead then sends the shared view (a watermarked copy)."""
+
+    party: str
+    email: str
+    name: str
+    message: str
+    product: str
+    status: str
+    statement: str
+    shared_to: str
+    justification: str | None = None
+    fixed_versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CoordinationSeed:
     """A coordinated case: its lead and second person, embargo, participants, statements
     and messages."""
@@ -197,6 +216,7 @@ class CoordinationSeed:
     participants: tuple[ParticipantSeed, ...]
     statements: tuple[StatementSeed, ...]
     messages: tuple[MessageSeed, ...]
+    portal: PortalSeed
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,13 +294,15 @@ def _coordination(table: Mapping[str, Any]) -> CoordinationSeed:
         **{
             k: v
             for k, v in table.items()
-            if k not in ("participants", "statements", "messages", "deciders", "decisions")
+            if k
+            not in ("participants", "statements", "messages", "deciders", "decisions", "portal")
         },
         deciders=_pair(table["deciders"]),
         decisions=tuple(DecisionFor(**_tuples(d)) for d in table["decisions"]),
         participants=tuple(ParticipantSeed(**_tuples(p)) for p in table["participants"]),
         statements=tuple(StatementSeed(**_tuples(s)) for s in table["statements"]),
         messages=tuple(MessageSeed(**m) for m in table["messages"]),
+        portal=PortalSeed(**_tuples(table["portal"])),
     )
 
 
