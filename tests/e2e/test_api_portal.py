@@ -59,9 +59,18 @@ def test_the_portal_over_the_api(world: World) -> None:
     me = invited_participant(w, w.own, "openssl", "psirt@openssl.example", "inv-1")
     cases = w.client.get(SHARED, headers=me)
     assert cases.status_code == 200 and [c["case"] for c in cases.json()["cases"]] == [w.own]
+    desk_post = f"/api/v1/cases/{w.own}/coordination/threads/shared/messages"
+    told = _post(w, w.headers("admin"), desk_post, {"body": "to everyone"}, "d-1")
+    assert told.status_code == 201, told.text
     got = w.client.get(f"{SHARED}/{w.own}", headers=me)
     assert got.status_code == 200, got.text
     assert got.json()["shared_with"].startswith("Shared with ")
+    assert got.json()["unread"] == {"shared": 1, "private": 0}
+    # reading marks both threads read
+    assert w.client.get(f"{SHARED}/{w.own}", headers=me).json()["unread"] == {
+        "shared": 0,
+        "private": 0,
+    }
     path = f"{SHARED}/{w.own}/threads/private/messages"
     posted = _post(w, me, path, {"body": "our note"}, "m-1")
     assert posted.status_code == 201 and posted.json()["mine"]

@@ -172,3 +172,23 @@ def test_rotation_reseals_the_recipient_of_a_watermark(keyed: Container, actor: 
     [found] = watermark.trace(fresh.deps(), actor, copy)
     assert found.mark.recipient == "a@o.example"
     fresh.close()
+
+
+def test_rotation_reseals_the_workers_snapshot(keyed: Container, actor: Principal) -> None:
+    """The in-force what-if snapshot is sealed (decision 0048): rotation re-seals it, and the
+    old key can then be dropped (it was refused while the snapshot was left out)."""
+    from vulndesk.services.clocks import whatif_snapshot
+
+    _populate(keyed, actor)
+    deps = keyed.deps()
+    assert whatif_snapshot.refresh(deps, keyed.rule_sets, force=True) == 1
+    with deps.reader() as uow:
+        before = uow.snapshots.get(whatif_snapshot.NAME)
+    assert before is not None
+    result = keys.rotate(deps, actor, str(keyed.settings.effective_key_file), drop_old=True)
+    assert result.reencrypted["snapshots.body_enc"] == 1
+    fresh = build(keyed.settings, keyed.clock)
+    with fresh.deps().reader() as uow:
+        after = uow.snapshots.get(whatif_snapshot.NAME)
+    assert after is not None and after.body == before.body
+    fresh.close()

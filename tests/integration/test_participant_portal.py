@@ -164,6 +164,10 @@ def test_invite_mail_join_sign_in_and_work_in_the_portal(
     assert [(c.case, c.participant) for c in cases] == [(key, supplier)]
     view = portal.case_view(deps, me, key)
     assert "summary" in view.view.fields and "proof_of_concept" in view.view.withheld
+    # its unread markers: the desk's note in its own thread (never the maker's), then read
+    assert (view.unread_shared, view.unread_private) == (0, 1)
+    seen = portal.case_view(deps, me, key)
+    assert (seen.unread_shared, seen.unread_private) == (0, 0)
     assert [m.body for m in view.private] == ["for the supplier only"]
     assert view.private[0].who == portal.CASE_TEAM
     assert view.embargo.state == "proposed" and view.embargo.proposed

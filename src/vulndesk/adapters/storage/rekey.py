@@ -25,6 +25,7 @@ from vulndesk.adapters.storage.repositories.intake import (
 from vulndesk.adapters.storage.schema import metadata
 from vulndesk.adapters.storage.tables.accounts import users
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions, cve_ids
+from vulndesk.adapters.storage.tables.background import snapshots
 from vulndesk.adapters.storage.tables.coordination import (
     coord_invitations,
     coord_messages,
@@ -162,6 +163,10 @@ SPECS: dict[str, ColumnSpec] = {
         "recipient_enc",
         (coord_watermarks.c.case_key, coord_watermarks.c.token),
         lambda r: f"coord_watermarks.recipient:{r.case_key}:{r.token}",
+    ),
+    # Mirrors repositories/snapshots.py: the worker's sealed figures (decision 0048).
+    "snapshots.body_enc": ColumnSpec(
+        snapshots, "body_enc", (), lambda r: f"snapshots.body:{r.name}", pk=("name",)
     ),
 }
 

@@ -143,6 +143,8 @@ class CaseOut(BaseModel):
     products: list[str]
     my_statements: list[MyStatementOut]
     shared_with: str
+    # Messages you had not read before this answer, per thread; reading marks both read.
+    unread: dict[str, int]
 
 
 def _message(m: portal.ShownMessage) -> MessageOut:
@@ -187,6 +189,7 @@ def _case(v: portal.PortalView) -> CaseOut:
         products=list(v.products),
         my_statements=[_statement(x) for x in v.mine],
         shared_with=v.shared_with,
+        unread={"shared": v.unread_shared, "private": v.unread_private},
     )
 
 

@@ -85,6 +85,10 @@ class PortalView:
     private: tuple[ShownMessage, ...]
     products: tuple[str, ...]
     mine: tuple[StatusStatement, ...]
+    # Messages of the shared and of the private thread this account had not read before this
+    # view (its unread markers, decision 0046); the view marks both threads read.
+    unread_shared: int = 0
+    unread_private: int = 0
 
     @property
     def shared_with(self) -> str:
@@ -169,6 +173,7 @@ def _portal_view(deps: Deps, uow: UnitOfWork, principal: Principal, key: str) ->
     user = uow.accounts.get_user(principal.name)
     zone = user.timezone or "UTC"
     mine = tuple(s for s in uow.coordination.statements(case_key) if s.participant == b.participant)
+    unread = uow.coordination.unread(principal.name, case_key)
     return PortalView(
         view,
         principal.name,
@@ -179,7 +184,18 @@ def _portal_view(deps: Deps, uow: UnitOfWork, principal: Principal, key: str) ->
         _shown(uow, case_key, b.participant, principal.name),
         tuple(statuses_service.case_products(uow, case_key)),
         mine,
+        unread.get(None, 0),
+        unread.get(b.participant, 0),
     )
+
+
+def _mark_read(uow: UnitOfWork, account: str, shown: PortalView) -> None:
+    """The account has now seen both of its threads up to their newest message shown."""
+    case = shown.view.case
+    for thread, messages in ((None, shown.shared), (shown.view.participant, shown.private)):
+        if messages:
+            newest = messages[-1]
+            uow.coordination.mark_read(account, case, thread, newest.id, newest.at)
 
 
 def case_view(deps: Deps, principal: Principal, case: str, what: str = "page") -> PortalView:
@@ -187,6 +203,7 @@ def case_view(deps: Deps, principal: Principal, case: str, what: str = "page") -
     now = deps.clock.now()
     with deps.uow() as uow:
         shown = _portal_view(deps, uow, principal, case)
+        _mark_read(uow, principal.name, shown)
         uow.audit.append(
             principal.event(
                 now,
