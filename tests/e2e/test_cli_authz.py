@@ -69,6 +69,7 @@ from vulndesk.services.accounts import users as accounts
 from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import reference
+from vulndesk.services.coordination import threads
 from vulndesk.services.disclosure import ledger
 from vulndesk.services.intake import mail as intake_mail
 from vulndesk.services.intake.mail_ports import InboundMail
@@ -207,7 +208,8 @@ class Row:
     """One human command: its arguments, the role set that may run it and whose rule it is.
 
     `args` may hold `{case}` (then the row runs on the own, the embargoed and a missing case),
-    `{decision}`, `{pdecision}`, `{entry}` and `{bentry}` (ids on that case), `{n}` (unique
+    `{decision}`, `{pdecision}`, `{entry}`, `{bentry}`, `{message}` and `{file}` (ids on that
+    case: a shared-thread message and the SHA-256 of its file), `{n}` (unique
     per run), `{now}` and `{dir}` (the world's files).
     """
 
@@ -231,7 +233,7 @@ class Row:
         return any("{" + p + "}" in a for a in self.args for p in CASE_PLACES)
 
 
-CASE_PLACES = ("case", "decision", "pdecision", "entry", "bentry")
+CASE_PLACES = ("case", "decision", "pdecision", "entry", "bentry", "message", "file")
 DRAFT = "{case}/nvdb/nvdb"
 API_DRAFT = "/api/v1/cases/{key}/drafts/{kind}/{recipient}/{version}"
 SUBMIT = "{case}/nvdb/miit"
@@ -783,6 +785,13 @@ ROWS: list[Row] = [
         "GET /api/v1/cases/{key}/coordination/threads/{thread}/messages",
     ),
     Row(
+        "coord thread attachment",
+        ("{case}", "{message}", "{file}", "--out", "{dir}/saved-{n}.txt"),
+        CASE_READERS,
+        "GET /api/v1/cases/{key}/coordination/threads/{thread}/messages/{message}"
+        "/attachments/{sha256}",
+    ),
+    Row(
         "coord thread post",
         ("{case}", "--message-stdin"),
         CASE_WRITERS,
@@ -1091,11 +1100,14 @@ def _seed(c: bootstrap.Container, w: CliWorld) -> None:
             (),
             "the call was not recorded on the day",
         )
+        logged = threads.post(deps, setup, key, "shared", "the log", [("log.txt", b"a log")])
         w.ids[key] = {
             "decision": str(found.id),
             "pdecision": str(proposed.id),
             "entry": str(told.id),
             "bentry": str(late.id),
+            "message": str(logged.message.id),
+            "file": logged.message.files[0].sha256,
         }
     # The own case has a fix, so that its approved advisory passes the RMSV Art. 9 gate.
     cases.record_fact(deps, setup, own.key, "fix_available", None, "Firmware 2.0 released.")

@@ -69,6 +69,7 @@ PAGES: dict[str, list[str] | None] = {
     "/needs-me": ["/needs-me"],
     "/needs-me/count": None,  # a badge fragment: a number
     "/cases/{key}/coordination/participants/{participant}/download": None,  # a file
+    "/cases/{key}/coordination/threads/{thread}/messages/{message}/attachments/{sha256}": None,
     "/coordination/trace": ["/coordination/trace"],
     # The participant portal (decision 0045): internal accounts get its 404 page; the
     # portal's own pages in Chinese, as a participant sees them, are read in
@@ -76,6 +77,7 @@ PAGES: dict[str, list[str] | None] = {
     "/shared": ["/shared"],
     "/shared/{key}": [f"/shared/{COORDINATED}"],
     "/shared/{key}/export": None,  # a file
+    "/shared/{key}/threads/{thread}/messages/{message}/attachments/{sha256}": None,  # a file
     "/join/{token}": ["/join/no-such-link"],
 }
 ERRORS = [

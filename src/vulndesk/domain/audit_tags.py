@@ -151,6 +151,7 @@ class AuditTag(StrEnum):
     CASE_COORD_EMBARGO_ENDED = "case:coord-embargo:ended"
     CASE_COORD_MESSAGE_POSTED = "case:coord-message:posted"
     CASE_COORD_MESSAGES_READ = "case:coord-messages:read"
+    CASE_COORD_ATTACHMENT_READ = "case:coord-attachment:read"
     CASE_COORD_REPLANNED = "case:coord:replanned"
     CASE_COORD_VIEW_SHARED = "case:coord-view:shared"
     CASE_COORD_SUGGESTIONS_BUILT = "case:coord-suggestions:built"

@@ -27,6 +27,7 @@ from vulndesk.adapters.storage.tables.advisories import (
 from vulndesk.adapters.storage.tables.background import escalations
 from vulndesk.adapters.storage.tables.coordination import (
     coord_accounts,
+    coord_attachments,
     coord_embargo_events,
     coord_messages,
     coord_participants,
@@ -237,6 +238,7 @@ EVIDENCE: dict[Table, tuple[str, ...]] = {
         "seen_at",
     ),
     coord_messages: ("case_key", "participant_id", "author", "at", "sha256"),
+    coord_attachments: ("case_key", "message_id", "name", "media_type", "size", "sha256", "at"),
     # Watermarks (decision 0047): which recipient got which token in which document.
     coord_watermarks: (
         "token",
@@ -278,6 +280,7 @@ NOT_EVIDENCE: dict[Table, dict[str, str]] = {
     },
     coord_statements: {"statement_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
     coord_messages: {"body_enc": "re-sealed by key rotation; bound by `sha256` of the text"},
+    coord_attachments: {"content_enc": "re-sealed by key rotation; bound by `sha256` of the file"},
     coord_watermarks: {
         "recipient_enc": "re-sealed by key rotation; bound by `recipient_sha256` of the name"
     },

@@ -27,6 +27,7 @@ from vulndesk.adapters.storage.tables.accounts import users
 from vulndesk.adapters.storage.tables.advisories import advisory_revisions, cve_ids
 from vulndesk.adapters.storage.tables.background import snapshots
 from vulndesk.adapters.storage.tables.coordination import (
+    coord_attachments,
     coord_invitations,
     coord_messages,
     coord_participants,
@@ -157,6 +158,12 @@ SPECS: dict[str, ColumnSpec] = {
         "body_enc",
         (coord_messages.c.case_key, coord_messages.c.sha256),
         lambda r: f"coord_messages.body:{r.case_key}:{r.sha256}",
+    ),
+    "coord_attachments.content_enc": ColumnSpec(
+        coord_attachments,
+        "content_enc",
+        (coord_attachments.c.case_key, coord_attachments.c.message_id, coord_attachments.c.sha256),
+        lambda r: f"coord_attachments.content:{r.case_key}:{r.message_id}:{r.sha256}",
     ),
     "coord_watermarks.recipient_enc": ColumnSpec(
         coord_watermarks,

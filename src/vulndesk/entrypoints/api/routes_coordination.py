@@ -4,8 +4,11 @@ Idempotency-Key; instants come back as UTC with the embargo's zone and both rend
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -29,7 +32,8 @@ from vulndesk.services.coordination import (
     threads,
     watermark,
 )
-from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
+from vulndesk.services.intake.public import MAX_ATTACHMENTS
 from vulndesk.services.notify import coord_mail
 
 router = APIRouter(prefix="/api/v1", tags=["coordination"], responses=ERROR_RESPONSES)
@@ -206,8 +210,56 @@ class TraceOut(BaseModel):
     found: list[TraceMatch]
 
 
+class FileIn(BaseModel):
+    """A file for a message: its name and its bytes in base64 (checked as intake attachments
+    are: at most 10 MB; text, PDF, PNG, JPEG or ZIP by content)."""
+
+    name: str = Field(max_length=255)
+    content_base64: str = Field(max_length=14_000_000)
+
+
+class FileOut(BaseModel):
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+
 class MessageIn(BaseModel):
     body: str = Field(max_length=50_000)
+    attachments: list[FileIn] = Field(default=[], max_length=MAX_ATTACHMENTS)
+
+
+def decoded(files: list[FileIn]) -> list[tuple[str, bytes]]:
+    """The files' names and bytes; bad base64 is bad input naming the file's field."""
+    out = []
+    for i, f in enumerate(files):
+        try:
+            out.append((f.name, base64.b64decode(f.content_base64, validate=True)))
+        except (binascii.Error, ValueError):
+            raise InvalidInput(
+                f"attachments[{i}].content_base64", "is not base64", "the file's bytes in base64"
+            ) from None
+    return out
+
+
+def files_out(files: tuple[MessageFile, ...]) -> list[FileOut]:
+    return [
+        FileOut(name=f.name, media_type=f.media_type, size=f.size, sha256=f.sha256) for f in files
+    ]
+
+
+def file_response(found: tuple[MessageFile, bytes]) -> Response:
+    """A message file as a download, never shown inline."""
+    f, content = found
+    return Response(
+        content,
+        media_type=f.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f.name)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 class MessageOut(BaseModel):
@@ -219,6 +271,7 @@ class MessageOut(BaseModel):
     sha256: str
     ledger: list[str] = []
     mentions: list[str] = []  # the `@names` in the message, each once
+    attachments: list[FileOut] = []
 
 
 class MessageList(BaseModel):
@@ -358,6 +411,7 @@ def _message_out(m: ThreadMessage, ledger: tuple[str, ...] = ()) -> MessageOut:
         sha256=m.sha256,
         ledger=list(ledger),
         mentions=list(coord_mail.mentions(m.body)),
+        attachments=files_out(m.files),
     )
 
 
@@ -586,10 +640,23 @@ def post_message(
     """Post; every recipient passes the disclosure guard and the ledger records it."""
 
     def run(j: Deps) -> MessageOut:
-        posted = threads.post(j, who, key, thread, body.body)
+        posted = threads.post(j, who, key, thread, body.body, decoded(body.attachments))
         return _message_out(posted.message, posted.ledger)
 
     return idempotent(request, who, idem, body, run)
+
+
+@router.get(BASE + "/threads/{thread}/messages/{message}/attachments/{sha256}")
+def get_attachment(
+    key: CaseKeyPath,
+    thread: ThreadPath,
+    message: Annotated[int, Path(ge=1)],
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+) -> Response:
+    """A file of a message (the download is audited); 404 alike for missing and forbidden."""
+    return file_response(threads.file(d, who, key, thread, message, sha256))
 
 
 @router.put("/parties/{party}/purls", response_model=PurlsOut)

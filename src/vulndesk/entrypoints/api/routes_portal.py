@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from vulndesk.domain.coordination import StatusStatement
@@ -20,8 +20,16 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
+from vulndesk.entrypoints.api.routes_coordination import (
+    FileIn,
+    FileOut,
+    decoded,
+    file_response,
+    files_out,
+)
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import invitations, portal
+from vulndesk.services.intake.public import MAX_ATTACHMENTS
 
 router = APIRouter(prefix="/api/v1", tags=["participant portal"], responses=ERROR_RESPONSES)
 CaseKeyPath = Annotated[str, Path(max_length=32)]
@@ -97,6 +105,7 @@ class MessageOut(BaseModel):
     who: str
     body: str
     mine: bool
+    attachments: list[FileOut] = []
 
 
 class MessageList(BaseModel):
@@ -148,7 +157,9 @@ class CaseOut(BaseModel):
 
 
 def _message(m: portal.ShownMessage) -> MessageOut:
-    return MessageOut(id=m.id, at=m.at, who=m.who, body=m.body, mine=m.mine)
+    return MessageOut(
+        id=m.id, at=m.at, who=m.who, body=m.body, mine=m.mine, attachments=files_out(m.files)
+    )
 
 
 def _embargo(e: portal.PortalEmbargo) -> EmbargoOut:
@@ -222,6 +233,7 @@ def read_thread(
 
 class MessageIn(BaseModel):
     body: str = Field(max_length=50_000)
+    attachments: list[FileIn] = Field(default=[], max_length=MAX_ATTACHMENTS)
 
 
 @router.post(
@@ -238,9 +250,23 @@ def post_message(
     """Shared: told to every other participant (guard and ledger). Private: to the case team."""
 
     def run(j: Deps) -> MessageOut:
-        return _message(portal.post(j, who, key, thread, body.body))
+        return _message(portal.post(j, who, key, thread, body.body, decoded(body.attachments)))
 
     return idempotent(request, who, idem, body, run)
+
+
+@router.get(SHARED + "/{key}/threads/{thread}/messages/{message}/attachments/{sha256}")
+def get_attachment(
+    key: CaseKeyPath,
+    thread: ThreadName,
+    message: Annotated[int, Path(ge=1)],
+    sha256: Annotated[str, Path(pattern="^[0-9a-f]{64}$")],
+    who: CurrentPrincipal,
+    d: CurrentDeps,
+) -> Response:
+    """A file of a message in the shared thread or your private one (the download is
+    audited); 404 alike for missing and forbidden."""
+    return file_response(portal.file(d, who, key, thread, message, sha256))
 
 
 class StatementIn(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
@@ -487,20 +488,52 @@ def thread_post(
     message_stdin: bool = typer.Option(
         False, "--message-stdin", help="Read the message from standard input (required)"
     ),
+    attach: list[Path] = typer.Option(
+        [], "--attach", help="Repeat: a file to attach (at most 5; 10 MB each)"
+    ),
 ) -> None:
-    """Post to the shared thread or a participant's private thread."""
+    """Post to the shared thread or a participant's private thread, with files attached."""
     if not message_stdin:
         fail("--message-stdin: the message is read from standard input; pass --message-stdin")
+    files = []
+    for path in attach:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            fail(f"--attach: cannot read {path}: {exc.strerror}; name a readable file")
     body = sys.stdin.read()
     if remote.active():
-        posted = via_server.post(case, thread, body)
+        posted = via_server.post(case, thread, body, files)
     else:
         with errors():
-            posted = threads.post(deps(), signed_in(), case, thread, body)
+            posted = threads.post(deps(), signed_in(), case, thread, body, files)
     typer.echo(
         f"{case}: message {posted.message.id} posted to {thread}; "
         f"ledger {', '.join(posted.ledger) or '-'}"
     )
+    for f in posted.message.files:
+        typer.echo(f"  attached {f.name} ({f.size} bytes) sha256 {f.sha256}")
+
+
+@thread_app.command("attachment")
+def thread_attachment(
+    case: str,
+    message: int,
+    sha256: str,
+    thread: str = typer.Option("shared", "--thread", help="shared, or a participant id"),
+    out: Path = typer.Option(..., "--out", help="Where to write the file"),
+) -> None:
+    """Save a file attached to a thread message (the download is audited)."""
+    if remote.active():
+        fail(
+            "attachment: not available through a server yet; "
+            f"GET /api/v1/cases/{case}/coordination/threads/{thread}/messages/{message}"
+            f"/attachments/{sha256}"
+        )
+    with errors():
+        f, content = threads.file(deps(), signed_in(), case, thread, message, sha256)
+    out.write_bytes(content)
+    typer.echo(f"{f.name} ({f.size} bytes, {f.media_type}) saved to {out}")
 
 
 @thread_app.command("read")
@@ -524,7 +557,8 @@ def thread_read(
         f"Thread {thread} of {case}",
         ["at", "from", "message", "mentions"],
         [
-            (m.at.isoformat(timespec="minutes"), m.author, m.body,
+            (m.at.isoformat(timespec="minutes"), m.author,
+             m.body + "".join(f"\n[{f.name} sha256 {f.sha256}]" for f in m.files),
              " ".join(f"@{n}" for n in coord_mail.mentions(m.body)))
             for m in found
         ],

@@ -8,6 +8,7 @@ carries a fresh Idempotency-Key; refusals exit as `remote.check` maps them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.entrypoints.cli import remote
 from vulndesk.entrypoints.cli.common import errors
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
-from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
 from vulndesk.services.coordination.sharing import Refusal
 
 
@@ -294,6 +295,10 @@ def _message(case: str, m: dict[str, Any]) -> ThreadMessage:
         at=_when(m["at"]),
         body=m["body"],
         sha256=m["sha256"],
+        files=tuple(
+            MessageFile(int(m["id"]), f["name"], f["media_type"], int(f["size"]), f["sha256"])
+            for f in m.get("attachments", [])
+        ),
     )
 
 
@@ -301,9 +306,15 @@ def _thread(thread: str) -> str:
     return quote(thread.strip(), safe="")
 
 
-def post(case: str, thread: str, body: str) -> threads.Posted:
+def post(
+    case: str, thread: str, body: str, files: Sequence[tuple[str, bytes]] = ()
+) -> threads.Posted:
     path = f"{_base(case)}/threads/{_thread(thread)}/messages"
-    answer = _call("POST", path, body={"body": body}, creating=True)
+    attachments = [
+        {"name": name, "content_base64": base64.b64encode(content).decode()}
+        for name, content in files
+    ]
+    answer = _call("POST", path, body={"body": body, "attachments": attachments}, creating=True)
     return threads.Posted(_message(case, answer), tuple(answer["ledger"]))
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from vulndesk.domain.coordination import (
     ParticipantRole,
@@ -19,7 +21,7 @@ from vulndesk.domain.coordination import (
     VexJustification,
     show_instant,
 )
-from vulndesk.domain.errors import InvalidInput, VulndeskError
+from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
@@ -36,7 +38,9 @@ from vulndesk.services.coordination import (
     threads,
     watermark,
 )
+from vulndesk.services.coordination.ports import MessageFile
 from vulndesk.services.coordination.sharing import Refusal
+from vulndesk.services.intake.public import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
 router = APIRouter(include_in_schema=False)
 DONE = {"invited", "recorded", "approved", "embargo", "posted", "shared"}
@@ -250,8 +254,34 @@ def embargo_step(
     return _act(request, who, key, run, "#embargo")
 
 
+def file_download(found: tuple[MessageFile, bytes]) -> Response:
+    """A message file as a download, never shown inline."""
+    f, content = found
+    return Response(
+        content,
+        media_type=f.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f.name)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def uploaded(request: Request) -> list[tuple[str, bytes]]:
+    """The files a thread form sent as `attachments` (an empty file input sends a part with
+    no name: left out), each read to one byte past the limit so an oversized file is refused
+    by name."""
+    form = await request.form()
+    parts = [v for v in form.getlist("attachments") if isinstance(v, StarletteUpload)]
+    return [
+        (f.filename, await f.read(MAX_ATTACHMENT_BYTES + 1))
+        for f in parts[: MAX_ATTACHMENTS + 1]
+        if f.filename
+    ]
+
+
 @router.post("/cases/{key}/coordination/threads")
-def post_message(
+async def post_message(
     request: Request,
     key: str,
     who: CurrentViewer,
@@ -261,13 +291,30 @@ def post_message(
     which = None
     with contextlib.suppress(InvalidInput):
         which = threads.parse_thread(thread)
+    files = await uploaded(request)
 
     def run(case_key: CaseKey) -> str:
-        threads.post(who.deps, who.principal, case_key, thread, body)
+        threads.post(who.deps, who.principal, case_key, thread, body, files)
         return "posted"
 
     shown = "" if which is None else f"&thread={which}"
     return _act(request, who, key, run, f"{shown}#threads")
+
+
+@router.get("/cases/{key}/coordination/threads/{thread}/messages/{message}/attachments/{sha256}")
+def download_file(
+    request: Request, key: str, thread: str, message: int, sha256: str, who: CurrentViewer
+) -> Response:
+    """A file of a thread message (the download is audited); 404 alike for missing and
+    forbidden."""
+    case_key = visible(who, key)
+    if case_key is None:
+        return not_found(request)
+    try:
+        found = threads.file(who.deps, who.principal, case_key, thread, message, sha256)
+    except NotFound:
+        return not_found(request)
+    return file_download(found)
 
 
 @router.post("/cases/{key}/coordination/participants/{participant}/share")

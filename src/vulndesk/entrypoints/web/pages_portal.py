@@ -106,20 +106,34 @@ def _act(
 
 
 @router.post("/shared/{key}/threads")
-def post_message(
+async def post_message(
     request: Request,
     key: str,
     who: CurrentViewer,
     thread: Annotated[str, Form(max_length=20)] = "shared",
     body: Annotated[str, Form(max_length=50_000)] = "",
 ) -> Response:
+    files = await desk.uploaded(request)
     return _act(
         request,
         who,
         key,
-        lambda: portal.post(who.deps, who.principal, key, thread, body),
+        lambda: portal.post(who.deps, who.principal, key, thread, body, files),
         "posted",
     )
+
+
+@router.get("/shared/{key}/threads/{thread}/messages/{message}/attachments/{sha256}")
+def download_file(
+    request: Request, key: str, thread: str, message: int, sha256: str, who: CurrentViewer
+) -> Response:
+    """A file of a message in the shared thread or the viewer's private one (audited); 404
+    alike for missing and forbidden."""
+    try:
+        found = portal.file(who.deps, who.principal, key, thread, message, sha256)
+    except VulndeskError:
+        return not_found(request)
+    return desk.file_download(found)
 
 
 @router.post("/shared/{key}/statuses")

@@ -25,7 +25,7 @@ from vulndesk.domain.coordination import (
     fold,
     new_event,
 )
-from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import parse_case_key
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts.users import AccountRole
@@ -35,6 +35,7 @@ from vulndesk.services.coordination import sharing, threads, watermark
 from vulndesk.services.coordination import statuses as statuses_service
 from vulndesk.services.coordination.invitations import PARTICIPANT_ROLES, bound
 from vulndesk.services.coordination.participants import SharedView
+from vulndesk.services.coordination.ports import MessageFile
 from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
@@ -60,6 +61,7 @@ class ShownMessage:
     who: str
     body: str
     mine: bool
+    files: tuple[MessageFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ def _who(uow: UnitOfWork, case: str) -> dict[str, str]:
 def _shown(uow: UnitOfWork, case: str, thread: int | None, me: str) -> tuple[ShownMessage, ...]:
     who = _who(uow, case)
     return tuple(
-        ShownMessage(m.id, m.at, who.get(m.author, CASE_TEAM), m.body, m.author == me)
+        ShownMessage(m.id, m.at, who.get(m.author, CASE_TEAM), m.body, m.author == me, m.files)
         for m in uow.coordination.messages(case, thread, 200)
     )
 
@@ -274,11 +276,20 @@ def export(deps: Deps, principal: Principal, case: str) -> tuple[str, str]:
     return document, f"{shown.view.case}-shared-view.txt"
 
 
-def post(deps: Deps, principal: Principal, case: str, thread: str, body: str) -> ShownMessage:
+def post(
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    thread: str,
+    body: str,
+    files: Sequence[tuple[str, bytes]] = (),
+) -> ShownMessage:
     """Post to the shared thread (told to every other participant through the guard and the
-    ledger) or to the private thread (to the case team only: nothing leaves)."""
+    ledger) or to the private thread (to the case team only: nothing leaves); with up to
+    five files checked as intake attachments are."""
     which = thread.strip().lower()
     text = values.long_text("body", body, max_len=50_000)
+    uploads = threads.check_files(files)
     now = deps.clock.now()
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
@@ -290,10 +301,12 @@ def post(deps: Deps, principal: Principal, case: str, thread: str, body: str) ->
         found = uow.cases.get(parse_case_key(b.case))
         if which == SHARED:
             posted = threads.post_in(
-                deps, principal, uow, found, None, text, sender=b.participant
+                deps, principal, uow, found, None, text, sender=b.participant, files=uploads
             ).message
         else:
-            posted = uow.coordination.add_message(b.case, b.participant, principal.name, now, text)
+            posted = uow.coordination.add_message(
+                b.case, b.participant, principal.name, now, text, uploads
+            )
             uow.audit.append(
                 principal.event(
                     now,
@@ -304,6 +317,7 @@ def post(deps: Deps, principal: Principal, case: str, thread: str, body: str) ->
                     thread=str(b.participant),
                     message=str(posted.id),
                     sha256=posted.sha256,
+                    attachments=",".join(f.sha256 for f in posted.files),
                 )
             )
             coord_mail.queue_message(
@@ -318,7 +332,39 @@ def post(deps: Deps, principal: Principal, case: str, thread: str, body: str) ->
             )
         party = uow.parties.get(uow.coordination.participant(b.case, b.participant).party)
         uow.commit()
-    return ShownMessage(posted.id, posted.at, party.name, posted.body, True)
+    return ShownMessage(posted.id, posted.at, party.name, posted.body, True, posted.files)
+
+
+def file(
+    deps: Deps, principal: Principal, case: str, thread: str, message: int, sha256: str
+) -> tuple[MessageFile, bytes]:
+    """A file of a message in the shared thread or the participant's own private thread; the
+    download is audited. Any other thread, case or file: the missing file's NotFound."""
+    which = thread.strip().lower()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        b = bound(uow, principal, parse_case_key(case))
+        _require(principal)
+        if which not in THREADS:
+            raise NotFound("attachment", sha256[:64])
+        participant = None if which == SHARED else b.participant
+        found = uow.coordination.message_file(b.case, participant, message, sha256)
+        if found is None:
+            raise NotFound("attachment", sha256[:64])
+        uow.audit.append(
+            principal.event(
+                now,
+                AuditTag.CASE_COORD_ATTACHMENT_READ,
+                "case",
+                b.case,
+                (),
+                thread=SHARED if participant is None else str(participant),
+                message=str(message),
+                attachment=found[0].sha256,
+            )
+        )
+        uow.commit()
+    return found
 
 
 def state(

@@ -17,6 +17,18 @@ from vulndesk.domain.coordination import (
     VexJustification,
 )
 from vulndesk.domain.ids import PartyId
+from vulndesk.services.intake.ports import Upload
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFile:
+    """A file attached to a thread message: its name, sniffed type, size and SHA-256."""
+
+    message: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,7 @@ class ThreadMessage:
     at: dt.datetime
     body: str
     sha256: str
+    files: tuple[MessageFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +141,23 @@ class CoordinationRepository(Protocol):
         ...
 
     def add_message(
-        self, case: str, participant: int | None, author: str, at: dt.datetime, body: str
-    ) -> ThreadMessage: ...
+        self,
+        case: str,
+        participant: int | None,
+        author: str,
+        at: dt.datetime,
+        body: str,
+        files: Sequence[Upload] = (),
+    ) -> ThreadMessage:
+        """The message and its files, sealed (decision 0046: files bound to case, message
+        and digest)."""
+        ...
+
+    def message_file(
+        self, case: str, participant: int | None, message: int, sha256: str
+    ) -> tuple[MessageFile, bytes] | None:
+        """A file of a message of that thread of the case, with its content; None if none."""
+        ...
 
     def messages(self, case: str, participant: int | None, limit: int = 200) -> list[ThreadMessage]:
         """The newest `limit` messages of one thread, oldest first."""

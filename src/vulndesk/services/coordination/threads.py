@@ -5,18 +5,21 @@ the ledger records the message; reading is audited."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
-from vulndesk.domain.errors import GuardFailed, InvalidInput
+from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.coordination import sharing
-from vulndesk.services.coordination.ports import ThreadMessage
+from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
 from vulndesk.services.disclosure import guard
+from vulndesk.services.intake.ports import Upload
+from vulndesk.services.intake.public import MAX_ATTACHMENTS, check_upload
 from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
@@ -35,6 +38,22 @@ def parse_thread(text: str | int | None) -> int | None:
         ) from None
 
 
+def check_files(files: Sequence[tuple[str, bytes]]) -> tuple[Upload, ...]:
+    """Files for a message, checked as intake attachments are: count, size, sniffed type."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise InvalidInput("attachments", f"{len(files)} files", f"at most {MAX_ATTACHMENTS}")
+    return tuple(check_upload(i, name, content) for i, (name, content) in enumerate(files))
+
+
+def told(body: str, files: Sequence[MessageFile]) -> str:
+    """What a recipient was told: the text and, after it, the name and SHA-256 of each file;
+    the ledger keeps this, so it names every file that left."""
+    if not files:
+        return body
+    lines = "\n".join(f"- {f.name} sha256:{f.sha256} ({f.size} bytes)" for f in files)
+    return f"{body}\n\nAttachments:\n{lines}"
+
+
 @dataclass(frozen=True, slots=True)
 class Posted:
     message: ThreadMessage
@@ -49,6 +68,7 @@ def post_in(
     thread: int | None,
     body: str,
     sender: int | None = None,
+    files: Sequence[Upload] = (),
 ) -> Posted:
     """Post inside a transaction: every recipient must pass the guard, or nothing is posted.
 
@@ -67,8 +87,9 @@ def post_in(
             refused.append(f"participant {p.id} ({p.party}): {verdict.reason}")
     if refused:
         raise GuardFailed("coordination", "; ".join(refused))
-    message = uow.coordination.add_message(case.key, thread, actor.name, now, body)
-    refs = tuple(sharing.tell(deps, actor, uow, case, p, body).ref for p in recipients)
+    message = uow.coordination.add_message(case.key, thread, actor.name, now, body, files)
+    content = told(body, message.files)
+    refs = tuple(sharing.tell(deps, actor, uow, case, p, content).ref for p in recipients)
     coord_mail.queue_message(
         uow, case.key, thread, actor.name, message.id, now, from_participant=sender, text=body
     )
@@ -82,22 +103,31 @@ def post_in(
             thread=SHARED if thread is None else str(thread),
             message=str(message.id),
             sha256=message.sha256,
+            attachments=",".join(f.sha256 for f in message.files),
         )
     )
     return Posted(message, refs)
 
 
 def post(
-    deps: Deps, principal: Principal, case: str, thread: str | int | None, body: str
+    deps: Deps,
+    principal: Principal,
+    case: str,
+    thread: str | int | None,
+    body: str,
+    files: Sequence[tuple[str, bytes]] = (),
 ) -> Posted:
+    """Post a message, with up to `MAX_ATTACHMENTS` files (name, content) checked as intake
+    attachments are; the files are content of the message, judged and recorded with it."""
     key = access.check_case(deps, principal, case)
     principal.require(CASE_WRITERS, "write")
     which = parse_thread(thread)
     text = values.long_text("body", body, max_len=50_000)
     if not text.strip():
         raise InvalidInput("body", "is empty", "a message")
+    uploads = check_files(files)
     with deps.uow() as uow:
-        posted = post_in(deps, principal, uow, uow.cases.get(key), which, text)
+        posted = post_in(deps, principal, uow, uow.cases.get(key), which, text, files=uploads)
         uow.commit()
     return posted
 
@@ -174,6 +204,38 @@ def read(
                 (),
                 thread=SHARED if which is None else str(which),
                 count=str(len(found)),
+            )
+        )
+        uow.commit()
+    return found
+
+
+def file(
+    deps: Deps, principal: Principal, case: str, thread: str | int | None, message: int, sha256: str
+) -> tuple[MessageFile, bytes]:
+    """A file of a message in a thread of a case the principal sees; the download is audited.
+    Another thread's, another case's or a missing file: the same NotFound."""
+    key = access.check_case(deps, principal, case)
+    principal.require(CASE_READERS)
+    try:
+        which = parse_thread(thread)
+    except InvalidInput:
+        raise NotFound("attachment", sha256[:64]) from None
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        found = uow.coordination.message_file(key, which, message, sha256)
+        if found is None:
+            raise NotFound("attachment", sha256[:64])
+        uow.audit.append(
+            principal.event(
+                now,
+                AuditTag.CASE_COORD_ATTACHMENT_READ,
+                "case",
+                key,
+                (),
+                thread=SHARED if which is None else str(which),
+                message=str(message),
+                attachment=found[0].sha256,
             )
         )
         uow.commit()

@@ -19,6 +19,7 @@ from vulndesk.adapters.crypto import FieldCipher
 from vulndesk.adapters.storage import evidence
 from vulndesk.adapters.storage.tables.coordination import (
     coord_accounts,
+    coord_attachments,
     coord_embargo_events,
     coord_invitations,
     coord_messages,
@@ -43,10 +44,12 @@ from vulndesk.domain.ids import PartyId
 from vulndesk.services.coordination.ports import (
     Binding,
     Invitation,
+    MessageFile,
     ThreadMessage,
     ThreadSummary,
     Watermark,
 )
+from vulndesk.services.intake.ports import Upload
 
 P, S, E, M, R = (
     coord_participants,
@@ -57,6 +60,7 @@ P, S, E, M, R = (
 )
 WM = coord_watermarks
 A, IN = coord_accounts, coord_invitations
+F = coord_attachments
 
 
 def people_ctx(case: str, party: str) -> str:
@@ -65,6 +69,10 @@ def people_ctx(case: str, party: str) -> str:
 
 def statement_ctx(case: str, sha256: str) -> str:
     return f"coord_statements.statement:{case}:{sha256}"
+
+
+def file_ctx(case: str, message: int, sha256: str) -> str:
+    return f"coord_attachments.content:{case}:{message}:{sha256}"
 
 
 def message_ctx(case: str, sha256: str) -> str:
@@ -291,7 +299,13 @@ class SqlCoordinationRepository:
     # threads
 
     def add_message(
-        self, case: str, participant: int | None, author: str, at: dt.datetime, body: str
+        self,
+        case: str,
+        participant: int | None,
+        author: str,
+        at: dt.datetime,
+        body: str,
+        files: Sequence[Upload] = (),
     ) -> ThreadMessage:
         digest = _sha(body)
         new_id = self.conn.execute(
@@ -307,7 +321,72 @@ class SqlCoordinationRepository:
             .returning(M.c.id)
         ).scalar_one()
         evidence.note_ids(self.conn, M, [new_id])
-        return ThreadMessage(int(new_id), case, participant, author, at, body, digest)
+        stored = []
+        for upload in files:
+            sha = hashlib.sha256(upload.content).hexdigest()
+            file_id = self.conn.execute(
+                insert(F)
+                .values(
+                    case_key=case,
+                    message_id=new_id,
+                    name=upload.name,
+                    media_type=upload.media_type,
+                    size=len(upload.content),
+                    sha256=sha,
+                    content_enc=self.cipher.encrypt(
+                        upload.content, file_ctx(case, int(new_id), sha)
+                    ),
+                    at=at,
+                )
+                .returning(F.c.id)
+            ).scalar_one()
+            evidence.note_ids(self.conn, F, [file_id])
+            stored.append(
+                MessageFile(int(new_id), upload.name, upload.media_type, len(upload.content), sha)
+            )
+        return ThreadMessage(
+            int(new_id), case, participant, author, at, body, digest, tuple(stored)
+        )
+
+    def _files(self, ids: Sequence[int]) -> dict[int, tuple[MessageFile, ...]]:
+        found: dict[int, list[MessageFile]] = {}
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            select(F.c.message_id, F.c.name, F.c.media_type, F.c.size, F.c.sha256)
+            .where(F.c.message_id.in_(list(ids)))
+            .order_by(F.c.id)
+        )
+        for r in rows:
+            found.setdefault(int(r.message_id), []).append(
+                MessageFile(int(r.message_id), r.name, r.media_type, int(r.size), r.sha256)
+            )
+        return {k: tuple(v) for k, v in found.items()}
+
+    def message_file(
+        self, case: str, participant: int | None, message: int, sha256: str
+    ) -> tuple[MessageFile, bytes] | None:
+        which = (
+            M.c.participant_id.is_(None)
+            if participant is None
+            else (M.c.participant_id == participant)
+        )
+        row = self.conn.execute(
+            select(F.c.name, F.c.media_type, F.c.size, F.c.sha256, F.c.content_enc)
+            .join(M, M.c.id == F.c.message_id)
+            .where(
+                M.c.case_key == case,
+                which,
+                F.c.case_key == case,
+                F.c.message_id == message,
+                F.c.sha256 == sha256,
+            )
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        content = self.cipher.decrypt(row.content_enc, file_ctx(case, message, row.sha256))
+        return MessageFile(message, row.name, row.media_type, int(row.size), row.sha256), content
 
     def messages(self, case: str, participant: int | None, limit: int = 200) -> list[ThreadMessage]:
         which = (
@@ -318,6 +397,7 @@ class SqlCoordinationRepository:
         rows = self.conn.execute(
             select(M).where(M.c.case_key == case, which).order_by(M.c.id.desc()).limit(limit)
         ).all()
+        files = self._files([int(r._mapping["id"]) for r in rows])
         return [
             ThreadMessage(
                 int(m["id"]),
@@ -327,6 +407,7 @@ class SqlCoordinationRepository:
                 m["at"],
                 self.cipher.decrypt_text(m["body_enc"], message_ctx(m["case_key"], m["sha256"])),
                 m["sha256"],
+                files.get(int(m["id"]), ()),
             )
             for m in (r._mapping for r in reversed(rows))
         ]

@@ -1,6 +1,6 @@
 """Tables for coordinated disclosure: participants, their statuses, the embargo's events, the
 threads, and the package URLs each party declares it makes (migration 0065); read markers
-(0069)."""
+(0069); files attached to messages (0073)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -83,6 +84,23 @@ coord_messages = Table(
     Column("sha256", String(64), nullable=False),
 )
 Index("ix_coord_messages_case", coord_messages.c.case_key, coord_messages.c.id)
+
+# Files attached to a thread message (migration 0073): sealed with a context binding the
+# case, the message and the file's SHA-256; checked, limited and typed as intake attachments.
+coord_attachments = Table(
+    "coord_attachments",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_key", String(32), nullable=False),
+    Column("message_id", ID, ForeignKey("coord_messages.id"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content_enc", LargeBinary, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_coord_attachments_message", coord_attachments.c.message_id)
 
 # The newest message each account has read, per case and thread (migration 0069): working
 # state for unread markers; `thread` is `shared` or the participant id, for uniqueness.
