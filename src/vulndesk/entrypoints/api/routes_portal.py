@@ -226,7 +226,7 @@ def read_thread(
     key: CaseKeyPath, thread: ThreadName, who: CurrentPrincipal, d: CurrentDeps
 ) -> MessageList:
     """The shared thread, or your private thread with the case team (audited)."""
-    v = portal.case_view(d, who, key, f"api:thread:{thread}")
+    v = portal.case_view(d, who, key, "api:thread:" + thread)
     found = v.shared if thread == portal.SHARED else v.private
     return MessageList(messages=[_message(m) for m in found])
 

@@ -106,6 +106,14 @@ def _require(principal: Principal, scope: str = "read") -> None:
     principal.require(PARTICIPANT_ROLES, scope)
 
 
+def _enter(principal: Principal, scope: str = "read") -> None:
+    """Checked first, before any argument or the clock: anyone but a participant's account gets
+    a not-found answer that is the same for every case, existing or not."""
+    if not principal.has(PARTICIPANT_ROLES):
+        raise NotFound("case", "shared")
+    _require(principal, scope)
+
+
 def my_cases(deps: Deps, principal: Principal) -> list[MyCase]:
     """The cases the participant's account takes part in (the read is audited)."""
     _require(principal)
@@ -202,6 +210,7 @@ def _mark_read(uow: UnitOfWork, account: str, shown: PortalView) -> None:
 
 def case_view(deps: Deps, principal: Principal, case: str, what: str = "page") -> PortalView:
     """The case as the participant sees it; the read is audited (`what`: page or api)."""
+    _enter(principal)
     now = deps.clock.now()
     with deps.uow() as uow:
         shown = _portal_view(deps, uow, principal, case)
@@ -247,6 +256,7 @@ def export_document(view: PortalView) -> str:
 
 def export(deps: Deps, principal: Principal, case: str) -> tuple[str, str]:
     """The export document and its file name; the download is audited."""
+    _enter(principal)
     now = deps.clock.now()
     with deps.uow() as uow:
         shown = _portal_view(deps, uow, principal, case)
@@ -287,6 +297,7 @@ def post(
     """Post to the shared thread (told to every other participant through the guard and the
     ledger) or to the private thread (to the case team only: nothing leaves); with up to
     five files checked as intake attachments are."""
+    _enter(principal, "write")
     which = thread.strip().lower()
     text = values.long_text("body", body, max_len=50_000)
     uploads = threads.check_files(files)
@@ -340,6 +351,7 @@ def file(
 ) -> tuple[MessageFile, bytes]:
     """A file of a message in the shared thread or the participant's own private thread; the
     download is audited. Any other thread, case or file: the missing file's NotFound."""
+    _enter(principal)
     which = thread.strip().lower()
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -379,6 +391,7 @@ def state(
 ) -> StatusStatement:
     """The participant's own statement of one of the case's products; it waits for the case
     team's approval (a case writer approves it, as any statement) before it is shared."""
+    _enter(principal, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
@@ -418,6 +431,7 @@ def answer_embargo(
     deps: Deps, principal: Principal, case: str, accept: bool, reason: str
 ) -> PortalEmbargo:
     """Accept or decline the embargo: an event naming the participant, with its reason."""
+    _enter(principal, "write")
     now = deps.clock.now()
     kind = EmbargoEventKind.ACCEPTED if accept else EmbargoEventKind.DECLINED
     with deps.uow() as uow:
