@@ -94,6 +94,11 @@ def labels(lang: str) -> dict[str, str]:
     }
 
 
+def fixed_versions(text: str) -> list[str]:
+    """The fixing versions typed in one field, separated by commas or spaces."""
+    return [v for v in text.replace(",", " ").split() if v]
+
+
 def visible(who: Viewer, key: str) -> CaseKey | None:
     found = visible_key(who, key)
     return found if found is not None and who.principal.has(access.CASE_READERS) else None
@@ -201,7 +206,7 @@ def record_status(
     fixed: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     def run(case_key: CaseKey) -> str:
-        versions = [v for v in fixed.replace(",", " ").split() if v]
+        versions = fixed_versions(fixed)
         statuses.record(
             who.deps, who.principal, case_key, participant, product, status, statement,
             justification or None, versions,

@@ -147,7 +147,7 @@ def record_status(
     justification: Annotated[str, Form(max_length=64)] = "",
     fixed: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    versions = [v for v in fixed.replace(",", " ").split() if v]
+    versions = desk.fixed_versions(fixed)
     return _act(
         request,
         who,
