@@ -24,14 +24,8 @@ from fastapi.testclient import TestClient
 from bench.engines import on_sqlite
 from vulndesk.adapters.passwords import Argon2Hasher
 from vulndesk.bootstrap import Container
-from vulndesk.domain.coordination import (
-    Contact,
-    Embargo,
-    EmbargoEventKind,
-    ParticipantRole,
-    ProductStatus,
-    new_event,
-)
+from vulndesk.domain.coordination import Contact, ParticipantRole, ProductStatus
+from vulndesk.domain.embargo import Embargo, EmbargoEventKind, new_event
 from vulndesk.domain.ids import PartyId
 from vulndesk.entrypoints.api.app import create_app
 from vulndesk.services.access import rights as access

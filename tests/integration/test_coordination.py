@@ -17,7 +17,8 @@ from vulndesk.adapters.storage.tables.coordination import (
 )
 from vulndesk.bootstrap import Container
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.coordination import EmbargoState, ProductStatus
+from vulndesk.domain.coordination import ProductStatus
+from vulndesk.domain.embargo import EmbargoState
 from vulndesk.domain.errors import Conflict, Forbidden, GuardFailed, InvalidInput, NotFound
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal

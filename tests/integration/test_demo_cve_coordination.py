@@ -4,7 +4,8 @@ embargo, recorded through the use cases by demo accounts."""
 from __future__ import annotations
 
 from vulndesk.bootstrap import Container
-from vulndesk.domain.coordination import EmbargoState, ProductStatus
+from vulndesk.domain.coordination import ProductStatus
+from vulndesk.domain.embargo import EmbargoState
 from vulndesk.services.advisories import cve
 from vulndesk.services.advisories import revisions as advisories
 from vulndesk.services.audit import checkpoints as audit_tools

@@ -23,6 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 TOKEN_BYTES = 10
@@ -155,3 +156,19 @@ def stamp_json_text(document: str, token: bytes, line: str) -> str:
 def stamper(kind: str) -> Callable[[str, bytes, str], str]:
     """The embedding for a document format: `json` or `text`."""
     return stamp_json_text if kind == "json" else embed_text
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """One recipient's watermark: the token (hex) in a document it got, and what it was."""
+
+    token: str
+    ref: str
+    case: str
+    participant: int
+    party: str
+    recipient: str
+    kind: str
+    at: dt.datetime
+    by: str
+    document_sha256: str

@@ -8,9 +8,6 @@ import pytest
 
 from vulndesk.domain.coordination import (
     Contact,
-    Embargo,
-    EmbargoEventKind,
-    EmbargoState,
     Participant,
     ParticipantRole,
     ProductStatus,
@@ -18,6 +15,11 @@ from vulndesk.domain.coordination import (
     VexJustification,
     board,
     check_statement,
+)
+from vulndesk.domain.embargo import (
+    Embargo,
+    EmbargoEventKind,
+    EmbargoState,
     fold,
     local_end,
     new_event,

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from vulndesk.domain.coordination import EmbargoEvent, StatusCell, StatusStatement
+from vulndesk.domain.coordination import StatusCell, StatusStatement
+from vulndesk.domain.embargo import EmbargoEvent
 from vulndesk.domain.errors import InvalidInput
+from vulndesk.domain.threads import MessageFile, ThreadMessage
 from vulndesk.entrypoints.api.auth import (
     CurrentDeps,
     CurrentPrincipal,
@@ -32,7 +34,6 @@ from vulndesk.services.coordination import (
     threads,
     watermark,
 )
-from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
 from vulndesk.services.intake.public import MAX_ATTACHMENTS
 from vulndesk.services.notify import coord_mail
 

@@ -18,21 +18,19 @@ from urllib.parse import quote
 from vulndesk.domain import watermark as wm
 from vulndesk.domain.coordination import (
     Contact,
-    EmbargoEvent,
-    EmbargoEventKind,
     Participant,
     ParticipantRole,
     ProductStatus,
     StatusCell,
     StatusStatement,
     VexJustification,
-    fold,
 )
+from vulndesk.domain.embargo import EmbargoEvent, EmbargoEventKind, fold
 from vulndesk.domain.ids import PartyId, parse_case_key
+from vulndesk.domain.threads import MessageFile, ThreadMessage
 from vulndesk.entrypoints.cli import remote
 from vulndesk.entrypoints.cli.common import errors
 from vulndesk.services.coordination import embargo, participants, statuses, suggest, threads
-from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
 from vulndesk.services.coordination.sharing import Refusal
 
 

@@ -15,14 +15,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from vulndesk.domain.coordination import (
-    ParticipantRole,
-    ProductStatus,
-    VexJustification,
-    show_instant,
-)
+from vulndesk.domain.coordination import ParticipantRole, ProductStatus, VexJustification
+from vulndesk.domain.embargo import show_instant
 from vulndesk.domain.errors import InvalidInput, NotFound, VulndeskError
 from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.threads import MessageFile
 from vulndesk.entrypoints.web import i18n
 from vulndesk.entrypoints.web.pages_cases import not_found, visible_key
 from vulndesk.entrypoints.web.pages_reports import not_found as nothing_here
@@ -38,7 +35,6 @@ from vulndesk.services.coordination import (
     threads,
     watermark,
 )
-from vulndesk.services.coordination.ports import MessageFile
 from vulndesk.services.coordination.sharing import Refusal
 from vulndesk.services.intake.public import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag, embargo_tag
-from vulndesk.domain.coordination import (
+from vulndesk.domain.embargo import (
     Embargo,
     EmbargoEvent,
     EmbargoEventKind,

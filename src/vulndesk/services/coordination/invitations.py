@@ -22,6 +22,7 @@ import pyotp
 from vulndesk.domain import values
 from vulndesk.domain.accounts import Session, User
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.coordination import Binding, Invitation
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.services.access import rights as access
@@ -32,7 +33,6 @@ from vulndesk.services.accounts.users import AccountRole, check_password, end_cr
 from vulndesk.services.background.ports import OutboxMessage
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.coordination import sharing
-from vulndesk.services.coordination.ports import Binding, Invitation
 from vulndesk.services.notify.ports import NoticeSender, OutgoingMail
 from vulndesk.services.ports import UnitOfWork
 

@@ -8,14 +8,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.coordination import StatusCell, board, fold
+from vulndesk.domain.coordination import StatusCell, board
+from vulndesk.domain.embargo import fold
+from vulndesk.domain.threads import ThreadMessage, ThreadSummary
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, Principal
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import embargo as embargo_service
 from vulndesk.services.coordination import sharing, threads
 from vulndesk.services.coordination.participants import ParticipantRow
-from vulndesk.services.coordination.ports import ThreadMessage, ThreadSummary
 from vulndesk.services.coordination.statuses import case_products
 
 SHOWN_MESSAGES = 50

@@ -10,14 +10,8 @@ from typing import Any
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.coordination import (
-    Contact,
-    Participant,
-    ParticipantRole,
-    board,
-    fold,
-    show_instant,
-)
+from vulndesk.domain.coordination import Contact, Participant, ParticipantRole, board
+from vulndesk.domain.embargo import fold, show_instant
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import PartyId, parse_case_key
 from vulndesk.domain.ledger import LedgerEntry

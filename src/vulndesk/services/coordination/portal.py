@@ -16,17 +16,15 @@ from dataclasses import dataclass
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag, embargo_tag
 from vulndesk.domain.coordination import (
-    EmbargoEventKind,
-    EmbargoState,
     ProductStatus,
     StatusStatement,
     VexJustification,
     check_statement,
-    fold,
-    new_event,
 )
+from vulndesk.domain.embargo import EmbargoEventKind, EmbargoState, fold, new_event
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import parse_case_key
+from vulndesk.domain.threads import MessageFile
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.context import Deps
@@ -35,7 +33,6 @@ from vulndesk.services.coordination import sharing, threads, watermark
 from vulndesk.services.coordination import statuses as statuses_service
 from vulndesk.services.coordination.invitations import PARTICIPANT_ROLES, bound
 from vulndesk.services.coordination.participants import SharedView
-from vulndesk.services.coordination.ports import MessageFile
 from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 

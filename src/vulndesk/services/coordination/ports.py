@@ -1,98 +1,26 @@
-"""Storage port of coordinated disclosure and the records it returns."""
+"""Storage port of coordinated disclosure (its records are in the domain)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from vulndesk.domain.coordination import (
+    Binding,
     Contact,
-    EmbargoEvent,
+    Invitation,
     Participant,
     ParticipantRole,
     ProductStatus,
     StatusStatement,
     VexJustification,
 )
+from vulndesk.domain.embargo import EmbargoEvent
 from vulndesk.domain.ids import PartyId
+from vulndesk.domain.threads import MessageFile, ThreadMessage, ThreadSummary
+from vulndesk.domain.watermark import Watermark
 from vulndesk.services.intake.ports import Upload
-
-
-@dataclass(frozen=True, slots=True)
-class MessageFile:
-    """A file attached to a thread message: its name, sniffed type, size and SHA-256."""
-
-    message: int
-    name: str
-    media_type: str
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadMessage:
-    """One message of a case's shared thread (`participant` None) or a private one."""
-
-    id: int
-    case: str
-    participant: int | None
-    author: str
-    at: dt.datetime
-    body: str
-    sha256: str
-    files: tuple[MessageFile, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadSummary:
-    """How many messages a thread holds and when the last came."""
-
-    participant: int | None
-    count: int
-    last_at: dt.datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Watermark:
-    """One recipient's watermark: the token (hex) in a document it got, and what it was."""
-
-    token: str
-    ref: str
-    case: str
-    participant: int
-    party: str
-    recipient: str
-    kind: str
-    at: dt.datetime
-    by: str
-    document_sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    """An account that speaks for one participant of one case (decision 0045)."""
-
-    user: str
-    case: str
-    participant: int
-    created_at: dt.datetime
-    created_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class Invitation:
-    """A one-time invitation link, known by the SHA-256 of its token."""
-
-    id: int
-    user: str
-    case: str
-    participant: int
-    created_by: str
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    used_at: dt.datetime | None
 
 
 class CoordinationRepository(Protocol):

@@ -12,11 +12,11 @@ from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case
 from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
+from vulndesk.domain.threads import MessageFile, ThreadMessage
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, CASE_WRITERS, Principal
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.coordination import sharing
-from vulndesk.services.coordination.ports import MessageFile, ThreadMessage
 from vulndesk.services.disclosure import guard
 from vulndesk.services.intake.ports import Upload
 from vulndesk.services.intake.public import MAX_ATTACHMENTS, check_upload

@@ -20,11 +20,11 @@ from vulndesk.domain import watermark as wm
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Conflict, InvalidInput
 from vulndesk.domain.ids import parse_case_key
+from vulndesk.domain.watermark import Watermark
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, Principal
 from vulndesk.services.context import Deps
 from vulndesk.services.coordination import sharing
-from vulndesk.services.coordination.ports import Watermark
 from vulndesk.services.ports import UnitOfWork
 
 FORMATS = ("text", "json")

@@ -35,13 +35,8 @@ from dataclasses import dataclass
 
 from vulndesk.domain.accounts import User
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.coordination import (
-    Contact,
-    EmbargoState,
-    Participant,
-    fold,
-    show_instant,
-)
+from vulndesk.domain.coordination import Contact, Participant
+from vulndesk.domain.embargo import EmbargoState, fold, show_instant
 from vulndesk.domain.errors import NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.services.background.ports import OutboxMessage

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.cases import Case, Role
-from vulndesk.domain.coordination import EmbargoState, board, fold
+from vulndesk.domain.coordination import board
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
+from vulndesk.domain.embargo import EmbargoState, fold
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.facts import FactKind
 from vulndesk.domain.ids import parse_case_key

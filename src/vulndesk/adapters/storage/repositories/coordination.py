@@ -30,25 +30,20 @@ from vulndesk.adapters.storage.tables.coordination import (
     party_purls,
 )
 from vulndesk.domain.coordination import (
+    Binding,
     Contact,
-    EmbargoEvent,
-    EmbargoEventKind,
+    Invitation,
     Participant,
     ParticipantRole,
     ProductStatus,
     StatusStatement,
     VexJustification,
 )
+from vulndesk.domain.embargo import EmbargoEvent, EmbargoEventKind
 from vulndesk.domain.errors import Conflict, NotFound
 from vulndesk.domain.ids import PartyId
-from vulndesk.services.coordination.ports import (
-    Binding,
-    Invitation,
-    MessageFile,
-    ThreadMessage,
-    ThreadSummary,
-    Watermark,
-)
+from vulndesk.domain.threads import MessageFile, ThreadMessage, ThreadSummary
+from vulndesk.domain.watermark import Watermark
 from vulndesk.services.intake.ports import Upload
 
 P, S, E, M, R = (
