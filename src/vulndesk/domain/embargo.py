@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -174,76 +174,106 @@ def _refuse(embargo: Embargo, action: str) -> Conflict:
     return Conflict(f"the embargo is {embargo.state.value}: it cannot be {action}")
 
 
-def apply(embargo: Embargo, event: EmbargoEvent) -> Embargo:
-    """The embargo after `event`; Conflict when the state machine forbids it."""
-    e, kind, state = embargo, event.kind, embargo.state
-    done = replace(e, events=(*e.events, event))
-    if event.participant is not None:
-        if kind not in (EmbargoEventKind.ACCEPTED, EmbargoEventKind.DECLINED):
-            raise InvalidInput("participant", "a participant only accepts or declines")
-        if state not in (EmbargoState.PROPOSED, EmbargoState.ACTIVE, EmbargoState.REVISE):
-            raise _refuse(e, f"{kind.value} by a participant")
-        if kind is EmbargoEventKind.ACCEPTED:
-            return replace(
-                done,
-                accepted_by=e.accepted_by | {event.participant},
-                declined_by=e.declined_by - {event.participant},
-            )
-        return replace(
-            done,
-            declined_by=e.declined_by | {event.participant},
-            accepted_by=e.accepted_by - {event.participant},
-        )
-    if kind is EmbargoEventKind.PROPOSED:
-        if state not in (EmbargoState.NONE, EmbargoState.EXITED):
-            fix = "extend it" if state is EmbargoState.ACTIVE else "accept or decline it first"
-            raise Conflict(f"the embargo is {state.value}: {fix}")
-        return replace(
-            Embargo(events=done.events),
-            state=EmbargoState.PROPOSED,
-            pending_end=event.end,
-            pending_zone=event.zone,
-        )
-    if kind is EmbargoEventKind.EXTENDED:
-        if state is not EmbargoState.ACTIVE:
-            raise _refuse(e, "extended")
-        if e.end is None or event.end is None or event.end <= e.end:
-            raise InvalidInput("end", "an extension must end later than the embargo does now")
-        return replace(
-            done,
-            state=EmbargoState.REVISE,
-            pending_end=event.end,
-            pending_zone=event.zone,
-            accepted_by=frozenset(),
-            declined_by=frozenset(),
-        )
-    if kind is EmbargoEventKind.ACCEPTED:
-        if state not in (EmbargoState.PROPOSED, EmbargoState.REVISE):
-            raise _refuse(e, "accepted")
-        return replace(
-            done,
-            state=EmbargoState.ACTIVE,
-            end=e.pending_end,
-            zone=e.pending_zone,
-            pending_end=None,
-            pending_zone=None,
-        )
-    if kind is EmbargoEventKind.DECLINED:
-        if state is EmbargoState.PROPOSED:
-            return Embargo(events=done.events)
-        if state is EmbargoState.REVISE:
-            return replace(done, state=EmbargoState.ACTIVE, pending_end=None, pending_zone=None)
-        raise _refuse(e, "declined")
-    if kind is EmbargoEventKind.BROKEN:
-        if state not in (EmbargoState.ACTIVE, EmbargoState.REVISE):
-            raise _refuse(e, "broken")
-        return replace(
-            done, state=EmbargoState.EXITED, broken=event, pending_end=None, pending_zone=None
-        )
-    # ENDED
+def _answered(e: Embargo, event: EmbargoEvent, done: Embargo, who: int) -> Embargo:
+    """Participant `who` accepts or declines: recorded, no change of state."""
+    kind, state = event.kind, e.state
+    if kind not in (EmbargoEventKind.ACCEPTED, EmbargoEventKind.DECLINED):
+        raise InvalidInput("participant", "a participant only accepts or declines")
     if state not in (EmbargoState.PROPOSED, EmbargoState.ACTIVE, EmbargoState.REVISE):
+        raise _refuse(e, f"{kind.value} by a participant")
+    if kind is EmbargoEventKind.ACCEPTED:
+        return replace(
+            done,
+            accepted_by=e.accepted_by | {who},
+            declined_by=e.declined_by - {who},
+        )
+    return replace(
+        done,
+        declined_by=e.declined_by | {who},
+        accepted_by=e.accepted_by - {who},
+    )
+
+
+def _proposed(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    state = e.state
+    if state not in (EmbargoState.NONE, EmbargoState.EXITED):
+        fix = "extend it" if state is EmbargoState.ACTIVE else "accept or decline it first"
+        raise Conflict(f"the embargo is {state.value}: {fix}")
+    return replace(
+        Embargo(events=done.events),
+        state=EmbargoState.PROPOSED,
+        pending_end=event.end,
+        pending_zone=event.zone,
+    )
+
+
+def _extended(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    if e.state is not EmbargoState.ACTIVE:
+        raise _refuse(e, "extended")
+    if e.end is None or event.end is None or event.end <= e.end:
+        raise InvalidInput("end", "an extension must end later than the embargo does now")
+    return replace(
+        done,
+        state=EmbargoState.REVISE,
+        pending_end=event.end,
+        pending_zone=event.zone,
+        accepted_by=frozenset(),
+        declined_by=frozenset(),
+    )
+
+
+def _accepted(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    if e.state not in (EmbargoState.PROPOSED, EmbargoState.REVISE):
+        raise _refuse(e, "accepted")
+    return replace(
+        done,
+        state=EmbargoState.ACTIVE,
+        end=e.pending_end,
+        zone=e.pending_zone,
+        pending_end=None,
+        pending_zone=None,
+    )
+
+
+def _declined(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    if e.state is EmbargoState.PROPOSED:
+        return Embargo(events=done.events)
+    if e.state is EmbargoState.REVISE:
+        return replace(done, state=EmbargoState.ACTIVE, pending_end=None, pending_zone=None)
+    raise _refuse(e, "declined")
+
+
+def _broken(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    if e.state not in (EmbargoState.ACTIVE, EmbargoState.REVISE):
+        raise _refuse(e, "broken")
+    return replace(
+        done, state=EmbargoState.EXITED, broken=event, pending_end=None, pending_zone=None
+    )
+
+
+def _ended(e: Embargo, event: EmbargoEvent, done: Embargo) -> Embargo:
+    if e.state not in (EmbargoState.PROPOSED, EmbargoState.ACTIVE, EmbargoState.REVISE):
         raise _refuse(e, "ended")
     return replace(done, state=EmbargoState.EXITED, pending_end=None, pending_zone=None)
+
+
+# The case team's steps, one per kind of event (a participant's answer is `_answered`).
+_STEPS: dict[EmbargoEventKind, Callable[[Embargo, EmbargoEvent, Embargo], Embargo]] = {
+    EmbargoEventKind.PROPOSED: _proposed,
+    EmbargoEventKind.EXTENDED: _extended,
+    EmbargoEventKind.ACCEPTED: _accepted,
+    EmbargoEventKind.DECLINED: _declined,
+    EmbargoEventKind.BROKEN: _broken,
+    EmbargoEventKind.ENDED: _ended,
+}
+
+
+def apply(embargo: Embargo, event: EmbargoEvent) -> Embargo:
+    """The embargo after `event`; Conflict when the state machine forbids it."""
+    done = replace(embargo, events=(*embargo.events, event))
+    if event.participant is not None:
+        return _answered(embargo, event, done, event.participant)
+    return _STEPS[event.kind](embargo, event, done)
 
 
 def fold(events: Iterable[EmbargoEvent]) -> Embargo:
