@@ -11,6 +11,7 @@ readers who may see that case only: for anyone else a watermark of a case they d
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from vulndesk.domain import watermark as wm
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Conflict, InvalidInput
-from vulndesk.domain.ids import parse_case_key
+from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.domain.watermark import Watermark
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import CASE_READERS, Principal
@@ -42,6 +43,44 @@ class Stamped:
     sha256: str
 
 
+def _format_kind_recipient(format: str, kind: str, recipient: str) -> tuple[str, str]:
+    """The checked format, the trimmed kind and the recipient's name on one line."""
+    if format not in FORMATS:
+        raise InvalidInput("format", f"{format!r}", "text or json")
+    kind = kind.strip()
+    if not kind or len(kind) > MAX_KIND:
+        raise InvalidInput("kind", f"{kind[:60]!r}", f"a name of at most {MAX_KIND} characters")
+    who = " ".join(recipient.split())
+    if not who:
+        raise InvalidInput("recipient", "empty", "the name of the person or account")
+    return kind, who
+
+
+def _check_document(format: str, document: str) -> None:
+    """A JSON export must be a JSON text."""
+    if format == "json":
+        try:
+            json.loads(document)
+        except ValueError as exc:
+            raise InvalidInput("document", "not JSON", "a JSON text, or format text") from exc
+
+
+def _audit_issued(uow: UnitOfWork, actor: Principal, mark: Watermark) -> None:
+    uow.audit.append(
+        actor.event(
+            mark.at,
+            AuditTag.CASE_COORD_WATERMARK_ISSUED,
+            "case",
+            mark.case,
+            (),
+            participant=str(mark.participant),
+            ref=mark.ref,
+            kind=mark.kind,
+            sha256=mark.document_sha256,
+        )
+    )
+
+
 def issue(
     deps: Deps,
     actor: Principal,
@@ -55,21 +94,10 @@ def issue(
 ) -> Stamped:
     """Watermark `document` for `recipient` of participant `participant_id` inside the caller's
     transaction (the caller commits): a fresh token, the row that traces it, an audit event."""
-    if format not in FORMATS:
-        raise InvalidInput("format", f"{format!r}", "text or json")
-    kind = kind.strip()
-    if not kind or len(kind) > MAX_KIND:
-        raise InvalidInput("kind", f"{kind[:60]!r}", f"a name of at most {MAX_KIND} characters")
-    who = " ".join(recipient.split())
-    if not who:
-        raise InvalidInput("recipient", "empty", "the name of the person or account")
+    kind, who = _format_kind_recipient(format, kind, recipient)
     key = parse_case_key(case)
     participant = sharing.participant_of(uow, key, participant_id)
-    if format == "json":
-        try:
-            json.loads(document)
-        except ValueError as exc:
-            raise InvalidInput("document", "not JSON", "a JSON text, or format text") from exc
+    _check_document(format, document)
     now = deps.clock.now()
     for _ in range(_ATTEMPTS):
         token = secrets.token_bytes(wm.TOKEN_BYTES)
@@ -92,19 +120,7 @@ def issue(
             uow.coordination.add_watermark(mark)
         except Conflict:
             continue  # the short ref of another token: draw again
-        uow.audit.append(
-            actor.event(
-                now,
-                AuditTag.CASE_COORD_WATERMARK_ISSUED,
-                "case",
-                str(key),
-                (),
-                participant=str(participant.id),
-                ref=mark.ref,
-                kind=kind,
-                sha256=digest,
-            )
-        )
+        _audit_issued(uow, actor, mark)
         return Stamped(text, mark.ref, digest)
     raise Conflict("no free watermark reference; try again")  # pragma: no cover
 
@@ -142,6 +158,57 @@ class Found:
     how: str
 
 
+def _ordered(
+    rows: list[Watermark], tokens: list[str], refs: list[str], seen: tuple[CaseKey, ...] | None
+) -> list[Found]:
+    """The rows of cases in `seen` (None: all): invisible tokens first, then refs, each in the
+    order the text holds them."""
+    found = [
+        Found(m, "invisible" if m.token in tokens else "ref")
+        for m in rows
+        if seen is None or m.case in seen
+    ]
+    order = {t: i for i, t in enumerate(tokens)}
+    order_ref = {r: i for i, r in enumerate(refs)}
+    found.sort(
+        key=lambda f: (
+            f.how != "invisible",
+            order.get(f.mark.token, order_ref.get(f.mark.ref, 0)),
+        )
+    )
+    return found
+
+
+def _audit_trace(
+    uow: UnitOfWork, principal: Principal, now: dt.datetime, text: str, found: list[Found]
+) -> None:
+    """One event for the search, found or not, and one per case whose watermark was found."""
+    uow.audit.append(
+        principal.event(
+            now,
+            AuditTag.COORD_TRACE_SEARCHED,
+            "coordination",
+            "trace",
+            (),
+            found=str(len(found)),
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+        )
+    )
+    for f in found:
+        uow.audit.append(
+            principal.event(
+                now,
+                AuditTag.CASE_COORD_WATERMARK_TRACED,
+                "case",
+                f.mark.case,
+                ("recipient",),
+                participant=str(f.mark.participant),
+                ref=f.mark.ref,
+                how=f.how,
+            )
+        )
+
+
 def trace(deps: Deps, principal: Principal, text: str) -> list[Found]:
     """The watermarks in a leaked text, of cases the principal may see (audited, found or not)."""
     principal.require(CASE_READERS)
@@ -153,43 +220,7 @@ def trace(deps: Deps, principal: Principal, text: str) -> list[Found]:
     with deps.uow() as uow:
         rows = uow.coordination.watermarks(tokens, refs)
         seen = access.visible_cases(uow, principal)
-        found = [
-            Found(m, "invisible" if m.token in tokens else "ref")
-            for m in rows
-            if seen is None or m.case in seen
-        ]
-        # Invisible tokens first, then refs, each in the order the text holds them.
-        order = {t: i for i, t in enumerate(tokens)}
-        order_ref = {r: i for i, r in enumerate(refs)}
-        found.sort(
-            key=lambda f: (
-                f.how != "invisible",
-                order.get(f.mark.token, order_ref.get(f.mark.ref, 0)),
-            )
-        )
-        uow.audit.append(
-            principal.event(
-                now,
-                AuditTag.COORD_TRACE_SEARCHED,
-                "coordination",
-                "trace",
-                (),
-                found=str(len(found)),
-                sha256=hashlib.sha256(text.encode()).hexdigest(),
-            )
-        )
-        for f in found:
-            uow.audit.append(
-                principal.event(
-                    now,
-                    AuditTag.CASE_COORD_WATERMARK_TRACED,
-                    "case",
-                    f.mark.case,
-                    ("recipient",),
-                    participant=str(f.mark.participant),
-                    ref=f.mark.ref,
-                    how=f.how,
-                )
-            )
+        found = _ordered(rows, tokens, refs, seen)
+        _audit_trace(uow, principal, now, text, found)
         uow.commit()
     return found
