@@ -22,7 +22,7 @@ import pyotp
 from vulndesk.domain import values
 from vulndesk.domain.accounts import Session, User
 from vulndesk.domain.audit_tags import AuditTag
-from vulndesk.domain.coordination import Binding, Invitation
+from vulndesk.domain.coordination import Binding, Contact, Invitation, Participant
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import CaseKey, parse_case_key
 from vulndesk.services.access import rights as access
@@ -118,6 +118,18 @@ def _account(
     return user, True
 
 
+def _person(p: Participant, address: str, key: CaseKey) -> Contact:
+    """The person of participant `p` with mail address `address`."""
+    person = next((c for c in p.people if c.address.lower() == address.lower()), None)
+    if person is None:
+        raise InvalidInput(
+            "email",
+            f"{address} is not one of participant {p.id}'s people",
+            f"an address from vulndesk coord participants list {key}",
+        )
+    return person
+
+
 def invite_person(
     deps: Deps,
     principal: Principal,
@@ -135,13 +147,7 @@ def invite_person(
     token = secrets.token_urlsafe(32)
     with deps.uow() as uow:
         p = sharing.participant_of(uow, key, participant)
-        person = next((c for c in p.people if c.address.lower() == address.lower()), None)
-        if person is None:
-            raise InvalidInput(
-                "email",
-                f"{address} is not one of participant {p.id}'s people",
-                f"an address from vulndesk coord participants list {key}",
-            )
+        person = _person(p, address, key)
         party = uow.parties.get(p.party)
         user, created = _account(uow, person.address, person.name, str(p.party), name, now)
         if user.disabled:
@@ -208,18 +214,10 @@ def new_secret(user: str, issuer: str = "vulndesk") -> tuple[str, str]:
     return secret, pyotp.TOTP(secret).provisioning_uri(name=user, issuer_name=issuer)
 
 
-def join(
-    deps: Deps,
-    hasher: PasswordHasher,
-    token: str,
-    password: str,
-    password_again: str,
-    totp_secret: str,
-    code: str,
-    source: str,
-) -> signin.Issued:
-    """Set the password and TOTP through the one-time link, use it and start a session."""
-    now = deps.clock.now()
+def _credentials(
+    password: str, password_again: str, totp_secret: str, code: str, now: dt.datetime
+) -> tuple[str, int]:
+    """The checked password and TOTP secret: the secret and the time step its code matched."""
     check_password(password)
     if password != password_again:
         raise InvalidInput("password_again", "does not match the password", "the same password")
@@ -232,6 +230,40 @@ def join(
     matched = next((s for s in (step - 1, step, step + 1) if totp.generate_otp(s) == given), None)
     if matched is None:
         raise InvalidInput("code", "is not the current code", "the 6 digits your app shows now")
+    return secret, matched
+
+
+def _audit_joined(uow: UnitOfWork, who: Actor, now: dt.datetime, inv: Invitation) -> None:
+    """The join, the password, the TOTP enrolment and the session, in that order."""
+    uow.audit.append(
+        who.event(
+            now,
+            AuditTag.CASE_COORD_ACCOUNT_JOINED,
+            "case",
+            inv.case,
+            (),
+            participant=str(inv.participant),
+            invitation=str(inv.id),
+        )
+    )
+    uow.audit.append(who.event(now, AuditTag.ACCOUNT_PASSWORD_SET, "user", who.name))
+    uow.audit.append(who.event(now, AuditTag.ACCOUNT_TOTP_ENROLLED, "user", who.name))
+    uow.audit.append(who.event(now, AuditTag.ACCOUNT_SESSION_STARTED, "user", who.name))
+
+
+def join(
+    deps: Deps,
+    hasher: PasswordHasher,
+    token: str,
+    password: str,
+    password_again: str,
+    totp_secret: str,
+    code: str,
+    source: str,
+) -> signin.Issued:
+    """Set the password and TOTP through the one-time link, use it and start a session."""
+    now = deps.clock.now()
+    secret, matched = _credentials(password, password_again, totp_secret, code, now)
     session_secret = secrets.token_urlsafe(32)
     with deps.uow() as uow:
         inv = _usable(uow, token, now)
@@ -248,21 +280,7 @@ def join(
         uow.accounts.add_session(
             Session(signin.digest(session_secret), user.name, now, now, source)
         )
-        who = Actor(user.name, source, saved.roles)
-        uow.audit.append(
-            who.event(
-                now,
-                AuditTag.CASE_COORD_ACCOUNT_JOINED,
-                "case",
-                inv.case,
-                (),
-                participant=str(inv.participant),
-                invitation=str(inv.id),
-            )
-        )
-        uow.audit.append(who.event(now, AuditTag.ACCOUNT_PASSWORD_SET, "user", user.name))
-        uow.audit.append(who.event(now, AuditTag.ACCOUNT_TOTP_ENROLLED, "user", user.name))
-        uow.audit.append(who.event(now, AuditTag.ACCOUNT_SESSION_STARTED, "user", user.name))
+        _audit_joined(uow, Actor(user.name, source, saved.roles), now, inv)
         uow.commit()
     return signin.Issued(session_secret, saved, now + signin.ABSOLUTE)
 
@@ -279,6 +297,21 @@ def text(case: str, party: str, url: str, expires: dt.datetime) -> str:
     )
 
 
+def _skip_reason(
+    inv: Invitation | None, token: str | None, user: User | None, now: dt.datetime
+) -> str | None:
+    """Why the invitation is not mailed; None when it still waits for its mail."""
+    if inv is None:
+        return "replaced by a newer invitation"
+    if inv.used_at is not None or token is None:
+        return "already used"
+    if inv.expires_at <= now:
+        return "expired"
+    if user is None or user.disabled or not user.email:
+        return "the account is gone or disabled"
+    return None
+
+
 def deliver(
     sender: NoticeSender,
     public_url: str,
@@ -292,15 +325,7 @@ def deliver(
     inv = uow.coordination.invitation(inv_id)
     token = uow.coordination.invitation_token(inv_id) if inv is not None else None
     user = uow.accounts.find_user(inv.user) if inv is not None else None
-    why = None
-    if inv is None:
-        why = "replaced by a newer invitation"
-    elif inv.used_at is not None or token is None:
-        why = "already used"
-    elif inv.expires_at <= now:
-        why = "expired"
-    elif user is None or user.disabled or not user.email:
-        why = "the account is gone or disabled"
+    why = _skip_reason(inv, token, user, now)
     case = str(msg.payload.get("case", inv.case if inv else ""))
     if why is not None or inv is None or token is None or user is None:
         uow.audit.append(
