@@ -54,6 +54,22 @@ def current(deps: Deps, principal: Principal, case: str) -> Embargo:
         return fold(uow.coordination.embargo_events(key))
 
 
+def _detail(
+    saved: EmbargoEvent, after: Embargo, told: list[int], refused: list[Refusal]
+) -> dict[str, str]:
+    """The audit detail of a step: the new state, the end, the participant, who was told."""
+    detail = {"state": after.state.value}
+    if saved.end is not None:
+        detail["end"] = saved.end.isoformat()
+        detail["zone"] = saved.zone or ""
+    if saved.participant is not None:
+        detail["participant"] = str(saved.participant)
+    if told or refused:
+        detail["told"] = ",".join(str(t) for t in told)
+        detail["not_told"] = ",".join(str(r.participant) for r in refused)
+    return detail
+
+
 def _step(
     deps: Deps,
     principal: Principal,
@@ -96,15 +112,7 @@ def _step(
             told, refused = _tell_break(deps, principal, uow, key, saved)
             coord_mail.queue_break(uow, key, saved.id, told, now)
             _replan(principal, uow, key, before, saved)
-        detail = {"state": after.state.value}
-        if saved.end is not None:
-            detail["end"] = saved.end.isoformat()
-            detail["zone"] = saved.zone or ""
-        if participant is not None:
-            detail["participant"] = str(participant)
-        if told or refused:
-            detail["told"] = ",".join(str(t) for t in told)
-            detail["not_told"] = ",".join(str(r.participant) for r in refused)
+        detail = _detail(saved, after, told, refused)
         uow.audit.append(principal.event(now, embargo_tag(kind.value), "case", key, (), **detail))
         uow.commit()
     return Step(saved, after, tuple(told), tuple(refused))
