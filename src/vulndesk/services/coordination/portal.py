@@ -4,283 +4,111 @@ shared thread and its own private thread; it posts, states a product's status, a
 declines the embargo and exports the shared view. Every read and every act is audited.
 
 Any principal not bound to the case (a participant of another case, an internal account, a
-missing case) gets the same NotFound as a missing case.
+missing case) gets the same NotFound as a missing case. What a participant sees is built in
+`portal_view`; this module holds the acts and re-exports the reads, the portal's one entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from vulndesk.domain import values
 from vulndesk.domain.audit_tags import AuditTag, embargo_tag
 from vulndesk.domain.coordination import (
+    Binding,
     ProductStatus,
     StatusStatement,
     VexJustification,
     check_statement,
 )
-from vulndesk.domain.embargo import EmbargoEventKind, EmbargoState, fold, new_event
+from vulndesk.domain.embargo import EmbargoEventKind, fold, new_event
 from vulndesk.domain.errors import InvalidInput, NotFound
 from vulndesk.domain.ids import parse_case_key
-from vulndesk.domain.threads import MessageFile
+from vulndesk.domain.threads import MessageFile, ThreadMessage
 from vulndesk.services.access.rights import Principal
-from vulndesk.services.accounts.users import AccountRole
 from vulndesk.services.context import Deps
-from vulndesk.services.coordination import participants as participants_service
-from vulndesk.services.coordination import sharing, threads, watermark
 from vulndesk.services.coordination import statuses as statuses_service
-from vulndesk.services.coordination.invitations import PARTICIPANT_ROLES, bound
-from vulndesk.services.coordination.participants import SharedView
+from vulndesk.services.coordination import threads
+from vulndesk.services.coordination.invitations import bound
+from vulndesk.services.coordination.portal_view import (
+    CASE_TEAM,
+    PRIVATE,
+    SHARED,
+    THREADS,
+    MyCase,
+    PortalEmbargo,
+    PortalView,
+    ShownMessage,
+    case_view,
+    embargo_of,
+    enter,
+    export,
+    is_participant,
+    my_cases,
+    require_participant,
+    shared_with,
+)
+from vulndesk.services.intake.ports import Upload
 from vulndesk.services.notify import coord_mail
 from vulndesk.services.ports import UnitOfWork
 
-SHARED, PRIVATE = "shared", "private"
-THREADS = (SHARED, PRIVATE)
-CASE_TEAM = "case team"
+# The reads, re-exported: the web, API, demo and tests reach the whole portal here.
+__all__ = [
+    "CASE_TEAM",
+    "PRIVATE",
+    "SHARED",
+    "MyCase",
+    "PortalEmbargo",
+    "PortalView",
+    "ShownMessage",
+    "answer_embargo",
+    "case_view",
+    "export",
+    "file",
+    "is_participant",
+    "my_cases",
+    "post",
+    "shared_with",
+    "state",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class MyCase:
-    case: str
-    title: str
-    participant: int
-    party: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShownMessage:
-    """A thread message as a participant sees it: who is a party name or the case team."""
-
-    id: int
-    at: dt.datetime
-    who: str
-    body: str
-    mine: bool
-    files: tuple[MessageFile, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PortalEmbargo:
-    state: str
-    in_zone: str | None  # the end (or the proposed end) in the embargo's zone
-    in_my_zone: str | None  # and in the account's own zone
-    my_zone: str
-    proposed: bool
-    my_answer: str | None  # accepted, declined or None
-
-
-@dataclass(frozen=True, slots=True)
-class PortalView:
-    """Everything a participant's page shows of one case."""
-
-    view: SharedView
-    account: str
-    party: str
-    at: dt.datetime
-    embargo: PortalEmbargo
-    shared: tuple[ShownMessage, ...]
-    private: tuple[ShownMessage, ...]
-    products: tuple[str, ...]
-    mine: tuple[StatusStatement, ...]
-    # Messages of the shared and of the private thread this account had not read before this
-    # view (its unread markers, decision 0046); the view marks both threads read.
-    unread_shared: int = 0
-    unread_private: int = 0
-
-    @property
-    def shared_with(self) -> str:
-        return shared_with(self.account, self.party, self.at)
-
-
-def shared_with(account: str, party: str, at: dt.datetime) -> str:
-    """The visible line on every portal page and export."""
-    return f"Shared with {account} ({party}) on {at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _require(principal: Principal, scope: str = "read") -> None:
-    principal.require(PARTICIPANT_ROLES, scope)
-
-
-def _enter(principal: Principal, scope: str = "read") -> None:
-    """Checked first, before any argument or the clock: anyone but a participant's account gets
-    a not-found answer that is the same for every case, existing or not."""
-    if not principal.has(PARTICIPANT_ROLES):
-        raise NotFound("case", "shared")
-    _require(principal, scope)
-
-
-def my_cases(deps: Deps, principal: Principal) -> list[MyCase]:
-    """The cases the participant's account takes part in (the read is audited)."""
-    _require(principal)
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        out = []
-        for b in uow.coordination.bindings_of(principal.name):
-            case = uow.cases.get(parse_case_key(b.case))
-            p = uow.coordination.participant(b.case, b.participant)
-            out.append(MyCase(b.case, case.title, p.id, uow.parties.get(p.party).name))
-        uow.audit.append(
-            principal.event(
-                now,
-                AuditTag.CASE_COORD_PORTAL_READ,
-                "user",
-                principal.name,
-                (),
-                what="cases",
-                count=str(len(out)),
-            )
+def _post_private(
+    uow: UnitOfWork,
+    principal: Principal,
+    b: Binding,
+    now: dt.datetime,
+    text: str,
+    uploads: Sequence[Upload],
+) -> ThreadMessage:
+    """A message to the participant's private thread: stored, audited, mailed to the case team
+    (nothing leaves to another participant, so no guard and no ledger)."""
+    posted = uow.coordination.add_message(b.case, b.participant, principal.name, now, text, uploads)
+    uow.audit.append(
+        principal.event(
+            now,
+            AuditTag.CASE_COORD_MESSAGE_POSTED,
+            "case",
+            b.case,
+            (),
+            thread=str(b.participant),
+            message=str(posted.id),
+            sha256=posted.sha256,
+            attachments=",".join(f.sha256 for f in posted.files),
         )
-        uow.commit()
-    return out
-
-
-def _who(uow: UnitOfWork, case: str) -> dict[str, str]:
-    """Authors as a participant sees them: each bound account's party name."""
-    names: dict[str, str] = {}
-    for b in uow.coordination.bindings(case):
-        p = uow.coordination.participant(case, b.participant)
-        names[b.user] = uow.parties.get(p.party).name
-    return names
-
-
-def _shown(uow: UnitOfWork, case: str, thread: int | None, me: str) -> tuple[ShownMessage, ...]:
-    who = _who(uow, case)
-    return tuple(
-        ShownMessage(m.id, m.at, who.get(m.author, CASE_TEAM), m.body, m.author == me, m.files)
-        for m in uow.coordination.messages(case, thread, 200)
     )
-
-
-def _embargo(uow: UnitOfWork, case: str, participant: int, zone: str) -> PortalEmbargo:
-    e = fold(uow.coordination.embargo_events(case))
-    both = e.shown(zone)
-    answer = None
-    if participant in e.accepted_by:
-        answer = "accepted"
-    elif participant in e.declined_by:
-        answer = "declined"
-    return PortalEmbargo(
-        e.state.value,
-        both[0] if both else None,
-        both[1] if both else None,
-        zone,
-        (e.end is None and e.pending_end is not None) or e.state is EmbargoState.REVISE,
-        answer,
-    )
-
-
-def _portal_view(deps: Deps, uow: UnitOfWork, principal: Principal, key: str) -> PortalView:
-    case_key = parse_case_key(key)
-    b = bound(uow, principal, case_key)
-    _require(principal)
-    view = participants_service.view_in(deps, uow, case_key, b.participant)
-    p = uow.coordination.participant(case_key, b.participant)
-    user = uow.accounts.get_user(principal.name)
-    zone = user.timezone or "UTC"
-    mine = tuple(s for s in uow.coordination.statements(case_key) if s.participant == b.participant)
-    unread = uow.coordination.unread(principal.name, case_key)
-    return PortalView(
-        view,
+    coord_mail.queue_message(
+        uow,
+        b.case,
+        b.participant,
         principal.name,
-        uow.parties.get(p.party).name,
-        deps.clock.now(),
-        _embargo(uow, case_key, b.participant, zone),
-        _shown(uow, case_key, None, principal.name),
-        _shown(uow, case_key, b.participant, principal.name),
-        tuple(statuses_service.case_products(uow, case_key)),
-        mine,
-        unread.get(None, 0),
-        unread.get(b.participant, 0),
+        posted.id,
+        now,
+        from_participant=b.participant,
+        text=text,
     )
-
-
-def _mark_read(uow: UnitOfWork, account: str, shown: PortalView) -> None:
-    """The account has now seen both of its threads up to their newest message shown."""
-    case = shown.view.case
-    for thread, messages in ((None, shown.shared), (shown.view.participant, shown.private)):
-        if messages:
-            newest = messages[-1]
-            uow.coordination.mark_read(account, case, thread, newest.id, newest.at)
-
-
-def case_view(deps: Deps, principal: Principal, case: str, what: str = "page") -> PortalView:
-    """The case as the participant sees it; the read is audited (`what`: page or api)."""
-    _enter(principal)
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        shown = _portal_view(deps, uow, principal, case)
-        _mark_read(uow, principal.name, shown)
-        uow.audit.append(
-            principal.event(
-                now,
-                AuditTag.CASE_COORD_PORTAL_READ,
-                "case",
-                shown.view.case,
-                tuple(sorted(shown.view.fields)),
-                participant=str(shown.view.participant),
-                what=what,
-            )
-        )
-        uow.commit()
-    return shown
-
-
-def export_document(view: PortalView) -> str:
-    """The participant's export of the shared view: one plain-text document, headed and
-    closed by the line naming whom it was shared with and when."""
-    v = view.view
-    lines = [view.shared_with, "", f"{v.case}: {v.title}", f"Participant: {view.party}", ""]
-    lines += [f"{name}: {value}" for name, value in sorted(v.fields.items())]
-    if v.withheld:
-        lines.append(f"withheld by your disclosure policy: {', '.join(v.withheld)}")
-    lines.append("")
-    for party, product, status in v.statuses:
-        lines.append(f"status {party} {product}: {status}")
-    e = view.embargo
-    lines.append(f"embargo: {e.state}")
-    if e.in_zone:
-        lines.append(f"embargo end: {e.in_zone} / {e.in_my_zone}")
-    lines.append("")
-    lines.append("shared thread:")
-    lines += [f"  {m.at.isoformat()} {m.who}: {m.body}" for m in view.shared]
-    lines.append("private thread with the case team:")
-    lines += [f"  {m.at.isoformat()} {m.who}: {m.body}" for m in view.private]
-    lines += ["", view.shared_with]
-    return "\n".join(lines) + "\n"
-
-
-def export(deps: Deps, principal: Principal, case: str) -> tuple[str, str]:
-    """The export document and its file name; the download is audited."""
-    _enter(principal)
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        shown = _portal_view(deps, uow, principal, case)
-        # The per-recipient watermark (decision 0047): a visible ref and an invisible token.
-        document = watermark.stamp(
-            deps,
-            principal,
-            shown.view.case,
-            shown.view.participant,
-            principal.name,
-            export_document(shown),
-            "portal-export",
-            uow=uow,
-        )
-        uow.audit.append(
-            principal.event(
-                now,
-                AuditTag.CASE_COORD_PORTAL_EXPORTED,
-                "case",
-                shown.view.case,
-                tuple(sorted(shown.view.fields)),
-                participant=str(shown.view.participant),
-                sha256=sharing.digest(document),
-            )
-        )
-        uow.commit()
-    return document, f"{shown.view.case}-shared-view.txt"
+    return posted
 
 
 def post(
@@ -294,14 +122,14 @@ def post(
     """Post to the shared thread (told to every other participant through the guard and the
     ledger) or to the private thread (to the case team only: nothing leaves); with up to
     five files checked as intake attachments are."""
-    _enter(principal, "write")
+    enter(principal, "write")
     which = thread.strip().lower()
     text = values.long_text("body", body, max_len=50_000)
     uploads = threads.check_files(files)
     now = deps.clock.now()
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
-        _require(principal, "write")
+        require_participant(principal, "write")
         if which not in THREADS:
             raise InvalidInput("thread", f"{thread!r} is not a thread", "shared or private")
         if not text.strip():
@@ -312,32 +140,7 @@ def post(
                 deps, principal, uow, found, None, text, sender=b.participant, files=uploads
             ).message
         else:
-            posted = uow.coordination.add_message(
-                b.case, b.participant, principal.name, now, text, uploads
-            )
-            uow.audit.append(
-                principal.event(
-                    now,
-                    AuditTag.CASE_COORD_MESSAGE_POSTED,
-                    "case",
-                    b.case,
-                    (),
-                    thread=str(b.participant),
-                    message=str(posted.id),
-                    sha256=posted.sha256,
-                    attachments=",".join(f.sha256 for f in posted.files),
-                )
-            )
-            coord_mail.queue_message(
-                uow,
-                b.case,
-                b.participant,
-                principal.name,
-                posted.id,
-                now,
-                from_participant=b.participant,
-                text=text,
-            )
+            posted = _post_private(uow, principal, b, now, text, uploads)
         party = uow.parties.get(uow.coordination.participant(b.case, b.participant).party)
         uow.commit()
     return ShownMessage(posted.id, posted.at, party.name, posted.body, True, posted.files)
@@ -348,12 +151,12 @@ def file(
 ) -> tuple[MessageFile, bytes]:
     """A file of a message in the shared thread or the participant's own private thread; the
     download is audited. Any other thread, case or file: the missing file's NotFound."""
-    _enter(principal)
+    enter(principal)
     which = thread.strip().lower()
     now = deps.clock.now()
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
-        _require(principal)
+        require_participant(principal)
         if which not in THREADS:
             raise NotFound("attachment", sha256[:64])
         participant = None if which == SHARED else b.participant
@@ -388,11 +191,11 @@ def state(
 ) -> StatusStatement:
     """The participant's own statement of one of the case's products; it waits for the case
     team's approval (a case writer approves it, as any statement) before it is shared."""
-    _enter(principal, "write")
+    enter(principal, "write")
     now = deps.clock.now()
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
-        _require(principal, "write")
+        require_participant(principal, "write")
         products = statuses_service.case_products(uow, b.case)
         name = product.strip()
         if name not in products:
@@ -428,12 +231,12 @@ def answer_embargo(
     deps: Deps, principal: Principal, case: str, accept: bool, reason: str
 ) -> PortalEmbargo:
     """Accept or decline the embargo: an event naming the participant, with its reason."""
-    _enter(principal, "write")
+    enter(principal, "write")
     now = deps.clock.now()
     kind = EmbargoEventKind.ACCEPTED if accept else EmbargoEventKind.DECLINED
     with deps.uow() as uow:
         b = bound(uow, principal, parse_case_key(case))
-        _require(principal, "write")
+        require_participant(principal, "write")
         before = fold(uow.coordination.embargo_events(b.case))
         event, after = new_event(
             before,
@@ -456,11 +259,6 @@ def answer_embargo(
             )
         )
         user = uow.accounts.get_user(principal.name)
-        shown = _embargo(uow, b.case, b.participant, user.timezone or "UTC")
+        shown = embargo_of(uow, b.case, b.participant, user.timezone or "UTC")
         uow.commit()
     return shown
-
-
-def is_participant(principal: Principal) -> bool:
-    """Whether the principal is an outside participant's account (its console is the portal)."""
-    return AccountRole.PARTICIPANT.value in principal.roles and not principal.is_system
