@@ -14,10 +14,11 @@ from vulndesk.domain.regimes import IncidentGrade
 from vulndesk.domain.severity import CnGrade, Severity
 
 
-def case_from_rows(key: CaseKey, rows: Sequence[Mapping[str, Any]], cipher: FieldCipher) -> Case:
-    """The case of `GET_CASE`'s rows (the case's columns, one row per fact and transition)."""
-    m = rows[0]
-    facts = tuple(
+def _facts(
+    key: CaseKey, rows: Sequence[Mapping[str, Any]], cipher: FieldCipher
+) -> tuple[FactRecord, ...]:
+    """The fact rows (`src` 0), their evidence decrypted."""
+    return tuple(
         FactRecord(
             FactKind(f["c_kind"]),
             f["c_at"],
@@ -33,13 +34,24 @@ def case_from_rows(key: CaseKey, rows: Sequence[Mapping[str, Any]], cipher: Fiel
         for f in rows
         if f["src"] == 0
     )
-    steps = tuple(
+
+
+def _transitions(rows: Sequence[Mapping[str, Any]]) -> tuple[Transition, ...]:
+    """The transition rows (`src` 1)."""
+    return tuple(
         Transition(
             CaseState(t["c_kind"]), CaseState(t["c_to"]), t["c_by"], t["c_at"], t["c_reason"]
         )
         for t in rows
         if t["src"] == 1
     )
+
+
+def case_from_rows(key: CaseKey, rows: Sequence[Mapping[str, Any]], cipher: FieldCipher) -> Case:
+    """The case of `GET_CASE`'s rows (the case's columns, one row per fact and transition)."""
+    m = rows[0]
+    facts = _facts(key, rows, cipher)
+    steps = _transitions(rows)
     details = (
         json.loads(cipher.decrypt_text(m["details_enc"], f"cases.details:{key}"))
         if m["details_enc"]

@@ -166,6 +166,13 @@ class SqlCaseRepository:
         stored_transitions: int,
         stored_products: set[str],
     ) -> None:
+        """Append the facts and transitions not stored yet; make the products match."""
+        self._add_facts(case_id, case, stored_facts)
+        self._add_transitions(case_id, case, stored_transitions)
+        self._match_products(case_id, case, stored_products)
+
+    def _add_facts(self, case_id: int, case: Case, stored_facts: set[tuple[str, int]]) -> None:
+        """The fact revisions not stored yet, sealed and noted as evidence."""
         new_facts = [f for f in case.facts if (f.kind.value, f.revision) not in stored_facts]
         if new_facts:
             INSERT_FACTS.executemany(
@@ -195,6 +202,9 @@ class SqlCaseRepository:
                     for f in new_facts
                 ),
             )
+
+    def _add_transitions(self, case_id: int, case: Case, stored_transitions: int) -> None:
+        """The transitions after the `stored_transitions` stored before, noted as evidence."""
         new_steps = case.transitions[stored_transitions:]
         if new_steps:
             INSERT_TRANSITIONS.executemany(
@@ -225,6 +235,9 @@ class SqlCaseRepository:
                 if stored_transitions
                 else case_transitions.c.case_id == case_id,
             )
+
+    def _match_products(self, case_id: int, case: Case, stored_products: set[str]) -> None:
+        """Add the affected products not stored yet and drop those no longer listed."""
         wanted = {p.product for p in case.products}
         if wanted - stored_products:
             INSERT_PRODUCTS.executemany(
