@@ -123,54 +123,57 @@ def _wait_for_lock(fd: int, timeout: float) -> int | None:
     return None
 
 
-def _tune_sqlite(engine: Engine, file_lock: _FileLock | None) -> None:
-    # SQLite has one writer at a time. Threads of this process queue on a lock, and processes on
-    # a file lock, which wake the next writer at once; left to SQLite, writers would poll with
-    # sleeps of up to 100 ms.
-    writer = threading.Lock()
+def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Each new connection: WAL, synchronous=FULL, foreign keys and a busy timeout."""
+    # Take over transaction control so writes can start with BEGIN IMMEDIATE.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
 
-    def _release(info: dict[str, Any]) -> None:
+
+class _WriterLocks:
+    """SQLite has one writer at a time. Threads of this process queue on a lock, and processes on
+    a file lock, which wake the next writer at once; left to SQLite, writers would poll with
+    sleeps of up to 100 ms. A connection's `info` says which of the two it holds."""
+
+    def __init__(self, file_lock: _FileLock | None) -> None:
+        self.writer = threading.Lock()
+        self.file_lock = file_lock
+
+    def release(self, info: dict[str, Any]) -> None:
         fd = info.pop("vd_writer_fd", None)
         if fd is not None:
             os.close(fd)  # this process's only descriptor of the lock: closing it unlocks
         if info.pop("vd_writer", False):
-            writer.release()
+            self.writer.release()
 
-    def _take(conn: Any) -> None:
+    def take(self, conn: Any) -> None:
         deadline = time.monotonic() + _WRITER_WAIT
-        if not conn.info.get("vd_writer") and writer.acquire(timeout=_WRITER_WAIT):
+        if not conn.info.get("vd_writer") and self.writer.acquire(timeout=_WRITER_WAIT):
             conn.info["vd_writer"] = True
         # After a timeout on the thread lock, SQLite's busy timeout alone decides, as before.
-        if file_lock and conn.info.get("vd_writer") and "vd_writer_fd" not in conn.info:
-            fd = file_lock.acquire(max(0.0, deadline - time.monotonic()))
+        if self.file_lock and conn.info.get("vd_writer") and "vd_writer_fd" not in conn.info:
+            fd = self.file_lock.acquire(max(0.0, deadline - time.monotonic()))
             if fd is not None:
                 conn.info["vd_writer_fd"] = fd
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take over transaction control so writes can start with BEGIN IMMEDIATE.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
+    def begin(self, conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: no deadlock when a reader upgrades to a writer.
         if conn.info.get("readonly"):
             conn.exec_driver_sql("BEGIN")
             return
         try:
-            _take(conn)
+            self.take(conn)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(conn.info)
+            self.release(conn.info)
             raise
 
-    def _end(conn: Any, statement: str) -> None:
+    def end(self, conn: Any, statement: str) -> None:
         # SQLAlchemy fires these events before it ends the transaction. Ending it here, still
         # under the locks, means the next writer wakes to a free database instead of into
         # SQLite's busy sleeps while this COMMIT (and its fsync) runs.
@@ -189,13 +192,18 @@ def _tune_sqlite(engine: Engine, file_lock: _FileLock | None) -> None:
             if statement == "COMMIT" and not raw.in_transaction:
                 raise exc.DBAPIError.instance(statement, None, err, sqlite3.Error) from err
         finally:
-            _release(info)
+            self.release(info)
 
-    def _dropped(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
+    def dropped(self, _dbapi_conn: Any, record: Any, *_args: Any) -> None:
         # A connection invalidated or returned without commit or rollback still frees its locks.
-        _release(record.info)
+        self.release(record.info)
 
-    event.listen(engine, "commit", lambda conn: _end(conn, "COMMIT"))
-    event.listen(engine, "rollback", lambda conn: _end(conn, "ROLLBACK"))
-    event.listen(engine, "invalidate", _dropped)
-    event.listen(engine, "checkin", _dropped)
+
+def _tune_sqlite(engine: Engine, file_lock: _FileLock | None) -> None:
+    locks = _WriterLocks(file_lock)
+    event.listen(engine, "connect", _pragmas)
+    event.listen(engine, "begin", locks.begin)
+    event.listen(engine, "commit", lambda conn: locks.end(conn, "COMMIT"))
+    event.listen(engine, "rollback", lambda conn: locks.end(conn, "ROLLBACK"))
+    event.listen(engine, "invalidate", locks.dropped)
+    event.listen(engine, "checkin", locks.dropped)
