@@ -158,6 +158,37 @@ def _result_types(statement: ClauseElement) -> tuple[Any, ...]:
     return tuple(c.type for c in columns) if columns is not None else ()
 
 
+def _check_fast(compiled: SQLCompiler) -> None:
+    """Refuse what only `Connection.execute` does: Python-side defaults, expanded parameters."""
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise InvalidRequestError(
+            "a fast statement cannot apply Python-side column defaults: "
+            "pass every column with a default, or use Connection.execute"
+        )
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise InvalidRequestError(
+            "a fast statement cannot expand IN lists or literal-execute parameters: "
+            "use Connection.execute"
+        )
+
+
+def _sources(compiled: SQLCompiler, names: tuple[str, ...]) -> dict[str, str | None]:
+    """For each bind name of the compiled statement, the parameter that fills it; None when
+    the bind's own value does."""
+    given = frozenset(names)
+    source: dict[str, str | None] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.key in given:
+            source[name] = bind.key
+        elif name in given:
+            source[name] = name
+        elif bind.required:
+            source[name] = bind.key  # missing: binding reports it as execute() does
+        else:
+            source[name] = None
+    return source
+
+
 def _compile(statement: ClauseElement, dialect: Dialect, names: tuple[str, ...]) -> _Plan:
     dml = isinstance(statement, Insert | Update)
     types = _result_types(statement)
@@ -173,27 +204,8 @@ def _compile(statement: ClauseElement, dialect: Dialect, names: tuple[str, ...])
             for_executemany=dml and not returning,
         ),
     )
-    if compiled.insert_prefetch or compiled.update_prefetch:
-        raise InvalidRequestError(
-            "a fast statement cannot apply Python-side column defaults: "
-            "pass every column with a default, or use Connection.execute"
-        )
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise InvalidRequestError(
-            "a fast statement cannot expand IN lists or literal-execute parameters: "
-            "use Connection.execute"
-        )
-    given = frozenset(names)
-    source: dict[str, str | None] = {}
-    for bind, name in compiled.bind_names.items():
-        if bind.key in given:
-            source[name] = bind.key
-        elif name in given:
-            source[name] = name
-        elif bind.required:
-            source[name] = bind.key  # missing: binding reports it as execute() does
-        else:
-            source[name] = None
+    _check_fast(compiled)
+    source = _sources(compiled, names)
     binds = {name: bind for bind, name in compiled.bind_names.items()}
     order = list(compiled.positiontup or ()) if compiled.positional else list(binds)
     slots = tuple(
