@@ -134,7 +134,7 @@ SPECS: dict[str, ColumnSpec] = {
     "cve_ids.answer_enc": ColumnSpec(
         cve_ids, "answer_enc", (cve_ids.c.cve_id,), lambda r: f"cve_ids.answer:{r.cve_id}"
     ),
-    # Contexts mirror repositories/coordination.py.
+    # Contexts mirror repositories/coord_contexts.py.
     "coord_invitations.token_enc": ColumnSpec(
         coord_invitations,
         "token_enc",
