@@ -7,58 +7,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import Cli, free_port, wait_healthy
-from tests.e2e.test_cli import _seed
-from tests.e2e.test_cli_server_sign_in import _login
-from tests.waiting import STARTUP
+from tests.e2e.cli import Cli
+from tests.e2e.test_cli_server_sign_in import Served, _login, served_desk
 from vulndesk.domain import watermark as wm
 
 
-@dataclass
-class Served:
-    base: str
-    admin: Cli
-    case: str
-    hidden: str
+def _libfoo(admin: Cli) -> None:
+    admin.run("party", "add", "libfoo", "--name", "Libfoo", "--kind", "upstream_supplier",
+              "--country", "CN")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = Cli(tmp_path_factory.mktemp("server"))
-    root.run("init")
-    admin = root.sign_in("srv-admin", "admin")
-    _seed(admin)
-    admin.run("party", "add", "libfoo", "--name", "Libfoo", "--kind", "upstream_supplier",
-              "--country", "CN")  # fmt: skip
-    opened = admin.json(
-        "case", "open", "--title", "Overflow in httpd", "--unit", "cn",
-        "--product", "router@1.0", "--detail", "summary=Overflow in the web server",
-    )  # fmt: skip
-    hidden = admin.json("case", "open", "--title", "Not yours", "--unit", "cn")["key"]
-    root.add_user("li-na", "analyst", unit="cn")
-    admin.run("case", "member", "add", opened["key"], "li-na")
-    port = free_port()
-    proc = root.serve("--port", str(port))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, proc, STARTUP)
-        yield Served(base, admin, opened["key"], hidden)
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
+    with served_desk(tmp_path_factory.mktemp("server"), _libfoo) as desk:
+        yield desk
 
 
 def test_coord_through_a_server_prints_what_the_local_command_prints(
     served: Served, tmp_path: Path
 ) -> None:
     admin, key = served.admin, served.case
-    laptop = Cli(tmp_path / "laptop")
-    laptop.totp, laptop.used = admin.totp, admin.used
+    laptop = served.laptop(tmp_path / "laptop")
     assert _login(laptop, served.base).returncode == 0
 
     def same(*args: str, stdin: str | None = None) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +38,17 @@ class Served:
         return cli
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = Cli(tmp_path_factory.mktemp("server"))
+@contextmanager
+def served_desk(
+    home: Path, seed: Callable[[Cli], object] = lambda _admin: None
+) -> Iterator[Served]:
+    """A running `vulndesk serve` on `home`: a signed-in admin, the reference data (and what
+    `seed` adds as that admin), a case li-na (an analyst) is a member of and one she is not."""
+    root = Cli(home)
     root.run("init")
     admin = root.sign_in("srv-admin", "admin")
     _seed(admin)
+    seed(admin)
     opened = admin.json(
         "case", "open", "--title", "Overflow in httpd", "--unit", "cn",
         "--product", "router@1.0", "--detail", "summary=Overflow in the web server",
@@ -59,6 +65,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with served_desk(tmp_path_factory.mktemp("server")) as desk:
+        yield desk
 
 
 def _login(

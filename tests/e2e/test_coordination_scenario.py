@@ -370,6 +370,9 @@ def accept_from_berlin(
     for internal in (COORDINATOR, APPROVER, "acme-cn", "Fixed in SDK 2.0.4", "Operators report"):
         assert internal not in text, internal
     assert f"Shared with {s.account} (Jade Devices)" in text
+    # The approved statuses name each party as it is called, not by the desk's id for it.
+    parties = berlin.locator("table.statuses tbody tr td:first-child").all_inner_texts()
+    assert "Pearl SDK Co." in parties and SUPPLIER not in parties, parties
     screenshot(berlin, "coordination-scenario-3-portal-berlin")
     portal_in_chinese(browser, srv, s, berlin)
 

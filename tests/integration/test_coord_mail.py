@@ -83,6 +83,23 @@ def _tags(deps: Deps, key: str) -> list[str]:
         return [e.event.tag for e in uow.audit.for_object("case", key, 1000)]
 
 
+def _texts(got: list[tuple[str, EmailMessage]], key: str, subject: str) -> list[tuple[str, str]]:
+    """Each mail's plain text after checking what every coordination mail must be: the fixed
+    subject, and a link to the case's coordination page for the desk's own people
+    (example.org) or to the participant's portal for everyone else, never to the desk's page."""
+    texts = []
+    for to, msg in got:
+        assert msg["Subject"] == f"[vulndesk] {key} {subject}"
+        text = _text(msg)
+        if to.endswith("example.org"):
+            assert f"{PUBLIC_URL}/cases/{key}/coordination" in text
+        else:
+            assert f"{PUBLIC_URL}/shared/{key}" in text
+            assert "/coordination" not in text
+        texts.append((to, text))
+    return texts
+
+
 def test_thread_messages_are_mailed_to_the_right_people_and_coalesce(
     desk: Desk, smtp: Smtp, actor: Principal
 ) -> None:
@@ -105,15 +122,8 @@ def test_thread_messages_are_mailed_to_the_right_people_and_coalesce(
         "dev@openssl.example",
         "psirt@openssl.example",
     ]
-    for to, msg in got:
-        assert msg["Subject"] == f"[vulndesk] {key} new coordination message"
-        text = _text(msg)
+    for _to, text in _texts(got, key, "new coordination message"):
         assert "shared thread" in text and "共享讨论" in text
-        if to == "ana@example.org":
-            assert f"{PUBLIC_URL}/cases/{key}/coordination" in text
-        else:
-            assert f"{PUBLIC_URL}/shared/{key}" in text
-            assert "/coordination" not in text
     assert SECRET not in _raw(smtp) and "Patch" not in _raw(smtp)
 
     # Coalesced: two more shared messages before the worker runs make no new mail per person;
@@ -201,13 +211,9 @@ def test_a_break_mails_everyone_told_and_re_plans_the_case(
         "ana@example.org",
         "lead@example.org",
     ]
-    for to, msg in got:
-        assert msg["Subject"] == f"[vulndesk] {key} embargo ended early"
-        text = _text(msg)
+    for _to, text in _texts(got, key, "embargo ended early"):
         assert "2026-11-02 08:30 CST (Asia/Shanghai, UTC+08:00)" in text  # seen, in its zone
         assert "2026-11-02 00:30 UTC" in text and "提前结束" in text
-        link = f"/cases/{key}/coordination" if to.endswith("example.org") else f"/shared/{key}"
-        assert PUBLIC_URL + link in text
     assert SECRET not in _raw(smtp) and "blog.example" not in _raw(smtp)
 
     # Re-planned: publication is no longer held, the gate's embargo check passes, recorded.
@@ -251,14 +257,10 @@ def test_reminders_before_the_embargo_ends_once_per_end_and_threshold(
         "ana@example.org",
         "lead@example.org",
     ]
-    for to, msg in got:
-        assert msg["Subject"] == f"[vulndesk] {key} embargo ends soon"
-        text = _text(msg)
+    for _to, text in _texts(got, key, "embargo ends soon"):
         assert "less than 7 days" in text and "7 天内" in text
         assert "2026-11-20 09:00 CST (Asia/Shanghai, UTC+08:00)" in text
         assert "2026-11-20 01:00 UTC (UTC, UTC+00:00)" in text
-        link = f"/cases/{key}/coordination" if to.endswith("example.org") else f"/shared/{key}"
-        assert PUBLIC_URL + link in text
     assert run() == []  # once per end and threshold, however often the worker runs
 
     # An extension accepted re-arms the reminders for the new end.

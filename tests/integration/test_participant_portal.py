@@ -217,6 +217,8 @@ def test_invite_mail_join_sign_in_and_work_in_the_portal(
     assert head.startswith(f"Shared with {first.user} (openssl) on ") and " · ref WM-" in head
     assert rest.lstrip().startswith(f"Shared with {first.user} (OpenSSL) on ")
     assert POC not in document and PRIVATE_OTHER not in document
+    # statuses name each party by its name, its id beside it
+    assert "status OpenSSL (openssl) router: fixed" in wm.clean(document)
     # the export carries the participant account's own invisible token: a copy of one
     # paragraph, its visible lines cut away, still names who got it
     paragraph = "\n".join(x for x in document.splitlines() if wm.clean(x).startswith("status "))

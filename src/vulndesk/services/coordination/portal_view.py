@@ -10,7 +10,8 @@ missing case. The portal's acts are in `portal`, which also re-exports what is h
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.coordination import (
@@ -82,6 +83,11 @@ class PortalView:
     # view (its unread markers, decision 0046); the view marks both threads read.
     unread_shared: int = 0
     unread_private: int = 0
+    # The name of each party of the case, by its id, so a page shows names beside statuses.
+    party_names: Mapping[str, str] = field(default_factory=dict)
+
+    def party_name(self, party: str) -> str:
+        return self.party_names.get(party, party)
 
     @property
     def shared_with(self) -> str:
@@ -175,6 +181,9 @@ def _portal_view(deps: Deps, uow: UnitOfWork, principal: Principal, key: str) ->
     zone = user.timezone or "UTC"
     mine = tuple(s for s in uow.coordination.statements(case_key) if s.participant == b.participant)
     unread = uow.coordination.unread(principal.name, case_key)
+    names = {
+        str(x.party): uow.parties.get(x.party).name for x in uow.coordination.participants(case_key)
+    }
     return PortalView(
         view,
         principal.name,
@@ -187,6 +196,7 @@ def _portal_view(deps: Deps, uow: UnitOfWork, principal: Principal, key: str) ->
         mine,
         unread.get(None, 0),
         unread.get(b.participant, 0),
+        names,
     )
 
 
@@ -231,7 +241,7 @@ def export_document(view: PortalView) -> str:
         lines.append(f"withheld by your disclosure policy: {', '.join(v.withheld)}")
     lines.append("")
     for party, product, status in v.statuses:
-        lines.append(f"status {party} {product}: {status}")
+        lines.append(f"status {view.party_name(party)} ({party}) {product}: {status}")
     e = view.embargo
     lines.append(f"embargo: {e.state}")
     if e.in_zone:
