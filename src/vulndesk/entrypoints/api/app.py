@@ -76,6 +76,14 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(errors.SecurityHeaders)
     # Outermost of all: every answer, refusals included, carries its request id and is counted.
     observability.install(app, container)
+    _ops_routes(app, container)
+    _include_routers(app, container)
+    web.install(app)
+    return app
+
+
+def _ops_routes(app: FastAPI, container: Container) -> None:
+    """The health check and the API's route list."""
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
@@ -89,6 +97,8 @@ def create_app(container: Container) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page(app.openapi()))
 
+
+def _include_routers(app: FastAPI, container: Container) -> None:
     # The public intake first: the busiest routes, matched without trying every other one.
     app.include_router(intake.build_router(container))
     app.include_router(public_form.build_router(container))
@@ -112,8 +122,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_regimes.router)
     app.include_router(routes_rules.router)
     app.include_router(routes_sso.router)
-    web.install(app)
-    return app
 
 
 def create_app_from_env() -> FastAPI:
