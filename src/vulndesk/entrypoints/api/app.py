@@ -22,7 +22,11 @@ from vulndesk.entrypoints.api import (
     routes_case_thread,
     routes_case_work,
     routes_cases,
-    routes_coordination,
+    routes_coordination_embargo,
+    routes_coordination_participants,
+    routes_coordination_shares,
+    routes_coordination_threads,
+    routes_coordination_trace,
     routes_cve,
     routes_exposure,
     routes_ledger,
@@ -108,7 +112,11 @@ def _include_routers(app: FastAPI, container: Container) -> None:
     app.include_router(routes_cases.router)
     app.include_router(routes_case_work.router)
     app.include_router(routes_case_thread.router)
-    app.include_router(routes_coordination.router)
+    app.include_router(routes_coordination_participants.router)
+    app.include_router(routes_coordination_embargo.router)
+    app.include_router(routes_coordination_shares.router)
+    app.include_router(routes_coordination_threads.router)
+    app.include_router(routes_coordination_trace.router)
     app.include_router(routes_portal.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
