@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Protocol, TypedDict
 
 from vulndesk.config import delivery, intake, values, variables
 from vulndesk.config.cve import CveServicesSettings, cve_services_settings
@@ -119,109 +120,261 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `VULNDESK_*` variables; a bad value stops here, naming the variable."""
+        """Read `VULNDESK_*` variables; a bad value stops here, naming the variable.
+
+        The sections are read in the order their variables are checked, so that of two bad
+        values the same one is named first."""
         env = os.environ if env is None else env
 
         def get(name: str, default: str = "") -> str:
             return env.get(PREFIX + name, default)
 
-        home = Path(get("HOME", "var"))
-        port_text = get("PORT", "8000")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise InvalidInput("VULNDESK_PORT", f"{port_text!r} is not a port", "1-65535")
-        workers = values.whole(
-            get,
-            "WORKERS",
-            "1",
-            (1, None),
-            "a number of processes",
-            "a whole number from 1, e.g. 2 for a 2-core machine",
-        )
-        backdate = values.whole(
-            get,
-            "BACKDATE_LIMIT_HOURS",
-            "24",
-            (1, 8760),
-            "a number of hours",
-            "a whole number of hours from 1 to 8760, e.g. 24",
-        )
-        alert_days = values.whole(
-            get,
-            "EXPOSURE_ALERT_DAYS",
-            "30",
-            (1, 3650),
-            "a number of days",
-            "a whole number of days from 1 to 3650, e.g. 30",
-        )
-        variables.refuse_gone(env, variables.GONE_ACTOR)
-        hours = values.whole(
-            get,
-            "CLI_TOKEN_HOURS",
-            "12",
-            (1, 24 * 366),
-            "a number of hours",
-            "a whole number from 1 to 8784, e.g. 12",
-        )
-        smtp_port = get("SMTP_PORT", "25")
-        if not smtp_port.isdigit():
-            raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
-        variables.refuse_gone(env, variables.GONE_WEBHOOK_ALLOW)
+        numbers = _whole_numbers(env, get)
         unknown = variables.unknown(env)
-        yes = {"1", "true", "yes"}
         return cls(
-            home=home,
-            database_url=get("DATABASE_URL"),
-            key_file=Path(get("KEY_FILE")) if get("KEY_FILE") else None,
-            keys_json=get("KEYS") or None,
-            rules_dir=Path(get("RULES_DIR")) if get("RULES_DIR") else None,
-            host=get("HOST", "127.0.0.1"),
-            port=int(port_text),
-            workers=workers,
-            timezone=timezone("VULNDESK_TIMEZONE", get("TIMEZONE", "UTC")),
-            public_url=get("PUBLIC_URL", f"http://127.0.0.1:{port_text}"),
-            org_name=get("ORG_NAME", "vulndesk"),
-            security_contact=get("SECURITY_CONTACT", "mailto:security@example.invalid"),
-            smtp_host=get("SMTP_HOST", "127.0.0.1"),
-            smtp_port=int(smtp_port),
-            smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
-            cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
-            cli_token_hours=hours,
-            config_dir=values.config_dir(env),
-            trusted_proxies=values.networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
-            webhook_hosts=delivery.webhook_hosts("VULNDESK_WEBHOOK_HOSTS", get("WEBHOOK_HOSTS")),
-            webhook_allow_loopback=get("WEBHOOK_ALLOW_LOOPBACK").lower() in {"1", "true", "yes"},
-            checkpoint_key=Path(get("CHECKPOINT_KEY")) if get("CHECKPOINT_KEY") else None,
-            checkpoint_dir=Path(get("CHECKPOINT_DIR")) if get("CHECKPOINT_DIR") else None,
-            checkpoint_interval=delivery.checkpoint_interval(get("CHECKPOINT_INTERVAL", "600")),
-            checkpoint_webhook=delivery.checkpoint_webhook(get("CHECKPOINT_WEBHOOK")),
-            backdate_limit_hours=backdate,
-            exposure_alert_days=alert_days,
-            coord_reminder_days=values.day_list(get, "COORD_REMINDER_DAYS", "7,1"),
-            log_file=Path(get("LOG_FILE")) if get("LOG_FILE") else None,
+            **_storage(get),
+            **_server(get, numbers),
+            **_mail(get, numbers),
+            **_delivery(get),
+            **_clocks(get, numbers),
+            log_file=_path(get("LOG_FILE")),
             log_format=values.choice(
                 "VULNDESK_LOG_FORMAT", get("LOG_FORMAT", "json"), ("json", "text")
             ),
             webhook_secrets=delivery.secrets(get("WEBHOOK_SECRETS")),
-            smtp_starttls=get("SMTP_STARTTLS").lower() in yes,
-            smtp_username=get("SMTP_USERNAME"),
-            smtp_password=get("SMTP_PASSWORD"),
-            intake_rate=parse_rate("VULNDESK_INTAKE_RATE", get("INTAKE_RATE"), INTAKE_RATE),
-            intake_unit=get("INTAKE_UNIT") or None,
-            intake_token_failures=intake.follow_up_rate("TOKEN_FAILURES", get),
-            intake_message_rate=intake.follow_up_rate("MESSAGE_RATE", get),
-            intake_message_source_rate=intake.follow_up_rate("MESSAGE_SOURCE_RATE", get),
-            security_policy_url=values.url(
-                "VULNDESK_SECURITY_POLICY_URL", get("SECURITY_POLICY_URL")
-            ),
-            metrics_token=get("METRICS_TOKEN"),
-            csaf_dir=Path(get("CSAF_DIR")) if get("CSAF_DIR") else None,
-            gnupghome=Path(get("GNUPGHOME")) if get("GNUPGHOME") else None,
-            csaf_key=get("CSAF_KEY"),
-            cve_org_id=get("CVE_ORG_ID"),
-            cve_services=cve_services_settings(get),
+            **_intake(get),
+            **_publication(get),
             imap=imap_settings(get),
             intake_key=values.fingerprint("VULNDESK_INTAKE_KEY", get("INTAKE_KEY")),
-            oidc=oidc_policy(env),
-            local_login=values.flag("VULNDESK_LOCAL_LOGIN", get("LOCAL_LOGIN", "1")),
+            **_sign_in(env, get, numbers),
             unknown=unknown,
         )
+
+
+class _Get(Protocol):
+    """Reads VULNDESK_<name>, `default` when it is unset."""
+
+    def __call__(self, name: str, default: str = "") -> str: ...
+
+
+class _Numbers(NamedTuple):
+    """The whole-number settings, checked before any other value."""
+
+    port: int
+    workers: int
+    backdate_limit_hours: int
+    exposure_alert_days: int
+    cli_token_hours: int
+    smtp_port: str  # digits, read as a number with the other mail settings
+
+
+def _whole_numbers(env: Mapping[str, str], get: _Get) -> _Numbers:
+    """The ports, counts, hours and days, each checked against its bounds (and the variables
+    that are gone refused among them, in the order they always were)."""
+    port_text = get("PORT", "8000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise InvalidInput("VULNDESK_PORT", f"{port_text!r} is not a port", "1-65535")
+    workers = values.whole(
+        get,
+        "WORKERS",
+        "1",
+        (1, None),
+        "a number of processes",
+        "a whole number from 1, e.g. 2 for a 2-core machine",
+    )
+    backdate = values.whole(
+        get,
+        "BACKDATE_LIMIT_HOURS",
+        "24",
+        (1, 8760),
+        "a number of hours",
+        "a whole number of hours from 1 to 8760, e.g. 24",
+    )
+    alert_days = values.whole(
+        get,
+        "EXPOSURE_ALERT_DAYS",
+        "30",
+        (1, 3650),
+        "a number of days",
+        "a whole number of days from 1 to 3650, e.g. 30",
+    )
+    variables.refuse_gone(env, variables.GONE_ACTOR)
+    hours = values.whole(
+        get,
+        "CLI_TOKEN_HOURS",
+        "12",
+        (1, 24 * 366),
+        "a number of hours",
+        "a whole number from 1 to 8784, e.g. 12",
+    )
+    smtp_port = get("SMTP_PORT", "25")
+    if not smtp_port.isdigit():
+        raise InvalidInput("VULNDESK_SMTP_PORT", f"{smtp_port!r} is not a port", "1-65535")
+    variables.refuse_gone(env, variables.GONE_WEBHOOK_ALLOW)
+    return _Numbers(int(port_text), workers, backdate, alert_days, hours, smtp_port)
+
+
+def _path(text: str) -> Path | None:
+    return Path(text) if text else None
+
+
+class _Storage(TypedDict):
+    home: Path
+    database_url: str
+    key_file: Path | None
+    keys_json: str | None
+    rules_dir: Path | None
+
+
+def _storage(get: _Get) -> _Storage:
+    """Where the data, the keys and the rules are."""
+    return _Storage(
+        home=Path(get("HOME", "var")),
+        database_url=get("DATABASE_URL"),
+        key_file=_path(get("KEY_FILE")),
+        keys_json=get("KEYS") or None,
+        rules_dir=_path(get("RULES_DIR")),
+    )
+
+
+class _Server(TypedDict):
+    host: str
+    port: int
+    workers: int
+    timezone: str
+    public_url: str
+    org_name: str
+    security_contact: str
+    trusted_proxies: tuple[str, ...]
+    metrics_token: str
+
+
+def _server(get: _Get, numbers: _Numbers) -> _Server:
+    """How `vulndesk serve` listens, whom it trusts and how it names itself."""
+    return _Server(
+        host=get("HOST", "127.0.0.1"),
+        port=numbers.port,
+        workers=numbers.workers,
+        timezone=timezone("VULNDESK_TIMEZONE", get("TIMEZONE", "UTC")),
+        public_url=get("PUBLIC_URL", f"http://127.0.0.1:{get('PORT', '8000')}"),
+        org_name=get("ORG_NAME", "vulndesk"),
+        security_contact=get("SECURITY_CONTACT", "mailto:security@example.invalid"),
+        trusted_proxies=values.networks("VULNDESK_TRUSTED_PROXIES", get("TRUSTED_PROXIES")),
+        metrics_token=get("METRICS_TOKEN"),
+    )
+
+
+class _Mail(TypedDict):
+    smtp_host: str
+    smtp_port: int
+    smtp_sender: str
+    smtp_starttls: bool
+    smtp_username: str
+    smtp_password: str
+
+
+def _mail(get: _Get, numbers: _Numbers) -> _Mail:
+    """The SMTP server mail is sent through."""
+    return _Mail(
+        smtp_host=get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(numbers.smtp_port),
+        smtp_sender=get("SMTP_SENDER", "vulndesk@example.invalid"),
+        smtp_starttls=get("SMTP_STARTTLS").lower() in {"1", "true", "yes"},
+        smtp_username=get("SMTP_USERNAME"),
+        smtp_password=get("SMTP_PASSWORD"),
+    )
+
+
+class _Delivery(TypedDict):
+    webhook_hosts: tuple[str, ...]
+    webhook_allow_loopback: bool
+    checkpoint_key: Path | None
+    checkpoint_dir: Path | None
+    checkpoint_interval: int
+    checkpoint_webhook: str
+
+
+def _delivery(get: _Get) -> _Delivery:
+    """Where webhooks may go, and how the audit checkpoints are signed and sent."""
+    return _Delivery(
+        webhook_hosts=delivery.webhook_hosts("VULNDESK_WEBHOOK_HOSTS", get("WEBHOOK_HOSTS")),
+        webhook_allow_loopback=get("WEBHOOK_ALLOW_LOOPBACK").lower() in {"1", "true", "yes"},
+        checkpoint_key=_path(get("CHECKPOINT_KEY")),
+        checkpoint_dir=_path(get("CHECKPOINT_DIR")),
+        checkpoint_interval=delivery.checkpoint_interval(get("CHECKPOINT_INTERVAL", "600")),
+        checkpoint_webhook=delivery.checkpoint_webhook(get("CHECKPOINT_WEBHOOK")),
+    )
+
+
+class _Clocks(TypedDict):
+    backdate_limit_hours: int
+    exposure_alert_days: int
+    coord_reminder_days: tuple[int, ...]
+
+
+def _clocks(get: _Get, numbers: _Numbers) -> _Clocks:
+    """The limits and reminders the regulation and embargo clocks work with."""
+    return _Clocks(
+        backdate_limit_hours=numbers.backdate_limit_hours,
+        exposure_alert_days=numbers.exposure_alert_days,
+        coord_reminder_days=values.day_list(get, "COORD_REMINDER_DAYS", "7,1"),
+    )
+
+
+class _Intake(TypedDict):
+    intake_rate: Rate
+    intake_unit: str | None
+    intake_token_failures: Rate | None
+    intake_message_rate: Rate | None
+    intake_message_source_rate: Rate | None
+
+
+def _intake(get: _Get) -> _Intake:
+    """Where public reports are filed and how often reporters may write."""
+    return _Intake(
+        intake_rate=parse_rate("VULNDESK_INTAKE_RATE", get("INTAKE_RATE"), INTAKE_RATE),
+        intake_unit=get("INTAKE_UNIT") or None,
+        intake_token_failures=intake.follow_up_rate("TOKEN_FAILURES", get),
+        intake_message_rate=intake.follow_up_rate("MESSAGE_RATE", get),
+        intake_message_source_rate=intake.follow_up_rate("MESSAGE_SOURCE_RATE", get),
+    )
+
+
+class _Publication(TypedDict):
+    security_policy_url: str
+    csaf_dir: Path | None
+    gnupghome: Path | None
+    csaf_key: str
+    cve_org_id: str
+    cve_services: CveServicesSettings | None
+
+
+def _publication(get: _Get) -> _Publication:
+    """security.txt's policy, the CSAF tree and its signing key, and the CVE account."""
+    return _Publication(
+        security_policy_url=values.url("VULNDESK_SECURITY_POLICY_URL", get("SECURITY_POLICY_URL")),
+        csaf_dir=_path(get("CSAF_DIR")),
+        gnupghome=_path(get("GNUPGHOME")),
+        csaf_key=get("CSAF_KEY"),
+        cve_org_id=get("CVE_ORG_ID"),
+        cve_services=cve_services_settings(get),
+    )
+
+
+class _SignIn(TypedDict):
+    cookie_secure: bool
+    cli_token_hours: int
+    config_dir: Path
+    oidc: SsoPolicy | None
+    local_login: bool
+
+
+def _sign_in(env: Mapping[str, str], get: _Get, numbers: _Numbers) -> _SignIn:
+    """The console's cookie, the CLI's sign-in, and who may sign in how."""
+    return _SignIn(
+        cookie_secure=get("COOKIE_SECURE", "1") not in {"0", "false", "no"},
+        cli_token_hours=numbers.cli_token_hours,
+        config_dir=values.config_dir(env),
+        oidc=oidc_policy(env),
+        local_login=values.flag("VULNDESK_LOCAL_LOGIN", get("LOCAL_LOGIN", "1")),
+    )

@@ -22,7 +22,11 @@ from vulndesk.entrypoints.api import (
     routes_case_thread,
     routes_case_work,
     routes_cases,
-    routes_coordination,
+    routes_coordination_embargo,
+    routes_coordination_participants,
+    routes_coordination_shares,
+    routes_coordination_threads,
+    routes_coordination_trace,
     routes_cve,
     routes_exposure,
     routes_ledger,
@@ -76,6 +80,14 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(errors.SecurityHeaders)
     # Outermost of all: every answer, refusals included, carries its request id and is counted.
     observability.install(app, container)
+    _ops_routes(app, container)
+    _include_routers(app, container)
+    web.install(app)
+    return app
+
+
+def _ops_routes(app: FastAPI, container: Container) -> None:
+    """The health check and the API's route list."""
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, Any]:
@@ -89,6 +101,8 @@ def create_app(container: Container) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(_docs_page(app.openapi()))
 
+
+def _include_routers(app: FastAPI, container: Container) -> None:
     # The public intake first: the busiest routes, matched without trying every other one.
     app.include_router(intake.build_router(container))
     app.include_router(public_form.build_router(container))
@@ -98,7 +112,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_cases.router)
     app.include_router(routes_case_work.router)
     app.include_router(routes_case_thread.router)
-    app.include_router(routes_coordination.router)
+    app.include_router(routes_coordination_participants.router)
+    app.include_router(routes_coordination_embargo.router)
+    app.include_router(routes_coordination_shares.router)
+    app.include_router(routes_coordination_threads.router)
+    app.include_router(routes_coordination_trace.router)
     app.include_router(routes_portal.router)
     app.include_router(routes_reports.router)
     app.include_router(routes_ledger.router)
@@ -112,8 +130,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes_regimes.router)
     app.include_router(routes_rules.router)
     app.include_router(routes_sso.router)
-    web.install(app)
-    return app
 
 
 def create_app_from_env() -> FastAPI:

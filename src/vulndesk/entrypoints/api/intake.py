@@ -168,6 +168,13 @@ def _token(request: Request) -> str:
 
 def build_router(container: Container) -> APIRouter:
     router = APIRouter(tags=["intake"])
+    _report_routes(router, container)
+    _policy_routes(router, container)
+    return router
+
+
+def _report_routes(router: APIRouter, container: Container) -> None:
+    """A reporter files a report, reads its status and messages, and writes back."""
 
     @router.post("/api/v1/intake")
     async def post_intake(request: Request) -> Response:
@@ -194,18 +201,7 @@ def build_router(container: Container) -> APIRouter:
         )
         if isinstance(status, intake.Refused):
             raise refusal(status)
-        return JSONResponse(
-            {
-                "tracking": status.tracking,
-                "state": status.state,
-                "received_at": status.received_at.isoformat(),
-                "messages": [
-                    {"author": m.author, "body": m.body, "at": m.at.isoformat()}
-                    for m in status.messages
-                ],
-                "acknowledgement": _acknowledgement_json(status.acknowledge),
-            }
-        )
+        return JSONResponse(_status_json(status))
 
     @router.post("/api/v1/intake/{tracking}/messages", status_code=201)
     async def post_message(tracking: str, request: Request) -> JSONResponse:
@@ -226,6 +222,10 @@ def build_router(container: Container) -> APIRouter:
         except InvalidInput as exc:
             raise error(exc) from exc
         return JSONResponse({"status": "posted"}, status_code=201)
+
+
+def _policy_routes(router: APIRouter, container: Container) -> None:
+    """security.txt and the key reporters encrypt to."""
 
     @router.get("/.well-known/security.txt", response_class=PlainTextResponse)
     def security_txt() -> str:
@@ -250,7 +250,18 @@ def build_router(container: Container) -> APIRouter:
             raise HTTPException(404, "not found")
         return container.intake_crypto.public_key()
 
-    return router
+
+def _status_json(status: intake.ReportStatus) -> dict[str, Any]:
+    """The reporter's view of their report as JSON."""
+    return {
+        "tracking": status.tracking,
+        "state": status.state,
+        "received_at": status.received_at.isoformat(),
+        "messages": [
+            {"author": m.author, "body": m.body, "at": m.at.isoformat()} for m in status.messages
+        ],
+        "acknowledgement": _acknowledgement_json(status.acknowledge),
+    }
 
 
 def _acknowledgement_json(ack: intake.Acknowledgement | None) -> dict[str, Any] | None:

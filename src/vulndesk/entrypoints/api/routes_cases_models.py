@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from vulndesk.domain.cases import Case
+from vulndesk.domain.cases import AffectedProduct, Case, Transition
 from vulndesk.domain.clocks import CaseObligation
+from vulndesk.domain.facts import FactRecord
 from vulndesk.services.ports import CaseSummary
 
 Short = Field(max_length=300)
@@ -198,14 +199,7 @@ def case_out(case: Case, obligations: list[CaseObligation]) -> dict[str, Any]:
         "unit": case.unit,
         "roles": sorted(r.value for r in case.roles),
         "state": case.state.value,
-        "products": [
-            {
-                "product": p.product,
-                "versions": list(p.versions),
-                "fixed_versions": list(p.fixed_versions),
-            }
-            for p in case.products
-        ],
+        "products": [_product_out(p) for p in case.products],
         "cwe": case.cwe,
         "cvss31_vector": sev.cvss31_vector,
         "cvss31_score": sev.cvss31_score,
@@ -222,26 +216,36 @@ def case_out(case: Case, obligations: list[CaseObligation]) -> dict[str, Any]:
         "created_at": case.created_at,
         "created_by": case.created_by,
         "version": case.version,
-        "facts": [
-            {
-                "kind": f.kind.value,
-                "at": f.at,
-                "recorded_by": f.recorded_by,
-                "recorded_at": f.recorded_at,
-                "evidence": f.evidence,
-                "revision": f.revision,
-            }
-            for f in case.facts
-        ],
-        "transitions": [
-            {
-                "from_state": t.from_state.value,
-                "to_state": t.to_state.value,
-                "by": t.by,
-                "at": t.at,
-                "reason": t.reason,
-            }
-            for t in case.transitions
-        ],
+        "facts": [_fact_out(f) for f in case.facts],
+        "transitions": [_transition_out(t) for t in case.transitions],
         "obligations": [obligation_out(o) for o in obligations],
+    }
+
+
+def _product_out(p: AffectedProduct) -> dict[str, Any]:
+    return {
+        "product": p.product,
+        "versions": list(p.versions),
+        "fixed_versions": list(p.fixed_versions),
+    }
+
+
+def _fact_out(f: FactRecord) -> dict[str, Any]:
+    return {
+        "kind": f.kind.value,
+        "at": f.at,
+        "recorded_by": f.recorded_by,
+        "recorded_at": f.recorded_at,
+        "evidence": f.evidence,
+        "revision": f.revision,
+    }
+
+
+def _transition_out(t: Transition) -> dict[str, Any]:
+    return {
+        "from_state": t.from_state.value,
+        "to_state": t.to_state.value,
+        "by": t.by,
+        "at": t.at,
+        "reason": t.reason,
     }

@@ -20,9 +20,8 @@ from vulndesk.entrypoints.api.auth import (
     idempotent,
 )
 from vulndesk.entrypoints.api.errors import ERROR_RESPONSES
-from vulndesk.entrypoints.api.routes_coordination import (
-    FileIn,
-    FileOut,
+from vulndesk.entrypoints.api.routes_coordination import FileIn, FileOut
+from vulndesk.entrypoints.api.routes_coordination_threads import (
     decoded,
     file_response,
     files_out,

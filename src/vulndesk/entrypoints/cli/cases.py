@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from vulndesk.domain.cases import CaseState
+from vulndesk.domain.cases import Case, CaseState
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import ProductId, UnitId
@@ -27,8 +27,10 @@ from vulndesk.entrypoints.cli.common import (
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.cases import regimes
 from vulndesk.services.clocks import waivers
+from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.ports import CaseFilter
 from vulndesk.services.reports import approvals
+from vulndesk.services.reports.approvals import CaseConflict
 
 case_app = typer.Typer(help="Vulnerability cases.", no_args_is_help=True)
 
@@ -238,7 +240,17 @@ def case_show(
             }
         )
         return
-    c = view.case
+    _summary_table(view.case)
+    _facts_table(view.case)
+    _obligations_table(view.obligations, now, zone)
+    _pending_waivers(view.case.key, proposed)
+    _conflicts_table(conflicts)
+    _history_table(view.case)
+    console.print()
+
+
+def _summary_table(c: Case) -> None:
+    """The case's fields and its details, one per row."""
     table(
         f"{c.key} — {c.title}",
         ["field", "value"],
@@ -254,6 +266,10 @@ def case_show(
             *[(f"detail: {k}", v) for k, v in sorted(c.details.items())],
         ],
     )
+
+
+def _facts_table(c: Case) -> None:
+    """Every revision of every fact, retractions included."""
     table(
         "Facts (with corrections)",
         ["fact", "rev", "at", "recorded by", "recorded at", "evidence"],
@@ -269,6 +285,9 @@ def case_show(
             for f in c.facts
         ],
     )
+
+
+def _obligations_table(items: list[CaseObligation], now: dt.datetime, zone: str) -> None:
     table(
         "Obligations",
         [
@@ -281,19 +300,29 @@ def case_show(
             "time left",
             "flags",
         ],
-        obligation_rows(view.obligations, now, zone),
+        obligation_rows(items, now, zone),
     )
+
+
+def _pending_waivers(key: str, proposed: dict[str, Waiver]) -> None:
+    """One line per waiver awaiting its second approver, with the command that approves it."""
     for w in proposed.values():
         typer.echo(
             f"{w.obligation}: waiver {w.id} proposed by {w.proposed_by}, awaiting a second "
-            f"approver (`vulndesk case waive-approve {c.key} {w.id}`)"
+            f"approver (`vulndesk case waive-approve {key} {w.id}`)"
         )
+
+
+def _conflicts_table(conflicts: list[CaseConflict]) -> None:
     if conflicts:
         table(
             "Disclosure conflicts",
             ["rule", "recipient", "draft", "resolved by decision", "message"],
             [(x.rule, x.recipient, x.draft, x.resolved_by or "", x.message) for x in conflicts],
         )
+
+
+def _history_table(c: Case) -> None:
     if c.transitions:
         table(
             "History",
@@ -309,7 +338,6 @@ def case_show(
                 for t in c.transitions
             ],
         )
-    console.print()
 
 
 @case_app.command("record-fact")

@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 
+from vulndesk.bootstrap import Container
 from vulndesk.domain.errors import InvalidInput
 from vulndesk.entrypoints.cli import credentials, remote
 from vulndesk.entrypoints.cli.common import (
@@ -68,17 +69,24 @@ def login(
     if server is not None:
         with errors():
             url = remote.server_url(server)
-    if password_stdin:
-        if not name:
-            fail("give the account name with --password-stdin, e.g. vulndesk login li.na")
-        with errors():
-            password, code = _read_stdin()
-        user = name
-    else:
-        user, password, code = _prompted(name)
+    user, password, code = _piped(name) if password_stdin else _prompted(name)
     if server is not None:
         _login_at(url, user, password, code)
         return
+    _login_here(c, user, password, code)
+
+
+def _piped(name: str | None) -> tuple[str, str, str]:
+    """The name from the command line, the password and code from standard input."""
+    if not name:
+        fail("give the account name with --password-stdin, e.g. vulndesk login li.na")
+    with errors():
+        password, code = _read_stdin()
+    return name, password, code
+
+
+def _login_here(c: Container, user: str, password: str, code: str) -> None:
+    """Sign in against this database, keep the token, and revoke the one it replaces."""
     path = credentials.path_for(c.settings)
     with errors():
         previous = credentials.load(path)

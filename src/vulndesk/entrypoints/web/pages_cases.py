@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -160,11 +161,6 @@ def case_list(
     # A role that reads no case content (an auditor) sees an empty list, not a refusal.
     rows, total = cases.list_cases(deps, p, flt) if p.has(access.CASE_READERS) else ([], 0)
     pages = max(1, -(-total // PAGE_SIZE))
-    kept = {k: v for k, v in chosen.items() if v and not (k == "sort" and v == "-updated")}
-
-    def link(**change: Any) -> str:
-        return "/cases?" + urlencode({**kept, **change})
-
     return render(
         request,
         "console/cases/list.html",
@@ -173,7 +169,7 @@ def case_list(
         total=total,
         page_no=page,
         pages=pages,
-        link=link,
+        link=_page_link(chosen),
         chosen=chosen,
         errors=errors,
         states=list(CaseState),
@@ -185,6 +181,16 @@ def case_list(
         regimes=case_views.regulations(deps, p),
         sorts=SORTS,
     )
+
+
+def _page_link(chosen: dict[str, str]) -> Callable[..., str]:
+    """Links to the same filtered list with some choices changed (the default sort left out)."""
+    kept = {k: v for k, v in chosen.items() if v and not (k == "sort" and v == "-updated")}
+
+    def link(**change: Any) -> str:
+        return "/cases?" + urlencode({**kept, **change})
+
+    return link
 
 
 def _soonest(who: Viewer, rows: list[CaseSummary]) -> dict[str, CaseObligation]:

@@ -153,6 +153,14 @@ def coordination_page(request: Request, key: str, who: CurrentViewer) -> Respons
     return page(request, who, case_key)
 
 
+def refusal(request: Request, exc: VulndeskError) -> tuple[int, str]:
+    """A refused coordination act (the desk's or a participant's): its status code and the
+    translated line the page shows."""
+    code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
+    _ = i18n.translator(page_context(request).lang)
+    return code, _("Refused: %(why)s", why=str(exc))
+
+
 def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> Response:
     case_key = visible(who, key)
     if case_key is None:
@@ -160,9 +168,8 @@ def _act(request: Request, who: Viewer, key: str, action: Any, anchor: str) -> R
     try:
         done = action(case_key)
     except VulndeskError as exc:
-        code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
-        _ = i18n.translator(page_context(request).lang)
-        return page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+        code, why = refusal(request, exc)
+        return page(request, who, case_key, code, why)
     if isinstance(done, embargo.Step):
         if done.refused:
             # A break told every participant the guard lets through; the others are named
@@ -339,9 +346,8 @@ def download_view(
     try:
         view = participants.shared_view(who.deps, who.principal, case_key, participant, chosen)
     except VulndeskError as exc:
-        code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
-        _ = i18n.translator(page_context(request).lang)
-        return page(request, who, case_key, code, _("Refused: %(why)s", why=str(exc)))
+        code, why = refusal(request, exc)
+        return page(request, who, case_key, code, why)
     suffix = "json" if chosen == "json" else "txt"
     name = f"{view.case}-participant-{view.participant}-{view.ref}.{suffix}"
     media = "application/json" if chosen == "json" else "text/plain; charset=utf-8"

@@ -43,12 +43,6 @@ def _words(lang: str) -> dict[str, str]:
     }
 
 
-def _refusal(request: Request, exc: VulndeskError) -> tuple[int, str]:
-    code = 403 if exc.code == "forbidden" else 422 if exc.code == "invalid_input" else 409
-    _ = i18n.translator(page_context(request).lang)
-    return code, _("Refused: %(why)s", why=str(exc))
-
-
 @router.get("/shared")
 def my_cases(request: Request, who: CurrentViewer) -> Response:
     if not portal.is_participant(who.principal):
@@ -100,7 +94,7 @@ def _act(
     except NotFound:
         return not_found(request)
     except VulndeskError as exc:
-        code, why = _refusal(request, exc)
+        code, why = desk.refusal(request, exc)
         return _case_page(request, who, key, code, why)
     return RedirectResponse(f"/shared/{CaseKey(key)}?done={done}", 303)
 
@@ -242,7 +236,7 @@ def join(
     except NotFound:
         return render(request, "console/cases/not_found.html", status=404)
     except VulndeskError as exc:
-        status, why = _refusal(request, exc)
+        status, why = desk.refusal(request, exc)
         return _join_page(request, token, status, why)
     response = RedirectResponse("/shared", status_code=303)
     response.set_cookie(
@@ -277,7 +271,7 @@ def invite(
             who.deps, who.principal, case_key, participant, email, name or None
         )
     except VulndeskError as exc:
-        code, why = _refusal(request, exc)
+        code, why = desk.refusal(request, exc)
         return desk.page(request, who, case_key, code, why)
     link = invitations.link(container_of(request).settings.public_url, made.token)
     return desk.page(request, who, case_key, 200, invited=(made.user, made.email, link))

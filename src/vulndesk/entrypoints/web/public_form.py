@@ -69,6 +69,13 @@ def _receive(
 
 def build_router(container: Container) -> APIRouter:
     router = APIRouter(tags=["intake"])
+    _report_routes(router, container)
+    _status_routes(router, container)
+    return router
+
+
+def _report_routes(router: APIRouter, container: Container) -> None:
+    """The public report form and its submission."""
 
     @router.get("/report", response_class=HTMLResponse)
     def report_form(request: Request) -> Response:
@@ -104,6 +111,10 @@ def build_router(container: Container) -> APIRouter:
             request, "intake/received.html", got.body, status_code=got.status
         )
 
+
+def _status_routes(router: APIRouter, container: Container) -> None:
+    """The reporter's status page: read a report's messages and write back."""
+
     @router.get("/report/status", response_class=HTMLResponse)
     def status_form(request: Request) -> Response:
         return _status_page(container, request, None, "", None)
@@ -131,8 +142,6 @@ def build_router(container: Container) -> APIRouter:
         except InvalidInput as exc:
             return _status_page(container, request, None, tracking, exc.problem, 422)
         return _status_page(container, request, status, tracking, None)
-
-    return router
 
 
 def _status_page(
