@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.drafts import DraftRecord, DraftStatus, NewDraft
 from vulndesk.domain.errors import InvalidInput
@@ -136,6 +137,53 @@ def visible_ref(deps: Deps, principal: Principal, ref: str) -> str:
     return ref
 
 
+def _context(uow: UnitOfWork, found: Case, party: Party, now: dt.datetime) -> ReportContext:
+    """What a report to `party` may read: the case redacted under the party's policy."""
+    unit = uow.units.get(found.unit)
+    products: dict[ProductId, Product] = {
+        a.product: uow.products.get(a.product) for a in found.products
+    }
+    allowed = allowed_fields(policy_for(uow, found.key), party)
+    return ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
+
+
+def _supersede_latest(
+    uow: UnitOfWork, key: CaseKey, kind: str, party: PartyId
+) -> tuple[int, DraftRecord | None]:
+    """Supersede the newest version of the draft; its version number (0: none yet) and the
+    version that was waiting for approval, if any."""
+    latest = uow.reports.latest_version(key, kind, party)
+    waiting_before = None
+    if latest:
+        previous = uow.reports.get_draft(key, kind, party, latest)
+        waiting_before = previous if previous.status is DraftStatus.DRAFT else None
+        older = drafts.supersede(previous)
+        if older.status != previous.status:
+            uow.reports.set_status(previous.id, older.status)
+    return latest, waiting_before
+
+
+def _new_draft(
+    ctx: ReportContext, kind: str, report: Report, version: int, author: str
+) -> NewDraft:
+    """Version `version` of the draft: the report as the JSON its recipient gets."""
+    content = to_json(report)
+    return NewDraft(
+        ctx.case.key,
+        ctx.unit.id,
+        kind,
+        report.stage.value,
+        ctx.recipient.id,
+        ctx.recipient.kind.value,
+        version,
+        content,
+        sha256(content),
+        tuple(sorted(report.detail_fields)),
+        ctx.now,
+        author,
+    )
+
+
 def draft_report(
     deps: Deps,
     principal: Principal,
@@ -154,38 +202,10 @@ def draft_report(
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
         check_recipient(report_kind(kind), party.kind, party.id)
-        unit = uow.units.get(found.unit)
-        products: dict[ProductId, Product] = {
-            a.product: uow.products.get(a.product) for a in found.products
-        }
-        allowed = allowed_fields(policy_for(uow, key), party)
-        ctx = ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
+        ctx = _context(uow, found, party, now)
         report = build(ctx, kind, wanted)
-        content = to_json(report)
-        latest = uow.reports.latest_version(key, kind, party.id)
-        waiting_before = None
-        if latest:
-            previous = uow.reports.get_draft(key, kind, party.id, latest)
-            waiting_before = previous if previous.status is DraftStatus.DRAFT else None
-            older = drafts.supersede(previous)
-            if older.status != previous.status:
-                uow.reports.set_status(previous.id, older.status)
-        record = uow.reports.add_draft(
-            NewDraft(
-                key,
-                unit.id,
-                kind,
-                report.stage.value,
-                party.id,
-                party.kind.value,
-                latest + 1,
-                content,
-                sha256(content),
-                tuple(sorted(report.detail_fields)),
-                now,
-                actor.name,
-            )
-        )
+        latest, waiting_before = _supersede_latest(uow, key, kind, party.id)
+        record = uow.reports.add_draft(_new_draft(ctx, kind, report, latest + 1, actor.name))
         uow.audit.append(
             actor.event(
                 now,
