@@ -23,6 +23,7 @@ from vulndesk.domain.facts import (
     next_revision,
 )
 from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key, slug
+from vulndesk.domain.products import Product
 from vulndesk.rules.scoring import assess
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
@@ -91,6 +92,43 @@ class CasePlan:
     obligations: tuple[CaseObligation, ...]
 
 
+def _affected(products: Mapping[str, Sequence[str]]) -> tuple[AffectedProduct, ...]:
+    """The affected products by id, each with its distinct, non-blank versions."""
+    return tuple(
+        AffectedProduct(
+            ProductId(slug("products", p)), tuple(dict.fromkeys(v for v in vs if v.strip()))
+        )
+        for p, vs in sorted(products.items())
+    )
+
+
+def _known_products(uow: UnitOfWork, affected: Sequence[AffectedProduct]) -> list[Product]:
+    """The stored products, each affected version one the product lists (when it lists any)."""
+    products = []
+    for ap in affected:
+        product = _require("products", partial(uow.products.get, ap.product))
+        unknown = [v for v in ap.versions if product.versions and v not in product.versions]
+        if unknown:
+            raise InvalidInput(
+                "products",
+                f"{ap.product} has no version {unknown[0]!r}",
+                ", ".join(product.versions),
+            )
+        products.append(product)
+    return products
+
+
+def _opening_facts(
+    aware: dt.datetime, actor: Acts, now: dt.datetime, evidence: str, *, reported: bool
+) -> tuple[FactRecord, ...]:
+    """`aware`, and `reported` for a case from outside (an intake report)."""
+    facts: tuple[FactRecord, ...] = (FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),)
+    if reported:
+        # A report from outside starts the acknowledgement clock (house-sla/acknowledge).
+        facts += (FactRecord(FactKind.REPORTED, aware, actor.name, now, evidence),)
+    return facts
+
+
 def plan_open(
     deps: Deps,
     uow: UnitOfWork,
@@ -111,25 +149,10 @@ def plan_open(
     details = check_details(dict(req.details))
     aware = _instant("aware", req.aware, now)
     evidence = values.long_text("evidence", req.evidence, max_len=10_000)
-    affected = tuple(
-        AffectedProduct(
-            ProductId(slug("products", p)), tuple(dict.fromkeys(v for v in vs if v.strip()))
-        )
-        for p, vs in sorted(req.products.items())
-    )
+    affected = _affected(req.products)
     unit_id = UnitId(slug("unit", req.unit))  # checked before it reaches a query
     unit = _require("unit", lambda: uow.units.get(unit_id))
-    products = []
-    for ap in affected:
-        product = _require("products", partial(uow.products.get, ap.product))
-        unknown = [v for v in ap.versions if product.versions and v not in product.versions]
-        if unknown:
-            raise InvalidInput(
-                "products",
-                f"{ap.product} has no version {unknown[0]!r}",
-                ", ".join(product.versions),
-            )
-        products.append(product)
+    products = _known_products(uow, affected)
     case = Case(
         key=_UNDRAWN,
         title=title,
@@ -145,13 +168,7 @@ def plan_open(
         members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
         intake_id=req.intake_id,
         options=dict(req.options),
-        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),)
-        + (
-            # A report from outside starts the acknowledgement clock (house-sla/acknowledge).
-            (FactRecord(FactKind.REPORTED, aware, actor.name, now, evidence),)
-            if req.intake_id
-            else ()
-        ),
+        facts=_opening_facts(aware, actor, now, evidence, reported=bool(req.intake_id)),
     )
     obligations = clocks.evaluate_new(deps, uow, case, unit, products, now)
     return CasePlan(req, actor, now, version, case, tuple(obligations))
@@ -206,6 +223,42 @@ def _require(field_: str, get: Callable[[], T]) -> T:
         ) from exc
 
 
+def _evidence(evidence: str) -> str:
+    evidence = values.long_text("evidence", evidence, max_len=10_000)
+    if not evidence.strip():
+        raise InvalidInput(
+            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
+        )
+    return evidence
+
+
+def _check_fact_change(case: Case, fact: FactKind, *, retract: bool, correct: bool) -> None:
+    """A retraction names a recorded fact other than `aware`; a recorded fact is only corrected."""
+    if retract and fact not in case.instants:
+        raise InvalidInput("fact", f"{fact.value} is not recorded on {case.key}", "a recorded fact")
+    if retract and fact is FactKind.AWARE:
+        raise GuardFailed(
+            "aware-required",
+            "aware starts every clock and cannot be retracted; correct it instead",
+        )
+    if not retract and fact in case.instants and not correct:
+        raise InvalidInput(
+            "fact",
+            f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
+            "--correct to record a correction (the earlier value stays in history)",
+        )
+
+
+def _check_facts_hold(updated: Case, fact: FactKind) -> None:
+    """The facts after the change are in order and still those the case's state needs."""
+    check_fact_order(updated.instants)
+    if not lifecycle.facts_allow(updated.state, set(updated.instants)):
+        raise GuardFailed(
+            f"facts-for-{updated.state.value}",
+            f"retracting {fact.value} would leave state {updated.state.value} without its facts",
+        )
+
+
 def record_fact(
     deps: Deps,
     principal: Principal,
@@ -223,37 +276,14 @@ def record_fact(
     actor = principal.acting()
     now = deps.clock.now()
     fact = FactKind.parse("fact", kind)
-    evidence = values.long_text("evidence", evidence, max_len=10_000)
-    if not evidence.strip():
-        raise InvalidInput(
-            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
-        )
+    evidence = _evidence(evidence)
     with deps.uow() as uow:
         case = uow.cases.get(case_key)
         when = None if retract else _instant("at", at, now)
-        if retract and fact not in case.instants:
-            raise InvalidInput(
-                "fact", f"{fact.value} is not recorded on {case_key}", "a recorded fact"
-            )
-        if retract and fact is FactKind.AWARE:
-            raise GuardFailed(
-                "aware-required",
-                "aware starts every clock and cannot be retracted; correct it instead",
-            )
-        if not retract and fact in case.instants and not correct:
-            raise InvalidInput(
-                "fact",
-                f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
-                "--correct to record a correction (the earlier value stays in history)",
-            )
+        _check_fact_change(case, fact, retract=retract, correct=correct)
         record = FactRecord(fact, when, actor.name, now, evidence, next_revision(case.facts, fact))
         updated = case.with_fact(record)
-        check_fact_order(updated.instants)
-        if not lifecycle.facts_allow(updated.state, set(updated.instants)):
-            raise GuardFailed(
-                f"facts-for-{updated.state.value}",
-                f"retracting {fact.value} would leave state {updated.state.value} without its facts",
-            )
+        _check_facts_hold(updated, fact)
         saved = uow.cases.save(updated, now)
         action = "retracted" if retract else ("corrected" if record.revision > 1 else "recorded")
         uow.audit.append(actor.event(now, fact_tag(action), "case", case_key, (fact.value,)))
@@ -283,6 +313,26 @@ def acknowledge_reporter(
     return True
 
 
+def _check_duplicate_of(uow: UnitOfWork, case: Case, dup: CaseKey | None) -> None:
+    """The case a duplicate duplicates exists and is another one."""
+    if dup is not None:
+        if dup == case.key:
+            raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
+        uow.cases.get(dup)
+
+
+def _state_changed(actor: Acts, now: dt.datetime, case: Case, target: CaseState) -> AuditEvent:
+    return actor.event(
+        now,
+        AuditTag.CASE_STATE_CHANGED,
+        "case",
+        case.key,
+        (),
+        from_state=case.state.value,
+        to_state=target.value,
+    )
+
+
 def transition(
     deps: Deps,
     principal: Principal,
@@ -310,10 +360,7 @@ def transition(
     dup = parse_case_key(duplicate_of) if duplicate_of else None
     with deps.uow() as uow:
         case = uow.cases.get(parse_case_key(key))
-        if dup is not None:
-            if dup == case.key:
-                raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
-            uow.cases.get(dup)
+        _check_duplicate_of(uow, case, dup)
         moved = lifecycle.transition(
             case, target, by=actor.name, at=now, reason=reason, duplicate_of=dup
         )
@@ -323,16 +370,7 @@ def transition(
             else []
         )
         saved = uow.cases.save(moved, now)
-        changed = actor.event(
-            now,
-            AuditTag.CASE_STATE_CHANGED,
-            "case",
-            case.key,
-            (),
-            from_state=case.state.value,
-            to_state=target.value,
-        )
-        uow.audit.append_many([*marked, changed])
+        uow.audit.append_many([*marked, _state_changed(actor, now, case, target)])
         uow.commit()
     return saved
 
