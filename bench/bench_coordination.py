@@ -31,7 +31,7 @@ from vulndesk.entrypoints.api.app import create_app
 from vulndesk.services.access import rights as access
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
+from vulndesk.services.cases import opening, reference
 
 RESULTS = Path(__file__).resolve().parent / "results" / "coordination.json"
 PARTICIPANTS = int(os.environ.get("BENCH_COORD_PARTICIPANTS", "500"))
@@ -58,10 +58,10 @@ def _seed(c: Container) -> tuple[str, str, str]:
     )  # fmt: skip
     secret, _ = accounts.enroll_totp(deps, admin, "coord")
     busy = cases.open_case(
-        deps, admin, cases.OpenCase(title="Busy", unit="cn", products={"router": ["1.0"]})
+        deps, admin, opening.OpenCase(title="Busy", unit="cn", products={"router": ["1.0"]})
     )
     empty = cases.open_case(
-        deps, admin, cases.OpenCase(title="Empty", unit="cn", products={"router": ["1.0"]})
+        deps, admin, opening.OpenCase(title="Empty", unit="cn", products={"router": ["1.0"]})
     )
     for n in range(PARTICIPANTS):
         reference.add_party(deps, admin, id=f"p{n:04d}", name=f"Party {n}",

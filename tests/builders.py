@@ -15,7 +15,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
+from vulndesk.services.cases import opening, reference
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.demo import history as demo_history
 from vulndesk.services.demo import organisation as demo
@@ -89,7 +89,7 @@ def seed_reference(deps: Deps, actor: Acts) -> None:
 
 
 def open_case(deps: Deps, actor: Actor | Principal, **kw: Any) -> Case:
-    req = cases.OpenCase(
+    req = opening.OpenCase(
         **(
             {
                 "title": "Heap overflow in httpd",

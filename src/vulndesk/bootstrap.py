@@ -56,7 +56,7 @@ from vulndesk.services.notify.ports import (
 )
 from vulndesk.services.ports import Clock
 from vulndesk.services.publication.ports import DocumentReaders, ProviderSource
-from vulndesk.services.reports.drafts import PdfRenderer
+from vulndesk.services.reports.rendering import PdfRenderer
 
 if TYPE_CHECKING:
     from vulndesk.adapters.storage.backup import BackupSummary

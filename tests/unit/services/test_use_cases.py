@@ -18,7 +18,7 @@ from vulndesk.domain.ids import CaseKey
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import reference
+from vulndesk.services.cases import opening, reference
 from vulndesk.services.clocks import waivers as waiver_service
 from vulndesk.services.disclosure import ledger
 from vulndesk.services.reports import approvals, oversight
@@ -59,7 +59,7 @@ def world() -> FakeWorld:
 
 
 def _open(w: FakeWorld) -> Case:
-    req = cases.OpenCase(
+    req = opening.OpenCase(
         title="Heap overflow in httpd",
         unit="cn",
         products={"router": ["1.0"]},
@@ -94,7 +94,7 @@ def test_open_case_refuses_an_unknown_unit_and_stores_nothing(world: FakeWorld) 
         cases.open_case(
             world.deps(),
             A,
-            cases.OpenCase(title="x", unit="nowhere", products={"router": ["1.0"]}),
+            opening.OpenCase(title="x", unit="nowhere", products={"router": ["1.0"]}),
         )
     assert world.state.cases == {}
     assert len(world.state.events) == before

@@ -128,7 +128,7 @@ class ReferenceCache:
     Every change to those tables moves the version (database triggers, migration 0011), so a
     transaction that has read the version V first may take what another transaction read
     after reading V: that data is at least as new as V, and if it is newer the version has
-    moved and whoever stores a plan made from it finds out (`services.cases.store_open`).
+    moved and whoever stores a plan made from it finds out (`services.cases.opening.store_open`).
     Versions only grow; a transaction still at an older version reads for itself.
     """
 

@@ -41,6 +41,7 @@ from vulndesk.services.access.rights import (
     Principal,
 )
 from vulndesk.services.cases import lifecycle as cases
+from vulndesk.services.cases import opening
 from vulndesk.services.context import Deps, run_joined
 from vulndesk.services.ports import CaseFilter
 
@@ -87,7 +88,7 @@ def open_case(
     key: IdempotencyKey,
 ) -> JSONResponse:
     """Open a case; an opener without all-case access becomes a member so it stays visible."""
-    req = cases.OpenCase(**body.model_dump())
+    req = opening.OpenCase(**body.model_dump())
 
     def create(j: Deps) -> CaseOut:
         case = cases.open_case(j, who, req)

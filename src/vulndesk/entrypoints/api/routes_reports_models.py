@@ -12,7 +12,7 @@ from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.ledger import LedgerEntry
 from vulndesk.services.reports import drafts as reports
 from vulndesk.services.reports.approvals import CaseConflict
-from vulndesk.services.reports.drafts import DraftDiff
+from vulndesk.services.reports.rendering import DraftDiff
 
 Reason = Field(max_length=10_000)
 AT = (

@@ -25,7 +25,7 @@ from vulndesk.entrypoints.cli.common import (
     to_jsonable,
 )
 from vulndesk.services.cases import lifecycle as cases
-from vulndesk.services.cases import regimes
+from vulndesk.services.cases import opening, regimes
 from vulndesk.services.clocks import waivers
 from vulndesk.services.clocks.waivers import Waiver
 from vulndesk.services.ports import CaseFilter
@@ -94,7 +94,7 @@ def case_open(
         case = cases.open_case(
             deps(),
             who,
-            cases.OpenCase(
+            opening.OpenCase(
                 title=title,
                 unit=unit,
                 roles=role,

@@ -16,7 +16,7 @@ from vulndesk.entrypoints.web.pages_reports import not_found
 from vulndesk.entrypoints.web.render import render, say
 from vulndesk.entrypoints.web.session import CurrentViewer, Viewer
 from vulndesk.services.access import rights as access
-from vulndesk.services.cases import bulk, editing, linking, reference
+from vulndesk.services.cases import bulk, editing, linking, opening, reference
 from vulndesk.services.cases import lifecycle as cases
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +84,7 @@ def open_case(
     try:
         with who.deps.uow() as uow:
             affected = editing.checked_products(uow, products)
-        req = cases.OpenCase(
+        req = opening.OpenCase(
             title=title,
             unit=unit,
             products={str(p.product): list(p.versions) for p in affected},

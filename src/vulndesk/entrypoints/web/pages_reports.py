@@ -29,7 +29,7 @@ from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import APPROVERS, CASE_READERS, CASE_WRITERS, DRAFTERS
 from vulndesk.services.cases import reference
 from vulndesk.services.disclosure import ledger
-from vulndesk.services.reports import approvals, comparison
+from vulndesk.services.reports import approvals, comparison, rendering
 from vulndesk.services.reports import drafts as reports
 
 router = APIRouter(include_in_schema=False)
@@ -197,7 +197,7 @@ def _draft_page(
             for e in access_ledger.entries(deps, who.principal, d.case)
             if e.entry.draft_ref == record.ref
         ],
-        formats=reports.FORMATS,
+        formats=rendering.FORMATS,
         may_approve=who.principal.has(APPROVERS),
         may_submit=who.principal.has(CASE_WRITERS),
         now_local=f"{now_local:%Y-%m-%dT%H:%M}",
@@ -212,7 +212,7 @@ def _draft_page(
 def download(request: Request, draft_id: str, fmt: str, who: CurrentViewer) -> Response:
     """The draft exactly as it leaves, always as an attachment the browser does not render."""
     record = _visible_draft(who, draft_id)
-    if record is None or fmt not in reports.FORMATS:
+    if record is None or fmt not in rendering.FORMATS:
         return not_found(request)
     renderer = who.container.pdf_renderer if fmt == "pdf" else None
     data = reports.preview(who.deps, who.principal, record.ref, fmt, renderer)

@@ -23,6 +23,7 @@ from cyclonedx.model.vulnerability import (
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
+from vulndesk.domain.products import Product
 from vulndesk.exporters.advisories.advisory import AdvisoryInput, ProductState
 from vulndesk.exporters.advisories.support import base_purl, display_name
 
@@ -35,38 +36,22 @@ _STATE = {
 }
 
 
-def build_cyclonedx_vex(a: AdvisoryInput) -> str:
-    """The VEX as CycloneDX 1.6 JSON text; one component per product version with a status."""
-    bom = Bom(serial_number=uuid5(_NS, f"{a.tracking.id}/{a.tracking.version}"))
-    bom.metadata.timestamp = a.now
-    products = {p.id: p for p in a.products}
-    targets = []
-    states = set()
-    for s in a.version_statuses():
-        product = products[s.product]
-        ref = BomRef(f"{product.id}@{s.version}")
-        purl = base_purl(product)
-        bom.components.add(
-            Component(
-                name=display_name(product),
-                version=s.version,
-                type=ComponentType.FIRMWARE
-                if "firmware" in product.name.lower()
-                else ComponentType.APPLICATION,
-                bom_ref=ref,
-                purl=PackageURL.from_string(purl.to_string())._replace(version=s.version)
-                if purl
-                else None,
-            )
-        )
-        targets.append(
-            BomTarget(
-                ref=ref.value or "",
-                versions=[BomTargetVersionRange(version=s.version, status=None)],
-            )
-        )
-        states.add(s.state)
-    # One analysis per document: the worst state present (CycloneDX analyses per vulnerability).
+def _component(product: Product, version: str, ref: BomRef) -> Component:
+    """One version of a product, as firmware or an application, with its package URL."""
+    purl = base_purl(product)
+    return Component(
+        name=display_name(product),
+        version=version,
+        type=ComponentType.FIRMWARE
+        if "firmware" in product.name.lower()
+        else ComponentType.APPLICATION,
+        bom_ref=ref,
+        purl=PackageURL.from_string(purl.to_string())._replace(version=version) if purl else None,
+    )
+
+
+def _analysis(states: set[ProductState]) -> VulnerabilityAnalysis:
+    """One analysis per document: the worst state present (CycloneDX analyses per vulnerability)."""
     order = (
         ProductState.KNOWN_AFFECTED,
         ProductState.UNDER_INVESTIGATION,
@@ -77,11 +62,32 @@ def build_cyclonedx_vex(a: AdvisoryInput) -> str:
     justification = None
     if worst is ProductState.KNOWN_NOT_AFFECTED:
         justification = ImpactAnalysisJustification.CODE_NOT_PRESENT
+    return VulnerabilityAnalysis(state=_STATE[worst], justification=justification)
+
+
+def build_cyclonedx_vex(a: AdvisoryInput) -> str:
+    """The VEX as CycloneDX 1.6 JSON text; one component per product version with a status."""
+    bom = Bom(serial_number=uuid5(_NS, f"{a.tracking.id}/{a.tracking.version}"))
+    bom.metadata.timestamp = a.now
+    products = {p.id: p for p in a.products}
+    targets = []
+    states = set()
+    for s in a.version_statuses():
+        product = products[s.product]
+        ref = BomRef(f"{product.id}@{s.version}")
+        bom.components.add(_component(product, s.version, ref))
+        targets.append(
+            BomTarget(
+                ref=ref.value or "",
+                versions=[BomTargetVersionRange(version=s.version, status=None)],
+            )
+        )
+        states.add(s.state)
     vuln = Vulnerability(
         id=a.cve or a.tracking.id,
         source=VulnerabilitySource(name=a.publisher.name),
         description=a.summary,
-        analysis=VulnerabilityAnalysis(state=_STATE[worst], justification=justification),
+        analysis=_analysis(states),
         affects=targets,
     )
     bom.vulnerabilities.add(vuln)

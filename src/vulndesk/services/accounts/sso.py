@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import pyotp
 
@@ -207,15 +207,7 @@ def complete(
             reason = "name-taken"  # never linked silently: it may be someone else's account
         uow.accounts.record_failure(used, now)  # remembered: this ID token is spent
         if reason:
-            uow.audit.append(
-                Actor(name, source).event(
-                    now, AuditTag.ACCOUNT_LOGIN_FAILED, "user", name, via="oidc", reason=reason
-                )
-            )
-            uow.commit()
-            if reason == "name-taken":
-                raise NameTaken(name)
-            raise AuthFailed("the identity provider's sign-in was not accepted")
+            _refuse_in(uow, Actor(name, source), now, reason)
         _keep_account(uow, Actor(name, source), found, user, now)
         if link is None:
             uow.accounts.add_sso_link(SsoLink(issuer, subject, name, now))
@@ -228,15 +220,32 @@ def complete(
             uow.commit()
             fresh = None if user.totp_secret is not None else pyotp.random_base32()
             return SecondStep(name, now, fresh)
-        secret = secrets.token_urlsafe(32)
-        uow.accounts.add_session(Session(digest(secret), name, now, now, source))
-        uow.audit.append(
-            Actor(name, source).event(
-                now, AuditTag.ACCOUNT_SESSION_STARTED, "user", name, via="oidc"
-            )
-        )
+        secret = _start_session(uow, Actor(name, source), now)
         uow.commit()
     return Issued(secret, user, now + ABSOLUTE)
+
+
+def _refuse_in(uow: UnitOfWork, actor: Actor, now: dt.datetime, reason: str) -> NoReturn:
+    """Audit and commit, in the sign-in's transaction, its refusal (its ID token stays
+    spent), then refuse it."""
+    name = actor.name
+    uow.audit.append(
+        actor.event(now, AuditTag.ACCOUNT_LOGIN_FAILED, "user", name, via="oidc", reason=reason)
+    )
+    uow.commit()
+    if reason == "name-taken":
+        raise NameTaken(name)
+    raise AuthFailed("the identity provider's sign-in was not accepted")
+
+
+def _start_session(uow: UnitOfWork, actor: Actor, now: dt.datetime) -> str:
+    """A new session for the account, audited; its secret (only its digest is stored)."""
+    secret = secrets.token_urlsafe(32)
+    uow.accounts.add_session(Session(digest(secret), actor.name, now, now, actor.source))
+    uow.audit.append(
+        actor.event(now, AuditTag.ACCOUNT_SESSION_STARTED, "user", actor.name, via="oidc")
+    )
+    return secret
 
 
 def _redeemed(

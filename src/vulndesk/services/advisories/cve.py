@@ -25,7 +25,7 @@ from typing import Any
 
 from vulndesk.domain.audit_tags import AuditTag
 from vulndesk.domain.errors import Conflict, GuardFailed, InvalidInput, NotFound
-from vulndesk.domain.ids import CaseKey
+from vulndesk.domain.ids import CaseKey, UnitId
 from vulndesk.domain.ledger import NewLedgerEntry
 from vulndesk.domain.parties import Party
 from vulndesk.services.access import rights as access
@@ -207,6 +207,45 @@ def _cleared(
     )
 
 
+def _check_state(stored: CveIdRecord, needs: CveState, key: CaseKey, wanted: str) -> None:
+    """The id is in the state the action needs (reserved to publish, published to update)."""
+    if stored.state is not needs:
+        fix = (
+            f"update it: vulndesk cve update {key} {wanted}"
+            if stored.state is CveState.PUBLISHED
+            else f"publish it first: vulndesk cve publish {key} {wanted}"
+            if stored.state is CveState.RESERVED
+            else "reserve another id"
+        )
+        raise GuardFailed("cve-state", f"{wanted} is {stored.state.value}; {fix}")
+
+
+def _ledger_entry(
+    out: _Cleared, unit: UnitId, cve_id: str, now: dt.datetime, by: str
+) -> NewLedgerEntry:
+    """The CVE record told to the public, as a ledger entry with the CVE id as its receipt."""
+    return NewLedgerEntry(
+        out.record.case,
+        unit,
+        KIND,
+        out.public.id,
+        out.public.kind.value,
+        CHANNEL,
+        now,
+        out.record.ref,
+        cve_id,
+        None,
+        None,
+        out.text,
+        sha256(out.text),
+        out.fields,
+        ledger.classes_of(out.fields),
+        out.approvers,
+        now,
+        by,
+    )
+
+
 def _send(
     deps: Deps,
     p: Principal,
@@ -225,37 +264,10 @@ def _send(
     needs = CveState.RESERVED if action == "published" else CveState.PUBLISHED
     with deps.uow() as uow:
         stored = _find(uow, key, wanted)
-        if stored.state is not needs:
-            fix = (
-                f"update it: vulndesk cve update {key} {wanted}"
-                if stored.state is CveState.PUBLISHED
-                else f"publish it first: vulndesk cve publish {key} {wanted}"
-                if stored.state is CveState.RESERVED
-                else "reserve another id"
-            )
-            raise GuardFailed("cve-state", f"{wanted} is {stored.state.value}; {fix}")
+        _check_state(stored, needs, key, wanted)
         out = _cleared(uow, setup, key, wanted, now)
         record, fields = out.record, out.fields
-        entry = NewLedgerEntry(
-            key,
-            uow.cases.get(key).unit,
-            KIND,
-            out.public.id,
-            out.public.kind.value,
-            CHANNEL,
-            now,
-            record.ref,
-            wanted,
-            None,
-            None,
-            out.text,
-            sha256(out.text),
-            fields,
-            ledger.classes_of(fields),
-            out.approvers,
-            now,
-            p.name,
-        )
+        entry = _ledger_entry(out, uow.cases.get(key).unit, wanted, now, p.name)
         saved = ledger.add_entry(deps, actor, uow, entry)
         tag = AuditTag.CASE_CVE_PUBLISHED if action == "published" else AuditTag.CASE_CVE_UPDATED
         uow.audit.append(

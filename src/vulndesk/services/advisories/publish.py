@@ -25,10 +25,10 @@ from vulndesk.exporters.advisories.advisory import Tlp
 from vulndesk.rules.publication import Result, check_publication
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import ADVISORY_PUBLISHERS, Principal
-from vulndesk.services.advisories.content import AdvisoryContent
+from vulndesk.services.advisories.content import AdvisoryContent, Release
 from vulndesk.services.advisories.ports import AdvisoryRecord, AdvisorySite
 from vulndesk.services.advisories.revisions import SOURCE, Setup, latest, release_of, render_record
-from vulndesk.services.context import Deps
+from vulndesk.services.context import Actor, Deps
 from vulndesk.services.disclosure import guard as disclosure_guard
 from vulndesk.services.disclosure import ledger
 from vulndesk.services.ports import UnitOfWork
@@ -105,6 +105,43 @@ def clear_for_public(
     return public, fields, verdict
 
 
+def _files(
+    uow: UnitOfWork,
+    setup: Setup,
+    record: AdvisoryRecord,
+    content: AdvisoryContent,
+    release: Release,
+) -> tuple[str, dict[str, str]]:
+    """The CSAF document, and the other files beside it: OSV, and a CVE record when the
+    advisory names a CVE and the site publishes them."""
+    document = render_record(uow, setup, record, "csaf", release)
+    osv = render_record(uow, setup, record, "osv", release)
+    extra = {f"osv/{osv_id_for(str(record.case))}.json": osv}
+    if content.cve and setup.cve_org:
+        extra[f"cve/{content.cve}.json"] = render_record(uow, setup, record, "cve", release)
+    return document, extra
+
+
+def _record_published(
+    uow: UnitOfWork, actor: Actor, found: Case, evidence: str, now: dt.datetime
+) -> None:
+    """The case's `published` fact at the first publication, audited; later ones keep it."""
+    if FactKind.PUBLISHED not in found.instants:
+        fact = FactRecord(
+            FactKind.PUBLISHED,
+            now,
+            actor.name,
+            now,
+            evidence,
+            next_revision(found.facts, FactKind.PUBLISHED),
+        )
+        check_fact_order(found.with_fact(fact).instants)
+        uow.cases.save(found.with_fact(fact), now)
+        uow.audit.append(
+            actor.event(now, AuditTag.CASE_FACT_RECORDED, "case", found.key, ("published",))
+        )
+
+
 def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: str) -> Published:
     key = access.check_case(deps, p, case)
     p.require(ADVISORY_PUBLISHERS, "write")
@@ -116,27 +153,11 @@ def publish(deps: Deps, p: Principal, setup: Setup, site: AdvisorySite, case: st
         found = uow.cases.get(key)
         public, fields, verdict = clear_for_public(uow, found, record, content, now)
         release = release_of(uow, key, now)
-        document = render_record(uow, setup, record, "csaf", release)
-        osv = render_record(uow, setup, record, "osv", release)
-        extra = {f"osv/{osv_id_for(str(key))}.json": osv}
-        if content.cve and setup.cve_org:
-            extra[f"cve/{content.cve}.json"] = render_record(uow, setup, record, "cve", release)
+        document, extra = _files(uow, setup, record, content, release)
         version = str(len(release.published) + 1)
         uow.advisories.mark_published(record.id, now, p.name, version)
-        if FactKind.PUBLISHED not in found.instants:
-            fact = FactRecord(
-                FactKind.PUBLISHED,
-                now,
-                p.name,
-                now,
-                f"Advisory {record.ref} published (CSAF version {version})",
-                next_revision(found.facts, FactKind.PUBLISHED),
-            )
-            check_fact_order(found.with_fact(fact).instants)
-            uow.cases.save(found.with_fact(fact), now)
-            uow.audit.append(
-                actor.event(now, AuditTag.CASE_FACT_RECORDED, "case", key, ("published",))
-            )
+        evidence = f"Advisory {record.ref} published (CSAF version {version})"
+        _record_published(uow, actor, found, evidence, now)
         entry = NewLedgerEntry(
             key,
             found.unit,

@@ -1,184 +1,36 @@
-"""Use cases for cases: open, record and correct facts, move through the lifecycle, read."""
+"""Use cases for cases: open, record and correct facts, move through the lifecycle, read.
+
+What opening a case checks and plans is in `cases.opening`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from vulndesk.domain import lifecycle, values
 from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag, fact_tag
-from vulndesk.domain.cases import AffectedProduct, Case, CaseState, Role, check_cwe, check_details
+from vulndesk.domain.cases import Case, CaseState, check_cwe, check_details
 from vulndesk.domain.clocks import CaseObligation
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import (
-    MAX_FUTURE_SKEW,
     FactKind,
     FactRecord,
     check_fact_order,
     next_revision,
 )
-from vulndesk.domain.ids import CaseKey, ProductId, UnitId, UserId, parse_case_key, slug
+from vulndesk.domain.ids import CaseKey, UserId, parse_case_key
 from vulndesk.rules.scoring import assess
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.cases import closing
+from vulndesk.services.cases.opening import OpenCase, instant_at, plan_open, store_open
 from vulndesk.services.clocks import live as clocks
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.ports import CaseFilter, CaseSummary, UnitOfWork
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class OpenCase:
-    """What a person supplies to open a case."""
-
-    title: str
-    unit: str
-    roles: Sequence[str] = ("product_provider",)
-    products: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    aware: str | dt.datetime | None = None
-    cwe: str | None = None
-    cvss31: str | None = None
-    cvss40: str | None = None
-    cn_grade: str | None = None
-    upstream_component: bool = False
-    details: Mapping[str, str] = field(default_factory=dict)
-    members: Sequence[str] = ()
-    intake_id: str | None = None
-    options: Mapping[str, str] = field(default_factory=dict)
-    evidence: str = "case opened"
-
-
-def _roles(values_: Sequence[str]) -> frozenset[Role]:
-    if not values_:
-        raise InvalidInput("roles", "at least one role is needed", ", ".join(r.value for r in Role))
-    return frozenset(Role.parse("roles", r) for r in values_)
-
-
-def _instant(field_: str, value: str | dt.datetime | None, now: dt.datetime) -> dt.datetime:
-    at = now if value is None else values.instant(field_, value)
-    if at > now + MAX_FUTURE_SKEW:
-        raise InvalidInput(
-            field_, f"{at.isoformat()} is in the future", "an instant at or before now"
-        )
-    return at
-
-
-# The key of a planned case until `store_open` draws the real one under the writer lock.
-_UNDRAWN = CaseKey("VD-0000-0000")
-
-
-@dataclass(frozen=True, slots=True)
-class CasePlan:
-    """A case and its obligations worked out from reference data, not stored yet.
-
-    `version` is the reference version the plan was read at: `store_open` takes the plan only
-    if it has not moved since (`SharedTransactions.unchanged`). None: planned in the very
-    transaction that stores it, so nothing can have moved.
-    """
-
-    request: OpenCase
-    actor: Acts
-    now: dt.datetime
-    version: int | None
-    case: Case
-    obligations: tuple[CaseObligation, ...]
-
-
-def plan_open(
-    deps: Deps,
-    uow: UnitOfWork,
-    actor: Acts,
-    req: OpenCase,
-    now: dt.datetime,
-    version: int | None = None,
-) -> CasePlan:
-    """Check `req` and evaluate the rules for it, reading only: no key is drawn, nothing stored.
-
-    `version` is the stamp of the planning transaction `uow` (`SharedTransactions.planning`),
-    whose reference data is at least as new as it; None when the plan is stored in this same
-    transaction.
-    """
-    title = values.text("title", req.title, max_len=300)
-    roles = _roles(req.roles)
-    severity = assess(req.cvss31, req.cvss40, req.cn_grade)
-    details = check_details(dict(req.details))
-    aware = _instant("aware", req.aware, now)
-    evidence = values.long_text("evidence", req.evidence, max_len=10_000)
-    affected = tuple(
-        AffectedProduct(
-            ProductId(slug("products", p)), tuple(dict.fromkeys(v for v in vs if v.strip()))
-        )
-        for p, vs in sorted(req.products.items())
-    )
-    unit_id = UnitId(slug("unit", req.unit))  # checked before it reaches a query
-    unit = _require("unit", lambda: uow.units.get(unit_id))
-    products = []
-    for ap in affected:
-        product = _require("products", partial(uow.products.get, ap.product))
-        unknown = [v for v in ap.versions if product.versions and v not in product.versions]
-        if unknown:
-            raise InvalidInput(
-                "products",
-                f"{ap.product} has no version {unknown[0]!r}",
-                ", ".join(product.versions),
-            )
-        products.append(product)
-    case = Case(
-        key=_UNDRAWN,
-        title=title,
-        unit=unit_id,
-        roles=roles,
-        created_at=now,
-        created_by=actor.name,
-        products=affected,
-        cwe=check_cwe(req.cwe),
-        severity=severity,
-        upstream_component=req.upstream_component,
-        details=details,
-        members=tuple(UserId(m) for m in dict.fromkeys(req.members)),
-        intake_id=req.intake_id,
-        options=dict(req.options),
-        facts=(FactRecord(FactKind.AWARE, aware, actor.name, now, evidence),)
-        + (
-            # A report from outside starts the acknowledgement clock (house-sla/acknowledge).
-            (FactRecord(FactKind.REPORTED, aware, actor.name, now, evidence),)
-            if req.intake_id
-            else ()
-        ),
-    )
-    obligations = clocks.evaluate_new(deps, uow, case, unit, products, now)
-    return CasePlan(req, actor, now, version, case, tuple(obligations))
-
-
-def store_open(
-    deps: Deps,
-    uow: UnitOfWork,
-    plan: CasePlan,
-    also: Callable[[CaseKey], list[AuditEvent]] | None = None,
-) -> Case:
-    """Store a planned case under a newly drawn key, with its opening audit event and clocks.
-
-    A plan read at another reference version is made again here, in this transaction.
-    `also` gives events (for the drawn key) to append together with the opening one.
-    """
-    if plan.version is not None and not deps.transactions().unchanged(uow, plan.version):
-        plan = plan_open(deps, uow, plan.actor, plan.request, plan.now)
-    now = plan.now
-    key = uow.cases.next_key(now.year)
-    case = replace(plan.case, key=key)
-    uow.cases.add(case, now)
-    opened = plan.actor.event(now, AuditTag.CASE_OPENED, "case", key, tuple(sorted(case.details)))
-    uow.audit.append_many([opened, *(also(key) if also else ())])
-    settled = [replace(o, case=key) for o in plan.obligations]
-    uow.obligations.replace_for_case(key, case.unit, settled, now)
-    return case
 
 
 def open_case(deps: Deps, principal: Principal, req: OpenCase) -> Case:
@@ -197,13 +49,40 @@ def open_case(deps: Deps, principal: Principal, req: OpenCase) -> Case:
     return case
 
 
-def _require(field_: str, get: Callable[[], T]) -> T:
-    try:
-        return get()
-    except NotFound as exc:
+def _evidence(evidence: str) -> str:
+    evidence = values.long_text("evidence", evidence, max_len=10_000)
+    if not evidence.strip():
         raise InvalidInput(
-            field_, f"{exc.kind} {exc.key!r} does not exist", f"an existing {exc.kind} id"
-        ) from exc
+            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
+        )
+    return evidence
+
+
+def _check_fact_change(case: Case, fact: FactKind, *, retract: bool, correct: bool) -> None:
+    """A retraction names a recorded fact other than `aware`; a recorded fact is only corrected."""
+    if retract and fact not in case.instants:
+        raise InvalidInput("fact", f"{fact.value} is not recorded on {case.key}", "a recorded fact")
+    if retract and fact is FactKind.AWARE:
+        raise GuardFailed(
+            "aware-required",
+            "aware starts every clock and cannot be retracted; correct it instead",
+        )
+    if not retract and fact in case.instants and not correct:
+        raise InvalidInput(
+            "fact",
+            f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
+            "--correct to record a correction (the earlier value stays in history)",
+        )
+
+
+def _check_facts_hold(updated: Case, fact: FactKind) -> None:
+    """The facts after the change are in order and still those the case's state needs."""
+    check_fact_order(updated.instants)
+    if not lifecycle.facts_allow(updated.state, set(updated.instants)):
+        raise GuardFailed(
+            f"facts-for-{updated.state.value}",
+            f"retracting {fact.value} would leave state {updated.state.value} without its facts",
+        )
 
 
 def record_fact(
@@ -223,37 +102,14 @@ def record_fact(
     actor = principal.acting()
     now = deps.clock.now()
     fact = FactKind.parse("fact", kind)
-    evidence = values.long_text("evidence", evidence, max_len=10_000)
-    if not evidence.strip():
-        raise InvalidInput(
-            "evidence", "every fact needs an evidence note", "a sentence on how it is known"
-        )
+    evidence = _evidence(evidence)
     with deps.uow() as uow:
         case = uow.cases.get(case_key)
-        when = None if retract else _instant("at", at, now)
-        if retract and fact not in case.instants:
-            raise InvalidInput(
-                "fact", f"{fact.value} is not recorded on {case_key}", "a recorded fact"
-            )
-        if retract and fact is FactKind.AWARE:
-            raise GuardFailed(
-                "aware-required",
-                "aware starts every clock and cannot be retracted; correct it instead",
-            )
-        if not retract and fact in case.instants and not correct:
-            raise InvalidInput(
-                "fact",
-                f"{fact.value} is already recorded ({case.instants[fact].isoformat()})",
-                "--correct to record a correction (the earlier value stays in history)",
-            )
+        when = None if retract else instant_at("at", at, now)
+        _check_fact_change(case, fact, retract=retract, correct=correct)
         record = FactRecord(fact, when, actor.name, now, evidence, next_revision(case.facts, fact))
         updated = case.with_fact(record)
-        check_fact_order(updated.instants)
-        if not lifecycle.facts_allow(updated.state, set(updated.instants)):
-            raise GuardFailed(
-                f"facts-for-{updated.state.value}",
-                f"retracting {fact.value} would leave state {updated.state.value} without its facts",
-            )
+        _check_facts_hold(updated, fact)
         saved = uow.cases.save(updated, now)
         action = "retracted" if retract else ("corrected" if record.revision > 1 else "recorded")
         uow.audit.append(actor.event(now, fact_tag(action), "case", case_key, (fact.value,)))
@@ -283,6 +139,26 @@ def acknowledge_reporter(
     return True
 
 
+def _check_duplicate_of(uow: UnitOfWork, case: Case, dup: CaseKey | None) -> None:
+    """The case a duplicate duplicates exists and is another one."""
+    if dup is not None:
+        if dup == case.key:
+            raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
+        uow.cases.get(dup)
+
+
+def _state_changed(actor: Acts, now: dt.datetime, case: Case, target: CaseState) -> AuditEvent:
+    return actor.event(
+        now,
+        AuditTag.CASE_STATE_CHANGED,
+        "case",
+        case.key,
+        (),
+        from_state=case.state.value,
+        to_state=target.value,
+    )
+
+
 def transition(
     deps: Deps,
     principal: Principal,
@@ -310,10 +186,7 @@ def transition(
     dup = parse_case_key(duplicate_of) if duplicate_of else None
     with deps.uow() as uow:
         case = uow.cases.get(parse_case_key(key))
-        if dup is not None:
-            if dup == case.key:
-                raise GuardFailed("duplicate-of", "a case cannot duplicate itself")
-            uow.cases.get(dup)
+        _check_duplicate_of(uow, case, dup)
         moved = lifecycle.transition(
             case, target, by=actor.name, at=now, reason=reason, duplicate_of=dup
         )
@@ -323,16 +196,7 @@ def transition(
             else []
         )
         saved = uow.cases.save(moved, now)
-        changed = actor.event(
-            now,
-            AuditTag.CASE_STATE_CHANGED,
-            "case",
-            case.key,
-            (),
-            from_state=case.state.value,
-            to_state=target.value,
-        )
-        uow.audit.append_many([*marked, changed])
+        uow.audit.append_many([*marked, _state_changed(actor, now, case, target)])
         uow.commit()
     return saved
 

@@ -124,7 +124,7 @@ def evaluate_new(
     """The obligations of a case not stored yet: nothing stored to keep, no ledger to read.
 
     Reads only (organisation options and calendar overrides), so it can run before the
-    writing transaction begins (see `services.cases.plan_open`).
+    writing transaction begins (see `services.cases.opening.plan_open`).
     """
     if deps.evaluate is None:
         return []

@@ -11,7 +11,7 @@ from vulndesk.domain.errors import InvalidInput
 from vulndesk.domain.ids import CaseKey
 from vulndesk.services.accounts import users as accounts
 from vulndesk.services.accounts.ports import PasswordHasher
-from vulndesk.services.cases import closing, reference
+from vulndesk.services.cases import closing, opening, reference
 from vulndesk.services.cases import lifecycle as cases
 from vulndesk.services.context import Acts, Deps
 from vulndesk.services.demo import content
@@ -53,7 +53,7 @@ def _open(deps: Deps, demo: Demo, seed: CaseSeed, now: dt.datetime) -> CaseKey:
     case = cases.open_case(
         deps,
         LOADER,
-        cases.OpenCase(
+        opening.OpenCase(
             title=seed.title,
             unit=seed.unit,
             roles=seed.roles,

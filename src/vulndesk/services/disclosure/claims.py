@@ -21,7 +21,7 @@ from vulndesk.domain.cases import Case
 from vulndesk.domain.decisions import Decision
 from vulndesk.domain.errors import GuardFailed, InvalidInput, NotFound
 from vulndesk.domain.facts import MAX_FUTURE_SKEW, FactKind
-from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
+from vulndesk.domain.ledger import Backdate, LedgerEntry, NewLedgerEntry
 from vulndesk.domain.obligations import ObligationStatus
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
@@ -140,15 +140,11 @@ def record_backdate(
     return decision.id
 
 
-def approve_backdate(
-    deps: Deps, principal: Principal, entry_id: int, case: str | None = None
-) -> LedgerEntry:
-    """A second person approves a backdated entry's justification; its clocks are recomputed.
-
-    The recorder approved it by recording it; the same person again is refused. An entry of a
-    case the principal may not see (or, with `case`, of another case) answers like a missing
-    one; then only approvers approve.
-    """
+def _require_visible_entry(
+    deps: Deps, principal: Principal, entry_id: int, case: str | None
+) -> None:
+    """Only approvers approve, an entry of a case they may see (and, with `case`, of that
+    case); any other entry answers like a missing one."""
     missing = NotFound("ledger entry", str(entry_id))
     if not principal.has(access.CASE_READERS):
         raise missing
@@ -166,22 +162,40 @@ def approve_backdate(
         except NotFound:
             raise missing from None
         principal.require(access.APPROVERS, "write")
+
+
+def _check_approvable(found: LedgerEntry, actor: Acts) -> Backdate:
+    """The entry's pending backdate, which `actor` neither recorded nor approved already."""
+    if found.backdate is None:
+        raise GuardFailed("backdated", f"{found.ref} is not backdated; nothing to approve")
+    if not found.backdate_pending:
+        raise GuardFailed("pending", f"the backdate of {found.ref} was already approved")
+    if actor.name in found.backdate.approvers:
+        raise GuardFailed(
+            "two-persons",
+            f"{actor.name} recorded or already approved the backdate of {found.ref}; "
+            "a second person must approve it",
+        )
+    return found.backdate
+
+
+def approve_backdate(
+    deps: Deps, principal: Principal, entry_id: int, case: str | None = None
+) -> LedgerEntry:
+    """A second person approves a backdated entry's justification; its clocks are recomputed.
+
+    The recorder approved it by recording it; the same person again is refused. An entry of a
+    case the principal may not see (or, with `case`, of another case) answers like a missing
+    one; then only approvers approve.
+    """
+    _require_visible_entry(deps, principal, entry_id, case)
     actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         approving_account(uow, actor)
         found = uow.ledger.get(entry_id)
-        if found.backdate is None:
-            raise GuardFailed("backdated", f"{found.ref} is not backdated; nothing to approve")
-        if not found.backdate_pending:
-            raise GuardFailed("pending", f"the backdate of {found.ref} was already approved")
-        if actor.name in found.backdate.approvers:
-            raise GuardFailed(
-                "two-persons",
-                f"{actor.name} recorded or already approved the backdate of {found.ref}; "
-                "a second person must approve it",
-            )
-        uow.reports.approve_decision(found.backdate.decision, actor.name, now)
+        backdate = _check_approvable(found, actor)
+        uow.reports.approve_decision(backdate.decision, actor.name, now)
         uow.audit.append(
             actor.event(
                 now,
@@ -189,7 +203,7 @@ def approve_backdate(
                 "ledger",
                 found.ref,
                 case=found.entry.case,
-                decision=str(found.backdate.decision),
+                decision=str(backdate.decision),
             )
         )
         clocks.recompute(deps, uow, uow.cases.get(found.entry.case), now)

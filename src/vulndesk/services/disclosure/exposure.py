@@ -212,15 +212,7 @@ def build(
     # Read in a read-only transaction: on SQLite a writing one would hold the writers' lock for
     # the whole build, and at scale every report, filing and notice would wait behind it.
     with deps.reader() as uow, _collector_paused():
-        if period.unit is not None:
-            uow.units.get(period.unit)
-        entries = uow.ledger.list()
-        if period != Period():  # an open period keeps every entry: no test per entry
-            entries = [
-                e
-                for e in entries
-                if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
-            ]
+        entries = _entries_in(uow, period)
         known = {p.id: p for p in uow.parties.list()}
         told = [disclosure_of(uow, e, known) for e in entries]
         windows = exposures(told, case_ends(uow, {d.case for d in told}), now)
@@ -246,15 +238,36 @@ def build(
             ledger_digest=ledger_digest(entries),
             in_force=_in_force(uow, catalogue, now, period.unit),
         )
+    return _audited(deps, principal, report, len(entries))
+
+
+def _entries_in(uow: UnitOfWork, period: Period) -> list[LedgerEntry]:
+    """The ledger entries of `period` and of its unit (which must exist)."""
+    if period.unit is not None:
+        uow.units.get(period.unit)
+    entries = uow.ledger.list()
+    if period != Period():  # an open period keeps every entry: no test per entry
+        entries = [
+            e
+            for e in entries
+            if period.holds(e.entry.at) and (period.unit is None or e.entry.unit == period.unit)
+        ]
+    return entries
+
+
+def _audited(
+    deps: Deps, principal: Principal, report: ExposureReport, entries: int
+) -> ExposureReport:
+    """Audit the build of `report` (over `entries` ledger entries); the report names the event."""
     ident = report_id(report)
     with deps.uow() as uow:
         uow.audit.append(
             principal.actor(SOURCE).event(
-                now,
+                report.built_at,
                 AuditTag.EXPOSURE_REPORT_BUILT,
                 "exposure-report",
                 ident,
-                entries=str(len(entries)),
+                entries=str(entries),
                 digest=report.ledger_digest[:16],
             )
         )

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS
 from vulndesk.domain.drafts import DraftRecord
 from vulndesk.domain.errors import GuardFailed, InvalidInput
 from vulndesk.domain.ids import CaseKey, PartyId, parse_case_key
 from vulndesk.domain.ledger import LedgerEntry, NewLedgerEntry
+from vulndesk.domain.parties import Party
 from vulndesk.exporters.reports import kinds as report_kinds
 from vulndesk.services.access import rights as access
 from vulndesk.services.access.rights import Principal
@@ -91,6 +93,82 @@ def _outgoing(uow: UnitOfWork, record: DraftRecord) -> disclosure_guard.Outgoing
     return disclosure_guard.Outgoing(uow.cases.get(d.case), recipient, fields, "submission", record)
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """The instant a disclosure is claimed to have happened, the server's instant, and the
+    justification a backdated claim needs."""
+
+    at: dt.datetime
+    now: dt.datetime
+    justification: str | None
+
+
+def _claim(deps: Deps, at: str | dt.datetime, justification: str | None) -> _Claim:
+    now = deps.clock.now()
+    return _Claim(claims.claimed_instant(at, now), now, justification)
+
+
+def _backdate_reason(
+    deps: Deps,
+    uow: UnitOfWork,
+    claim: _Claim,
+    case: Case,
+    kind: str,
+    approved_at: dt.datetime | None,
+) -> str | None:
+    """Check the claimed instant against the case; the justification it needs when backdated."""
+    claims.check_claim(uow, case, kind, claim.at, approved_at)
+    return claims.backdate_reason(deps, claim.now, claim.at, claim.justification)
+
+
+def _require_receipt(receipt: str) -> None:
+    if not receipt.strip():
+        raise InvalidInput(
+            "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
+        )
+
+
+def _submittable(uow: UnitOfWork, ref: str) -> tuple[DraftRecord, DraftRecord]:
+    """The draft, current and intact, with the state it takes once submitted."""
+    record = load_draft(uow, ref)
+    check_current(uow, record)
+    submitted = drafts.submit(record)
+    if sha256(record.draft.content) != record.draft.sha256:
+        raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
+    return record, submitted
+
+
+def _submission_entry(
+    record: DraftRecord,
+    disclosure: str,
+    claim: _Claim,
+    receipt: str,
+    screenshot: tuple[str, str] | None,
+    actor: Acts,
+) -> NewLedgerEntry:
+    d = record.draft
+    return NewLedgerEntry(
+        case=d.case,
+        unit=d.unit,
+        disclosure_kind=disclosure,
+        recipient=d.recipient,
+        recipient_kind=d.recipient_kind,
+        channel="portal" if d.recipient_kind in ("regulator", "csirt") else "email",
+        at=claim.at,
+        draft_ref=record.ref,
+        receipt=receipt.strip(),
+        screenshot=screenshot[0] if screenshot else None,
+        screenshot_sha256=screenshot[1] if screenshot else None,
+        content=d.content,
+        sha256=d.sha256,
+        fields=d.fields,
+        classes=classes_of(d.fields),
+        approvers=record.approvers,
+        recorded_at=claim.now,
+        recorded_by=actor.name,
+    )
+
+
 def record_submission(
     deps: Deps,
     principal: Principal,
@@ -108,51 +186,47 @@ def record_submission(
     reports.visible_ref(deps, principal, ref)
     principal.require(access.CASE_WRITERS, "write")
     actor = principal.acting()
-    if not receipt.strip():
-        raise InvalidInput(
-            "receipt", "a submission needs the portal's receipt number", "e.g. NVDB-2026-12345"
-        )
-    now = deps.clock.now()
-    when = claims.claimed_instant(at, now)
+    _require_receipt(receipt)
+    claim = _claim(deps, at, justification)
     with deps.uow() as uow:
-        record = load_draft(uow, ref)
-        check_current(uow, record)
-        submitted = drafts.submit(record)
-        if sha256(record.draft.content) != record.draft.sha256:
-            raise GuardFailed("intact", f"{record.ref} does not match its recorded SHA-256")
+        record, submitted = _submittable(uow, ref)
         d = record.draft
         # The claimed instant is input: checked before what may leave.
         approved_at = max((a.at for a in record.approvals), default=None)
         disclosure = report_kinds.disclosure_of(d.kind, d.stage)
-        claims.check_claim(uow, uow.cases.get(d.case), disclosure, when, approved_at)
-        reason = claims.backdate_reason(deps, now, when, justification)
+        reason = _backdate_reason(deps, uow, claim, uow.cases.get(d.case), disclosure, approved_at)
         disclosure_guard.require(uow, _outgoing(uow, record))
-        entry = NewLedgerEntry(
-            case=d.case,
-            unit=d.unit,
-            disclosure_kind=disclosure,
-            recipient=d.recipient,
-            recipient_kind=d.recipient_kind,
-            channel="portal" if d.recipient_kind in ("regulator", "csirt") else "email",
-            at=when,
-            draft_ref=record.ref,
-            receipt=receipt.strip(),
-            screenshot=screenshot[0] if screenshot else None,
-            screenshot_sha256=screenshot[1] if screenshot else None,
-            content=d.content,
-            sha256=d.sha256,
-            fields=d.fields,
-            classes=classes_of(d.fields),
-            approvers=record.approvers,
-            recorded_at=now,
-            recorded_by=actor.name,
-        )
+        entry = _submission_entry(record, disclosure, claim, receipt, screenshot, actor)
         uow.reports.set_status(record.id, submitted.status)
         saved = _add(deps, actor, uow, entry, None if reason is None else (reason, record.id))
         if d.recipient_kind in ("regulator", "csirt"):
-            uow.oversight.add_notice(now, d.case, "submitted", record.ref, d.recipient)
+            uow.oversight.add_notice(claim.now, d.case, "submitted", record.ref, d.recipient)
         uow.commit()
     return saved
+
+
+def _check_manual(kind: str, channel: str, said: str, fields: Sequence[str]) -> None:
+    if kind not in MANUAL_KINDS:
+        raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
+    if channel not in CHANNELS:
+        raise InvalidInput("channel", f"{channel!r} is not a channel", ", ".join(CHANNELS))
+    if not said.strip():
+        raise InvalidInput("said", "record what was disclosed", "a description of what was said")
+    unknown = [f for f in fields if f not in DETAIL_FIELDS]
+    if unknown:
+        raise InvalidInput(
+            "fields", f"{unknown[0]!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
+        )
+
+
+def _guard_manual(
+    uow: UnitOfWork, case: Case, party: Party, fields: Sequence[str]
+) -> disclosure_guard.Verdict:
+    """The disclosure guard's verdict on what a manual entry says was told to `party`."""
+    outgoing = disclosure_guard.Outgoing(
+        case, disclosure_guard.recipient_of(party), frozenset(fields), "ledger"
+    )
+    return disclosure_guard.require(uow, outgoing)
 
 
 def record_disclosure(
@@ -174,30 +248,13 @@ def record_disclosure(
     key = access.check_case(deps, principal, case)
     principal.require(access.CASE_WRITERS, "write")
     actor = principal.acting()
-    if kind not in MANUAL_KINDS:
-        raise InvalidInput("kind", f"{kind!r} is not a disclosure kind", ", ".join(MANUAL_KINDS))
-    if channel not in CHANNELS:
-        raise InvalidInput("channel", f"{channel!r} is not a channel", ", ".join(CHANNELS))
-    if not said.strip():
-        raise InvalidInput("said", "record what was disclosed", "a description of what was said")
-    unknown = [f for f in fields if f not in DETAIL_FIELDS]
-    if unknown:
-        raise InvalidInput(
-            "fields", f"{unknown[0]!r} is not a case detail field", ", ".join(DETAIL_FIELDS)
-        )
-    now = deps.clock.now()
-    when = claims.claimed_instant(at, now)
+    _check_manual(kind, channel, said, fields)
+    claim = _claim(deps, at, justification)
     with deps.uow() as uow:
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
-        claims.check_claim(uow, found, kind, when, None)
-        reason = claims.backdate_reason(deps, now, when, justification)
-        verdict = disclosure_guard.require(
-            uow,
-            disclosure_guard.Outgoing(
-                found, disclosure_guard.recipient_of(party), frozenset(fields), "ledger"
-            ),
-        )
+        reason = _backdate_reason(deps, uow, claim, found, kind, None)
+        verdict = _guard_manual(uow, found, party, fields)
         entry = NewLedgerEntry(
             key,
             found.unit,
@@ -205,7 +262,7 @@ def record_disclosure(
             party.id,
             party.kind.value,
             channel,
-            when,
+            claim.at,
             None,
             None,
             None,
@@ -215,7 +272,7 @@ def record_disclosure(
             tuple(sorted(set(fields))),
             classes_of(fields),
             verdict.approvers or (actor.name,),
-            now,
+            claim.now,
             actor.name,
         )
         saved = _add(deps, actor, uow, entry, None if reason is None else (reason, None))

@@ -20,13 +20,8 @@ from vulndesk.domain.intake import IntakeRecord
 from vulndesk.domain.products import Product
 from vulndesk.services.accounts.signin import Throttled
 from vulndesk.services.cases import linking
-from vulndesk.services.cases.lifecycle import (
-    CasePlan,
-    OpenCase,
-    acknowledge_reporter,
-    plan_open,
-    store_open,
-)
+from vulndesk.services.cases.lifecycle import acknowledge_reporter
+from vulndesk.services.cases.opening import CasePlan, OpenCase, plan_open, store_open
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.intake import mail_replies
 from vulndesk.services.intake.ports import IntakeMessage, Upload
@@ -194,7 +189,7 @@ class PreparedReport:
 
 
 def prepare_report(deps: Deps, req: IntakeRequest, *, unit: str | None = None) -> PreparedReport:
-    """Check a public report and plan its case, reading only (see `services.cases.plan_open`).
+    """Check a public report and plan its case, reading only (see `services.cases.opening.plan_open`).
 
     Run before the writing transaction, so the rules are evaluated outside the writer lock.
     """

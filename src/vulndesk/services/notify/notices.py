@@ -58,7 +58,8 @@ from vulndesk.services.notify.recipients import parse_kind as parse_kind
 from vulndesk.services.notify.recipients import recipients as recipients
 from vulndesk.services.notify.recipients import subscribe as subscribe
 from vulndesk.services.ports import UnitOfWork
-from vulndesk.services.reports.drafts import field_values, load_draft, policy_for, sha256
+from vulndesk.services.reports.drafts import load_draft, policy_for, sha256
+from vulndesk.services.reports.rendering import field_values
 
 NOTICE = "notice"
 _CHANNELS = (ChannelKind.EMAIL, ChannelKind.WEBHOOK)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from vulndesk.domain import values
+from vulndesk.domain.audit import AuditEvent
 from vulndesk.domain.audit_tags import AuditTag, import_tag
 from vulndesk.domain.cases import AffectedProduct, Case, Role, check_details
 from vulndesk.domain.errors import InvalidInput, NotFound
@@ -128,6 +129,21 @@ def _merge(case: Case, v: UpstreamVulnerability, products: tuple[AffectedProduct
     return replace(case, products=tuple(known.values()), details=check_details(details))
 
 
+def _no_impact(
+    actor: Acts, a: SupplierAdvisory, v: UpstreamVulnerability, now: dt.datetime
+) -> AuditEvent:
+    """The audit event of a vulnerability that affects no product of ours."""
+    return actor.event(
+        now,
+        import_tag(NO_IMPACT),
+        "advisory",
+        f"{a.tracking_id}#{v.ref}",
+        (),
+        advisory=a.tracking_id,
+        version=a.tracking_version,
+    )
+
+
 def _store(
     deps: Deps,
     uow: UnitOfWork,
@@ -143,17 +159,7 @@ def _store(
     if link is None and not products:
         # No product of ours ships an affected version (or the supplier says known_not_affected):
         # recorded as no impact; no case, so no clock starts.
-        uow.audit.append(
-            actor.event(
-                now,
-                import_tag(NO_IMPACT),
-                "advisory",
-                f"{a.tracking_id}#{v.ref}",
-                (),
-                advisory=a.tracking_id,
-                version=a.tracking_version,
-            )
-        )
+        uow.audit.append(_no_impact(actor, a, v, now))
         return ImportedCase(v.ref, None, NO_IMPACT, ())
     if link is None:
         case = _new_case(uow, actor, v, a, unit, now, products)

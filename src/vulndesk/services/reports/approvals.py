@@ -183,6 +183,34 @@ def approve(
         return load_draft(uow, record.ref)
 
 
+def _check_decision(kind: str, reason: str, fields: tuple[str, ...]) -> None:
+    if kind not in DECISION_KINDS:
+        raise InvalidInput("kind", f"{kind!r} is not a decision kind", ", ".join(DECISION_KINDS))
+    if not reason.strip():
+        raise InvalidInput("reason", "a decision needs a recorded reason", "a short sentence")
+    unknown = [f for f in fields if f not in DETAIL_FIELDS]
+    if unknown or (kind == EXCEPTION and not fields):
+        raise InvalidInput(
+            "fields",
+            f"{unknown[0]!r} is not a case detail field" if unknown else "no field named",
+            ", ".join(DETAIL_FIELDS),
+        )
+
+
+def _decided_about(
+    uow: UnitOfWork, case: str, recipient: str, draft: str | None
+) -> tuple[CaseKey, Party, int | None]:
+    """The case, recipient and draft id a decision is about; a draft's own case and
+    recipient win over the ones given."""
+    key = parse_case_key(case)
+    uow.cases.get(key)
+    party = uow.parties.get(PartyId(recipient))
+    if draft is None:
+        return key, party, None
+    record = load_draft(uow, draft)
+    return record.draft.case, uow.parties.get(record.draft.recipient), record.id
+
+
 def record_decision(
     deps: Deps,
     principal: Principal,
@@ -200,31 +228,11 @@ def record_decision(
         reports.visible_ref(deps, principal, draft)
     principal.require(APPROVERS, "write")
     actor = principal.acting()
-    if kind not in DECISION_KINDS:
-        raise InvalidInput("kind", f"{kind!r} is not a decision kind", ", ".join(DECISION_KINDS))
-    if not reason.strip():
-        raise InvalidInput("reason", "a decision needs a recorded reason", "a short sentence")
-    unknown = [f for f in fields if f not in DETAIL_FIELDS]
-    if unknown or (kind == EXCEPTION and not fields):
-        raise InvalidInput(
-            "fields",
-            f"{unknown[0]!r} is not a case detail field" if unknown else "no field named",
-            ", ".join(DETAIL_FIELDS),
-        )
+    _check_decision(kind, reason, fields)
     now = deps.clock.now()
     with deps.uow() as uow:
         approving_account(uow, actor)
-        key = parse_case_key(case)
-        uow.cases.get(key)
-        party = uow.parties.get(PartyId(recipient))
-        draft_id = None
-        if draft is not None:
-            record = load_draft(uow, draft)
-            key, party, draft_id = (
-                record.draft.case,
-                uow.parties.get(record.draft.recipient),
-                record.id,
-            )
+        key, party, draft_id = _decided_about(uow, case, recipient, draft)
         decision = uow.reports.add_decision(
             Decision(
                 0,
@@ -278,14 +286,11 @@ def justify(deps: Deps, principal: Principal, ref: str, reason: str) -> Decision
     )
 
 
-def approve_decision(
-    deps: Deps, principal: Principal, decision_id: int, case: str | None = None
-) -> Decision:
-    """A second (third…) person approves a decision; the same person twice is refused.
-
-    With `case`, a decision of another case answers like a missing one; without it, the
-    decision's own case must be visible to the principal.
-    """
+def _require_visible_decision(
+    deps: Deps, principal: Principal, decision_id: int, case: str | None
+) -> None:
+    """Only approvers approve, a decision of a case they may see (and, with `case`, of that
+    case); any other decision answers like a missing one."""
     if case is not None:
         key = access.check_case(deps, principal, case)
         principal.require(APPROVERS, "write")
@@ -300,26 +305,43 @@ def approve_decision(
         except NotFound:
             raise NotFound("decision", str(decision_id)) from None
         principal.require(APPROVERS, "write")
+
+
+def _refuse_approved_elsewhere(decision: Decision) -> None:
+    """Backdates and waivers are approved through their own use cases, which do more."""
+    decision_id = decision.id
+    if decision.kind == BACKDATE:
+        # Approving a backdate also recomputes the case's clocks: one way in, in the ledger.
+        raise GuardFailed(
+            BACKDATE,
+            f"decision {decision_id} justifies a backdated ledger entry; approve it with "
+            "`vulndesk ledger approve-backdate ENTRY` or POST /api/v1/ledger/ENTRY/backdate-approval",
+        )
+    if decision.kind == WAIVER:
+        # Approving a waiver also waives its obligation: one way in, with the case's checks.
+        raise GuardFailed(
+            WAIVER,
+            f"decision {decision_id} waives {decision.obligation}; approve it with "
+            f"`vulndesk case waive-approve {decision.case} {decision_id}` or "
+            f"POST /api/v1/cases/{decision.case}/waivers/{decision_id}/approvals",
+        )
+
+
+def approve_decision(
+    deps: Deps, principal: Principal, decision_id: int, case: str | None = None
+) -> Decision:
+    """A second (third…) person approves a decision; the same person twice is refused.
+
+    With `case`, a decision of another case answers like a missing one; without it, the
+    decision's own case must be visible to the principal.
+    """
+    _require_visible_decision(deps, principal, decision_id, case)
     actor = principal.acting()
     now = deps.clock.now()
     with deps.uow() as uow:
         disclosure_guard.require_approver(uow, actor)
         decision = uow.reports.get_decision(decision_id)
-        if decision.kind == BACKDATE:
-            # Approving a backdate also recomputes the case's clocks: one way in, in the ledger.
-            raise GuardFailed(
-                BACKDATE,
-                f"decision {decision_id} justifies a backdated ledger entry; approve it with "
-                "`vulndesk ledger approve-backdate ENTRY` or POST /api/v1/ledger/ENTRY/backdate-approval",
-            )
-        if decision.kind == WAIVER:
-            # Approving a waiver also waives its obligation: one way in, with the case's checks.
-            raise GuardFailed(
-                WAIVER,
-                f"decision {decision_id} waives {decision.obligation}; approve it with "
-                f"`vulndesk case waive-approve {decision.case} {decision_id}` or "
-                f"POST /api/v1/cases/{decision.case}/waivers/{decision_id}/approvals",
-            )
+        _refuse_approved_elsewhere(decision)
         approving_account(uow, actor)
         if actor.name in decision.approvers:
             raise GuardFailed(

@@ -78,61 +78,52 @@ def build(columns: Iterable[Column]) -> Comparison:
     return Comparison(cols, rows)
 
 
-def _columns(
-    record: DraftRecord, drafts: Sequence[DraftRecord], entries: Sequence[LedgerEntry]
-) -> list[Column]:
-    """The current draft, every ledger entry, and the newest unsent draft to each other recipient."""
+def _draft_column(record: DraftRecord, current: bool = False) -> Column:
+    """What a draft would give its recipient."""
     d = record.draft
-    cols = [
-        Column(
-            d.recipient,
-            d.recipient_kind,
-            d.kind,
-            frozenset(d.fields),
-            False,
-            d.created_at,
-            record.ref,
-            current=True,
-        )
-    ]
-    for e in entries:
-        x = e.entry
-        if x.draft_ref == record.ref:
-            continue  # this draft, already sent: its column is the first
-        cols.append(
-            Column(
-                x.recipient,
-                x.recipient_kind,
-                x.disclosure_kind,
-                frozenset(x.fields),
-                True,
-                x.at,
-                e.ref,
-            )
-        )
+    return Column(
+        d.recipient,
+        d.recipient_kind,
+        d.kind,
+        frozenset(d.fields),
+        False,
+        d.created_at,
+        record.ref,
+        current=current,
+    )
+
+
+def _entry_column(e: LedgerEntry) -> Column:
+    """What a ledger entry gave its recipient."""
+    x = e.entry
+    return Column(
+        x.recipient, x.recipient_kind, x.disclosure_kind, frozenset(x.fields), True, x.at, e.ref
+    )
+
+
+def _newest_unsent(record: DraftRecord, drafts: Sequence[DraftRecord]) -> list[DraftRecord]:
+    """The newest version of each unsent draft (by kind and recipient) to other recipients."""
     newest: dict[tuple[str, str], DraftRecord] = {}
     for other in drafts:
         o = other.draft
-        if o.recipient == d.recipient or other.status is DraftStatus.SUPERSEDED:
+        if o.recipient == record.draft.recipient or other.status is DraftStatus.SUPERSEDED:
             continue
         if other.status is DraftStatus.SUBMITTED:
             continue  # its ledger entry is the column
         key = (o.kind, o.recipient)
         if key not in newest or newest[key].draft.version < o.version:
             newest[key] = other
-    for other in newest.values():
-        o = other.draft
-        cols.append(
-            Column(
-                o.recipient,
-                o.recipient_kind,
-                o.kind,
-                frozenset(o.fields),
-                False,
-                o.created_at,
-                other.ref,
-            )
-        )
+    return list(newest.values())
+
+
+def _columns(
+    record: DraftRecord, drafts: Sequence[DraftRecord], entries: Sequence[LedgerEntry]
+) -> list[Column]:
+    """The current draft, every ledger entry, and the newest unsent draft to each other recipient."""
+    cols = [_draft_column(record, current=True)]
+    # This draft, already sent, has its column first.
+    cols.extend(_entry_column(e) for e in entries if e.entry.draft_ref != record.ref)
+    cols.extend(_draft_column(other) for other in _newest_unsent(record, drafts))
     return cols
 
 

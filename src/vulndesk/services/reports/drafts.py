@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from vulndesk.domain import drafts
 from vulndesk.domain.audit_tags import AuditTag
+from vulndesk.domain.cases import Case
 from vulndesk.domain.disclosure import DETAIL_FIELDS, Sensitivity
 from vulndesk.domain.drafts import DraftRecord, DraftStatus, NewDraft
 from vulndesk.domain.errors import InvalidInput
@@ -33,13 +31,9 @@ from vulndesk.exporters.reports.kinds import NAMES, check_recipient, report_kind
 from vulndesk.exporters.reports.model import (
     Report,
     ReportContext,
-    ReportField,
-    ReportSection,
     Stage,
     contact_of,
-    to_html,
     to_json,
-    to_markdown,
 )
 from vulndesk.exporters.reports.redaction import redact
 from vulndesk.services.access import rights as access
@@ -47,10 +41,10 @@ from vulndesk.services.access.rights import Principal
 from vulndesk.services.context import Deps
 from vulndesk.services.notify import need_mail
 from vulndesk.services.ports import UnitOfWork
+from vulndesk.services.reports.rendering import DraftDiff, PdfRenderer, diff_records, render
 
 NVDB = "nvdb"
 KINDS: tuple[str, ...] = NAMES
-FORMATS = ("json", "md", "html", "pdf")
 # Decision kinds stored with decision records.
 EXCEPTION, CROSS_BORDER, JUSTIFICATION = "exception", "cross-border", "justification"
 # A two-person approval of a disclosure without a draft to a government or the public.
@@ -59,12 +53,6 @@ RELEASE = "release"
 BACKDATE = "backdate"
 # An obligation's waiver: proposed by one account, in effect once a second approves it.
 WAIVER = "waiver"
-
-
-class PdfRenderer(Protocol):
-    """Turns a standalone HTML document into PDF bytes."""
-
-    def render(self, html: str) -> bytes: ...
 
 
 def parse_kind(value: str) -> str:
@@ -136,6 +124,53 @@ def visible_ref(deps: Deps, principal: Principal, ref: str) -> str:
     return ref
 
 
+def _context(uow: UnitOfWork, found: Case, party: Party, now: dt.datetime) -> ReportContext:
+    """What a report to `party` may read: the case redacted under the party's policy."""
+    unit = uow.units.get(found.unit)
+    products: dict[ProductId, Product] = {
+        a.product: uow.products.get(a.product) for a in found.products
+    }
+    allowed = allowed_fields(policy_for(uow, found.key), party)
+    return ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
+
+
+def _supersede_latest(
+    uow: UnitOfWork, key: CaseKey, kind: str, party: PartyId
+) -> tuple[int, DraftRecord | None]:
+    """Supersede the newest version of the draft; its version number (0: none yet) and the
+    version that was waiting for approval, if any."""
+    latest = uow.reports.latest_version(key, kind, party)
+    waiting_before = None
+    if latest:
+        previous = uow.reports.get_draft(key, kind, party, latest)
+        waiting_before = previous if previous.status is DraftStatus.DRAFT else None
+        older = drafts.supersede(previous)
+        if older.status != previous.status:
+            uow.reports.set_status(previous.id, older.status)
+    return latest, waiting_before
+
+
+def _new_draft(
+    ctx: ReportContext, kind: str, report: Report, version: int, author: str
+) -> NewDraft:
+    """Version `version` of the draft: the report as the JSON its recipient gets."""
+    content = to_json(report)
+    return NewDraft(
+        ctx.case.key,
+        ctx.unit.id,
+        kind,
+        report.stage.value,
+        ctx.recipient.id,
+        ctx.recipient.kind.value,
+        version,
+        content,
+        sha256(content),
+        tuple(sorted(report.detail_fields)),
+        ctx.now,
+        author,
+    )
+
+
 def draft_report(
     deps: Deps,
     principal: Principal,
@@ -154,38 +189,10 @@ def draft_report(
         found = uow.cases.get(key)
         party = uow.parties.get(PartyId(recipient))
         check_recipient(report_kind(kind), party.kind, party.id)
-        unit = uow.units.get(found.unit)
-        products: dict[ProductId, Product] = {
-            a.product: uow.products.get(a.product) for a in found.products
-        }
-        allowed = allowed_fields(policy_for(uow, key), party)
-        ctx = ReportContext(redact(found, allowed), products, unit, contact_of(unit), party, now)
+        ctx = _context(uow, found, party, now)
         report = build(ctx, kind, wanted)
-        content = to_json(report)
-        latest = uow.reports.latest_version(key, kind, party.id)
-        waiting_before = None
-        if latest:
-            previous = uow.reports.get_draft(key, kind, party.id, latest)
-            waiting_before = previous if previous.status is DraftStatus.DRAFT else None
-            older = drafts.supersede(previous)
-            if older.status != previous.status:
-                uow.reports.set_status(previous.id, older.status)
-        record = uow.reports.add_draft(
-            NewDraft(
-                key,
-                unit.id,
-                kind,
-                report.stage.value,
-                party.id,
-                party.kind.value,
-                latest + 1,
-                content,
-                sha256(content),
-                tuple(sorted(report.detail_fields)),
-                now,
-                actor.name,
-            )
-        )
+        latest, waiting_before = _supersede_latest(uow, key, kind, party.id)
+        record = uow.reports.add_draft(_new_draft(ctx, kind, report, latest + 1, actor.name))
         uow.audit.append(
             actor.event(
                 now,
@@ -219,53 +226,6 @@ def list_drafts(deps: Deps, principal: Principal, case: str) -> list[DraftRecord
         return uow.reports.drafts_for_case(parse_case_key(case))
 
 
-def report_from_json(content: str, recipient: Party) -> Report:
-    """The report a stored draft shows, rebuilt from its JSON without adding anything."""
-    doc: dict[str, Any] = json.loads(content)
-    fields: dict[str, list[ReportField]] = {}
-    for f in doc["fields"]:
-        fields.setdefault(f["section"], []).append(
-            ReportField(
-                f["key"],
-                f["label_zh"],
-                f["label_en"],
-                tuple(f["values"]),
-                Sensitivity(f["sensitivity"]),
-            )
-        )
-    found = tuple(
-        ReportSection(s["key"], s["label_zh"], s["label_en"], tuple(fields.get(s["key"], ())))
-        for s in doc["sections"]
-    )
-    return Report(
-        kind=doc["kind"],
-        stage=Stage(doc["stage"]),
-        case=CaseKey(doc["case"]),
-        recipient=recipient,
-        title_zh=doc["title"]["zh-CN"],
-        title_en=doc["title"]["en"],
-        citation=doc["citation"],
-        language=doc["language"],
-        generated_at=dt.datetime.fromisoformat(doc["generated_at"]),
-        withheld=tuple(Sensitivity(s) for s in doc["withheld_classes"]),
-        sections=found,
-    )
-
-
-def render(record: DraftRecord, recipient: Party, fmt: str, pdf: PdfRenderer | None) -> bytes:
-    """The draft in one format, exactly as the recipient would receive it."""
-    if fmt == "json":
-        return record.draft.content.encode("utf-8")
-    report = report_from_json(record.draft.content, recipient)
-    if fmt == "md":
-        return to_markdown(report).encode("utf-8")
-    if fmt == "html":
-        return to_html(report).encode("utf-8")
-    if fmt == "pdf" and pdf is not None:
-        return pdf.render(to_html(report))
-    raise InvalidInput("format", f"{fmt!r} is not a preview format", ", ".join(FORMATS))
-
-
 def preview(
     deps: Deps, principal: Principal, ref: str, fmt: str = "md", pdf: PdfRenderer | None = None
 ) -> bytes:
@@ -292,45 +252,8 @@ def preview(
     return out
 
 
-def field_values(content: str) -> Mapping[str, tuple[str, ...]]:
-    """`section.field` -> values, for field-level comparison."""
-    doc = json.loads(content)
-    return {f"{f['section']}.{f['key']}": tuple(f["values"]) for f in doc["fields"]}
-
-
 def detail_fields_known(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f for f in fields if f in DETAIL_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class DraftDiff:
-    """How `right` differs from `left`: a unified diff of the Markdown and field-level changes."""
-
-    left: str
-    right: str
-    unified: str
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    changed: tuple[str, ...]
-
-
-def _diff(left: DraftRecord, right: DraftRecord, parties: Mapping[PartyId, Party]) -> DraftDiff:
-    import difflib
-
-    def md(r: DraftRecord) -> list[str]:
-        text = to_markdown(report_from_json(r.draft.content, parties[r.draft.recipient]))
-        return text.splitlines(keepends=True)
-
-    unified = "".join(difflib.unified_diff(md(left), md(right), left.ref, right.ref))
-    a, b = field_values(left.draft.content), field_values(right.draft.content)
-    return DraftDiff(
-        left.ref,
-        right.ref,
-        unified,
-        tuple(k for k in b if k not in a),
-        tuple(k for k in a if k not in b),
-        tuple(k for k in b if k in a and a[k] != b[k]),
-    )
 
 
 def diff_draft(
@@ -365,7 +288,7 @@ def diff_draft(
         parties = {
             p: uow.parties.get(p) for p in {d.recipient, *(o.draft.recipient for o in others)}
         }
-        diffs = [_diff(other, record, parties) for other in others]
+        diffs = [diff_records(other, record, parties) for other in others]
         uow.audit.append(
             actor.event(now, AuditTag.CASE_REPORT_DIFFED, "report", record.ref, d.fields)
         )
