@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 from vulndesk.adapters.passwords import Argon2Hasher
+from vulndesk.adapters.storage.uow import SqlUnitOfWork
 from vulndesk.bootstrap import Container
 from vulndesk.domain.cases import Case
 from vulndesk.services.access import rights as access
@@ -19,6 +20,7 @@ from vulndesk.services.cases import opening, reference
 from vulndesk.services.context import Actor, Acts, Deps
 from vulndesk.services.demo import history as demo_history
 from vulndesk.services.demo import organisation as demo
+from vulndesk.services.ports import UnitOfWork
 
 V31_CRIT = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
@@ -165,3 +167,9 @@ def demo_with_history(container: Container, deps: Deps) -> Deps:
 def reader(name: str, role: str, unit: str) -> Principal:
     """A signed-in person with one role and the read scope only."""
     return Principal(name, frozenset({role}), unit, frozenset({"read"}), "session:test")
+
+
+def sql(uow: UnitOfWork) -> Connection:
+    """The SQL connection of a unit of work from the storage adapter, for checks written in SQL."""
+    assert isinstance(uow, SqlUnitOfWork)
+    return uow.conn

@@ -160,11 +160,13 @@ CVE_ROWS = [
 ]
 
 
-def test_each_cve_command_as_every_role(cli_world: CliWorld, server: LocalCveServices) -> None:
+def test_each_cve_command_as_every_role(
+    cli_world: CliWorld, server: LocalCveServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = cli_world
     server.state.quota = 10_000
     plain = w.env
-    w.env = lambda ident: plain(ident) | server.env()  # type: ignore[method-assign]
+    monkeypatch.setattr(w, "env", lambda ident: plain(ident) | server.env())
     first = w.run("admin", ["cve", "reserve", w.own])
     assert first.exit_code == 0, first.stderr
     cve_id = first.stdout.split()[1]

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import and_, func, select, update
 
-from tests.builders import open_case, seed_reference
+from tests.builders import open_case, seed_reference, sql
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage.tables.core import cases, obligations
 from vulndesk.domain.obligations import ObligationStatus
@@ -25,7 +25,7 @@ def _every_regulation(deps: Deps) -> list[str]:
     o = obligations.c
     stmt = select(o.regulation).where(o.due_at.is_not(None), o.status != NA).distinct()
     with deps.reader() as uow:
-        return sorted(str(r[0]) for r in uow.conn.execute(stmt))  # type: ignore[attr-defined]
+        return sorted(str(r[0]) for r in sql(uow).execute(stmt))
 
 
 def _late_by_case_unit(deps: Deps) -> list[tuple[str, str, str, str, int]]:
@@ -38,7 +38,7 @@ def _late_by_case_unit(deps: Deps) -> list[tuple[str, str, str, str, int]]:
         .group_by(cases.c.unit_id, o.regulation, o.obligation_id, o.status)
     )
     with deps.reader() as uow:
-        rows = uow.conn.execute(stmt)  # type: ignore[attr-defined]
+        rows = sql(uow).execute(stmt)
         return sorted((str(a), str(b), str(c), str(d), int(n)) for a, b, c, d, n in rows)
 
 
@@ -60,10 +60,8 @@ def test_regulations_step_through_the_index_and_skip_clocks_that_do_not_apply(
         case_id = select(cases.c.id).where(cases.c.key == other.key).scalar_subquery()
         mine = obligations.c.case_id == case_id
         dated = and_(mine, obligations.c.due_at.is_not(None), obligations.c.status != NA)
-        uow.conn.execute(  # type: ignore[attr-defined]
-            update(obligations).where(mine).values(regulation="a-first")
-        )
-        uow.conn.execute(  # type: ignore[attr-defined]
+        sql(uow).execute(update(obligations).where(mine).values(regulation="a-first"))
+        sql(uow).execute(
             update(obligations)
             .where(
                 mine,
@@ -82,7 +80,7 @@ def test_regulations_step_through_the_index_and_skip_clocks_that_do_not_apply(
     # Every clock of one regulation no longer applies: it leaves the list.
     gone = listed[0]
     with deps.uow() as uow:
-        uow.conn.execute(  # type: ignore[attr-defined]
+        sql(uow).execute(
             update(obligations).where(obligations.c.regulation == gone).values(status=NA)
         )
         uow.commit()
@@ -98,7 +96,7 @@ def test_late_clocks_are_counted_under_the_cases_unit_after_a_move(
     open_case(deps, actor, unit="de")
     clock.advance(dt.timedelta(days=400))  # every dated clock of both cases is now late
     with deps.uow() as uow:
-        uow.conn.execute(  # type: ignore[attr-defined]
+        sql(uow).execute(
             update(obligations)
             .where(obligations.c.status == "open", obligations.c.due_at.is_not(None))
             .values(status="overdue")

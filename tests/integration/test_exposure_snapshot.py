@@ -10,10 +10,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.builders import open_case, seed_reference
+from tests.builders import open_case, seed_reference, sql
 from vulndesk.adapters.clock import SettableClock
 from vulndesk.adapters.storage.tables.background import snapshots
 from vulndesk.bootstrap import Container
+from vulndesk.domain.ids import UnitId
 from vulndesk.exporters.reports import exposure as exposure_export
 from vulndesk.services.access.rights import Principal
 from vulndesk.services.background import worker
@@ -36,7 +37,7 @@ def _figures(summary: InForceSummary | None) -> tuple[object, ...]:
 def _inline(deps: Deps, container: Container, at: dt.datetime, unit: str | None) -> InForceSummary:
     """The in-force what-if computed now, as the report computed it on every view before."""
     with deps.reader() as uow:
-        return whatif.in_force_summary(uow, container.rule_sets, at, unit)  # type: ignore[arg-type]
+        return whatif.in_force_summary(uow, container.rule_sets, at, UnitId(unit) if unit else None)
 
 
 def _cases(deps: Deps, actor: Principal, clock: SettableClock) -> None:
@@ -130,7 +131,7 @@ def test_the_worker_keeps_the_snapshot_and_it_is_sealed_at_rest(
     worker.run_once(deps, actor)
     with deps.reader() as uow:
         held = uow.snapshots.get(whatif_snapshot.NAME)
-        raw = uow.conn.execute(select(snapshots)).one()  # type: ignore[attr-defined]
+        raw = sql(uow).execute(select(snapshots)).one()
         listed = uow.cases.list(CaseFilter())
     assert held is not None and held.computed_at == clock.now()
     summary = exposure.build(deps, actor, EVERY, container.rule_sets).in_force

@@ -126,7 +126,9 @@ def test_invite_mail_join_sign_in_and_work_in_the_portal(
     mail = smtp.inbox.parsed(0)
     assert mail["Subject"] == f"[vulndesk] {key} invitation"
     raw = smtp.inbox.messages[0][1].decode("utf-8", "replace")
-    assert invitations.link(PUBLIC_URL, again.token) in mail.get_body().get_content()  # type: ignore[union-attr]
+    body = mail.get_body()
+    assert body is not None
+    assert invitations.link(PUBLIC_URL, again.token) in body.get_content()
     assert first.token not in raw
     with desk.containers[0].engine.connect() as conn:
         sealed = conn.execute(select(coord_invitations.c.token_enc)).scalars().all()
