@@ -106,7 +106,6 @@ EXPECTED = {
     "cases.lifecycle.read_visible_case",
     "cases.lifecycle.record_fact",
     "cases.lifecycle.show_case",
-    "cases.lifecycle.show_visible_case",
     "cases.lifecycle.transition",
     "cases.lifecycle.update_case",
     "reports.approvals.approve",

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from vulndesk.adapters.openpgp import GpgSigner
-from vulndesk.domain.errors import InvalidInput, NotFound
+from vulndesk.domain.errors import NotFound
 from vulndesk.exporters.advisories import provider as cp
 from vulndesk.exporters.advisories.support import to_json
 
@@ -127,9 +127,3 @@ def read_site(root: Path, area: str, path: str) -> tuple[bytes, bool]:
     if not target.is_file():
         raise NotFound("file", path[:100])
     return target.read_bytes(), False
-
-
-def check_site_name(kind: str, name: str) -> str:
-    if not _SAFE_PART.match(name):
-        raise InvalidInput(kind, f"{name[:60]!r} cannot be a file name", "letters, digits, - _ .")
-    return name

@@ -42,10 +42,6 @@ def row_digest(values: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def binding_key(table: str, pk: object) -> str:
-    return f"{table}:{pk}"
-
-
 @dataclass(frozen=True, slots=True)
 class RowMismatch:
     """The first evidence row that does not match the chain; `seq` is its binding event's."""

@@ -14,7 +14,7 @@ import json
 import os
 import pwd
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, NoReturn
@@ -147,8 +147,3 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     console.print(t)
-
-
-def run_guarded(fn: Callable[[], Any]) -> Any:
-    with errors():
-        return fn()

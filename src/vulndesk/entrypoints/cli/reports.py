@@ -52,11 +52,6 @@ def _draft_row(d: DraftRecord) -> dict[str, object]:
     }
 
 
-def _case_of(draft_id: str) -> str:
-    """The case part of a draft name `CASE/KIND/RECIPIENT[/vN]`."""
-    return draft_id.split("/", 1)[0]
-
-
 def _show(d: DraftRecord, as_json: bool) -> None:
     if as_json:
         print_json(_draft_row(d))

@@ -229,17 +229,6 @@ def show_case(deps: Deps, principal: Principal, key: str) -> CaseView:
     return CaseView(case, obligations)
 
 
-def show_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
-    """`access.check_case` and `show_case` in one transaction; the same 404 for both refusals.
-
-    A member's visible cases are read before the case, so a case the caller may not see costs
-    what a missing one costs.
-    """
-    view = read_visible_case(deps, principal, key)
-    record_case_read(deps, principal.acting(), view.case)
-    return view
-
-
 def read_visible_case(deps: Deps, principal: Principal, key: str) -> CaseView:
     """The case with its clocks if `who` may see it, from a read-only transaction; the same
     NotFound for a case that is missing and one the caller may not see.

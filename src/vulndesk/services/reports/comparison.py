@@ -57,11 +57,6 @@ class Comparison:
         order = sorted(Sensitivity, key=lambda s: s.rank)
         return [(s, [r for r in self.rows if r.sensitivity is s]) for s in order]
 
-    def class_cells(self, sensitivity: Sensitivity) -> tuple[bool, ...]:
-        """Whether each column carries any field of the class."""
-        rows = [r for r in self.rows if r.sensitivity is sensitivity]
-        return tuple(any(r.cells[i] for r in rows) for i in range(len(self.columns)))
-
 
 def _rank(column: Column) -> tuple[int, int, str, str]:
     kind = column.recipient_kind
